@@ -1,0 +1,32 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Both install what they need (librdkafka-dev, python jsonschema) when it is missing.
+
+SWIFT ?= swift
+BUILD_FLAGS ?=
+BIN = .build/debug/moments
+
+.PHONY: demo test build deps check-schemas clean bench
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+demo: deps
+	$(SWIFT) build -c release --product moments
+	.build/release/moments dev --duration $${DURATION:-120}
+
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build --parallel --num-workers 2 $(BUILD_FLAGS)
+	$(MAKE) --no-print-directory check-schemas
+	$(BIN) check config/moments.yaml
+
+check-schemas: build
+	@mkdir -p .build/schema-check
+	$(BIN) replay --rules config/moments.yaml Tests/Fixtures/reference-stream.jsonl > .build/schema-check/replay.jsonl
+	python3 scripts/check-schemas.py schemas .build/schema-check/replay.jsonl
+
+clean:
+	rm -rf .build

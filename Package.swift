@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Strict settings on every Swift target: Swift 6 language mode comes from the tools version.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "moments",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "moments", targets: ["moments"]),
+        .library(name: "MomentsCore", targets: ["MomentsCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // librdkafka from the system (Debian: apt-get install librdkafka-dev).
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The only module that imports CRdKafka; no librdkafka pointer leaves it.
+        .target(name: "Kafka", dependencies: ["CRdKafka"], swiftSettings: strict),
+        // The mock cluster (embedded development broker) as a Swift type.
+        .target(name: "KafkaMock", dependencies: ["Kafka", "CRdKafka"], swiftSettings: strict),
+        // Pure and deterministic: events, decoding, rules, engine, outputs.
+        .target(name: "MomentsCore", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // Seeded contact-center traffic generator (pure).
+        .target(name: "MomentsSimulation", dependencies: ["MomentsCore"], swiftSettings: strict),
+        // Partition engines on Kafka: consume, process, produce, commit.
+        .target(name: "MomentsRuntime", dependencies: ["MomentsCore", "Kafka"], swiftSettings: strict),
+        .executableTarget(
+            name: "moments",
+            dependencies: [
+                "MomentsCore", "MomentsSimulation", "MomentsRuntime", "Kafka", "KafkaMock",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "MomentsCoreTests", dependencies: ["MomentsCore"], swiftSettings: strict),
+        .testTarget(name: "MomentsSimulationTests", dependencies: ["MomentsSimulation", "MomentsCore"], swiftSettings: strict),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaMock"], swiftSettings: strict),
+        .testTarget(
+            name: "MomentsRuntimeTests",
+            dependencies: ["MomentsRuntime", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock"],
+            swiftSettings: strict
+        ),
+    ]
+)
