@@ -1,0 +1,113 @@
+extension Engine {
+    /// Applies a known event: updates the interaction, then evaluates the rules that listen to
+    /// its type.
+    mutating func apply(_ event: Event, into out: inout [Output]) {
+        var customer = customers.removeValue(forKey: event.customerID) ?? CustomerState()
+        defer { customers[event.customerID] = customer }
+        let isNew = customer.interactions[event.interactionID] == nil
+        var ix = customer.interactions.removeValue(forKey: event.interactionID)
+            ?? InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
+        defer { customer.interactions[event.interactionID] = ix }
+        if isNew { schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionTimeout) }
+
+        let phaseBefore = ix.phase
+        update(&ix, with: event)
+        if event.type == .interactionStarted { recordStart(event, in: &customer) }
+        if event.type == .interactionEnded {
+            schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionGrace)
+        }
+
+        for r in index.momentsByEvent[event.type] ?? [] {
+            let rule = rules.moments[r]
+            switch rule.condition {
+            case .wait(let w):
+                if w.from.contains(event.type) { openWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+                if w.until.contains(event.type) { closeWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+            case .count(let c):
+                guard c.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
+                ix.counts[r, default: 0] += 1
+                if ix.counts[r] == c.reaches {
+                    fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
+                         measures: [.init(name: c.measure, value: Double(c.reaches))], into: &out)
+                }
+            case .match(let c):
+                guard c.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
+                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
+            case .threshold(let c):
+                guard let v = event.data.number(c.field), c.crossed(by: v) else { continue }
+                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, measures: [.init(name: c.field, value: v)], into: &out)
+            case .ended(let c):
+                guard let reason = event.data.reason, c.reasons.contains(reason), c.phases.isEmpty || c.phases.contains(phaseBefore) else { continue }
+                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
+            case .repeatContact(let c):
+                let earlier = customer.starts.lazy.filter {
+                    $0.interaction != event.interactionID && $0.at < event.occurredAt && $0.at >= event.occurredAt - c.within
+                }.count
+                guard earlier + 1 >= c.atLeast else { continue }
+                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
+                     measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
+            case .phrases(let c):
+                guard c.sender == nil || c.sender == event.data.sender, let text = event.data.text else { continue }
+                let folded = TextNormalizer.normalize(text)
+                guard let hit = c.phrases.first(where: { folded.contains($0.phrase) }) else { continue }
+                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
+                     details: ["phrase": hit.original, "language": hit.language], into: &out)
+            case .resolution(let c):
+                guard event.data.reason == "resolved", let connected = ix.firstConnectedAt else { continue }
+                let handle = event.occurredAt - connected
+                guard handle.milliseconds >= 0, handle <= c.within else { continue }
+                if let window = c.firstContactWithin {
+                    let startedAt = customer.starts.first(where: { $0.interaction == event.interactionID })?.at ?? connected
+                    let other = customer.starts.contains {
+                        $0.interaction != event.interactionID && $0.at < startedAt && $0.at >= startedAt - window
+                    }
+                    guard !other else { continue }
+                }
+                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
+                     measures: [.init(name: "handle_seconds", value: handle.seconds)], details: ["handle": handle.description], into: &out)
+            }
+        }
+    }
+
+    /// Keeps the interaction's picture current. Phase changes only move forward in event time,
+    /// so an event that arrives late cannot undo a later one.
+    func update(_ ix: inout InteractionState, with event: Event) {
+        let t = event.occurredAt
+        if t > ix.lastEventAt { ix.lastEventAt = t }
+        if let q = event.queue { ix.queue = q }
+        if let a = event.agentID { ix.agentID = a }
+        for (k, v) in event.attributes { ix.attributes[k] = v }
+        var next: Phase?
+        switch event.type {
+        case .interactionQueued: next = .queued
+        case .agentConnected:
+            next = .connected
+            if ix.firstConnectedAt.map({ t < $0 }) ?? true { ix.firstConnectedAt = t }
+        case .holdStarted: next = .on_hold
+        case .holdEnded: next = .connected
+        case .interactionTransferred:
+            next = .queued
+            if let q = event.data.toQueue { ix.queue = q }
+        case .interactionEnded:
+            next = .ended
+            ix.endedAt = t
+        default: break
+        }
+        if let next, t >= ix.phaseSetAt, ix.phase != .ended || next == .ended {
+            ix.phase = next
+            ix.phaseSetAt = t
+        }
+    }
+
+    func recordStart(_ event: Event, in customer: inout CustomerState) {
+        let horizon = event.occurredAt - index.historyWindow
+        customer.starts.removeAll { $0.at < horizon }
+        guard !customer.starts.contains(where: { $0.interaction == event.interactionID }) else { return }
+        let at = customer.starts.firstIndex { $0.at > event.occurredAt } ?? customer.starts.count
+        customer.starts.insert((event.interactionID, event.occurredAt), at: at)
+    }
+
+    mutating func schedule(_ timer: TimerQueue.Timer, at time: Timestamp) {
+        timers.schedule(timer, at: time)
+    }
+}

@@ -1,0 +1,70 @@
+/// Turning a detected moment into outputs: the alert, the recovery actions its rules allow
+/// (cooldowns and budgets), and coaching for the agent.
+extension Engine {
+    /// Fires a once-per-interaction moment caused by `event`.
+    mutating func fire(
+        _ r: Int, ix: inout InteractionState, customer: inout CustomerState, event: Event, time: Timestamp,
+        measures: [Moment.Measure] = [], details: [String: String] = [:], into out: inout [Output]
+    ) {
+        guard !ix.fired.contains(r) else { return }
+        emitMoment(r, ix: &ix, customer: &customer, causeEventID: event.eventID, time: time, occurrence: 1,
+                   measures: measures, details: details, into: &out)
+    }
+
+    mutating func emitMoment(
+        _ r: Int, ix: inout InteractionState, customer: inout CustomerState, causeEventID: String?, time: Timestamp,
+        occurrence: Int, measures: [Moment.Measure], details: [String: String], into out: inout [Output]
+    ) {
+        let rule = rules.moments[r]
+        guard rule.filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) else { return }
+        ix.fired.insert(r)
+        stats.momentsDetected += 1
+        var moment = Moment(
+            id: "\(ix.id):\(rule.id):\(occurrence)", rule: rule.id, kind: rule.kind, stage: rule.stage, severity: rule.severity,
+            time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel, queue: ix.queue,
+            agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
+            causeEventID: causeEventID, summary: "")
+        moment.summary = rule.summary.render(moment.placeholder)
+
+        var actions: [Output] = []
+        for i in index.recoveryByMoment[rule.id] ?? [] {
+            if let action = recover(rules.recovery[i], moment: moment, customer: &customer) { actions.append(.recovery(action)) }
+        }
+        if rule.alert {
+            out.append(.alert(Alert(moment: moment, recoveryIDs: actions.map(\.id))))
+        }
+        out.append(contentsOf: actions)
+        if let agent = ix.agentID {
+            for i in index.coachingByMoment[rule.id] ?? [] {
+                let c = rules.coaching[i]
+                out.append(.coaching(CoachingSignal(
+                    id: "\(moment.id):\(c.id)", rule: c.id, kind: c.kind, agentID: agent,
+                    tip: c.tip.render(moment.placeholder), moment: moment)))
+            }
+        }
+    }
+
+    /// Issues a recovery action unless the customer is in its cooldown or today's budget is spent.
+    /// A discount is money: with times out of order the cooldown errs towards not issuing.
+    mutating func recover(_ rule: RecoveryRule, moment: Moment, customer: inout CustomerState) -> RecoveryAction? {
+        if let cooldown = rule.cooldown, let last = customer.lastRecovery[rule.id], moment.time - last < cooldown {
+            stats.recoverySkippedCooldown += 1
+            return nil
+        }
+        let day = moment.time.utcDay
+        if let budget = rule.dailyBudget {
+            let used = budgets[rule.id].flatMap { $0.day == day ? $0.used : nil } ?? 0
+            guard used < budget else {
+                stats.recoverySkippedBudget += 1
+                return nil
+            }
+            budgets[rule.id] = (day, used + 1)
+        }
+        if rule.cooldown != nil {
+            customer.lastRecovery[rule.id] = max(customer.lastRecovery[rule.id] ?? moment.time, moment.time)
+        }
+        return RecoveryAction(
+            id: "\(moment.id):\(rule.id)", rule: rule.id, action: rule.action,
+            params: rule.params.map { .init(key: $0.key, value: $0.value) }, moment: moment)
+    }
+}

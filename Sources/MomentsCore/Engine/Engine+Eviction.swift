@@ -1,0 +1,43 @@
+/// Bounded state: ended interactions leave after a grace period, silent ones after a timeout,
+/// and a customer leaves once their contact history and cooldowns have expired.
+extension Engine {
+    mutating func evictInteractionIfExpired(customer id: String, interaction iid: String) {
+        guard var customer = customers[id], let ix = customer.interactions[iid] else { return }
+        let expiry = ix.endedAt != nil
+            ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
+            : ix.lastEventAt + rules.settings.interactionTimeout
+        guard clock >= expiry else {
+            schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)
+            return
+        }
+        customer.interactions[iid] = nil
+        if customer.interactions.isEmpty {
+            customers[id] = customer
+            evictCustomerIfExpired(id)
+        } else {
+            customers[id] = customer
+        }
+    }
+
+    mutating func evictCustomerIfExpired(_ id: String) {
+        guard var customer = customers[id], customer.interactions.isEmpty else { return }
+        let horizon = clock - index.historyWindow
+        customer.starts.removeAll { $0.at < horizon }
+        customer.lastRecovery = customer.lastRecovery.filter { rule, at in
+            guard let cooldown = index.cooldowns[rule] else { return false }
+            return clock - at < cooldown
+        }
+        if customer.isEmpty {
+            customers[id] = nil
+            return
+        }
+        // Come back when the oldest remembered fact expires.
+        var next = customer.starts.first.map { $0.at + index.historyWindow }
+        for (rule, at) in customer.lastRecovery {
+            let expiry = at + (index.cooldowns[rule] ?? .zero)
+            next = next.map { min($0, expiry) } ?? expiry
+        }
+        customers[id] = customer
+        if let next { schedule(.evictCustomer(customer: id), at: max(next, clock + Duration(milliseconds: 1))) }
+    }
+}

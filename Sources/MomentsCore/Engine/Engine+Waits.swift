@@ -1,0 +1,75 @@
+/// Wait conditions (long wait in queue, long hold): an opening event starts an episode and a
+/// timer; the timer reports the moment while the customer is still waiting.
+extension Engine {
+    mutating func openWait(
+        _ r: Int, _ w: WaitCondition, at t: Timestamp, event: Event,
+        ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
+        var ws = ix.waits[r] ?? WaitState()
+        defer { ix.waits[r] = ws }
+        guard ws.openedAt == nil else { return }   // already waiting: a repeated opener changes nothing
+        let limit = w.limit(channel: ix.channel, queue: ix.queue, attributes: ix.attributes)
+        if let closed = ws.pendingCloseAt, closed >= t {
+            // The closing event arrived before this opener (out of order): the episode is over.
+            ws.pendingCloseAt = nil
+            ws.episode += 1
+            ws.limit = limit
+            if closed - t >= limit {
+                fireWait(r, w, episode: ws.episode, waited: closed - t, deadline: t + limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
+            }
+            return
+        }
+        ws.pendingCloseAt = nil
+        ws.episode += 1
+        ws.openedAt = t
+        ws.limit = limit
+        schedule(.wait(customer: event.customerID, interaction: event.interactionID, rule: r, episode: ws.episode),
+                 at: t + limit + rules.settings.allowedLateness)
+    }
+
+    mutating func closeWait(
+        _ r: Int, _ w: WaitCondition, at t: Timestamp, event: Event,
+        ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
+        var ws = ix.waits[r] ?? WaitState()
+        defer { ix.waits[r] = ws }
+        guard let opened = ws.openedAt else {
+            ws.pendingCloseAt = max(ws.pendingCloseAt ?? t, t)
+            return
+        }
+        guard t >= opened else { return }   // a late closer of an earlier episode
+        ws.openedAt = nil
+        // Normally the timer has reported a long wait already; this covers allowed lateness.
+        if t - opened >= ws.limit {
+            fireWait(r, w, episode: ws.episode, waited: t - opened, deadline: opened + ws.limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        }
+    }
+
+    mutating func fireWaitTimer(customer id: String, interaction iid: String, rule r: Int, episode: Int, into out: inout [Output]) {
+        guard var customer = customers.removeValue(forKey: id) else { return }
+        defer { customers[id] = customer }
+        guard var ix = customer.interactions.removeValue(forKey: iid) else { return }
+        defer { customer.interactions[iid] = ix }
+        guard case .wait(let w) = rules.moments[r].condition, var ws = ix.waits[r], ws.episode == episode, let opened = ws.openedAt else { return }
+        fireWait(r, w, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        ix.waits[r] = ws
+    }
+
+    mutating func fireWait(
+        _ r: Int, _ w: WaitCondition, episode: Int, waited: Duration, deadline: Timestamp, cause: String?,
+        ws: inout WaitState, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
+        switch w.oncePer {
+        case .episode:
+            guard !ws.firedEpisodes.contains(episode) else { return }
+            ws.firedEpisodes.insert(episode)
+        case .interaction:
+            guard !ix.fired.contains(r) else { return }
+        }
+        emitMoment(
+            r, ix: &ix, customer: &customer, causeEventID: cause, time: deadline,
+            occurrence: w.oncePer == .episode ? episode : 1,
+            measures: [.init(name: w.measure + "_seconds", value: waited.seconds)],
+            details: [w.measure: waited.description], into: &out)
+    }
+}

@@ -1,0 +1,118 @@
+/// The detection and recovery engine: `state + event | clock tick → state' + outputs`.
+///
+/// Pure and deterministic: no I/O, no wall clock, no globals. Time comes in with events and
+/// through `advance(to:)`; the same inputs in the same order give the same outputs with the same
+/// ids. One engine serves one input partition; state is keyed by customer.
+public struct Engine: Sendable {
+    public let rules: RuleSet
+    /// Event time of this engine: the largest time seen or advanced to. Never moves back.
+    public private(set) var clock: Timestamp
+    public internal(set) var stats = EngineStats()
+
+    var customers: [String: CustomerState] = [:]
+    var timers = TimerQueue()
+    var duplicates: DuplicateFilter
+    /// Recovery rule id → (UTC day, actions issued that day).
+    var budgets: [String: (day: Int64, used: Int)] = [:]
+    let index: RuleIndex
+
+    public init(rules: RuleSet, clock: Timestamp = Timestamp(milliseconds: 0)) {
+        self.rules = rules
+        self.clock = clock
+        self.duplicates = DuplicateFilter(capacity: rules.settings.duplicateWindow)
+        self.index = RuleIndex(rules)
+    }
+
+    /// Processes one event: first fires the timers its time makes due, then applies it.
+    public mutating func process(_ event: Event) -> [Output] {
+        guard duplicates.insert(event.eventID) else {
+            stats.duplicatesDropped += 1
+            return []
+        }
+        stats.eventsProcessed += 1
+        var out: [Output] = []
+        advance(to: event.occurredAt, into: &out)
+        if event.type.isKnown {
+            apply(event, into: &out)
+            // A late event can schedule a timer whose deadline has already passed.
+            fireDueTimers(into: &out)
+        } else {
+            stats.eventsIgnored += 1
+        }
+        return out
+    }
+
+    /// Moves the clock forward (never back) and fires every timer now due.
+    public mutating func advance(to time: Timestamp) -> [Output] {
+        var out: [Output] = []
+        advance(to: time, into: &out)
+        return out
+    }
+
+    /// The earliest instant at which a timer is due, so a runtime can sleep until then.
+    public var nextDeadline: Timestamp? { timers.earliest }
+
+    public var openInteractions: Int { customers.values.reduce(0) { $0 + $1.interactions.count } }
+    public var customerCount: Int { customers.count }
+    public var pendingTimers: Int { timers.count }
+
+    mutating func advance(to time: Timestamp, into out: inout [Output]) {
+        if time > clock { clock = time }
+        fireDueTimers(into: &out)
+    }
+
+    mutating func fireDueTimers(into out: inout [Output]) {
+        while let entry = timers.popDue(at: clock) {
+            switch entry.timer {
+            case let .wait(customer, interaction, rule, episode):
+                fireWaitTimer(customer: customer, interaction: interaction, rule: rule, episode: episode, into: &out)
+            case let .evictInteraction(customer, interaction):
+                evictInteractionIfExpired(customer: customer, interaction: interaction)
+            case let .evictCustomer(customer):
+                evictCustomerIfExpired(customer)
+            }
+        }
+    }
+}
+
+public struct EngineStats: Sendable, Equatable {
+    public var eventsProcessed = 0
+    public var duplicatesDropped = 0
+    public var eventsIgnored = 0
+    public var momentsDetected = 0
+    public var recoverySkippedCooldown = 0
+    public var recoverySkippedBudget = 0
+}
+
+/// Lookups computed once per rule set so each event touches only the rules that care about it.
+struct RuleIndex: Sendable {
+    var momentsByEvent: [EventType: [Int]] = [:]
+    var recoveryByMoment: [String: [Int]] = [:]
+    var coachingByMoment: [String: [Int]] = [:]
+    var cooldowns: [String: Duration] = [:]
+    var historyWindow: Duration
+
+    init(_ rules: RuleSet) {
+        historyWindow = rules.historyWindow
+        for (i, m) in rules.moments.enumerated() {
+            var types: Set<EventType>
+            switch m.condition {
+            case .wait(let w): types = w.from.union(w.until)
+            case .count(let c): types = [c.event]
+            case .match(let c): types = [c.event]
+            case .threshold(let c): types = [c.event]
+            case .ended, .resolution: types = [.interactionEnded]
+            case .repeatContact: types = [.interactionStarted]
+            case .phrases: types = [.messageSent]
+            }
+            for t in types { momentsByEvent[t, default: []].append(i) }
+        }
+        for (i, r) in rules.recovery.enumerated() {
+            for m in r.on { recoveryByMoment[m, default: []].append(i) }
+            if let c = r.cooldown { cooldowns[r.id] = c }
+        }
+        for (i, c) in rules.coaching.enumerated() {
+            for m in c.on { coachingByMoment[m, default: []].append(i) }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// Remembers the most recent `capacity` event ids so a redelivered event is dropped.
+///
+/// Memory is bounded: ids leave in arrival order (a ring), so an event repeated after more than
+/// `capacity` others is processed again; output ids are deterministic, so downstream still dedupes.
+public struct DuplicateFilter: Sendable {
+    public let capacity: Int
+    private var seen: Set<String> = []
+    private var ring: [String] = []
+    private var next = 0
+
+    public init(capacity: Int = 100_000) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+        seen.reserveCapacity(min(capacity, 4096))
+    }
+
+    /// Records `id`; returns false when it was already seen.
+    public mutating func insert(_ id: String) -> Bool {
+        guard !seen.contains(id) else { return false }
+        if ring.count < capacity {
+            ring.append(id)
+        } else {
+            seen.remove(ring[next])
+            ring[next] = id
+            next = (next + 1) % capacity
+        }
+        seen.insert(id)
+        return true
+    }
+
+    public var count: Int { seen.count }
+}

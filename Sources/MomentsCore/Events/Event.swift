@@ -1,0 +1,129 @@
+/// The canonical interaction event (see schemas/event.schema.json).
+public struct Event: Sendable, Equatable {
+    public var eventID: String
+    public var type: EventType
+    public var occurredAt: Timestamp
+    public var interactionID: String
+    public var customerID: String
+    public var channel: Channel
+    public var queue: String?
+    public var agentID: String?
+    public var data: EventData
+    public var attributes: [String: String]
+
+    public init(
+        eventID: String, type: EventType, occurredAt: Timestamp, interactionID: String, customerID: String,
+        channel: Channel, queue: String? = nil, agentID: String? = nil, data: EventData = EventData(),
+        attributes: [String: String] = [:]
+    ) {
+        self.eventID = eventID; self.type = type; self.occurredAt = occurredAt
+        self.interactionID = interactionID; self.customerID = customerID; self.channel = channel
+        self.queue = queue; self.agentID = agentID; self.data = data; self.attributes = attributes
+    }
+}
+
+/// Event types of the contract. Unknown types decode to `.other` and are ignored by the engine.
+public enum EventType: Hashable, Sendable, CustomStringConvertible {
+    case interactionStarted, interactionQueued, agentConnected, holdStarted, holdEnded
+    case interactionTransferred, interactionEscalated, messageSent, sentimentScored
+    case agentFlagged, interactionEnded, surveySubmitted
+    case other(String)
+
+    public static let known: [EventType] = [
+        .interactionStarted, .interactionQueued, .agentConnected, .holdStarted, .holdEnded,
+        .interactionTransferred, .interactionEscalated, .messageSent, .sentimentScored,
+        .agentFlagged, .interactionEnded, .surveySubmitted,
+    ]
+
+    public init(name: String) {
+        switch name {
+        case "interaction.started": self = .interactionStarted
+        case "interaction.queued": self = .interactionQueued
+        case "agent.connected": self = .agentConnected
+        case "hold.started": self = .holdStarted
+        case "hold.ended": self = .holdEnded
+        case "interaction.transferred": self = .interactionTransferred
+        case "interaction.escalated": self = .interactionEscalated
+        case "message.sent": self = .messageSent
+        case "sentiment.scored": self = .sentimentScored
+        case "agent.flagged": self = .agentFlagged
+        case "interaction.ended": self = .interactionEnded
+        case "survey.submitted": self = .surveySubmitted
+        default: self = .other(name)
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .interactionStarted: return "interaction.started"
+        case .interactionQueued: return "interaction.queued"
+        case .agentConnected: return "agent.connected"
+        case .holdStarted: return "hold.started"
+        case .holdEnded: return "hold.ended"
+        case .interactionTransferred: return "interaction.transferred"
+        case .interactionEscalated: return "interaction.escalated"
+        case .messageSent: return "message.sent"
+        case .sentimentScored: return "sentiment.scored"
+        case .agentFlagged: return "agent.flagged"
+        case .interactionEnded: return "interaction.ended"
+        case .surveySubmitted: return "survey.submitted"
+        case .other(let n): return n
+        }
+    }
+
+    public var isKnown: Bool { if case .other = self { return false } else { return true } }
+    public var description: String { name }
+}
+
+public enum Channel: String, Sendable, CaseIterable {
+    case voice, chat, email, sms, social
+}
+
+/// The type-specific `data` object, flattened: each type uses the fields its contract names.
+public struct EventData: Sendable, Equatable {
+    public var toQueue: String?
+    public var to: String?
+    public var sender: String?
+    public var text: String?
+    public var score: Double?
+    public var flag: String?
+    public var source: String?
+    public var reason: String?
+    public var csat: Int?
+
+    public init(
+        toQueue: String? = nil, to: String? = nil, sender: String? = nil, text: String? = nil, score: Double? = nil,
+        flag: String? = nil, source: String? = nil, reason: String? = nil, csat: Int? = nil
+    ) {
+        self.toQueue = toQueue; self.to = to; self.sender = sender; self.text = text; self.score = score
+        self.flag = flag; self.source = source; self.reason = reason; self.csat = csat
+    }
+
+    /// A data field by its contract name, as text (for rule `where` matchers).
+    public func field(_ name: String) -> String? {
+        switch name {
+        case "to_queue": return toQueue
+        case "to": return to
+        case "sender": return sender
+        case "text": return text
+        case "score": return score.map { String($0) }
+        case "flag": return flag
+        case "source": return source
+        case "reason": return reason
+        case "csat": return csat.map { String($0) }
+        default: return nil
+        }
+    }
+
+    /// A numeric data field by its contract name (for rule thresholds).
+    public func number(_ name: String) -> Double? {
+        switch name {
+        case "score": return score
+        case "csat": return csat.map(Double.init)
+        default: return nil
+        }
+    }
+
+    public static let textFields: Set<String> = ["to_queue", "to", "sender", "text", "flag", "source", "reason"]
+    public static let numericFields: Set<String> = ["score", "csat"]
+}

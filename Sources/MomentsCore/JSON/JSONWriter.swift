@@ -1,0 +1,85 @@
+/// Appends JSON text to a byte buffer. Output records are written field by field in a fixed
+/// order, so the same output always has the same bytes.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = [false]
+
+    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    private mutating func separate() {
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+    }
+
+    public mutating func beginObject() { bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
+    public mutating func beginArray() { bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+
+    /// Starts a member inside an object; the value written next belongs to it.
+    public mutating func key(_ k: String) {
+        separate()
+        appendQuoted(k)
+        bytes.append(UInt8(ascii: ":"))
+        pendingMember = true
+    }
+
+    private var pendingMember = false
+
+    private mutating func beforeValue() {
+        if pendingMember { pendingMember = false } else { separate() }
+    }
+
+    public mutating func value(_ s: String) { beforeValue(); appendQuoted(s) }
+    public mutating func value(_ s: String?) { if let s { value(s) } else { null() } }
+    public mutating func value(_ b: Bool) { beforeValue(); bytes.append(contentsOf: (b ? "true" : "false").utf8) }
+    public mutating func value(_ n: Int64) { beforeValue(); bytes.append(contentsOf: String(n).utf8) }
+    public mutating func value(_ n: Int) { value(Int64(n)) }
+    public mutating func value(_ d: Double) {
+        beforeValue()
+        if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
+            bytes.append(contentsOf: String(Int64(d)).utf8)
+        } else if d.isFinite {
+            bytes.append(contentsOf: "\(d)".utf8)
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
+    }
+    public mutating func null() { beforeValue(); bytes.append(contentsOf: "null".utf8) }
+    public mutating func value(_ v: JSONValue) {
+        switch v {
+        case .null: null()
+        case .bool(let b): value(b)
+        case .number(let n): value(n)
+        case .string(let s): value(s)
+        case .array(let items):
+            beforeValue(); beginArray(); for item in items { value(item) }; endArray()
+        case .object(let members):
+            beforeValue(); beginObject(); for (k, item) in members { key(k); value(item) }; endObject()
+        }
+    }
+
+    /// Opens an object as the value of the current member or array slot.
+    public mutating func objectValue() { beforeValue(); beginObject() }
+    public mutating func arrayValue() { beforeValue(); beginArray() }
+
+    private mutating func appendQuoted(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(c)
+            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(c)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,185 @@
+import Yams
+
+/// Parses the `when:` of a moment: exactly one condition kind with its parameters.
+enum ConditionSection {
+    static let kinds = ["wait", "count", "match", "threshold", "ended", "repeat_contact", "phrases", "resolution"]
+
+    static func parse(_ node: Node?, _ ctx: YAMLContext) -> Condition? {
+        guard let node, let m = ctx.mapping(node, what: "when", allowed: kinds) else { return nil }
+        guard m.count == 1, let only = m.first else {
+            ctx.error(node, "'when' must hold exactly one condition (one of: \(kinds.joined(separator: ", ")))")
+            return nil
+        }
+        let body = only.value
+        switch only.key {
+        case "wait": return wait(body, ctx).map(Condition.wait)
+        case "count": return count(body, ctx).map(Condition.count)
+        case "match": return match(body, ctx).map(Condition.match)
+        case "threshold": return threshold(body, ctx).map(Condition.threshold)
+        case "ended": return ended(body, ctx).map(Condition.ended)
+        case "repeat_contact": return repeatContact(body, ctx).map(Condition.repeatContact)
+        case "phrases": return phrases(body, ctx).map(Condition.phrases)
+        default: return resolution(body, ctx).map(Condition.resolution)
+        }
+    }
+
+    static func eventTypes(_ node: Node?, _ ctx: YAMLContext, what: String) -> Set<EventType>? {
+        guard let names = ctx.strings(node, what: what) else { return nil }
+        var out: Set<EventType> = []
+        for n in names {
+            let t = EventType(name: n)
+            if t.isKnown { out.insert(t) } else {
+                ctx.error(node, "unknown event type '\(n)' in \(what) (known: \(EventType.known.map(\.name).joined(separator: ", ")))")
+                return nil
+            }
+        }
+        return out
+    }
+
+    static func eventType(_ node: Node?, _ ctx: YAMLContext) -> EventType? {
+        guard let set = eventTypes(node, ctx, what: "event") else { return nil }
+        guard set.count == 1 else { ctx.error(node, "event must name one event type"); return nil }
+        return set.first
+    }
+
+    static func matchers(_ node: Node?, _ ctx: YAMLContext) -> [FieldMatcher]? {
+        guard let node else { return [] }
+        guard let m = ctx.mapping(node, what: "where") else { return nil }
+        var out: [FieldMatcher] = []
+        for member in m {
+            guard EventData.textFields.contains(member.key) || EventData.numericFields.contains(member.key) else {
+                ctx.error(member.keyNode, "unknown data field '\(member.key)' (known: \((EventData.textFields.union(EventData.numericFields)).sorted().joined(separator: ", ")))")
+                return nil
+            }
+            guard let values = ctx.strings(member.value, what: "where.\(member.key)") else { return nil }
+            out.append(FieldMatcher(field: member.key, values: Set(values)))
+        }
+        return out
+    }
+
+    static func wait(_ node: Node, _ ctx: YAMLContext) -> WaitCondition? {
+        guard let m = ctx.mapping(node, what: "wait", allowed: ["from", "until", "longer_than", "once_per", "measure", "overrides"]) else { return nil }
+        let from = eventTypes(ctx.required(m, "from", in: node, what: "wait"), ctx, what: "from")
+        let until = eventTypes(ctx.required(m, "until", in: node, what: "wait"), ctx, what: "until")
+        let limit = ctx.duration(ctx.required(m, "longer_than", in: node, what: "wait"), what: "longer_than")
+        var once = OncePer.interaction
+        if let o = ctx.string(m["once_per"], what: "once_per") {
+            if let v = OncePer(rawValue: o) { once = v } else { ctx.error(m["once_per"], "once_per must be interaction or episode, found '\(o)'") }
+        }
+        let measure = ctx.string(m["measure"], what: "measure") ?? "wait"
+        var overrides: [(filter: Filter, longerThan: Duration)] = []
+        for item in m["overrides"].flatMap({ ctx.sequence($0, what: "overrides") }) ?? [] {
+            guard let o = ctx.mapping(item, what: "an override", allowed: ["if", "longer_than"]),
+                let f = FilterSection.parse(ctx.required(o, "if", in: item, what: "an override") ?? item, ctx, what: "if"),
+                let d = ctx.duration(ctx.required(o, "longer_than", in: item, what: "an override"), what: "longer_than")
+            else { continue }
+            overrides.append((f, d))
+        }
+        guard let from, let until, let limit else { return nil }
+        if !from.isDisjoint(with: until) { ctx.error(node, "an event type cannot both start and end a wait") ; return nil }
+        return WaitCondition(from: from, until: until, longerThan: limit, oncePer: once, measure: measure, overrides: overrides)
+    }
+
+    static func count(_ node: Node, _ ctx: YAMLContext) -> CountCondition? {
+        guard let m = ctx.mapping(node, what: "count", allowed: ["event", "where", "reaches", "measure"]) else { return nil }
+        let event = eventType(ctx.required(m, "event", in: node, what: "count"), ctx)
+        let reaches = ctx.integer(ctx.required(m, "reaches", in: node, what: "count"), what: "reaches", minimum: 1)
+        let matchers = matchers(m["where"], ctx)
+        let measure = ctx.string(m["measure"], what: "measure") ?? "count"
+        guard let event, let reaches, let matchers else { return nil }
+        return CountCondition(event: event, matchers: matchers, reaches: reaches, measure: measure)
+    }
+
+    static func match(_ node: Node, _ ctx: YAMLContext) -> MatchCondition? {
+        guard let m = ctx.mapping(node, what: "match", allowed: ["event", "where"]) else { return nil }
+        let event = eventType(ctx.required(m, "event", in: node, what: "match"), ctx)
+        let matchers = matchers(m["where"], ctx)
+        guard let event, let matchers else { return nil }
+        return MatchCondition(event: event, matchers: matchers)
+    }
+
+    static func threshold(_ node: Node, _ ctx: YAMLContext) -> ThresholdCondition? {
+        guard let m = ctx.mapping(node, what: "threshold", allowed: ["event", "field", "below", "above", "at_least", "at_most"]) else { return nil }
+        let event = eventType(ctx.required(m, "event", in: node, what: "threshold"), ctx)
+        var field = ctx.string(ctx.required(m, "field", in: node, what: "threshold"), what: "field")
+        if let f = field, !EventData.numericFields.contains(f) {
+            ctx.error(m["field"], "field '\(f)' is not numeric (numeric fields: \(EventData.numericFields.sorted().joined(separator: ", ")))")
+            field = nil
+        }
+        let below = ctx.number(m["below"], what: "below"), above = ctx.number(m["above"], what: "above")
+        let atLeast = ctx.number(m["at_least"], what: "at_least"), atMost = ctx.number(m["at_most"], what: "at_most")
+        if below == nil && above == nil && atLeast == nil && atMost == nil {
+            ctx.error(node, "threshold needs one of below, above, at_least, at_most")
+            return nil
+        }
+        if field == "score" {
+            for (k, v) in [("below", below), ("above", above), ("at_least", atLeast), ("at_most", atMost)] {
+                if let v, !(-1...1).contains(v) { ctx.error(m[k], "\(k) \(v) is outside the sentiment range -1..1") ; return nil }
+            }
+        }
+        if field == "csat" {
+            for (k, v) in [("below", below), ("above", above), ("at_least", atLeast), ("at_most", atMost)] {
+                if let v, v < 0 { ctx.error(m[k], "\(k) must not be negative for csat (1..5), found \(v)"); return nil }
+            }
+        }
+        guard let event, let field else { return nil }
+        return ThresholdCondition(event: event, field: field, below: below, above: above, atLeast: atLeast, atMost: atMost)
+    }
+
+    static func ended(_ node: Node, _ ctx: YAMLContext) -> EndedCondition? {
+        guard let m = ctx.mapping(node, what: "ended", allowed: ["reason", "while"]) else { return nil }
+        let reasons = ctx.strings(ctx.required(m, "reason", in: node, what: "ended"), what: "reason")
+        for r in reasons ?? [] where !["resolved", "abandoned", "unresolved"].contains(r) {
+            ctx.error(m["reason"], "reason must be resolved, abandoned or unresolved, found '\(r)'")
+            return nil
+        }
+        var phases: Set<Phase> = []
+        for p in m["while"].flatMap({ ctx.strings($0, what: "while") }) ?? [] {
+            guard let ph = Phase(rawValue: p) else {
+                ctx.error(m["while"], "while must name phases among \(Phase.allCases.map(\.rawValue).joined(separator: ", ")), found '\(p)'")
+                return nil
+            }
+            phases.insert(ph)
+        }
+        guard let reasons else { return nil }
+        return EndedCondition(reasons: Set(reasons), phases: phases)
+    }
+
+    static func repeatContact(_ node: Node, _ ctx: YAMLContext) -> RepeatContactCondition? {
+        guard let m = ctx.mapping(node, what: "repeat_contact", allowed: ["within", "at_least"]) else { return nil }
+        let within = ctx.duration(ctx.required(m, "within", in: node, what: "repeat_contact"), what: "within")
+        let atLeast = ctx.integer(ctx.required(m, "at_least", in: node, what: "repeat_contact"), what: "at_least", minimum: 2)
+        guard let within, let atLeast else { return nil }
+        return RepeatContactCondition(within: within, atLeast: atLeast)
+    }
+
+    static func phrases(_ node: Node, _ ctx: YAMLContext) -> PhraseCondition? {
+        guard let m = ctx.mapping(node, what: "phrases", allowed: ["sender", "languages"]) else { return nil }
+        var sender: String?
+        if let s = ctx.string(m["sender"], what: "sender") {
+            if s == "customer" || s == "agent" { sender = s } else if s != "any" {
+                ctx.error(m["sender"], "sender must be customer, agent or any, found '\(s)'")
+                return nil
+            }
+        }
+        var list: [(language: String, phrase: String, original: String)] = []
+        guard let langs = ctx.mapping(ctx.required(m, "languages", in: node, what: "phrases"), what: "languages") else { return nil }
+        for lang in langs {
+            for p in ctx.strings(lang.value, what: "phrases of '\(lang.key)'") ?? [] {
+                let normalized = TextNormalizer.normalize(p)
+                if normalized.trimmingWhitespace.isEmpty { ctx.error(lang.value, "phrase '\(p)' has no letters"); continue }
+                list.append((lang.key, normalized, p))
+            }
+        }
+        if list.isEmpty { ctx.error(node, "phrases needs at least one phrase"); return nil }
+        return PhraseCondition(sender: sender, phrases: list)
+    }
+
+    static func resolution(_ node: Node, _ ctx: YAMLContext) -> ResolutionCondition? {
+        guard let m = ctx.mapping(node, what: "resolution", allowed: ["within", "first_contact_within"]) else { return nil }
+        let within = ctx.duration(ctx.required(m, "within", in: node, what: "resolution"), what: "within")
+        let first = ctx.duration(m["first_contact_within"], what: "first_contact_within")
+        guard let within else { return nil }
+        return ResolutionCondition(within: within, firstContactWithin: first)
+    }
+}

@@ -1,0 +1,46 @@
+/// Parses rule durations: "120s", "2m", "1h30m", "30d", "500ms". A bare number is refused on
+/// purpose: "120" could mean seconds or minutes, and the difference is a customer's wait.
+public enum DurationParser {
+    public static func parse(_ text: String) -> Duration? {
+        let s = Array(text.trimmingWhitespace.utf8)
+        guard !s.isEmpty else { return nil }
+        var i = 0
+        var total: Int64 = 0
+        while i < s.count {
+            var n: Int64 = 0
+            let start = i
+            while i < s.count, s[i] >= 48, s[i] <= 57 {
+                let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(s[i] - 48))
+                guard !o1, !o2 else { return nil }
+                n = a; i += 1
+            }
+            guard i > start, i < s.count else { return nil }
+            var unit = ""
+            while i < s.count, (s[i] >= 97 && s[i] <= 122) { unit.append(Character(Unicode.Scalar(s[i]))); i += 1 }
+            let factor: Int64
+            switch unit {
+            case "ms": factor = 1
+            case "s": factor = 1000
+            case "m", "min": factor = 60_000
+            case "h": factor = 3_600_000
+            case "d": factor = 86_400_000
+            case "w": factor = 604_800_000
+            default: return nil
+            }
+            let (v, o) = n.multipliedReportingOverflow(by: factor)
+            guard !o else { return nil }
+            total += v
+        }
+        return Duration(milliseconds: total)
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,208 @@
+import Yams
+
+/// Reads a rules file (`moments`, `recovery`, `coaching`, optional `settings`) into a validated
+/// `RuleSet`, or every error with its file, line and column.
+public enum RulesParser {
+    public static func parse(yaml: String, file: String) -> Result<RuleSet, ConfigErrors> {
+        let ctx = YAMLContext(file: file)
+        guard let root = ctx.compose(yaml) else {
+            if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the rules file is empty") }
+            return .failure(ConfigErrors(ctx.errors))
+        }
+        let rules = parse(node: root, context: ctx)
+        if let rules, ctx.errors.isEmpty { return .success(rules) }
+        return .failure(ConfigErrors(ctx.errors))
+    }
+
+    static let topKeys = ["settings", "moments", "recovery", "coaching"]
+
+    /// Parses a rules mapping that may sit inside a larger file (the daemon's config embeds one).
+    public static func parse(node root: Node, context ctx: YAMLContext) -> RuleSet? {
+        guard let top = ctx.mapping(root, what: "the rules file", allowed: topKeys) else { return nil }
+        let settings = top["settings"].flatMap { SettingsSection.parse($0, ctx) } ?? EngineSettings()
+        var moments: [MomentRule] = []
+        var ids: [String: Node] = [:]
+        if let list = ctx.sequence(top["moments"] ?? { ctx.error(root, "missing 'moments' (the list of moments to detect)"); return nil }(), what: "moments") {
+            for item in list {
+                guard let m = MomentSection.parse(item, ctx) else { continue }
+                if ids[m.id] != nil { ctx.error(item, "duplicate moment id '\(m.id)'"); continue }
+                ids[m.id] = item
+                moments.append(m)
+            }
+        }
+        let known = Dictionary(uniqueKeysWithValues: moments.map { ($0.id, $0) })
+        var recovery: [RecoveryRule] = []
+        var recoveryIDs: Set<String> = []
+        for item in top["recovery"].flatMap({ ctx.sequence($0, what: "recovery") }) ?? [] {
+            guard let r = RecoverySection.parse(item, ctx, known: known) else { continue }
+            if !recoveryIDs.insert(r.id).inserted { ctx.error(item, "duplicate recovery id '\(r.id)'"); continue }
+            recovery.append(r)
+        }
+        var coaching: [CoachingRule] = []
+        var coachingIDs: Set<String> = []
+        for item in top["coaching"].flatMap({ ctx.sequence($0, what: "coaching") }) ?? [] {
+            guard let c = CoachingSection.parse(item, ctx, known: known) else { continue }
+            if !coachingIDs.insert(c.id).inserted { ctx.error(item, "duplicate coaching id '\(c.id)'"); continue }
+            coaching.append(c)
+        }
+        return RuleSet(moments: moments, recovery: recovery, coaching: coaching, settings: settings)
+    }
+}
+
+enum SettingsSection {
+    static func parse(_ node: Node, _ ctx: YAMLContext) -> EngineSettings? {
+        guard let m = ctx.mapping(node, what: "settings", allowed: ["interaction_grace", "interaction_timeout", "duplicate_window", "allowed_lateness"]) else { return nil }
+        var s = EngineSettings()
+        if let d = ctx.duration(m["interaction_grace"], what: "interaction_grace", allowZero: true) { s.interactionGrace = d }
+        if let d = ctx.duration(m["interaction_timeout"], what: "interaction_timeout") { s.interactionTimeout = d }
+        if let n = ctx.integer(m["duplicate_window"], what: "duplicate_window", minimum: 1) { s.duplicateWindow = n }
+        if let d = ctx.duration(m["allowed_lateness"], what: "allowed_lateness", allowZero: true) { s.allowedLateness = d }
+        return s
+    }
+}
+
+enum MomentSection {
+    static let keys = ["id", "kind", "stage", "severity", "when", "only", "alert", "summary"]
+
+    static func parse(_ node: Node, _ ctx: YAMLContext) -> MomentRule? {
+        guard let m = ctx.mapping(node, what: "a moment", allowed: keys) else { return nil }
+        let errorsBefore = ctx.errors.count
+        let id = ctx.string(ctx.required(m, "id", in: node, what: "a moment"), what: "id")
+        let what = "moment '\(id ?? "?")'"
+        var kind: MomentKind?
+        if let k = ctx.string(ctx.required(m, "kind", in: node, what: what), what: "kind") {
+            kind = MomentKind(rawValue: k)
+            if kind == nil { ctx.error(m["kind"], "kind must be pain or glory, found '\(k)'") }
+        }
+        let stage = ctx.string(m["stage"], what: "stage") ?? "SMOT"
+        var severity = kind == .glory ? Severity.info : .medium
+        if let s = ctx.string(m["severity"], what: "severity") {
+            if let v = Severity(rawValue: s) { severity = v } else {
+                ctx.error(m["severity"], "severity must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")), found '\(s)'")
+            }
+        }
+        let condition = ConditionSection.parse(ctx.required(m, "when", in: node, what: what), ctx)
+        let filter = m["only"].flatMap { FilterSection.parse($0, ctx, what: "only") } ?? Filter()
+        let alert = ctx.bool(m["alert"], what: "alert") ?? true
+        var summary = Template(segments: [], source: "")
+        if let condition {
+            let allowed = Placeholders.common.union(condition.measures)
+            let text = m["summary"].flatMap { ctx.string($0, what: "summary") } ?? defaultSummary(id ?? "", condition)
+            summary = TemplateSection.parse(text, node: m["summary"] ?? node, allowed: allowed, ctx) ?? summary
+        }
+        guard ctx.errors.count == errorsBefore, let id, let kind, let condition else { return nil }
+        return MomentRule(id: id, kind: kind, stage: stage, severity: severity, condition: condition, filter: filter, alert: alert, summary: summary)
+    }
+
+    static func defaultSummary(_ id: String, _ c: Condition) -> String {
+        switch c {
+        case .wait(let w): return "\(id): \(w.measure) of {\(w.measure)} (interaction {interaction_id}, queue {queue})"
+        case .count(let k): return "\(id): \(k.measure) reached {\(k.measure)} (interaction {interaction_id})"
+        case .threshold(let t): return "\(id): \(t.field) {\(t.field)} (interaction {interaction_id})"
+        case .repeatContact: return "\(id): contact number {contacts} of customer {customer_id}"
+        case .phrases: return "\(id): customer said \"{phrase}\" ({language}) in interaction {interaction_id}"
+        case .resolution: return "\(id): resolved {handle} after the agent connected (interaction {interaction_id})"
+        case .match, .ended: return "\(id) (interaction {interaction_id}, queue {queue})"
+        }
+    }
+}
+
+enum TemplateSection {
+    static func parse(_ text: String, node: Node, allowed: Set<String>, _ ctx: YAMLContext) -> Template? {
+        switch Template.parse(text) {
+        case .failure(let e):
+            ctx.error(node, "bad template: \(e.message) at character \(e.offset + 1)")
+            return nil
+        case .success(let t):
+            var ok = true
+            for p in t.placeholders where !allowed.contains(p) {
+                ctx.error(node, "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))")
+                ok = false
+            }
+            return ok ? t : nil
+        }
+    }
+}
+
+enum FilterSection {
+    static func parse(_ node: Node, _ ctx: YAMLContext, what: String) -> Filter? {
+        guard let m = ctx.mapping(node, what: what, allowed: ["channel", "queue", "attributes"]) else { return nil }
+        var f = Filter()
+        for c in ctx.strings(m["channel"], what: "channel") ?? [] {
+            if let ch = Channel(rawValue: c) { f.channels.insert(ch) } else {
+                ctx.error(m["channel"], "unknown channel '\(c)' (expected voice, chat, email, sms or social)")
+            }
+        }
+        f.queues = Set(ctx.strings(m["queue"], what: "queue") ?? [])
+        if let attrs = ctx.mapping(m["attributes"], what: "attributes") {
+            for a in attrs {
+                if let values = ctx.strings(a.value, what: "attribute '\(a.key)'") { f.attributes.append((a.key, Set(values))) }
+            }
+        }
+        return f
+    }
+}
+
+enum RecoverySection {
+    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule]) -> RecoveryRule? {
+        guard let m = ctx.mapping(node, what: "a recovery rule", allowed: ["id", "on", "action", "params", "cooldown", "daily_budget"]) else { return nil }
+        let before = ctx.errors.count
+        let id = ctx.string(ctx.required(m, "id", in: node, what: "a recovery rule"), what: "id")
+        let what = "recovery rule '\(id ?? "?")'"
+        let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known)
+        let action = ctx.string(ctx.required(m, "action", in: node, what: what), what: "action")
+        var params: [(key: String, value: JSONValue)] = []
+        if let p = ctx.mapping(m["params"], what: "params") {
+            for member in p {
+                guard case .scalar(let s) = member.value else { ctx.error(member.value, "param '\(member.key)' must be a number or text"); continue }
+                if s.style == .plain, let n = Double(s.string), n.isFinite {
+                    if n < 0 { ctx.error(member.value, "param '\(member.key)' must not be negative, found \(s.string)") }
+                    params.append((member.key, .number(n)))
+                } else {
+                    params.append((member.key, .string(s.string)))
+                }
+            }
+        }
+        let cooldown = ctx.duration(m["cooldown"], what: "cooldown")
+        let budget = ctx.integer(m["daily_budget"], what: "daily_budget", minimum: 0)
+        guard ctx.errors.count == before, let id, let on, let action else { return nil }
+        return RecoveryRule(id: id, on: on, action: action, params: params, cooldown: cooldown, dailyBudget: budget)
+    }
+}
+
+enum CoachingSection {
+    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule]) -> CoachingRule? {
+        guard let m = ctx.mapping(node, what: "a coaching rule", allowed: ["id", "on", "kind", "tip"]) else { return nil }
+        let before = ctx.errors.count
+        let id = ctx.string(ctx.required(m, "id", in: node, what: "a coaching rule"), what: "id")
+        let what = "coaching rule '\(id ?? "?")'"
+        let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known)
+        var kind: CoachingKind?
+        if let k = ctx.string(ctx.required(m, "kind", in: node, what: what), what: "kind") {
+            kind = CoachingKind(rawValue: k)
+            if kind == nil { ctx.error(m["kind"], "kind must be corrective or positive, found '\(k)'") }
+        }
+        var tip: Template?
+        if let text = ctx.string(ctx.required(m, "tip", in: node, what: what), what: "tip"), let on {
+            // A tip may only use what every moment it reacts to can fill in.
+            var allowed = Placeholders.common
+            let measures = on.compactMap { known[$0]?.condition.measures }.map(Set.init)
+            if let first = measures.first { allowed.formUnion(measures.dropFirst().reduce(first) { $0.intersection($1) }) }
+            tip = TemplateSection.parse(text, node: m["tip"]!, allowed: allowed, ctx)
+        }
+        guard ctx.errors.count == before, let id, let on, let kind, let tip else { return nil }
+        return CoachingRule(id: id, on: on, kind: kind, tip: tip)
+    }
+}
+
+enum MomentReferences {
+    static func parse(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule]) -> [String]? {
+        guard let ids = ctx.strings(node, what: "on") else { return nil }
+        var ok = true
+        for id in ids where known[id] == nil {
+            ctx.error(node, "unknown moment '\(id)' (defined moments: \(known.keys.sorted().joined(separator: ", ")))")
+            ok = false
+        }
+        return ok ? ids : nil
+    }
+}

@@ -1,0 +1,75 @@
+/// A text with `{placeholder}`s, parsed once when the rules load so rendering is a simple walk
+/// and unknown placeholders are caught by `moments check`.
+public struct Template: Sendable, Equatable {
+    public enum Segment: Sendable, Equatable {
+        case literal(String)
+        case placeholder(String)
+    }
+
+    public var segments: [Segment]
+    public var source: String
+
+    public init(segments: [Segment], source: String) { self.segments = segments; self.source = source }
+
+    /// Parses `text`; `{{` and `}}` stand for literal braces.
+    public static func parse(_ text: String) -> Result<Template, TemplateError> {
+        var segments: [Segment] = []
+        var literal = ""
+        var chars = Array(text)
+        var i = 0
+        chars.append("\0")
+        while i < chars.count - 1 {
+            let c = chars[i]
+            if c == "{" && chars[i + 1] == "{" { literal.append("{"); i += 2; continue }
+            if c == "}" && chars[i + 1] == "}" { literal.append("}"); i += 2; continue }
+            if c == "}" { return .failure(TemplateError(offset: i, message: "unmatched '}'")) }
+            if c == "{" {
+                guard let close = chars[(i + 1)...].firstIndex(of: "}") else {
+                    return .failure(TemplateError(offset: i, message: "unclosed '{'"))
+                }
+                let name = String(chars[(i + 1)..<close])
+                guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    return .failure(TemplateError(offset: i, message: "invalid placeholder '{\(name)}'"))
+                }
+                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                segments.append(.placeholder(name))
+                i = close + 1
+                continue
+            }
+            literal.append(c)
+            i += 1
+        }
+        if !literal.isEmpty { segments.append(.literal(literal)) }
+        return .success(Template(segments: segments, source: text))
+    }
+
+    public var placeholders: [String] {
+        segments.compactMap { if case .placeholder(let p) = $0 { return p } else { return nil } }
+    }
+
+    /// Renders with `lookup`; a value the moment does not have renders as "-".
+    public func render(_ lookup: (String) -> String?) -> String {
+        var out = ""
+        for s in segments {
+            switch s {
+            case .literal(let l): out += l
+            case .placeholder(let p): out += lookup(p) ?? "-"
+            }
+        }
+        return out
+    }
+}
+
+public struct TemplateError: Error, Sendable {
+    /// Character offset within the template text.
+    public var offset: Int
+    public var message: String
+}
+
+/// Placeholders every moment can fill, whatever its condition.
+public enum Placeholders {
+    public static let common: Set<String> = [
+        "moment", "kind", "stage", "severity", "interaction_id", "customer_id", "agent_id", "queue", "channel",
+        "time", "tier", "language", "region",
+    ]
+}

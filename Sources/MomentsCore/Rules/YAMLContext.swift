@@ -1,0 +1,165 @@
+import Yams
+
+/// A problem in a YAML file, located for a human: `file:line:column: what is wrong`.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file; self.line = line; self.column = column; self.message = message
+    }
+
+    public var description: String { "\(file):\(line):\(column): error: \(message)" }
+}
+
+/// Every problem found in one file; a file is refused if this is not empty.
+public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [ConfigError]
+    public init(_ errors: [ConfigError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// Walks a composed YAML tree and collects located errors, so one `moments check` run reports
+/// every problem in the file instead of stopping at the first.
+public final class YAMLContext {
+    public let file: String
+    public private(set) var errors: [ConfigError] = []
+
+    public init(file: String) { self.file = file }
+
+    /// Parses YAML text into a node tree; syntax errors are recorded with their position.
+    public func compose(_ text: String) -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let e as YamlError {
+            switch e {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                .composer(let context, let problem, let mark, _):
+                let ctx = context.map { "\($0.text): " } ?? ""
+                report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)")
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                report(line: context.mark.line, column: context.mark.column, "duplicate keys \(duplicates.joined(separator: ", "))")
+            default:
+                report(line: 1, column: 1, "invalid YAML: \(e)")
+            }
+            return nil
+        } catch {
+            report(line: 1, column: 1, "invalid YAML: \(error)")
+            return nil
+        }
+    }
+
+    public func report(line: Int, column: Int, _ message: String) {
+        errors.append(ConfigError(file: file, line: line, column: column, message: message))
+    }
+
+    public func error(_ node: Node?, _ message: String) {
+        report(line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message)
+    }
+
+    /// The members of a mapping in order, with unknown keys reported against `allowed`.
+    public func mapping(_ node: Node?, what: String, allowed: [String]? = nil) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard let node else { return nil }
+        guard case .mapping(let m) = node else {
+            error(node, "\(what) must be a mapping")
+            return nil
+        }
+        var out: [(String, Node, Node)] = []
+        for (k, v) in m {
+            guard let key = k.string else { error(k, "keys in \(what) must be text"); continue }
+            if let allowed, !allowed.contains(key) {
+                error(k, "unknown key '\(key)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
+                continue
+            }
+            out.append((key, k, v))
+        }
+        return out
+    }
+
+    public func sequence(_ node: Node?, what: String) -> [Node]? {
+        guard let node else { return nil }
+        guard case .sequence(let s) = node else {
+            error(node, "\(what) must be a list")
+            return nil
+        }
+        return Array(s)
+    }
+
+    public func string(_ node: Node?, what: String) -> String? {
+        guard let node else { return nil }
+        guard case .scalar(let s) = node else { error(node, "\(what) must be text"); return nil }
+        guard !s.string.isEmpty else { error(node, "\(what) must not be empty"); return nil }
+        return s.string
+    }
+
+    /// A string, or a list of strings (`on: long-wait` or `on: [long-wait, rude-agent]`).
+    public func strings(_ node: Node?, what: String) -> [String]? {
+        guard let node else { return nil }
+        if case .scalar = node { return string(node, what: what).map { [$0] } }
+        guard let items = sequence(node, what: what) else { return nil }
+        let values = items.compactMap { string($0, what: "each item of \(what)") }
+        if values.isEmpty { error(node, "\(what) must not be empty") }
+        return values.count == items.count ? values : nil
+    }
+
+    public func number(_ node: Node?, what: String) -> Double? {
+        guard let node else { return nil }
+        guard case .scalar(let s) = node, let v = Double(s.string), v.isFinite else {
+            error(node, "\(what) must be a number, found '\(node.string ?? "a \(node.kindName)")'")
+            return nil
+        }
+        return v
+    }
+
+    public func integer(_ node: Node?, what: String, minimum: Int) -> Int? {
+        guard let node else { return nil }
+        guard case .scalar(let s) = node, let v = Int(s.string) else {
+            error(node, "\(what) must be a whole number, found '\(node.string ?? "a \(node.kindName)")'")
+            return nil
+        }
+        guard v >= minimum else { error(node, "\(what) must be at least \(minimum), found \(v)"); return nil }
+        return v
+    }
+
+    public func bool(_ node: Node?, what: String) -> Bool? {
+        guard let node else { return nil }
+        guard let b = node.bool else { error(node, "\(what) must be true or false"); return nil }
+        return b
+    }
+
+    public func duration(_ node: Node?, what: String, allowZero: Bool = false) -> Duration? {
+        guard let node else { return nil }
+        guard case .scalar(let s) = node else { error(node, "\(what) must be a duration like 120s, 5m, 24h or 30d"); return nil }
+        let text = s.string
+        if text.hasPrefix("-") { error(node, "\(what) must not be negative, found '\(text)'"); return nil }
+        guard let d = DurationParser.parse(text) else {
+            error(node, "bad duration '\(text)' for \(what) (use a number with a unit: 500ms, 120s, 5m, 24h, 30d)")
+            return nil
+        }
+        if d.milliseconds == 0 && !allowZero { error(node, "\(what) must be longer than zero"); return nil }
+        return d
+    }
+
+    public func required(_ members: [(key: String, keyNode: Node, value: Node)], _ key: String, in parent: Node, what: String) -> Node? {
+        if let m = members.first(where: { $0.key == key }) { return m.value }
+        error(parent, "missing '\(key)' in \(what)")
+        return nil
+    }
+}
+
+extension Node {
+    var kindName: String {
+        switch self {
+        case .scalar: return "scalar"
+        case .mapping: return "mapping"
+        case .sequence: return "list"
+        case .alias: return "alias"
+        }
+    }
+}
+
+extension Array where Element == (key: String, keyNode: Node, value: Node) {
+    public subscript(_ key: String) -> Node? { first(where: { $0.key == key })?.value }
+}

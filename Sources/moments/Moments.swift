@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Moments: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moments",
+        abstract: "Finds moments of truth in contact-center interaction events and reacts to them.",
+        subcommands: [CheckCommand.self, ReplayCommand.self]
+    )
+}

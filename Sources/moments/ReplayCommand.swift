@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import MomentsCore
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run the rules over recorded events (JSON lines) in event time and print every output.",
+        discussion: """
+            Outputs are printed as CloudEvents JSON lines, with the same ids the daemon gives. Malformed \
+            lines are reported on stderr with their line number and counted; they never stop the replay.
+            """)
+
+    @Option(name: .long, help: "The rules file.")
+    var rules: String = "config/moments.yaml"
+
+    @Argument(help: "Events file (JSON lines), or - for standard input.")
+    var events: String = "-"
+
+    @Flag(name: .long, help: "Print a table of counts per moment, recovery action and coaching signal instead of the outputs.")
+    var summary = false
+
+    @Flag(name: .long, help: "Also print dead-letter records for malformed lines on stdout.")
+    var deadLetters = false
+
+    func run() throws {
+        let ruleSet = try RulesFile.load(rules)
+        let input: Data
+        if events == "-" {
+            input = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): cannot read the file") }
+            input = d
+        }
+        let name = events == "-" ? "<stdin>" : events
+        var replayer = Replayer(rules: ruleSet)
+        let encoder = CloudEventEncoder()
+        var out = OutputBuffer()
+        var tally = ReplayTally()
+        let bytes = [UInt8](input)
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            lineNumber += 1
+            for item in replayer.feed(line: Array(bytes[start..<end]), file: name, lineNumber: lineNumber) {
+                switch item {
+                case .output(let o):
+                    tally.count(o)
+                    if !summary { out.write(encoder.encode(o)) }
+                case .deadLetter(let d):
+                    Stderr.print("\(name):\(lineNumber): skipped malformed event: \(d.error)")
+                    if deadLetters && !summary { out.write(encoder.encode(d)) }
+                }
+            }
+            start = end + 1
+        }
+        if summary { out.write(Array(tally.table().utf8)) }
+        out.flush()
+        let stats = replayer.engine.stats
+        Stderr.print("replayed \(stats.eventsProcessed) events (\(replayer.malformed) malformed, \(stats.duplicatesDropped) duplicates dropped): \(tally.total) outputs")
+    }
+}
+
+/// Counts of outputs per moment, recovery action and coaching rule for `--summary`.
+struct ReplayTally {
+    var moments: [String: Int] = [:]
+    var recovery: [String: Int] = [:]
+    var coaching: [String: Int] = [:]
+    var total = 0
+
+    mutating func count(_ o: Output) {
+        total += 1
+        switch o {
+        case .alert(let a): moments[a.moment.rule, default: 0] += 1
+        case .recovery(let r): recovery[r.rule, default: 0] += 1
+        case .coaching(let c): coaching[c.rule, default: 0] += 1
+        }
+    }
+
+    func table() -> String {
+        var s = ""
+        for (title, counts) in [("moment", moments), ("recovery", recovery), ("coaching", coaching)] {
+            s += title.padding(toLength: 28, withPad: " ", startingAt: 0) + "count\n"
+            for k in counts.keys.sorted() {
+                s += "  " + k.padding(toLength: 26, withPad: " ", startingAt: 0) + String(counts[k]!) + "\n"
+            }
+            s += "\n"
+        }
+        return s
+    }
+}
