@@ -93,7 +93,7 @@ struct RuleIndex: Sendable {
     var historyWindow: Duration
 
     init(_ rules: RuleSet) {
-        historyWindow = rules.historyWindow
+        historyWindow = rules.contactHistoryWindow
         for (i, m) in rules.moments.enumerated() {
             var types: Set<EventType>
             switch m.condition {

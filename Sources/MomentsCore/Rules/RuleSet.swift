@@ -10,9 +10,10 @@ public struct RuleSet: Sendable {
         self.moments = moments; self.recovery = recovery; self.coaching = coaching; self.settings = settings
     }
 
-    /// How long customer history must be kept so every window and cooldown can be answered.
-    public var historyWindow: Duration {
-        var w = Duration.hours(24)
+    /// How long a customer's contacts must be remembered for repeat-contact and first-contact
+    /// windows. Cooldowns are remembered separately, each for its own length.
+    public var contactHistoryWindow: Duration {
+        var w = Duration.zero
         for m in moments {
             switch m.condition {
             case .repeatContact(let c): w = max(w, c.within)
@@ -20,7 +21,6 @@ public struct RuleSet: Sendable {
             default: break
             }
         }
-        for r in recovery { w = max(w, r.cooldown ?? .zero) }
         return w
     }
 }

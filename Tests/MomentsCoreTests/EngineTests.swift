@@ -1,0 +1,375 @@
+import Testing
+@testable import MomentsCore
+
+@Suite struct WaitConditionTests {
+    let rules: RuleSet
+    init() throws { rules = try Fixtures.defaultRules() }
+
+    @Test func timerReportsWhileStillWaiting() throws {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        #expect(engine.run([s.at(0, .interactionStarted), s.at(1, .interactionQueued)]).isEmpty)
+        #expect(engine.advance(to: s.time(120)).isEmpty)              // 119 s of waiting
+        let out = engine.advance(to: s.time(121))                        // the 120th second
+        #expect(out.ids == ["i-1:long-wait:1", "i-1:long-wait:1:apology-discount"])
+        #expect(out.alerts.first?.moment.time == s.time(121))
+        #expect(out.alerts.first?.moment.measures.first?.value == 120)
+        // Connecting later does not report it again.
+        #expect(engine.run([s.at(200, .agentConnected)]).isEmpty)
+    }
+
+    @Test func noMomentWhenTheAgentConnectsInTime() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionQueued), s.at(119, .agentConnected)])
+        #expect(engine.advance(to: s.time(10_000)).alerts.isEmpty)
+    }
+
+    @Test func longWaitIsOncePerInteractionAcrossRequeues() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        var out = engine.run([s.at(0, .interactionQueued), s.at(130, .agentConnected)])
+        out += engine.run([s.at(200, .interactionTransferred, data: EventData(toQueue: "tech")), s.at(201, .interactionQueued), s.at(400, .agentConnected)])
+        #expect(out.alerts.map(\.id) == ["i-1:long-wait:1"])
+    }
+
+    @Test func aRequeueCanBeTheLongWait() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        let out = engine.run([
+            s.at(0, .interactionQueued), s.at(30, .agentConnected),
+            s.at(60, .interactionTransferred), s.at(61, .interactionQueued), s.at(300, .agentConnected),
+        ])
+        #expect(out.alerts.map(\.id) == ["i-1:long-wait:1"])
+        #expect(out.alerts.first?.moment.time == s.time(181))
+    }
+
+    @Test func longHoldFiresOncePerHold() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-1"
+        let out = engine.run([
+            s.at(0, .agentConnected),
+            s.at(10, .holdStarted), s.at(100, .holdEnded),      // long
+            s.at(110, .holdStarted), s.at(130, .holdEnded),     // short
+            s.at(140, .holdStarted), s.at(300, .holdEnded),     // long
+        ])
+        #expect(out.alerts.map(\.id) == ["i-1:long-hold:1", "i-1:long-hold:3"])
+        #expect(out.coaching.map(\.agentID) == ["a-1", "a-1"])
+        #expect(out.coaching.first?.tip.contains("1 min") == true)
+    }
+
+    @Test func outOfOrderCloseBeforeOpen() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        // connected (t=10) arrives before queued (t=0): a 10 s wait, no moment.
+        #expect(engine.run([s.at(10, .agentConnected), s.at(0, .interactionQueued)]).alerts.isEmpty)
+        var other = Script()
+        other.interaction = "i-2"
+        other.customer = "c-2"
+        // connected (t=300) before queued (t=0): a 300 s wait, found when the opener arrives.
+        let out = engine.run([other.at(300, .agentConnected), other.at(0, .interactionQueued)])
+        #expect(out.alerts.map(\.id) == ["i-2:long-wait:1"])
+        #expect(out.alerts.first?.moment.measures.first?.value == 300)
+    }
+
+    @Test func overridesGiveGoldCustomersAShorterFuse() throws {
+        let yaml = """
+            moments:
+              - id: long-wait
+                kind: pain
+                when:
+                  wait:
+                    from: interaction.queued
+                    until: agent.connected
+                    longer_than: 120s
+                    overrides:
+                      - if: { attributes: { tier: [gold, platinum] } }
+                        longer_than: 60s
+            """
+        var engine = Engine(rules: try Fixtures.rules(yaml))
+        var gold = Script()
+        gold.attributes = ["tier": "gold"]
+        var standard = Script()
+        standard.interaction = "i-2"
+        standard.customer = "c-2"
+        standard.attributes = ["tier": "standard"]
+        _ = engine.run([gold.at(0, .interactionQueued), standard.at(0, .interactionQueued)])
+        #expect(engine.advance(to: gold.time(61)).alerts.map(\.id) == ["i-1:long-wait:1"])
+        #expect(engine.advance(to: gold.time(121)).alerts.map(\.id) == ["i-2:long-wait:1"])
+    }
+
+    @Test func allowedLatenessDelaysTheTimerButKeepsTheMomentTime() throws {
+        var r = rules
+        r.settings.allowedLateness = .seconds(5)
+        var engine = Engine(rules: r)
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionQueued)])
+        #expect(engine.advance(to: s.time(122)).isEmpty)
+        let out = engine.advance(to: s.time(125))
+        #expect(out.alerts.first?.moment.time == s.time(120))
+    }
+}
+
+@Suite struct EventConditionTests {
+    let rules: RuleSet
+    init() throws { rules = try Fixtures.defaultRules() }
+
+    @Test func secondTransferIsMultiTransferOnce() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        let t = EventData(toQueue: "tech")
+        let out = engine.run([s.at(0, .interactionTransferred, data: t), s.at(10, .interactionTransferred, data: t), s.at(20, .interactionTransferred, data: t)])
+        #expect(out.alerts.map(\.id) == ["i-1:multi-transfer:1"])
+        #expect(out.alerts.first?.moment.time == s.time(10))
+        #expect(out.alerts.first?.moment.queue == "tech")
+    }
+
+    @Test func rudeFlagMatchesOnlyRude() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-3"
+        let out = engine.run([
+            s.at(0, .agentFlagged, data: EventData(flag: "script_deviation")),
+            s.at(1, .agentFlagged, data: EventData(flag: "rude")),
+            s.at(2, .agentFlagged, data: EventData(flag: "rude")),
+        ])
+        #expect(out.alerts.map(\.id) == ["i-1:rude-agent:1"])
+        #expect(out.recoveries.map(\.action) == ["discount"])
+        #expect(out.recoveries.first?.params == [.init(key: "percent", value: .number(15)), .init(key: "reason", value: .string("apology"))])
+        #expect(out.coaching.map(\.kind) == [.corrective])
+    }
+
+    @Test func firstScoreBelowThresholdOnly() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        let out = engine.run([-0.5, -0.6, -0.61, -0.9].enumerated().map { s.at(Double($0), .sentimentScored, data: EventData(score: $1)) })
+        #expect(out.alerts.map(\.id) == ["i-1:negative-sentiment:1"])
+        #expect(out.alerts.first?.moment.measures.first?.value == -0.61)
+        #expect(out.coaching.isEmpty)   // no agent known: nobody to coach
+    }
+
+    @Test func abandonedOnlyWhileQueued() {
+        var engine = Engine(rules: rules)
+        var a = Script()
+        a.interaction = "queued"
+        var b = Script()
+        b.interaction = "connected"
+        b.customer = "c-2"
+        let out = engine.run([
+            a.at(0, .interactionQueued), a.at(30, .interactionEnded, data: EventData(reason: "abandoned")),
+            b.at(0, .interactionQueued), b.at(10, .agentConnected), b.at(30, .interactionEnded, data: EventData(reason: "abandoned")),
+        ])
+        #expect(out.alerts.map(\.id) == ["queued:abandoned:1"])
+        #expect(out.recoveries.map(\.id) == ["queued:abandoned:1:priority-callback"])
+    }
+
+    @Test func repeatContactCountsTheWindow() {
+        var engine = Engine(rules: rules)
+        var out: [Output] = []
+        // Contacts at 0 h, 20 h, 30 h, 40 h: at 30 h only one other is within 24 h; at 40 h two are.
+        for (n, hours) in [0.0, 20, 30, 40].enumerated() {
+            var s = Script()
+            s.interaction = "i-\(n)"
+            out += engine.run([s.at(hours * 3600, .interactionStarted), s.at(hours * 3600 + 60, .interactionEnded, data: EventData(reason: "unresolved"))])
+        }
+        #expect(out.alerts.filter { $0.moment.rule == "repeat-contact" }.map(\.id) == ["i-3:repeat-contact:1"])
+        #expect(out.alerts.first { $0.moment.rule == "repeat-contact" }?.moment.measures.first?.value == 3)
+    }
+
+    @Test(arguments: [
+        ("Hello, I want to cancel my subscription now", "en"),
+        ("ICH MÖCHTE KÜNDIGEN", "de"),
+        ("Ich mochte kundigen", "de"),
+        ("voglio disdire!!", "it"),
+        ("Goedemiddag, ik wil opzeggen.", "nl"),
+        ("saya mau berhenti", "id"),
+    ])
+    func churnPhrasesInEveryLanguage(text: String, language: String) {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.channel = .chat
+        let out = engine.run([s.at(0, .messageSent, data: EventData(sender: "customer", text: text))])
+        #expect(out.alerts.map(\.moment.rule) == ["churn-phrase"])
+        #expect(out.alerts.first?.moment.details["language"] == language)
+    }
+
+    @Test func churnPhrasesNeedWholeWordsTheCustomerAndChat() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.channel = .chat
+        var voice = Script()
+        voice.interaction = "i-v"
+        let out = engine.run([
+            s.at(0, .messageSent, data: EventData(sender: "customer", text: "I want to cancellation-proof my plan")),
+            s.at(1, .messageSent, data: EventData(sender: "agent", text: "Do you want to cancel my subscription?")),
+            voice.at(2, .messageSent, data: EventData(sender: "customer", text: "I want to cancel my subscription")),
+        ])
+        #expect(out.isEmpty)
+    }
+
+    @Test func fastResolutionOnlyOnFirstContact() {
+        var engine = Engine(rules: rules)
+        var first = Script()
+        first.agent = "a-1"
+        var second = first
+        second.interaction = "i-2"
+        let resolved = EventData(reason: "resolved")
+        var out = engine.run([first.at(0, .interactionStarted), first.at(10, .agentConnected), first.at(250, .interactionEnded, data: resolved)])
+        out += engine.run([second.at(3600, .interactionStarted), second.at(3610, .agentConnected), second.at(3700, .interactionEnded, data: resolved)])
+        #expect(out.alerts.map(\.id) == ["i-1:fast-resolution:1"])
+        #expect(out.coaching.map(\.id) == ["i-1:fast-resolution:1:fast-resolution-kudos"])
+    }
+
+    @Test func slowResolutionIsNoGlory() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        let out = engine.run([s.at(0, .interactionStarted), s.at(10, .agentConnected), s.at(311, .interactionEnded, data: EventData(reason: "resolved"))])
+        #expect(out.isEmpty)
+    }
+
+    @Test func topCsatAfterTheInteractionEnded() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-2"
+        _ = engine.run([s.at(0, .agentConnected), s.at(600, .interactionEnded, data: EventData(reason: "unresolved"))])
+        s.agent = nil   // surveys often carry no agent; the interaction remembers it
+        let out = engine.run([s.at(900, .surveySubmitted, data: EventData(csat: 4)), s.at(901, .surveySubmitted, data: EventData(csat: 5))])
+        #expect(out.alerts.map(\.id) == ["i-1:top-csat:1"])
+        #expect(out.coaching.first?.agentID == "a-2")
+    }
+
+    @Test func filtersRestrictMoments() throws {
+        let yaml = """
+            moments:
+              - id: vip-escalation
+                kind: pain
+                only: { channel: voice, queue: [billing], attributes: { tier: gold } }
+                when: { match: { event: interaction.escalated } }
+            """
+        var engine = Engine(rules: try Fixtures.rules(yaml))
+        var gold = Script()
+        gold.attributes = ["tier": "gold"]
+        var chat = gold
+        chat.interaction = "i-chat"
+        chat.channel = .chat
+        var standard = gold
+        standard.interaction = "i-std"
+        standard.attributes = ["tier": "standard"]
+        let out = engine.run([gold.at(0, .interactionEscalated), chat.at(0, .interactionEscalated), standard.at(0, .interactionEscalated)])
+        #expect(out.alerts.map(\.id) == ["i-1:vip-escalation:1"])
+    }
+}
+
+@Suite struct RecoveryTests {
+    let rules: RuleSet
+    init() throws { rules = try Fixtures.defaultRules() }
+
+    func rude(_ interaction: String, customer: String = "c-1", atDay day: Double) -> Event {
+        var s = Script()
+        s.interaction = interaction
+        s.customer = customer
+        return s.at(day * 86_400, .agentFlagged, data: EventData(flag: "rude"))
+    }
+
+    @Test func oneDiscountPerCustomerPer30Days() {
+        var engine = Engine(rules: rules)
+        let out = engine.run([rude("i-1", atDay: 0), rude("i-2", atDay: 10), rude("i-3", atDay: 29.9), rude("i-4", atDay: 30.1)])
+        #expect(out.recoveries.map(\.id) == ["i-1:rude-agent:1:apology-discount", "i-4:rude-agent:1:apology-discount"])
+        #expect(engine.stats.recoverySkippedCooldown == 2)
+        // Every moment still alerts.
+        #expect(out.alerts.count == 4)
+    }
+
+    @Test func dailyBudgetCapsActions() throws {
+        var r = rules
+        r.recovery[0].dailyBudget = 2
+        var engine = Engine(rules: r)
+        let out = engine.run((0..<4).map { rude("i-\($0)", customer: "c-\($0)", atDay: 0.1) } + [rude("i-next", customer: "c-9", atDay: 1.1)])
+        #expect(out.recoveries.map(\.id) == ["i-0:rude-agent:1:apology-discount", "i-1:rude-agent:1:apology-discount", "i-next:rude-agent:1:apology-discount"])
+        #expect(engine.stats.recoverySkippedBudget == 2)
+    }
+}
+
+@Suite struct EngineStateTests {
+    let rules: RuleSet
+    init() throws { rules = try Fixtures.defaultRules() }
+
+    @Test func duplicatesAreDropped() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        let flag = s.at(0, .agentFlagged, data: EventData(flag: "rude"), id: "same")
+        var other = Script()
+        other.interaction = "i-2"
+        let again = other.at(1, .agentFlagged, data: EventData(flag: "rude"), id: "same")
+        #expect(engine.run([flag, flag, again]).alerts.count == 1)
+        #expect(engine.stats.duplicatesDropped == 2)
+    }
+
+    @Test func stateIsEvictedAndStaysBounded() {
+        var engine = Engine(rules: rules)
+        for n in 0..<2000 {
+            var s = Script()
+            s.interaction = "i-\(n)"
+            s.customer = "c-\(n % 500)"
+            s.start = s.start + .seconds(Int64(n))
+            _ = engine.run([s.at(0, .interactionStarted), s.at(1, .interactionQueued), s.at(20, .agentConnected), s.at(90, .interactionEnded, data: EventData(reason: "unresolved"))])
+        }
+        #expect(engine.openInteractions > 0)
+        var late = Script()
+        _ = engine.advance(to: late.time(2000 + 3600))   // past the 30 min grace
+        #expect(engine.openInteractions == 0)
+        #expect(engine.customerCount == 500)               // contact history is still needed for 24 h
+        late.start = late.start + .days(2)
+        _ = engine.advance(to: late.time(0))
+        #expect(engine.customerCount == 0)
+        #expect(engine.pendingTimers == 0)
+    }
+
+    @Test func silentInteractionsTimeOut() {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionStarted)])
+        _ = engine.advance(to: s.time(11 * 3600))
+        #expect(engine.openInteractions == 1)
+        _ = engine.advance(to: s.time(12 * 3600 + 1))
+        #expect(engine.openInteractions == 0)
+    }
+
+    @Test func cooldownOutlivesTheInteraction() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        _ = engine.run([s.at(0, .agentFlagged, data: EventData(flag: "rude")), s.at(1, .interactionEnded, data: EventData(reason: "resolved"))])
+        _ = engine.advance(to: s.time(5 * 86_400))
+        #expect(engine.openInteractions == 0)
+        #expect(engine.customerCount == 1)   // remembers the discount
+        s.interaction = "i-2"
+        let out = engine.run([s.at(6 * 86_400, .agentFlagged, data: EventData(flag: "rude"))])
+        #expect(out.recoveries.isEmpty)
+        _ = engine.advance(to: s.time(31 * 86_400))
+        #expect(engine.customerCount == 0)
+    }
+
+    @Test func sameInputSameOutputs() {
+        func run() -> [Output] {
+            var engine = Engine(rules: rules)
+            var out: [Output] = []
+            for n in 0..<300 {
+                var s = Script()
+                s.interaction = "i-\(n)"
+                s.customer = "c-\(n % 40)"
+                s.agent = "a-\(n % 7)"
+                s.start = s.start + .seconds(Int64(n * 37))
+                out += engine.run([
+                    s.at(0, .interactionStarted, id: "\(n)-a"), s.at(1, .interactionQueued, id: "\(n)-b"),
+                    s.at(Double(n % 200), .agentConnected, id: "\(n)-c"),
+                    s.at(Double(n % 200 + 5), .sentimentScored, data: EventData(score: -Double(n % 10) / 10), id: "\(n)-d"),
+                ])
+            }
+            return out + engine.advance(to: Script().time(100_000))
+        }
+        let a = run(), b = run()
+        #expect(!a.isEmpty)
+        #expect(a == b)
+    }
+}

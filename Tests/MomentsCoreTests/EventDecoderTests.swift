@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import MomentsCore
+
+@Suite struct EventDecoderTests {
+    let decoder = EventDecoder()
+    let valid = #"{"event_id":"e-1","type":"sentiment.scored","occurred_at":"2026-11-24T09:00:00.250Z","interaction_id":"i-1","customer_id":"c-1","channel":"chat","queue":"billing","agent_id":null,"data":{"score":-0.75},"attributes":{"tier":"gold"}}"#
+
+    func error(_ json: String) -> DecodeError? {
+        if case .failure(let e) = decoder.decode(json) { return e }
+        return nil
+    }
+
+    func replacing(_ a: String, _ b: String) -> String { valid.replacingOccurrences(of: a, with: b) }
+
+    @Test func decodesTheCanonicalEvent() throws {
+        let e = try decoder.decode(valid).get()
+        #expect(e.eventID == "e-1")
+        #expect(e.type == .sentimentScored)
+        #expect(e.occurredAt == RFC3339.parse("2026-11-24T09:00:00.250Z"))
+        #expect(e.channel == .chat)
+        #expect(e.queue == "billing")
+        #expect(e.agentID == nil)
+        #expect(e.data.score == -0.75)
+        #expect(e.attributes == ["tier": "gold"])
+    }
+
+    @Test func unknownFieldsAndTypesAreIgnored() throws {
+        let e = try decoder.decode(replacing(#""attributes""#, #""vendor":{"x":[1,2,{"y":null}]},"attributes""#)).get()
+        #expect(e.eventID == "e-1")
+        let other = try decoder.decode(replacing("sentiment.scored", "wrapup.noted")).get()
+        #expect(other.type == .other("wrapup.noted"))
+        #expect(!other.type.isKnown)
+    }
+
+    @Test(arguments: [
+        (#"{"type":"x"}"#, "event_id", "missing"),
+        (#"[1,2]"#, nil, "expected a JSON object"),
+    ] as [(String, String?, String)])
+    func documentLevelErrors(json: String, field: String?, reason: String) throws {
+        let e = try #require(error(json))
+        #expect(e.field == field)
+        #expect(e.reason.contains(reason))
+    }
+
+    @Test func everyBadFieldIsNamed() throws {
+        let cases: [(String, String, String)] = [
+            (replacing(#""event_id":"e-1""#, #""event_id":7"#), "event_id", "expected a string, found a number"),
+            (replacing(#""channel":"chat""#, #""channel":"fax""#), "channel", "not one of voice"),
+            (replacing("2026-11-24T09:00:00.250Z", "yesterday"), "occurred_at", "not an RFC 3339 timestamp"),
+            (replacing("2026-11-24T09:00:00.250Z", "2026-02-30T09:00:00Z"), "occurred_at", "not an RFC 3339 timestamp"),
+            (replacing("2026-11-24T09:00:00.250Z", "3026-11-24T09:00:00Z"), "occurred_at", "outside the accepted range"),
+            (replacing("-0.75", "\"bad\""), "data.score", "expected a number, found a string"),
+            (replacing("-0.75", "-1.5"), "data.score", "outside -1..1"),
+            (replacing(#"{"score":-0.75}"#, "{}"), "data.score", "missing"),
+            (replacing(#""data":{"score":-0.75}"#, #""data":[1]"#), "data", "expected an object"),
+            (replacing(#"{"tier":"gold"}"#, #"{"tier":5}"#), "attributes.tier", "expected a string"),
+            (replacing(#""queue":"billing""#, #""queue":["a"]"#), "queue", "expected a string or null"),
+            (replacing(#""customer_id":"c-1""#, #""customer_id":"""#), "customer_id", "empty"),
+        ]
+        for (json, field, reason) in cases {
+            let e = try #require(error(json), "\(json) should fail")
+            #expect(e.field == field, "\(json)")
+            #expect(e.reason.contains(reason), "\(e.reason) should contain \(reason)")
+        }
+    }
+
+    @Test func typeSpecificDataIsChecked() throws {
+        let ended = replacing("sentiment.scored", "interaction.ended").replacingOccurrences(of: #"{"score":-0.75}"#, with: #"{"reason":"bored"}"#)
+        #expect(error(ended)?.field == "data.reason")
+        let survey = replacing("sentiment.scored", "survey.submitted").replacingOccurrences(of: #"{"score":-0.75}"#, with: #"{"csat":6}"#)
+        #expect(error(survey)?.field == "data.csat")
+        let message = replacing("sentiment.scored", "message.sent").replacingOccurrences(of: #"{"score":-0.75}"#, with: #"{"sender":"bot","text":"hi"}"#)
+        #expect(error(message)?.field == "data.sender")
+    }
+
+    @Test func hostileDocumentsAreErrorsNotCrashes() throws {
+        #expect(error(String(valid.dropLast(20)))?.reason.contains("invalid JSON") == true)
+        #expect(error(String(repeating: "[", count: 10_000))?.reason.contains("nesting deeper") == true)
+        #expect(error("")?.reason.contains("invalid JSON") == true)
+        var bytes = Array(valid.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "g"))!   // inside "gold"
+        bytes[at] = 0xFF
+        if case .failure(let e) = decoder.decode(bytes) { #expect(e.reason.contains("UTF-8")) } else { Issue.record("invalid UTF-8 accepted") }
+        let huge = "{\"event_id\":\"" + String(repeating: "x", count: 2 << 20) + "\"}"
+        #expect(error(huge)?.reason.contains("exceeds the limit") == true)
+        #expect(error(replacing("-0.75", "1e999"))?.reason.contains("out of range") == true)
+    }
+
+    @Test func escapesAndUnicodeAreDecoded() throws {
+        let e = try decoder.decode(replacing(#""customer_id":"c-1""#, #""customer_id":"c-\u00fc\ud83d\ude00\n""#)).get()
+        #expect(e.customerID == "c-ü😀\n")
+    }
+
+    @Test func duplicateFilterIsBounded() {
+        var f = DuplicateFilter(capacity: 3)
+        let inserted = ["a", "a", "b", "c", "d"].map { f.insert($0) }
+        #expect(inserted == [true, false, true, true, true])
+        #expect(f.count == 3)
+        let again = ["a", "d"].map { f.insert($0) }
+        #expect(again == [true, false])   // "a" was forgotten after three newer ids
+    }
+}
+
+@Suite struct TimeTests {
+    @Test func rfc3339RoundTrips() throws {
+        for text in ["2026-11-24T09:00:00.000Z", "1999-12-31T23:59:59.999Z", "2024-02-29T12:00:00.001Z", "1969-07-20T20:17:40.000Z"] {
+            let t = try #require(RFC3339.parse(text))
+            #expect(t.description == text)
+        }
+        #expect(RFC3339.parse("2026-11-24T10:00:00+01:00") == RFC3339.parse("2026-11-24T09:00:00Z"))
+        #expect(RFC3339.parse("2026-11-24T09:00:00.123456Z")?.milliseconds == RFC3339.parse("2026-11-24T09:00:00.123Z")?.milliseconds)
+        #expect(RFC3339.parse("2026-11-24 09:00:00") == nil)
+        #expect(RFC3339.parse("2026-13-01T00:00:00Z") == nil)
+        #expect(RFC3339.parse("2023-02-29T00:00:00Z") == nil)
+    }
+
+    @Test func durationsNeedUnits() {
+        #expect(DurationParser.parse("120s") == .seconds(120))
+        #expect(DurationParser.parse("1h30m") == .minutes(90))
+        #expect(DurationParser.parse("30d") == .days(30))
+        #expect(DurationParser.parse("500ms") == Duration(milliseconds: 500))
+        #expect(DurationParser.parse("120") == nil)
+        #expect(DurationParser.parse("12x") == nil)
+        #expect(DurationParser.parse("99999999999999999999d") == nil)
+    }
+
+    @Test func humanDurations() {
+        #expect(Duration.seconds(45).description == "45 s")
+        #expect(Duration.seconds(130).description == "2 min 10 s")
+        #expect(Duration.minutes(65).description == "1 h 5 min")
+        #expect(Duration.days(3).description == "3 d")
+    }
+}
+
+@Suite struct TextNormalizerTests {
+    @Test func foldsCaseAccentsAndPunctuation() {
+        #expect(TextNormalizer.normalize("Ich will KÜNDIGEN!") == " ich will kundigen ")
+        #expect(TextNormalizer.normalize("Voglio   disdire, subito.") == " voglio disdire subito ")
+        #expect(TextNormalizer.normalize("Straße") == " strasse ")
+        #expect(TextNormalizer.normalize("I don't") == " i dont ")
+    }
+}

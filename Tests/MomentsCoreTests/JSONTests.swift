@@ -1,0 +1,27 @@
+import Testing
+@testable import MomentsCore
+
+@Suite struct JSONTests {
+    @Test func writerOutputParsesBack() throws {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("text"); w.value("quote \" backslash \\ newline \n tab \t bell \u{07} ü")
+        w.key("n"); w.value(Int64(-42))
+        w.key("d"); w.value(-0.6)
+        w.key("nothing"); w.null()
+        w.key("list"); w.arrayValue(); w.value("a"); w.value(true); w.objectValue(); w.key("x"); w.value(1); w.endObject(); w.endArray()
+        w.endObject()
+        let parsed = try JSONParser.parse(w.bytes)
+        #expect(parsed["text"]?.stringValue == "quote \" backslash \\ newline \n tab \t bell \u{07} ü")
+        #expect(parsed["n"]?.numberValue == -42)
+        #expect(parsed["d"]?.numberValue == -0.6)
+        #expect(parsed["nothing"] == .null)
+        #expect(parsed["list"] == .array([.string("a"), .bool(true), .object([("x", .number(1))])]))
+    }
+
+    @Test func parserRejectsWhatRFC8259Rejects() {
+        for bad in ["{\"a\":1,}", "[01]", "{'a':1}", "[1 2]", "\"\\x\"", "tru", "[1.]", "{\"a\" 1}", "\"\u{01}\"", "[\"\\ud800\"]"] {
+            #expect(throws: JSONParser.Error.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }
+        }
+    }
+}
