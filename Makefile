@@ -25,7 +25,7 @@ test: deps
 
 check-schemas: build
 	@mkdir -p .build/schema-check
-	$(BIN) replay --rules config/moments.yaml Tests/Fixtures/reference-stream.jsonl > .build/schema-check/replay.jsonl
+	$(BIN) replay --dead-letters --rules config/moments.yaml Tests/Fixtures/reference-stream.jsonl > .build/schema-check/replay.jsonl
 	python3 scripts/check-schemas.py schemas .build/schema-check/replay.jsonl
 
 clean:

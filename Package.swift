@@ -35,10 +35,19 @@ let package = Package(
         .target(name: "MomentsSimulation", swiftSettings: strict),
         // Partition engines on Kafka: consume, process, produce, commit.
         .target(name: "MomentsRuntime", dependencies: ["MomentsCore", "Kafka"], swiftSettings: strict),
+        // Configuration (YAML and environment), wiring of broker, simulator and daemon.
+        .target(
+            name: "MomentsApp",
+            dependencies: [
+                "MomentsCore", "MomentsSimulation", "MomentsRuntime", "Kafka", "KafkaMock",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "moments",
             dependencies: [
-                "MomentsCore", "MomentsSimulation", "MomentsRuntime", "Kafka", "KafkaMock",
+                "MomentsCore", "MomentsSimulation", "MomentsRuntime", "MomentsApp", "Kafka", "KafkaMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -46,6 +55,11 @@ let package = Package(
         .testTarget(name: "MomentsCoreTests", dependencies: ["MomentsCore"], swiftSettings: strict),
         .testTarget(name: "MomentsSimulationTests", dependencies: ["MomentsSimulation"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaMock"], swiftSettings: strict),
+        .testTarget(
+            name: "MomentsAppTests",
+            dependencies: ["MomentsApp", "MomentsCore", "MomentsRuntime", "Kafka", "KafkaMock", "MomentsSimulation"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "MomentsRuntimeTests",
             dependencies: ["MomentsRuntime", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock"],

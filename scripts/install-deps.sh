@@ -13,7 +13,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+if ! python3 -c 'import jsonschema, referencing' >/dev/null 2>&1; then
     echo "installing jsonschema (pip)" >&2
-    python3 -m pip install --quiet jsonschema
+    python3 -m pip install --quiet 'jsonschema>=4.18'
 fi

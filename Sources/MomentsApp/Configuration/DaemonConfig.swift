@@ -1,0 +1,64 @@
+import MomentsCore
+
+/// Everything `moments run` needs: where Kafka is, what to read and write, how to process, and
+/// the rules. Loaded from one YAML file, then overridden by environment variables.
+public struct DaemonConfig: Sendable {
+    public var kafka = KafkaSettings()
+    public var processing = ProcessingSettings()
+    public var rules: RuleSet
+    /// Where the rules came from: a file path, or "inline" when embedded in the config.
+    public var rulesSource: String
+
+    public init(rules: RuleSet, rulesSource: String) {
+        self.rules = rules
+        self.rulesSource = rulesSource
+    }
+}
+
+public struct KafkaSettings: Sendable, Equatable {
+    public var bootstrapServers = "127.0.0.1:9092"
+    public var groupID = "moments"
+    public var inputTopics = ["interactions"]
+    public var topics = OutputTopics()
+    /// librdkafka properties for every client (security.protocol, sasl.*, ssl.*...).
+    public var properties: [String: String] = [:]
+    public var consumerProperties: [String: String] = [:]
+    public var producerProperties: [String: String] = [:]
+    public init() {}
+}
+
+public struct OutputTopics: Sendable, Equatable {
+    public var alerts = "moments.alerts"
+    public var coaching = "moments.coaching"
+    public var recovery = "moments.recovery"
+    public var deadLetter = "moments.dead-letter"
+    public init() {}
+
+    public var all: [String] { [alerts, coaching, recovery, deadLetter] }
+}
+
+public struct ProcessingSettings: Sendable, Equatable {
+    /// How often acknowledged offsets are committed.
+    public var commitInterval = Duration(milliseconds: 500)
+    /// Advance an idle partition's clock by wall-clock time, so timers fire in real time.
+    public var wallClockAdvance = true
+    /// How far back a newly assigned partition is replayed to rebuild its state; nil means as
+    /// far as the rules look back (the longest cooldown, contact window or interaction timeout).
+    public var restoreLookback: Duration?
+    /// The longest a graceful stop may take before the daemon gives up on flushing.
+    public var shutdownTimeout = Duration.seconds(15)
+    public init() {}
+}
+
+extension KafkaSettings {
+    /// Property names whose values are secrets and never printed.
+    public static func isSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return k.contains("password") || k.contains("secret") || k.hasSuffix(".key") || k.contains("sasl.jaas")
+            || k.contains("token")
+    }
+
+    public static func masked(_ properties: [String: String]) -> [String: String] {
+        properties.reduce(into: [:]) { $0[$1.key] = isSecret($1.key) ? "******" : $1.value }
+    }
+}

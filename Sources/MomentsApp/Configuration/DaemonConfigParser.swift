@@ -1,0 +1,112 @@
+import Foundation
+import MomentsCore
+import Yams
+
+/// Reads the daemon's YAML configuration (see config/daemon.yaml) with located errors, then
+/// applies environment overrides (see `EnvironmentOverrides`).
+public enum DaemonConfigParser {
+    /// - Parameters:
+    ///   - text: the YAML text of the config file.
+    ///   - file: its path, for error messages and to resolve a relative rules path.
+    ///   - environment: variables that override the file (normally `ProcessInfo.processInfo.environment`).
+    ///   - readFile: reads a rules file; injected so parsing stays testable.
+    public static func parse(
+        yaml text: String, file: String, environment: [String: String] = [:],
+        readFile: (String) -> String? = { try? String(contentsOfFile: $0, encoding: .utf8) }
+    ) -> Result<DaemonConfig, ConfigErrors> {
+        let ctx = YAMLContext(file: file)
+        guard let root = ctx.compose(text) else {
+            if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the configuration file is empty") }
+            return .failure(ConfigErrors(ctx.errors))
+        }
+        guard let top = ctx.mapping(root, what: "the configuration", allowed: ["kafka", "processing", "rules"]) else {
+            return .failure(ConfigErrors(ctx.errors))
+        }
+        let kafka = top["kafka"].flatMap { KafkaSection.parse($0, ctx) } ?? KafkaSettings()
+        let processing = top["processing"].flatMap { ProcessingSection.parse($0, ctx) } ?? ProcessingSettings()
+
+        var rulesErrors: [ConfigError] = []
+        var rules: RuleSet?
+        var rulesSource = "inline"
+        let rulesPath = environment["MOMENTS_RULES"]
+        if let rulesPath {
+            rulesSource = rulesPath
+        } else if let node = top["rules"], case .scalar = node, let path = ctx.string(node, what: "rules") {
+            rulesSource = resolve(path, relativeTo: file)
+        } else if let node = top["rules"] {
+            rules = RulesParser.parse(node: node, context: ctx)
+        } else {
+            ctx.error(root, "missing 'rules' (a path to the rules file, or the rules inline)")
+        }
+        if rulesSource != "inline" {
+            if let text = readFile(rulesSource) {
+                switch RulesParser.parse(yaml: text, file: rulesSource) {
+                case .success(let r): rules = r
+                case .failure(let e): rulesErrors = e.errors
+                }
+            } else {
+                ctx.error(top["rules"] ?? root, "cannot read the rules file '\(rulesSource)'")
+            }
+        }
+        let errors = ctx.errors + rulesErrors
+        guard errors.isEmpty, let rules else { return .failure(ConfigErrors(errors)) }
+        var config = DaemonConfig(rules: rules, rulesSource: rulesSource)
+        config.kafka = kafka
+        config.processing = processing
+        switch EnvironmentOverrides.apply(environment, to: &config) {
+        case .success: return .success(config)
+        case .failure(let e): return .failure(e)
+        }
+    }
+
+    static func resolve(_ path: String, relativeTo file: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        let dir = (file as NSString).deletingLastPathComponent
+        return dir.isEmpty ? path : (dir as NSString).appendingPathComponent(path)
+    }
+}
+
+enum KafkaSection {
+    static func parse(_ node: Node, _ ctx: YAMLContext) -> KafkaSettings? {
+        guard let m = ctx.mapping(node, what: "kafka", allowed: [
+            "bootstrap_servers", "group_id", "input_topics", "topics", "properties", "consumer_properties", "producer_properties",
+        ]) else { return nil }
+        var k = KafkaSettings()
+        if let v = ctx.string(m["bootstrap_servers"], what: "bootstrap_servers") { k.bootstrapServers = v }
+        if let v = ctx.string(m["group_id"], what: "group_id") { k.groupID = v }
+        if let v = ctx.strings(m["input_topics"], what: "input_topics") { k.inputTopics = v }
+        if let t = ctx.mapping(m["topics"], what: "topics", allowed: ["alerts", "coaching", "recovery", "dead_letter"]) {
+            if let v = ctx.string(t["alerts"], what: "topics.alerts") { k.topics.alerts = v }
+            if let v = ctx.string(t["coaching"], what: "topics.coaching") { k.topics.coaching = v }
+            if let v = ctx.string(t["recovery"], what: "topics.recovery") { k.topics.recovery = v }
+            if let v = ctx.string(t["dead_letter"], what: "topics.dead_letter") { k.topics.deadLetter = v }
+        }
+        k.properties = properties(m["properties"], ctx, what: "properties")
+        k.consumerProperties = properties(m["consumer_properties"], ctx, what: "consumer_properties")
+        k.producerProperties = properties(m["producer_properties"], ctx, what: "producer_properties")
+        return k
+    }
+
+    /// librdkafka properties are passed through as text; YAML numbers and booleans are written back as text.
+    static func properties(_ node: Node?, _ ctx: YAMLContext, what: String) -> [String: String] {
+        guard let m = ctx.mapping(node, what: what) else { return [:] }
+        var out: [String: String] = [:]
+        for member in m {
+            guard case .scalar(let s) = member.value else { ctx.error(member.value, "\(what).\(member.key) must be a single value"); continue }
+            out[member.key] = s.string
+        }
+        return out
+    }
+}
+
+enum ProcessingSection {
+    static func parse(_ node: Node, _ ctx: YAMLContext) -> ProcessingSettings? {
+        guard let m = ctx.mapping(node, what: "processing", allowed: ["commit_interval", "wall_clock_advance", "restore_lookback", "shutdown_timeout"]) else { return nil }
+        var p = ProcessingSettings()
+        if let d = ctx.duration(m["commit_interval"], what: "commit_interval") { p.commitInterval = d }
+        if let b = ctx.bool(m["wall_clock_advance"], what: "wall_clock_advance") { p.wallClockAdvance = b }
+        if let d = ctx.duration(m["restore_lookback"], what: "restore_lookback", allowZero: true) { p.restoreLookback = d }
+        if let d = ctx.duration(m["shutdown_timeout"], what: "shutdown_timeout") { p.shutdownTimeout = d }
+        return p
+    }
+}
