@@ -1,0 +1,33 @@
+import Kafka
+import MomentsCore
+
+/// One assigned input partition: its engine, its clock, and which of its offsets may be
+/// committed. Like a Kafka Streams task, it first restores (replays up to the committed
+/// offset with outputs suppressed), then runs.
+final class PartitionTask {
+    let partition: TopicPartition
+    var engine: Engine
+    var clock = PartitionClock()
+    var tracker: OffsetTracker
+    /// Records below this offset are replayed to rebuild state; their outputs were already sent.
+    var restoreUntil: Int64?
+    /// The last offset processed, restored or not: timer outputs are accounted against it.
+    var lastOffset: Int64?
+    /// The offset last sent in a commit.
+    var lastCommitted: Int64?
+
+    init(partition: TopicPartition, rules: RuleSet, committed: Int64?) {
+        self.partition = partition
+        self.engine = Engine(rules: rules)
+        self.tracker = OffsetTracker(committed: committed)
+        self.lastCommitted = committed
+    }
+
+    var isRestoring: Bool { restoreUntil != nil }
+
+    /// Ends the restore once the record just before the committed offset has been replayed.
+    func noteProcessed(offset: Int64) {
+        lastOffset = offset
+        if let until = restoreUntil, offset + 1 >= until { restoreUntil = nil }
+    }
+}

@@ -1,0 +1,61 @@
+import Kafka
+import MomentsCore
+
+/// An output handed to the producer and not yet acknowledged.
+struct PendingOutput {
+    var record: OutputRecord
+    var output: Output?
+    var partition: TopicPartition
+    var sequence: UInt64
+    var attempts = 0
+}
+
+extension Pipeline {
+    /// Hands outputs to the producer, accounted against `offset` of the task's partition.
+    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64) {
+        let sequence = task.tracker.record(offset: offset, outputs: records.count)
+        for (record, output) in records {
+            produce(PendingOutput(record: record, output: output, partition: task.partition, sequence: sequence))
+        }
+    }
+
+    func produce(_ p: PendingOutput) {
+        let token = nextToken
+        nextToken &+= 1
+        do {
+            try producer.produce(topic: p.record.topic, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
+            pending[token] = p
+        } catch {
+            statusBox.update { $0.produceErrors += 1 }
+            hooks.log(.warning, "produce failed; will retry", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
+            retries.append(p)
+        }
+    }
+
+    /// Called on the pipeline thread from `producer.poll`.
+    func delivered(_ report: DeliveryReport) {
+        guard var p = pending.removeValue(forKey: report.token) else { return }
+        if let error = report.error {
+            // librdkafka already retried within message.timeout.ms; losing an output is not an
+            // option, so it goes back to the producer and its input stays uncommitted.
+            statusBox.update { $0.produceErrors += 1 }
+            hooks.log(.warning, "output not acknowledged; producing it again", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
+            p.attempts += 1
+            retries.append(p)
+            return
+        }
+        tasks[p.partition]?.tracker.acknowledge(p.sequence)
+        statusBox.update {
+            $0.outputsDelivered += 1
+            if p.record.kind != .deadLetter { $0.outputsByKind[p.record.kind.rawValue, default: 0] += 1 }
+        }
+        hooks.delivered(p.record, p.output)
+    }
+
+    func resendFailed() {
+        guard !retries.isEmpty else { return }
+        let batch = retries
+        retries.removeAll()
+        for p in batch where tasks[p.partition] != nil { produce(p) }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Kafka
+import MomentsCore
+
+/// The daemon's processing loop: consume → decode → engine → produce → commit.
+///
+/// Everything runs on one dedicated thread (`run()` blocks it): librdkafka's blocking calls
+/// never touch Swift's cooperative pool, and engines, trackers and pending deliveries need no
+/// locks because only that thread touches them. Other threads may call `stop()` and read
+/// `status` only.
+///
+/// Delivery is at-least-once: an input offset is committed only when every output it caused,
+/// and everything before it in its partition, has been acknowledged by the broker (see
+/// `OffsetTracker`). Output ids are deterministic, so a re-processed event repeats its ids.
+public final class Pipeline: @unchecked Sendable {
+    let configuration: PipelineConfiguration
+    let rules: RuleSet
+    let wallClock: any WallClock
+    let hooks: PipelineHooks
+    let decoder = EventDecoder()
+    let statusBox = StatusBox()
+
+    // Pipeline-thread state.
+    var consumer: KafkaConsumer!
+    var producer: KafkaProducer!
+    var tasks: [TopicPartition: PartitionTask] = [:]
+    var pending: [UInt64: PendingOutput] = [:]
+    var retries: [PendingOutput] = []
+    var nextToken: UInt64 = 1
+    var lastCommitWall: Int64 = 0
+
+    public init(configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks()) {
+        self.configuration = configuration
+        self.rules = rules
+        self.wallClock = wallClock
+        self.hooks = hooks
+    }
+
+    /// A snapshot of what the pipeline is doing, safe to read from any thread.
+    public var status: PipelineStatus { statusBox.read() }
+
+    /// Asks the loop to finish what is in flight, commit and leave the group. Thread-safe.
+    public func stop() { statusBox.update { $0.stopRequested = true } }
+
+    /// Runs until `stop()`; blocks the calling thread, which must not be a Swift concurrency
+    /// thread (use `Thread` or `runInBackground`).
+    public func run() throws {
+        try open()
+        defer { statusBox.update { $0.running = false } }
+        statusBox.update { $0.running = true }
+        while !statusBox.read().stopRequested {
+            try pollInputs()
+            producer.poll(timeoutMs: 0)
+            resendFailed()
+            if configuration.wallClockAdvance { advanceIdleClocks() }
+            if wallClock.milliseconds() - lastCommitWall >= configuration.commitInterval.milliseconds {
+                commitAcknowledged(synchronous: false)
+            }
+        }
+        shutdown()
+    }
+
+    /// Starts `run()` on a dedicated thread; `completion` gets its error, if any.
+    public func runInBackground(completion: @escaping @Sendable ((any Error)?) -> Void = { _ in }) {
+        let thread = Thread { [self] in
+            do { try run(); completion(nil) } catch { completion(error) }
+        }
+        thread.name = "moments-pipeline"
+        thread.start()
+    }
+
+    func open() throws {
+        var consumerProps = configuration.consumerProperties
+        consumerProps["enable.auto.commit"] = "false"
+        consumerProps["enable.auto.offset.store"] = "false"
+        if consumerProps["auto.offset.reset"] == nil { consumerProps["auto.offset.reset"] = "earliest" }
+        var producerProps = configuration.producerProperties
+        if producerProps["enable.idempotence"] == nil { producerProps["enable.idempotence"] = "true" }
+        // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
+        if producerProps["partitioner"] == nil { producerProps["partitioner"] = "murmur2_random" }
+        if producerProps["linger.ms"] == nil { producerProps["linger.ms"] = "2" }
+        producer = try KafkaProducer(
+            configuration: KafkaConfiguration(producerProps),
+            onDelivery: { [unowned self] report in self.delivered(report) })
+        consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration(consumerProps),
+            onRebalance: { [unowned self] event in self.rebalanced(event) })
+        try consumer.subscribe(topics: configuration.inputTopics)
+        lastCommitWall = wallClock.milliseconds()
+        hooks.log(.info, "pipeline started", [("topics", configuration.inputTopics.joined(separator: ","))])
+    }
+
+    /// Handles up to a batch of records; waits briefly when nothing is there, less when
+    /// deliveries are outstanding so acknowledgements are not delayed.
+    func pollInputs() throws {
+        let idleWait = producer.outstanding > 0 || !pending.isEmpty ? 2 : 20
+        var handled = 0
+        while handled < configuration.batchSize, let record = try consumer.poll(timeoutMs: handled == 0 ? idleWait : 0) {
+            handle(record)
+            handled += 1
+        }
+    }
+
+    func handle(_ record: ConsumerRecord) {
+        let tp = TopicPartition(topic: record.topic, partition: record.partition)
+        guard let task = tasks[tp] else { return }   // revoked meanwhile
+        let wall = wallClock.milliseconds()
+        let result: Result<Event, DecodeError>
+        if let value = record.value {
+            result = decoder.decode(value)
+        } else {
+            result = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
+        }
+        if task.isRestoring {
+            if case .success(let event) = result { _ = task.engine.process(event) }
+            task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
+            task.noteProcessed(offset: record.offset)
+            statusBox.update { $0.restoredEvents += 1 }
+            return
+        }
+        var records: [(OutputRecord, Output?)] = []
+        switch result {
+        case .success(let event):
+            for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
+            statusBox.update { $0.eventsProcessed += 1 }
+        case .failure(let error):
+            let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
+            let letter = DeadLetter(
+                original: record.value ?? [], error: error,
+                origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
+                time: task.engine.clock)
+            records.append((configuration.routing.record(for: letter, originalKey: record.key), nil))
+            statusBox.update { $0.deadLettered += 1 }
+            hooks.log(.warning, "dead-lettered a malformed event", [
+                ("topic", record.topic), ("partition", String(record.partition)), ("offset", String(record.offset)),
+                ("reason", error.description),
+            ])
+        }
+        task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
+        task.noteProcessed(offset: record.offset)
+        send(records, from: task, offset: record.offset)
+    }
+
+    /// Fires the timers of partitions whose clock wall time has moved past their deadlines.
+    func advanceIdleClocks() {
+        let wall = wallClock.milliseconds()
+        for task in tasks.values where !task.isRestoring {
+            guard let now = task.clock.now(wallMs: wall), let deadline = task.engine.nextDeadline, deadline <= now else { continue }
+            let outputs = task.engine.advance(to: now)
+            guard !outputs.isEmpty else { continue }
+            let offset = task.lastOffset ?? ((task.tracker.committable ?? 0) - 1)
+            send(outputs.map { (configuration.routing.record(for: $0), $0) }, from: task, offset: offset)
+        }
+    }
+
+    /// Commits, per partition, the offset up to which every output has been acknowledged.
+    func commitAcknowledged(synchronous: Bool, only partitions: [TopicPartition]? = nil) {
+        lastCommitWall = wallClock.milliseconds()
+        var offsets: [TopicPartition: Int64] = [:]
+        for (tp, task) in tasks where partitions?.contains(tp) ?? true {
+            if let next = task.tracker.committable, next != task.lastCommitted { offsets[tp] = next }
+        }
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.commit(offsets, synchronous: synchronous)
+            for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
+            statusBox.update { $0.commits += 1 }
+        } catch {
+            hooks.log(.warning, "commit failed; will retry", [("error", "\(error)")])
+        }
+    }
+
+    /// Graceful stop: no more input; every output acknowledged; offsets committed; group left.
+    func shutdown() {
+        hooks.log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
+        drainDeliveries()
+        commitAcknowledged(synchronous: true)
+        consumer.close()
+        try? producer.flush(timeoutMs: 1000)
+        hooks.log(.info, "stopped", [])
+    }
+
+    /// Waits (bounded) until the broker acknowledged everything in flight.
+    func drainDeliveries() {
+        let deadline = wallClock.milliseconds() + configuration.drainTimeout.milliseconds
+        while (!pending.isEmpty || !retries.isEmpty) && wallClock.milliseconds() < deadline {
+            producer.poll(timeoutMs: 10)
+            resendFailed()
+        }
+        if !pending.isEmpty || !retries.isEmpty {
+            hooks.log(.error, "outputs still unacknowledged at the drain deadline; their inputs stay uncommitted and will be reprocessed", [("count", String(pending.count + retries.count))])
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import MomentsCore
+
+/// What the pipeline needs to run: the Kafka clients' properties, its topics and its pacing.
+public struct PipelineConfiguration: Sendable {
+    /// librdkafka properties for the consumer (bootstrap.servers, group.id, security...).
+    public var consumerProperties: [String: String]
+    /// librdkafka properties for the producer.
+    public var producerProperties: [String: String]
+    public var inputTopics: [String]
+    public var routing: OutputRouting
+    /// How often acknowledged offsets are committed.
+    public var commitInterval: Duration = .seconds(1)
+    /// Advance idle partitions' clocks with wall-clock time (false: event time only, as in replay).
+    public var wallClockAdvance = true
+    /// Replay a newly assigned partition from its oldest retained record up to the committed
+    /// offset, outputs suppressed, so its state matches the committed position.
+    public var restoreState = true
+    /// Longest a graceful stop or a revocation may wait for the broker's acknowledgements.
+    public var drainTimeout: Duration = .seconds(15)
+    /// Records handled per loop pass before deliveries and timers get their turn.
+    public var batchSize = 500
+
+    public init(consumerProperties: [String: String], producerProperties: [String: String], inputTopics: [String], routing: OutputRouting) {
+        self.consumerProperties = consumerProperties
+        self.producerProperties = producerProperties
+        self.inputTopics = inputTopics
+        self.routing = routing
+    }
+}
+
+public enum LogLevel: Int, Sendable, Comparable, CustomStringConvertible {
+    case debug, info, notice, warning, error
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { ["debug", "info", "notice", "warning", "error"][rawValue] }
+}
+
+/// Where the pipeline reports what happens; the command line prints it, tests collect it.
+public struct PipelineHooks: Sendable {
+    /// A log line with key-value fields (logfmt-style).
+    public var log: @Sendable (LogLevel, String, [(String, String)]) -> Void = { _, _, _ in }
+    /// An output (or dead letter) the broker acknowledged; `output` is nil for dead letters.
+    public var delivered: @Sendable (OutputRecord, Output?) -> Void = { _, _ in }
+    public init() {}
+}

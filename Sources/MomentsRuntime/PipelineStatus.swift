@@ -1,0 +1,31 @@
+import Foundation
+import Kafka
+
+/// Counters and state of a pipeline, readable from any thread.
+public struct PipelineStatus: Sendable {
+    public var running = false
+    public var stopRequested = false
+    public var assigned: [TopicPartition] = []
+    public var eventsProcessed = 0
+    public var restoredEvents = 0
+    public var deadLettered = 0
+    public var outputsDelivered = 0
+    public var outputsByKind: [String: Int] = [:]
+    public var produceErrors = 0
+    public var commits = 0
+}
+
+final class StatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status = PipelineStatus()
+
+    func read() -> PipelineStatus {
+        lock.lock(); defer { lock.unlock() }
+        return status
+    }
+
+    func update(_ change: (inout PipelineStatus) -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        change(&status)
+    }
+}
