@@ -1,0 +1,85 @@
+import Testing
+import MomentsApp
+import MomentsCore
+
+@Suite struct DaemonConfigTests {
+    static let rules = """
+        moments:
+          - id: escalation
+            kind: pain
+            when: { match: { event: interaction.escalated } }
+        """
+
+    func parse(_ yaml: String, env: [String: String] = [:]) -> Result<DaemonConfig, ConfigErrors> {
+        DaemonConfigParser.parse(yaml: yaml, file: "/etc/moments/daemon.yaml", environment: env) { path in
+            path == "/etc/moments/rules.yaml" ? Self.rules : nil
+        }
+    }
+
+    @Test func readsEverySection() throws {
+        let c = try parse("""
+            kafka:
+              bootstrap_servers: kafka-1:9092,kafka-2:9092
+              group_id: moments-eu
+              input_topics: [cc.events, cc.chat]
+              topics: { alerts: a, coaching: c, recovery: r, dead_letter: d }
+              properties: { security.protocol: SASL_SSL, sasl.mechanism: PLAIN, sasl.password: hunter2 }
+              consumer_properties: { fetch.wait.max.ms: 50 }
+            processing:
+              commit_interval: 2s
+              wall_clock_advance: false
+            rules: rules.yaml
+            """).get()
+        #expect(c.kafka.bootstrapServers == "kafka-1:9092,kafka-2:9092")
+        #expect(c.kafka.groupID == "moments-eu")
+        #expect(c.kafka.inputTopics == ["cc.events", "cc.chat"])
+        #expect(c.kafka.topics.all == ["a", "c", "r", "d"])
+        #expect(c.kafka.properties["sasl.password"] == "hunter2")
+        #expect(c.kafka.consumerProperties["fetch.wait.max.ms"] == "50")
+        #expect(c.processing.commitInterval == .seconds(2))
+        #expect(!c.processing.wallClockAdvance)
+        #expect(c.rulesSource == "/etc/moments/rules.yaml")
+        #expect(c.rules.moments.map(\.id) == ["escalation"])
+    }
+
+    @Test func rulesMayBeInline() throws {
+        let yaml = "rules:\n" + Self.rules.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        let c = try parse(yaml).get()
+        #expect(c.rulesSource == "inline")
+        #expect(c.rules.moments.count == 1)
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let c = try parse("kafka: { bootstrap_servers: file:9092 }\nrules: rules.yaml\n", env: [
+            "MOMENTS_KAFKA_BOOTSTRAP_SERVERS": "env:9093",
+            "MOMENTS_KAFKA_INPUT_TOPICS": "x, y",
+            "MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD": "from-vault",
+            "MOMENTS_TOPIC_ALERTS": "alerts.v2",
+        ]).get()
+        #expect(c.kafka.bootstrapServers == "env:9093")
+        #expect(c.kafka.inputTopics == ["x", "y"])
+        #expect(c.kafka.properties["sasl.password"] == "from-vault")
+        #expect(c.kafka.topics.alerts == "alerts.v2")
+    }
+
+    @Test func secretsAreMasked() {
+        let masked = KafkaSettings.masked(["sasl.password": "p", "ssl.key.password": "k", "sasl.username": "u", "sasl.oauthbearer.client.secret": "s"])
+        #expect(masked == ["sasl.password": "******", "ssl.key.password": "******", "sasl.username": "u", "sasl.oauthbearer.client.secret": "******"])
+    }
+
+    @Test func errorsAreLocated() {
+        guard case .failure(let e) = parse("kafka:\n  group: x\nprocessing: { commit_interval: soon }\nrules: missing.yaml\n") else {
+            Issue.record("a broken config was accepted"); return
+        }
+        let messages = e.errors.map(\.description)
+        #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:2:3: error: unknown key 'group'") })
+        #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:3:32: error: bad duration 'soon'") })
+        #expect(messages.contains { $0.contains("cannot read the rules file '/etc/moments/missing.yaml'") })
+    }
+
+    @Test func rulesErrorsPointIntoTheRulesFile() {
+        let broken = DaemonConfigParser.parse(yaml: "rules: rules.yaml\n", file: "daemon.yaml") { _ in "moments:\n  - id: x\n    kind: pain\n" }
+        guard case .failure(let e) = broken else { Issue.record("accepted"); return }
+        #expect(e.errors.first?.description.hasPrefix("rules.yaml:2:5: error: missing 'when'") == true)
+    }
+}
