@@ -3,35 +3,35 @@ import MomentsCore
 
 extension Pipeline {
     /// Called on the pipeline thread from `consumer.poll` when the group hands partitions over.
-    func rebalanced(_ event: RebalanceEvent) {
+    /// Returns the offsets to start newly assigned partitions from (to restore their state).
+    func rebalanced(_ event: RebalanceEvent) -> [TopicPartition: Int64] {
+        var starts: [TopicPartition: Int64] = [:]
         switch event {
-        case .assigned(let partitions): assigned(partitions)
+        case .assigned(let partitions): starts = assigned(partitions)
         case .revoked(let partitions): revoked(partitions)
         }
-        statusBox.update { $0.assigned = tasks.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) } }
+        statusBox.update { $0.assigned = tasks.keys.sorted() }
+        return starts
     }
 
     /// New partitions start restoring: they are replayed from the oldest retained record up to
     /// the committed offset, outputs suppressed, so their state matches the committed position.
-    func assigned(_ partitions: [TopicPartition]) {
+    func assigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
+        var starts: [TopicPartition: Int64] = [:]
         let committed = (try? consumer.committed(partitions, timeoutMs: 10_000)) ?? [:]
         for tp in partitions {
             let task = PartitionTask(partition: tp, rules: rules, committed: committed[tp])
             if configuration.restoreState, let c = committed[tp], let (low, _) = try? consumer.watermarks(tp, timeoutMs: 5000), low < c {
                 task.restoreUntil = c
-                do {
-                    try consumer.seek(tp, to: low)
-                } catch {
-                    task.restoreUntil = nil
-                    hooks.log(.warning, "cannot rewind to restore state; starting from the committed offset", [("partition", "\(tp)"), ("error", "\(error)")])
-                }
+                starts[tp] = low
             }
             tasks[tp] = task
             hooks.log(.info, "partition assigned", [
                 ("partition", "\(tp)"), ("committed", committed[tp].map(String.init) ?? "none"),
-                ("restore_until", task.restoreUntil.map(String.init) ?? "-"),
+                ("restore_from", starts[tp].map(String.init) ?? "-"),
             ])
         }
+        return starts
     }
 
     /// Before partitions leave: every output acknowledged and offsets committed, so the next

@@ -93,7 +93,7 @@ public final class Pipeline: @unchecked Sendable {
     /// Handles up to a batch of records; waits briefly when nothing is there, less when
     /// deliveries are outstanding so acknowledgements are not delayed.
     func pollInputs() throws {
-        let idleWait = producer.outstanding > 0 || !pending.isEmpty ? 2 : 20
+        let idleWait: Int32 = producer.outstanding > 0 || !pending.isEmpty ? 2 : 20
         var handled = 0
         while handled < configuration.batchSize, let record = try consumer.poll(timeoutMs: handled == 0 ? idleWait : 0) {
             handle(record)

@@ -4,6 +4,17 @@ import MomentsCore
 
 /// Reading rules from disk, at the edge; parsing and validation live in MomentsCore.
 enum RulesFile {
+    /// A daemon configuration has `kafka`, `processing` or `rules` at the top; a rules file has
+    /// `moments`.
+    static func isDaemonConfig(_ path: String) throws -> Bool {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw CLIError("\(path): cannot read the file")
+        }
+        return text.split(separator: "\n").contains { line in
+            ["kafka:", "processing:", "rules:"].contains { line.hasPrefix($0) }
+        }
+    }
+
     static func load(_ path: String) throws -> RuleSet {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("\(path): cannot read the file")

@@ -1,0 +1,191 @@
+internal import CRdKafka
+
+/// A consumer in a consumer group with manual offset commits.
+///
+/// Thread confinement: every method must be called from one thread (the daemon's pipeline
+/// thread). The rebalance handler runs on that thread, inside `poll` or `close`, after
+/// partitions are assigned and before they are taken away, so the owner can restore state on
+/// assignment and commit on revocation.
+public final class KafkaConsumer: @unchecked Sendable {
+    private let rk: OpaquePointer
+    private let context: CallbackContext
+    private var closed = false
+
+    /// - Parameters:
+    ///   - configuration: librdkafka properties; needs `group.id`. Auto commit and offset store
+    ///     are off unless set, since the owner commits what it has finished.
+    ///   - onRebalance: told of assignments and revocations; for an assignment it may return
+    ///     start offsets for some partitions (to rewind and rebuild state), otherwise the
+    ///     committed offsets (or `auto.offset.reset`) apply.
+    public init(
+        configuration: KafkaConfiguration, log: @escaping @Sendable (Int32, String, String) -> Void = defaultKafkaLog,
+        onRebalance: @escaping (RebalanceEvent) -> [TopicPartition: Int64] = { _ in [:] }
+    ) throws(KafkaError) {
+        var config = configuration
+        guard config["group.id"] != nil else { throw KafkaError.client("a consumer needs group.id") }
+        if config["enable.auto.commit"] == nil { config["enable.auto.commit"] = "false" }
+        if config["enable.auto.offset.store"] == nil { config["enable.auto.offset.store"] = "false" }
+        let conf = try NativeConfiguration.make(config)
+        context = CallbackContext(logLevel: configuration.logLevel, log: log)
+        context.onRebalance = onRebalance
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        installLogCallback(conf)
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+            guard let rk, let partitions, let opaque else { return }
+            let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+            KafkaConsumer.rebalance(rk, err, partitions, context)
+        }
+        rk = try NativeConfiguration.client(RD_KAFKA_CONSUMER, conf)
+        // Route the main queue to the consumer queue so one poll serves everything.
+        rd_kafka_poll_set_consumer(rk)
+    }
+
+    deinit {
+        close()
+        rd_kafka_destroy(rk)
+    }
+
+    /// Assigns or revokes as librdkafka requires, telling the owner at the right moment: after
+    /// an assignment is decided (with a chance to choose start offsets), before a revocation.
+    private static func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ context: CallbackContext) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        let partitions = TopicPartitionList.partitions(list)
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let starts = context.onRebalance?(.assigned(partitions)) ?? [:]
+            for i in 0..<Int(list.pointee.cnt) {
+                let tp = TopicPartition(topic: String(cString: list.pointee.elems[i].topic), partition: list.pointee.elems[i].partition)
+                if let start = starts[tp] { list.pointee.elems[i].offset = start }
+            }
+            if cooperative {
+                if let e = rd_kafka_incremental_assign(rk, list) { context.log(3, "REBALANCE", KafkaError(consuming: e).description) }
+            } else {
+                let e = rd_kafka_assign(rk, list)
+                if e != RD_KAFKA_RESP_ERR_NO_ERROR { context.log(3, "REBALANCE", KafkaError(e, "assign").description) }
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            _ = context.onRebalance?(.revoked(partitions))
+            if cooperative {
+                if let e = rd_kafka_incremental_unassign(rk, list) { context.log(3, "REBALANCE", KafkaError(consuming: e).description) }
+            } else {
+                _ = rd_kafka_assign(rk, nil)
+            }
+        default:
+            context.log(3, "REBALANCE", KafkaError(err, "rebalance").description)
+            _ = rd_kafka_assign(rk, nil)
+        }
+    }
+
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
+        let err = rd_kafka_subscribe(rk, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "subscribe") }
+    }
+
+    /// The next record, or nil if none arrived within `timeoutMs`. Rebalances are handled
+    /// inside. Partition ends and transient errors are logged, not thrown; a fatal error is thrown.
+    public func poll(timeoutMs: Int32) throws(KafkaError) -> ConsumerRecord? {
+        guard !closed, let message = rd_kafka_consumer_poll(rk, timeoutMs) else { return nil }
+        defer { rd_kafka_message_destroy(message) }
+        let m = message.pointee
+        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+            if m.err == RD_KAFKA_RESP_ERR__FATAL {
+                var errstr = [CChar](repeating: 0, count: 512)
+                let code = rd_kafka_fatal_error(rk, &errstr, errstr.count)
+                throw KafkaError(code: code.rawValue, message: String(cString: errstr), isFatal: true)
+            }
+            context.log(4, "CONSUME", KafkaError(m.err, String(cString: rd_kafka_message_errstr(message))).description)
+            return nil
+        }
+        return record(from: message)
+    }
+
+    private func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumerRecord {
+        let m = message.pointee
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
+        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ts = rd_kafka_message_timestamp(message, &tsType)
+        var headers: [KafkaHeader] = []
+        var hdrs: OpaquePointer?
+        if rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+            var i = 0
+            var name: UnsafePointer<CChar>?
+            var val: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: val.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+                i += 1
+            }
+        }
+        return ConsumerRecord(
+            topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
+            key: key, value: value, timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, headers: headers)
+    }
+
+    /// Commits `offsets` (each the next offset to read, as Kafka counts).
+    public func commit(_ offsets: [TopicPartition: Int64], synchronous: Bool) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(Array(offsets.keys), offsets: offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_commit(rk, list, synchronous ? 0 : 1)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit") }
+    }
+
+    /// The group's committed offsets; partitions without one are absent.
+    public func committed(_ partitions: [TopicPartition], timeoutMs: Int32) throws(KafkaError) -> [TopicPartition: Int64] {
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_committed(rk, list, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "committed offsets") }
+        var out: [TopicPartition: Int64] = [:]
+        for (tp, offset, _) in TopicPartitionList.elements(list) where offset >= 0 { out[tp] = offset }
+        return out
+    }
+
+    /// The oldest and the next offset of a partition, as the broker reports them.
+    public func watermarks(_ tp: TopicPartition, timeoutMs: Int32) throws(KafkaError) -> (low: Int64, high: Int64) {
+        var low: Int64 = -1, high: Int64 = -1
+        let err = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "watermarks of \(tp)") }
+        return (low, high)
+    }
+
+    /// Moves the fetch position of an assigned partition.
+    public func seek(_ tp: TopicPartition, to offset: Int64, timeoutMs: Int32 = 5000) throws(KafkaError) {
+        let list = TopicPartitionList.make([tp], offsets: [tp: offset])
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let e = rd_kafka_seek_partitions(rk, list, timeoutMs) { throw KafkaError(consuming: e, "seek \(tp)") }
+        if let (_, _, err) = TopicPartitionList.elements(list).first, err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "seek \(tp)") }
+    }
+
+    public func pause(_ partitions: [TopicPartition]) {
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        _ = rd_kafka_pause_partitions(rk, list)
+    }
+
+    public func resume(_ partitions: [TopicPartition]) {
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        _ = rd_kafka_resume_partitions(rk, list)
+    }
+
+    /// The partitions currently assigned to this consumer.
+    public var assignment: [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return TopicPartitionList.partitions(list)
+    }
+
+    /// Leaves the group (the rebalance handler sees the revocation first). Idempotent.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        _ = rd_kafka_consumer_close(rk)
+    }
+}

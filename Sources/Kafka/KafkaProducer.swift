@@ -1,0 +1,104 @@
+internal import CRdKafka
+
+/// An idempotent producer with delivery reports.
+///
+/// `produce` may be called from any thread and never blocks for long; delivery reports are
+/// handed to `onDelivery` on the thread that calls `poll` or `flush`.
+public final class KafkaProducer: @unchecked Sendable {
+    private let rk: OpaquePointer
+    private let context: CallbackContext
+
+    /// - Parameters:
+    ///   - configuration: librdkafka properties; `enable.idempotence` defaults to true.
+    ///   - log: where librdkafka's own log lines go.
+    ///   - onDelivery: called once per produced message, from `poll`/`flush`.
+    public init(
+        configuration: KafkaConfiguration, log: @escaping @Sendable (Int32, String, String) -> Void = defaultKafkaLog,
+        onDelivery: @escaping (DeliveryReport) -> Void
+    ) throws(KafkaError) {
+        var config = configuration
+        if config["enable.idempotence"] == nil { config["enable.idempotence"] = "true" }
+        let conf = try NativeConfiguration.make(config)
+        context = CallbackContext(logLevel: configuration.logLevel, log: log)
+        context.onDelivery = onDelivery
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        installLogCallback(conf)
+        rd_kafka_conf_set_dr_msg_cb(conf) { rk, message, opaque in
+            guard let message, let opaque else { return }
+            let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+            let m = message.pointee
+            let report = DeliveryReport(
+                token: UInt64(UInt(bitPattern: m._private)),
+                topic: m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
+                partition: m.partition, offset: m.offset,
+                error: m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(m.err, "delivery failed"))
+            context.onDelivery?(report)
+        }
+        rk = try NativeConfiguration.client(RD_KAFKA_PRODUCER, conf)
+    }
+
+    deinit {
+        rd_kafka_flush(rk, 2000)
+        rd_kafka_destroy(rk)
+    }
+
+    /// Queues a message. `token` comes back in its delivery report. When the local queue is
+    /// full it serves delivery reports for up to `queueFullWaitMs` to make room, then throws.
+    public func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], token: UInt64, queueFullWaitMs: Int = 5000) throws(KafkaError) {
+        var waited = 0
+        while true {
+            let error: OpaquePointer? = key.withOptionalBytes { keyPtr, keyLen in
+                value.withUnsafeBytes { valuePtr in
+                    var h: OpaquePointer?
+                    if !headers.isEmpty {
+                        h = rd_kafka_headers_new(headers.count)
+                        for (name, v) in headers { v.withUnsafeBytes { _ = rd_kafka_header_add(h, name, -1, $0.baseAddress, $0.count) } }
+                    }
+                    let err = moments_produce(rk, topic, keyPtr, keyLen, valuePtr.baseAddress ?? UnsafeRawPointer(bitPattern: 1), valuePtr.count, h,
+                                              UnsafeMutableRawPointer(bitPattern: UInt(token)))
+                    if err != nil, let h { rd_kafka_headers_destroy(h) }
+                    return err
+                }
+            }
+            guard let error else { return }
+            let code = rd_kafka_error_code(error)
+            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL && waited < queueFullWaitMs {
+                rd_kafka_error_destroy(error)
+                rd_kafka_poll(rk, 10)
+                waited += 10
+                continue
+            }
+            throw KafkaError(consuming: error, "produce to \(topic)")
+        }
+    }
+
+    /// Serves delivery reports (and other callbacks) for up to `timeoutMs`.
+    @discardableResult
+    public func poll(timeoutMs: Int32) -> Int32 { rd_kafka_poll(rk, timeoutMs) }
+
+    /// Waits until every queued message is delivered or failed, serving delivery reports.
+    public func flush(timeoutMs: Int32) throws(KafkaError) {
+        let err = rd_kafka_flush(rk, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "flush") }
+    }
+
+    /// Messages queued or in flight, not yet reported.
+    public var outstanding: Int { Int(rd_kafka_outq_len(rk)) }
+
+    /// The fatal error that stopped the producer (idempotence guarantees broken), if any.
+    public var fatalError: KafkaError? {
+        var errstr = [CChar](repeating: 0, count: 512)
+        let err = rd_kafka_fatal_error(rk, &errstr, errstr.count)
+        return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: err.rawValue, message: String(cString: errstr), isFatal: true)
+    }
+}
+
+extension Optional where Wrapped == [UInt8] {
+    func withOptionalBytes<R>(_ body: (UnsafeRawPointer?, Int) -> R) -> R {
+        switch self {
+        case .none: return body(nil, 0)
+        case .some(let bytes):
+            return bytes.withUnsafeBytes { body($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count) }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// A partition of a topic.
+public struct TopicPartition: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public var topic: String
+    public var partition: Int32
+
+    public init(topic: String, partition: Int32) { self.topic = topic; self.partition = partition }
+
+    public var description: String { "\(topic)/\(partition)" }
+
+    public static func < (a: TopicPartition, b: TopicPartition) -> Bool { (a.topic, a.partition) < (b.topic, b.partition) }
+}
+
+/// A message header; a nil value is a header without a value.
+public struct KafkaHeader: Sendable, Equatable {
+    public var name: String
+    public var value: [UInt8]?
+    public init(name: String, value: [UInt8]?) { self.name = name; self.value = value }
+}
+
+/// A record read by the consumer. Key and value are both optional: a null value is a
+/// tombstone, which is legitimate data, never a crash.
+public struct ConsumerRecord: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    public var value: [UInt8]?
+    public var timestampMs: Int64?
+    public var headers: [KafkaHeader]
+
+    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?, timestampMs: Int64?, headers: [KafkaHeader]) {
+        self.topic = topic; self.partition = partition; self.offset = offset; self.key = key; self.value = value
+        self.timestampMs = timestampMs; self.headers = headers
+    }
+
+    public func header(_ name: String) -> [UInt8]? { headers.last { $0.name == name }?.value }
+}
+
+/// The broker's answer for one produced message.
+public struct DeliveryReport: Sendable {
+    /// The token given to `produce`.
+    public var token: UInt64
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// nil when the broker acknowledged the message.
+    public var error: KafkaError?
+}
+
+/// Partitions handed to or taken from this consumer by its group.
+public enum RebalanceEvent: Sendable, Equatable {
+    case assigned([TopicPartition])
+    case revoked([TopicPartition])
+}

@@ -1,0 +1,60 @@
+internal import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds an `rd_kafka_conf_t` from properties; every refused property is an error naming it.
+enum NativeConfiguration {
+    /// Returns a new conf the caller owns (rd_kafka_new takes it over on success).
+    static func make(_ configuration: KafkaConfiguration) throws(KafkaError) -> OpaquePointer {
+        let conf = rd_kafka_conf_new()!
+        var errstr = [CChar](repeating: 0, count: 512)
+        for (key, value) in configuration.properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError.client("property \(key): \(String(cString: errstr))")
+            }
+        }
+        return conf
+    }
+
+    /// Creates the client; on failure the conf is destroyed too.
+    static func client(_ type: rd_kafka_type_t, _ conf: OpaquePointer) throws(KafkaError) -> OpaquePointer {
+        var errstr = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(type, conf, &errstr, errstr.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError.client("cannot create the Kafka client: \(String(cString: errstr))")
+        }
+        return rk
+    }
+}
+
+/// librdkafka log lines, routed to the owner's handler instead of raw stderr.
+func installLogCallback(_ conf: OpaquePointer) {
+    rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
+        guard let rk, let opaque = rd_kafka_opaque(rk) else { return }
+        let owner = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+        guard level <= owner.logLevel else { return }
+        owner.log(level, facility.map { String(cString: $0) } ?? "", message.map { String(cString: $0) } ?? "")
+    }
+}
+
+/// State reachable from librdkafka's C callbacks through the client's opaque pointer.
+/// Callbacks run on the thread that polls, so the closures need no locking of their own.
+final class CallbackContext: @unchecked Sendable {
+    let logLevel: Int32
+    let log: @Sendable (Int32, String, String) -> Void
+    var onDelivery: ((DeliveryReport) -> Void)?
+    var onRebalance: ((RebalanceEvent) -> [TopicPartition: Int64])?
+
+    init(logLevel: Int32, log: @escaping @Sendable (Int32, String, String) -> Void) {
+        self.logLevel = logLevel
+        self.log = log
+    }
+}
+
+/// The default sink for librdkafka log lines: one line on stderr.
+public let defaultKafkaLog: @Sendable (Int32, String, String) -> Void = { level, facility, message in
+    let line = Array("librdkafka[\(level)] \(facility): \(message)\n".utf8)
+    line.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+}

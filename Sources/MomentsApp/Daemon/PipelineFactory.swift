@@ -1,0 +1,48 @@
+import MomentsCore
+import MomentsRuntime
+
+extension DaemonConfig {
+    /// The pipeline settings this configuration describes.
+    public var pipelineConfiguration: PipelineConfiguration {
+        var common = kafka.properties
+        common["bootstrap.servers"] = kafka.bootstrapServers
+        var consumer = common.merging(kafka.consumerProperties) { $1 }
+        consumer["group.id"] = kafka.groupID
+        let producer = common.merging(kafka.producerProperties) { $1 }
+        var p = PipelineConfiguration(
+            consumerProperties: consumer, producerProperties: producer, inputTopics: kafka.inputTopics,
+            routing: OutputRouting(alerts: kafka.topics.alerts, coaching: kafka.topics.coaching, recovery: kafka.topics.recovery, deadLetter: kafka.topics.deadLetter))
+        p.commitInterval = processing.commitInterval
+        p.wallClockAdvance = processing.wallClockAdvance
+        p.drainTimeout = processing.shutdownTimeout
+        return p
+    }
+
+    /// The effective configuration as YAML, secrets masked (`moments run --print-config`).
+    public var printable: String {
+        func props(_ title: String, _ p: [String: String]) -> String {
+            guard !p.isEmpty else { return "  \(title): {}\n" }
+            return "  \(title):\n" + KafkaSettings.masked(p).sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)\n" }.joined()
+        }
+        return """
+            kafka:
+              bootstrap_servers: \(kafka.bootstrapServers)
+              group_id: \(kafka.groupID)
+              input_topics: [\(kafka.inputTopics.joined(separator: ", "))]
+              topics:
+                alerts: \(kafka.topics.alerts)
+                coaching: \(kafka.topics.coaching)
+                recovery: \(kafka.topics.recovery)
+                dead_letter: \(kafka.topics.deadLetter)
+
+            """ + props("properties", kafka.properties) + props("consumer_properties", kafka.consumerProperties)
+            + props("producer_properties", kafka.producerProperties) + """
+            processing:
+              commit_interval: \(processing.commitInterval.milliseconds)ms
+              wall_clock_advance: \(processing.wallClockAdvance)
+              shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
+            rules: \(rulesSource)  # \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
+
+            """
+    }
+}

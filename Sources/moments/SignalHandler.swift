@@ -1,0 +1,29 @@
+import Dispatch
+import Foundation
+
+/// Turns SIGINT/SIGTERM into a callback (with how many signals came so far) on a dispatch queue,
+/// so the thread running the pipeline is never interrupted mid-operation.
+final class SignalHandler: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var count = 0
+
+    init(signals: [Int32], handler: @escaping @Sendable (Int) -> Void) {
+        let queue = DispatchQueue(label: "moments.signals")
+        for s in signals {
+            signal(s, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
+            source.setEventHandler { [unowned self] in
+                lock.lock()
+                count += 1
+                let n = count
+                lock.unlock()
+                handler(n)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
