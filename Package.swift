@@ -32,7 +32,7 @@ let package = Package(
         // Pure and deterministic: events, decoding, rules, engine, outputs.
         .target(name: "MomentsCore", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Seeded contact-center traffic generator (pure).
-        .target(name: "MomentsSimulation", swiftSettings: strict),
+        .target(name: "MomentsSimulation", dependencies: ["MomentsCore"], swiftSettings: strict),
         // Partition engines on Kafka: consume, process, produce, commit.
         .target(name: "MomentsRuntime", dependencies: ["MomentsCore", "Kafka"], swiftSettings: strict),
         // Configuration (YAML and environment), wiring of broker, simulator and daemon.
@@ -53,7 +53,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "MomentsCoreTests", dependencies: ["MomentsCore"], swiftSettings: strict),
-        .testTarget(name: "MomentsSimulationTests", dependencies: ["MomentsSimulation"], swiftSettings: strict),
+        .testTarget(name: "MomentsSimulationTests", dependencies: ["MomentsSimulation", "MomentsCore"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaMock"], swiftSettings: strict),
         .testTarget(
             name: "MomentsAppTests",

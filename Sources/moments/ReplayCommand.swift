@@ -81,9 +81,9 @@ struct ReplayTally {
     func table() -> String {
         var s = ""
         for (title, counts) in [("moment", moments), ("recovery", recovery), ("coaching", coaching)] {
-            s += title.padding(toLength: 28, withPad: " ", startingAt: 0) + "count\n"
+            s += title.padding(toLength: 34, withPad: " ", startingAt: 0) + "count\n"
             for k in counts.keys.sorted() {
-                s += "  " + k.padding(toLength: 26, withPad: " ", startingAt: 0) + String(counts[k]!) + "\n"
+                s += "  " + k.padding(toLength: 32, withPad: " ", startingAt: 0) + String(counts[k]!) + "\n"
             }
             s += "\n"
         }

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import MomentsCore
+import MomentsSimulation
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Generate realistic contact-center traffic: to Kafka at a chosen rate, or to stdout as JSON lines.")
+
+    @Option(name: .long, help: "Seed; the same seed gives the same traffic.")
+    var seed: UInt64 = 7
+
+    @Option(name: .long, help: "Stop after this many events (default: unbounded for Kafka, 10000 for stdout).")
+    var count: Int?
+
+    @Option(name: .long, help: "Events per second when producing to Kafka (0: as fast as possible).")
+    var rate: Double = 100
+
+    @Flag(name: .long, help: "Print JSON lines to stdout instead of producing to Kafka.")
+    var stdout = false
+
+    @Option(name: .long, help: "Kafka bootstrap servers.")
+    var bootstrapServers: String = ProcessInfo.processInfo.environment["MOMENTS_KAFKA_BOOTSTRAP_SERVERS"] ?? "127.0.0.1:9092"
+
+    @Option(name: .long, help: "Topic to produce to.")
+    var topic: String = "interactions"
+
+    @Option(name: .long, help: "Interactions started per simulated minute.")
+    var arrivals: Double = 60
+
+    @Option(name: .long, help: "Event time of the first event (RFC 3339), or 'now'.")
+    var start: String = "2026-11-24T04:00:00Z"
+
+    func run() throws {
+        var options = SimulationOptions(seed: seed)
+        options.arrivalsPerMinute = arrivals
+        if start == "now" {
+            options.start = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        } else if let t = RFC3339.parse(start) {
+            options.start = t
+        } else {
+            throw CLIError("--start: '\(start)' is not an RFC 3339 timestamp")
+        }
+        var simulator = TrafficSimulator(options: options)
+        if stdout {
+            var out = OutputBuffer()
+            for _ in 0..<(count ?? 10_000) { out.write(Array(simulator.next().json.utf8)) }
+            out.flush()
+            return
+        }
+        let sent = try TrafficProducer.run(
+            simulator: &simulator, bootstrapServers: bootstrapServers, topic: topic, rate: rate, count: count,
+            shouldStop: { false })
+        Stderr.print("produced \(sent) events to \(topic) at \(bootstrapServers)")
+    }
+}
+
+/// Produces simulated events to Kafka, paced to a rate, keyed by customer.
+enum TrafficProducer {
+    static func run(
+        simulator: inout TrafficSimulator, bootstrapServers: String, topic: String, rate: Double, count: Int?,
+        shouldStop: () -> Bool, onEvent: (SimulatedEvent) -> Void = { _ in }
+    ) throws -> Int {
+        let failures = FailureCount()
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(["bootstrap.servers": bootstrapServers, "linger.ms": "5", "partitioner": "murmur2_random"]),
+            onDelivery: { report in if report.error != nil { failures.add() } })
+        let begin = Date()
+        var sent = 0
+        while count.map({ sent < $0 }) ?? true, !shouldStop() {
+            let e = simulator.next()
+            try producer.produce(topic: topic, key: Array(e.key.utf8), value: Array(e.json.utf8), token: UInt64(sent))
+            onEvent(e)
+            sent += 1
+            producer.poll(timeoutMs: 0)
+            if rate > 0 {
+                let due = begin.addingTimeInterval(Double(sent) / rate)
+                let wait = due.timeIntervalSinceNow
+                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            }
+        }
+        try producer.flush(timeoutMs: 30_000)
+        if failures.value > 0 { throw CLIError("\(failures.value) events could not be delivered to \(topic)") }
+        return sent
+    }
+}
+
+final class FailureCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.lock(); n += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+}
