@@ -14,7 +14,7 @@ public struct SimulationOptions: Sendable {
     public var seed: UInt64 = 7
     /// Event time of the first arrival.
     public var start = Timestamp(milliseconds: 1_795_766_400_000)   // 2026-11-24T04:00:00Z
-    public var customers = 5000
+    public var customers = 200_000
     public var agents = 120
     public var queues = ["billing", "support", "sales", "retention", "tech"]
     /// Interactions started per simulated minute.

@@ -17,7 +17,7 @@ public struct TrafficSimulator: Sendable {
         self.options = options
         self.rng = SplitMix64(seed: options.seed)
         self.nextArrival = options.start
-        self.troubled = max(25, options.customers / 200)
+        self.troubled = 40
     }
 
     /// The next event in event-time order. The stream never ends.

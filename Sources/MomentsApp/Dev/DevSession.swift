@@ -1,0 +1,128 @@
+import Foundation
+import Kafka
+import MomentsCore
+import MomentsRuntime
+import MomentsSimulation
+
+/// `moments dev`: an embedded broker, simulated traffic produced to it in (scaled) real time,
+/// and the daemon's pipeline consuming it, with every acknowledged output printed as a line.
+public final class DevSession: @unchecked Sendable {
+    let rules: RuleSet
+    let options: SimulationOptions
+    let speed: Double
+    let partitions: Int
+    let formatter: FeedFormatter
+    private let lock = NSLock()
+    private var summary = FeedSummary()
+    private var stopRequested = false
+    private var produced = 0
+
+    public init(rules: RuleSet, seed: UInt64, speed: Double, arrivalsPerMinute: Double, partitions: Int, color: Bool) throws {
+        self.rules = rules
+        var o = SimulationOptions(seed: seed)
+        o.arrivalsPerMinute = arrivalsPerMinute
+        o.start = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        self.options = o
+        self.speed = max(0.1, speed)
+        self.partitions = partitions
+        self.formatter = FeedFormatter(color: color)
+    }
+
+    public func requestStop() {
+        lock.lock(); stopRequested = true; lock.unlock()
+    }
+
+    var shouldStop: Bool { lock.lock(); defer { lock.unlock() }; return stopRequested }
+
+    public func run(seconds: Double?) throws {
+        let topics = OutputTopics()
+        let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
+        writeLine("moments dev: embedded broker at \(broker.bootstrapServers), \(partitions) partitions; simulated time ×\(speed)")
+        writeLine("feed: ALERT/GLORY = moments for supervisors, RECOVERY = actions for customers, COACHING = signals for agents\n")
+        var config = PipelineConfiguration(
+            consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "moments-dev", "fetch.wait.max.ms": "20"],
+            producerProperties: ["bootstrap.servers": broker.bootstrapServers],
+            inputTopics: ["interactions"],
+            routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
+        config.commitInterval = .seconds(1)
+        var hooks = PipelineHooks()
+        let logger = LogfmtLogger(minimum: .warning)
+        hooks.log = logger.hook
+        hooks.delivered = { [weak self] record, output in self?.show(record, output) }
+        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks)
+        let finished = DispatchSemaphore(value: 0)
+        let failure = ErrorBox()
+        pipeline.runInBackground { error in failure.set(error); finished.signal() }
+
+        let began = Date()
+        let deadline = seconds.map { began.addingTimeInterval($0) }
+        let producerDone = DispatchSemaphore(value: 0)
+        let producerFailure = ErrorBox()
+        let thread = Thread { [self] in
+            do { try produceTraffic(bootstrap: broker.bootstrapServers, until: deadline) } catch { producerFailure.set(error) }
+            producerDone.signal()
+        }
+        thread.name = "moments-simulator"
+        thread.start()
+        producerDone.wait()
+        // Give the pipeline a moment to finish what was just produced, then stop it cleanly.
+        Thread.sleep(forTimeInterval: 1.0)
+        pipeline.stop()
+        finished.wait()
+        let status = pipeline.status
+        lock.lock()
+        let text = summary.render(eventsProduced: produced, eventsProcessed: status.eventsProcessed, seconds: Date().timeIntervalSince(began))
+        lock.unlock()
+        writeLine(text)
+        if let e = producerFailure.error ?? failure.error { throw e }
+    }
+
+    /// Produces simulated events when the wall clock reaches their (scaled) event time.
+    func produceTraffic(bootstrap: String, until deadline: Date?) throws {
+        var simulator = TrafficSimulator(options: options)
+        let start = Date()
+        let failures = ErrorBox()
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "linger.ms": "2", "partitioner": "murmur2_random"]),
+            onDelivery: { report in if let e = report.error { failures.set(e) } })
+        var token: UInt64 = 0
+        while !shouldStop, deadline.map({ Date() < $0 }) ?? true {
+            let event = simulator.next()
+            let due = start.addingTimeInterval(Double((event.occurredAt - options.start).milliseconds) / 1000 / speed)
+            while Date() < due && !shouldStop && deadline.map({ Date() < $0 }) ?? true {
+                producer.poll(timeoutMs: 0)
+                Thread.sleep(forTimeInterval: min(0.05, max(0.001, due.timeIntervalSinceNow)))
+            }
+            if shouldStop || deadline.map({ Date() >= $0 }) == true { break }
+            try producer.produce(topic: "interactions", key: Array(event.key.utf8), value: Array(event.json.utf8), token: token)
+            token += 1
+            lock.lock(); produced += 1; lock.unlock()
+        }
+        try producer.flush(timeoutMs: 10_000)
+        if let e = failures.error { throw e }
+    }
+
+    func show(_ record: OutputRecord, _ output: Output?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let output {
+            summary.count(output)
+            writeLine(formatter.line(for: output))
+        } else {
+            summary.deadLetters += 1
+            writeLine(formatter.deadLetterLine(reason: "malformed input", origin: record.id))
+        }
+    }
+}
+
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (any Error)?
+    func set(_ e: (any Error)?) { lock.lock(); if stored == nil { stored = e }; lock.unlock() }
+    var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
+/// One line to stdout, unbuffered, so the feed is live even when piped.
+func writeLine(_ s: String) {
+    FileHandle.standardOutput.write(Data((s + "\n").utf8))
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import KafkaMock
+import MomentsApp
+
+struct BrokerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run the embedded development broker (librdkafka's mock cluster) on a fixed loopback address.",
+        discussion: """
+            Speaks the Kafka protocol over TCP on 127.0.0.1. Creates the topics the configuration names. \
+            For development and tests only: it keeps about 5 MiB per partition and nothing on disk.
+            """)
+
+    @Option(name: .long, help: "Daemon configuration whose topics to create.")
+    var config: String = "config/daemon.yaml"
+
+    @Option(name: .long, help: "Loopback address to listen on.")
+    var listen: String = "127.0.0.1:9092"
+
+    @Option(name: .long, help: "Partitions per topic.")
+    var partitions: Int = 4
+
+    @Option(name: .long, help: "Number of brokers in the cluster.")
+    var brokers: Int = 1
+
+    func run() throws {
+        let daemon = try ConfigFile.load(config)
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = UInt16(parts[1]) else { throw CLIError("--listen: expected host:port, got '\(listen)'") }
+        let broker = try EmbeddedBroker(topics: daemon.kafka.inputTopics + daemon.kafka.topics.all, partitions: partitions, brokers: brokers)
+        let relay = try BootstrapRelay(host: String(parts[0]), port: port, target: broker.cluster.bootstrapServers.split(separator: ",").first.map(String.init) ?? "")
+        Stdout.print("moments broker: Kafka protocol on \(relay.address) (brokers at \(broker.cluster.bootstrapServers))")
+        Stdout.print("topics (\(partitions) partitions each): \(broker.topics.joined(separator: ", "))")
+        Stdout.print("bootstrap.servers=\(relay.address)    Ctrl-C to stop")
+        let done = DispatchSemaphore(value: 0)
+        let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { _ in done.signal() }
+        done.wait()
+        signals.cancel()
+        relay.stop()
+        Stdout.print("moments broker: stopped")
+    }
+}
