@@ -7,13 +7,15 @@
 // Swift cannot call C variadic functions, and rd_kafka_vu_t's union is awkward from Swift, so
 // the produce call is assembled here. On success librdkafka owns `headers` (may be NULL); on
 // failure the caller still owns them and must destroy them.
-static inline rd_kafka_error_t *moments_produce(rd_kafka_t *rk, const char *topic, const void *key, size_t key_len,
+static inline rd_kafka_error_t *moments_produce(rd_kafka_t *rk, const char *topic, int32_t partition, const void *key, size_t key_len,
                                                 const void *value, size_t value_len, rd_kafka_headers_t *headers,
                                                 void *msg_opaque) {
-        rd_kafka_vu_t vus[6];
+        rd_kafka_vu_t vus[7];
         size_t n = 0;
         vus[n].vtype = RD_KAFKA_VTYPE_TOPIC;
         vus[n++].u.cstr = topic;
+        vus[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+        vus[n++].u.i32 = partition;
         if (key) {
                 vus[n].vtype = RD_KAFKA_VTYPE_KEY;
                 vus[n].u.mem.ptr = (void *)key;

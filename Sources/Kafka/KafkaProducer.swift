@@ -42,9 +42,13 @@ public final class KafkaProducer: @unchecked Sendable {
         rd_kafka_destroy(rk)
     }
 
-    /// Queues a message. `token` comes back in its delivery report. When the local queue is
-    /// full it serves delivery reports for up to `queueFullWaitMs` to make room, then throws.
-    public func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], token: UInt64, queueFullWaitMs: Int = 5000) throws(KafkaError) {
+    /// Queues a message. `token` comes back in its delivery report. The partition is chosen by
+    /// the configured partitioner from the key unless given. When the local queue is full it
+    /// serves delivery reports for up to `queueFullWaitMs` to make room, then throws.
+    public func produce(
+        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], token: UInt64,
+        queueFullWaitMs: Int = 5000
+    ) throws(KafkaError) {
         var waited = 0
         while true {
             let error: OpaquePointer? = key.withOptionalBytes { keyPtr, keyLen in
@@ -54,7 +58,7 @@ public final class KafkaProducer: @unchecked Sendable {
                         h = rd_kafka_headers_new(headers.count)
                         for (name, v) in headers { v.withUnsafeBytes { _ = rd_kafka_header_add(h, name, -1, $0.baseAddress, $0.count) } }
                     }
-                    let err = moments_produce(rk, topic, keyPtr, keyLen, valuePtr.baseAddress ?? UnsafeRawPointer(bitPattern: 1), valuePtr.count, h,
+                    let err = moments_produce(rk, topic, partition ?? RD_KAFKA_PARTITION_UA, keyPtr, keyLen, valuePtr.baseAddress ?? UnsafeRawPointer(bitPattern: 1), valuePtr.count, h,
                                               UnsafeMutableRawPointer(bitPattern: UInt(token)))
                     if err != nil, let h { rd_kafka_headers_destroy(h) }
                     return err

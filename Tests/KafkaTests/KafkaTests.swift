@@ -1,0 +1,181 @@
+import Foundation
+import Kafka
+import KafkaMock
+import Testing
+
+/// The librdkafka wrapper against the mock cluster, over TCP on 127.0.0.1.
+@Suite(.serialized) struct KafkaTests {
+    final class Reports: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [DeliveryReport] = []
+        func add(_ r: DeliveryReport) { lock.lock(); items.append(r); lock.unlock() }
+        var all: [DeliveryReport] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+
+    func consumerConfig(_ cluster: MockCluster, group: String) -> KafkaConfiguration {
+        KafkaConfiguration([
+            "bootstrap.servers": cluster.bootstrapServers, "group.id": group, "auto.offset.reset": "earliest",
+            "fetch.wait.max.ms": "20", "session.timeout.ms": "6000",
+        ])
+    }
+
+    /// Polls until `count` records arrived or the deadline passed.
+    func read(_ consumer: KafkaConsumer, count: Int, seconds: Double = 20) throws -> [ConsumerRecord] {
+        var out: [ConsumerRecord] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while out.count < count && Date() < deadline {
+            if let r = try consumer.poll(timeoutMs: 50) { out.append(r) }
+        }
+        return out
+    }
+
+    @Test func produceAndConsumeThroughAGroup() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 2)
+        let reports = Reports()
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]), onDelivery: reports.add)
+        for i in 0..<10 {
+            try producer.produce(topic: "t", key: Array("k\(i % 3)".utf8), value: Array("v\(i)".utf8), headers: [("h", Array("x\(i)".utf8))], token: UInt64(100 + i))
+        }
+        try producer.flush(timeoutMs: 10_000)
+        #expect(Set(reports.all.map(\.token)) == Set((0..<10).map { UInt64(100 + $0) }))
+        #expect(reports.all.allSatisfy { $0.error == nil && $0.offset >= 0 && $0.topic == "t" })
+
+        var rebalances: [RebalanceEvent] = []
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "g1"), onRebalance: { event in
+            rebalances.append(event)
+            return [:]
+        })
+        try consumer.subscribe(topics: ["t"])
+        let records = try read(consumer, count: 10)
+        #expect(records.count == 10)
+        #expect(Set(records.compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }) == Set((0..<10).map { "v\($0)" }))
+        let r7 = try #require(records.first { $0.value == Array("v7".utf8) })
+        #expect(r7.key == Array("k1".utf8))
+        #expect(r7.header("h") == Array("x7".utf8))
+        #expect(rebalances.first == .assigned([TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)]))
+        // Same key, same partition.
+        let byKey = Dictionary(grouping: records, by: { $0.key! }).mapValues { Set($0.map(\.partition)) }
+        #expect(byKey.values.allSatisfy { $0.count == 1 })
+        consumer.close()
+        #expect(rebalances.last == .revoked([TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)]))
+    }
+
+    @Test func tombstonesAndKeylessRecordsAreData() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]), onDelivery: { _ in })
+        try producer.produce(topic: "t", key: nil, value: [], token: 1)
+        try producer.flush(timeoutMs: 10_000)
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "g"))
+        try consumer.subscribe(topics: ["t"])
+        let records = try read(consumer, count: 1)
+        #expect(records.count == 1)
+        #expect(records.first?.key == nil)
+        #expect(records.first?.value == nil || records.first?.value == [])
+    }
+
+    @Test func aNewConsumerResumesAtTheCommittedOffset() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]), onDelivery: { _ in })
+        for i in 0..<6 { try producer.produce(topic: "t", key: nil, value: Array("\(i)".utf8), token: UInt64(i)) }
+        try producer.flush(timeoutMs: 10_000)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        do {
+            let first = try KafkaConsumer(configuration: consumerConfig(cluster, group: "resume"))
+            try first.subscribe(topics: ["t"])
+            let records = try read(first, count: 6)
+            #expect(records.count == 6)
+            try first.commit([tp: 4], synchronous: true)   // 0...3 finished
+            #expect(try first.committed([tp], timeoutMs: 5000) == [tp: 4])
+            let marks = try first.watermarks(tp, timeoutMs: 5000)
+            #expect(marks.low == 0 && marks.high == 6)
+            first.close()
+        }
+        let second = try KafkaConsumer(configuration: consumerConfig(cluster, group: "resume"))
+        try second.subscribe(topics: ["t"])
+        let rest = try read(second, count: 2)
+        #expect(rest.map(\.offset) == [4, 5])
+    }
+
+    @Test func theRebalanceHookChoosesStartOffsets() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]), onDelivery: { _ in })
+        for i in 0..<5 { try producer.produce(topic: "t", key: nil, value: Array("\(i)".utf8), token: UInt64(i)) }
+        try producer.flush(timeoutMs: 10_000)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "rewind"), onRebalance: { event in
+            if case .assigned = event { return [tp: 3] }
+            return [:]
+        })
+        try consumer.subscribe(topics: ["t"])
+        #expect(try read(consumer, count: 2).map(\.offset) == [3, 4])
+    }
+
+    @Test func deliveriesSurviveABrokerOutage() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let reports = Reports()
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "30000"]), onDelivery: reports.add)
+        try producer.produce(topic: "t", key: nil, value: [1], token: 1)
+        try producer.flush(timeoutMs: 10_000)
+        try cluster.setBrokerDown()
+        try producer.produce(topic: "t", key: nil, value: [2], token: 2)
+        producer.poll(timeoutMs: 1000)
+        #expect(reports.all.count == 1)   // not acknowledged while the broker is down
+        try cluster.setBrokerUp()
+        try producer.flush(timeoutMs: 20_000)
+        #expect(reports.all.map(\.token) == [1, 2])
+        #expect(reports.all.allSatisfy { $0.error == nil })
+    }
+
+    @Test func injectedProduceErrorsAreRetriedOrReported() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let reports = Reports()
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]), onDelivery: reports.add)
+        try producer.produce(topic: "t", key: nil, value: [0], token: 0)
+        try producer.flush(timeoutMs: 10_000)
+        // A retriable error is retried by librdkafka; the message still arrives.
+        cluster.pushRequestErrors(apiKey: KafkaAPI.produce, errors: [KafkaError.notLeaderForPartition, KafkaError.requestTimedOut])
+        try producer.produce(topic: "t", key: nil, value: [1], token: 1)
+        try producer.flush(timeoutMs: 20_000)
+        #expect(reports.all.last?.token == 1)
+        #expect(reports.all.last?.error == nil)
+    }
+
+    @Test func invalidPropertiesAreNamed() {
+        #expect(throws: KafkaError.self) { _ = try KafkaProducer(configuration: KafkaConfiguration(["no.such.property": "1"]), onDelivery: { _ in }) }
+        do {
+            _ = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": "127.0.0.1:1"]))
+            Issue.record("a consumer without group.id was created")
+        } catch {
+            #expect(error.message.contains("group.id"))
+        }
+    }
+
+    @Test func theRelayServesAFixedLoopbackPort() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let target = String(cluster.bootstrapServers.split(separator: ",")[0])
+        // Find a free port by letting the relay try a few.
+        var relay: BootstrapRelay?
+        for port in UInt16(39092)...UInt16(39192) where relay == nil { relay = try? BootstrapRelay(host: "127.0.0.1", port: port, target: target) }
+        let r = try #require(relay)
+        defer { r.stop() }
+        let reports = Reports()
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": r.address]), onDelivery: reports.add)
+        try producer.produce(topic: "t", key: nil, value: Array("via relay".utf8), token: 9)
+        try producer.flush(timeoutMs: 10_000)
+        #expect(reports.all.first?.error == nil)
+        let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
+            "bootstrap.servers": r.address, "group.id": "relay", "auto.offset.reset": "earliest", "fetch.wait.max.ms": "20",
+        ]))
+        try consumer.subscribe(topics: ["t"])
+        #expect(try read(consumer, count: 1).first?.value == Array("via relay".utf8))
+        #expect(throws: RelayError.self) { _ = try BootstrapRelay(host: "0.0.0.0", port: 39300, target: target) }
+    }
+}
