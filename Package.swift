@@ -62,7 +62,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MomentsRuntimeTests",
-            dependencies: ["MomentsRuntime", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock"],
+            dependencies: ["MomentsRuntime", "MomentsApp", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock"],
             swiftSettings: strict
         ),
     ]

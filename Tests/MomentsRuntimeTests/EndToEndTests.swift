@@ -1,0 +1,160 @@
+import Foundation
+import Kafka
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import MomentsSimulation
+import Testing
+
+/// The daemon's pipeline against the embedded broker over TCP: a separate producer writes the
+/// input, a separate consumer reads the outputs, as in a deployment.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct EndToEndTests {
+    @Test func outputsMatchReplayExactly() throws {
+        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let rules = try Stream.defaultRules()
+        let expected = Stream.replay(lines, rules: rules)
+        #expect(expected.count == 28)
+
+        let bed = try TestBed(partitions: 1)
+        try bed.produce(lines.map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        let running = RunningPipeline(bed.pipeline(rules: rules))
+        let collector = try OutputCollector(bed: bed)
+        let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
+        collector.wait(seconds: 30) { records in records.filter { outputTopics.contains($0.topic) }.count >= expected.count }
+        Thread.sleep(forTimeInterval: 0.5)   // anything extra would show up now
+        #expect(running.stop() == nil)
+        collector.stop()
+
+        let got = collector.all.filter { outputTopics.contains($0.topic) }
+        #expect(got.count == expected.count)
+        // The same ids, keys and bytes as `moments replay`, each on its kind's topic.
+        let byID = Dictionary(got.map { ($0.cloudEventID ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
+        for e in expected {
+            let record = try #require(byID[e.id], "missing \(e.id)")
+            #expect(record.value == e.value, "\(e.id) differs from replay")
+            #expect(record.key == Array(e.key.utf8))
+            let topic = [OutputKind.alert: bed.topics.alerts, .recovery: bed.topics.recovery, .coaching: bed.topics.coaching][e.kind]
+            #expect(record.topic == topic)
+            #expect(record.headerText("content-type") == "application/cloudevents+json")
+        }
+        // Offsets were committed up to the end of the input.
+        #expect(running.pipeline.status.commits > 0)
+    }
+
+    @Test func malformedInputGoesToTheDeadLetterTopicAndProcessingContinues() throws {
+        let rules = try Stream.defaultRules()
+        let good = #"{"event_id":"e-1","type":"agent.flagged","occurred_at":"2026-11-24T09:00:00.000Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","agent_id":"a-1","data":{"flag":"rude"}}"#
+        let later = good.replacingOccurrences(of: "e-1", with: "e-2").replacingOccurrences(of: "i-1", with: "i-2")
+        let inputs: [(String?, [UInt8], Int32?)] = [
+            ("c-1", Array(good.utf8), 0),
+            ("c-1", Array(good.prefix(40).utf8), 0),                                              // truncated
+            ("c-9", Array(good.replacingOccurrences(of: "\"voice\"", with: "\"fax\"").utf8), 0),   // bad field
+            ("c-9", [0xFF, 0xFE, 0x00], 0),                                                        // not text
+            ("c-1", Array(later.utf8), 0),
+        ]
+        let bed = try TestBed(partitions: 1)
+        try bed.produce(inputs)
+        let running = RunningPipeline(bed.pipeline(rules: rules))
+        let collector = try OutputCollector(bed: bed)
+        collector.wait(seconds: 30) { records in
+            records.filter { $0.topic == bed.topics.deadLetter }.count >= 3 && records.contains { $0.cloudEventID == "i-2:rude-agent:1" }
+        }
+        _ = running.stop()
+        collector.stop()
+
+        let letters = collector.on(bed.topics.deadLetter).sorted { ($0.headerText("moments.source.offset") ?? "") < ($1.headerText("moments.source.offset") ?? "") }
+        #expect(letters.map { $0.headerText("moments.source.offset") } == ["1", "2", "3"])
+        #expect(letters.allSatisfy { $0.headerText("moments.source.topic") == "interactions" && $0.headerText("moments.source.partition") == "0" })
+        #expect(letters[0].headerText("moments.reason")?.contains("invalid JSON") == true)
+        #expect(letters[1].headerText("moments.reason")?.contains("channel") == true)
+        #expect(letters[2].headerText("moments.reason")?.contains("UTF-8") == true || letters[2].headerText("moments.reason")?.contains("invalid JSON") == true)
+        #expect(letters.map(\.key) == [Array("c-1".utf8), Array("c-9".utf8), Array("c-9".utf8)])
+        // The original bytes travel with the reason and the origin.
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(letters[1].value!)) as? [String: Any])
+        let data = try #require(record["data"] as? [String: Any])
+        #expect(Data(base64Encoded: data["original_base64"] as! String) == Data(inputs[2].1))
+        #expect((data["origin"] as? [String: Any])?["offset"] as? Int == 2)
+        #expect(record["id"] as? String == "dlq:interactions/0/2")
+        // Events after the bad ones were processed.
+        #expect(collector.all.contains { $0.cloudEventID == "i-1:rude-agent:1" })
+        #expect(collector.all.contains { $0.cloudEventID == "i-2:rude-agent:1" })
+    }
+
+    @Test func restartMidStreamLosesNothingAndIssuesNoExtraRecovery() throws {
+        let rules = try Stream.defaultRules()
+        let partitions = 3
+        var options = SimulationOptions(seed: 11)
+        options.arrivalsPerMinute = 40
+        let events = TrafficSimulator.events(options: options, count: 3000)
+        // Each engine sees its partition's events in order: the expected outputs are one replay per partition.
+        var perPartition: [[String]] = Array(repeating: [], count: partitions)
+        for e in events { perPartition[Int(Stream.partition(of: e.key, count: partitions))].append(e.json) }
+        let expected = perPartition.flatMap { Stream.replay($0, rules: rules) }
+        let expectedIDs = Set(expected.map(\.id))
+        let expectedRecovery = Set(expected.filter { $0.kind == .recovery }.map(\.id))
+        #expect(expected.count > 200)
+        #expect(expectedIDs.count == expected.count)
+
+        let bed = try TestBed(partitions: partitions)
+        let messages = events.map { ($0.key, Array($0.json.utf8), Stream.partition(of: $0.key, count: partitions)) as (String?, [UInt8], Int32?) }
+        // The first instance sees the stream up to the middle; many interactions are still open there.
+        try bed.produce(Array(messages[..<1500]))
+        let collector = try OutputCollector(bed: bed)
+        let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
+
+        let first = RunningPipeline(bed.pipeline(group: "restart", rules: rules))
+        collector.wait(seconds: 60) { $0.count >= expected.count / 3 }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(first.stop() == nil)
+        let beforeRestart = collector.all.count
+        #expect(beforeRestart < expected.count, "the first instance should be stopped mid-stream")
+        try bed.produce(Array(messages[1500...]))
+
+        let second = RunningPipeline(bed.pipeline(group: "restart", rules: rules))
+        collector.wait(seconds: 90) { records in expectedIDs.isSubset(of: Set(records.compactMap(\.cloudEventID))) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(second.stop() == nil)
+        collector.stop()
+
+        let got = collector.all.filter { outputTopics.contains($0.topic) }
+        let gotIDs = got.compactMap(\.cloudEventID)
+        let missing = expectedIDs.subtracting(gotIDs)
+        let extra = Set(gotIDs).subtracting(expectedIDs)
+        let recovery = Set(got.filter { $0.topic == bed.topics.recovery }.compactMap(\.cloudEventID))
+        print("restart test: expected \(expectedIDs.count) outputs, got \(gotIDs.count) (\(gotIDs.count - Set(gotIDs).count) raw duplicates), \(beforeRestart) before the restart, \(second.pipeline.status.restoredEvents) events replayed to restore state")
+        #expect(missing.isEmpty, "missing \(missing.sorted().prefix(10))")
+        #expect(extra.isEmpty, "unexpected \(extra.sorted().prefix(10))")
+        #expect(recovery == expectedRecovery)
+        #expect(second.pipeline.status.restoredEvents > 0)
+    }
+
+    @Test func aCustomerStillWaitingIsReportedInRealTime() throws {
+        let yaml = """
+            moments:
+              - id: long-wait
+                kind: pain
+                severity: high
+                when:
+                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 2s }
+            """
+        let rules = try RulesParser.parse(yaml: yaml, file: "test.yaml").get()
+        let bed = try TestBed(partitions: 1)
+        let running = RunningPipeline(bed.pipeline(rules: rules, wallClockAdvance: true))
+        let collector = try OutputCollector(bed: bed)
+        Thread.sleep(forTimeInterval: 4)   // let the group settle so timing below is the daemon's, not the join's
+        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let queued = #"{"event_id":"q-1","type":"interaction.queued","occurred_at":"\#(now)","interaction_id":"i-w","customer_id":"c-w","channel":"voice","queue":"billing"}"#
+        let sent = Date()
+        try bed.produce([("c-w", Array(queued.utf8), nil)])
+        let reported = collector.wait(seconds: 20) { $0.contains { $0.cloudEventID == "i-w:long-wait:1" } }
+        let elapsed = Date().timeIntervalSince(sent)
+        _ = running.stop()
+        collector.stop()
+        #expect(reported)
+        #expect(elapsed >= 1.9, "reported after \(elapsed) s, before the customer had waited 2 s")
+        #expect(elapsed < 6, "reported after \(elapsed) s")
+        let alert = try #require(collector.all.first { $0.cloudEventID == "i-w:long-wait:1" })
+        #expect(alert.text.contains(#""cause_event_id":null"#))   // the timer, not an event, found it
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Kafka
+import KafkaMock
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+
+/// An embedded broker with the daemon's topics, plus helpers to feed it and read what comes out,
+/// all over TCP as a deployment would.
+final class TestBed: @unchecked Sendable {
+    let broker: EmbeddedBroker
+    let topics = OutputTopics()
+    let input = "interactions"
+    let partitions: Int
+
+    init(partitions: Int) throws {
+        self.partitions = partitions
+        broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all, partitions: partitions)
+    }
+
+    var routing: OutputRouting {
+        OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter)
+    }
+
+    /// Produces values with keys, to chosen partitions (or by key), and waits for every ack.
+    func produce(_ messages: [(key: String?, value: [UInt8], partition: Int32?)]) throws {
+        let failures = Failures()
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers]), onDelivery: { r in
+            if r.error != nil { failures.add() }
+        })
+        for (i, m) in messages.enumerated() {
+            try producer.produce(topic: input, partition: m.partition, key: m.key.map { Array($0.utf8) }, value: m.value, token: UInt64(i))
+            if i % 500 == 0 { producer.poll(timeoutMs: 0) }
+        }
+        try producer.flush(timeoutMs: 30_000)
+        precondition(failures.count == 0, "test input not delivered")
+    }
+
+    func pipeline(group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false) -> Pipeline {
+        var config = PipelineConfiguration(
+            consumerProperties: [
+                "bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "20", "session.timeout.ms": "6000",
+            ],
+            producerProperties: ["bootstrap.servers": broker.bootstrapServers],
+            inputTopics: [input], routing: routing)
+        config.commitInterval = .milliseconds(200)
+        config.wallClockAdvance = wallClockAdvance
+        var hooks = PipelineHooks()
+        if log { hooks.log = LogfmtLogger(minimum: .info).hook }
+        return Pipeline(configuration: config, rules: rules, hooks: hooks)
+    }
+}
+
+extension Duration {
+    static func milliseconds(_ ms: Int64) -> Duration { Duration(milliseconds: ms) }
+}
+
+/// A running pipeline on its own thread.
+final class RunningPipeline: @unchecked Sendable {
+    let pipeline: Pipeline
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var failure: (any Error)?
+
+    init(_ pipeline: Pipeline) {
+        self.pipeline = pipeline
+        pipeline.runInBackground { [self] error in
+            lock.lock(); failure = error; lock.unlock()
+            done.signal()
+        }
+    }
+
+    /// Graceful stop; returns the error `run()` ended with, if any.
+    func stop() -> (any Error)? {
+        pipeline.stop()
+        done.wait()
+        lock.lock(); defer { lock.unlock() }
+        return failure
+    }
+}
+
+/// Reads the output topics in a group of its own, continuously, from the beginning.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var records: [ConsumerRecord] = []
+    private var stopped = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(bed: TestBed) throws {
+        let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
+            "bootstrap.servers": bed.broker.bootstrapServers, "group.id": "collector-\(UUID().uuidString)",
+            "auto.offset.reset": "earliest", "fetch.wait.max.ms": "20",
+        ]))
+        try consumer.subscribe(topics: bed.topics.all)
+        let thread = Thread { [self] in
+            while !isStopped {
+                if let r = try? consumer.poll(timeoutMs: 50) {
+                    lock.lock(); records.append(r); lock.unlock()
+                }
+            }
+            consumer.close()
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
+    var all: [ConsumerRecord] { lock.lock(); defer { lock.unlock() }; return records }
+
+    func on(_ topic: String) -> [ConsumerRecord] { all.filter { $0.topic == topic } }
+
+    /// Waits until `condition` holds for what was read, or the timeout passes.
+    @discardableResult
+    func wait(seconds: Double, until condition: ([ConsumerRecord]) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition(all) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition(all)
+    }
+
+    func stop() {
+        lock.lock(); stopped = true; lock.unlock()
+        finished.wait()
+    }
+}
+
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.lock(); n += 1; lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return n }
+}
+
+extension ConsumerRecord {
+    var text: String { value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+
+    /// The CloudEvents id of an output record.
+    var cloudEventID: String? {
+        guard let value, let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { return nil }
+        return json["id"] as? String
+    }
+
+    func headerText(_ name: String) -> String? { header(name).map { String(decoding: $0, as: UTF8.self) } }
+}
+
+enum Stream {
+    static var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
+
+    static func defaultRules() throws -> RuleSet {
+        let path = root.appendingPathComponent("config/moments.yaml").path
+        return try RulesParser.parse(yaml: String(contentsOfFile: path, encoding: .utf8), file: path).get()
+    }
+
+    /// The key a producer would use: the event's customer, when it can be read.
+    static func customerKey(_ line: String) -> String? {
+        guard let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        return json["customer_id"] as? String
+    }
+
+    /// What `moments replay` prints for these lines: every output, encoded.
+    static func replay(_ lines: [String], rules: RuleSet) -> [(id: String, kind: OutputKind, key: String, value: [UInt8])] {
+        var replayer = Replayer(rules: rules)
+        let encoder = CloudEventEncoder()
+        var out: [(String, OutputKind, String, [UInt8])] = []
+        for (n, line) in lines.enumerated() {
+            for item in replayer.feed(line: Array(line.utf8), file: "test", lineNumber: n + 1) {
+                if case .output(let o) = item { out.append((o.id, o.kind, o.key, encoder.encode(o))) }
+            }
+        }
+        return out
+    }
+
+    /// A stable partition for a key (FNV-1a), so tests know which engine sees which customer.
+    static func partition(of key: String, count: Int) -> Int32 {
+        var h: UInt32 = 2_166_136_261
+        for b in key.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return Int32(h % UInt32(count))
+    }
+}
