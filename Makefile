@@ -26,7 +26,8 @@ test: deps
 check-schemas: build
 	@mkdir -p .build/schema-check
 	$(BIN) replay --dead-letters --rules config/moments.yaml Tests/Fixtures/reference-stream.jsonl > .build/schema-check/replay.jsonl
-	python3 scripts/check-schemas.py schemas .build/schema-check/replay.jsonl
+	$(BIN) simulate --stdout --seed 7 --count 2000 > .build/schema-check/simulated.jsonl
+	python3 scripts/check-schemas.py schemas .build/schema-check/replay.jsonl --events .build/schema-check/simulated.jsonl
 
 clean:
 	rm -rf .build
