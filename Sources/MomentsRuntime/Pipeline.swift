@@ -28,6 +28,7 @@ public final class Pipeline: @unchecked Sendable {
     var retries: [PendingOutput] = []
     var nextToken: UInt64 = 1
     var lastCommitWall: Int64 = 0
+    var lastProgressWall: Int64 = 0
 
     public init(configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks()) {
         self.configuration = configuration
@@ -55,6 +56,10 @@ public final class Pipeline: @unchecked Sendable {
             if configuration.wallClockAdvance { advanceIdleClocks() }
             if wallClock.milliseconds() - lastCommitWall >= configuration.commitInterval.milliseconds {
                 commitAcknowledged(synchronous: false)
+            }
+            if wallClock.milliseconds() - lastProgressWall >= 60_000 {
+                lastProgressWall = wallClock.milliseconds()
+                hooks.log(.info, "progress", progressFields())
             }
         }
         shutdown()
@@ -87,6 +92,7 @@ public final class Pipeline: @unchecked Sendable {
             onRebalance: { [unowned self] event in self.rebalanced(event) })
         try consumer.subscribe(topics: configuration.inputTopics)
         lastCommitWall = wallClock.milliseconds()
+        lastProgressWall = lastCommitWall
         hooks.log(.info, "pipeline started", [("topics", configuration.inputTopics.joined(separator: ","))])
     }
 
@@ -175,9 +181,19 @@ public final class Pipeline: @unchecked Sendable {
         hooks.log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
         commitAcknowledged(synchronous: true)
+        let final = progressFields()
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
-        hooks.log(.info, "stopped", [])
+        hooks.log(.info, "stopped", final)
+    }
+
+    func progressFields() -> [(String, String)] {
+        let s = statusBox.read()
+        return [
+            ("events", String(s.eventsProcessed)), ("outputs", String(s.outputsDelivered)), ("dead_letters", String(s.deadLettered)),
+            ("restored", String(s.restoredEvents)), ("partitions", String(tasks.count)),
+            ("open_interactions", String(tasks.values.reduce(0) { $0 + $1.engine.openInteractions })),
+        ]
     }
 
     /// Waits (bounded) until the broker acknowledged everything in flight.
