@@ -154,6 +154,17 @@ public final class KafkaConsumer: @unchecked Sendable {
         return (low, high)
     }
 
+    /// For each partition, the earliest offset whose record timestamp is at or after
+    /// `timestampMs`; partitions the broker cannot answer for (or with no such record) are absent.
+    public func offsets(at timestampMs: Int64, for partitions: [TopicPartition], timeoutMs: Int32) -> [TopicPartition: Int64] {
+        let list = TopicPartitionList.make(partitions, offsets: Dictionary(uniqueKeysWithValues: partitions.map { ($0, timestampMs) }))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_offsets_for_times(rk, list, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var out: [TopicPartition: Int64] = [:]
+        for (tp, offset, err) in TopicPartitionList.elements(list) where err == RD_KAFKA_RESP_ERR_NO_ERROR && offset >= 0 { out[tp] = offset }
+        return out
+    }
+
     /// Moves the fetch position of an assigned partition.
     public func seek(_ tp: TopicPartition, to offset: Int64, timeoutMs: Int32 = 5000) throws(KafkaError) {
         let list = TopicPartitionList.make([tp], offsets: [tp: offset])

@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import MomentsCore
 
@@ -19,11 +20,18 @@ extension Pipeline {
     func assigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
         var starts: [TopicPartition: Int64] = [:]
         let committed = (try? consumer.committed(partitions, timeoutMs: 10_000)) ?? [:]
+        let lookback: [TopicPartition: Int64] = configuration.restoreLookback.map { d in
+            let since = Int64(Date().timeIntervalSince1970 * 1000) - d.milliseconds
+            return consumer.offsets(at: since, for: partitions, timeoutMs: 5000)
+        } ?? [:]
         for tp in partitions {
             let task = PartitionTask(partition: tp, rules: rules, committed: committed[tp])
-            if configuration.restoreState, let c = committed[tp], let (low, _) = try? consumer.watermarks(tp, timeoutMs: 5000), low < c {
-                task.restoreUntil = c
-                starts[tp] = low
+            if configuration.restoreState, let c = committed[tp], let (low, _) = try? consumer.watermarks(tp, timeoutMs: 5000) {
+                let from = max(low, lookback[tp] ?? low)
+                if from < c {
+                    task.restoreUntil = c
+                    starts[tp] = from
+                }
             }
             tasks[tp] = task
             hooks.log(.info, "partition assigned", [

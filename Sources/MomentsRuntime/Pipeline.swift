@@ -110,6 +110,8 @@ public final class Pipeline: @unchecked Sendable {
     func handle(_ record: ConsumerRecord) {
         let tp = TopicPartition(topic: record.topic, partition: record.partition)
         guard let task = tasks[tp] else { return }   // revoked meanwhile
+        // Never suppress the output of a record at or past the committed offset.
+        if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
         let wall = wallClock.milliseconds()
         let result: Result<Event, DecodeError>
         if let value = record.value {

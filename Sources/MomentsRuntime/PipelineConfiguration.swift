@@ -15,6 +15,9 @@ public struct PipelineConfiguration: Sendable {
     /// Replay a newly assigned partition from its oldest retained record up to the committed
     /// offset, outputs suppressed, so its state matches the committed position.
     public var restoreState = true
+    /// How far back (in record time) the restore replay starts; nil: from the oldest retained
+    /// record. Brokers that cannot look offsets up by time fall back to the oldest record.
+    public var restoreLookback: Duration?
     /// Longest a graceful stop or a revocation may wait for the broker's acknowledgements.
     public var drainTimeout: Duration = .seconds(15)
     /// Records handled per loop pass before deliveries and timers get their turn.

@@ -42,8 +42,8 @@ public struct ProcessingSettings: Sendable, Equatable {
     public var commitInterval = Duration(milliseconds: 500)
     /// Advance an idle partition's clock by wall-clock time, so timers fire in real time.
     public var wallClockAdvance = true
-    /// How far back a newly assigned partition is replayed to rebuild its state; nil means as
-    /// far as the rules look back (the longest cooldown, contact window or interaction timeout).
+    /// How far back a newly assigned partition is replayed to rebuild its state; nil means
+    /// from the oldest record the topic retains.
     public var restoreLookback: Duration?
     /// The longest a graceful stop may take before the daemon gives up on flushing.
     public var shutdownTimeout = Duration.seconds(15)

@@ -15,6 +15,7 @@ extension DaemonConfig {
         p.commitInterval = processing.commitInterval
         p.wallClockAdvance = processing.wallClockAdvance
         p.drainTimeout = processing.shutdownTimeout
+        p.restoreLookback = processing.restoreLookback
         return p
     }
 
@@ -41,6 +42,7 @@ extension DaemonConfig {
               commit_interval: \(processing.commitInterval.milliseconds)ms
               wall_clock_advance: \(processing.wallClockAdvance)
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
+              restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
             rules: \(rulesSource)  # \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
 
             """
