@@ -95,7 +95,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             if m.err == RD_KAFKA_RESP_ERR__FATAL {
                 var errstr = [CChar](repeating: 0, count: 512)
                 let code = rd_kafka_fatal_error(rk, &errstr, errstr.count)
-                throw KafkaError(code: code.rawValue, message: String(cString: errstr), isFatal: true)
+                throw KafkaError(code: code.rawValue, message: errorText(errstr), isFatal: true)
             }
             context.log(4, "CONSUME", KafkaError(m.err, String(cString: rd_kafka_message_errstr(message))).description)
             return nil

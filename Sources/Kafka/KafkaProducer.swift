@@ -93,7 +93,7 @@ public final class KafkaProducer: @unchecked Sendable {
     public var fatalError: KafkaError? {
         var errstr = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(rk, &errstr, errstr.count)
-        return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: err.rawValue, message: String(cString: errstr), isFatal: true)
+        return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: err.rawValue, message: errorText(errstr), isFatal: true)
     }
 }
 

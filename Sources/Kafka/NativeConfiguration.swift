@@ -12,7 +12,7 @@ enum NativeConfiguration {
         for (key, value) in configuration.properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError.client("property \(key): \(String(cString: errstr))")
+                throw KafkaError.client("property \(key): \(errorText(errstr))")
             }
         }
         return conf
@@ -23,7 +23,7 @@ enum NativeConfiguration {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError.client("cannot create the Kafka client: \(String(cString: errstr))")
+            throw KafkaError.client("cannot create the Kafka client: \(errorText(errstr))")
         }
         return rk
     }
@@ -57,4 +57,9 @@ final class CallbackContext: @unchecked Sendable {
 public let defaultKafkaLog: @Sendable (Int32, String, String) -> Void = { level, facility, message in
     let line = Array("librdkafka[\(level)] \(facility): \(message)\n".utf8)
     line.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// The text librdkafka wrote into an error buffer (NUL-terminated).
+public func errorText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -18,7 +18,7 @@ public final class MockCluster: @unchecked Sendable {
         _ = rd_kafka_conf_set(conf, "log_level", "3", &errstr, errstr.count)
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError.init(code: -1, message: "mock cluster handle: \(String(cString: errstr))")
+            throw KafkaError.init(code: -1, message: "mock cluster handle: \(errorText(errstr))")
         }
         guard let cluster = rd_kafka_mock_cluster_new(rk, Int32(brokers)) else {
             rd_kafka_destroy(rk)

@@ -20,7 +20,7 @@ struct DevCommand: ParsableCommand {
     var seed: UInt64 = 7
 
     @Option(name: .long, help: "Simulated time runs this many times faster than the wall clock.")
-    var speed: Double = 4
+    var speed: Double = 6
 
     @Option(name: .long, help: "Interactions started per simulated minute.")
     var arrivals: Double = 30
