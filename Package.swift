@@ -17,6 +17,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
     ],
     targets: [
         // librdkafka from the system (Debian: apt-get install librdkafka-dev).
@@ -34,13 +39,26 @@ let package = Package(
         // Seeded contact-center traffic generator (pure).
         .target(name: "MomentsSimulation", dependencies: ["MomentsCore"], swiftSettings: strict),
         // Partition engines on Kafka: consume, process, produce, commit.
-        .target(name: "MomentsRuntime", dependencies: ["MomentsCore", "Kafka"], swiftSettings: strict),
+        .target(
+            name: "MomentsRuntime",
+            dependencies: [
+                "MomentsCore", "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         // Configuration (YAML and environment), wiring of broker, simulator and daemon.
         .target(
             name: "MomentsApp",
             dependencies: [
                 "MomentsCore", "MomentsSimulation", "MomentsRuntime", "Kafka", "KafkaMock",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
@@ -57,7 +75,12 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaMock"], swiftSettings: strict),
         .testTarget(
             name: "MomentsAppTests",
-            dependencies: ["MomentsApp", "MomentsCore", "MomentsRuntime", "Kafka", "KafkaMock", "MomentsSimulation"],
+            dependencies: [
+                "MomentsApp", "MomentsCore", "MomentsRuntime", "Kafka", "KafkaMock", "MomentsSimulation",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -373,3 +373,58 @@ import Testing
         #expect(a == b)
     }
 }
+
+@Suite struct ReloadTests {
+    @Test func openInteractionsSurviveAReload() throws {
+        let old = try Fixtures.defaultRules()
+        var engine = Engine(rules: old)
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionQueued), s.at(1, .agentFlagged, data: EventData(flag: "rude"))])
+        // New rules: long-wait moved after long-hold and down to 60 s; rude-agent kept; escalation removed.
+        let yaml = """
+            moments:
+              - id: long-hold
+                kind: pain
+                when: { wait: { from: hold.started, until: hold.ended, longer_than: 60s, once_per: episode, measure: hold } }
+              - id: rude-agent
+                kind: pain
+                when: { match: { event: agent.flagged, where: { flag: rude } } }
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 60s } }
+            """
+        engine = engine.reloaded(with: try Fixtures.rules(yaml))
+        #expect(engine.openInteractions == 1)
+        // The wait opened before the reload keeps its deadline (120 s) and still fires, under its id.
+        #expect(engine.advance(to: s.time(100)).isEmpty)
+        #expect(engine.advance(to: s.time(121)).alerts.map(\.id) == ["i-1:long-wait:1"])
+        // rude-agent already fired for this interaction: not again after the reload.
+        #expect(engine.run([s.at(130, .agentFlagged, data: EventData(flag: "rude"))]).isEmpty)
+        // Duplicates are still recognised.
+        #expect(engine.stats.eventsProcessed == 3)
+    }
+
+    @Test func removedRulesStopFiring() throws {
+        var engine = Engine(rules: try Fixtures.defaultRules())
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionQueued)])
+        engine = engine.reloaded(with: try Fixtures.rules("moments:\n  - id: escalation\n    kind: pain\n    when: { match: { event: interaction.escalated } }\n"))
+        #expect(engine.advance(to: s.time(500)).isEmpty)
+        #expect(engine.run([s.at(501, .interactionEscalated)]).alerts.map(\.id) == ["i-1:escalation:1"])
+    }
+
+    @Test func budgetsCarryOver() throws {
+        var r = try Fixtures.defaultRules()
+        r.recovery[0].dailyBudget = 1
+        var engine = Engine(rules: r)
+        var a = Script()
+        a.interaction = "i-a"
+        var b = Script()
+        b.interaction = "i-b"
+        b.customer = "c-2"
+        _ = engine.run([a.at(0, .agentFlagged, data: EventData(flag: "rude"))])
+        #expect(engine.budgetUsedToday(rule: "apology-discount") == 1)
+        engine = engine.reloaded(with: r)
+        #expect(engine.run([b.at(1, .agentFlagged, data: EventData(flag: "rude"))]).recoveries.isEmpty)
+    }
+}

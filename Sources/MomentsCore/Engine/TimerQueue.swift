@@ -20,15 +20,22 @@ struct TimerQueue: Sendable {
         case evictCustomer(customer: String)
     }
 
-    private var heap: [Entry] = []
-    private var nextSequence: UInt64 = 0
+    private(set) var heap: [Entry] = []
+    private(set) var nextSequence: UInt64 = 0
 
     var count: Int { heap.count }
     var earliest: Timestamp? { heap.first?.deadline }
 
+    mutating func setNextSequence(_ n: UInt64) { nextSequence = n }
+
     mutating func schedule(_ timer: Timer, at deadline: Timestamp) {
-        heap.append(Entry(deadline: deadline, sequence: nextSequence, timer: timer))
+        insertPreservingSequence(Entry(deadline: deadline, sequence: nextSequence, timer: timer))
         nextSequence &+= 1
+    }
+
+    /// Inserts an entry keeping its sequence number (used when timers are carried over).
+    mutating func insertPreservingSequence(_ entry: Entry) {
+        heap.append(entry)
         var i = heap.count - 1
         while i > 0 {
             let parent = (i - 1) / 2

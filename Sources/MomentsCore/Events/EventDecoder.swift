@@ -5,6 +5,18 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var reason: String
     public init(field: String?, reason: String) { self.field = field; self.reason = reason }
     public var description: String { field.map { "\($0): \(reason)" } ?? reason }
+
+    /// A short, bounded label for metrics: invalid_json, not_an_object, missing_field,
+    /// wrong_type, out_of_range, invalid_value or empty_message.
+    public var category: String {
+        if reason.hasPrefix("invalid JSON") { return "invalid_json" }
+        if reason.hasPrefix("empty message") { return "empty_message" }
+        if field == nil && reason.hasPrefix("expected a JSON object") { return "not_an_object" }
+        if reason.hasPrefix("missing") || reason == "empty" { return "missing_field" }
+        if reason.hasPrefix("expected") { return "wrong_type" }
+        if reason.contains("outside") || reason.contains("out of range") { return "out_of_range" }
+        return "invalid_value"
+    }
 }
 
 /// Decodes canonical JSON events. Unknown fields and unknown types are accepted; a malformed
