@@ -85,7 +85,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MomentsRuntimeTests",
-            dependencies: ["MomentsRuntime", "MomentsApp", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock"],
+            dependencies: [
+                "MomentsRuntime", "MomentsApp", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

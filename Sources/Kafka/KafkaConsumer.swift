@@ -185,6 +185,24 @@ public final class KafkaConsumer: @unchecked Sendable {
         _ = rd_kafka_resume_partitions(rk, list)
     }
 
+    /// The high watermark librdkafka last saw for a partition, without asking the broker.
+    public func cachedHighWatermark(_ tp: TopicPartition) -> Int64? {
+        var low: Int64 = -1, high: Int64 = -1
+        guard rd_kafka_get_watermark_offsets(rk, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return high
+    }
+
+    /// Asks the cluster for its metadata: true when a broker answered within `timeoutMs`.
+    /// Unlike the other methods, safe to call from any thread (librdkafka serialises it), so a
+    /// health check can run beside the polling thread.
+    public func brokerReachable(timeoutMs: Int32) -> Bool {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(rk, 0, nil, &metadata, timeoutMs)
+        let brokers = metadata?.pointee.broker_cnt ?? 0
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        return err == RD_KAFKA_RESP_ERR_NO_ERROR && brokers > 0
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: [TopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import Kafka
 import MomentsCore
 
@@ -7,15 +9,17 @@ struct PendingOutput {
     var output: Output?
     var partition: TopicPartition
     var sequence: UInt64
+    /// Wall time the causing event arrived (or the timer fired), for the latency histogram.
+    var arrivalWall: Int64
     var attempts = 0
 }
 
 extension Pipeline {
     /// Hands outputs to the producer, accounted against `offset` of the task's partition.
-    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64) {
+    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
         for (record, output) in records {
-            produce(PendingOutput(record: record, output: output, partition: task.partition, sequence: sequence))
+            produce(PendingOutput(record: record, output: output, partition: task.partition, sequence: sequence, arrivalWall: arrivalWall))
         }
     }
 
@@ -27,7 +31,8 @@ extension Pipeline {
             pending[token] = p
         } catch {
             statusBox.update { $0.produceErrors += 1 }
-            hooks.log(.warning, "produce failed; will retry", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
+            metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+            log(.warning, "produce failed; will retry", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
             retries.append(p)
         }
     }
@@ -39,12 +44,16 @@ extension Pipeline {
             // librdkafka already retried within message.timeout.ms; losing an output is not an
             // option, so it goes back to the producer and its input stays uncommitted.
             statusBox.update { $0.produceErrors += 1 }
-            hooks.log(.warning, "output not acknowledged; producing it again", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
+            metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+            log(.warning, "output not acknowledged; producing it again", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
             p.attempts += 1
             retries.append(p)
             return
         }
         tasks[p.partition]?.tracker.acknowledge(p.sequence)
+        metrics.delivered(p.record, p.output)
+        if p.record.kind == .deadLetter { metrics.count("moments_dead_letters_total") }
+        metrics.latency.recordNanoseconds(max(0, wallClock.milliseconds() - p.arrivalWall) * 1_000_000)
         statusBox.update {
             $0.outputsDelivered += 1
             if p.record.kind != .deadLetter { $0.outputsByKind[p.record.kind.rawValue, default: 0] += 1 }

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import Foundation
 import Kafka
 import MomentsCore
@@ -34,7 +36,7 @@ extension Pipeline {
                 }
             }
             tasks[tp] = task
-            hooks.log(.info, "partition assigned", [
+            log(.info, "partition assigned", [
                 ("partition", "\(tp)"), ("committed", committed[tp].map(String.init) ?? "none"),
                 ("restore_from", starts[tp].map(String.init) ?? "-"),
             ])
@@ -49,7 +51,7 @@ extension Pipeline {
         commitAcknowledged(synchronous: true, only: partitions)
         for tp in partitions {
             tasks[tp] = nil
-            hooks.log(.info, "partition revoked", [("partition", "\(tp)")])
+            log(.info, "partition revoked", [("partition", "\(tp)")])
         }
     }
 }

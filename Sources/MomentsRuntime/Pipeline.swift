@@ -1,5 +1,8 @@
+import CoreMetrics
 import Foundation
 import Kafka
+import Logging
+import Metrics
 import MomentsCore
 
 /// The daemon's processing loop: consume → decode → engine → produce → commit.
@@ -14,11 +17,13 @@ import MomentsCore
 /// `OffsetTracker`). Output ids are deterministic, so a re-processed event repeats its ids.
 public final class Pipeline: @unchecked Sendable {
     let configuration: PipelineConfiguration
-    let rules: RuleSet
     let wallClock: any WallClock
     let hooks: PipelineHooks
+    let logger: Logger
+    let metrics: PipelineMetrics
     let decoder = EventDecoder()
     let statusBox = StatusBox()
+    var rules: RuleSet
 
     // Pipeline-thread state.
     var consumer: KafkaConsumer!
@@ -29,13 +34,24 @@ public final class Pipeline: @unchecked Sendable {
     var nextToken: UInt64 = 1
     var lastCommitWall: Int64 = 0
     var lastProgressWall: Int64 = 0
+    var lastGaugesWall: Int64 = 0
+    var healthCheck: Thread?
 
-    public init(configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks()) {
+    public init(
+        configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks(),
+        logger: Logger = Logger(label: "moments.pipeline"), metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.rules = rules
         self.wallClock = wallClock
         self.hooks = hooks
+        self.logger = logger
+        self.metrics = PipelineMetrics(factory: metricsFactory)
     }
+
+    /// Hands new rules to the pipeline; its thread switches every engine over at the next pass,
+    /// keeping the state of open interactions. Thread-safe.
+    public func replaceRules(_ rules: RuleSet) { statusBox.update { $0.pendingRules = rules } }
 
     /// A snapshot of what the pipeline is doing, safe to read from any thread.
     public var status: PipelineStatus { statusBox.read() }
@@ -59,8 +75,10 @@ public final class Pipeline: @unchecked Sendable {
             }
             if wallClock.milliseconds() - lastProgressWall >= 60_000 {
                 lastProgressWall = wallClock.milliseconds()
-                hooks.log(.info, "progress", progressFields())
+                log(.info, "progress", progressFields())
             }
+            if wallClock.milliseconds() - lastGaugesWall >= 1000 { updateGauges() }
+            applyPendingRules()
         }
         shutdown()
     }
@@ -91,9 +109,10 @@ public final class Pipeline: @unchecked Sendable {
             configuration: KafkaConfiguration(consumerProps),
             onRebalance: { [unowned self] event in self.rebalanced(event) })
         try consumer.subscribe(topics: configuration.inputTopics)
+        startHealthCheck()
         lastCommitWall = wallClock.milliseconds()
         lastProgressWall = lastCommitWall
-        hooks.log(.info, "pipeline started", [("topics", configuration.inputTopics.joined(separator: ","))])
+        log(.info, "pipeline started", [("topics", configuration.inputTopics.joined(separator: ","))])
     }
 
     /// Handles up to a batch of records; waits briefly when nothing is there, less when
@@ -113,6 +132,7 @@ public final class Pipeline: @unchecked Sendable {
         // Never suppress the output of a record at or past the committed offset.
         if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
         let wall = wallClock.milliseconds()
+        metrics.count("moments_events_consumed_total", [("topic", record.topic)])
         let result: Result<Event, DecodeError>
         if let value = record.value {
             result = decoder.decode(value)
@@ -127,10 +147,12 @@ public final class Pipeline: @unchecked Sendable {
             return
         }
         var records: [(OutputRecord, Output?)] = []
+        var eventLogFields: [(String, String)] = []
         switch result {
         case .success(let event):
             for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
             statusBox.update { $0.eventsProcessed += 1 }
+            eventLogFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)]
         case .failure(let error):
             let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
             let letter = DeadLetter(
@@ -139,14 +161,21 @@ public final class Pipeline: @unchecked Sendable {
                 time: task.engine.clock)
             records.append((configuration.routing.record(for: letter, originalKey: record.key), nil))
             statusBox.update { $0.deadLettered += 1 }
-            hooks.log(.warning, "dead-lettered a malformed event", [
+            metrics.count("moments_decode_failures_total", [("reason", error.category)])
+            var fields = [
                 ("topic", record.topic), ("partition", String(record.partition)), ("offset", String(record.offset)),
                 ("reason", error.description),
-            ])
+            ]
+            // The original bytes may hold chat text: only logged where the configuration allows personal data.
+            if configuration.logPersonalData, let value = record.value { fields.append(("original", String(decoding: value.prefix(2048), as: UTF8.self))) }
+            log(.warning, "dead-lettered a malformed event", fields)
         }
         task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
         task.noteProcessed(offset: record.offset)
-        send(records, from: task, offset: record.offset)
+        if !records.isEmpty && logger.logLevel <= .debug {
+            log(.debug, "event produced outputs", eventLogFields + [("offset", String(record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
+        }
+        send(records, from: task, offset: record.offset, arrivalWall: wall)
     }
 
     /// Fires the timers of partitions whose clock wall time has moved past their deadlines.
@@ -157,7 +186,7 @@ public final class Pipeline: @unchecked Sendable {
             let outputs = task.engine.advance(to: now)
             guard !outputs.isEmpty else { continue }
             let offset = task.lastOffset ?? ((task.tracker.committable ?? 0) - 1)
-            send(outputs.map { (configuration.routing.record(for: $0), $0) }, from: task, offset: offset)
+            send(outputs.map { (configuration.routing.record(for: $0), $0) }, from: task, offset: offset, arrivalWall: wall)
         }
     }
 
@@ -174,19 +203,21 @@ public final class Pipeline: @unchecked Sendable {
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
             statusBox.update { $0.commits += 1 }
         } catch {
-            hooks.log(.warning, "commit failed; will retry", [("error", "\(error)")])
+            log(.warning, "commit failed; will retry", [("error", "\(error)")])
         }
     }
 
     /// Graceful stop: no more input; every output acknowledged; offsets committed; group left.
     func shutdown() {
-        hooks.log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
+        log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
         commitAcknowledged(synchronous: true)
         let final = progressFields()
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
-        hooks.log(.info, "stopped", final)
+        statusBox.update { $0.brokerReachable = false }
+        metrics.gauge("moments_ready", [], 0)
+        log(.info, "stopped", final)
     }
 
     func progressFields() -> [(String, String)] {
@@ -206,7 +237,7 @@ public final class Pipeline: @unchecked Sendable {
             resendFailed()
         }
         if !pending.isEmpty || !retries.isEmpty {
-            hooks.log(.error, "outputs still unacknowledged at the drain deadline; their inputs stay uncommitted and will be reprocessed", [("count", String(pending.count + retries.count))])
+            log(.error, "outputs still unacknowledged at the drain deadline; their inputs stay uncommitted and will be reprocessed", [("count", String(pending.count + retries.count))])
         }
     }
 }

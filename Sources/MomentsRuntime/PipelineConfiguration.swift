@@ -22,6 +22,9 @@ public struct PipelineConfiguration: Sendable {
     public var drainTimeout: Duration = .seconds(15)
     /// Records handled per loop pass before deliveries and timers get their turn.
     public var batchSize = 500
+    /// Whether logs may carry personal data (the original bytes of a malformed event, which may
+    /// hold chat text). Off by default.
+    public var logPersonalData = false
 
     public init(consumerProperties: [String: String], producerProperties: [String: String], inputTopics: [String], routing: OutputRouting) {
         self.consumerProperties = consumerProperties
@@ -31,16 +34,8 @@ public struct PipelineConfiguration: Sendable {
     }
 }
 
-public enum LogLevel: Int, Sendable, Comparable, CustomStringConvertible {
-    case debug, info, notice, warning, error
-    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
-    public var description: String { ["debug", "info", "notice", "warning", "error"][rawValue] }
-}
-
-/// Where the pipeline reports what happens; the command line prints it, tests collect it.
+/// Where the pipeline reports what it delivered; `moments dev` prints it, tests collect it.
 public struct PipelineHooks: Sendable {
-    /// A log line with key-value fields (logfmt-style).
-    public var log: @Sendable (LogLevel, String, [(String, String)]) -> Void = { _, _, _ in }
     /// An output (or dead letter) the broker acknowledged; `output` is nil for dead letters.
     public var delivered: @Sendable (OutputRecord, Output?) -> Void = { _, _ in }
     public init() {}

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import MomentsCore
 
 /// Counters and state of a pipeline, readable from any thread.
 public struct PipelineStatus: Sendable {
@@ -13,6 +14,15 @@ public struct PipelineStatus: Sendable {
     public var outputsByKind: [String: Int] = [:]
     public var produceErrors = 0
     public var commits = 0
+    /// A broker answered the last health check.
+    public var brokerReachable = false
+    /// Partitions still replaying to rebuild their state.
+    public var restoringPartitions = 0
+    public var rulesReloads = 0
+    var pendingRules: RuleSet?
+
+    /// Ready to do its job: running, partitions assigned and restored, broker reachable.
+    public var ready: Bool { running && !stopRequested && !assigned.isEmpty && restoringPartitions == 0 && brokerReachable }
 }
 
 final class StatusBox: @unchecked Sendable {

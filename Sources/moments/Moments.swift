@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Moments: ParsableCommand {
+struct Moments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moments",
         abstract: "Finds moments of truth in contact-center interaction events and reacts to them.",

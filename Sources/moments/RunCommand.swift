@@ -1,13 +1,20 @@
 import ArgumentParser
 import Foundation
+import Logging
+import Metrics
 import MomentsApp
 import MomentsCore
 import MomentsRuntime
+import Prometheus
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the daemon: consume events from Kafka, detect moments, produce outputs.")
+        abstract: "Run the daemon: consume events from Kafka, detect moments, produce outputs.",
+        discussion: """
+            SIGTERM or SIGINT stops gracefully (a second one exits at once); SIGHUP reloads the rules. \
+            The admin endpoint (default 127.0.0.1:9464) serves /metrics, /healthz, /readyz and /rules.
+            """)
 
     @Option(name: .long, help: "The daemon configuration file.")
     var config: String = "config/daemon.yaml"
@@ -15,46 +22,50 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the effective configuration (file plus environment, secrets masked) and exit.")
     var printConfig = false
 
-    @Option(name: .long, help: "Log level: debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level (overrides logging.level): trace, debug, info, notice, warning, error.")
+    var logLevel: String?
 
-    func run() throws {
-        let daemon = try ConfigFile.load(config)
+    func run() async throws {
+        var daemon = try ConfigFile.load(config)
+        if let logLevel { daemon.logging.level = logLevel }
         if printConfig {
             print(daemon.printable, terminator: "")
             return
         }
-        let logger = LogfmtLogger(minimum: try LogLevel.parse(logLevel))
-        var hooks = PipelineHooks()
-        hooks.log = logger.hook
-        let pipeline = Pipeline(configuration: daemon.pipelineConfiguration, rules: daemon.rules, hooks: hooks)
+        guard let level = Logger.Level(name: daemon.logging.level) else { throw CLIError("unknown log level '\(daemon.logging.level)'") }
+        let format = LogFormat(rawValue: daemon.logging.format) ?? .logfmt
+        LoggingSystem.bootstrap { MomentsLogHandler(label: $0, format: format, level: level) }
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        MetricsSystem.bootstrap(factory)
+        let logger: Logger = {
+            var l = Logger(label: "moments")
+            l.logLevel = level
+            return l
+        }()
+
+        let rulesText = (try? String(contentsOfFile: daemon.rulesSource == "inline" ? config : daemon.rulesSource, encoding: .utf8)) ?? ""
+        let app = Daemon(config: daemon, configPath: config, rulesText: rulesText, registry: registry, metricsFactory: factory, logger: logger)
         let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { count in
             if count == 1 {
-                logger.log(.notice, "stopping on signal; a second signal forces exit", [])
-                pipeline.stop()
+                logger.notice("stopping on signal; a second signal forces exit")
+                Task { await app.shutdown() }
             } else {
-                logger.log(.error, "forced exit on second signal", [])
+                logger.error("forced exit on second signal")
                 Foundation.exit(130)
             }
         }
-        defer { signals.cancel() }
-        logger.log(.info, "moments starting", [
-            ("bootstrap", daemon.kafka.bootstrapServers), ("group", daemon.kafka.groupID), ("rules", daemon.rulesSource),
-        ])
-        try pipeline.run()
-    }
-}
-
-extension LogLevel {
-    static func parse(_ s: String) throws -> LogLevel {
-        switch s.lowercased() {
-        case "debug": return .debug
-        case "info": return .info
-        case "notice": return .notice
-        case "warning", "warn": return .warning
-        case "error": return .error
-        default: throw CLIError("unknown log level '\(s)' (debug, info, notice, warning, error)")
+        let hangups = SignalHandler(signals: [SIGHUP]) { _ in
+            logger.notice("SIGHUP: reloading the rules")
+            app.watcher.requestReload()
+            app.watcher.check()
         }
+        defer { signals.cancel(); hangups.cancel() }
+        logger.info("moments starting", metadata: [
+            "bootstrap": "\(daemon.kafka.bootstrapServers)", "group": "\(daemon.kafka.groupID)", "rules": "\(daemon.rulesSource)",
+            "admin": "\(daemon.admin.enabled ? daemon.admin.listen : "off")",
+        ])
+        try await app.run()
     }
 }
 

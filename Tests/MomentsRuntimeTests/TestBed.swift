@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import KafkaMock
+import Logging
 import MomentsApp
 import MomentsCore
 import MomentsRuntime
@@ -45,9 +46,8 @@ final class TestBed: @unchecked Sendable {
             inputTopics: [input], routing: routing)
         config.commitInterval = .milliseconds(200)
         config.wallClockAdvance = wallClockAdvance
-        var hooks = PipelineHooks()
-        if log { hooks.log = LogfmtLogger(minimum: .info).hook }
-        return Pipeline(configuration: config, rules: rules, hooks: hooks)
+        let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: log ? .info : .warning) }
+        return Pipeline(configuration: config, rules: rules, logger: logger)
     }
 }
 

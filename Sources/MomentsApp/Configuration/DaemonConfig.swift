@@ -5,6 +5,8 @@ import MomentsCore
 public struct DaemonConfig: Sendable {
     public var kafka = KafkaSettings()
     public var processing = ProcessingSettings()
+    public var admin = AdminSettings()
+    public var logging = LoggingSettings()
     public var rules: RuleSet
     /// Where the rules came from: a file path, or "inline" when embedded in the config.
     public var rulesSource: String
@@ -61,4 +63,24 @@ extension KafkaSettings {
     public static func masked(_ properties: [String: String]) -> [String: String] {
         properties.reduce(into: [:]) { $0[$1.key] = isSecret($1.key) ? "******" : $1.value }
     }
+}
+
+public struct AdminSettings: Sendable, Equatable {
+    /// Where the admin HTTP endpoint listens (`host:port`); loopback unless deliberately opened.
+    public var listen = "127.0.0.1:9464"
+    /// When set, every endpoint but /healthz needs `Authorization: Bearer <token>`.
+    public var token: String?
+    public var enabled = true
+    public init() {}
+
+    public var host: String { String(listen[..<(listen.lastIndex(of: ":") ?? listen.endIndex)]) }
+    public var port: Int { Int(listen[listen.index(after: listen.lastIndex(of: ":") ?? listen.startIndex)...]) ?? 9464 }
+}
+
+public struct LoggingSettings: Sendable, Equatable {
+    public var format = "logfmt"
+    public var level = "info"
+    /// Whether logs may carry personal data (chat text in malformed events). Off by default.
+    public var personalData = false
+    public init() {}
 }

@@ -19,11 +19,13 @@ public enum DaemonConfigParser {
             if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the configuration file is empty") }
             return .failure(ConfigErrors(ctx.errors))
         }
-        guard let top = ctx.mapping(root, what: "the configuration", allowed: ["kafka", "processing", "rules"]) else {
+        guard let top = ctx.mapping(root, what: "the configuration", allowed: ["kafka", "processing", "admin", "logging", "rules"]) else {
             return .failure(ConfigErrors(ctx.errors))
         }
         let kafka = top["kafka"].flatMap { KafkaSection.parse($0, ctx) } ?? KafkaSettings()
         let processing = top["processing"].flatMap { ProcessingSection.parse($0, ctx) } ?? ProcessingSettings()
+        let admin = top["admin"].flatMap { AdminSection.parse($0, ctx) } ?? AdminSettings()
+        let logging = top["logging"].flatMap { LoggingSection.parse($0, ctx) } ?? LoggingSettings()
 
         var rulesErrors: [ConfigError] = []
         var rules: RuleSet?
@@ -53,6 +55,8 @@ public enum DaemonConfigParser {
         var config = DaemonConfig(rules: rules, rulesSource: rulesSource)
         config.kafka = kafka
         config.processing = processing
+        config.admin = admin
+        config.logging = logging
         switch EnvironmentOverrides.apply(environment, to: &config) {
         case .success: return .success(config)
         case .failure(let e): return .failure(e)
@@ -108,5 +112,40 @@ enum ProcessingSection {
         if let d = ctx.duration(m["restore_lookback"], what: "restore_lookback", allowZero: true) { p.restoreLookback = d }
         if let d = ctx.duration(m["shutdown_timeout"], what: "shutdown_timeout") { p.shutdownTimeout = d }
         return p
+    }
+}
+
+enum AdminSection {
+    static func parse(_ node: Node, _ ctx: YAMLContext) -> AdminSettings? {
+        guard let m = ctx.mapping(node, what: "admin", allowed: ["listen", "token", "enabled"]) else { return nil }
+        var a = AdminSettings()
+        if let v = ctx.string(m["listen"], what: "admin.listen") {
+            if AdminSection.validListen(v) { a.listen = v } else { ctx.error(m["listen"], "admin.listen must be host:port, found '\(v)'") }
+        }
+        a.token = ctx.string(m["token"], what: "admin.token")
+        if let b = ctx.bool(m["enabled"], what: "admin.enabled") { a.enabled = b }
+        return a
+    }
+
+    static func validListen(_ v: String) -> Bool {
+        guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]) else { return false }
+        return (0...65535).contains(port) && colon != v.startIndex
+    }
+}
+
+enum LoggingSection {
+    static func parse(_ node: Node, _ ctx: YAMLContext) -> LoggingSettings? {
+        guard let m = ctx.mapping(node, what: "logging", allowed: ["format", "level", "personal_data"]) else { return nil }
+        var l = LoggingSettings()
+        if let f = ctx.string(m["format"], what: "logging.format") {
+            if ["logfmt", "json"].contains(f) { l.format = f } else { ctx.error(m["format"], "logging.format must be logfmt or json, found '\(f)'") }
+        }
+        if let v = ctx.string(m["level"], what: "logging.level") {
+            if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) { l.level = v } else {
+                ctx.error(m["level"], "logging.level must be trace, debug, info, notice, warning, error or critical, found '\(v)'")
+            }
+        }
+        if let b = ctx.bool(m["personal_data"], what: "logging.personal_data") { l.personalData = b }
+        return l
     }
 }

@@ -11,10 +11,15 @@ import MomentsCore
 /// | MOMENTS_KAFKA_INPUT_TOPICS | kafka.input_topics (comma-separated) |
 /// | MOMENTS_TOPIC_ALERTS, _COACHING, _RECOVERY, _DEAD_LETTER | kafka.topics.* |
 /// | MOMENTS_KAFKA_PROPERTY_<NAME> | kafka.properties.<name>: lower case, `_` becomes `.` (MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD → sasl.password) |
-/// | MOMENTS_COMMIT_INTERVAL | processing.commit_interval |
+/// | MOMENTS_KAFKA_CONSUMER_PROPERTY_<NAME>, MOMENTS_KAFKA_PRODUCER_PROPERTY_<NAME> | kafka.consumer_properties / producer_properties |
+/// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK | processing.* |
+/// | MOMENTS_ADMIN_LISTEN, MOMENTS_ADMIN_TOKEN, MOMENTS_ADMIN_ENABLED | admin.* |
+/// | MOMENTS_LOG_FORMAT, MOMENTS_LOG_LEVEL, MOMENTS_LOG_PERSONAL_DATA | logging.* |
 /// | MOMENTS_RULES | rules (a path) |
 public enum EnvironmentOverrides {
     public static let propertyPrefix = "MOMENTS_KAFKA_PROPERTY_"
+    public static let consumerPropertyPrefix = "MOMENTS_KAFKA_CONSUMER_PROPERTY_"
+    public static let producerPropertyPrefix = "MOMENTS_KAFKA_PRODUCER_PROPERTY_"
 
     public static func apply(_ env: [String: String], to config: inout DaemonConfig) -> Result<Void, ConfigErrors> {
         var errors: [ConfigError] = []
@@ -36,11 +41,52 @@ public enum EnvironmentOverrides {
                 fail("MOMENTS_COMMIT_INTERVAL", "bad duration '\(v)'")
             }
         }
-        for (name, value) in env where name.hasPrefix(propertyPrefix) && name.count > propertyPrefix.count {
-            let key = name.dropFirst(propertyPrefix.count).lowercased().replacingOccurrences(of: "_", with: ".")
-            config.kafka.properties[key] = value
+        func duration(_ name: String, allowZero: Bool = false, _ apply: (Duration) -> Void) {
+            guard let v = env[name] else { return }
+            if let d = DurationParser.parse(v), allowZero || d.milliseconds > 0 { apply(d) } else { fail(name, "bad duration '\(v)'") }
+        }
+        func bool(_ name: String, _ apply: (Bool) -> Void) {
+            guard let v = env[name] else { return }
+            switch v.lowercased() {
+            case "true", "1", "yes": apply(true)
+            case "false", "0", "no": apply(false)
+            default: fail(name, "expected true or false, found '\(v)'")
+            }
+        }
+        duration("MOMENTS_SHUTDOWN_TIMEOUT") { config.processing.shutdownTimeout = $0 }
+        duration("MOMENTS_RESTORE_LOOKBACK", allowZero: true) { config.processing.restoreLookback = $0 }
+        bool("MOMENTS_WALL_CLOCK_ADVANCE") { config.processing.wallClockAdvance = $0 }
+        if let v = env["MOMENTS_ADMIN_LISTEN"] {
+            if AdminSection.validListen(v) { config.admin.listen = v } else { fail("MOMENTS_ADMIN_LISTEN", "expected host:port, found '\(v)'") }
+        }
+        if let v = env["MOMENTS_ADMIN_TOKEN"], !v.isEmpty { config.admin.token = v }
+        bool("MOMENTS_ADMIN_ENABLED") { config.admin.enabled = $0 }
+        if let v = env["MOMENTS_LOG_FORMAT"] {
+            if ["logfmt", "json"].contains(v) { config.logging.format = v } else { fail("MOMENTS_LOG_FORMAT", "expected logfmt or json, found '\(v)'") }
+        }
+        if let v = env["MOMENTS_LOG_LEVEL"] {
+            if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) { config.logging.level = v } else {
+                fail("MOMENTS_LOG_LEVEL", "unknown level '\(v)'")
+            }
+        }
+        bool("MOMENTS_LOG_PERSONAL_DATA") { config.logging.personalData = $0 }
+        for (name, value) in env {
+            // Longest prefix first: MOMENTS_KAFKA_PROPERTY_ is not a prefix of the others, but be explicit.
+            if let key = propertyName(name, prefix: consumerPropertyPrefix) {
+                config.kafka.consumerProperties[key] = value
+            } else if let key = propertyName(name, prefix: producerPropertyPrefix) {
+                config.kafka.producerProperties[key] = value
+            } else if let key = propertyName(name, prefix: propertyPrefix) {
+                config.kafka.properties[key] = value
+            }
         }
         return errors.isEmpty ? .success(()) : .failure(ConfigErrors(errors))
+    }
+
+    /// `MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD` → `sasl.password`.
+    static func propertyName(_ variable: String, prefix: String) -> String? {
+        guard variable.hasPrefix(prefix), variable.count > prefix.count else { return nil }
+        return variable.dropFirst(prefix.count).lowercased().replacingOccurrences(of: "_", with: ".")
     }
 }
 

@@ -16,6 +16,7 @@ extension DaemonConfig {
         p.wallClockAdvance = processing.wallClockAdvance
         p.drainTimeout = processing.shutdownTimeout
         p.restoreLookback = processing.restoreLookback
+        p.logPersonalData = logging.personalData
         return p
     }
 
@@ -43,6 +44,14 @@ extension DaemonConfig {
               wall_clock_advance: \(processing.wallClockAdvance)
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
               restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
+            admin:
+              enabled: \(admin.enabled)
+              listen: \(admin.listen)
+              token: \(admin.token == nil ? "none" : "******")
+            logging:
+              format: \(logging.format)
+              level: \(logging.level)
+              personal_data: \(logging.personalData)
             rules: \(rulesSource)  # \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
 
             """

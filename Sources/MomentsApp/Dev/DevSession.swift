@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Logging
 import MomentsCore
 import MomentsRuntime
 import MomentsSimulation
@@ -46,10 +47,9 @@ public final class DevSession: @unchecked Sendable {
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.commitInterval = .seconds(1)
         var hooks = PipelineHooks()
-        let logger = LogfmtLogger(minimum: .warning)
-        hooks.log = logger.hook
         hooks.delivered = { [weak self] record, output in self?.show(record, output) }
-        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks)
+        let logger = Logger(label: "moments.dev") { MomentsLogHandler(label: $0, format: .logfmt, level: .warning) }
+        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks, logger: logger)
         let finished = DispatchSemaphore(value: 0)
         let failure = ErrorBox()
         pipeline.runInBackground { error in failure.set(error); finished.signal() }

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import MomentsRuntime
+import Prometheus
+
+/// The admin endpoint: `/metrics` (Prometheus text), `/healthz` (alive), `/readyz` (partitions
+/// assigned, state restored, broker reachable), `/rules` (the active rules). An optional bearer
+/// token protects everything but `/healthz`, which orchestrators probe without credentials.
+public enum AdminRouter {
+    public static func make(
+        registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> PipelineStatus, rules: RulesState, token: String?
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        if let token { router.add(middleware: BearerToken(token: token)) }
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ -> Response in
+            let s = status()
+            let body = """
+                {"ready":\(s.ready),"running":\(s.running),"partitions":\(s.assigned.count),"restoring":\(s.restoringPartitions),"broker_reachable":\(s.brokerReachable)}
+
+                """
+            return Response(
+                status: s.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/rules") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: rules.json)))
+        }
+        return router
+    }
+}
+
+/// `Authorization: Bearer <token>` on every path but /healthz; compared in constant time.
+struct BearerToken<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        let given = Array((request.headers[.authorization] ?? "").utf8)
+        let expected = Array("Bearer \(token)".utf8)
+        var diff = given.count ^ expected.count
+        for i in 0..<min(given.count, expected.count) { diff |= Int(given[i] ^ expected[i]) }
+        guard diff == 0 else {
+            return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import MomentsCore
+import MomentsRuntime
+import Prometheus
+import ServiceLifecycle
+
+/// `moments run`: the pipeline, the admin endpoint and the rules watcher in one service group.
+///
+/// Shutdown runs in reverse order: the pipeline drains first (stop fetching, finish in-flight
+/// outputs, commit, leave the group) while `/metrics` still answers; the HTTP server goes last.
+public final class Daemon: @unchecked Sendable {
+    public let config: DaemonConfig
+    public let pipeline: Pipeline
+    public let watcher: RulesWatcher
+    public let rulesState: RulesState
+    let group: ServiceGroup
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - configPath: the configuration file, re-read on reload (its rules, or the rules file it names).
+    ///   - registry: where metrics are collected; `/metrics` serves it.
+    public init(
+        config: DaemonConfig, configPath: String, rulesText: String, registry: PrometheusCollectorRegistry,
+        metricsFactory: any MetricsFactory, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.config = config
+        self.logger = logger
+        let pipeline = Pipeline(
+            configuration: config.pipelineConfiguration, rules: config.rules, logger: logger, metricsFactory: metricsFactory)
+        self.pipeline = pipeline
+        let state = RulesState(rules: config.rules, text: rulesText, source: config.rulesSource)
+        self.rulesState = state
+        self.watcher = RulesWatcher(
+            load: { Daemon.loadRules(configPath: configPath, environment: environment) },
+            apply: { pipeline.replaceRules($0) }, state: state, logger: logger, metricsFactory: metricsFactory)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if config.admin.enabled {
+            let router = AdminRouter.make(registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token)
+            let app = Application(
+                router: router,
+                configuration: .init(address: .hostname(config.admin.host, port: config.admin.port), serverName: "moments"),
+                logger: logger)
+            services.append(.init(service: app))
+        }
+        services.append(.init(service: watcher))
+        services.append(.init(
+            service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup,
+            failureTerminationBehavior: .gracefullyShutdownGroup))
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .milliseconds(config.processing.shutdownTimeout.milliseconds + 5000)
+        group = ServiceGroup(configuration: groupConfig)
+    }
+
+    public func run() async throws { try await group.run() }
+
+    /// Starts a graceful shutdown (first SIGTERM or SIGINT).
+    public func shutdown() async { await group.triggerGracefulShutdown() }
+
+    /// The rules as the configuration file says now, with their text, for reloads.
+    static func loadRules(configPath: String, environment: [String: String]) -> Result<(rules: RuleSet, text: String, source: String), ConfigErrors> {
+        guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
+            return .failure(ConfigErrors([ConfigError(file: configPath, line: 1, column: 1, message: "cannot read the configuration file")]))
+        }
+        var rulesText = text
+        let parsed = DaemonConfigParser.parse(yaml: text, file: configPath, environment: environment) { path in
+            let t = try? String(contentsOfFile: path, encoding: .utf8)
+            if let t { rulesText = t }
+            return t
+        }
+        return parsed.map { ($0.rules, rulesText, $0.rulesSource) }
+    }
+}
+
+/// The pipeline as a service: its loop runs on its own thread; a graceful shutdown (or
+/// cancellation) asks it to drain and stop, and `run()` returns when it has.
+struct PipelineService: Service {
+    let pipeline: Pipeline
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    pipeline.runInBackground { error in
+                        if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                    }
+                }
+            } onCancel: {
+                pipeline.stop()
+            }
+        } onGracefulShutdown: {
+            pipeline.stop()
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+
+/// Log output format: logfmt for people and grep, JSON for log pipelines.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case logfmt, json
+}
+
+/// A swift-log handler writing one line per entry to stderr:
+///
+///     ts=2026-11-24T06:36:28.114Z level=info msg="partition assigned" partition=interactions/0
+///     {"ts":"2026-11-24T06:36:28.114Z","level":"info","msg":"partition assigned","partition":"interactions/0"}
+public struct MomentsLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public let label: String
+    public let format: LogFormat
+    private let sink: LogSink
+
+    public init(label: String, format: LogFormat, level: Logger.Level, sink: LogSink = .standardError) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+        self.sink = sink
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields = metadata
+        if let m = event.metadata { fields.merge(m) { $1 } }
+        let ts = LogTime.now()
+        let line: String
+        switch format {
+        case .logfmt:
+            var s = "ts=\(ts) level=\(event.level) msg=\(Self.logfmtQuote(event.message.description))"
+            for k in fields.keys.sorted() { s += " \(k)=\(Self.logfmtQuote("\(fields[k]!)"))" }
+            line = s
+        case .json:
+            var s = "{\"ts\":\(Self.jsonQuote(ts)),\"level\":\"\(event.level)\",\"msg\":\(Self.jsonQuote(event.message.description))"
+            for k in fields.keys.sorted() { s += ",\(Self.jsonQuote(k)):\(Self.jsonQuote("\(fields[k]!)"))" }
+            line = s + "}"
+        }
+        sink.write(line)
+    }
+
+    static func logfmtQuote(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F }
+        if plain { return s }
+        return jsonQuote(s)
+    }
+
+    static func jsonQuote(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Where log lines go; tests capture them.
+public final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private let write: (String) -> Void
+
+    public init(_ write: @escaping (String) -> Void) { self.write = write }
+
+    public static let standardError = LogSink { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+    func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        write(line)
+    }
+}
+
+enum LogTime {
+    static func now() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return RFC3339Wall.format(milliseconds: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
+}
+
+extension Logger.Level {
+    /// Parses a level name as the configuration and `--log-level` spell it.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "trace": self = .trace
+        case "debug": self = .debug
+        case "info": self = .info
+        case "notice": self = .notice
+        case "warning", "warn": self = .warning
+        case "error": self = .error
+        case "critical": self = .critical
+        default: return nil
+        }
+    }
+}

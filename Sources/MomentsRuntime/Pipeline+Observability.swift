@@ -1,0 +1,63 @@
+import Foundation
+import Kafka
+import Logging
+import MomentsCore
+
+extension Pipeline {
+    func log(_ level: Logger.Level, _ message: String, _ fields: [(String, String)]) {
+        guard level >= logger.logLevel else { return }
+        var metadata = Logger.Metadata()
+        for (k, v) in fields { metadata[k] = .string(v) }
+        logger.log(level: level, Logger.Message(stringLiteral: message), metadata: metadata)
+    }
+
+    /// Gauges that describe state rather than events, refreshed once a second.
+    func updateGauges() {
+        lastGaugesWall = wallClock.milliseconds()
+        var open = 0, customers = 0, restoring = 0
+        var budgets: [String: Int] = [:]
+        for (tp, task) in tasks {
+            open += task.engine.openInteractions
+            customers += task.engine.customerCount
+            if task.isRestoring { restoring += 1 }
+            if let high = consumer.cachedHighWatermark(tp) {
+                let next = (task.lastOffset ?? ((task.tracker.committable ?? high) - 1)) + 1
+                metrics.gauge("moments_consumer_lag", [("topic", tp.topic), ("partition", String(tp.partition))], Double(max(0, high - next)))
+            }
+            for r in rules.recovery where r.dailyBudget != nil { budgets[r.id, default: 0] += task.engine.budgetUsedToday(rule: r.id) }
+        }
+        metrics.gauge("moments_open_interactions", [], Double(open))
+        metrics.gauge("moments_customers_in_state", [], Double(customers))
+        metrics.gauge("moments_partitions_assigned", [], Double(tasks.count))
+        for (rule, used) in budgets { metrics.gauge("moments_discount_budget_used", [("rule", rule)], Double(used)) }
+        statusBox.update { $0.restoringPartitions = restoring }
+        metrics.gauge("moments_ready", [], status.ready ? 1 : 0)
+    }
+
+    /// Switches every engine to rules handed over by `replaceRules`, keeping their state.
+    func applyPendingRules() {
+        guard let next = statusBox.read().pendingRules else { return }
+        statusBox.update { $0.pendingRules = nil; $0.rulesReloads += 1 }
+        rules = next
+        for task in tasks.values { task.engine = task.engine.reloaded(with: next) }
+        log(.notice, "rules reloaded", [("moments", String(next.moments.count)), ("partitions", String(tasks.count))])
+    }
+
+    /// Asks the cluster for metadata every two seconds from a thread of its own, so readiness
+    /// reflects whether a broker answers, without stalling the pipeline thread.
+    func startHealthCheck() {
+        let consumer = self.consumer!
+        let box = statusBox
+        let thread = Thread {
+            while box.read().running || !box.read().stopRequested {
+                let ok = consumer.brokerReachable(timeoutMs: 1500)
+                if box.read().stopRequested { break }
+                box.update { $0.brokerReachable = ok }
+                Thread.sleep(forTimeInterval: ok ? 2 : 0.5)
+            }
+        }
+        thread.name = "moments-health"
+        thread.start()
+        healthCheck = thread
+    }
+}
