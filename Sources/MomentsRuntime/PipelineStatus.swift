@@ -4,6 +4,7 @@ import MomentsCore
 
 /// Counters and state of a pipeline, readable from any thread.
 public struct PipelineStatus: Sendable {
+    public init() {}
     public var running = false
     public var stopRequested = false
     public var assigned: [TopicPartition] = []

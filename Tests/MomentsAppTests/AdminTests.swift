@@ -1,0 +1,170 @@
+import Foundation
+import Hummingbird
+import Kafka
+import HummingbirdTesting
+import Logging
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import Prometheus
+import Testing
+
+@Suite struct AdminEndpointTests {
+    static let rules = try! RulesParser.parse(yaml: "moments:\n  - id: escalation\n    kind: pain\n    when: { match: { event: interaction.escalated } }\n", file: "r.yaml").get()
+
+    final class StatusSource: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = PipelineStatus()
+        func set(_ change: (inout PipelineStatus) -> Void) { lock.lock(); change(&value); lock.unlock() }
+        var current: PipelineStatus { lock.lock(); defer { lock.unlock() }; return value }
+    }
+
+    func app(token: String? = nil, status: StatusSource = StatusSource(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
+        let state = RulesState(rules: Self.rules, text: "rules text", source: "r.yaml")
+        return Application(router: AdminRouter.make(registry: registry, status: { status.current }, rules: state, token: token))
+    }
+
+    @Test func healthAndReadiness() async throws {
+        let status = StatusSource()
+        try await app(status: status).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains(#""ready":false"#))
+            }
+            status.set {
+                $0.running = true
+                $0.assigned = [.init(topic: "interactions", partition: 0)]
+                $0.brokerReachable = true
+            }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            status.set { $0.restoringPartitions = 1 }   // still rebuilding state: not ready
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
+            status.set { $0.restoringPartitions = 0; $0.brokerReachable = false }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
+        }
+    }
+
+    @Test func metricsInPrometheusTextFormat() async throws {
+        let registry = PrometheusCollectorRegistry()
+        registry.makeCounter(name: "moments_dead_letters_total").increment(by: Int64(3))
+        try await app(registry: registry).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(String(buffer: response.body).contains("moments_dead_letters_total 3"))
+            }
+        }
+    }
+
+    @Test func rulesWithTheirHash() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/rules", method: .get) { response in
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+                #expect(json["sha256"] as? String == SHA256.hex(Array("rules text".utf8)))
+                #expect(json["source"] as? String == "r.yaml")
+                let moments = (json["rules"] as? [String: Any])?["moments"] as? [[String: Any]]
+                #expect(moments?.first?["id"] as? String == "escalation")
+                #expect(moments?.first?["condition"] as? String == "match interaction.escalated")
+            }
+        }
+    }
+
+    @Test func bearerTokenProtectsAllButHealth() async throws {
+        try await app(token: "s3cret").test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            for path in ["/metrics", "/readyz", "/rules"] {
+                try await client.execute(uri: path, method: .get) { #expect($0.status == .unauthorized) }
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer wrong"]) { #expect($0.status == .unauthorized) }
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer s3cret"]) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func sha256MatchesKnownVectors() {
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array(String(repeating: "a", count: 1000).utf8)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+}
+
+@Suite struct RulesWatcherTests {
+    final class Box<T>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var v: T
+        init(_ v: T) { self.v = v }
+        var value: T { get { lock.lock(); defer { lock.unlock() }; return v } set { lock.lock(); v = newValue; lock.unlock() } }
+    }
+
+    static let valid = "moments:\n  - id: escalation\n    kind: pain\n    when: { match: { event: interaction.escalated } }\n"
+
+    func watcher(file: Box<String>, applied: Box<[RuleSet]>, registry: PrometheusCollectorRegistry, lines: Box<[String]>) -> (RulesWatcher, RulesState) {
+        let initial = try! RulesParser.parse(yaml: Self.valid, file: "rules.yaml").get()
+        let state = RulesState(rules: initial, text: Self.valid, source: "rules.yaml")
+        let sink = LogSink { line in lines.value.append(line) }
+        let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: .info, sink: sink) }
+        let w = RulesWatcher(
+            load: {
+                let text = file.value
+                return RulesParser.parse(yaml: text, file: "rules.yaml").map { ($0, text, "rules.yaml") }
+            },
+            apply: { applied.value.append($0) }, state: state, logger: logger,
+            metricsFactory: PrometheusMetricsFactory(registry: registry))
+        return (w, state)
+    }
+
+    @Test func aValidChangeIsApplied() {
+        let file = Box(Self.valid), applied = Box<[RuleSet]>([]), lines = Box<[String]>([])
+        let registry = PrometheusCollectorRegistry()
+        let (w, state) = watcher(file: file, applied: applied, registry: registry, lines: lines)
+        #expect(!w.check())                       // unchanged: nothing to do
+        file.value = Self.valid.replacingOccurrences(of: "escalation", with: "escalated")
+        #expect(w.check())
+        #expect(applied.value.map { $0.moments.map(\.id) } == [["escalated"]])
+        #expect(state.hash == SHA256.hex(Array(file.value.utf8)))
+        #expect(registry.emitToString().contains("moments_rules_reloads_total 1"))
+    }
+
+    @Test func anInvalidFileIsRefusedAndTheRunningRulesStay() {
+        let file = Box(Self.valid), applied = Box<[RuleSet]>([]), lines = Box<[String]>([])
+        let registry = PrometheusCollectorRegistry()
+        let (w, state) = watcher(file: file, applied: applied, registry: registry, lines: lines)
+        let before = state.hash
+        file.value = Self.valid.replacingOccurrences(of: "kind: pain", with: "kind: pian")
+        #expect(!w.check())
+        #expect(!w.check())                       // reported once per broken version
+        #expect(applied.value.isEmpty)
+        #expect(state.hash == before)
+        #expect(registry.emitToString().contains("moments_rules_reload_failures_total 1"))
+        #expect(lines.value.contains { $0.contains("level=error") && $0.contains("location=rules.yaml:3:11") && $0.contains("kind must be pain or glory") })
+        w.requestReload()                         // SIGHUP reports it again
+        #expect(!w.check())
+        #expect(registry.emitToString().contains("moments_rules_reload_failures_total 2"))
+    }
+
+    @Test func sighupReloadsEvenWhenUnchanged() {
+        let file = Box(Self.valid), applied = Box<[RuleSet]>([]), lines = Box<[String]>([])
+        let (w, _) = watcher(file: file, applied: applied, registry: PrometheusCollectorRegistry(), lines: lines)
+        w.requestReload()
+        #expect(w.check())
+        #expect(applied.value.count == 1)
+    }
+}
+
+@Suite struct LogFormatTests {
+    @Test func logfmtAndJSON() {
+        let lines = RulesWatcherTests.Box<[String]>([])
+        let sink = LogSink { lines.value.append($0) }
+        let logfmt = Logger(label: "t") { MomentsLogHandler(label: $0, format: .logfmt, level: .info, sink: sink) }
+        logfmt.info("partition assigned", metadata: ["partition": "interactions/0", "note": "two words"])
+        logfmt.debug("hidden below the level")
+        let json = Logger(label: "t") { MomentsLogHandler(label: $0, format: .json, level: .info, sink: sink) }
+        json.warning("quote \" here", metadata: ["customer_id": "c-1"])
+        #expect(lines.value.count == 2)
+        #expect(lines.value[0].contains(#"level=info msg="partition assigned" note="two words" partition=interactions/0"#))
+        let parsed = try? JSONSerialization.jsonObject(with: Data(lines.value[1].utf8)) as? [String: String]
+        #expect(parsed?["msg"] == "quote \" here")
+        #expect(parsed?["customer_id"] == "c-1")
+        #expect(parsed?["level"] == "warning")
+    }
+}
