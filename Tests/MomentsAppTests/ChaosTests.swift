@@ -1,0 +1,123 @@
+import Foundation
+import Kafka
+import KafkaMock
+import MomentsApp
+import MomentsCore
+import MomentsSimulation
+import Testing
+
+/// Three `moments run` processes in one group against the embedded broker; instances are killed
+/// with SIGKILL and restarted at seeded random points while traffic flows and the broker
+/// misbehaves. At the end every expected output must be there, nothing unexpected, and no
+/// recovery action beyond what the rules give. At-least-once: raw duplicates are counted.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ChaosTests {
+    @Test func killsRestartsAndBrokerFaultsLoseNothing() throws {
+        let root = DaemonOperationsTests.root
+        let binary = root.appendingPathComponent(".build/debug/moments").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
+        let rules = try DaemonOperationsTests.defaultRules()
+        let partitions = 4
+        var options = SimulationOptions(seed: 31)
+        options.arrivalsPerMinute = 50
+        let events = TrafficSimulator.events(options: options, count: 4000)
+
+        // Each partition's engine sees that partition's events in order: expected = one replay per partition.
+        func partition(_ key: String) -> Int32 {
+            var h: UInt32 = 2_166_136_261
+            for b in key.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+            return Int32(h % UInt32(partitions))
+        }
+        var perPartition = Array(repeating: Replayer(rules: rules), count: partitions)
+        var expected: Set<String> = []
+        var expectedRecovery: Set<String> = []
+        for (n, e) in events.enumerated() {
+            for item in perPartition[Int(partition(e.key))].feed(line: Array(e.json.utf8), file: "f", lineNumber: n + 1) {
+                guard case .output(let o) = item else { continue }
+                expected.insert(o.id)
+                if o.kind == .recovery { expectedRecovery.insert(o.id) }
+            }
+        }
+
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all, partitions: partitions)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-chaos-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: root.appendingPathComponent("config/moments.yaml"), to: dir.appendingPathComponent("moments.yaml"))
+        try """
+            kafka:
+              bootstrap_servers: \(broker.bootstrapServers)
+              group_id: chaos
+              consumer_properties: { fetch.wait.max.ms: 20, session.timeout.ms: 6000, heartbeat.interval.ms: 500 }
+            processing: { commit_interval: 200ms, wall_clock_advance: false }
+            admin: { enabled: false }
+            rules: moments.yaml
+            """.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("daemon.yaml").path
+
+        let collector = try DaemonOperationsTests.Collector(broker: broker)
+        defer { collector.stop() }
+        var rng = SplitMix64(seed: 2026)
+        var instances: [Process?] = []
+        var launches = 0
+        func launch() throws -> Process {
+            launches += 1
+            return try DaemonOperationsTests.launch(binary, config: config, log: dir.appendingPathComponent("instance-\(launches).log"))
+        }
+        for _ in 0..<3 { instances.append(try launch()) }
+        defer { for p in instances.compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+
+        var kills = 0
+        var faults: [String] = []
+        let chunks = stride(from: 0, to: events.count, by: 500).map { Array(events[$0..<min($0 + 500, events.count)]) }
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers]), onDelivery: { _ in })
+        for (i, chunk) in chunks.enumerated() {
+            for (j, e) in chunk.enumerated() {
+                try producer.produce(topic: "interactions", partition: partition(e.key), key: Array(e.key.utf8), value: Array(e.json.utf8), token: UInt64(i * 1000 + j))
+            }
+            try producer.flush(timeoutMs: 30_000)
+            Thread.sleep(forTimeInterval: Double(rng.between(300, 1500)) / 1000)
+            switch i % 4 {
+            case 1:
+                // Kill one instance outright, restart it a little later.
+                let victim = Int(rng.between(0, Int64(instances.count - 1)))
+                if let p = instances[victim], p.isRunning {
+                    kill(p.processIdentifier, SIGKILL)
+                    p.waitUntilExit()
+                    kills += 1
+                }
+                Thread.sleep(forTimeInterval: Double(rng.between(200, 2000)) / 1000)
+                instances[victim] = try launch()
+            case 2:
+                // Produce requests fail (retriable), then the broker answers slowly for a while.
+                broker.cluster.pushRequestErrors(apiKey: KafkaAPI.produce, errors: [KafkaError.notLeaderForPartition, KafkaError.requestTimedOut, KafkaError.notLeaderForPartition])
+                try broker.cluster.setRoundTripTime(150)
+                faults.append("produce errors ×3, rtt 150 ms")
+                Thread.sleep(forTimeInterval: 1.5)
+                try broker.cluster.setRoundTripTime(0)
+            case 3:
+                // Commits and fetches fail for a moment; the broker goes down and comes back.
+                broker.cluster.pushRequestErrors(apiKey: KafkaAPI.offsetCommit, errors: [KafkaError.notCoordinator, KafkaError.requestTimedOut])
+                broker.cluster.pushRequestErrors(apiKey: KafkaAPI.fetch, errors: [KafkaError.notLeaderForPartition])
+                try broker.cluster.setBrokerDown()
+                faults.append("commit errors ×2, fetch error, broker down 2 s")
+                Thread.sleep(forTimeInterval: 2)
+                try broker.cluster.setBrokerUp()
+            default:
+                break
+            }
+        }
+        let complete = DaemonOperationsTests.waitFor(seconds: 120) { expected.isSubset(of: Set(collector.ids)) }
+        Thread.sleep(forTimeInterval: 1)
+        for p in instances.compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        for p in instances.compactMap({ $0 }) { p.waitUntilExit() }
+
+        let ids = collector.ids
+        let got = Set(ids)
+        let recovery = got.filter { id in expectedRecovery.contains(id) || id.hasSuffix(":apology-discount") || id.hasSuffix(":priority-callback") }
+        print("chaos test: \(launches) launches, \(kills) SIGKILLs, faults: \(faults.joined(separator: "; ")); outputs expected \(expected.count), found \(got.intersection(expected).count), raw duplicates \(ids.count - got.count)")
+        #expect(complete, "missing \(expected.subtracting(got).sorted().prefix(5))")
+        #expect(got.subtracting(expected).isEmpty, "unexpected \(got.subtracting(expected).sorted().prefix(5))")
+        #expect(recovery == expectedRecovery)
+        #expect(kills >= 2)
+    }
+}
