@@ -428,3 +428,53 @@ import Testing
         #expect(engine.run([b.at(1, .agentFlagged, data: EventData(flag: "rude"))]).recoveries.isEmpty)
     }
 }
+
+@Suite struct SnapshotTests {
+    /// Split a stream anywhere, snapshot the engine, restore it from the records, go on: the
+    /// outputs are those of an uninterrupted run.
+    @Test(arguments: [150, 400, 777])
+    func restoredEngineCarriesOnExactly(split: Int) throws {
+        let rules = try Fixtures.defaultRules()
+        var events: [Event] = []
+        for n in 0..<120 {
+            var s = Script()
+            s.interaction = "i-\(n)"
+            s.customer = "c-\(n % 17)"
+            s.agent = "a-\(n % 5)"
+            s.start = s.start + .seconds(Int64(n * 41))
+            events += [
+                s.at(0, .interactionStarted, id: "\(n)-1"), s.at(1, .interactionQueued, id: "\(n)-2"),
+                s.at(Double(60 + (n * 13) % 150), .agentConnected, id: "\(n)-3"),
+                s.at(Double(80 + (n * 13) % 150), .holdStarted, id: "\(n)-4"),
+                s.at(Double(90 + (n * 29) % 150), .holdEnded, id: "\(n)-5"),
+                s.at(Double(200 + n % 3), .agentFlagged, data: EventData(flag: n % 4 == 0 ? "rude" : "other"), id: "\(n)-6"),
+                s.at(Double(260), .interactionEnded, data: EventData(reason: "resolved"), id: "\(n)-7"),
+            ]
+        }
+        events.sort { $0.occurredAt < $1.occurredAt }
+        var whole = Engine(rules: rules)
+        let expected = events.flatMap { whole.process($0) }
+
+        var first = Engine(rules: rules)
+        first.tracksChanges = true
+        var got = events[..<split].flatMap { first.process($0) }
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        var second = try Engine.restored(rules: rules, partition: first.partitionState(), customers: records)
+        got += events[split...].flatMap { second.process($0) }
+        #expect(got.ids == expected.ids)
+        #expect(second.openInteractions == whole.openInteractions)
+    }
+
+    @Test func forgottenCustomersBecomeTombstones() throws {
+        var engine = Engine(rules: try Fixtures.defaultRules())
+        engine.tracksChanges = true
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionStarted), s.at(10, .interactionEnded, data: EventData(reason: "unresolved"))])
+        #expect(engine.takeChangedCustomers().map { $0.state != nil } == [true])
+        _ = engine.advance(to: s.time(3 * 86_400))
+        let changes = engine.takeChangedCustomers()
+        #expect(changes.count == 1)
+        #expect(changes.first?.state == nil)
+    }
+}

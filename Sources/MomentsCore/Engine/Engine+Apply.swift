@@ -2,6 +2,7 @@ extension Engine {
     /// Applies a known event: updates the interaction, then evaluates the rules that listen to
     /// its type.
     mutating func apply(_ event: Event, into out: inout [Output]) {
+        markChanged(event.customerID)
         var customer = customers.removeValue(forKey: event.customerID) ?? CustomerState()
         defer { customers[event.customerID] = customer }
         let isNew = customer.interactions[event.interactionID] == nil

@@ -11,6 +11,7 @@ extension Engine {
             return
         }
         customer.interactions[iid] = nil
+        markChanged(id)
         if customer.interactions.isEmpty {
             customers[id] = customer
             evictCustomerIfExpired(id)
@@ -27,6 +28,7 @@ extension Engine {
             guard let cooldown = index.cooldowns[rule] else { return false }
             return clock - at < cooldown
         }
+        markChanged(id)
         if customer.isEmpty {
             customers[id] = nil
             return

@@ -51,6 +51,7 @@ extension Engine {
         guard var ix = customer.interactions.removeValue(forKey: iid) else { return }
         defer { customer.interactions[iid] = ix }
         guard case .wait(let w) = rules.moments[r].condition, var ws = ix.waits[r], ws.episode == episode, let opened = ws.openedAt else { return }
+        markChanged(id)
         fireWait(r, w, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
     }

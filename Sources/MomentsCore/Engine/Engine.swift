@@ -6,7 +6,7 @@
 public struct Engine: Sendable {
     public let rules: RuleSet
     /// Event time of this engine: the largest time seen or advanced to. Never moves back.
-    public private(set) var clock: Timestamp
+    public internal(set) var clock: Timestamp
     public internal(set) var stats = EngineStats()
 
     var customers: [String: CustomerState] = [:]
@@ -15,6 +15,10 @@ public struct Engine: Sendable {
     /// Recovery rule id → (UTC day, actions issued that day).
     var budgets: [String: (day: Int64, used: Int)] = [:]
     let index: RuleIndex
+    /// When on, customers whose state changed are remembered for `takeChangedCustomers()`, so a
+    /// runtime can write them to a changelog.
+    public var tracksChanges = false
+    var changed: Set<String> = []
 
     public init(rules: RuleSet, clock: Timestamp = Timestamp(milliseconds: 0)) {
         self.rules = rules
@@ -59,6 +63,10 @@ public struct Engine: Sendable {
     mutating func advance(to time: Timestamp, into out: inout [Output]) {
         if time > clock { clock = time }
         fireDueTimers(into: &out)
+    }
+
+    mutating func markChanged(_ customer: String) {
+        if tracksChanges { changed.insert(customer) }
     }
 
     mutating func fireDueTimers(into out: inout [Output]) {

@@ -1,0 +1,191 @@
+/// The engine's state as records, for a changelog topic (the Kafka Streams model): one record
+/// per customer (keyed by customer id; nil means "forget this customer", a tombstone) and one
+/// for the partition (clock and budgets). Rules are referred to by id, so a snapshot restores
+/// under changed rules as a reload does. The duplicate window is not part of it: a redelivery
+/// across a restore is processed again and repeats its output ids.
+extension Engine {
+    /// Customers changed since the last call, each with its state (nil: forgotten).
+    public mutating func takeChangedCustomers() -> [(customer: String, state: [UInt8]?)] {
+        let ids = changed.sorted()
+        changed.removeAll(keepingCapacity: true)
+        return ids.map { ($0, customers[$0].map { encode($0) }) }
+    }
+
+    /// Every customer's state, for a full snapshot.
+    public func allCustomers() -> [(customer: String, state: [UInt8])] {
+        customers.keys.sorted().map { ($0, encode(customers[$0]!)) }
+    }
+
+    /// Clock and budgets of the partition.
+    public func partitionState() -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("v"); w.value(1)
+        w.key("clock"); w.value(clock.milliseconds)
+        w.key("budgets"); w.objectValue()
+        for (rule, b) in budgets.sorted(by: { $0.key < $1.key }) {
+            w.key(rule); w.arrayValue(); w.value(b.day); w.value(b.used); w.endArray()
+        }
+        w.endObject()
+        w.endObject()
+        return w.bytes
+    }
+
+    /// Builds an engine from changelog records (the last per key wins, already applied by the
+    /// caller). Timers are rebuilt from the state: a customer still waiting gets their timer back.
+    public static func restored(rules: RuleSet, partition: [UInt8]?, customers records: [String: [UInt8]]) throws(SnapshotError) -> Engine {
+        var engine = Engine(rules: rules)
+        if let partition {
+            let json = try parse(partition)
+            engine.clock = Timestamp(milliseconds: try int(json["clock"], "clock"))
+            if case .object(let members)? = json["budgets"] {
+                for (rule, v) in members {
+                    guard case .array(let pair) = v, pair.count == 2, let d = pair[0].numberValue, let u = pair[1].numberValue else {
+                        throw SnapshotError("budget of \(rule) is malformed")
+                    }
+                    engine.budgets[rule] = (Int64(d), Int(u))
+                }
+            }
+        }
+        var ruleIndex: [String: Int] = [:]
+        for (i, m) in rules.moments.enumerated() { ruleIndex[m.id] = i }
+        for (id, bytes) in records {
+            engine.customers[id] = try decodeCustomer(id, parse(bytes), ruleIndex: ruleIndex)
+        }
+        engine.rebuildTimers()
+        return engine
+    }
+
+    /// Schedules what the state implies: open waits, and the evictions that keep state bounded.
+    mutating func rebuildTimers() {
+        timers = TimerQueue()
+        let settings = rules.settings
+        for id in customers.keys.sorted() {
+            let customer = customers[id]!
+            if customer.interactions.isEmpty {
+                schedule(.evictCustomer(customer: id), at: clock)
+                continue
+            }
+            for iid in customer.interactions.keys.sorted() {
+                let ix = customer.interactions[iid]!
+                for (r, ws) in ix.waits.sorted(by: { $0.key < $1.key }) {
+                    guard let opened = ws.openedAt else { continue }
+                    schedule(.wait(customer: id, interaction: iid, rule: r, episode: ws.episode), at: opened + ws.limit + settings.allowedLateness)
+                }
+                let expiry = ix.endedAt != nil ? max(ix.endedAt!, ix.lastEventAt) + settings.interactionGrace : ix.lastEventAt + settings.interactionTimeout
+                schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)
+            }
+        }
+    }
+
+    func encode(_ c: CustomerState) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("v"); w.value(1)
+        w.key("starts"); w.arrayValue()
+        for s in c.starts { w.arrayValue(); w.value(s.interaction); w.value(s.at.milliseconds); w.endArray() }
+        w.endArray()
+        w.key("last_recovery"); w.objectValue()
+        for (rule, at) in c.lastRecovery.sorted(by: { $0.key < $1.key }) { w.key(rule); w.value(at.milliseconds) }
+        w.endObject()
+        w.key("interactions"); w.objectValue()
+        for (iid, ix) in c.interactions.sorted(by: { $0.key < $1.key }) {
+            w.key(iid); w.objectValue()
+            w.key("channel"); w.value(ix.channel.rawValue)
+            w.key("queue"); w.value(ix.queue)
+            w.key("agent"); w.value(ix.agentID)
+            w.key("attributes"); w.objectValue()
+            for (k, v) in ix.attributes.sorted(by: { $0.key < $1.key }) { w.key(k); w.value(v) }
+            w.endObject()
+            w.key("phase"); w.value(ix.phase.rawValue)
+            w.key("phase_at"); w.value(ix.phaseSetAt.milliseconds)
+            w.key("first_connected"); if let t = ix.firstConnectedAt { w.value(t.milliseconds) } else { w.null() }
+            w.key("ended"); if let t = ix.endedAt { w.value(t.milliseconds) } else { w.null() }
+            w.key("last"); w.value(ix.lastEventAt.milliseconds)
+            w.key("fired"); w.arrayValue()
+            for r in ix.fired.sorted() { w.value(rules.moments[r].id) }
+            w.endArray()
+            w.key("counts"); w.objectValue()
+            for (r, n) in ix.counts.sorted(by: { $0.key < $1.key }) { w.key(rules.moments[r].id); w.value(n) }
+            w.endObject()
+            w.key("waits"); w.objectValue()
+            for (r, ws) in ix.waits.sorted(by: { $0.key < $1.key }) {
+                w.key(rules.moments[r].id); w.objectValue()
+                w.key("episode"); w.value(ws.episode)
+                w.key("opened"); if let t = ws.openedAt { w.value(t.milliseconds) } else { w.null() }
+                w.key("limit"); w.value(ws.limit.milliseconds)
+                w.key("pending_close"); if let t = ws.pendingCloseAt { w.value(t.milliseconds) } else { w.null() }
+                w.key("fired_episodes"); w.arrayValue(); ws.firedEpisodes.sorted().forEach { w.value($0) }; w.endArray()
+                w.endObject()
+            }
+            w.endObject()
+            w.endObject()
+        }
+        w.endObject()
+        w.endObject()
+        return w.bytes
+    }
+
+    static func decodeCustomer(_ customerID: String, _ json: JSONValue, ruleIndex: [String: Int]) throws(SnapshotError) -> CustomerState {
+        var c = CustomerState()
+        if case .array(let starts)? = json["starts"] {
+            for s in starts {
+                guard case .array(let pair) = s, pair.count == 2, let iid = pair[0].stringValue, let at = pair[1].numberValue else {
+                    throw SnapshotError("a contact start is malformed")
+                }
+                c.starts.append((iid, Timestamp(milliseconds: Int64(at))))
+            }
+        }
+        if case .object(let members)? = json["last_recovery"] {
+            for (rule, at) in members { c.lastRecovery[rule] = Timestamp(milliseconds: Int64(at.numberValue ?? 0)) }
+        }
+        guard case .object(let interactions)? = json["interactions"] else { throw SnapshotError("interactions missing") }
+        for (iid, v) in interactions {
+            guard let channel = v["channel"]?.stringValue.flatMap(Channel.init(rawValue:)) else {
+                throw SnapshotError("interaction \(iid) has no channel")
+            }
+            var ix = InteractionState(id: iid, customerID: customerID, channel: channel, at: Timestamp(milliseconds: try int(v["last"], "last")))
+            ix.queue = v["queue"]?.stringValue
+            ix.agentID = v["agent"]?.stringValue
+            if case .object(let attrs)? = v["attributes"] { for (k, a) in attrs { ix.attributes[k] = a.stringValue } }
+            ix.phase = v["phase"]?.stringValue.flatMap(Phase.init(rawValue:)) ?? .started
+            ix.phaseSetAt = Timestamp(milliseconds: try int(v["phase_at"], "phase_at"))
+            ix.firstConnectedAt = v["first_connected"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
+            ix.endedAt = v["ended"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
+            if case .array(let fired)? = v["fired"] { ix.fired = Set(fired.compactMap { $0.stringValue.flatMap { ruleIndex[$0] } }) }
+            if case .object(let counts)? = v["counts"] {
+                for (rule, n) in counts { if let r = ruleIndex[rule], let n = n.numberValue { ix.counts[r] = Int(n) } }
+            }
+            if case .object(let waits)? = v["waits"] {
+                for (rule, ws) in waits {
+                    guard let r = ruleIndex[rule] else { continue }
+                    var state = WaitState()
+                    state.episode = Int(ws["episode"]?.numberValue ?? 0)
+                    state.openedAt = ws["opened"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
+                    state.limit = Duration(milliseconds: Int64(ws["limit"]?.numberValue ?? 0))
+                    state.pendingCloseAt = ws["pending_close"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
+                    if case .array(let eps)? = ws["fired_episodes"] { state.firedEpisodes = Set(eps.compactMap { $0.numberValue.map(Int.init) }) }
+                    ix.waits[r] = state
+                }
+            }
+            c.interactions[iid] = ix
+        }
+        return c
+    }
+
+    static func parse(_ bytes: [UInt8]) throws(SnapshotError) -> JSONValue {
+        var limits = JSONParser.Limits()
+        limits.maxBytes = 16 << 20
+        do { return try JSONParser.parse(bytes, limits: limits) } catch { throw SnapshotError(error.description) }
+    }
+
+    static func int(_ v: JSONValue?, _ name: String) throws(SnapshotError) -> Int64 {
+        guard let n = v?.numberValue else { throw SnapshotError("\(name) missing") }
+        return Int64(n)
+    }
+}
+
+public struct SnapshotError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ d: String) { description = "state record: \(d)" }
+}
