@@ -203,6 +203,32 @@ public final class KafkaConsumer: @unchecked Sendable {
         return err == RD_KAFKA_RESP_ERR_NO_ERROR && brokers > 0
     }
 
+    /// Reads these partitions from these offsets, outside any group (no subscription); for
+    /// reading a changelog. An empty dictionary stops all fetching.
+    public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        if offsets.isEmpty {
+            let err = rd_kafka_assign(rk, nil)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "unassign") }
+            return
+        }
+        let list = TopicPartitionList.make(Array(offsets.keys), offsets: offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_assign(rk, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "assign") }
+    }
+
+    /// How many partitions a topic has, from the cluster's metadata; nil if it does not exist.
+    public func partitionCount(of topic: String, timeoutMs: Int32 = 5000) -> Int? {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        guard rd_kafka_metadata(rk, 1, nil, &metadata, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return nil }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        for i in 0..<Int(metadata.pointee.topic_cnt) {
+            let t = metadata.pointee.topics[i]
+            if String(cString: t.topic) == topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR { return Int(t.partition_cnt) }
+        }
+        return nil
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: [TopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?

@@ -46,19 +46,19 @@ public final class KafkaProducer: @unchecked Sendable {
     /// the configured partitioner from the key unless given. When the local queue is full it
     /// serves delivery reports for up to `queueFullWaitMs` to make room, then throws.
     public func produce(
-        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], token: UInt64,
+        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], token: UInt64,
         queueFullWaitMs: Int = 5000
     ) throws(KafkaError) {
         var waited = 0
         while true {
             let error: OpaquePointer? = key.withOptionalBytes { keyPtr, keyLen in
-                value.withUnsafeBytes { valuePtr in
+                value.withOptionalBytes { valuePtr, valueLen in
                     var h: OpaquePointer?
                     if !headers.isEmpty {
                         h = rd_kafka_headers_new(headers.count)
                         for (name, v) in headers { v.withUnsafeBytes { _ = rd_kafka_header_add(h, name, -1, $0.baseAddress, $0.count) } }
                     }
-                    let err = moments_produce(rk, topic, partition ?? RD_KAFKA_PARTITION_UA, keyPtr, keyLen, valuePtr.baseAddress ?? UnsafeRawPointer(bitPattern: 1), valuePtr.count, h,
+                    let err = moments_produce(rk, topic, partition ?? RD_KAFKA_PARTITION_UA, keyPtr, keyLen, valuePtr, valueLen, h,
                                               UnsafeMutableRawPointer(bitPattern: UInt(token)))
                     if err != nil, let h { rd_kafka_headers_destroy(h) }
                     return err
@@ -73,6 +73,33 @@ public final class KafkaProducer: @unchecked Sendable {
                 continue
             }
             throw KafkaError(consuming: error, "produce to \(topic)")
+        }
+    }
+
+    /// Creates a topic through the Admin API (CreateTopics); an existing topic is not an error.
+    /// Brokers without that API (the mock cluster) answer with an error.
+    public func createTopic(_ name: String, partitions: Int, replicationFactor: Int, config: [String: String] = [:], timeoutMs: Int32 = 10_000) throws(KafkaError) {
+        var errstr = [CChar](repeating: 0, count: 512)
+        guard let topic = rd_kafka_NewTopic_new(name, Int32(partitions), Int32(replicationFactor), &errstr, errstr.count) else {
+            throw KafkaError.client("new topic \(name): \(errorText(errstr))")
+        }
+        defer { rd_kafka_NewTopic_destroy(topic) }
+        for (k, v) in config { _ = rd_kafka_NewTopic_set_config(topic, k, v) }
+        let queue = rd_kafka_queue_new(rk)
+        defer { rd_kafka_queue_destroy(queue) }
+        var topics: [OpaquePointer?] = [topic]
+        rd_kafka_CreateTopics(rk, &topics, 1, nil, queue)
+        guard let event = rd_kafka_queue_poll(queue, timeoutMs) else { throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "create topic \(name)") }
+        defer { rd_kafka_event_destroy(event) }
+        if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(code: rd_kafka_event_error(event).rawValue, message: "create topic \(name): \(String(cString: rd_kafka_event_error_string(event)))")
+        }
+        guard let result = rd_kafka_event_CreateTopics_result(event) else { return }
+        var count = 0
+        guard let results = rd_kafka_CreateTopics_result_topics(result, &count), count > 0, let first = results[0] else { return }
+        let err = rd_kafka_topic_result_error(first)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
+            throw KafkaError(code: err.rawValue, message: "create topic \(name): \(String(cString: rd_kafka_topic_result_error_string(first)))")
         }
     }
 

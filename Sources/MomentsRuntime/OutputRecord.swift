@@ -4,8 +4,11 @@ import MomentsCore
 public struct OutputRecord: Sendable {
     public var topic: String
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// nil is a tombstone (a changelog record forgetting a key).
+    public var value: [UInt8]?
     public var headers: [(String, [UInt8])]
+    /// Set for changelog records, which go to the partition matching their input partition.
+    public var partition: Int32? = nil
     /// The output id (the CloudEvents id) or dead-letter id, for observers and logs.
     public var id: String
     public var kind: OutputKind
@@ -31,7 +34,7 @@ public struct OutputRouting: Sendable {
         case .alert: topic = alerts
         case .coaching: topic = coaching
         case .recovery: topic = recovery
-        case .deadLetter: topic = deadLetter
+        case .deadLetter, .state: topic = deadLetter
         }
         return OutputRecord(
             topic: topic, key: Array(output.key.utf8), value: encoder.encode(output),

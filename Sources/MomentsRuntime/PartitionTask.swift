@@ -13,6 +13,9 @@ final class PartitionTask {
     var restoreUntil: Int64?
     /// The last offset processed, restored or not: timer outputs are accounted against it.
     var lastOffset: Int64?
+    /// Records below this offset are already reflected in state restored from the changelog (and
+    /// their outputs were acknowledged before that state was written): they are passed over.
+    var skipUntil: Int64?
     /// The offset last sent in a commit.
     var lastCommitted: Int64?
 

@@ -27,7 +27,7 @@ extension Pipeline {
         let token = nextToken
         nextToken &+= 1
         do {
-            try producer.produce(topic: p.record.topic, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
+            try producer.produce(topic: p.record.topic, partition: p.record.partition, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
             pending[token] = p
         } catch {
             statusBox.update { $0.produceErrors += 1 }
@@ -51,6 +51,10 @@ extension Pipeline {
             return
         }
         tasks[p.partition]?.tracker.acknowledge(p.sequence)
+        if p.record.kind == .state {
+            statusBox.update { $0.stateRecordsWritten += 1 }
+            return
+        }
         metrics.delivered(p.record, p.output)
         if p.record.kind == .deadLetter { metrics.count("moments_dead_letters_total") }
         metrics.latency.recordNanoseconds(max(0, wallClock.milliseconds() - p.arrivalWall) * 1_000_000)

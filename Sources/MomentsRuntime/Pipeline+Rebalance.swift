@@ -28,7 +28,12 @@ extension Pipeline {
         } ?? [:]
         for tp in partitions {
             let task = PartitionTask(partition: tp, rules: rules, committed: committed[tp])
-            if configuration.restoreState, let c = committed[tp], let (low, _) = try? consumer.watermarks(tp, timeoutMs: 5000) {
+            task.engine.tracksChanges = changelog != nil
+            if let c = committed[tp], let reflected = restoreFromChangelog(task) {
+                // State restored from the changelog: the input resumes at the committed offset,
+                // passing over records the state already reflects.
+                if let s = reflected, s + 1 > c { task.skipUntil = s + 1 }
+            } else if configuration.restoreState, let c = committed[tp], let (low, _) = try? consumer.watermarks(tp, timeoutMs: 5000) {
                 let from = max(low, lookback[tp] ?? low)
                 if from < c {
                     task.restoreUntil = c
@@ -48,10 +53,71 @@ extension Pipeline {
     /// owner starts exactly after what this instance finished.
     func revoked(_ partitions: [TopicPartition]) {
         drainDeliveries()
-        commitAcknowledged(synchronous: true, only: partitions)
+        checkpoint(synchronous: true, only: partitions)
         for tp in partitions {
             tasks[tp] = nil
             log(.info, "partition revoked", [("partition", "\(tp)")])
+        }
+    }
+}
+
+extension Pipeline {
+    /// Makes sure the changelog topic exists (creating it, compacted, with as many partitions as
+    /// the input); without it, state is rebuilt by replaying the input instead.
+    func prepareChangelog(consumerProps: [String: String], producerProps: [String: String]) {
+        guard let topic = configuration.changelogTopic else { return }
+        if consumer.partitionCount(of: topic) == nil {
+            let partitions = configuration.inputTopics.compactMap { consumer.partitionCount(of: $0) }.max() ?? 1
+            do {
+                try producer.createTopic(topic, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])
+                log(.notice, "created the state changelog topic", [("topic", topic), ("partitions", String(partitions))])
+            } catch {
+                log(.warning, "state changelog unavailable; state will be rebuilt by replaying the input", [("topic", topic), ("error", "\(error)")])
+                return
+            }
+        }
+        var readerProps = consumerProps
+        readerProps["group.id"] = (consumerProps["group.id"] ?? "moments") + "-changelog-reader"
+        readerProps["enable.partition.eof"] = "false"
+        do {
+            changelogReader = try KafkaConsumer(configuration: KafkaConfiguration(readerProps))
+            changelog = Changelog(topic: topic)
+        } catch {
+            log(.warning, "cannot read the state changelog; state will be rebuilt by replaying the input", [("error", "\(error)")])
+        }
+    }
+
+    /// Restores a task's engine from its changelog partition. Returns nil when there is nothing
+    /// to restore, else the last input offset the state reflects (if known).
+    func restoreFromChangelog(_ task: PartitionTask) -> Int64?? {
+        guard let changelog, let reader = changelogReader else { return nil }
+        do {
+            let state = try changelog.read(task.partition, with: reader)
+            guard state.partition != nil || !state.customers.isEmpty else { return nil }
+            var engine = try Engine.restored(rules: rules, partition: state.partition, customers: state.customers)
+            engine.tracksChanges = true
+            task.engine = engine
+            statusBox.update { $0.restoredCustomers += state.customers.count }
+            let reflected = state.partition.flatMap { Engine.inputOffset(ofPartitionState: $0) }
+            log(.info, "state restored from the changelog", [
+                ("partition", "\(task.partition)"), ("customers", String(state.customers.count)), ("reflects_offset", reflected.map(String.init) ?? "-"),
+            ])
+            return .some(reflected)
+        } catch {
+            log(.warning, "changelog restore failed; replaying the input instead", [("partition", "\(task.partition)"), ("error", "\(error)")])
+            return nil
+        }
+    }
+
+    /// Sends what changed in each partition's state since the last time, accounted like outputs:
+    /// the input offsets it reflects are committed only once the broker has the state.
+    func writeChangelog(only partitions: [TopicPartition]?) {
+        guard let changelog else { return }
+        let wall = wallClock.milliseconds()
+        for (tp, task) in tasks where !task.isRestoring && (partitions?.contains(tp) ?? true) {
+            let records = changelog.records(for: task)
+            guard !records.isEmpty, let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
+            send(records.map { ($0, nil) }, from: task, offset: offset, arrivalWall: wall)
         }
     }
 }

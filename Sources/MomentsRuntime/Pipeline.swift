@@ -36,6 +36,8 @@ public final class Pipeline: @unchecked Sendable {
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
     var healthCheck: Thread?
+    var changelog: Changelog?
+    var changelogReader: KafkaConsumer?
 
     public init(
         configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks(),
@@ -71,7 +73,7 @@ public final class Pipeline: @unchecked Sendable {
             resendFailed()
             if configuration.wallClockAdvance { advanceIdleClocks() }
             if wallClock.milliseconds() - lastCommitWall >= configuration.commitInterval.milliseconds {
-                commitAcknowledged(synchronous: false)
+                checkpoint(synchronous: false)
             }
             if wallClock.milliseconds() - lastProgressWall >= 60_000 {
                 lastProgressWall = wallClock.milliseconds()
@@ -108,6 +110,7 @@ public final class Pipeline: @unchecked Sendable {
         consumer = try KafkaConsumer(
             configuration: KafkaConfiguration(consumerProps),
             onRebalance: { [unowned self] event in self.rebalanced(event) })
+        prepareChangelog(consumerProps: consumerProps, producerProps: producerProps)
         try consumer.subscribe(topics: configuration.inputTopics)
         startHealthCheck()
         lastCommitWall = wallClock.milliseconds()
@@ -131,6 +134,14 @@ public final class Pipeline: @unchecked Sendable {
         guard let task = tasks[tp] else { return }   // revoked meanwhile
         // Never suppress the output of a record at or past the committed offset.
         if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
+        if let skip = task.skipUntil {
+            if record.offset < skip {
+                _ = task.tracker.record(offset: record.offset, outputs: 0)
+                task.noteProcessed(offset: record.offset)
+                return
+            }
+            task.skipUntil = nil
+        }
         let wall = wallClock.milliseconds()
         metrics.count("moments_events_consumed_total", [("topic", record.topic)])
         let result: Result<Event, DecodeError>
@@ -190,6 +201,20 @@ public final class Pipeline: @unchecked Sendable {
         }
     }
 
+    /// Commits what is done. With a changelog, in the order that keeps state and offsets
+    /// consistent (as Kafka Streams does): outputs acknowledged, then the state that reflects
+    /// them written and acknowledged, then the offsets committed. A crash between the last two
+    /// steps leaves state ahead of the offsets, which the restore handles by passing over the
+    /// records the state already reflects.
+    func checkpoint(synchronous: Bool, only partitions: [TopicPartition]? = nil) {
+        if changelog != nil {
+            drainDeliveries()
+            writeChangelog(only: partitions)
+            drainDeliveries()
+        }
+        commitAcknowledged(synchronous: synchronous, only: partitions)
+    }
+
     /// Commits, per partition, the offset up to which every output has been acknowledged.
     func commitAcknowledged(synchronous: Bool, only partitions: [TopicPartition]? = nil) {
         lastCommitWall = wallClock.milliseconds()
@@ -211,7 +236,7 @@ public final class Pipeline: @unchecked Sendable {
     func shutdown() {
         log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
-        commitAcknowledged(synchronous: true)
+        checkpoint(synchronous: true)
         let final = progressFields()
         consumer.close()
         try? producer.flush(timeoutMs: 1000)

@@ -18,6 +18,9 @@ public struct PipelineConfiguration: Sendable {
     /// How far back (in record time) the restore replay starts; nil: from the oldest retained
     /// record. Brokers that cannot look offsets up by time fall back to the oldest record.
     public var restoreLookback: Duration?
+    /// The compacted topic holding each partition's state (created if missing, with as many
+    /// partitions as the input). nil: no changelog; state is rebuilt by replaying the input.
+    public var changelogTopic: String?
     /// Longest a graceful stop or a revocation may wait for the broker's acknowledgements.
     public var drainTimeout: Duration = .seconds(15)
     /// Records handled per loop pass before deliveries and timers get their turn.

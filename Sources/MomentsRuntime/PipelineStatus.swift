@@ -20,6 +20,9 @@ public struct PipelineStatus: Sendable {
     /// Partitions still replaying to rebuild their state.
     public var restoringPartitions = 0
     public var rulesReloads = 0
+    /// Changelog records acknowledged, and customers restored from the changelog.
+    public var stateRecordsWritten = 0
+    public var restoredCustomers = 0
     var pendingRules: RuleSet?
 
     /// Ready to do its job: running, partitions assigned and restored, broker reachable.

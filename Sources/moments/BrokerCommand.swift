@@ -28,7 +28,9 @@ struct BrokerCommand: ParsableCommand {
         let daemon = try ConfigFile.load(config)
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1]) else { throw CLIError("--listen: expected host:port, got '\(listen)'") }
-        let broker = try EmbeddedBroker(topics: daemon.kafka.inputTopics + daemon.kafka.topics.all, partitions: partitions, brokers: brokers)
+        // The mock has no CreateTopics API, so the state changelog is created here too.
+        let broker = try EmbeddedBroker(
+            topics: daemon.kafka.inputTopics + daemon.kafka.topics.all + [daemon.changelogTopic].compactMap { $0 }, partitions: partitions, brokers: brokers)
         let relay = try BootstrapRelay(host: String(parts[0]), port: port, target: broker.cluster.bootstrapServers.split(separator: ",").first.map(String.init) ?? "")
         Stdout.print("moments broker: Kafka protocol on \(relay.address) (brokers at \(broker.cluster.bootstrapServers))")
         Stdout.print("topics (\(partitions) partitions each): \(broker.topics.joined(separator: ", "))")

@@ -38,7 +38,7 @@ import Testing
             }
         }
 
-        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all, partitions: partitions)
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["chaos-state-changelog"], partitions: partitions)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-chaos-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

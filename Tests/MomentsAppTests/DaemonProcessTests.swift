@@ -115,7 +115,7 @@ import Testing
         for (n, e) in events.enumerated() {
             for item in replayer.feed(line: Array(e.json.utf8), file: "f", lineNumber: n + 1) { if case .output(let o) = item { expected.insert(o.id) } }
         }
-        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all, partitions: 1)
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["sigterm-state-changelog"], partitions: 1)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

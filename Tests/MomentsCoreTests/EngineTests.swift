@@ -460,7 +460,9 @@ import Testing
         var got = events[..<split].flatMap { first.process($0) }
         var records: [String: [UInt8]] = [:]
         for (id, state) in first.takeChangedCustomers() { records[id] = state }
-        var second = try Engine.restored(rules: rules, partition: first.partitionState(), customers: records)
+        let partitionRecord = first.partitionState(inputOffset: Int64(split - 1))
+        #expect(Engine.inputOffset(ofPartitionState: partitionRecord) == Int64(split - 1))
+        var second = try Engine.restored(rules: rules, partition: partitionRecord, customers: records)
         got += events[split...].flatMap { second.process($0) }
         #expect(got.ids == expected.ids)
         #expect(second.openInteractions == whole.openInteractions)

@@ -81,7 +81,9 @@ import Testing
         #expect(collector.all.contains { $0.cloudEventID == "i-2:rude-agent:1" })
     }
 
-    @Test func restartMidStreamLosesNothingAndIssuesNoExtraRecovery() throws {
+    /// With the changelog, the new instance restores state from it; without, by replaying the input.
+    @Test(arguments: [true, false])
+    func restartMidStreamLosesNothingAndIssuesNoExtraRecovery(changelog: Bool) throws {
         let rules = try Stream.defaultRules()
         let partitions = 3
         var options = SimulationOptions(seed: 11)
@@ -103,7 +105,7 @@ import Testing
         let collector = try OutputCollector(bed: bed)
         let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
 
-        let first = RunningPipeline(bed.pipeline(group: "restart", rules: rules))
+        let first = RunningPipeline(bed.pipeline(group: "restart", rules: rules, changelog: changelog))
         collector.wait(seconds: 60) { $0.count >= expected.count / 3 }
         Thread.sleep(forTimeInterval: 0.3)
         #expect(first.stop() == nil)
@@ -111,7 +113,7 @@ import Testing
         #expect(beforeRestart < expected.count, "the first instance should be stopped mid-stream")
         try bed.produce(Array(messages[1500...]))
 
-        let second = RunningPipeline(bed.pipeline(group: "restart", rules: rules))
+        let second = RunningPipeline(bed.pipeline(group: "restart", rules: rules, changelog: changelog))
         collector.wait(seconds: 90) { records in expectedIDs.isSubset(of: Set(records.compactMap(\.cloudEventID))) }
         Thread.sleep(forTimeInterval: 0.5)
         #expect(second.stop() == nil)
@@ -122,11 +124,17 @@ import Testing
         let missing = expectedIDs.subtracting(gotIDs)
         let extra = Set(gotIDs).subtracting(expectedIDs)
         let recovery = Set(got.filter { $0.topic == bed.topics.recovery }.compactMap(\.cloudEventID))
-        print("restart test: expected \(expectedIDs.count) outputs, got \(gotIDs.count) (\(gotIDs.count - Set(gotIDs).count) raw duplicates), \(beforeRestart) before the restart, \(second.pipeline.status.restoredEvents) events replayed to restore state")
+        print("restart test (changelog \(changelog)): restored \(second.pipeline.status.restoredCustomers) customers from the changelog; expected \(expectedIDs.count) outputs, got \(gotIDs.count) (\(gotIDs.count - Set(gotIDs).count) raw duplicates), \(beforeRestart) before the restart, \(second.pipeline.status.restoredEvents) events replayed to restore state")
         #expect(missing.isEmpty, "missing \(missing.sorted().prefix(10))")
         #expect(extra.isEmpty, "unexpected \(extra.sorted().prefix(10))")
         #expect(recovery == expectedRecovery)
-        #expect(second.pipeline.status.restoredEvents > 0)
+        if changelog {
+            #expect(first.pipeline.status.stateRecordsWritten > 0)
+            #expect(second.pipeline.status.restoredCustomers > 0)
+            #expect(second.pipeline.status.restoredEvents == 0)
+        } else {
+            #expect(second.pipeline.status.restoredEvents > 0)
+        }
     }
 
     @Test func aCustomerStillWaitingIsReportedInRealTime() throws {

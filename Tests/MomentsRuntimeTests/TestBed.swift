@@ -37,7 +37,10 @@ final class TestBed: @unchecked Sendable {
         precondition(failures.count == 0, "test input not delivered")
     }
 
-    func pipeline(group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false) -> Pipeline {
+    private var changelogs: Set<String> = []
+
+    /// A pipeline in `group`, with its state changelog topic (the mock cannot create topics itself).
+    func pipeline(group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
                 "bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "20", "session.timeout.ms": "6000",
@@ -46,6 +49,11 @@ final class TestBed: @unchecked Sendable {
             inputTopics: [input], routing: routing)
         config.commitInterval = .milliseconds(200)
         config.wallClockAdvance = wallClockAdvance
+        if changelog {
+            let topic = "\(group)-state-changelog"
+            if changelogs.insert(topic).inserted { try? broker.cluster.createTopic(topic, partitions: partitions) }
+            config.changelogTopic = topic
+        }
         let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: log ? .info : .warning) }
         return Pipeline(configuration: config, rules: rules, logger: logger)
     }

@@ -17,6 +17,13 @@ public struct DaemonConfig: Sendable {
     }
 }
 
+extension DaemonConfig {
+    /// The state changelog topic, or nil when the changelog is off.
+    public var changelogTopic: String? {
+        processing.changelog ? (processing.changelogTopic ?? "\(kafka.groupID)-state-changelog") : nil
+    }
+}
+
 public struct KafkaSettings: Sendable, Equatable {
     public var bootstrapServers = "127.0.0.1:9092"
     public var groupID = "moments"
@@ -47,6 +54,10 @@ public struct ProcessingSettings: Sendable, Equatable {
     /// How far back a newly assigned partition is replayed to rebuild its state; nil means
     /// from the oldest record the topic retains.
     public var restoreLookback: Duration?
+    /// Keep each partition's state in a compacted changelog topic (restored on assignment).
+    public var changelog = true
+    /// The changelog topic; default `<group_id>-state-changelog`.
+    public var changelogTopic: String?
     /// The longest a graceful stop may take before the daemon gives up on flushing.
     public var shutdownTimeout = Duration.seconds(15)
     public init() {}

@@ -17,6 +17,7 @@ extension DaemonConfig {
         p.drainTimeout = processing.shutdownTimeout
         p.restoreLookback = processing.restoreLookback
         p.logPersonalData = logging.personalData
+        p.changelogTopic = changelogTopic
         return p
     }
 
@@ -44,6 +45,8 @@ extension DaemonConfig {
               wall_clock_advance: \(processing.wallClockAdvance)
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
               restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
+              changelog: \(processing.changelog)
+              changelog_topic: \(changelogTopic ?? "none")
             admin:
               enabled: \(admin.enabled)
               listen: \(admin.listen)

@@ -37,7 +37,7 @@ public final class DevSession: @unchecked Sendable {
 
     public func run(seconds: Double?) throws {
         let topics = OutputTopics()
-        let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
+        let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all + ["moments-dev-state-changelog"], partitions: partitions)
         writeLine("moments dev: embedded broker at \(broker.bootstrapServers), \(partitions) partitions; simulated time ×\(speed)")
         writeLine("feed: ALERT/GLORY = moments for supervisors, RECOVERY = actions for customers, COACHING = signals for agents\n")
         var config = PipelineConfiguration(
@@ -46,6 +46,7 @@ public final class DevSession: @unchecked Sendable {
             inputTopics: ["interactions"],
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.commitInterval = .seconds(1)
+        config.changelogTopic = "moments-dev-state-changelog"
         var hooks = PipelineHooks()
         hooks.delivered = { [weak self] record, output in self?.show(record, output) }
         let logger = Logger(label: "moments.dev") { MomentsLogHandler(label: $0, format: .logfmt, level: .warning) }

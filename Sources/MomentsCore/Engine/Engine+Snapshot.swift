@@ -11,16 +11,20 @@ extension Engine {
         return ids.map { ($0, customers[$0].map { encode($0) }) }
     }
 
+    /// Marks every customer as changed, so the next `takeChangedCustomers` is a full snapshot.
+    public mutating func markAllChanged() { changed.formUnion(customers.keys) }
+
     /// Every customer's state, for a full snapshot.
     public func allCustomers() -> [(customer: String, state: [UInt8])] {
         customers.keys.sorted().map { ($0, encode(customers[$0]!)) }
     }
 
-    /// Clock and budgets of the partition.
-    public func partitionState() -> [UInt8] {
+    /// Clock and budgets of the partition, and the last input offset the state reflects.
+    public func partitionState(inputOffset: Int64?) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.key("v"); w.value(1)
+        w.key("input_offset"); if let o = inputOffset { w.value(o) } else { w.null() }
         w.key("clock"); w.value(clock.milliseconds)
         w.key("budgets"); w.objectValue()
         for (rule, b) in budgets.sorted(by: { $0.key < $1.key }) {
@@ -29,6 +33,11 @@ extension Engine {
         w.endObject()
         w.endObject()
         return w.bytes
+    }
+
+    /// The last input offset a partition record says its state reflects.
+    public static func inputOffset(ofPartitionState bytes: [UInt8]) -> Int64? {
+        (try? parse(bytes))?["input_offset"]?.numberValue.map { Int64($0) }
     }
 
     /// Builds an engine from changelog records (the last per key wins, already applied by the

@@ -123,6 +123,8 @@ public enum Output: Sendable, Equatable {
 
 public enum OutputKind: String, Sendable, CaseIterable {
     case alert, recovery, coaching, deadLetter = "deadletter"
+    /// Not an output for downstream systems: a state record for the changelog topic.
+    case state
 
     public var cloudEventType: String { "io.moments.\(rawValue).v1" }
 }
