@@ -17,3 +17,8 @@ if ! python3 -c 'import jsonschema, referencing' >/dev/null 2>&1; then
     echo "installing jsonschema (pip)" >&2
     python3 -m pip install --quiet 'jsonschema>=4.18'
 fi
+
+if ! python3 -c 'import yaml' >/dev/null 2>&1; then
+    echo "installing pyyaml (pip)" >&2
+    python3 -m pip install --quiet pyyaml
+fi
