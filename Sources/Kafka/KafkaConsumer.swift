@@ -9,6 +9,8 @@ internal import CRdKafka
 public final class KafkaConsumer: @unchecked Sendable {
     private let rk: OpaquePointer
     private let context: CallbackContext
+    /// The librdkafka handle, for this module's other files only.
+    var handle: OpaquePointer { rk }
     private var closed = false
 
     /// - Parameters:

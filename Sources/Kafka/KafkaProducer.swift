@@ -7,6 +7,8 @@ internal import CRdKafka
 public final class KafkaProducer: @unchecked Sendable {
     private let rk: OpaquePointer
     private let context: CallbackContext
+    /// The librdkafka handle, for this module's other files only.
+    var handle: OpaquePointer { rk }
 
     /// - Parameters:
     ///   - configuration: librdkafka properties; `enable.idempotence` defaults to true.

@@ -24,6 +24,16 @@ extension Pipeline {
     }
 
     func produce(_ p: PendingOutput) {
+        if configuration.exactlyOnce && !inTransaction {
+            do {
+                try producer.beginTransaction()
+                inTransaction = true
+            } catch {
+                log(.error, "cannot begin a transaction", [("error", "\(error)")])
+                transactionFailed = true
+                return
+            }
+        }
         let token = nextToken
         nextToken &+= 1
         do {
@@ -40,6 +50,12 @@ extension Pipeline {
     /// Called on the pipeline thread from `producer.poll`.
     func delivered(_ report: DeliveryReport) {
         guard var p = pending.removeValue(forKey: report.token) else { return }
+        if let error = report.error, configuration.exactlyOnce {
+            // Inside a transaction a lost output means the transaction must not commit.
+            log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", [("id", p.record.id), ("error", "\(error)")])
+            transactionFailed = true
+            return
+        }
         if let error = report.error {
             // librdkafka already retried within message.timeout.ms; losing an output is not an
             // option, so it goes back to the producer and its input stays uncommitted.
@@ -66,7 +82,7 @@ extension Pipeline {
     }
 
     func resendFailed() {
-        guard !retries.isEmpty else { return }
+        guard !retries.isEmpty, !configuration.exactlyOnce || !transactionFailed else { return }
         let batch = retries
         retries.removeAll()
         for p in batch where tasks[p.partition] != nil { produce(p) }

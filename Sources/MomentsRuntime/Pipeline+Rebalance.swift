@@ -53,7 +53,11 @@ extension Pipeline {
     /// owner starts exactly after what this instance finished.
     func revoked(_ partitions: [TopicPartition]) {
         drainDeliveries()
-        checkpoint(synchronous: true, only: partitions)
+        do {
+            try checkpoint(synchronous: true, only: partitions)
+        } catch {
+            log(.error, "commit before revocation failed; the next owner reprocesses from the last commit", [("error", "\(error)")])
+        }
         for tp in partitions {
             tasks[tp] = nil
             log(.info, "partition revoked", [("partition", "\(tp)")])

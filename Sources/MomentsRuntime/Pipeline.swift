@@ -38,6 +38,10 @@ public final class Pipeline: @unchecked Sendable {
     var healthCheck: Thread?
     var changelog: Changelog?
     var changelogReader: KafkaConsumer?
+    /// Exactly-once: a transaction is open (begun at the first produce after a commit).
+    var inTransaction = false
+    /// Exactly-once: an output of the open transaction failed; it must be aborted.
+    var transactionFailed = false
 
     public init(
         configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks(),
@@ -73,7 +77,7 @@ public final class Pipeline: @unchecked Sendable {
             resendFailed()
             if configuration.wallClockAdvance { advanceIdleClocks() }
             if wallClock.milliseconds() - lastCommitWall >= configuration.commitInterval.milliseconds {
-                checkpoint(synchronous: false)
+                try checkpoint(synchronous: false)
             }
             if wallClock.milliseconds() - lastProgressWall >= 60_000 {
                 lastProgressWall = wallClock.milliseconds()
@@ -104,12 +108,21 @@ public final class Pipeline: @unchecked Sendable {
         // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
         if producerProps["partitioner"] == nil { producerProps["partitioner"] = "murmur2_random" }
         if producerProps["linger.ms"] == nil { producerProps["linger.ms"] = "2" }
+        if configuration.exactlyOnce {
+            guard let id = configuration.transactionalID else { throw KafkaError(code: -1, message: "exactly-once needs a transactional id") }
+            producerProps["transactional.id"] = id
+            consumerProps["isolation.level"] = "read_committed"
+        }
         producer = try KafkaProducer(
             configuration: KafkaConfiguration(producerProps),
             onDelivery: { [unowned self] report in self.delivered(report) })
         consumer = try KafkaConsumer(
             configuration: KafkaConfiguration(consumerProps),
             onRebalance: { [unowned self] event in self.rebalanced(event) })
+        if configuration.exactlyOnce {
+            try producer.initTransactions()
+            log(.info, "exactly-once: transactions initialised", [("transactional_id", configuration.transactionalID ?? "")])
+        }
         prepareChangelog(consumerProps: consumerProps, producerProps: producerProps)
         try consumer.subscribe(topics: configuration.inputTopics)
         startHealthCheck()
@@ -206,7 +219,11 @@ public final class Pipeline: @unchecked Sendable {
     /// them written and acknowledged, then the offsets committed. A crash between the last two
     /// steps leaves state ahead of the offsets, which the restore handles by passing over the
     /// records the state already reflects.
-    func checkpoint(synchronous: Bool, only partitions: [TopicPartition]? = nil) {
+    func checkpoint(synchronous: Bool, only partitions: [TopicPartition]? = nil) throws {
+        if configuration.exactlyOnce {
+            try commitTransaction()
+            return
+        }
         if changelog != nil {
             drainDeliveries()
             writeChangelog(only: partitions)
@@ -236,7 +253,7 @@ public final class Pipeline: @unchecked Sendable {
     func shutdown() {
         log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
-        checkpoint(synchronous: true)
+        do { try checkpoint(synchronous: true) } catch { log(.error, "final commit failed; the next owner reprocesses from the last commit", [("error", "\(error)")]) }
         let final = progressFields()
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
@@ -256,6 +273,7 @@ public final class Pipeline: @unchecked Sendable {
 
     /// Waits (bounded) until the broker acknowledged everything in flight.
     func drainDeliveries() {
+        if configuration.exactlyOnce { return }   // the transaction commit flushes
         let deadline = wallClock.milliseconds() + configuration.drainTimeout.milliseconds
         while (!pending.isEmpty || !retries.isEmpty) && wallClock.milliseconds() < deadline {
             producer.poll(timeoutMs: 10)

@@ -21,6 +21,11 @@ public struct PipelineConfiguration: Sendable {
     /// The compacted topic holding each partition's state (created if missing, with as many
     /// partitions as the input). nil: no changelog; state is rebuilt by replaying the input.
     public var changelogTopic: String?
+    /// Exactly-once: a transactional producer; outputs, changelog writes and input offsets are
+    /// committed in one transaction per commit interval. Needs `transactionalID`, stable per
+    /// instance, so a restarted instance fences its zombie predecessor.
+    public var exactlyOnce = false
+    public var transactionalID: String?
     /// Longest a graceful stop or a revocation may wait for the broker's acknowledgements.
     public var drainTimeout: Duration = .seconds(15)
     /// Records handled per loop pass before deliveries and timers get their turn.

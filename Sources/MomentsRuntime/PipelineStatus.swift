@@ -23,6 +23,7 @@ public struct PipelineStatus: Sendable {
     /// Changelog records acknowledged, and customers restored from the changelog.
     public var stateRecordsWritten = 0
     public var restoredCustomers = 0
+    public var transactionsAborted = 0
     var pendingRules: RuleSet?
 
     /// Ready to do its job: running, partitions assigned and restored, broker reachable.

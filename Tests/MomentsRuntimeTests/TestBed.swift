@@ -40,7 +40,10 @@ final class TestBed: @unchecked Sendable {
     private var changelogs: Set<String> = []
 
     /// A pipeline in `group`, with its state changelog topic (the mock cannot create topics itself).
-    func pipeline(group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true) -> Pipeline {
+    func pipeline(
+        group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
+        transactionalID: String? = nil
+    ) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
                 "bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "20", "session.timeout.ms": "6000",
@@ -49,6 +52,10 @@ final class TestBed: @unchecked Sendable {
             inputTopics: [input], routing: routing)
         config.commitInterval = .milliseconds(200)
         config.wallClockAdvance = wallClockAdvance
+        if let transactionalID {
+            config.exactlyOnce = true
+            config.transactionalID = transactionalID
+        }
         if changelog {
             let topic = "\(group)-state-changelog"
             if changelogs.insert(topic).inserted { try? broker.cluster.createTopic(topic, partitions: partitions) }

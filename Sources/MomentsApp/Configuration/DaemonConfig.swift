@@ -1,3 +1,4 @@
+import Foundation
 import MomentsCore
 
 /// Everything `moments run` needs: where Kafka is, what to read and write, how to process, and
@@ -18,6 +19,12 @@ public struct DaemonConfig: Sendable {
 }
 
 extension DaemonConfig {
+    public var exactlyOnce: Bool { processing.guarantee == "exactly_once" }
+
+    public var transactionalID: String {
+        processing.transactionalID ?? "\(kafka.groupID)-\(ProcessInfo.processInfo.hostName)"
+    }
+
     /// The state changelog topic, or nil when the changelog is off.
     public var changelogTopic: String? {
         processing.changelog ? (processing.changelogTopic ?? "\(kafka.groupID)-state-changelog") : nil
@@ -54,6 +61,11 @@ public struct ProcessingSettings: Sendable, Equatable {
     /// How far back a newly assigned partition is replayed to rebuild its state; nil means
     /// from the oldest record the topic retains.
     public var restoreLookback: Duration?
+    /// `at_least_once` (default) or `exactly_once` (transactions).
+    public var guarantee = "at_least_once"
+    /// The transactional id for exactly-once; default `<group_id>-<host name>`. Must be stable
+    /// per instance (a pod name, a host name) so a restart fences the instance it replaces.
+    public var transactionalID: String?
     /// Keep each partition's state in a compacted changelog topic (restored on assignment).
     public var changelog = true
     /// The changelog topic; default `<group_id>-state-changelog`.

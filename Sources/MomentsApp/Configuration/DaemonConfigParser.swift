@@ -105,7 +105,7 @@ enum KafkaSection {
 
 enum ProcessingSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> ProcessingSettings? {
-        guard let m = ctx.mapping(node, what: "processing", allowed: ["commit_interval", "wall_clock_advance", "restore_lookback", "shutdown_timeout", "changelog", "changelog_topic"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "processing", allowed: ["commit_interval", "wall_clock_advance", "restore_lookback", "shutdown_timeout", "changelog", "changelog_topic", "guarantee", "transactional_id"]) else { return nil }
         var p = ProcessingSettings()
         if let d = ctx.duration(m["commit_interval"], what: "commit_interval") { p.commitInterval = d }
         if let b = ctx.bool(m["wall_clock_advance"], what: "wall_clock_advance") { p.wallClockAdvance = b }
@@ -113,6 +113,12 @@ enum ProcessingSection {
         if let d = ctx.duration(m["shutdown_timeout"], what: "shutdown_timeout") { p.shutdownTimeout = d }
         if let b = ctx.bool(m["changelog"], what: "changelog") { p.changelog = b }
         if let t = ctx.string(m["changelog_topic"], what: "changelog_topic") { p.changelogTopic = t }
+        if let g = ctx.string(m["guarantee"], what: "guarantee") {
+            if ["at_least_once", "exactly_once"].contains(g) { p.guarantee = g } else {
+                ctx.error(m["guarantee"], "guarantee must be at_least_once or exactly_once, found '\(g)'")
+            }
+        }
+        if let t = ctx.string(m["transactional_id"], what: "transactional_id") { p.transactionalID = t }
         return p
     }
 }

@@ -12,7 +12,7 @@ import MomentsCore
 /// | MOMENTS_TOPIC_ALERTS, _COACHING, _RECOVERY, _DEAD_LETTER | kafka.topics.* |
 /// | MOMENTS_KAFKA_PROPERTY_<NAME> | kafka.properties.<name>: lower case, `_` becomes `.` (MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD → sasl.password) |
 /// | MOMENTS_KAFKA_CONSUMER_PROPERTY_<NAME>, MOMENTS_KAFKA_PRODUCER_PROPERTY_<NAME> | kafka.consumer_properties / producer_properties |
-/// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK, MOMENTS_CHANGELOG, MOMENTS_CHANGELOG_TOPIC | processing.* |
+/// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK, MOMENTS_CHANGELOG, MOMENTS_CHANGELOG_TOPIC, MOMENTS_PROCESSING_GUARANTEE, MOMENTS_TRANSACTIONAL_ID | processing.* |
 /// | MOMENTS_ADMIN_LISTEN, MOMENTS_ADMIN_TOKEN, MOMENTS_ADMIN_ENABLED | admin.* |
 /// | MOMENTS_LOG_FORMAT, MOMENTS_LOG_LEVEL, MOMENTS_LOG_PERSONAL_DATA | logging.* |
 /// | MOMENTS_RULES | rules (a path) |
@@ -57,6 +57,12 @@ public enum EnvironmentOverrides {
         duration("MOMENTS_RESTORE_LOOKBACK", allowZero: true) { config.processing.restoreLookback = $0 }
         bool("MOMENTS_WALL_CLOCK_ADVANCE") { config.processing.wallClockAdvance = $0 }
         bool("MOMENTS_CHANGELOG") { config.processing.changelog = $0 }
+        if let v = env["MOMENTS_PROCESSING_GUARANTEE"] {
+            if ["at_least_once", "exactly_once"].contains(v) { config.processing.guarantee = v } else {
+                fail("MOMENTS_PROCESSING_GUARANTEE", "expected at_least_once or exactly_once, found '\(v)'")
+            }
+        }
+        if let v = env["MOMENTS_TRANSACTIONAL_ID"], !v.isEmpty { config.processing.transactionalID = v }
         if let v = env["MOMENTS_CHANGELOG_TOPIC"], !v.isEmpty { config.processing.changelogTopic = v }
         if let v = env["MOMENTS_ADMIN_LISTEN"] {
             if AdminSection.validListen(v) { config.admin.listen = v } else { fail("MOMENTS_ADMIN_LISTEN", "expected host:port, found '\(v)'") }

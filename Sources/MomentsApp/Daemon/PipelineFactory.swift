@@ -18,6 +18,8 @@ extension DaemonConfig {
         p.restoreLookback = processing.restoreLookback
         p.logPersonalData = logging.personalData
         p.changelogTopic = changelogTopic
+        p.exactlyOnce = exactlyOnce
+        p.transactionalID = exactlyOnce ? transactionalID : nil
         return p
     }
 
@@ -45,6 +47,7 @@ extension DaemonConfig {
               wall_clock_advance: \(processing.wallClockAdvance)
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
               restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
+              guarantee: \(processing.guarantee)\(exactlyOnce ? "  # transactional id \(transactionalID)" : "")
               changelog: \(processing.changelog)
               changelog_topic: \(changelogTopic ?? "none")
             admin:

@@ -1,0 +1,67 @@
+import Kafka
+import Logging
+import MomentsCore
+
+/// Exactly-once: one transaction per commit interval holds the outputs, the changelog writes and
+/// the input offsets. An abortable failure aborts it and rewinds every partition to its last
+/// committed offset with its state rebuilt (Kafka Streams' "task corrupted"); a fatal one (a
+/// newer instance with the same transactional id fenced this one) stops the pipeline.
+extension Pipeline {
+    func commitTransaction() throws {
+        lastCommitWall = wallClock.milliseconds()
+        if transactionFailed {
+            try abortAndRewind(reason: "an output of the transaction failed")
+            return
+        }
+        writeChangelog(only: nil)
+        var offsets: [TopicPartition: Int64] = [:]
+        for (tp, task) in tasks where !task.isRestoring {
+            if let last = task.lastOffset, task.lastCommitted.map({ last + 1 > $0 }) ?? true { offsets[tp] = last + 1 }
+        }
+        guard inTransaction || !offsets.isEmpty else { return }
+        switch commit(offsets) {
+        case .success:
+            inTransaction = false
+            for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
+            statusBox.update { $0.commits += 1 }
+        case .failure(let error) where error.isFatal:
+            log(.critical, "fenced or fatal transactional error; stopping", [("error", "\(error)")])
+            throw error
+        case .failure(let error) where error.txnRequiresAbort:
+            try abortAndRewind(reason: error.description)
+        case .failure(let error):
+            log(.warning, "transaction commit failed; retrying at the next interval", [("error", "\(error)")])
+        }
+    }
+
+    private func commit(_ offsets: [TopicPartition: Int64]) -> Result<Void, KafkaError> {
+        Result { () throws(KafkaError) in
+            if !inTransaction {
+                try producer.beginTransaction()
+                inTransaction = true
+            }
+            try producer.sendOffsetsToTransaction(offsets, consumer: consumer)
+            try producer.commitTransaction()
+        }
+    }
+
+    func abortAndRewind(reason: String) throws {
+        log(.warning, "aborting the transaction and reprocessing from the last commit", [("reason", reason)])
+        if case .failure(let error) = Result(catching: { () throws(KafkaError) in try producer.abortTransaction() }), error.isFatal {
+            throw error
+        }
+        inTransaction = false
+        transactionFailed = false
+        pending.removeAll()
+        retries.removeAll()
+        let partitions = Array(tasks.keys)
+        tasks.removeAll()
+        let committed = (try? consumer.committed(partitions, timeoutMs: 10_000)) ?? [:]
+        let starts = assigned(partitions)
+        for tp in partitions {
+            let low = (try? consumer.watermarks(tp, timeoutMs: 5000))?.low ?? 0
+            try consumer.seek(tp, to: starts[tp] ?? committed[tp] ?? low)
+        }
+        statusBox.update { $0.transactionsAborted += 1 }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Kafka
+import KafkaMock
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import Testing
+
+/// Exactly-once mode on the embedded broker, which runs the transaction protocol but writes no
+/// commit markers and drops offsets sent in a transaction (see README): what it can show is that
+/// transactions begin, commit, and abort on failure with the work redone. Fencing a zombie could
+/// not be shown on it (see README, "Exactly-once").
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ExactlyOnceTests {
+    func referenceLines() throws -> [String] {
+        try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+    }
+
+    @Test func transactionsCommitTheOutputs() throws {
+        let lines = try referenceLines()
+        let rules = try Stream.defaultRules()
+        let expected = Set(Stream.replay(lines, rules: rules).map(\.id))
+        let bed = try TestBed(partitions: 1)
+        try bed.produce(lines.map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        let running = RunningPipeline(bed.pipeline(group: "eos", rules: rules, transactionalID: "moments-eos-1"))
+        let collector = try OutputCollector(bed: bed)
+        collector.wait(seconds: 30) { expected.isSubset(of: Set($0.compactMap(\.cloudEventID))) }
+        Thread.sleep(forTimeInterval: 0.6)
+        let status = running.pipeline.status
+        #expect(running.stop() == nil)
+        collector.stop()
+        #expect(expected.isSubset(of: Set(collector.all.compactMap(\.cloudEventID))))
+        #expect(status.commits > 0)               // transactions were committed
+        #expect(status.transactionsAborted == 0)
+    }
+
+    @Test func aFailedOutputAbortsTheTransactionAndItIsReprocessed() throws {
+        let lines = try referenceLines()
+        let rules = try Stream.defaultRules()
+        let expected = Set(Stream.replay(lines, rules: rules).map(\.id))
+        let bed = try TestBed(partitions: 1)
+        try bed.produce(lines.map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        // The pipeline's first produce request fails permanently: its whole transaction must go.
+        bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.produce, errors: [KafkaError.messageTooLarge])
+        let running = RunningPipeline(bed.pipeline(group: "eos-abort", rules: rules, transactionalID: "moments-eos-2"))
+        let collector = try OutputCollector(bed: bed)
+        let complete = collector.wait(seconds: 40) { expected.isSubset(of: Set($0.compactMap(\.cloudEventID))) && running.pipeline.status.transactionsAborted > 0 }
+        let status = running.pipeline.status
+        #expect(running.stop() == nil)
+        collector.stop()
+        #expect(complete)
+        #expect(status.transactionsAborted >= 1)
+        #expect(expected.isSubset(of: Set(collector.all.compactMap(\.cloudEventID))))
+    }
+}
+
+final class ErrorSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: (any Error)?
+    func set(_ e: (any Error)?) { lock.lock(); value = e; lock.unlock() }
+    var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return value }
+}
