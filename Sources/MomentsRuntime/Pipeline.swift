@@ -103,6 +103,9 @@ public final class Pipeline: @unchecked Sendable {
         consumerProps["enable.auto.commit"] = "false"
         consumerProps["enable.auto.offset.store"] = "false"
         if consumerProps["auto.offset.reset"] == nil { consumerProps["auto.offset.reset"] = "earliest" }
+        // Cooperative rebalancing: partitions that stay with this instance keep running (and
+        // keep their state) while others move.
+        if consumerProps["partition.assignment.strategy"] == nil { consumerProps["partition.assignment.strategy"] = "cooperative-sticky" }
         var producerProps = configuration.producerProperties
         if producerProps["enable.idempotence"] == nil { producerProps["enable.idempotence"] = "true" }
         // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.

@@ -38,7 +38,7 @@ import Testing
             }
         }
 
-        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["chaos-state-changelog"], partitions: partitions)
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["chaos-state-changelog"], partitions: partitions, brokers: 3)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-chaos-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -103,7 +103,10 @@ import Testing
                 Thread.sleep(forTimeInterval: 2)
                 try broker.cluster.setBrokerUp()
             default:
-                break
+                // The group coordinator moves to another broker.
+                let target = Int32(rng.between(1, 3))
+                try broker.cluster.setCoordinator(type: "group", key: "chaos", broker: target)
+                faults.append("group coordinator moved to broker \(target)")
             }
         }
         let complete = DaemonOperationsTests.waitFor(seconds: 120) { expected.isSubset(of: Set(collector.ids)) }
