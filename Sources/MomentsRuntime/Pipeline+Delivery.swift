@@ -12,6 +12,14 @@ struct PendingOutput {
     /// Wall time the causing event arrived (or the timer fired), for the latency histogram.
     var arrivalWall: Int64
     var attempts = 0
+
+    /// What a log line about this output says: its id and topic, and the interaction and
+    /// customer it concerns.
+    var logFields: [(String, String)] {
+        var fields = [("topic", record.topic), ("id", record.id)]
+        if let m = output?.moment { fields += [("interaction_id", m.interactionID), ("customer_id", m.customerID)] }
+        return fields
+    }
 }
 
 extension Pipeline {
@@ -42,7 +50,7 @@ extension Pipeline {
         } catch {
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
-            log(.warning, "produce failed; will retry", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
+            log(.warning, "produce failed; will retry", p.logFields + [("error", "\(error)")])
             retries.append(p)
         }
     }
@@ -52,7 +60,7 @@ extension Pipeline {
         guard var p = pending.removeValue(forKey: report.token) else { return }
         if let error = report.error, configuration.exactlyOnce {
             // Inside a transaction a lost output means the transaction must not commit.
-            log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", [("id", p.record.id), ("error", "\(error)")])
+            log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(error)")])
             transactionFailed = true
             return
         }
@@ -61,7 +69,7 @@ extension Pipeline {
             // option, so it goes back to the producer and its input stays uncommitted.
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
-            log(.warning, "output not acknowledged; producing it again", [("topic", p.record.topic), ("id", p.record.id), ("error", "\(error)")])
+            log(.warning, "output not acknowledged; producing it again", p.logFields + [("error", "\(error)")])
             p.attempts += 1
             retries.append(p)
             return
