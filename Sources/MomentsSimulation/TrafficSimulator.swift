@@ -59,46 +59,20 @@ public struct TrafficSimulator: Sendable {
     }
 }
 
-/// Min-heap of pending events by time, then by insertion order (determinism).
+/// Pending events, earliest first; ties in insertion order (determinism).
 struct EventHeap: Sendable {
-    private var items: [(SimulatedEvent, UInt64)] = []
-    private var counter: UInt64 = 0
-
-    var isEmpty: Bool { items.isEmpty }
-    var earliest: Timestamp? { items.first?.0.occurredAt }
-
-    private func less(_ a: (SimulatedEvent, UInt64), _ b: (SimulatedEvent, UInt64)) -> Bool {
+    private var heap = MinHeap<(SimulatedEvent, UInt64)> { a, b in
         a.0.occurredAt != b.0.occurredAt ? a.0.occurredAt < b.0.occurredAt : a.1 < b.1
     }
+    private var counter: UInt64 = 0
+
+    var isEmpty: Bool { heap.isEmpty }
+    var earliest: Timestamp? { heap.first?.0.occurredAt }
 
     mutating func push(_ e: SimulatedEvent) {
-        items.append((e, counter))
+        heap.push((e, counter))
         counter += 1
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard less(items[i], items[p]) else { break }
-            items.swapAt(i, p)
-            i = p
-        }
     }
 
-    mutating func pop() -> SimulatedEvent {
-        let top = items[0].0
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count, less(items[l], items[m]) { m = l }
-                if r < items.count, less(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
+    mutating func pop() -> SimulatedEvent { heap.pop()!.0 }
 }

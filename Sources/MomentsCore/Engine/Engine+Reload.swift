@@ -59,7 +59,7 @@ extension TimerQueue {
     func remapped(_ transform: (Timer) -> Timer?) -> TimerQueue {
         var q = TimerQueue()
         q.setNextSequence(nextSequence)
-        for e in heap.sorted(by: { $0.before($1) }) {
+        for e in entries.sorted(by: { $0.before($1) }) {
             if let t = transform(e.timer) { q.insertPreservingSequence(Entry(deadline: e.deadline, sequence: e.sequence, timer: t)) }
         }
         return q
