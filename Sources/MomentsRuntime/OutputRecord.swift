@@ -9,6 +9,8 @@ public struct OutputRecord: Sendable {
     public var headers: [(String, [UInt8])]
     /// Set for changelog records, which go to the partition matching their input partition.
     public var partition: Int32? = nil
+    /// When the input that caused it was produced (its Kafka timestamp), for latency figures.
+    public var sourceTimestampMs: Int64? = nil
     /// The output id (the CloudEvents id) or dead-letter id, for observers and logs.
     public var id: String
     public var kind: OutputKind

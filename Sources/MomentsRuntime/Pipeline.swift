@@ -202,6 +202,7 @@ public final class Pipeline: @unchecked Sendable {
         if !records.isEmpty && logger.logLevel <= .debug {
             log(.debug, "event produced outputs", eventLogFields + [("offset", String(record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
         }
+        if let ts = record.timestampMs { for i in records.indices { records[i].0.sourceTimestampMs = ts } }
         send(records, from: task, offset: record.offset, arrivalWall: wall)
     }
 

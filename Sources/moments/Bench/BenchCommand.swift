@@ -6,8 +6,16 @@ import MomentsSimulation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the engine on the reference workload (moments simulate --seed 7, default rules), in memory.",
-        discussion: "Build with -c release for meaningful figures. Reports the median and spread of several runs after a warm-up.")
+        abstract: "Benchmarks on the reference workload (moments simulate --seed 7, default rules).",
+        discussion: """
+            Build with -c release for meaningful figures. Suites: engine (decode + detect + encode, and the \
+            decoder against Foundation's JSONDecoder), e2e (through the embedded broker over TCP, against a \
+            plain librdkafka consumer in the same run), latency (event produced to alert delivered at a steady \
+            rate), memory (resident bytes per open interaction). Each reports medians of several runs.
+            """)
+
+    @Option(name: .long, help: "Which suites: engine, e2e, latency, memory or all (comma-separated).")
+    var suite: String = "engine"
 
     @Option(name: .long, help: "Events per run.")
     var events: Int = 200_000
@@ -20,6 +28,15 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let ruleSet = try RulesFile.load(rules)
+        let suites = Set(suite.split(separator: ",").map(String.init))
+        let all = suites.contains("all")
+        if all || suites.contains("engine") { try engine(ruleSet) }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet).run() }
+        if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
+    }
+
+    func engine(_ ruleSet: RuleSet) throws {
         let stream = TrafficSimulator.events(options: SimulationOptions(seed: 7), count: events).map { Array($0.json.utf8) }
         let bytes = stream.reduce(0) { $0 + $1.count }
         print("reference workload: \(events) events, \(bytes / events) bytes per event on average; \(runs) runs after a warm-up")

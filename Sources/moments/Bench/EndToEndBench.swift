@@ -1,0 +1,97 @@
+import Foundation
+import Kafka
+import KafkaMock
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import MomentsSimulation
+
+/// Events per second through the embedded broker over TCP — consume, engine, produce outputs
+/// and state, commit — against a plain librdkafka consumer that only reads and touches the same
+/// records from the same broker, in the same run. The ratio is the figure.
+struct EndToEndBench {
+    let rules: RuleSet
+    let events: Int
+    let runs: Int
+    let partitions = 8
+
+    func run() throws {
+        let stream = TrafficSimulator.events(options: SimulationOptions(seed: 7), count: events)
+        let topics = OutputTopics()
+        let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers, "linger.ms": "20"]), onDelivery: { _ in })
+        for (i, e) in stream.enumerated() {
+            try producer.produce(topic: "interactions", partition: Int32(i % partitions), key: Array(e.key.utf8), value: Array(e.json.utf8), token: UInt64(i))
+            if i % 1000 == 0 { producer.poll(timeoutMs: 0) }
+        }
+        try producer.flush(timeoutMs: 60_000)
+        print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker; \(runs) runs each")
+
+        var plain: [Double] = []
+        var moments: [Double] = []
+        for run in 0..<runs {
+            plain.append(try plainConsumer(broker, group: "plain-\(run)"))
+            moments.append(try pipeline(broker, group: "bench-\(run)", run: run))
+        }
+        plain.sort()
+        moments.sort()
+        let p = plain[plain.count / 2], m = moments[moments.count / 2]
+        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f)", p, plain.first!, plain.last!))
+        print(String(format: "  moments pipeline (consume, engine, produce outputs and state, commit): %.0f events/s (median; runs %.0f–%.0f)", m, moments.first!, moments.last!))
+        print(String(format: "  ratio: %.0f%% of the plain consumer", m / p * 100))
+    }
+
+    /// Reads every record, touching its bytes; rate from the first record to the last.
+    func plainConsumer(_ broker: EmbeddedBroker, group: String) throws -> Double {
+        let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
+            "bootstrap.servers": broker.bootstrapServers, "group.id": group, "auto.offset.reset": "earliest", "fetch.wait.max.ms": "10",
+        ]))
+        try consumer.subscribe(topics: ["interactions"])
+        var n = 0, checksum = 0
+        var start: Date?
+        while n < events {
+            guard let r = try consumer.poll(timeoutMs: 100) else { continue }
+            if start == nil { start = Date() }
+            checksum &+= r.value?.reduce(0) { $0 &+ Int($1) } ?? 0
+            n += 1
+        }
+        let seconds = Date().timeIntervalSince(start!)
+        consumer.close()
+        precondition(checksum != 0)
+        return Double(n) / seconds
+    }
+
+    /// The daemon's pipeline on the same records; rate from its first event to the moment every
+    /// event is processed and every output acknowledged.
+    func pipeline(_ broker: EmbeddedBroker, group: String, run: Int) throws -> Double {
+        let topics = OutputTopics()
+        try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions)
+        var config = PipelineConfiguration(
+            consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "10"],
+            producerProperties: ["bootstrap.servers": broker.bootstrapServers],
+            inputTopics: ["interactions"],
+            routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
+        config.wallClockAdvance = false
+        config.changelogTopic = "\(group)-state-changelog"
+        let pipeline = Pipeline(configuration: config, rules: rules)
+        let done = DispatchSemaphore(value: 0)
+        pipeline.runInBackground { _ in done.signal() }
+        var start: Date?
+        var last = -1
+        var stableSince = Date()
+        while true {
+            let s = pipeline.status
+            if start == nil && s.eventsProcessed > 0 { start = Date() }
+            if s.eventsProcessed >= events {
+                // All processed: finished once the delivered count stops moving (everything acknowledged).
+                if s.outputsDelivered != last { last = s.outputsDelivered; stableSince = Date() }
+                if Date().timeIntervalSince(stableSince) > 0.2 { break }
+            }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        let seconds = stableSince.timeIntervalSince(start!)
+        pipeline.stop()
+        done.wait()
+        return Double(events) / seconds
+    }
+}

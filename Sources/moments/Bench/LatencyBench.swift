@@ -1,0 +1,65 @@
+import Foundation
+import Kafka
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import MomentsSimulation
+
+/// From an event's produce to its output's delivery, with traffic at a steady rate through the
+/// embedded broker; p50, p99 and p99.9 over every output.
+struct LatencyBench {
+    let rules: RuleSet
+    var rate = 5000.0
+    var seconds = 10.0
+
+    func run() throws {
+        let topics = OutputTopics()
+        let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all + ["latency-state-changelog"], partitions: 8)
+        var config = PipelineConfiguration(
+            consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "latency", "fetch.wait.max.ms": "5"],
+            producerProperties: ["bootstrap.servers": broker.bootstrapServers, "linger.ms": "0"],
+            inputTopics: ["interactions"],
+            routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
+        config.changelogTopic = "latency-state-changelog"
+        let samples = Samples()
+        var hooks = PipelineHooks()
+        hooks.delivered = { record, _ in
+            guard let ts = record.sourceTimestampMs else { return }
+            samples.add(Double(Int64(Date().timeIntervalSince1970 * 1000) - ts))
+        }
+        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks)
+        let done = DispatchSemaphore(value: 0)
+        pipeline.runInBackground { _ in done.signal() }
+        while !pipeline.status.ready { Thread.sleep(forTimeInterval: 0.05) }
+
+        var options = SimulationOptions(seed: 7)
+        options.start = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        var simulator = TrafficSimulator(options: options)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers, "linger.ms": "0"]), onDelivery: { _ in })
+        let total = Int(rate * seconds)
+        let begin = Date()
+        for i in 0..<total {
+            let e = simulator.next()
+            try producer.produce(topic: "interactions", key: Array(e.key.utf8), value: Array(e.json.utf8), token: UInt64(i))
+            producer.poll(timeoutMs: 0)
+            let due = begin.addingTimeInterval(Double(i + 1) / rate)
+            if due.timeIntervalSinceNow > 0 { Thread.sleep(until: due) }
+        }
+        try producer.flush(timeoutMs: 10_000)
+        Thread.sleep(forTimeInterval: 1)
+        pipeline.stop()
+        done.wait()
+        let sorted = samples.sorted
+        guard !sorted.isEmpty else { print("latency: no outputs measured"); return }
+        func q(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        print(String(format: "latency at %.0f events/s for %.0f s (%d outputs; millisecond clock): p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms",
+                     rate, seconds, sorted.count, q(0.5), q(0.99), q(0.999), sorted.last!))
+    }
+
+    final class Samples: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Double] = []
+        func add(_ v: Double) { lock.lock(); values.append(v); lock.unlock() }
+        var sorted: [Double] { lock.lock(); defer { lock.unlock() }; return values.sorted() }
+    }
+}
