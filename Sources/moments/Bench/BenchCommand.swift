@@ -20,6 +20,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Events per run.")
     var events: Int = 200_000
 
+    @Flag(name: .long, help: "e2e and latency: without the state changelog (at-least-once by input replay).")
+    var noChangelog = false
+
     @Option(name: .long, help: "Measured runs (after one warm-up run).")
     var runs: Int = 5
 
@@ -31,8 +34,8 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { try engine(ruleSet) }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
     }
 

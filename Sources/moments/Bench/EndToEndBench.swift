@@ -13,6 +13,7 @@ struct EndToEndBench {
     let rules: RuleSet
     let events: Int
     let runs: Int
+    var changelog = true
     let partitions = 8
 
     func run() throws {
@@ -37,7 +38,7 @@ struct EndToEndBench {
         moments.sort()
         let p = plain[plain.count / 2], m = moments[moments.count / 2]
         print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f)", p, plain.first!, plain.last!))
-        print(String(format: "  moments pipeline (consume, engine, produce outputs and state, commit): %.0f events/s (median; runs %.0f–%.0f)", m, moments.first!, moments.last!))
+        print(String(format: "  moments pipeline (consume, engine, produce outputs\(changelog ? " and state" : ""), commit): %.0f events/s (median; runs %.0f–%.0f)", m, moments.first!, moments.last!))
         print(String(format: "  ratio: %.0f%% of the plain consumer", m / p * 100))
     }
 
@@ -65,14 +66,14 @@ struct EndToEndBench {
     /// event is processed and every output acknowledged.
     func pipeline(_ broker: EmbeddedBroker, group: String, run: Int) throws -> Double {
         let topics = OutputTopics()
-        try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions)
+        if changelog { try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions) }
         var config = PipelineConfiguration(
             consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "10"],
             producerProperties: ["bootstrap.servers": broker.bootstrapServers],
             inputTopics: ["interactions"],
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.wallClockAdvance = false
-        config.changelogTopic = "\(group)-state-changelog"
+        config.changelogTopic = changelog ? "\(group)-state-changelog" : nil
         let pipeline = Pipeline(configuration: config, rules: rules)
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
