@@ -16,6 +16,9 @@ public final class MockCluster: @unchecked Sendable {
         var errstr = [CChar](repeating: 0, count: 512)
         // Quiet: the cluster's own handle produces nothing.
         _ = rd_kafka_conf_set(conf, "log_level", "3", &errstr, errstr.count)
+        // The mock brokers' sockets follow this handle's settings: without this, every small
+        // response waits for Nagle's algorithm and a delayed ACK (about 40 ms on Linux).
+        _ = rd_kafka_conf_set(conf, "socket.nagle.disable", "true", &errstr, errstr.count)
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
             throw KafkaError.init(code: -1, message: "mock cluster handle: \(errorText(errstr))")

@@ -111,6 +111,10 @@ public final class Pipeline: @unchecked Sendable {
         // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
         if producerProps["partitioner"] == nil { producerProps["partitioner"] = "murmur2_random" }
         if producerProps["linger.ms"] == nil { producerProps["linger.ms"] = "2" }
+        // Small requests must not wait for Nagle's algorithm and delayed ACKs (40 ms each on Linux):
+        // a checkpoint waits for acknowledgements, and every alert is latency.
+        if producerProps["socket.nagle.disable"] == nil { producerProps["socket.nagle.disable"] = "true" }
+        if consumerProps["socket.nagle.disable"] == nil { consumerProps["socket.nagle.disable"] = "true" }
         if configuration.exactlyOnce {
             guard let id = configuration.transactionalID else { throw KafkaError(code: -1, message: "exactly-once needs a transactional id") }
             producerProps["transactional.id"] = id
@@ -280,7 +284,8 @@ public final class Pipeline: @unchecked Sendable {
         if configuration.exactlyOnce { return }   // the transaction commit flushes
         let deadline = wallClock.milliseconds() + configuration.drainTimeout.milliseconds
         while (!pending.isEmpty || !retries.isEmpty) && wallClock.milliseconds() < deadline {
-            producer.poll(timeoutMs: 10)
+            // flush, unlike poll, sends what is lingering at once, and serves the acknowledgements.
+            try? producer.flush(timeoutMs: 10)
             resendFailed()
         }
         if !pending.isEmpty || !retries.isEmpty {
