@@ -48,12 +48,15 @@ extension Pipeline {
     func startHealthCheck() {
         let consumer = self.consumer!
         let box = statusBox
+        let done = healthCheckDone
         let thread = Thread {
-            while box.read().running || !box.read().stopRequested {
+            defer { done.signal() }
+            while !box.read().stopRequested {
                 let ok = consumer.brokerReachable(timeoutMs: 1500)
                 if box.read().stopRequested { break }
                 box.update { $0.brokerReachable = ok }
-                Thread.sleep(forTimeInterval: ok ? 2 : 0.5)
+                // Sleep in short steps so a stop is noticed at once (the thread holds the consumer).
+                for _ in 0..<(ok ? 20 : 5) where !box.read().stopRequested { Thread.sleep(forTimeInterval: 0.1) }
             }
         }
         thread.name = "moments-health"

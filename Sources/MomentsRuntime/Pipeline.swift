@@ -36,6 +36,7 @@ public final class Pipeline: @unchecked Sendable {
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
     var healthCheck: Thread?
+    let healthCheckDone = DispatchSemaphore(value: 0)
     var changelog: Changelog?
     var changelogReader: KafkaConsumer?
     /// Exactly-once: a transaction is open (begun at the first produce after a commit).
@@ -265,6 +266,7 @@ public final class Pipeline: @unchecked Sendable {
         let final = progressFields()
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
+        if healthCheck != nil { _ = healthCheckDone.wait(timeout: .now() + 3) }
         statusBox.update { $0.brokerReachable = false }
         metrics.gauge("moments_ready", [], 0)
         log(.info, "stopped", final)

@@ -22,12 +22,15 @@ public final class DevSession: @unchecked Sendable {
         self.rules = rules
         var o = SimulationOptions(seed: seed)
         o.arrivalsPerMinute = arrivalsPerMinute
-        o.start = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        o.start = Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 - Self.warmUp) * 1000))
         self.options = o
         self.speed = max(0.1, speed)
         self.partitions = partitions
         self.formatter = FeedFormatter(color: color)
     }
+
+    /// Simulated seconds of traffic sent at start-up.
+    static let warmUp = 360.0
 
     public func requestStop() {
         lock.lock(); stopRequested = true; lock.unlock()
@@ -36,8 +39,13 @@ public final class DevSession: @unchecked Sendable {
     var shouldStop: Bool { lock.lock(); defer { lock.unlock() }; return stopRequested }
 
     public func run(seconds: Double?) throws {
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["moments-dev-state-changelog"], partitions: partitions)
+        // The broker must outlive every client, or their goodbyes turn into connection errors.
+        try withExtendedLifetime(broker) { try run(on: broker, seconds: seconds) }
+    }
+
+    private func run(on broker: EmbeddedBroker, seconds: Double?) throws {
         let topics = OutputTopics()
-        let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all + ["moments-dev-state-changelog"], partitions: partitions)
         writeLine("moments dev: embedded broker at \(broker.bootstrapServers), \(partitions) partitions; simulated time ×\(speed)")
         writeLine("feed: ALERT/GLORY = moments for supervisors, RECOVERY = actions for customers, COACHING = signals for agents\n")
         var config = PipelineConfiguration(
@@ -81,7 +89,9 @@ public final class DevSession: @unchecked Sendable {
     /// Produces simulated events when the wall clock reaches their (scaled) event time.
     func produceTraffic(bootstrap: String, until deadline: Date?) throws {
         var simulator = TrafficSimulator(options: options)
-        let start = Date()
+        // Warm start: the simulated contact center opened a few minutes ago; what happened since
+        // is sent at once, so the feed has something to show from the first second.
+        let start = Date().addingTimeInterval(-Self.warmUp / speed)
         let failures = ErrorBox()
         let producer = try KafkaProducer(
             configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "linger.ms": "2", "partitioner": "murmur2_random"]),

@@ -76,7 +76,7 @@ public struct FeedSummary: Sendable {
         var s = "\nSummary after \(Int(seconds)) s: \(eventsProduced) events produced, \(eventsProcessed) processed, \(deadLetters) dead-lettered\n"
         for (title, counts) in [("moments", moments), ("recovery actions", recovery), ("coaching signals", coaching)] {
             s += "  \(title): \(counts.values.reduce(0, +))\n"
-            for k in counts.keys.sorted() { s += "    \(k.padding(toLength: 26, withPad: " ", startingAt: 0)) \(counts[k]!)\n" }
+            for k in counts.keys.sorted() { s += "    \(k.padding(toLength: 32, withPad: " ", startingAt: 0)) \(counts[k]!)\n" }
         }
         return s
     }
