@@ -70,13 +70,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the broker-facing test targets share: reading outputs as a downstream system does.
+        .target(
+            name: "MomentsTestSupport",
+            dependencies: ["Kafka", "MomentsApp"],
+            path: "Tests/MomentsTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "MomentsCoreTests", dependencies: ["MomentsCore"], swiftSettings: strict),
         .testTarget(name: "MomentsSimulationTests", dependencies: ["MomentsSimulation", "MomentsCore"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaMock"], swiftSettings: strict),
         .testTarget(
             name: "MomentsAppTests",
             dependencies: [
-                "MomentsApp", "MomentsCore", "MomentsRuntime", "Kafka", "KafkaMock", "MomentsSimulation",
+                "MomentsApp", "MomentsCore", "MomentsRuntime", "Kafka", "KafkaMock", "MomentsSimulation", "MomentsTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "MomentsRuntimeTests",
             dependencies: [
-                "MomentsRuntime", "MomentsApp", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock",
+                "MomentsRuntime", "MomentsApp", "MomentsCore", "MomentsSimulation", "Kafka", "KafkaMock", "MomentsTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

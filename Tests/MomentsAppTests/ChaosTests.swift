@@ -4,6 +4,7 @@ import KafkaMock
 import MomentsApp
 import MomentsCore
 import MomentsSimulation
+import MomentsTestSupport
 import Testing
 
 /// Three `moments run` processes in one group against the embedded broker; instances are killed
@@ -54,7 +55,7 @@ import Testing
             """.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("daemon.yaml").path
 
-        let collector = try DaemonOperationsTests.Collector(broker: broker)
+        let collector = try OutputCollector(bootstrapServers: broker.bootstrapServers, topics: [OutputTopics().alerts, OutputTopics().recovery, OutputTopics().coaching])
         defer { collector.stop() }
         var rng = SplitMix64(seed: 2026)
         var instances: [Process?] = []
@@ -109,7 +110,7 @@ import Testing
                 faults.append("group coordinator moved to broker \(target)")
             }
         }
-        let complete = DaemonOperationsTests.waitFor(seconds: 120) { expected.isSubset(of: Set(collector.ids)) }
+        let complete = waitFor(seconds: 120) { expected.isSubset(of: Set(collector.ids)) }
         Thread.sleep(forTimeInterval: 1)
         for p in instances.compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGTERM) }
         for p in instances.compactMap({ $0 }) { p.waitUntilExit() }

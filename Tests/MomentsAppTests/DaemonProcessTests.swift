@@ -6,6 +6,7 @@ import MomentsApp
 import MomentsCore
 import MomentsRuntime
 import MomentsSimulation
+import MomentsTestSupport
 import Prometheus
 import Testing
 
@@ -36,12 +37,6 @@ import Testing
         return c
     }
 
-    static func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline { if condition() { return true }; Thread.sleep(forTimeInterval: 0.05) }
-        return condition()
-    }
-
     /// `name{labels} value` → value, summed over every label set that contains `labels`.
     static func metric(_ text: String, _ name: String, _ labels: String = "") -> Double {
         text.split(separator: "\n").filter { line in
@@ -64,7 +59,7 @@ import Testing
         let pipeline = Pipeline(configuration: Self.pipelineConfig(broker, group: "metrics"), rules: rules, metricsFactory: PrometheusMetricsFactory(registry: registry))
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
-        #expect(Self.waitFor(seconds: 30) { pipeline.status.outputsDelivered >= expected.count + 2 })
+        #expect(waitFor(seconds: 30) { pipeline.status.outputsDelivered >= expected.count + 2 })
         Thread.sleep(forTimeInterval: 1.2)   // one gauge refresh
         let text = registry.emitToString()
         pipeline.stop()
@@ -94,12 +89,12 @@ import Testing
         let pipeline = Pipeline(configuration: Self.pipelineConfig(broker, group: "ready"), rules: try Self.defaultRules())
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
-        #expect(Self.waitFor(seconds: 20) { pipeline.status.ready })
+        #expect(waitFor(seconds: 20) { pipeline.status.ready })
         try broker.cluster.setBrokerDown()
-        #expect(Self.waitFor(seconds: 20) { !pipeline.status.ready })
+        #expect(waitFor(seconds: 20) { !pipeline.status.ready })
         #expect(!pipeline.status.brokerReachable)
         try broker.cluster.setBrokerUp()
-        #expect(Self.waitFor(seconds: 30) { pipeline.status.ready })
+        #expect(waitFor(seconds: 30) { pipeline.status.ready })
         pipeline.stop()
         done.wait()
     }
@@ -131,11 +126,11 @@ import Testing
             """
         try config.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
 
-        let collector = try Collector(broker: broker)
+        let collector = try OutputCollector(bootstrapServers: broker.bootstrapServers, topics: [OutputTopics().alerts, OutputTopics().recovery, OutputTopics().coaching])
         defer { collector.stop() }
         try Self.produce(broker, events[..<1200].map { ($0.key, Array($0.json.utf8)) })
         let first = try Self.launch(binary, config: dir.appendingPathComponent("daemon.yaml").path, log: dir.appendingPathComponent("first.log"))
-        #expect(Self.waitFor(seconds: 60) { collector.ids.count >= 40 })
+        #expect(waitFor(seconds: 60) { collector.ids.count >= 40 })
         kill(first.processIdentifier, SIGTERM)
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
@@ -145,7 +140,7 @@ import Testing
 
         try Self.produce(broker, events[1200...].map { ($0.key, Array($0.json.utf8)) })
         let second = try Self.launch(binary, config: dir.appendingPathComponent("daemon.yaml").path, log: dir.appendingPathComponent("second.log"))
-        let complete = Self.waitFor(seconds: 90) { expected.isSubset(of: Set(collector.ids)) }
+        let complete = waitFor(seconds: 90) { expected.isSubset(of: Set(collector.ids)) }
         Thread.sleep(forTimeInterval: 0.5)
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
@@ -167,43 +162,5 @@ import Testing
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         return p
-    }
-
-    /// Reads every output topic from the start and records the CloudEvents ids, in arrival order.
-    final class Collector: @unchecked Sendable {
-        private let lock = NSLock()
-        private var seen: [String] = []
-        private var stopped = false
-        private let finished = DispatchSemaphore(value: 0)
-
-        init(broker: EmbeddedBroker) throws {
-            let topics = OutputTopics()
-            let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
-                "bootstrap.servers": broker.bootstrapServers, "group.id": "collector-\(UUID().uuidString)", "auto.offset.reset": "earliest", "fetch.wait.max.ms": "20",
-            ]))
-            try consumer.subscribe(topics: [topics.alerts, topics.recovery, topics.coaching])
-            let thread = Thread { [self] in
-                while !isStopped {
-                    guard let r = try? consumer.poll(timeoutMs: 50), let v = r.value,
-                        let json = try? JSONSerialization.jsonObject(with: Data(v)) as? [String: Any], let id = json["id"] as? String
-                    else { continue }
-                    lock.lock(); seen.append(id); lock.unlock()
-                }
-                consumer.close()
-                finished.signal()
-            }
-            thread.start()
-        }
-
-        private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
-        var ids: [String] { lock.lock(); defer { lock.unlock() }; return seen }
-
-        func stop() {
-            lock.lock()
-            let already = stopped
-            stopped = true
-            lock.unlock()
-            if !already { finished.wait() }
-        }
     }
 }

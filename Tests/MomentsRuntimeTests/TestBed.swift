@@ -5,6 +5,7 @@ import Logging
 import MomentsApp
 import MomentsCore
 import MomentsRuntime
+@_exported import MomentsTestSupport
 
 /// An embedded broker with the daemon's topics, plus helpers to feed it and read what comes out,
 /// all over TCP as a deployment would.
@@ -94,71 +95,11 @@ final class RunningPipeline: @unchecked Sendable {
     }
 }
 
-/// Reads the output topics in a group of its own, continuously, from the beginning.
-final class OutputCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var records: [ConsumerRecord] = []
-    private var stopped = false
-    private let finished = DispatchSemaphore(value: 0)
-
-    init(bed: TestBed) throws {
-        let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
-            "bootstrap.servers": bed.broker.bootstrapServers, "group.id": "collector-\(UUID().uuidString)",
-            "auto.offset.reset": "earliest", "fetch.wait.max.ms": "20",
-        ]))
-        try consumer.subscribe(topics: bed.topics.all)
-        let thread = Thread { [self] in
-            while !isStopped {
-                if let r = try? consumer.poll(timeoutMs: 50) {
-                    lock.lock(); records.append(r); lock.unlock()
-                }
-            }
-            consumer.close()
-            finished.signal()
-        }
-        thread.start()
-    }
-
-    private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
-
-    var all: [ConsumerRecord] { lock.lock(); defer { lock.unlock() }; return records }
-
-    func on(_ topic: String) -> [ConsumerRecord] { all.filter { $0.topic == topic } }
-
-    /// Waits until `condition` holds for what was read, or the timeout passes.
-    @discardableResult
-    func wait(seconds: Double, until condition: ([ConsumerRecord]) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition(all) { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition(all)
-    }
-
-    func stop() {
-        lock.lock(); stopped = true; lock.unlock()
-        finished.wait()
-    }
-}
-
 final class Failures: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
     func add() { lock.lock(); n += 1; lock.unlock() }
     var count: Int { lock.lock(); defer { lock.unlock() }; return n }
-}
-
-extension ConsumerRecord {
-    var text: String { value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
-
-    /// The CloudEvents id of an output record.
-    var cloudEventID: String? {
-        guard let value, let json = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { return nil }
-        return json["id"] as? String
-    }
-
-    func headerText(_ name: String) -> String? { header(name).map { String(decoding: $0, as: UTF8.self) } }
 }
 
 enum Stream {
@@ -194,4 +135,8 @@ enum Stream {
         for b in key.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
         return Int32(h % UInt32(count))
     }
+}
+
+extension OutputCollector {
+    convenience init(bed: TestBed) throws { try self.init(bootstrapServers: bed.broker.bootstrapServers, topics: bed.topics.all) }
 }
