@@ -49,7 +49,8 @@ public struct EventDecoder: Sendable {
         let eventID = try requiredString(json, "event_id")
         let type = EventType(name: try requiredString(json, "type"))
         let occurredText = try requiredString(json, "occurred_at")
-        guard let occurredAt = RFC3339.parse(Array(occurredText.utf8)) else {
+        var text = occurredText
+        guard let occurredAt = text.withUTF8({ RFC3339.parse($0) }) else {
             throw DecodeError(field: "occurred_at", reason: "'\(clip(occurredText))' is not an RFC 3339 timestamp")
         }
         guard occurredAt >= earliest, occurredAt < latest else {

@@ -50,6 +50,12 @@ struct BenchCommand: ParsableCommand {
             for line in stream { if case .success = decoder.decode(line) { n += 1 } }
             return n
         }
+        let parseOnly = measure(runs: runs) {
+            var n = 0
+            for line in stream { if (try? JSONParser.parse(line)) != nil { n += 1 } }
+            return n
+        }
+        report("JSON parse only (no Event)", parseOnly, events: events, bytes: bytes)
         let foundation = JSONDecoder()
         let foundationDecode = measure(runs: runs) {
             var n = 0
