@@ -141,3 +141,13 @@ import Testing
         #expect(TextNormalizer.normalize("I don't") == " i dont ")
     }
 }
+
+@Suite struct PhraseSearchTests {
+    @Test func bytewiseSearchAgreesWithStringSearch() {
+        let texts = [" ich will kundigen ", " voglio disdire subito ", " i dont want this ", " ", " saya mau berhenti sekarang "]
+        let phrases = [" ich will kundigen ", " disdire ", " want ", " mau berhenti ", " x ", " subito "]
+        for t in texts {
+            for p in phrases { #expect(TextNormalizer.contains(t, p) == t.contains(p), "\(t) / \(p)") }
+        }
+    }
+}

@@ -50,7 +50,7 @@ extension Engine {
             case .phrases(let c):
                 guard c.sender == nil || c.sender == event.data.sender, let text = event.data.text else { continue }
                 let folded = TextNormalizer.normalize(text)
-                guard let hit = c.phrases.first(where: { folded.contains($0.phrase) }) else { continue }
+                guard let hit = c.phrases.first(where: { TextNormalizer.contains(folded, $0.phrase) }) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      details: ["phrase": hit.original, "language": hit.language], into: &out)
             case .resolution(let c):

@@ -25,6 +25,24 @@ public enum TextNormalizer {
         return String(out)
     }
 
+    /// Whether normalized `text` contains normalized `phrase`, as bytes. (`String.contains`
+    /// builds a search table on every call, which dominated the engine's profile.)
+    public static func contains(_ text: String, _ phrase: String) -> Bool {
+        var t = text, p = phrase
+        return t.withUTF8 { tb in
+            p.withUTF8 { pb in
+                guard pb.count <= tb.count, let first = pb.first else { return pb.isEmpty }
+                var i = 0
+                let last = tb.count - pb.count
+                while i <= last {
+                    if tb[i] == first && memcmp(tb.baseAddress! + i, pb.baseAddress!, pb.count) == 0 { return true }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
     static func isCombiningMark(_ s: Unicode.Scalar) -> Bool {
         switch s.properties.generalCategory {
         case .nonspacingMark, .spacingMark, .enclosingMark: return true
