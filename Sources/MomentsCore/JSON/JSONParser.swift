@@ -143,7 +143,7 @@ public struct JSONParser {
                 let c = buf[i]
                 if c == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: buf[start..<i])
-                    guard let s = String(validating: slice, as: UTF8.self) else { i = start; throw fail("invalid UTF-8 in string") }
+                    guard let s = Self.text(slice) else { i = start; throw fail("invalid UTF-8 in string") }
                     i += 1
                     return s
                 }
@@ -157,7 +157,7 @@ public struct JSONParser {
                 switch c {
                 case UInt8(ascii: "\""):
                     i += 1
-                    guard let s = String(validating: bytes, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+                    guard let s = bytes.withUnsafeBufferPointer({ Self.text($0) }) else { throw fail("invalid UTF-8 in string") }
                     return s
                 case UInt8(ascii: "\\"):
                     i += 1
@@ -197,6 +197,15 @@ public struct JSONParser {
                 }
             }
             throw fail("unterminated string")
+        }
+
+        /// Strict UTF-8 to String. ASCII, nearly all of an event, takes the fast path: the
+        /// generic validating initializer instantiates type metadata on every call.
+        static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            var ascii = true
+            for b in bytes where b >= 0x80 { ascii = false; break }
+            if ascii { return String(decoding: bytes, as: UTF8.self) }
+            return String(validating: bytes, as: UTF8.self)
         }
 
         mutating func hex4() throws -> UInt32 {
