@@ -151,3 +151,15 @@ import Testing
         }
     }
 }
+
+@Suite struct ASCIIFoldingTests {
+    @Test func asciiFastPathMatchesTheUnicodePath() {
+        for t in ["I WANT to Cancel!", "don't  stop -- now", "  ", "x", "Order #123, please.", "tab\there"] {
+            let fast = TextNormalizer.normalizeASCII(t)
+            // Forcing the Unicode path: a non-ASCII character that folds away at the end.
+            let slow = TextNormalizer.normalize(t + "\u{301}")
+            #expect(fast == slow, "\(t)")
+        }
+        #expect(TextNormalizer.normalizeASCII("Kündigen") == nil)
+    }
+}

@@ -5,6 +5,7 @@ import Foundation
 /// matches only whole words ("cancel" does not match "cancellation").
 public enum TextNormalizer {
     public static func normalize(_ text: String) -> String {
+        if let ascii = normalizeASCII(text) { return ascii }
         var out = String.UnicodeScalarView()
         out.append(" ")
         var lastWasSpace = true
@@ -23,6 +24,29 @@ public enum TextNormalizer {
         }
         if !lastWasSpace { out.append(" ") }
         return String(out)
+    }
+
+    /// The same folding for pure ASCII text, without Unicode tables (most chat lines).
+    static func normalizeASCII(_ text: String) -> String? {
+        var copy = text
+        return copy.withUTF8 { bytes -> String? in
+            var out = [UInt8]()
+            out.reserveCapacity(bytes.count + 2)
+            out.append(0x20)
+            var lastWasSpace = true
+            for b in bytes {
+                if b >= 0x80 { return nil }
+                switch b {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): out.append(b + 32); lastWasSpace = false
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): out.append(b); lastWasSpace = false
+                case UInt8(ascii: "'"): continue
+                default:
+                    if !lastWasSpace { out.append(0x20); lastWasSpace = true }
+                }
+            }
+            if !lastWasSpace { out.append(0x20) }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// Whether normalized `text` contains normalized `phrase`, as bytes. (`String.contains`
