@@ -1,6 +1,6 @@
 /// librdkafka properties (`bootstrap.servers`, `group.id`, `security.protocol`, ...), passed
 /// through as text. See librdkafka's CONFIGURATION.md for every key.
-public struct KafkaConfiguration: Sendable, Equatable {
+public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var properties: [String: String]
     /// Log lines from librdkafka at or below this syslog level are reported (3 = error, 4 = warning).
     public var logLevel: Int32 = 4
@@ -12,12 +12,45 @@ public struct KafkaConfiguration: Sendable, Equatable {
         set { properties[key] = newValue }
     }
 
+    /// `bootstrap.servers`: comma-separated `host:port` list.
+    public var bootstrapServers: String? {
+        get { properties["bootstrap.servers"] }
+        set { properties["bootstrap.servers"] = newValue }
+    }
+
+    /// `group.id`: the consumer group (required by `KafkaConsumer`).
+    public var groupID: String? {
+        get { properties["group.id"] }
+        set { properties["group.id"] = newValue }
+    }
+
+    /// `client.id`: how this client names itself in broker logs and quotas.
+    public var clientID: String? {
+        get { properties["client.id"] }
+        set { properties["client.id"] = newValue }
+    }
+
+    /// `transactional.id`: set to make a producer transactional.
+    public var transactionalID: String? {
+        get { properties["transactional.id"] }
+        set { properties["transactional.id"] = newValue }
+    }
+
+    /// True for keys whose values must never reach a log: passwords, secrets, tokens, JAAS
+    /// settings and private key material (`ssl.key.pem`, `*.key`).
+    public static func isSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return k.contains("password") || k.contains("secret") || k.contains("token") || k.contains("sasl.jaas")
+            || k.contains("sasl.oauthbearer.config") || k.hasSuffix(".key") || k == "ssl.key.pem"
+    }
+
     /// The properties as they may be logged: secret values replaced by asterisks.
     public var masked: [String: String] {
-        properties.reduce(into: [:]) { out, p in
-            let k = p.key.lowercased()
-            let secret = k.contains("password") || k.contains("secret") || k.contains("token") || k.contains("sasl.jaas") || k.hasSuffix(".key")
-            out[p.key] = secret ? "******" : p.value
-        }
+        properties.reduce(into: [:]) { out, p in out[p.key] = Self.isSecret(p.key) ? "******" : p.value }
+    }
+
+    /// One line for logs, keys sorted, secrets masked: `bootstrap.servers=... group.id=...`.
+    public var description: String {
+        masked.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 }

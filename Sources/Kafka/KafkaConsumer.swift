@@ -49,12 +49,15 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Assigns or revokes as librdkafka requires, telling the owner at the right moment: after
     /// an assignment is decided (with a chance to choose start offsets), before a revocation.
+    /// With `cooperative-sticky` only the partitions that move are reported (incremental
+    /// assign/unassign); with the eager protocols every rebalance revokes all, then assigns anew.
     private static func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ context: CallbackContext) {
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         let partitions = TopicPartitionList.partitions(list)
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            let starts = context.onRebalance?(.assigned(partitions)) ?? [:]
+            // Cooperative rounds often add nothing; the owner hears only of real changes.
+            let starts = partitions.isEmpty ? [:] : context.onRebalance?(.assigned(partitions)) ?? [:]
             for i in 0..<Int(list.pointee.cnt) {
                 let tp = TopicPartition(topic: String(cString: list.pointee.elems[i].topic), partition: list.pointee.elems[i].partition)
                 if let start = starts[tp] { list.pointee.elems[i].offset = start }
@@ -66,7 +69,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                 if e != RD_KAFKA_RESP_ERR_NO_ERROR { context.log(3, "REBALANCE", KafkaError(e, "assign").description) }
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            _ = context.onRebalance?(.revoked(partitions))
+            if !partitions.isEmpty { _ = context.onRebalance?(.revoked(partitions)) }
             if cooperative {
                 if let e = rd_kafka_incremental_unassign(rk, list) { context.log(3, "REBALANCE", KafkaError(consuming: e).description) }
             } else {
@@ -185,6 +188,18 @@ public final class KafkaConsumer: @unchecked Sendable {
         let list = TopicPartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         _ = rd_kafka_resume_partitions(rk, list)
+    }
+
+    /// The next offset this consumer will fetch for each partition (one past the last record
+    /// returned by `poll`); partitions without a position yet are absent.
+    public func position(_ partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartition: Int64] {
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_position(rk, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "position") }
+        var out: [TopicPartition: Int64] = [:]
+        for (tp, offset, _) in TopicPartitionList.elements(list) where offset >= 0 { out[tp] = offset }
+        return out
     }
 
     /// The high watermark librdkafka last saw for a partition, without asking the broker.

@@ -51,7 +51,8 @@ public final class KafkaProducer: @unchecked Sendable {
         topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], token: UInt64,
         queueFullWaitMs: Int = 5000
     ) throws(KafkaError) {
-        var waited = 0
+        // A deadline rather than a count of polls: poll returns early whenever it served a report.
+        let deadline = ContinuousClock.now + .milliseconds(queueFullWaitMs)
         while true {
             let error: OpaquePointer? = key.withOptionalBytes { keyPtr, keyLen in
                 value.withOptionalBytes { valuePtr, valueLen in
@@ -68,10 +69,9 @@ public final class KafkaProducer: @unchecked Sendable {
             }
             guard let error else { return }
             let code = rd_kafka_error_code(error)
-            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL && waited < queueFullWaitMs {
+            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL && ContinuousClock.now < deadline {
                 rd_kafka_error_destroy(error)
-                rd_kafka_poll(rk, 10)
-                waited += 10
+                rd_kafka_poll(rk, 10)   // serves delivery reports, which frees queue room
                 continue
             }
             throw KafkaError(consuming: error, "produce to \(topic)")

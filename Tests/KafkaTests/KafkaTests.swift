@@ -5,30 +5,6 @@ import Testing
 
 /// The librdkafka wrapper against the mock cluster, over TCP on 127.0.0.1.
 @Suite(.serialized) struct KafkaTests {
-    final class Reports: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [DeliveryReport] = []
-        func add(_ r: DeliveryReport) { lock.lock(); items.append(r); lock.unlock() }
-        var all: [DeliveryReport] { lock.lock(); defer { lock.unlock() }; return items }
-    }
-
-    func consumerConfig(_ cluster: MockCluster, group: String) -> KafkaConfiguration {
-        KafkaConfiguration([
-            "bootstrap.servers": cluster.bootstrapServers, "group.id": group, "auto.offset.reset": "earliest",
-            "fetch.wait.max.ms": "20", "session.timeout.ms": "6000",
-        ])
-    }
-
-    /// Polls until `count` records arrived or the deadline passed.
-    func read(_ consumer: KafkaConsumer, count: Int, seconds: Double = 20) throws -> [ConsumerRecord] {
-        var out: [ConsumerRecord] = []
-        let deadline = Date().addingTimeInterval(seconds)
-        while out.count < count && Date() < deadline {
-            if let r = try consumer.poll(timeoutMs: 50) { out.append(r) }
-        }
-        return out
-    }
-
     @Test func produceAndConsumeThroughAGroup() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 2)
@@ -118,17 +94,24 @@ import Testing
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 1)
         let reports = Reports()
+        let logs = LogLines()
         let producer = try KafkaProducer(
-            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "30000"]), onDelivery: reports.add)
+            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "30000"]),
+            log: logs.add, onDelivery: reports.add)
         try producer.produce(topic: "t", key: nil, value: [1], token: 1)
         try producer.flush(timeoutMs: 10_000)
         try cluster.setBrokerDown()
         try producer.produce(topic: "t", key: nil, value: [2], token: 2)
-        producer.poll(timeoutMs: 1000)
-        #expect(reports.all.count == 1)   // not acknowledged while the broker is down
+        // Nothing may arrive while the broker is down: serve reports for a while and check.
+        let downUntil = Date().addingTimeInterval(0.5)
+        while Date() < downUntil { producer.poll(timeoutMs: 50) }
+        #expect(reports.all.count == 1)
+        #expect(producer.outstanding == 1)
         try cluster.setBrokerUp()
         try producer.flush(timeoutMs: 20_000)
         #expect(reports.all.map(\.token) == [1, 2])
+        // The outage reached the log handler (not stderr), at warning level or above.
+        #expect(logs.all.contains { $0.level <= 4 && $0.message.contains("127.0.0.1") })
         #expect(reports.all.allSatisfy { $0.error == nil })
     }
 
@@ -167,15 +150,21 @@ import Testing
         let r = try #require(relay)
         defer { r.stop() }
         let reports = Reports()
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": r.address]), onDelivery: reports.add)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": r.address]), log: LogLines().add, onDelivery: reports.add)
         try producer.produce(topic: "t", key: nil, value: Array("via relay".utf8), token: 9)
         try producer.flush(timeoutMs: 10_000)
         #expect(reports.all.first?.error == nil)
         let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
             "bootstrap.servers": r.address, "group.id": "relay", "auto.offset.reset": "earliest", "fetch.wait.max.ms": "20",
-        ]))
+        ]), log: LogLines().add)
         try consumer.subscribe(topics: ["t"])
         #expect(try read(consumer, count: 1).first?.value == Array("via relay".utf8))
         #expect(throws: RelayError.self) { _ = try BootstrapRelay(host: "0.0.0.0", port: 39300, target: target) }
+        #expect(throws: RelayError.self) { _ = try BootstrapRelay(host: "127.0.0.1", port: 39300, target: "10.0.0.1:9092") }
+        // stop() cuts the relayed connections and releases the port at once.
+        consumer.close()
+        r.stop()
+        let again = try BootstrapRelay(host: "127.0.0.1", port: r.port, target: target)
+        again.stop()
     }
 }

@@ -8,13 +8,6 @@ import Testing
 /// producer when another registers the same transactional id (checked here, so a librdkafka that
 /// starts fencing is noticed).
 @Suite(.serialized) struct TransactionTests {
-    final class Reports: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [DeliveryReport] = []
-        func add(_ r: DeliveryReport) { lock.lock(); items.append(r); lock.unlock() }
-        var all: [DeliveryReport] { lock.lock(); defer { lock.unlock() }; return items }
-    }
-
     @Test func beginCommitAndAbort() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 1)

@@ -1,0 +1,91 @@
+import Foundation
+import Kafka
+import KafkaMock
+import Testing
+
+/// Positions, pause/resume, seek, partition ends, cooperative rebalances and failed deliveries.
+@Suite(.serialized) struct ConsumerControlTests {
+    /// A topic with `count` one-byte records (values 0..<count) on partition 0.
+    func filledTopic(_ count: Int, partitions: Int = 1) throws -> MockCluster {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: partitions)
+        let producer = try KafkaProducer(configuration: producerConfig(cluster), onDelivery: { _ in })
+        for i in 0..<count { try producer.produce(topic: "t", partition: 0, key: nil, value: [UInt8(i)], token: UInt64(i)) }
+        try producer.flush(timeoutMs: 10_000)
+        return cluster
+    }
+
+    @Test func assignedPartitionsArePausedSeekedAndPositioned() throws {
+        let cluster = try filledTopic(10)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        // Assigned directly: no group join, so no 3 s wait. Partition ends are reported, not thrown.
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "control", ["enable.partition.eof": "true"]))
+        try consumer.assign([tp: 0])
+        #expect(consumer.assignment == [tp])
+        #expect(try read(consumer, count: 3).map(\.offset) == [0, 1, 2])
+        #expect(try consumer.position([tp]) == [tp: 3])
+
+        consumer.pause([tp])
+        let pausedUntil = Date().addingTimeInterval(0.3)
+        var whilePaused: [ConsumerRecord] = []
+        while Date() < pausedUntil { if let r = try consumer.poll(timeoutMs: 20) { whilePaused.append(r) } }
+        #expect(whilePaused.isEmpty)
+        consumer.resume([tp])
+
+        try consumer.seek(tp, to: 8)
+        #expect(try read(consumer, count: 2).map(\.offset) == [8, 9])
+        // At the end: polls return nil (partition EOF is swallowed) rather than throwing.
+        for _ in 0..<5 { #expect(try consumer.poll(timeoutMs: 20) == nil) }
+        #expect(try consumer.position([tp]) == [tp: 10])
+        let marks = try consumer.watermarks(tp, timeoutMs: 5000)
+        #expect(marks.low == 0 && marks.high == 10)
+        #expect(consumer.partitionCount(of: "t") == 1)
+        #expect(consumer.partitionCount(of: "missing", timeoutMs: 2000) == nil)
+        consumer.close()
+        consumer.close()   // idempotent
+        #expect(try consumer.poll(timeoutMs: 10) == nil)
+    }
+
+    @Test func cooperativeRebalancesMovePartitionsIncrementally() throws {
+        let cluster = try filledTopic(0, partitions: 2)
+        let config = consumerConfig(cluster, group: "coop", [
+            "partition.assignment.strategy": "cooperative-sticky", "heartbeat.interval.ms": "200",
+            // The mock waits session.timeout.ms - 1000 for members on every later rebalance; it
+            // must stay above the 3 s first join, during which a joining member sends no heartbeats.
+            "session.timeout.ms": "4000",
+        ])
+        var eventsA: [RebalanceEvent] = [], eventsB: [RebalanceEvent] = []
+        let a = try KafkaConsumer(configuration: config, onRebalance: { eventsA.append($0); return [:] })
+        try a.subscribe(topics: ["t"])
+        #expect(try waitUntil(step: { _ = try a.poll(timeoutMs: 50) }) { a.assignment.count == 2 })
+        let b = try KafkaConsumer(configuration: config, onRebalance: { eventsB.append($0); return [:] })
+        try b.subscribe(topics: ["t"])
+        #expect(try waitUntil(step: { _ = try a.poll(timeoutMs: 20); _ = try b.poll(timeoutMs: 20) }) {
+            a.assignment.count == 1 && b.assignment.count == 1
+        })
+        let all: Set = [TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)]
+        #expect(Set(a.assignment + b.assignment) == all)
+        // Incremental: A gives up exactly the partition B receives, and keeps the other.
+        #expect(eventsA.first == .assigned(all.sorted()))
+        #expect(eventsA.dropFirst().first == .revoked(b.assignment))
+        #expect(eventsB == [.assigned(b.assignment)])   // empty cooperative rounds are not reported
+        b.close()
+        a.close()
+    }
+
+    @Test func aPermanentProduceErrorReachesTheDeliveryReport() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let reports = Reports()
+        let producer = try KafkaProducer(configuration: producerConfig(cluster), onDelivery: reports.add)
+        try producer.produce(topic: "t", key: nil, value: [0], token: 1)
+        try producer.flush(timeoutMs: 10_000)
+        cluster.pushRequestErrors(apiKey: KafkaAPI.produce, errors: [KafkaError.messageTooLarge])
+        try producer.produce(topic: "t", key: Array("k".utf8), value: [1], token: 42)
+        try producer.flush(timeoutMs: 10_000)
+        let failed = try #require(reports.all.last)
+        #expect(failed.token == 42)
+        #expect(failed.error?.code == KafkaError.messageTooLarge)
+        #expect(producer.outstanding == 0)
+    }
+}
