@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import MomentsCore
 
 /// Everything `moments run` needs: where Kafka is, what to read and write, how to process, and
@@ -76,15 +77,11 @@ public struct ProcessingSettings: Sendable, Equatable {
 }
 
 extension KafkaSettings {
-    /// Property names whose values are secrets and never printed.
-    public static func isSecret(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return k.contains("password") || k.contains("secret") || k.hasSuffix(".key") || k.contains("sasl.jaas")
-            || k.contains("token")
-    }
+    /// Property names whose values are secrets and never printed (one rule, the Kafka module's).
+    public static func isSecret(_ key: String) -> Bool { KafkaConfiguration.isSecret(key) }
 
     public static func masked(_ properties: [String: String]) -> [String: String] {
-        properties.reduce(into: [:]) { $0[$1.key] = isSecret($1.key) ? "******" : $1.value }
+        KafkaConfiguration(properties).masked
     }
 }
 
