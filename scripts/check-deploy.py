@@ -28,6 +28,7 @@ import tempfile
 
 import yaml
 
+sys.dont_write_bytecode = True  # importing render-deploy.py leaves no __pycache__ in scripts/
 root = pathlib.Path(__file__).resolve().parent.parent
 deploy = root / "deploy"
 passed = 0
