@@ -1,7 +1,7 @@
 import Foundation
 
 /// A small, fast, seedable generator (SplitMix64): the simulator never touches global
-/// randomness, so a seed always gives the same traffic on every platform.
+/// randomness, so a seed always gives the same traffic.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -21,21 +21,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func chance(_ p: Double) -> Bool { unit() < p }
 
     /// Uniform in the closed range, in milliseconds or any integer unit.
-    /// (The modulo bias is below 2⁻⁴⁰ for the ranges used here.)
-    public mutating func between(_ a: Int64, _ b: Int64) -> Int64 {
-        precondition(a <= b, "empty range \(a)...\(b)")
-        return a + Int64(next() % UInt64(b - a + 1))
-    }
+    public mutating func between(_ a: Int64, _ b: Int64) -> Int64 { a + Int64(next() % UInt64(b - a + 1)) }
 
     public mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 
     /// Exponentially distributed with the given mean (Poisson arrivals).
     public mutating func exponential(mean: Double) -> Double { -mean * Foundation.log(1 - unit()) }
-
-    /// Log-uniform in the closed range: as many values in 1–2 min as in 10–20 min, the shape of
-    /// "call back soon, or much later".
-    mutating func logUniform(_ a: Int64, _ b: Int64) -> Int64 {
-        let lo = Foundation.log(Double(a)), hi = Foundation.log(Double(b))
-        return min(b, max(a, Int64(Foundation.exp(lo + unit() * (hi - lo)))))
-    }
 }
