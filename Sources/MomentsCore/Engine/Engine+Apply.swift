@@ -5,8 +5,9 @@ extension Engine {
         markChanged(event.customerID)
         var customer = customers.removeValue(forKey: event.customerID) ?? CustomerState()
         defer { customers[event.customerID] = customer }
-        let isNew = customer.interactions[event.interactionID] == nil
-        var ix = customer.interactions.removeValue(forKey: event.interactionID)
+        let existing = customer.interactions.removeValue(forKey: event.interactionID)
+        let isNew = existing == nil
+        var ix = existing
             ?? InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
         defer { customer.interactions[event.interactionID] = ix }
         if isNew { schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionTimeout) }
@@ -18,12 +19,14 @@ extension Engine {
             schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionGrace)
         }
 
-        for r in index.momentsByEvent[event.type] ?? [] {
+        guard let ordinal = event.type.ordinal else { return }
+        for listener in index.momentsByEvent[ordinal] {
+            let r = listener.rule
             let rule = rules.moments[r]
             switch rule.condition {
             case .wait(let w):
-                if w.from.contains(event.type) { openWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
-                if w.until.contains(event.type) { closeWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+                if listener.opensWait { openWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+                if listener.closesWait { closeWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
             case .count(let c):
                 guard c.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
                 ix.counts[r, default: 0] += 1

@@ -19,9 +19,9 @@ extension Engine {
             var c = customer
             c.interactions = customer.interactions.mapValues { ix in
                 var moved = ix
-                moved.fired = Set(ix.fired.compactMap { map[$0] })
-                moved.waits = Dictionary(uniqueKeysWithValues: ix.waits.compactMap { k, v in map[k].map { ($0, v) } })
-                moved.counts = Dictionary(uniqueKeysWithValues: ix.counts.compactMap { k, v in map[k].map { ($0, v) } })
+                moved.fired = SmallIntSet(ix.fired.compactMap { map[$0] })
+                moved.waits = SmallIntMap(uniqueKeysWithValues: ix.waits.compactMap { k, v in map[k].map { ($0, v) } })
+                moved.counts = SmallIntMap(uniqueKeysWithValues: ix.counts.compactMap { k, v in map[k].map { ($0, v) } })
                 return moved
             }
             return c

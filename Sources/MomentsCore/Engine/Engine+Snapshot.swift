@@ -161,7 +161,7 @@ extension Engine {
             ix.phaseSetAt = Timestamp(milliseconds: try int(v["phase_at"], "phase_at"))
             ix.firstConnectedAt = v["first_connected"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
             ix.endedAt = v["ended"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
-            if case .array(let fired)? = v["fired"] { ix.fired = Set(fired.compactMap { $0.stringValue.flatMap { ruleIndex[$0] } }) }
+            if case .array(let fired)? = v["fired"] { ix.fired = SmallIntSet(fired.compactMap { $0.stringValue.flatMap { ruleIndex[$0] } }) }
             if case .object(let counts)? = v["counts"] {
                 for (rule, n) in counts { if let r = ruleIndex[rule], let n = n.numberValue { ix.counts[r] = Int(n) } }
             }
@@ -173,7 +173,7 @@ extension Engine {
                     state.openedAt = ws["opened"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
                     state.limit = Duration(milliseconds: Int64(ws["limit"]?.numberValue ?? 0))
                     state.pendingCloseAt = ws["pending_close"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
-                    if case .array(let eps)? = ws["fired_episodes"] { state.firedEpisodes = Set(eps.compactMap { $0.numberValue.map(Int.init) }) }
+                    if case .array(let eps)? = ws["fired_episodes"] { state.firedEpisodes = SmallIntSet(eps.compactMap { $0.numberValue.map(Int.init) }) }
                     ix.waits[r] = state
                 }
             }

@@ -94,7 +94,14 @@ public struct EngineStats: Sendable, Equatable {
 
 /// Lookups computed once per rule set so each event touches only the rules that care about it.
 struct RuleIndex: Sendable {
-    var momentsByEvent: [EventType: [Int]] = [:]
+    /// Per known event type (by `ordinal`): the moment rules that listen to it, and for wait
+    /// rules whether this type opens or closes an episode (sets would hash on every event).
+    var momentsByEvent: [[Listener]] = Array(repeating: [], count: EventType.known.count)
+    struct Listener: Sendable {
+        var rule: Int
+        var opensWait = false
+        var closesWait = false
+    }
     var recoveryByMoment: [String: [Int]] = [:]
     var coachingByMoment: [String: [Int]] = [:]
     var cooldowns: [String: Duration] = [:]
@@ -113,7 +120,11 @@ struct RuleIndex: Sendable {
             case .repeatContact: types = [.interactionStarted]
             case .phrases: types = [.messageSent]
             }
-            for t in types { momentsByEvent[t, default: []].append(i) }
+            for t in EventType.known where types.contains(t) {
+                var listener = Listener(rule: i)
+                if case .wait(let w) = m.condition { listener.opensWait = w.from.contains(t); listener.closesWait = w.until.contains(t) }
+                momentsByEvent[t.ordinal!].append(listener)
+            }
         }
         for (i, r) in rules.recovery.enumerated() {
             for m in r.on { recoveryByMoment[m, default: []].append(i) }

@@ -26,11 +26,11 @@ struct InteractionState: Sendable {
     var endedAt: Timestamp?
     var lastEventAt: Timestamp
     /// Moment rules (by index) that already fired for this interaction.
-    var fired: Set<Int> = []
+    var fired = SmallIntSet()
     /// Per wait rule (by index): the current episode.
-    var waits: [Int: WaitState] = [:]
+    var waits = SmallIntMap<WaitState>()
     /// Per count rule (by index): matching events seen.
-    var counts: [Int: Int] = [:]
+    var counts = SmallIntMap<Int>()
     var evictionScheduled = false
 
     init(id: String, customerID: String, channel: Channel, at time: Timestamp) {
@@ -50,5 +50,5 @@ struct WaitState: Sendable {
     /// A closing event that arrived while no episode was open (it may belong to a late opener).
     var pendingCloseAt: Timestamp?
     /// Episodes that already fired (per-episode waits).
-    var firedEpisodes: Set<Int> = []
+    var firedEpisodes = SmallIntSet()
 }

@@ -1,5 +1,9 @@
 /// The engine's timers, earliest deadline first; timers with the same deadline fire in the order
 /// they were scheduled, so the same input always fires them in the same order (determinism).
+///
+/// The heap holds only plain values (deadline, sequence, slot); what a timer is about lives in a
+/// slot table beside it. Sifting then moves 24-byte values without reference counting: with the
+/// ids inside the heap, `pop` alone was an eighth of the engine's time.
 struct TimerQueue: Sendable {
     struct Entry: Sendable {
         var deadline: Timestamp
@@ -20,26 +24,83 @@ struct TimerQueue: Sendable {
         case evictCustomer(customer: String)
     }
 
-    private var heap = MinHeap<Entry> { $0.before($1) }
+    /// A heap node: ordered by deadline, then sequence; `slot` finds the timer.
+    private struct Key {
+        var deadline: Int64
+        var sequence: UInt64
+        var slot: Int32
+
+        @inline(__always) func before(_ other: Key) -> Bool {
+            deadline != other.deadline ? deadline < other.deadline : sequence < other.sequence
+        }
+    }
+
+    private var heap: [Key] = []
+    private var slots: [Timer?] = []
+    private var freeSlots: [Int32] = []
     private(set) var nextSequence: UInt64 = 0
 
     var count: Int { heap.count }
-    var earliest: Timestamp? { heap.first?.deadline }
-    var entries: [Entry] { heap.elements }
+    var earliest: Timestamp? { heap.first.map { Timestamp(milliseconds: $0.deadline) } }
+    var entries: [Entry] {
+        heap.map { Entry(deadline: Timestamp(milliseconds: $0.deadline), sequence: $0.sequence, timer: slots[Int($0.slot)]!) }
+    }
 
     mutating func setNextSequence(_ n: UInt64) { nextSequence = n }
 
     mutating func schedule(_ timer: Timer, at deadline: Timestamp) {
-        heap.push(Entry(deadline: deadline, sequence: nextSequence, timer: timer))
+        insertPreservingSequence(Entry(deadline: deadline, sequence: nextSequence, timer: timer))
         nextSequence &+= 1
     }
 
     /// Inserts an entry keeping its sequence number (used when timers are carried over).
-    mutating func insertPreservingSequence(_ entry: Entry) { heap.push(entry) }
+    mutating func insertPreservingSequence(_ entry: Entry) {
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[Int(slot)] = entry.timer
+        } else {
+            slot = Int32(slots.count)
+            slots.append(entry.timer)
+        }
+        push(Key(deadline: entry.deadline.milliseconds, sequence: entry.sequence, slot: slot))
+    }
 
     /// Removes and returns the earliest timer due at or before `time`.
     mutating func popDue(at time: Timestamp) -> Entry? {
-        guard let first = heap.first, first.deadline <= time else { return nil }
-        return heap.pop()
+        guard let first = heap.first, first.deadline <= time.milliseconds else { return nil }
+        popFirst()
+        let timer = slots[Int(first.slot)].take()!
+        freeSlots.append(first.slot)
+        return Entry(deadline: Timestamp(milliseconds: first.deadline), sequence: first.sequence, timer: timer)
+    }
+
+    private mutating func push(_ key: Key) {
+        heap.append(key)
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard key.before(heap[parent]) else { break }
+            heap[i] = heap[parent]
+            i = parent
+        }
+        heap[i] = key
+    }
+
+    private mutating func popFirst() {
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return }
+        let n = heap.count
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = l
+            guard l < n else { break }
+            if r < n, heap[r].before(heap[l]) { m = r }
+            guard heap[m].before(last) else { break }
+            heap[i] = heap[m]
+            i = m
+        }
+        heap[i] = last
     }
 }

@@ -16,7 +16,8 @@ public struct DuplicateFilter: Sendable {
 
     /// Records `id`; returns false when it was already seen.
     public mutating func insert(_ id: String) -> Bool {
-        guard !seen.contains(id) else { return false }
+        // One hash for the check and the insertion together.
+        guard seen.insert(id).inserted else { return false }
         if ring.count < capacity {
             ring.append(id)
         } else {
@@ -24,7 +25,6 @@ public struct DuplicateFilter: Sendable {
             ring[next] = id
             next = (next + 1) % capacity
         }
-        seen.insert(id)
         return true
     }
 

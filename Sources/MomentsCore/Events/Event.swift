@@ -35,25 +35,32 @@ public enum EventType: Hashable, Sendable, CustomStringConvertible {
         .agentFlagged, .interactionEnded, .surveySubmitted,
     ]
 
-    public init(name: String) {
-        switch name {
-        case "interaction.started": self = .interactionStarted
-        case "interaction.queued": self = .interactionQueued
-        case "agent.connected": self = .agentConnected
-        case "hold.started": self = .holdStarted
-        case "hold.ended": self = .holdEnded
-        case "interaction.transferred": self = .interactionTransferred
-        case "interaction.escalated": self = .interactionEscalated
-        case "message.sent": self = .messageSent
-        case "sentiment.scored": self = .sentimentScored
-        case "agent.flagged": self = .agentFlagged
-        case "interaction.ended": self = .interactionEnded
-        case "survey.submitted": self = .surveySubmitted
-        default: self = .other(name)
+    public var name: String {
+        if case .other(let n) = self { return n }
+        return staticName.description
+    }
+
+    /// Position in `known` (nil for `.other`), so per-type tables are arrays, not hash maps.
+    var ordinal: Int? {
+        switch self {
+        case .interactionStarted: return 0
+        case .interactionQueued: return 1
+        case .agentConnected: return 2
+        case .holdStarted: return 3
+        case .holdEnded: return 4
+        case .interactionTransferred: return 5
+        case .interactionEscalated: return 6
+        case .messageSent: return 7
+        case .sentimentScored: return 8
+        case .agentFlagged: return 9
+        case .interactionEnded: return 10
+        case .surveySubmitted: return 11
+        case .other: return nil
         }
     }
 
-    public var name: String {
+    /// The contract's name of a known type, as bytes the decoder can compare without a String.
+    var staticName: StaticString {
         switch self {
         case .interactionStarted: return "interaction.started"
         case .interactionQueued: return "interaction.queued"
@@ -67,8 +74,12 @@ public enum EventType: Hashable, Sendable, CustomStringConvertible {
         case .agentFlagged: return "agent.flagged"
         case .interactionEnded: return "interaction.ended"
         case .surveySubmitted: return "survey.submitted"
-        case .other(let n): return n
+        case .other: return ""
         }
+    }
+
+    public init(name: String) {
+        self = Self.known.first { $0.staticName.description == name } ?? .other(name)
     }
 
     public var isKnown: Bool { if case .other = self { return false } else { return true } }

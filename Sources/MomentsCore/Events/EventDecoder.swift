@@ -31,104 +31,143 @@ public struct EventDecoder: Sendable {
     public init(limits: JSONParser.Limits = JSONParser.Limits()) { self.limits = limits }
 
     public func decode(_ bytes: [UInt8]) -> Result<Event, DecodeError> {
-        do {
-            let json: JSONValue
-            do { json = try JSONParser.parse(bytes, limits: limits) } catch { return .failure(DecodeError(field: nil, reason: error.description)) }
-            return .success(try event(from: json))
-        } catch let e as DecodeError {
-            return .failure(e)
-        } catch {
-            return .failure(DecodeError(field: nil, reason: "\(error)"))
+        guard bytes.count <= limits.maxBytes else {
+            let e = JSONParser.Error(offset: 0, message: "document of \(bytes.count) bytes exceeds the limit of \(limits.maxBytes)")
+            return .failure(DecodeError(field: nil, reason: e.description))
+        }
+        return bytes.withUnsafeBufferPointer { buf in
+            let found: EventScanner.Found, lexer: JSONLexer
+            do throws(JSONParser.Error) { (found, lexer) = try EventScanner.scan(buf, maxDepth: limits.maxDepth) } catch {
+                return .failure(DecodeError(field: nil, reason: error.description))
+            }
+            do throws(DecodeError) {
+                return .success(try event(from: found, lexer))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 
     public func decode(_ line: String) -> Result<Event, DecodeError> { decode(Array(line.utf8)) }
 
-    func event(from json: JSONValue) throws -> Event {
-        guard case .object = json else { throw DecodeError(field: nil, reason: "expected a JSON object, found \(json.typeName)") }
-        let eventID = try requiredString(json, "event_id")
-        let type = EventType(name: try requiredString(json, "type"))
-        let occurredText = try requiredString(json, "occurred_at")
-        var text = occurredText
-        guard let occurredAt = text.withUTF8({ RFC3339.parse($0) }) else {
-            throw DecodeError(field: "occurred_at", reason: "'\(clip(occurredText))' is not an RFC 3339 timestamp")
+    /// Interprets a scan in the contract's order, so the first problem reported is the same
+    /// whatever the order of the members in the document.
+    func event(from f: EventScanner.Found, _ lx: JSONLexer) throws(DecodeError) -> Event {
+        if let document = f.document, !document.isObject {
+            throw DecodeError(field: nil, reason: "expected a JSON object, found \(document.typeName)")
         }
-        guard occurredAt >= earliest, occurredAt < latest else {
-            throw DecodeError(field: "occurred_at", reason: "\(occurredText) is outside the accepted range \(earliest) to \(latest)")
-        }
-        let interactionID = try requiredString(json, "interaction_id")
-        let customerID = try requiredString(json, "customer_id")
-        let channelText = try requiredString(json, "channel")
-        guard let channel = Channel(rawValue: channelText) else {
-            throw DecodeError(field: "channel", reason: "'\(clip(channelText))' is not one of voice, chat, email, sms, social")
-        }
-        let queue = try optionalString(json, "queue")
-        let agentID = try optionalString(json, "agent_id")
-        let data = try decodeData(json["data"], type: type)
-        var attributes: [String: String] = [:]
-        switch json["attributes"] {
-        case nil, .null?: break
-        case .object(let members)?:
-            for (k, v) in members {
-                guard case .string(let s) = v else { throw DecodeError(field: "attributes.\(k)", reason: "expected a string, found \(v.typeName)") }
-                attributes[k] = s
-            }
+        let eventID = try requiredString(f.eventID, "event_id", lx)
+        let type = try eventType(f.type, lx)
+        let occurredAt = try timestamp(f.occurredAt, lx)
+        let interactionID = try requiredString(f.interactionID, "interaction_id", lx)
+        let customerID = try requiredString(f.customerID, "customer_id", lx)
+        let channel = try channel(f.channel, lx)
+        let queue = try optionalString(f.queue, "queue", lx)
+        let agentID = try optionalString(f.agentID, "agent_id", lx)
+        let data = try decodeData(f, type: type, lx)
+        switch f.attributes {
+        case nil, .scalar(.null)?, .object?: break
         case let other?: throw DecodeError(field: "attributes", reason: "expected an object, found \(other.typeName)")
+        }
+        if let bad = f.badAttribute {
+            throw DecodeError(field: "attributes.\(bad.name)", reason: "expected a string, found \(bad.typeName)")
         }
         return Event(
             eventID: eventID, type: type, occurredAt: occurredAt, interactionID: interactionID, customerID: customerID,
-            channel: channel, queue: queue, agentID: agentID, data: data, attributes: attributes)
+            channel: channel, queue: queue, agentID: agentID, data: data, attributes: f.attributeValues)
+    }
+
+    func eventType(_ field: EventScanner.Field?, _ lx: JSONLexer) throws(DecodeError) -> EventType {
+        guard case .scalar(.string(let t))? = field, case .plain = t else {
+            return EventType(name: try requiredString(field, "type", lx))
+        }
+        // The known names are matched on the bytes; only an unknown type makes a String.
+        for known in EventType.known where lx.text(t, equals: known.staticName) { return known }
+        return EventType(name: try requiredString(field, "type", lx))
+    }
+
+    func channel(_ field: EventScanner.Field?, _ lx: JSONLexer) throws(DecodeError) -> Channel {
+        if case .scalar(.string(let t))? = field {
+            switch true {
+            case lx.text(t, equals: "voice"): return .voice
+            case lx.text(t, equals: "chat"): return .chat
+            case lx.text(t, equals: "email"): return .email
+            case lx.text(t, equals: "sms"): return .sms
+            case lx.text(t, equals: "social"): return .social
+            default: break
+            }
+        }
+        let text = try requiredString(field, "channel", lx)
+        throw DecodeError(field: "channel", reason: "'\(clip(text))' is not one of voice, chat, email, sms, social")
+    }
+
+    func timestamp(_ field: EventScanner.Field?, _ lx: JSONLexer) throws(DecodeError) -> Timestamp {
+        var parsed: Timestamp?
+        switch field {
+        case .scalar(.string(.plain(let r)))?: parsed = RFC3339.parse(UnsafeBufferPointer(rebasing: lx.buf[r]))
+        case .scalar(.string(.unescaped(let bytes)))?: parsed = RFC3339.parse(bytes)
+        default: break
+        }
+        guard let t = parsed else {
+            let text = try requiredString(field, "occurred_at", lx)
+            throw DecodeError(field: "occurred_at", reason: "'\(clip(text))' is not an RFC 3339 timestamp")
+        }
+        guard t >= earliest, t < latest else {
+            let text = lx.text(field.flatMap { if case .scalar(.string(let t)) = $0 { t } else { nil } } ?? .unescaped([]))
+            throw DecodeError(field: "occurred_at", reason: "\(text) is outside the accepted range \(earliest) to \(latest)")
+        }
+        return t
     }
 
     /// Checks the fields the engine relies on for this type; other data fields are ignored.
-    func decodeData(_ value: JSONValue?, type: EventType) throws -> EventData {
-        let data: JSONValue
-        switch value {
-        case nil, .null?: data = .object([])
-        case .object?: data = value!
+    func decodeData(_ f: EventScanner.Found, type: EventType, _ lx: JSONLexer) throws(DecodeError) -> EventData {
+        switch f.data {
+        case nil, .scalar(.null)?, .object?: break
         case let other?: throw DecodeError(field: "data", reason: "expected an object, found \(other.typeName)")
         }
-        var d = EventData()
-        func text(_ key: String, required: Bool) throws -> String? {
-            switch data[key] {
-            case nil, .null?:
+        let fields = f.dataFields
+        func text(_ field: EventScanner.Field?, _ key: String, required: Bool) throws(DecodeError) -> String? {
+            switch field {
+            case nil, .scalar(.null)?:
                 if required { throw DecodeError(field: "data.\(key)", reason: "missing, required for \(type.name)") }
                 return nil
-            case .string(let s)?: return s
+            case .scalar(.string(let t))?: return lx.text(t)
             case let other?: throw DecodeError(field: "data.\(key)", reason: "expected a string, found \(other.typeName)")
             }
         }
-        func number(_ key: String) throws -> Double {
-            switch data[key] {
-            case nil, .null?: throw DecodeError(field: "data.\(key)", reason: "missing, required for \(type.name)")
-            case .number(let n)?: return n
+        func number(_ field: EventScanner.Field?, _ key: String) throws(DecodeError) -> Double {
+            switch field {
+            case nil, .scalar(.null)?: throw DecodeError(field: "data.\(key)", reason: "missing, required for \(type.name)")
+            case .scalar(.number(let n))?: return n
             case let other?: throw DecodeError(field: "data.\(key)", reason: "expected a number, found \(other.typeName)")
             }
         }
+        var d = EventData()
         switch type {
-        case .interactionTransferred: d.toQueue = try text("to_queue", required: false)
-        case .interactionEscalated: d.to = try text("to", required: false)
+        case .interactionTransferred: d.toQueue = try text(fields.toQueue, "to_queue", required: false)
+        case .interactionEscalated: d.to = try text(fields.to, "to", required: false)
         case .messageSent:
-            d.sender = try text("sender", required: true)
-            guard d.sender == "customer" || d.sender == "agent" else {
-                throw DecodeError(field: "data.sender", reason: "'\(clip(d.sender!))' is not customer or agent")
+            let sender = try text(fields.sender, "sender", required: true)!
+            guard sender == "customer" || sender == "agent" else {
+                throw DecodeError(field: "data.sender", reason: "'\(clip(sender))' is not customer or agent")
             }
-            d.text = try text("text", required: true)
+            d.sender = sender
+            d.text = try text(fields.text, "text", required: true)
         case .sentimentScored:
-            let s = try number("score")
+            let s = try number(fields.score, "score")
             guard (-1...1).contains(s) else { throw DecodeError(field: "data.score", reason: "\(s) is outside -1..1") }
             d.score = s
         case .agentFlagged:
-            d.flag = try text("flag", required: true)
-            d.source = try text("source", required: false)
+            d.flag = try text(fields.flag, "flag", required: true)
+            d.source = try text(fields.source, "source", required: false)
         case .interactionEnded:
-            let r = try text("reason", required: true)!
-            guard ["resolved", "abandoned", "unresolved"].contains(r) else {
+            let r = try text(fields.reason, "reason", required: true)!
+            guard r == "resolved" || r == "abandoned" || r == "unresolved" else {
                 throw DecodeError(field: "data.reason", reason: "'\(clip(r))' is not resolved, abandoned or unresolved")
             }
             d.reason = r
         case .surveySubmitted:
-            let c = try number("csat")
+            let c = try number(fields.csat, "csat")
             guard c == c.rounded(), (1...5).contains(c) else { throw DecodeError(field: "data.csat", reason: "\(c) is not an integer 1..5") }
             d.csat = Int(c)
         default: break
@@ -136,20 +175,23 @@ public struct EventDecoder: Sendable {
         return d
     }
 
-    func requiredString(_ json: JSONValue, _ key: String) throws -> String {
-        switch json[key] {
-        case nil, .null?: throw DecodeError(field: key, reason: "missing")
-        case .string(let s)?:
+    func requiredString(_ field: EventScanner.Field?, _ key: String, _ lx: JSONLexer) throws(DecodeError) -> String {
+        switch field {
+        case nil, .scalar(.null)?: throw DecodeError(field: key, reason: "missing")
+        case .scalar(.string(let t))?:
+            let s = lx.text(t)
             guard !s.isEmpty else { throw DecodeError(field: key, reason: "empty") }
             return s
         case let other?: throw DecodeError(field: key, reason: "expected a string, found \(other.typeName)")
         }
     }
 
-    func optionalString(_ json: JSONValue, _ key: String) throws -> String? {
-        switch json[key] {
-        case nil, .null?: return nil
-        case .string(let s)?: return s.isEmpty ? nil : s
+    func optionalString(_ field: EventScanner.Field?, _ key: String, _ lx: JSONLexer) throws(DecodeError) -> String? {
+        switch field {
+        case nil, .scalar(.null)?: return nil
+        case .scalar(.string(let t))?:
+            let s = lx.text(t)
+            return s.isEmpty ? nil : s
         case let other?: throw DecodeError(field: key, reason: "expected a string or null, found \(other.typeName)")
         }
     }

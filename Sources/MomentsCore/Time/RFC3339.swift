@@ -11,10 +11,11 @@ public enum RFC3339 {
         var out = [UInt8]()
         out.reserveCapacity(24)
         func put(_ v: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: 48, count: width)
+            // Digits written in place, most significant first, without a scratch array.
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
             var x = v
-            for i in stride(from: width - 1, through: 0, by: -1) { digits[i] = UInt8(48 + x % 10); x /= 10 }
-            out.append(contentsOf: digits)
+            while divisor > 0 { out.append(UInt8(48 + (x / divisor) % 10)); x %= divisor; divisor /= 10 }
         }
         put(y, 4); out.append(45); put(m, 2); out.append(45); put(d, 2); out.append(84)
         put(hh, 2); out.append(58); put(mm, 2); out.append(58); put(ss, 2); out.append(46); put(fff, 3); out.append(90)

@@ -1,0 +1,72 @@
+/// Per-interaction bookkeeping holds a handful of small integers (rule indices, episodes): a bit
+/// set and a short array do that without hashing, and without a heap allocation for the set.
+struct SmallIntSet: Sendable, Equatable, Sequence {
+    /// Members 0..<64, one bit each.
+    private var bits: UInt64 = 0
+    /// Members outside 0..<64 (more than 64 rules, or a 65th episode), kept sorted.
+    private var others: [Int] = []
+
+    init() {}
+    init<S: Sequence>(_ members: S) where S.Element == Int { for m in members { insert(m) } }
+
+    var isEmpty: Bool { bits == 0 && others.isEmpty }
+    var count: Int { bits.nonzeroBitCount + others.count }
+
+    func contains(_ m: Int) -> Bool {
+        (0..<64).contains(m) ? bits & (1 << UInt64(m)) != 0 : others.contains(m)
+    }
+
+    mutating func insert(_ m: Int) {
+        if (0..<64).contains(m) { bits |= 1 << UInt64(m); return }
+        guard !others.contains(m) else { return }
+        others.insert(m, at: others.firstIndex { $0 > m } ?? others.count)
+    }
+
+    mutating func remove(_ m: Int) {
+        if (0..<64).contains(m) { bits &= ~(1 << UInt64(m)) } else { others.removeAll { $0 == m } }
+    }
+
+    /// Members in ascending order.
+    func makeIterator() -> IndexingIterator<[Int]> {
+        var all = (0..<64).filter { bits & (1 << UInt64($0)) != 0 }
+        let negatives = others.filter { $0 < 0 }
+        all = negatives + all + others.filter { $0 >= 64 }
+        return all.makeIterator()
+    }
+}
+
+/// A map from a small integer (a rule index) to a value: a short array searched linearly,
+/// which for the two or three entries an interaction has beats hashing.
+struct SmallIntMap<Value: Sendable>: Sendable, Sequence {
+    typealias Element = (key: Int, value: Value)
+    private var entries: [Element] = []
+
+    init() {}
+    init<S: Sequence>(uniqueKeysWithValues pairs: S) where S.Element == (Int, Value) {
+        for (k, v) in pairs { self[k] = v }
+    }
+
+    var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
+
+    subscript(key: Int) -> Value? {
+        get {
+            for e in entries where e.key == key { return e.value }
+            return nil
+        }
+        set {
+            if let i = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
+            } else if let newValue {
+                entries.append((key, newValue))
+            }
+        }
+    }
+
+    subscript(key: Int, default value: @autoclosure () -> Value) -> Value {
+        get { self[key] ?? value() }
+        set { self[key] = newValue }
+    }
+
+    func makeIterator() -> IndexingIterator<[Element]> { entries.makeIterator() }
+}
