@@ -18,7 +18,7 @@ final class PipelineMetrics: @unchecked Sendable {
     }
 
     func count(_ name: String, _ labels: [(String, String)] = [], by n: Int = 1) {
-        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        let key = Self.key(name, labels)
         if let c = counters[key] { c.increment(by: n); return }
         let c = Counter(label: name, dimensions: labels, factory: factory)
         counters[key] = c
@@ -26,11 +26,18 @@ final class PipelineMetrics: @unchecked Sendable {
     }
 
     func gauge(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
-        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        let key = Self.key(name, labels)
         if let g = gauges[key] { g.record(value); return }
         let g = Gauge(label: name, dimensions: labels, factory: factory)
         gauges[key] = g
         g.record(value)
+    }
+
+    /// The cache key of a handle, built in one buffer (outputs are counted one by one).
+    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
+        var key = name
+        for (k, v) in labels { key += "|"; key += k; key += "="; key += v }
+        return key
     }
 
     /// Counts an acknowledged output by what it is.
