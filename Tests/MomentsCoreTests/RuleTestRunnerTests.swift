@@ -127,7 +127,7 @@ import Testing
                 absent: [coaching long-hold]
             """
         guard case .failure(let e) = try run(yaml) else { Issue.record("accepted"); return }
-        #expect(e.errors.map { "\($0.line):\($0.column)" } == ["8:9", "9:40", "10:14"])
+        #expect(e.errors.map { "\($0.line):\($0.column)" } == ["8:9", "9:38", "10:14"])
         #expect(e.errors[0].message.hasPrefix("unknown moment rule 'long-wiat' in moments.yaml (defined: long-wait, abandoned,"))
         #expect(e.errors[1].message.hasPrefix("unknown field 'percnt' for recovery apology-discount (available:"))
         #expect(e.errors[1].message.contains("percent"))
