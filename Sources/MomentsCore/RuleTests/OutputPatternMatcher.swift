@@ -42,7 +42,9 @@ struct OutputPatternMatcher {
 enum RuleTestNotation {
     static func pattern(_ p: OutputPattern) -> String {
         var s = [p.at.map(RelativeTime.format), p.kind.rawValue, p.rule].compactMap { $0 }.joined(separator: " ")
-        if !p.fields.isEmpty { s += " {" + p.fields.map { "\($0.name): \"\($0.value)\"" }.joined(separator: ", ") + "}" }
+        if !p.fields.isEmpty {
+            s += " {" + p.fields.map { "\($0.name): " + (Double($0.value) != nil ? $0.value : "\"\($0.value)\"") }.joined(separator: ", ") + "}"
+        }
         return s
     }
 
