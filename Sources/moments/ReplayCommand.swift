@@ -15,8 +15,8 @@ struct ReplayCommand: ParsableCommand {
             other content), and counts per rule.
             """)
 
-    @Option(name: .long, help: "The rules file.")
-    var rules: String = "config/moments.yaml"
+    @Option(name: .long, help: "The rules file (default: config/moments.yaml).")
+    var rules: String?
 
     @Argument(help: ArgumentHelp("Events file (JSON lines), or - for standard input; with --diff: OLD.yaml NEW.yaml [EVENTS].", valueName: "events"))
     var inputs: [String] = []
@@ -36,6 +36,7 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         if diff {
             guard (2...3).contains(inputs.count) else { throw ValidationError("--diff needs OLD.yaml NEW.yaml and the events file (or - for stdin)") }
+            guard rules == nil else { throw ValidationError("--diff takes the two rules files as arguments, not --rules") }
         } else {
             guard inputs.count <= 1 else { throw ValidationError("one events file expected (to compare two rules files, use --diff OLD.yaml NEW.yaml EVENTS)") }
             guard !failOnChange else { throw ValidationError("--fail-on-change needs --diff") }
@@ -44,7 +45,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         if diff { return try runDiff() }
-        let ruleSet = try RulesFile.load(rules)
+        let ruleSet = try RulesFile.load(rules ?? "config/moments.yaml")
         let events = inputs.first ?? "-"
         let input = try Self.read(events)
         let name = events == "-" ? "<stdin>" : events

@@ -134,6 +134,19 @@ import Testing
         #expect(e.errors[2].message.hasPrefix("unknown coaching rule 'long-hold'"))
     }
 
+    @Test func aMomentWithoutAlertCannotBeExpected() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: quiet
+                kind: pain
+                alert: false
+                when: { match: { event: interaction.escalated } }
+            """)
+        let yaml = "rules: r.yaml\ntests:\n  - name: t\n    events: [\"+0s escalated\"]\n    expect: [\"moment quiet\"]\n"
+        guard case .failure(let e) = try run(yaml, rules: rules) else { Issue.record("accepted"); return }
+        #expect(e.errors.map(\.description) == ["t.yaml:5:14: error: moment 'quiet' has 'alert: false', so it emits no alert to expect; check its recovery or coaching instead"])
+    }
+
     @Test func durationsRenderInHumanForm() throws {
         // With allowed lateness the hold's end arrives before the timer: the real 130 s is reported.
         let rules = try Fixtures.rules("""
