@@ -14,6 +14,8 @@ enum OutputFields {
         case (.recovery(let r), "action"): return r.action
         case (.recovery, "moment_id"), (.coaching, "moment_id"): return output.moment.id
         case (.coaching(let c), "tip"): return c.tip
+        // As in the coaching JSON: corrective or positive, not the moment's pain or glory.
+        case (.coaching(let c), "kind"): return c.kind.rawValue
         case (.recovery(let r), _):
             if let p = r.params.first(where: { $0.key == name }) { return text(p.value) }
         default: break
