@@ -24,6 +24,7 @@ test: deps
 	$(MAKE) --no-print-directory check-deploy
 	$(BIN) check config/moments.yaml
 	$(BIN) check config/daemon.yaml
+	$(BIN) test config/moments.test.yaml
 
 check-schemas: build
 	@mkdir -p .build/schema-check

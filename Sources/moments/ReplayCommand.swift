@@ -9,13 +9,23 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
             Outputs are printed as CloudEvents JSON lines, with the same ids the daemon gives. Malformed \
             lines are reported on stderr with their line number and counted; they never stop the replay.
+
+            With --diff OLD.yaml NEW.yaml EVENTS, both rule sets run over the same events and what the \
+            change would have changed is printed: outputs only in old, only in new, changed (same id, \
+            other content), and counts per rule.
             """)
 
-    @Option(name: .long, help: "The rules file.")
-    var rules: String = "config/moments.yaml"
+    @Option(name: .long, help: "The rules file (default: config/moments.yaml).")
+    var rules: String?
 
-    @Argument(help: "Events file (JSON lines), or - for standard input.")
-    var events: String = "-"
+    @Argument(help: ArgumentHelp("Events file (JSON lines), or - for standard input; with --diff: OLD.yaml NEW.yaml [EVENTS].", valueName: "events"))
+    var inputs: [String] = []
+
+    @Flag(name: .long, help: "Compare two rules files on the same events: moments replay --diff OLD.yaml NEW.yaml EVENTS.")
+    var diff = false
+
+    @Flag(name: .long, help: "With --diff: exit with status 1 when the outputs differ.")
+    var failOnChange = false
 
     @Flag(name: .long, help: "Print a table of counts per moment, recovery action and coaching signal instead of the outputs.")
     var summary = false
@@ -23,15 +33,21 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print dead-letter records for malformed lines on stdout.")
     var deadLetters = false
 
-    func run() throws {
-        let ruleSet = try RulesFile.load(rules)
-        let input: Data
-        if events == "-" {
-            input = FileHandle.standardInput.readDataToEndOfFile()
+    func validate() throws {
+        if diff {
+            guard (2...3).contains(inputs.count) else { throw ValidationError("--diff needs OLD.yaml NEW.yaml and the events file (or - for stdin)") }
+            guard rules == nil else { throw ValidationError("--diff takes the two rules files as arguments, not --rules") }
         } else {
-            guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): cannot read the file") }
-            input = d
+            guard inputs.count <= 1 else { throw ValidationError("one events file expected (to compare two rules files, use --diff OLD.yaml NEW.yaml EVENTS)") }
+            guard !failOnChange else { throw ValidationError("--fail-on-change needs --diff") }
         }
+    }
+
+    func run() throws {
+        if diff { return try runDiff() }
+        let ruleSet = try RulesFile.load(rules ?? "config/moments.yaml")
+        let events = inputs.first ?? "-"
+        let input = try Self.read(events)
         let name = events == "-" ? "<stdin>" : events
         var replayer = Replayer(rules: ruleSet)
         let encoder = CloudEventEncoder()
@@ -59,6 +75,24 @@ struct ReplayCommand: ParsableCommand {
         out.flush()
         let stats = replayer.engine.stats
         Stderr.print("replayed \(stats.eventsProcessed) events (\(replayer.malformed) malformed, \(stats.duplicatesDropped) duplicates dropped): \(tally.total) outputs")
+    }
+
+    /// `--diff OLD NEW EVENTS`: both rule sets over the same events, compared by output id.
+    func runDiff() throws {
+        let (oldPath, newPath) = (inputs[0], inputs[1])
+        let events = inputs.count > 2 ? inputs[2] : "-"
+        let old = try RulesFile.load(oldPath), new = try RulesFile.load(newPath)
+        let bytes = [UInt8](try Self.read(events))
+        let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new)
+        Stdout.print(ReplayDiffReport.render(result, oldName: oldPath, newName: newPath, listOutputs: !summary))
+        if result.malformedLines > 0 { Stderr.print("\(events): \(result.malformedLines) malformed lines skipped (see moments replay --dead-letters)") }
+        if failOnChange && !result.isEmpty { throw ExitCode(1) }
+    }
+
+    static func read(_ events: String) throws -> Data {
+        if events == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): cannot read the file") }
+        return d
     }
 }
 

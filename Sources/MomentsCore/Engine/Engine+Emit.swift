@@ -25,6 +25,7 @@ extension Engine {
             agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
             causeEventID: causeEventID, summary: "")
         moment.summary = rule.summary.render(moment.placeholder)
+        moment.runbook = rule.runbook?.render(moment.placeholder, escape: URLComponent.encode)
 
         var actions: [Output] = []
         for i in index.recoveryByMoment[rule.id] ?? [] {

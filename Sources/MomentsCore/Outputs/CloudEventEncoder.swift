@@ -19,6 +19,7 @@ public struct CloudEventEncoder: Sendable {
             w.key("severity"); w.value(m.severity.rawValue)
             interaction(&w, m, channel: true, agent: true)
             w.key("summary"); w.value(m.summary)
+            w.key("runbook"); w.value(m.runbook)
             w.key("measures"); w.objectValue()
             for measure in m.measures { w.key(measure.name); w.value(measure.value) }
             w.endObject()

@@ -20,6 +20,8 @@ public struct Moment: Sendable, Equatable {
     /// The event that caused it; nil when a timer fired it.
     public var causeEventID: String?
     public var summary: String
+    /// The rule's runbook link, rendered; nil when the rule has none.
+    public var runbook: String? = nil
 
     public struct Measure: Sendable, Equatable {
         public var name: String

@@ -12,6 +12,7 @@ extension RuleSet {
             w.key("alert"); w.value(m.alert)
             w.key("condition"); w.value(m.condition.summary)
             w.key("summary"); w.value(m.summary.source)
+            w.key("runbook"); w.value(m.runbook?.source)
             w.endObject()
         }
         w.endArray()

@@ -52,6 +52,8 @@ public struct MomentRule: Sendable {
     /// Whether the moment is sent to the alerts topic.
     public var alert: Bool
     public var summary: Template
+    /// A link for the supervisor (the runbook of this moment); placeholders are URL-encoded.
+    public var runbook: Template? = nil
 }
 
 /// Restricts a rule to some channels, queues and attribute values; empty means any.

@@ -62,7 +62,7 @@ enum SettingsSection {
 }
 
 enum MomentSection {
-    static let keys = ["id", "kind", "stage", "severity", "when", "only", "alert", "summary"]
+    static let keys = ["id", "kind", "stage", "severity", "when", "only", "alert", "summary", "runbook"]
 
     static func parse(_ node: Node, _ ctx: YAMLContext) -> MomentRule? {
         guard let m = ctx.mapping(node, what: "a moment", allowed: keys) else { return nil }
@@ -85,13 +85,17 @@ enum MomentSection {
         let filter = m["only"].flatMap { FilterSection.parse($0, ctx, what: "only") } ?? Filter()
         let alert = ctx.bool(m["alert"], what: "alert") ?? true
         var summary = Template(segments: [], source: "")
+        var runbook: Template?
         if let condition {
             let allowed = Placeholders.common.union(condition.measures)
             let text = m["summary"].flatMap { ctx.string($0, what: "summary") } ?? defaultSummary(id ?? "", condition)
             summary = TemplateSection.parse(text, node: m["summary"] ?? node, allowed: allowed, ctx) ?? summary
+            if let text = m["runbook"].flatMap({ ctx.string($0, what: "runbook") }) {
+                runbook = TemplateSection.parse(text, node: m["runbook"]!, allowed: allowed, ctx)
+            }
         }
         guard ctx.errors.count == errorsBefore, let id, let kind, let condition else { return nil }
-        return MomentRule(id: id, kind: kind, stage: stage, severity: severity, condition: condition, filter: filter, alert: alert, summary: summary)
+        return MomentRule(id: id, kind: kind, stage: stage, severity: severity, condition: condition, filter: filter, alert: alert, summary: summary, runbook: runbook)
     }
 
     static func defaultSummary(_ id: String, _ c: Condition) -> String {

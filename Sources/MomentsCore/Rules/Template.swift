@@ -47,13 +47,35 @@ public struct Template: Sendable, Equatable {
         segments.compactMap { if case .placeholder(let p) = $0 { return p } else { return nil } }
     }
 
-    /// Renders with `lookup`; a value the moment does not have renders as "-".
-    public func render(_ lookup: (String) -> String?) -> String {
+    /// Renders with `lookup`; a value the moment does not have renders as "-". `escape` is
+    /// applied to filled-in values only (a runbook link encodes them, not its own text).
+    public func render(_ lookup: (String) -> String?, escape: (String) -> String = { $0 }) -> String {
         var out = ""
         for s in segments {
             switch s {
             case .literal(let l): out += l
-            case .placeholder(let p): out += lookup(p) ?? "-"
+            case .placeholder(let p): out += lookup(p).map(escape) ?? "-"
+            }
+        }
+        return out
+    }
+}
+
+/// Percent-encoding of a value put into a link: everything but RFC 3986's unreserved characters,
+/// so a queue "tech support" or a time with ':' cannot break the URL of a runbook.
+public enum URLComponent {
+    public static func encode(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out.unicodeScalars.append("%")
+                out.unicodeScalars.append(hex[Int(byte >> 4)])
+                out.unicodeScalars.append(hex[Int(byte & 15)])
             }
         }
         return out

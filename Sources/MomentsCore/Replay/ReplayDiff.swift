@@ -1,0 +1,109 @@
+/// What a rules change would have changed on recorded traffic (`moments replay --diff`).
+///
+/// Output ids are deterministic (`i-1:long-wait:1`, `...:apology-discount`), so the outputs of
+/// the old and the new rules pair up by id: an id on one side only was added or removed by the
+/// change; the same id with other bytes (a new summary, another discount) was changed.
+public struct ReplayDiff: Sendable {
+    public var onlyOld: [Output]
+    public var onlyNew: [Output]
+    public var changed: [Change]
+    public var unchanged: Int
+    /// Counts per kind and rule, sorted by kind then rule.
+    public var rows: [Row]
+    /// Event lines that could not be decoded (skipped by both runs alike).
+    public var malformedLines = 0
+
+    public struct Change: Sendable {
+        public var old: Output
+        public var new: Output
+        /// Field, old value, new value, for each field that differs.
+        public var fields: [(name: String, old: String, new: String)]
+    }
+
+    public struct Row: Sendable, Equatable {
+        public var kind: OutputKind
+        public var rule: String
+        public var old = 0
+        public var new = 0
+        public var onlyOld = 0
+        public var onlyNew = 0
+        public var changed = 0
+    }
+
+    public var isEmpty: Bool { onlyOld.isEmpty && onlyNew.isEmpty && changed.isEmpty }
+
+    /// Replays `events` (JSON lines) through both rule sets, each on its own engine.
+    public static func replaying(_ events: [UInt8], file: String, old: RuleSet, new: RuleSet) -> ReplayDiff {
+        var malformed = 0
+        func outputs(_ rules: RuleSet) -> [Output] {
+            var replayer = Replayer(rules: rules)
+            let items = replayer.feed(lines: events, file: file)
+            malformed = replayer.malformed
+            return items.compactMap { if case .output(let o) = $0 { return o } else { return nil } }
+        }
+        var diff = compare(old: outputs(old), new: outputs(new))
+        diff.malformedLines = malformed
+        return diff
+    }
+
+    /// Pairs the two runs by output id and compares the paired outputs' encoded bytes.
+    public static func compare(old: [Output], new: [Output], encoder: CloudEventEncoder = CloudEventEncoder()) -> ReplayDiff {
+        var diff = ReplayDiff(onlyOld: [], onlyNew: [], changed: [], unchanged: 0, rows: [])
+        var rows: [String: Row] = [:]
+        func row(_ o: Output, _ update: (inout Row) -> Void) {
+            let rule = Self.rule(of: o)
+            let key = "\(o.kind.rawValue) \(rule)"
+            var r = rows[key] ?? Row(kind: o.kind, rule: rule)
+            update(&r)
+            rows[key] = r
+        }
+        // Indices per id, should a run ever repeat an id: the n-th of old pairs with the n-th of new.
+        var newByID: [String: [Int]] = [:]
+        for (i, o) in new.enumerated() { newByID[o.id, default: []].append(i); row(o) { $0.new += 1 } }
+        var paired = Set<Int>()
+        for o in old {
+            row(o) { $0.old += 1 }
+            guard let i = newByID[o.id]?.first else {
+                diff.onlyOld.append(o)
+                row(o) { $0.onlyOld += 1 }
+                continue
+            }
+            newByID[o.id]!.removeFirst()
+            paired.insert(i)
+            let n = new[i]
+            if encoder.encode(o) == encoder.encode(n) {
+                diff.unchanged += 1
+            } else {
+                diff.changed.append(Change(old: o, new: n, fields: OutputFieldList.differences(o, n)))
+                row(n) { $0.changed += 1 }
+            }
+        }
+        for (i, o) in new.enumerated() where !paired.contains(i) {
+            diff.onlyNew.append(o)
+            row(o) { $0.onlyNew += 1 }
+        }
+        diff.rows = rows.values.sorted { ($0.kind.order, $0.rule) < ($1.kind.order, $1.rule) }
+        return diff
+    }
+
+    static func rule(of o: Output) -> String {
+        switch o {
+        case .alert(let a): return a.moment.rule
+        case .recovery(let r): return r.rule
+        case .coaching(let c): return c.rule
+        }
+    }
+}
+
+extension OutputKind {
+    /// Table order: moments first, then what they lead to.
+    var order: Int {
+        switch self {
+        case .alert: return 0
+        case .recovery: return 1
+        case .coaching: return 2
+        case .deadLetter: return 3
+        case .state: return 4
+        }
+    }
+}

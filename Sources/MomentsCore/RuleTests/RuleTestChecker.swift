@@ -1,0 +1,30 @@
+/// Checks a test file against the rules it tests, before anything runs. A typo in an `absent`
+/// line (`moment long-wiat`) would otherwise pass forever; here it refuses the file.
+enum RuleTestChecker {
+    static func errors(_ file: RuleTestFile, rules: RuleSet) -> [ConfigError] {
+        var errors: [ConfigError] = []
+        func report(_ at: SourceLocation, _ message: String) {
+            errors.append(ConfigError(file: at.file, line: at.line, column: at.column, message: message))
+        }
+        let ids: [OutputPattern.Kind: [String]] = [
+            .moment: rules.moments.map(\.id), .recovery: rules.recovery.map(\.id), .coaching: rules.coaching.map(\.id),
+        ]
+        for c in file.cases {
+            for p in c.expected + c.absent {
+                if let rule = p.rule, !(ids[p.kind] ?? []).contains(rule) {
+                    let known = ids[p.kind] ?? []
+                    report(p.location, "unknown \(p.kind.rawValue) rule '\(rule)' in \(file.rulesPath) (defined: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+                    continue
+                }
+                if let rule = p.rule, p.kind == .moment, rules.moments.first(where: { $0.id == rule })?.alert == false {
+                    report(p.location, "moment '\(rule)' has 'alert: false', so it emits no alert to expect; check its recovery or coaching instead")
+                }
+                let names = OutputFields.names(kind: p.kind, rule: p.rule, in: rules)
+                for f in p.fields where !names.contains(f.name) {
+                    report(f.location, "unknown field '\(f.name)' for \(p.kind.rawValue) \(p.rule ?? "outputs") (available: \(names.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        return errors
+    }
+}

@@ -1,0 +1,67 @@
+/// Runs rule tests on the engine itself, with fake time and no broker: each test gets a fresh
+/// engine, its events in file order, then the clock advanced to the test's end so timers fire.
+public enum RuleTestRunner {
+    /// Checks the file against `rules` (unknown rule ids or fields refuse it), then runs every test.
+    public static func run(_ file: RuleTestFile, rules: RuleSet) -> Result<[RuleTestResult], ConfigErrors> {
+        let errors = RuleTestChecker.errors(file, rules: rules)
+        guard errors.isEmpty else { return .failure(ConfigErrors(errors)) }
+        return .success(file.cases.map { run($0, rules: rules) })
+    }
+
+    public static func run(_ test: RuleTestCase, rules: RuleSet) -> RuleTestResult {
+        var engine = Engine(rules: rules, clock: test.start)
+        var outputs: [Output] = []
+        for event in test.events { outputs += engine.process(event) }
+        outputs += engine.advance(to: test.end)
+        return RuleTestResult(test: test, outputs: outputs, failures: check(test, outputs))
+    }
+
+    static func check(_ test: RuleTestCase, _ outputs: [Output]) -> [RuleTestFailure] {
+        let matcher = OutputPatternMatcher(start: test.start)
+        var failures: [RuleTestFailure] = []
+        var unclaimed = Array(outputs.indices)
+        // Each expectation claims one output. The most specific claim first, so "+2m moment x"
+        // is not starved by an earlier "moment x" that any time would satisfy.
+        let order = test.expected.indices.sorted { a, b in
+            let (pa, pb) = (test.expected[a], test.expected[b])
+            let (sa, sb) = ((pa.at == nil ? 0 : 100) + pa.fields.count, (pb.at == nil ? 0 : 100) + pb.fields.count)
+            return sa != sb ? sa > sb : a < b
+        }
+        for i in order {
+            let p = test.expected[i]
+            if let k = unclaimed.firstIndex(where: { matcher.matches(p, outputs[$0]) }) {
+                unclaimed.remove(at: k)
+            } else {
+                failures.append(RuleTestFailure(location: p.location, message: RuleTestExplainer(test: test, outputs: outputs).missing(p)))
+            }
+        }
+        for p in test.absent {
+            let hits = outputs.filter { matcher.matches(p, $0) }
+            if !hits.isEmpty {
+                failures.append(RuleTestFailure(location: p.location, message: RuleTestExplainer(test: test, outputs: outputs).unwanted(p, hits)))
+            }
+        }
+        if test.nothingElse, !unclaimed.isEmpty {
+            failures.append(RuleTestFailure(
+                location: test.location,
+                message: RuleTestExplainer(test: test, outputs: outputs).unexpected(unclaimed.map { outputs[$0] })))
+        }
+        return failures.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+    }
+}
+
+public struct RuleTestResult: Sendable {
+    public var test: RuleTestCase
+    /// Everything the engine emitted, in order.
+    public var outputs: [Output]
+    public var failures: [RuleTestFailure]
+    public var passed: Bool { failures.isEmpty }
+}
+
+/// One failed expectation: where it is written and what went wrong, expected against got.
+public struct RuleTestFailure: Sendable, Equatable, CustomStringConvertible {
+    public var location: SourceLocation
+    /// First line says what failed; the following lines (indented) show what was emitted.
+    public var message: String
+    public var description: String { "\(location): \(message)" }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import MomentsCore
+
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run rule tests: short event streams with the outputs they must (not) give, on the engine with fake time.",
+        discussion: """
+            Each test file names its rules file (relative to the test file) and lists tests; see \
+            "Testing rules" in the README. A failure prints file:line:column of the expectation, what \
+            was expected and what was emitted around that time. Exit status: 0 when every test \
+            passes, 1 when a test fails or a file is refused.
+            """)
+
+    @Argument(help: "Test files (YAML).")
+    var files: [String]
+
+    @Flag(name: .shortAndLong, help: "Also list the tests that pass.")
+    var verbose = false
+
+    func run() throws {
+        var passed = 0, failed = 0, refused = 0
+        for path in files {
+            switch load(path) {
+            case .failure(let refusal):
+                refused += 1
+                Stderr.print(refusal.message)
+            case .success(let results):
+                let report = RuleTestReport.render(results, verbose: verbose)
+                if !report.isEmpty { Stdout.print(report) }
+                let bad = results.filter { !$0.passed }.count
+                passed += results.count - bad
+                failed += bad
+                Stdout.print("\(path): \(results.count - bad) of \(results.count) passed")
+            }
+        }
+        Stdout.print(RuleTestReport.totals(passed: passed, failed: failed, refusedFiles: refused))
+        if failed > 0 || refused > 0 { throw ExitCode(1) }
+    }
+
+    /// Reads, parses, loads the rules and runs: the results, or why the file was refused.
+    private func load(_ path: String) -> Result<[RuleTestResult], Refusal> {
+        guard let text = read(path) else { return .failure(Refusal("\(path): cannot read the file")) }
+        let file: RuleTestFile
+        switch RuleTestParser.parse(yaml: text, file: path) {
+        case .success(let f): file = f
+        case .failure(let e): return .failure(Refusal(e.description))
+        }
+        let rulesPath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file.rulesPath).path
+        let shown = relative(rulesPath)
+        guard let rulesText = read(rulesPath) else {
+            return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown)"))
+        }
+        let rules: RuleSet
+        switch RulesParser.parse(yaml: rulesText, file: shown) {
+        case .success(let r): rules = r
+        case .failure(let e): return .failure(Refusal("\(file.rulesLocation): error: the rules file \(shown) is invalid:\n\(e.description)"))
+        }
+        return RuleTestRunner.run(file, rules: rules).mapError { Refusal($0.description) }
+    }
+
+    private func read(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// The rules path as a user would type it from here (`config/moments.yaml`).
+    private func relative(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        let standard = URL(fileURLWithPath: path).standardized.path
+        return standard.hasPrefix(cwd) ? String(standard.dropFirst(cwd.count)) : standard
+    }
+
+    struct Refusal: Error { var message: String; init(_ m: String) { message = m } }
+}

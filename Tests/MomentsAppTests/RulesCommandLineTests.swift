@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `moments test` and `moments replay --diff` as a user runs them: the real binary, its output and
+/// its exit status (what `make test` and a CI check rely on).
+@Suite struct RulesCommandLineTests {
+    static var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
+
+    static func moments(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = root.appendingPathComponent(".build/debug/moments")
+        p.arguments = arguments
+        p.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// A directory with the default rules, the long-wait threshold changed to `threshold`.
+    static func rulesCopy(threshold: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let text = try String(contentsOf: root.appendingPathComponent("config/moments.yaml"), encoding: .utf8)
+        try text.replacingOccurrences(of: "longer_than: 120s", with: "longer_than: \(threshold)")
+            .write(to: dir.appendingPathComponent("moments.yaml"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @Test func theDefaultRulesPassTheirTests() throws {
+        let r = try Self.moments(["test", "config/moments.test.yaml"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.hasSuffix(" passed, 0 failed\n"))
+    }
+
+    @Test func aFailingTestExitsNonZeroWithItsLocation() throws {
+        let dir = try Self.rulesCopy(threshold: "60s")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let test = dir.appendingPathComponent("t.yaml")
+        try """
+            rules: moments.yaml
+            tests:
+              - name: long wait
+                events: ["+0s queued", "+200s connected a-7"]
+                expect:
+                  - +120s moment long-wait
+            """.write(to: test, atomically: true, encoding: .utf8)
+        let r = try Self.moments(["test", test.path])
+        #expect(r.status == 1)
+        #expect(r.out.contains("FAIL long wait (\(test.path):3:5)"), "\(r.out)")
+        #expect(r.out.contains("\(test.path):6:9: expected +2m moment long-wait, not emitted"))
+        #expect(r.out.contains("i-1:long-wait:1: at +1m, expected +2m"))
+        #expect(r.out.hasSuffix("0 passed, 1 failed\n"))
+    }
+
+    @Test func aBadTestFileIsRefused() throws {
+        let dir = try Self.rulesCopy(threshold: "120s")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let test = dir.appendingPathComponent("t.yaml")
+        try "rules: moments.yaml\ntests:\n  - name: t\n    events: [\"+0s queued\"]\n    absent: [moment long-wiat]\n"
+            .write(to: test, atomically: true, encoding: .utf8)
+        let r = try Self.moments(["test", test.path])
+        #expect(r.status == 1)
+        #expect(r.err.hasPrefix("\(test.path):5:14: error: unknown moment rule 'long-wiat'"), "\(r.err)")
+        #expect(r.out.hasSuffix("0 passed, 0 failed, 1 file refused\n"))
+    }
+
+    @Test func replayDiffFailsOnChangeOnlyWhenAsked() throws {
+        let dir = try Self.rulesCopy(threshold: "60s")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let events = "Tests/Fixtures/reference-stream.jsonl"
+        let changed = try Self.moments(["replay", "--diff", "--fail-on-change", "config/moments.yaml", dir.appendingPathComponent("moments.yaml").path, events])
+        #expect(changed.status == 1)
+        #expect(changed.out.contains("+ 2026-11-24T09:03:00.000Z  moment  i-3:long-wait:1"), "\(changed.out)")
+        #expect(try Self.moments(["replay", "--diff", "config/moments.yaml", dir.appendingPathComponent("moments.yaml").path, events]).status == 0)
+        let same = try Self.moments(["replay", "--diff", "--fail-on-change", "config/moments.yaml", "config/moments.yaml", events])
+        #expect(same.status == 0)
+        #expect(same.out.hasSuffix("no change: 28 outputs identical\n"))
+    }
+}

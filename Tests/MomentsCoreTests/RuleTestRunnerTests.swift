@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+@testable import MomentsCore
+
+@Suite struct RuleTestRunnerTests {
+    let rules: RuleSet
+    init() throws { rules = try Fixtures.defaultRules() }
+
+    func run(_ yaml: String, rules: RuleSet? = nil) throws -> Result<[RuleTestResult], ConfigErrors> {
+        let file = try RuleTestParser.parse(yaml: yaml, file: "t.yaml").get()
+        return RuleTestRunner.run(file, rules: rules ?? self.rules)
+    }
+
+    func results(_ yaml: String, rules: RuleSet? = nil) throws -> [RuleTestResult] { try run(yaml, rules: rules).get() }
+
+    static let longWait = """
+        rules: moments.yaml
+        tests:
+          - name: long wait
+            events:
+              - +0s queued billing
+              - +200s connected a-7
+
+        """
+
+    @Test func aCorrectTestPasses() throws {
+        let r = try results(Self.longWait + """
+                expect:
+                  - +120s moment long-wait: { wait: "2 min", wait_seconds: 120, queue: billing }
+                  - +2m recovery apology-discount: { percent: 15.0 }
+                absent: [coaching, moment long-hold]
+                nothing_else: true
+            """)
+        #expect(r.count == 1)
+        #expect(r[0].passed, "\(r[0].failures)")
+        #expect(r[0].outputs.map(\.id) == ["i-1:long-wait:1", "i-1:long-wait:1:apology-discount"])
+    }
+
+    @Test func aWrongTimeFailsAtTheExpectationWithWhatWasEmitted() throws {
+        let r = try results(Self.longWait + """
+                expect:
+                  - +100s moment long-wait
+            """)
+        let f = try #require(r[0].failures.first)
+        #expect(r[0].failures.count == 1)
+        #expect(f.location == SourceLocation(file: "t.yaml", line: 8, column: 9))
+        let lines = f.message.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "expected +1m40s moment long-wait, not emitted")
+        #expect(lines[1] == "  moment long-wait was emitted, but differs:")
+        #expect(lines[2] == "    i-1:long-wait:1: at +2m, expected +1m40s")
+        #expect(lines[3] == "  emitted from +0s to +3m40s:")
+        #expect(lines[4].contains("+2m") && lines[4].contains("moment") && lines[4].contains("i-1:long-wait:1") && lines[4].contains("Customer c-1 has waited 2 min in queue billing"))
+        #expect(lines[5].contains("recovery") && lines[5].contains("apology-discount") && lines[5].contains("percent=15"))
+        #expect(f.description.hasPrefix("t.yaml:8:9: expected +1m40s moment long-wait"))
+    }
+
+    @Test func aWrongFieldSaysExpectedAndGot() throws {
+        let r = try results(Self.longWait + """
+                expect:
+                  - +2m moment long-wait: { wait: "3 min" }
+            """)
+        let f = try #require(r[0].failures.first)
+        #expect(f.message.contains("i-1:long-wait:1: wait is \"2 min\", expected \"3 min\""), "\(f.message)")
+    }
+
+    @Test func aMomentThatNeverCameSaysSo() throws {
+        let r = try results("""
+            rules: moments.yaml
+            tests:
+              - name: short wait
+                events: ["+0s queued", "+60s connected a-7"]
+                expect: ["+2m moment long-wait"]
+            """)
+        let f = try #require(r[0].failures.first)
+        #expect(f.message == "expected +2m moment long-wait, not emitted\n  the test emitted nothing (clock run to +2m)")
+    }
+
+    @Test func anOutputThatMustNotAppearFails() throws {
+        let r = try results(Self.longWait + """
+                absent:
+                  - moment long-hold
+                  - recovery
+            """)
+        #expect(r[0].failures.count == 1)
+        let f = try #require(r[0].failures.first)
+        #expect(f.location.line == 9)
+        #expect(f.message.hasPrefix("must not appear: recovery, but got:\n    +2m"), "\(f.message)")
+        #expect(f.message.contains("i-1:long-wait:1:apology-discount"))
+    }
+
+    @Test func nothingElseListsTheUnexpectedOutputs() throws {
+        let r = try results(Self.longWait + """
+                expect: ["moment long-wait"]
+                nothing_else: true
+            """)
+        let f = try #require(r[0].failures.first)
+        #expect(f.location == SourceLocation(file: "t.yaml", line: 3, column: 5))
+        #expect(f.message.hasPrefix("nothing_else: emitted 1 output that no expectation names:"))
+        #expect(f.message.contains("apology-discount"))
+    }
+
+    @Test func eachExpectationClaimsItsOwnOutput() throws {
+        // Two long holds: "moment long-hold" (any time) must not take the one "+70s" needs.
+        let r = try results("""
+            rules: moments.yaml
+            tests:
+              - name: holds
+                events: ["+0s connected a-7", "+10s hold.started", "+100s hold.ended", "+200s hold.started", "+400s hold.ended"]
+                expect: ["moment long-hold", "+70s moment long-hold", "moment long-hold"]
+            """)
+        #expect(r[0].failures.count == 1)
+        #expect(r[0].failures.first?.location.line == 5)
+        #expect(r[0].failures.first?.message.hasPrefix("expected moment long-hold, not emitted") == true)
+    }
+
+    @Test func timersFireUpToRunUntil() throws {
+        let base = "rules: moments.yaml\ntests:\n  - name: t\n    events: [\"+0s queued\"]\n"
+        #expect(try results(base + "    run_until: +119s\n    absent: [moment long-wait]\n")[0].passed)
+        #expect(try !results(base + "    run_until: +120s\n    absent: [moment long-wait]\n")[0].passed)
+    }
+
+    @Test func unknownRulesAndFieldsRefuseTheFile() throws {
+        let yaml = Self.longWait + """
+                expect:
+                  - +2m moment long-wiat
+                  - recovery apology-discount: { percnt: 15 }
+                absent: [coaching long-hold]
+            """
+        guard case .failure(let e) = try run(yaml) else { Issue.record("accepted"); return }
+        #expect(e.errors.map { "\($0.line):\($0.column)" } == ["8:9", "9:38", "10:14"])
+        #expect(e.errors[0].message.hasPrefix("unknown moment rule 'long-wiat' in moments.yaml (defined: long-wait, abandoned,"))
+        #expect(e.errors[1].message.hasPrefix("unknown field 'percnt' for recovery apology-discount (available:"))
+        #expect(e.errors[1].message.contains("percent"))
+        #expect(e.errors[2].message.hasPrefix("unknown coaching rule 'long-hold'"))
+    }
+
+    @Test func aMomentWithoutAlertCannotBeExpected() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: quiet
+                kind: pain
+                alert: false
+                when: { match: { event: interaction.escalated } }
+            """)
+        let yaml = "rules: r.yaml\ntests:\n  - name: t\n    events: [\"+0s escalated\"]\n    expect: [\"moment quiet\"]\n"
+        guard case .failure(let e) = try run(yaml, rules: rules) else { Issue.record("accepted"); return }
+        #expect(e.errors.map(\.description) == ["t.yaml:5:14: error: moment 'quiet' has 'alert: false', so it emits no alert to expect; check its recovery or coaching instead"])
+    }
+
+    @Test func durationsRenderInHumanForm() throws {
+        // With allowed lateness the hold's end arrives before the timer: the real 130 s is reported.
+        let rules = try Fixtures.rules("""
+            settings: { allowed_lateness: 30s }
+            moments:
+              - id: long-hold
+                kind: pain
+                summary: "On hold for {hold}"
+                when:
+                  wait: { from: hold.started, until: hold.ended, longer_than: 120s, measure: hold }
+            """)
+        let r = try results("""
+            rules: r.yaml
+            tests:
+              - name: t
+                events: ["+0s hold.started", "+130s hold.ended"]
+                expect:
+                  - +120s moment long-hold: { summary: "On hold for 2 min 10 s", hold_seconds: 130 }
+            """, rules: rules)
+        #expect(r[0].passed, "\(r[0].failures)")
+    }
+
+    /// The tests the default rules ship with, as `make test` runs them.
+    @Test func theDefaultRulesPassTheirTests() throws {
+        let path = Fixtures.root.appendingPathComponent("config/moments.test.yaml").path
+        let file = try RuleTestParser.parse(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path).get()
+        #expect(file.rulesPath == "moments.yaml")
+        let results = try RuleTestRunner.run(file, rules: rules).get()
+        #expect(results.count >= 25)
+        for r in results where !r.passed { Issue.record("\(r.test.name): \(r.failures)") }
+        // Every default moment, recovery and coaching rule is expected somewhere.
+        let expected = Set(results.flatMap { $0.test.expected.compactMap(\.rule) })
+        let all = rules.moments.map(\.id) + rules.recovery.map(\.id) + rules.coaching.map(\.id)
+        #expect(Set(all).subtracting(expected).isEmpty, "untested: \(Set(all).subtracting(expected))")
+    }
+}
