@@ -29,6 +29,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "engine suite: which parts (parse, decode, foundation, engine; comma-separated), e.g. to profile one.")
     var parts: String = "parse,decode,foundation,engine"
 
+    @Option(name: .long, help: "latency suite: seconds of steady traffic (timer alerts need more than the 60 s and 120 s waits of the default rules).")
+    var seconds: Double = 10
+
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
@@ -38,7 +41,7 @@ struct BenchCommand: ParsableCommand {
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
         if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, seconds: seconds).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
     }
 
