@@ -7,6 +7,7 @@ extension Engine {
         next.stats = stats
         next.duplicates = duplicates
         next.budgets = budgets
+        next.suppressedCounts = suppressedCounts
         var newIndex: [String: Int] = [:]
         for (i, m) in newRules.moments.enumerated() { newIndex[m.id] = i }
         // Old rule index → new rule index, only where the rule still exists with a compatible condition.
@@ -22,6 +23,7 @@ extension Engine {
                 moved.fired = Set(ix.fired.compactMap { map[$0] })
                 moved.waits = Dictionary(uniqueKeysWithValues: ix.waits.compactMap { k, v in map[k].map { ($0, v) } })
                 moved.counts = Dictionary(uniqueKeysWithValues: ix.counts.compactMap { k, v in map[k].map { ($0, v) } })
+                moved.windows = Dictionary(uniqueKeysWithValues: ix.windows.compactMap { k, v in map[k].map { ($0, v) } })
                 return moved
             }
             return c
