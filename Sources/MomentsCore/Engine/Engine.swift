@@ -146,7 +146,7 @@ struct RuleIndex: Sendable {
                 return pa != pb ? pa > pb : a.offset < b.offset
             }.map(\.element)
         }
-        let byID = Dictionary(uniqueKeysWithValues: rules.moments.enumerated().map { ($1.id, $0) })
+        let byID = Dictionary(rules.moments.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         for (i, m) in rules.moments.enumerated() {
             for inhibition in m.inhibits {
                 for target in inhibition.moments { if let t = byID[target] { inhibitors[t, default: []].append((i, inhibition.scope)) } }

@@ -22,20 +22,17 @@ enum TrailingWindowSection {
         } else {
             return nil
         }
-        let limit: Int
+        // A count window compares only once it is full; a time window from its first value.
+        let limit: Int, min: Int
         switch span {
-        case .samples(let n): limit = n
-        case .duration: limit = maxCount
+        case .samples(let n): (limit, min) = (n, n)
+        case .duration: (limit, min) = (maxCount, 1)
         }
-        var min: Int
-        switch span {
-        case .samples(let n): min = n        // a count window compares only once it is full
-        case .duration: min = 1
-        }
+        var chosen = min
         if let m = minSamples, let v = ctx.integer(m, what: "min_samples", minimum: 1) {
             guard v <= limit else { ctx.error(m, "min_samples must be at most \(limit), found \(v)"); return nil }
-            min = v
+            chosen = v
         }
-        return TrailingWindow(span: span, minSamples: min)
+        return TrailingWindow(span: span, minSamples: chosen)
     }
 }
