@@ -68,7 +68,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = Clock()
         let pushed = Pushed()
-        let created = try await app(registry(dir, clock: clock, pushed: pushed)).test(.router) { client in
+        let reg = registry(dir, clock: clock, pushed: pushed)
+        let created = try await app(reg).test(.router) { client in
             let body = #"{"match": {"rule": ["escalation"], "attributes": {"tier": ["gold"]}}, "for": "2h", "comment": "storm", "created_by": "ops"}"#
             let created = try await client.execute(uri: "/silences", method: .post, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .created)
@@ -87,6 +88,12 @@ import Testing
             #expect((silences[1]["match"] as? [String: Any])?["rule"] as? [String] == ["escalation"])
             // Every change reaches the engines: the rules' silence and both admin ones.
             #expect(pushed.last?.count == 3)
+            // A rules reload replaces the file's silences and keeps the endpoint's.
+            var reloaded = Self.rules
+            reloaded.silences = []
+            #expect(reg.rulesLoaded(reloaded).silences.count == 2)
+            #expect(pushed.last?.map(\.id).contains("from-rules") == false)
+            _ = reg.rulesLoaded(Self.rules)
             return created
         }
 

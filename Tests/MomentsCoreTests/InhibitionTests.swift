@@ -133,6 +133,24 @@ import Testing
         #expect(engine.stats.recoverySkippedCooldown == 1)
     }
 
+    @Test func theDefaultRulesInhibitAsDocumented() throws {
+        var engine = Engine(rules: try Fixtures.defaultRules())
+        var s = Script()
+        s.agent = "a-1"
+        // Escalated, then the customer's sentiment drops: the supervisor knows, no second alert.
+        var out = engine.run([s.at(0, .agentConnected), s.at(30, .interactionEscalated), s.at(40, .sentimentScored, data: EventData(score: -0.8))])
+        #expect(out.alerts.map(\.moment.rule) == ["escalation"])
+        #expect(out.coaching.isEmpty)
+        // The customer hangs up in the queue: callback. Their call back waits long: no discount.
+        var c = Script()
+        c.customer = "c-2"; c.interaction = "i-2"
+        out = engine.run([c.at(100, .interactionQueued), c.at(160, .interactionEnded, data: EventData(reason: "abandoned"))])
+        #expect(out.recoveries.map(\.rule) == ["priority-callback"])
+        c.interaction = "i-3"
+        out = engine.run([c.at(400, .interactionQueued)]) + engine.advance(to: c.time(700))
+        #expect(out.isEmpty)
+    }
+
     @Test func inhibitionErrorsAreLocated() {
         let errors = Fixtures.errors("""
             moments:

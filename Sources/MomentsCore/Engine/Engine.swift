@@ -139,7 +139,7 @@ struct RuleIndex: Sendable {
             for m in r.on { recoveryByMoment[m, default: []].append(i) }
             if let c = r.cooldown { cooldowns[r.id] = c }
         }
-        // Precedence: highest priority first, then file order (the sort is stable).
+        // Precedence: highest priority first, ties in file order.
         for (m, list) in recoveryByMoment {
             recoveryByMoment[m] = list.enumerated().sorted { a, b in
                 let pa = rules.recovery[a.element].priority, pb = rules.recovery[b.element].priority
