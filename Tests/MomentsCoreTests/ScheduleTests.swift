@@ -10,6 +10,7 @@ import Testing
           - id: escalation
             kind: pain
             schedule: berlin-office
+            outside: off
             when: { match: { event: interaction.escalated } }
           - id: long-wait
             kind: pain
@@ -79,6 +80,14 @@ import Testing
         #expect(engine.run([morning.at(0, .sentimentScored, data: EventData(score: -0.7))]).alerts.count == 1)
     }
 
+    @Test func rulesJSONDescribesTheSchedule() throws {
+        var w = JSONWriter()
+        try Fixtures.rules(Self.yaml).json(into: &w)
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(text.contains(#""schedule":"berlin-office: Europe/Berlin mon,tue,wed,thu,fri 08:00-18:00, outside: longer than 5 min""#))
+        #expect(text.contains(#""schedule":"America/New_York mon,tue,wed,thu,fri,sat,sun 09:00-12:00,13:00-17:00, outside: threshold sentiment.scored score < -0.9""#))
+    }
+
     @Test func scheduleErrorsAreLocated() {
         let errors = Fixtures.errors("""
             schedules:
@@ -93,6 +102,11 @@ import Testing
                 schedule: { timezone: UTC }
                 outside: { longer_than: 300s }
                 when: { match: { event: interaction.escalated } }
+              - id: c
+                kind: pain
+                schedule: { timezone: UTC }
+                outside: sometimes
+                when: { match: { event: interaction.escalated } }
             """)
         #expect(errors.map(\.description) == [
             "test.yaml:2:23: error: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/Berlin, America/New_York or UTC)",
@@ -100,6 +114,7 @@ import Testing
             "test.yaml:2:61: error: bad hours '18:00-08:00' (use HH:MM-HH:MM with the end after the start, such as 08:00-18:00; split a night shift into 22:00-24:00 and 00:00-06:00)",
             "test.yaml:6:15: error: unknown schedule 'nowhere' (declare it under 'schedules:')",
             "test.yaml:11:14: error: other limits outside the schedule exist for wait (longer_than) and threshold conditions; use outside: off",
+            "test.yaml:16:14: error: outside must be off or a mapping of other limits, found 'sometimes'",
         ])
     }
 }
