@@ -31,6 +31,9 @@ final class PartitionTask {
     /// Ends the restore once the record just before the committed offset has been replayed.
     func noteProcessed(offset: Int64) {
         lastOffset = offset
-        if let until = restoreUntil, offset + 1 >= until { restoreUntil = nil }
+        if let until = restoreUntil, offset + 1 >= until {
+            restoreUntil = nil
+            _ = engine.takeSuppressionCounts()   // replayed moments were counted when first processed
+        }
     }
 }

@@ -14,6 +14,7 @@ extension Pipeline {
     /// Gauges that describe state rather than events, refreshed once a second.
     func updateGauges() {
         lastGaugesWall = wallClock.milliseconds()
+        countSuppressedMoments()
         var open = 0, customers = 0, restoring = 0
         var budgets: [String: Int] = [:]
         for (tp, task) in tasks {
@@ -36,6 +37,7 @@ extension Pipeline {
 
     /// Switches every engine to rules handed over by `replaceRules`, keeping their state.
     func applyPendingRules() {
+        defer { applyPendingSilences() }   // after the rules, whose silences may be older
         guard let next = statusBox.read().pendingRules else { return }
         statusBox.update { $0.pendingRules = nil; $0.rulesReloads += 1 }
         rules = next

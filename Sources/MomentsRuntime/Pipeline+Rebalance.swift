@@ -58,6 +58,7 @@ extension Pipeline {
         } catch {
             log(.error, "commit before revocation failed; the next owner reprocesses from the last commit", [("error", "\(error)")])
         }
+        countSuppressedMoments()   // their engines go now; what they held back was still detected
         for tp in partitions {
             tasks[tp] = nil
             log(.info, "partition revoked", [("partition", "\(tp)")])

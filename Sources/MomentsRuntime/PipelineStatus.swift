@@ -25,6 +25,7 @@ public struct PipelineStatus: Sendable {
     public var restoredCustomers = 0
     public var transactionsAborted = 0
     var pendingRules: RuleSet?
+    var pendingSilences: [Silence]?
 
     /// Ready to do its job: running, partitions assigned and restored, broker reachable.
     public var ready: Bool { running && !stopRequested && !assigned.isEmpty && restoringPartitions == 0 && brokerReachable }

@@ -16,6 +16,13 @@ import MomentsCore
         }
     }
 
+    @Test func theStateDirectoryIsBesideTheConfigUnlessSet() throws {
+        #expect(try parse("rules: rules.yaml").get().admin.stateDirectory == "/etc/moments/state")
+        #expect(try parse("admin: { state_dir: /var/lib/moments }\nrules: rules.yaml").get().admin.stateDirectory == "/var/lib/moments")
+        #expect(try parse("admin: { state_dir: run }\nrules: rules.yaml").get().admin.stateDirectory == "/etc/moments/run")
+        #expect(try parse("rules: rules.yaml", env: ["MOMENTS_STATE_DIR": "/data"]).get().admin.stateDirectory == "/data")
+    }
+
     @Test func readsEverySection() throws {
         let c = try parse("""
             kafka:

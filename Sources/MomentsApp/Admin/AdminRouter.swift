@@ -4,11 +4,13 @@ import MomentsRuntime
 import Prometheus
 
 /// The admin endpoint: `/metrics` (Prometheus text), `/healthz` (alive), `/readyz` (partitions
-/// assigned, state restored, broker reachable), `/rules` (the active rules). An optional bearer
+/// assigned, state restored, broker reachable), `/rules` (the active rules), `/silences`
+/// (create, list, expire; see SilenceRoutes). An optional bearer
 /// token protects everything but `/healthz`, which orchestrators probe without credentials.
 public enum AdminRouter {
     public static func make(
-        registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> PipelineStatus, rules: RulesState, token: String?
+        registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> PipelineStatus, rules: RulesState, token: String?,
+        silences: SilenceRegistry? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         if let token { router.add(middleware: BearerToken(token: token)) }
@@ -31,6 +33,7 @@ public enum AdminRouter {
         router.get("/rules") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: rules.json)))
         }
+        if let silences { SilenceRoutes.add(to: router, registry: silences) }
         return router
     }
 }

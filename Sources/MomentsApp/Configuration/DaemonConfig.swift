@@ -91,6 +91,9 @@ public struct AdminSettings: Sendable, Equatable {
     /// When set, every endpoint but /healthz needs `Authorization: Bearer <token>`.
     public var token: String?
     public var enabled = true
+    /// Where the daemon keeps what it must remember across restarts: the silences made through
+    /// the admin endpoint (`silences.json`). Must be writable.
+    public var stateDirectory: String?
     public init() {}
 
     public var host: String { String(listen[..<(listen.lastIndex(of: ":") ?? listen.endIndex)]) }

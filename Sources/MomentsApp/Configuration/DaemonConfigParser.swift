@@ -56,6 +56,8 @@ public enum DaemonConfigParser {
         config.kafka = kafka
         config.processing = processing
         config.admin = admin
+        // Relative to the configuration file, as the rules path is; `state` beside it by default.
+        config.admin.stateDirectory = resolve(admin.stateDirectory ?? "state", relativeTo: file)
         config.logging = logging
         switch EnvironmentOverrides.apply(environment, to: &config) {
         case .success: return .success(config)
@@ -125,13 +127,14 @@ enum ProcessingSection {
 
 enum AdminSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> AdminSettings? {
-        guard let m = ctx.mapping(node, what: "admin", allowed: ["listen", "token", "enabled"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "admin", allowed: ["listen", "token", "enabled", "state_dir"]) else { return nil }
         var a = AdminSettings()
         if let v = ctx.string(m["listen"], what: "admin.listen") {
             if AdminSection.validListen(v) { a.listen = v } else { ctx.error(m["listen"], "admin.listen must be host:port, found '\(v)'") }
         }
         a.token = ctx.string(m["token"], what: "admin.token")
         if let b = ctx.bool(m["enabled"], what: "admin.enabled") { a.enabled = b }
+        a.stateDirectory = ctx.string(m["state_dir"], what: "admin.state_dir")
         return a
     }
 

@@ -14,6 +14,7 @@ import MomentsCore
 /// | MOMENTS_KAFKA_CONSUMER_PROPERTY_<NAME>, MOMENTS_KAFKA_PRODUCER_PROPERTY_<NAME> | kafka.consumer_properties / producer_properties |
 /// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK, MOMENTS_CHANGELOG, MOMENTS_CHANGELOG_TOPIC, MOMENTS_PROCESSING_GUARANTEE, MOMENTS_TRANSACTIONAL_ID | processing.* |
 /// | MOMENTS_ADMIN_LISTEN, MOMENTS_ADMIN_TOKEN, MOMENTS_ADMIN_ENABLED | admin.* |
+/// | MOMENTS_STATE_DIR | admin.state_dir |
 /// | MOMENTS_LOG_FORMAT, MOMENTS_LOG_LEVEL, MOMENTS_LOG_PERSONAL_DATA | logging.* |
 /// | MOMENTS_RULES | rules (a path) |
 public enum EnvironmentOverrides {
@@ -69,6 +70,7 @@ public enum EnvironmentOverrides {
         }
         if let v = env["MOMENTS_ADMIN_TOKEN"], !v.isEmpty { config.admin.token = v }
         bool("MOMENTS_ADMIN_ENABLED") { config.admin.enabled = $0 }
+        if let v = env["MOMENTS_STATE_DIR"], !v.isEmpty { config.admin.stateDirectory = v }
         if let v = env["MOMENTS_LOG_FORMAT"] {
             if ["logfmt", "json"].contains(v) { config.logging.format = v } else { fail("MOMENTS_LOG_FORMAT", "expected logfmt or json, found '\(v)'") }
         }

@@ -16,6 +16,7 @@ public final class Daemon: @unchecked Sendable {
     public let pipeline: Pipeline
     public let watcher: RulesWatcher
     public let rulesState: RulesState
+    public let silences: SilenceRegistry
     let group: ServiceGroup
     let logger: Logger
 
@@ -28,17 +29,21 @@ public final class Daemon: @unchecked Sendable {
     ) {
         self.config = config
         self.logger = logger
+        // Silences made through the admin endpoint are loaded first, so the engines start with them.
+        let silences = SilenceRegistry(store: config.admin.stateDirectory.map(SilenceStore.init(directory:)), rules: config.rules, logger: logger)
+        self.silences = silences
         let pipeline = Pipeline(
-            configuration: config.pipelineConfiguration, rules: config.rules, logger: logger, metricsFactory: metricsFactory)
+            configuration: config.pipelineConfiguration, rules: silences.rulesLoaded(config.rules), logger: logger, metricsFactory: metricsFactory)
+        silences.attach { pipeline.replaceSilences($0) }
         self.pipeline = pipeline
         let state = RulesState(rules: config.rules, text: rulesText, source: config.rulesSource)
         self.rulesState = state
         self.watcher = RulesWatcher(
             load: { Daemon.loadRules(configPath: configPath, environment: environment) },
-            apply: { pipeline.replaceRules($0) }, state: state, logger: logger, metricsFactory: metricsFactory)
+            apply: { pipeline.replaceRules(silences.rulesLoaded($0)) }, state: state, logger: logger, metricsFactory: metricsFactory)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if config.admin.enabled {
-            let router = AdminRouter.make(registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token)
+            let router = AdminRouter.make(registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(config.admin.host, port: config.admin.port), serverName: "moments"),

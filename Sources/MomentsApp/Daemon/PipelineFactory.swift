@@ -54,6 +54,7 @@ extension DaemonConfig {
               enabled: \(admin.enabled)
               listen: \(admin.listen)
               token: \(admin.token == nil ? "none" : "******")
+              state_dir: \(admin.stateDirectory ?? "none")
             logging:
               format: \(logging.format)
               level: \(logging.level)

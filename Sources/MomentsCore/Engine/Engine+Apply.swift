@@ -38,8 +38,7 @@ extension Engine {
                 guard c.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
             case .threshold(let c):
-                guard let v = event.data.number(c.field), c.crossed(by: v) else { continue }
-                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, measures: [.init(name: c.field, value: v)], into: &out)
+                evaluateThreshold(r, c, event: event, ix: &ix, customer: &customer, into: &out)
             case .ended(let c):
                 guard let reason = event.data.reason, c.reasons.contains(reason), c.phases.isEmpty || c.phases.contains(phaseBefore) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)

@@ -1,5 +1,6 @@
-/// Turning a detected moment into outputs: the alert, the recovery actions its rules allow
-/// (cooldowns and budgets), and coaching for the agent.
+/// Turning a detected moment into outputs: the alert, the recovery action its rules allow
+/// (precedence, cooldowns and budgets), and coaching for the agent. Detection and emission are
+/// two steps, so inhibition and silences can hold a detected moment back (Engine+Suppression).
 extension Engine {
     /// Fires a once-per-interaction moment caused by `event`.
     mutating func fire(
@@ -11,12 +12,18 @@ extension Engine {
                    measures: measures, details: details, into: &out)
     }
 
+    /// Records a detected moment of this step; `flushMoments` decides at the end of the step
+    /// whether it emits (not inhibited, not silenced). A rule outside its schedule with
+    /// `outside: off` detects nothing and stays free to fire later.
     mutating func emitMoment(
         _ r: Int, ix: inout InteractionState, customer: inout CustomerState, causeEventID: String?, time: Timestamp,
         occurrence: Int, measures: [Moment.Measure], details: [String: String], into out: inout [Output]
     ) {
         let rule = rules.moments[r]
         guard rule.filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) else { return }
+        guard isOn(rule, at: time) else { return }
+        // Inhibitors that fired earlier (or earlier in this step) are in the fired sets now.
+        let inhibitedBy = firedInhibitor(of: r, ix: ix, customer: customer)
         ix.fired.insert(r)
         stats.momentsDetected += 1
         var moment = Moment(
@@ -26,16 +33,28 @@ extension Engine {
             causeEventID: causeEventID, summary: "")
         moment.summary = rule.summary.render(moment.placeholder)
         moment.runbook = rule.runbook?.render(moment.placeholder, escape: URLComponent.encode)
+        pendingMoments.append(PendingMoment(rule: r, moment: moment, inhibitedBy: inhibitedBy))
+    }
 
+    /// The alert, the recovery action (one per moment: the first of its rules by precedence that
+    /// its cooldown and budget allow) and the coaching of a moment that is neither silenced nor
+    /// inhibited.
+    mutating func emitOutputs(_ r: Int, _ moment: Moment, customer: inout CustomerState, into out: inout [Output]) {
+        let rule = rules.moments[r]
         var actions: [Output] = []
-        for i in index.recoveryByMoment[rule.id] ?? [] {
-            if let action = recover(rules.recovery[i], moment: moment, customer: &customer) { actions.append(.recovery(action)) }
+        let candidates = index.recoveryByMoment[rule.id] ?? []
+        for (n, i) in candidates.enumerated() {
+            if let action = recover(rules.recovery[i], moment: moment, customer: &customer) {
+                actions.append(.recovery(action))
+                stats.recoverySkippedPrecedence += candidates.count - n - 1
+                break
+            }
         }
         if rule.alert {
             out.append(.alert(Alert(moment: moment, recoveryIDs: actions.map(\.id))))
         }
         out.append(contentsOf: actions)
-        if let agent = ix.agentID {
+        if let agent = moment.agentID {
             for i in index.coachingByMoment[rule.id] ?? [] {
                 let c = rules.coaching[i]
                 out.append(.coaching(CoachingSignal(

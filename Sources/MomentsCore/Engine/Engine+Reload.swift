@@ -7,6 +7,7 @@ extension Engine {
         next.stats = stats
         next.duplicates = duplicates
         next.budgets = budgets
+        next.suppressedCounts = suppressedCounts
         var newIndex: [String: Int] = [:]
         for (i, m) in newRules.moments.enumerated() { newIndex[m.id] = i }
         // Old rule index → new rule index, only where the rule still exists with a compatible condition.
@@ -22,6 +23,7 @@ extension Engine {
                 moved.fired = SmallIntSet(ix.fired.compactMap { map[$0] })
                 moved.waits = SmallIntMap(uniqueKeysWithValues: ix.waits.compactMap { k, v in map[k].map { ($0, v) } })
                 moved.counts = SmallIntMap(uniqueKeysWithValues: ix.counts.compactMap { k, v in map[k].map { ($0, v) } })
+                moved.windows = SmallIntMap(uniqueKeysWithValues: ix.windows.compactMap { k, v in map[k].map { ($0, v) } })
                 return moved
             }
             return c

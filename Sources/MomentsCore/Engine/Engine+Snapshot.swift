@@ -117,6 +117,7 @@ extension Engine {
             w.key("counts"); w.objectValue()
             for (r, n) in ix.counts.sorted(by: { $0.key < $1.key }) { w.key(rules.moments[r].id); w.value(n) }
             w.endObject()
+            encodeWindows(ix, into: &w)
             w.key("waits"); w.objectValue()
             for (r, ws) in ix.waits.sorted(by: { $0.key < $1.key }) {
                 w.key(rules.moments[r].id); w.objectValue()
@@ -165,6 +166,7 @@ extension Engine {
             if case .object(let counts)? = v["counts"] {
                 for (rule, n) in counts { if let r = ruleIndex[rule], let n = n.numberValue { ix.counts[r] = Int(n) } }
             }
+            try decodeWindows(v["windows"], into: &ix, ruleIndex: ruleIndex)
             if case .object(let waits)? = v["waits"] {
                 for (rule, ws) in waits {
                     guard let r = ruleIndex[rule] else { continue }

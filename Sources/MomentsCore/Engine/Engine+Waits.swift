@@ -8,7 +8,7 @@ extension Engine {
         var ws = ix.waits[r] ?? WaitState()
         defer { ix.waits[r] = ws }
         guard ws.openedAt == nil else { return }   // already waiting: a repeated opener changes nothing
-        let limit = w.limit(channel: ix.channel, queue: ix.queue, attributes: ix.attributes)
+        let limit = waitLimit(r, w, at: t, ix: ix)
         if let closed = ws.pendingCloseAt, closed >= t {
             // The closing event arrived before this opener (out of order): the episode is over.
             ws.pendingCloseAt = nil

@@ -19,12 +19,20 @@ public struct Engine: Sendable {
     /// runtime can write them to a changelog.
     public var tracksChanges = false
     var changed: Set<String> = []
+    /// Silences in force (matched against each moment's event time); see `setSilences`.
+    public internal(set) var silences: [Silence]
+    /// Moments detected in the current step (one event, or one wake-up of timers), held back
+    /// until the step ends so moments detected together can inhibit each other in any file order.
+    var pendingMoments: [PendingMoment] = []
+    /// Moments detected but suppressed (silenced or inhibited) since `takeSuppressionCounts()`.
+    var suppressedCounts: [SuppressionKey: Int] = [:]
 
     public init(rules: RuleSet, clock: Timestamp = Timestamp(milliseconds: 0)) {
         self.rules = rules
         self.clock = clock
         self.duplicates = DuplicateFilter(capacity: rules.settings.duplicateWindow)
         self.index = RuleIndex(rules)
+        self.silences = rules.silences
     }
 
     /// Processes one event: first fires the timers its time makes due, then applies it.
@@ -38,6 +46,7 @@ public struct Engine: Sendable {
         advance(to: event.occurredAt, into: &out)
         if event.type.isKnown {
             apply(event, into: &out)
+            flushMoments(into: &out)
             // A late event can schedule a timer whose deadline has already passed.
             fireDueTimers(into: &out)
         } else {
@@ -75,11 +84,14 @@ public struct Engine: Sendable {
             case let .wait(customer, interaction, rule, episode):
                 fireWaitTimer(customer: customer, interaction: interaction, rule: rule, episode: episode, into: &out)
             case let .evictInteraction(customer, interaction):
+                flushMoments(into: &out)   // while the customer's state is surely still there
                 evictInteractionIfExpired(customer: customer, interaction: interaction)
             case let .evictCustomer(customer):
+                flushMoments(into: &out)
                 evictCustomerIfExpired(customer)
             }
         }
+        flushMoments(into: &out)
     }
 }
 
@@ -90,6 +102,12 @@ public struct EngineStats: Sendable, Equatable {
     public var momentsDetected = 0
     public var recoverySkippedCooldown = 0
     public var recoverySkippedBudget = 0
+    /// Detected moments that emitted nothing because a silence matched them.
+    public var momentsSilenced = 0
+    /// Detected moments that emitted nothing because another moment inhibited them.
+    public var momentsInhibited = 0
+    /// Recovery rules not tried because a rule of higher priority acted for the same moment.
+    public var recoverySkippedPrecedence = 0
 }
 
 /// Lookups computed once per rule set so each event touches only the rules that care about it.
@@ -104,6 +122,8 @@ struct RuleIndex: Sendable {
     }
     var recoveryByMoment: [String: [Int]] = [:]
     var coachingByMoment: [String: [Int]] = [:]
+    /// Moment rule → the rules that inhibit it, with their scope.
+    var inhibitors: [Int: [(rule: Int, scope: InhibitionScope)]] = [:]
     var cooldowns: [String: Duration] = [:]
     var historyWindow: Duration
 
@@ -129,6 +149,19 @@ struct RuleIndex: Sendable {
         for (i, r) in rules.recovery.enumerated() {
             for m in r.on { recoveryByMoment[m, default: []].append(i) }
             if let c = r.cooldown { cooldowns[r.id] = c }
+        }
+        // Precedence: highest priority first, ties in file order.
+        for (m, list) in recoveryByMoment {
+            recoveryByMoment[m] = list.enumerated().sorted { a, b in
+                let pa = rules.recovery[a.element].priority, pb = rules.recovery[b.element].priority
+                return pa != pb ? pa > pb : a.offset < b.offset
+            }.map(\.element)
+        }
+        let byID = Dictionary(rules.moments.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for (i, m) in rules.moments.enumerated() {
+            for inhibition in m.inhibits {
+                for target in inhibition.moments { if let t = byID[target] { inhibitors[t, default: []].append((i, inhibition.scope)) } }
+            }
         }
         for (i, c) in rules.coaching.enumerated() {
             for m in c.on { coachingByMoment[m, default: []].append(i) }

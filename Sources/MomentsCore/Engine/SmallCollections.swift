@@ -70,3 +70,10 @@ struct SmallIntMap<Value: Sendable>: Sendable, Sequence {
 
     func makeIterator() -> IndexingIterator<[Element]> { entries.makeIterator() }
 }
+
+extension SmallIntMap: Equatable where Value: Equatable {
+    /// Equal when they map the same keys to the same values, whatever the insertion order.
+    static func == (lhs: SmallIntMap, rhs: SmallIntMap) -> Bool {
+        lhs.count == rhs.count && lhs.allSatisfy { rhs[$0.key] == $0.value }
+    }
+}

@@ -31,6 +31,8 @@ struct InteractionState: Sendable {
     var waits = SmallIntMap<WaitState>()
     /// Per count rule (by index): matching events seen.
     var counts = SmallIntMap<Int>()
+    /// Per threshold rule with `average_over` (by index): its recent values.
+    var windows = SmallIntMap<TrailingSamples>()
     var evictionScheduled = false
 
     init(id: String, customerID: String, channel: Channel, at time: Timestamp) {

@@ -99,7 +99,7 @@ enum ConditionSection {
     }
 
     static func threshold(_ node: Node, _ ctx: YAMLContext) -> ThresholdCondition? {
-        guard let m = ctx.mapping(node, what: "threshold", allowed: ["event", "field", "below", "above", "at_least", "at_most"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "threshold", allowed: ["event", "field", "below", "above", "at_least", "at_most", "average_over", "min_samples"]) else { return nil }
         let event = eventType(ctx.required(m, "event", in: node, what: "threshold"), ctx)
         var field = ctx.string(ctx.required(m, "field", in: node, what: "threshold"), what: "field")
         if let f = field, !EventData.numericFields.contains(f) {
@@ -122,8 +122,9 @@ enum ConditionSection {
                 if let v, v < 0 { ctx.error(m[k], "\(k) must not be negative for csat (1..5), found \(v)"); return nil }
             }
         }
-        guard let event, let field else { return nil }
-        return ThresholdCondition(event: event, field: field, below: below, above: above, atLeast: atLeast, atMost: atMost)
+        let window = TrailingWindowSection.parse(m["average_over"], minSamples: m["min_samples"], in: node, ctx)
+        guard let event, let field, window != nil || m["average_over"] == nil else { return nil }
+        return ThresholdCondition(event: event, field: field, below: below, above: above, atLeast: atLeast, atMost: atMost, window: window)
     }
 
     static func ended(_ node: Node, _ ctx: YAMLContext) -> EndedCondition? {

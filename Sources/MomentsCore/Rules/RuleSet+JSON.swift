@@ -1,3 +1,5 @@
+import Foundation
+
 /// The active rules as JSON (the admin endpoint's `/rules`): what runs, in the words of the file.
 extension RuleSet {
     public func json(into w: inout JSONWriter) {
@@ -13,6 +15,12 @@ extension RuleSet {
             w.key("condition"); w.value(m.condition.summary)
             w.key("summary"); w.value(m.summary.source)
             w.key("runbook"); w.value(m.runbook?.source)
+            if let s = m.schedule { w.key("schedule"); w.value(s.summary) }
+            if !m.inhibits.isEmpty {
+                w.key("inhibits"); w.arrayValue()
+                for i in m.inhibits { w.objectValue(); w.key("moments"); w.arrayValue(); i.moments.forEach { w.value($0) }; w.endArray(); w.key("scope"); w.value(i.scope.rawValue); w.endObject() }
+                w.endArray()
+            }
             w.endObject()
         }
         w.endArray()
@@ -25,6 +33,7 @@ extension RuleSet {
             w.key("params"); w.objectValue(); r.params.forEach { w.key($0.key); w.value($0.value) }; w.endObject()
             w.key("cooldown"); w.value(r.cooldown?.description)
             w.key("daily_budget"); if let b = r.dailyBudget { w.value(b) } else { w.null() }
+            w.key("priority"); w.value(r.priority)
             w.endObject()
         }
         w.endArray()
@@ -52,11 +61,34 @@ extension Condition {
         case .match(let m): return "match \(m.event.name)" + m.matchers.map { " \($0.field) in [\($0.values.sorted().joined(separator: ","))]" }.joined()
         case .threshold(let t):
             let parts = [t.below.map { "< \($0)" }, t.above.map { "> \($0)" }, t.atLeast.map { ">= \($0)" }, t.atMost.map { "<= \($0)" }].compactMap { $0 }
-            return "threshold \(t.event.name) \(t.field) \(parts.joined(separator: " and "))"
+            let window: String
+            switch t.window?.span {
+            case .samples(let n)?: window = " averaged over the last \(n) values"
+            case .duration(let d)?: window = " averaged over \(d)"
+            case nil: window = ""
+            }
+            return "threshold \(t.event.name) \(t.field)\(window) \(parts.joined(separator: " and "))"
         case .ended(let e): return "ended with \(e.reasons.sorted().joined(separator: "|"))" + (e.phases.isEmpty ? "" : " while \(e.phases.map(\.rawValue).sorted().joined(separator: "|"))")
         case .repeatContact(let r): return "contact number \(r.atLeast) or more within \(r.within)"
         case .phrases(let p): return "\(p.phrases.count) phrases in \(Set(p.phrases.map(\.language)).sorted().joined(separator: ",")) from \(p.sender ?? "anyone")"
         case .resolution(let r): return "resolved within \(r.within) of connect" + (r.firstContactWithin.map { " on first contact in \($0)" } ?? "")
         }
+    }
+}
+
+extension RuleSchedule {
+    /// "Europe/Berlin mon,tue,wed,thu,fri 08:00-18:00, off outside".
+    public var summary: String {
+        let names = ["", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        func hm(_ m: Int) -> String { (m / 60 < 10 ? "0" : "") + "\(m / 60):" + (m % 60 < 10 ? "0" : "") + "\(m % 60)" }
+        let days = schedule.days.sorted().map { names[$0] }.joined(separator: ",")
+        let hours = schedule.hours.map { "\(hm($0.start))-\(hm($0.end))" }.joined(separator: ",")
+        let outsideText: String
+        switch outside {
+        case .off: outsideText = "off"
+        case .waitLimit(let d): outsideText = "longer than \(d)"
+        case .threshold(let t): outsideText = Condition.threshold(t).summary
+        }
+        return "\(schedule.name.map { $0 + ": " } ?? "")\(schedule.timeZone.identifier) \(days) \(hours), outside: \(outsideText)"
     }
 }

@@ -5,9 +5,16 @@ public struct RuleSet: Sendable {
     public var recovery: [RecoveryRule]
     public var coaching: [CoachingRule]
     public var settings: EngineSettings
+    /// Time-boxed mutes: those of the rules file, plus (in the daemon) those made through the
+    /// admin endpoint. Data for the engine, matched against event time.
+    public var silences: [Silence]
 
-    public init(moments: [MomentRule], recovery: [RecoveryRule] = [], coaching: [CoachingRule] = [], settings: EngineSettings = EngineSettings()) {
+    public init(
+        moments: [MomentRule], recovery: [RecoveryRule] = [], coaching: [CoachingRule] = [], settings: EngineSettings = EngineSettings(),
+        silences: [Silence] = []
+    ) {
         self.moments = moments; self.recovery = recovery; self.coaching = coaching; self.settings = settings
+        self.silences = silences
     }
 
     /// How long a customer's contacts must be remembered for repeat-contact and first-contact
@@ -54,6 +61,10 @@ public struct MomentRule: Sendable {
     public var summary: Template
     /// A link for the supervisor (the runbook of this moment); placeholders are URL-encoded.
     public var runbook: Template? = nil
+    /// When the rule is active, and what it does outside those hours; nil means always.
+    public var schedule: RuleSchedule? = nil
+    /// Moments this one suppresses when it fires first or together with them.
+    public var inhibits: [Inhibition] = []
 }
 
 /// Restricts a rule to some channels, queues and attribute values; empty means any.
@@ -100,7 +111,7 @@ public enum Condition: Sendable {
         case .wait(let c): return [c.measure, c.measure + "_seconds"]
         case .count(let c): return [c.measure]
         case .match: return []
-        case .threshold(let c): return [c.field]
+        case .threshold(let c): return c.window == nil ? [c.field] : [c.field, c.field + "_samples"]
         case .ended: return []
         case .repeatContact: return ["contacts"]
         case .phrases: return ["phrase", "language"]
@@ -156,6 +167,8 @@ public struct ThresholdCondition: Sendable {
     public var above: Double?
     public var atLeast: Double?
     public var atMost: Double?
+    /// Compare the average of recent values instead of each single value.
+    public var window: TrailingWindow? = nil
 
     public func crossed(by v: Double) -> Bool {
         if let b = below, !(v < b) { return false }
@@ -201,6 +214,9 @@ public struct RecoveryRule: Sendable {
     public var cooldown: Duration?
     /// At most this many actions of this rule per UTC day (per engine, i.e. per partition).
     public var dailyBudget: Int?
+    /// Precedence among the recovery rules of one moment: only one action is issued per moment,
+    /// from the highest priority rule that is not in its cooldown or out of budget (ties: file order).
+    public var priority: Int = 0
 }
 
 public enum CoachingKind: String, Sendable { case corrective, positive }

@@ -14,22 +14,24 @@ public enum RulesParser {
         return .failure(ConfigErrors(ctx.errors))
     }
 
-    static let topKeys = ["settings", "moments", "recovery", "coaching"]
+    static let topKeys = ["settings", "schedules", "moments", "recovery", "coaching", "silences"]
 
     /// Parses a rules mapping that may sit inside a larger file (the daemon's config embeds one).
     public static func parse(node root: Node, context ctx: YAMLContext) -> RuleSet? {
         guard let top = ctx.mapping(root, what: "the rules file", allowed: topKeys) else { return nil }
         let settings = top["settings"].flatMap { SettingsSection.parse($0, ctx) } ?? EngineSettings()
+        let schedules = top["schedules"].map { ScheduleSection.parseNamed($0, ctx) } ?? [:]
         var moments: [MomentRule] = []
         var ids: [String: Node] = [:]
         if let list = ctx.sequence(top["moments"] ?? { ctx.error(root, "missing 'moments' (the list of moments to detect)"); return nil }(), what: "moments") {
             for item in list {
-                guard let m = MomentSection.parse(item, ctx) else { continue }
+                guard let m = MomentSection.parse(item, ctx, schedules: schedules) else { continue }
                 if ids[m.id] != nil { ctx.error(item, "duplicate moment id '\(m.id)'"); continue }
                 ids[m.id] = item
                 moments.append(m)
             }
         }
+        _ = InhibitionSection.validate(moments, nodes: ids.mapValues { $0["inhibits"] ?? $0 }, ctx)
         let known = Dictionary(uniqueKeysWithValues: moments.map { ($0.id, $0) })
         var recovery: [RecoveryRule] = []
         var recoveryIDs: Set<String> = []
@@ -45,7 +47,8 @@ public enum RulesParser {
             if !coachingIDs.insert(c.id).inserted { ctx.error(item, "duplicate coaching id '\(c.id)'"); continue }
             coaching.append(c)
         }
-        return RuleSet(moments: moments, recovery: recovery, coaching: coaching, settings: settings)
+        let silences = top["silences"].map { SilenceSection.parseList($0, ctx, knownMoments: Set(known.keys)) } ?? []
+        return RuleSet(moments: moments, recovery: recovery, coaching: coaching, settings: settings, silences: silences)
     }
 }
 
@@ -62,9 +65,9 @@ enum SettingsSection {
 }
 
 enum MomentSection {
-    static let keys = ["id", "kind", "stage", "severity", "when", "only", "alert", "summary", "runbook"]
+    static let keys = ["id", "kind", "stage", "severity", "when", "only", "alert", "summary", "runbook", "schedule", "outside", "inhibits"]
 
-    static func parse(_ node: Node, _ ctx: YAMLContext) -> MomentRule? {
+    static func parse(_ node: Node, _ ctx: YAMLContext, schedules: [String: Schedule] = [:]) -> MomentRule? {
         guard let m = ctx.mapping(node, what: "a moment", allowed: keys) else { return nil }
         let errorsBefore = ctx.errors.count
         let id = ctx.string(ctx.required(m, "id", in: node, what: "a moment"), what: "id")
@@ -84,6 +87,8 @@ enum MomentSection {
         let condition = ConditionSection.parse(ctx.required(m, "when", in: node, what: what), ctx)
         let filter = m["only"].flatMap { FilterSection.parse($0, ctx, what: "only") } ?? Filter()
         let alert = ctx.bool(m["alert"], what: "alert") ?? true
+        let schedule = ScheduleSection.parseRule(schedule: m["schedule"], outside: m["outside"], condition: condition, named: schedules, ctx)
+        let inhibits = m["inhibits"].flatMap { InhibitionSection.parse($0, ctx) } ?? []
         var summary = Template(segments: [], source: "")
         var runbook: Template?
         if let condition {
@@ -95,7 +100,9 @@ enum MomentSection {
             }
         }
         guard ctx.errors.count == errorsBefore, let id, let kind, let condition else { return nil }
-        return MomentRule(id: id, kind: kind, stage: stage, severity: severity, condition: condition, filter: filter, alert: alert, summary: summary, runbook: runbook)
+        return MomentRule(
+            id: id, kind: kind, stage: stage, severity: severity, condition: condition, filter: filter, alert: alert, summary: summary,
+            runbook: runbook, schedule: schedule, inhibits: inhibits)
     }
 
     static func defaultSummary(_ id: String, _ c: Condition) -> String {
@@ -149,7 +156,7 @@ enum FilterSection {
 
 enum RecoverySection {
     static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule]) -> RecoveryRule? {
-        guard let m = ctx.mapping(node, what: "a recovery rule", allowed: ["id", "on", "action", "params", "cooldown", "daily_budget"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "a recovery rule", allowed: ["id", "on", "action", "params", "cooldown", "daily_budget", "priority"]) else { return nil }
         let before = ctx.errors.count
         let id = ctx.string(ctx.required(m, "id", in: node, what: "a recovery rule"), what: "id")
         let what = "recovery rule '\(id ?? "?")'"
@@ -169,8 +176,9 @@ enum RecoverySection {
         }
         let cooldown = ctx.duration(m["cooldown"], what: "cooldown")
         let budget = ctx.integer(m["daily_budget"], what: "daily_budget", minimum: 0)
+        let priority = ctx.integer(m["priority"], what: "priority", minimum: Int.min) ?? 0
         guard ctx.errors.count == before, let id, let on, let action else { return nil }
-        return RecoveryRule(id: id, on: on, action: action, params: params, cooldown: cooldown, dailyBudget: budget)
+        return RecoveryRule(id: id, on: on, action: action, params: params, cooldown: cooldown, dailyBudget: budget, priority: priority)
     }
 }
 

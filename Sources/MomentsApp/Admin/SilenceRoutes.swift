@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import MomentsCore
+
+/// `POST /silences` (create; answers 201 with the id), `GET /silences` (active and pending),
+/// `DELETE /silences/{id}` (expire an admin-made silence now).
+enum SilenceRoutes {
+    static func add(to router: Router<BasicRequestContext>, registry: SilenceRegistry) {
+        router.post("/silences") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            switch registry.create(body: String(buffer: body)) {
+            case .success(let s):
+                return json(.created, "{\"id\":\(quoted(s.id))}\n")
+            case .failure(let errors):
+                let status: HTTPResponse.Status = errors.errors.contains { $0.file != "request" } ? .internalServerError : .badRequest
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("errors"); w.arrayValue(); errors.errors.forEach { w.value($0.description) }; w.endArray()
+                w.endObject()
+                return json(status, String(decoding: w.bytes, as: UTF8.self) + "\n")
+            }
+        }
+        router.get("/silences") { _, _ -> Response in
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("silences"); w.arrayValue()
+            for entry in registry.current() {
+                // The silence's own fields, then where it comes from and whether it is in force now.
+                SilenceSection.json(entry.silence, extra: [("source", entry.source.rawValue), ("state", entry.active ? "active" : "pending")], into: &w)
+            }
+            w.endArray()
+            w.endObject()
+            return json(.ok, String(decoding: w.bytes, as: UTF8.self) + "\n")
+        }
+        router.delete("/silences/:id") { _, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            switch registry.expire(id: id) {
+            case .expired: return json(.ok, "{\"id\":\(quoted(id)),\"expired\":true}\n")
+            case .notFound: return json(.notFound, "{\"error\":\(quoted("no active or pending admin silence '\(id)'"))}\n")
+            case .declaredInRules: return json(.conflict, "{\"error\":\(quoted("silence '\(id)' is declared in the rules file; remove it there"))}\n")
+            case .failed(let why): return json(.internalServerError, "{\"error\":\(quoted(why))}\n")
+            }
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func quoted(_ s: String) -> String {
+        var w = JSONWriter()
+        w.value(s)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,25 @@
+/// Schedules: a rule's active days and hours in its time zone, evaluated at event time.
+///
+/// `outside: off` gates the moment at its own time (for a wait, the instant its limit is
+/// reached). Other limits outside the schedule are chosen when the measurement starts: the
+/// opening event of a wait (its limit is fixed then, as overrides are), the event of a threshold.
+extension Engine {
+    func isOn(_ rule: MomentRule, at time: Timestamp) -> Bool {
+        guard let s = rule.schedule, case .off = s.outside else { return true }
+        return s.schedule.contains(time)
+    }
+
+    /// The limit of a wait opening at `time`: an override for this customer first, then the
+    /// outside-hours limit when the schedule is not active, then `longer_than`.
+    func waitLimit(_ r: Int, _ w: WaitCondition, at time: Timestamp, ix: InteractionState) -> Duration {
+        for o in w.overrides where o.filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) { return o.longerThan }
+        if let s = rules.moments[r].schedule, case .waitLimit(let outside) = s.outside, !s.schedule.contains(time) { return outside }
+        return w.longerThan
+    }
+
+    /// The bounds a threshold compares against at `time`.
+    func thresholdBounds(_ r: Int, _ c: ThresholdCondition, at time: Timestamp) -> ThresholdCondition {
+        if let s = rules.moments[r].schedule, case .threshold(let outside) = s.outside, !s.schedule.contains(time) { return outside }
+        return c
+    }
+}

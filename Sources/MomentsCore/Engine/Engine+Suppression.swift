@@ -1,0 +1,90 @@
+/// Inhibition and silences: a detected moment is held back from output, but still counted.
+///
+/// Inhibition: a moment B is inhibited by a moment A that `inhibits` it when A fired in B's
+/// scope (the interaction, or any interaction of the customer still in state) before B, or
+/// in the same step as B (the same event, or timers falling due at one clock step), whatever
+/// their order in the file. A moment that fired before its inhibitor stays: outputs are never
+/// taken back, so a recovery action is decided when its moment emits. Inhibited and silenced
+/// moments still count as fired (they do not fire again) and still inhibit others.
+extension Engine {
+    /// Replaces the silences in force; takes effect from the next moment on. Pure data: the
+    /// runtime hands in what the rules file and the admin endpoint say.
+    public mutating func setSilences(_ silences: [Silence]) { self.silences = silences }
+
+    /// Suppressed moments counted since the last call, by rule, kind, queue and reason; the
+    /// daemon turns them into metrics (a silenced moment emits nothing to count at delivery).
+    public mutating func takeSuppressionCounts() -> [SuppressionKey: Int] {
+        defer { suppressedCounts.removeAll(keepingCapacity: true) }
+        return suppressedCounts
+    }
+
+    /// The first rule inhibiting `r` that has already fired in its scope.
+    func firedInhibitor(of r: Int, ix: InteractionState, customer: CustomerState) -> Int? {
+        for (a, scope) in index.inhibitors[r] ?? [] {
+            if ix.fired.contains(a) { return a }
+            if scope == .customer, customer.interactions.values.contains(where: { $0.fired.contains(a) }) { return a }
+        }
+        return nil
+    }
+
+    /// Ends a step: resolves inhibition among the moments detected together, applies silences,
+    /// and emits the rest in detection order.
+    mutating func flushMoments(into out: inout [Output]) {
+        guard !pendingMoments.isEmpty else { return }
+        let batch = pendingMoments
+        pendingMoments.removeAll(keepingCapacity: true)
+        for (i, p) in batch.enumerated() {
+            var inhibitedBy = p.inhibitedBy
+            if inhibitedBy == nil, let inhibitors = index.inhibitors[p.rule] {
+                inhibitedBy = batch.indices.lazy.filter { $0 != i }.compactMap { j -> Int? in
+                    let q = batch[j]
+                    guard let scope = inhibitors.first(where: { $0.rule == q.rule })?.scope else { return nil }
+                    let same = scope == .interaction ? q.moment.interactionID == p.moment.interactionID : q.moment.customerID == p.moment.customerID
+                    return same ? q.rule : nil
+                }.first
+            }
+            if let by = inhibitedBy {
+                stats.momentsInhibited += 1
+                count(p, .inhibited(by: rules.moments[by].id))
+                continue
+            }
+            if let silence = silences.first(where: { $0.matches(p.moment) }) {
+                stats.momentsSilenced += 1
+                count(p, .silenced(silence.id))
+                continue
+            }
+            let id = p.moment.customerID
+            // The customer is in state: a step ends before any eviction runs. Were it gone, the
+            // moment still emits, but no state is created that no eviction timer would clear.
+            var customer = customers.removeValue(forKey: id)
+            var state = customer ?? CustomerState()
+            emitOutputs(p.rule, p.moment, customer: &state, into: &out)
+            if customer != nil { customer = state; customers[id] = customer; markChanged(id) }
+        }
+    }
+
+    private mutating func count(_ p: PendingMoment, _ reason: SuppressionKey.Reason) {
+        let m = p.moment
+        suppressedCounts[SuppressionKey(rule: m.rule, kind: m.kind, queue: m.queue, reason: reason), default: 0] += 1
+    }
+}
+
+/// A moment detected in the current step, not yet emitted.
+struct PendingMoment: Sendable {
+    var rule: Int
+    var moment: Moment
+    /// The rule that had already inhibited it when it was detected.
+    var inhibitedBy: Int?
+}
+
+/// What a suppressed moment is counted under.
+public struct SuppressionKey: Hashable, Sendable {
+    public enum Reason: Hashable, Sendable {
+        case silenced(String)
+        case inhibited(by: String)
+    }
+    public var rule: String
+    public var kind: MomentKind
+    public var queue: String?
+    public var reason: Reason
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Yams
+
+/// Parses schedules: the named ones under `schedules:` and a moment's `schedule:` (a name or
+/// an inline mapping) with its `outside:` behaviour.
+enum ScheduleSection {
+    static let keys = ["timezone", "days", "hours"]
+    static let dayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
+
+    /// The `schedules:` mapping: name → schedule.
+    static func parseNamed(_ node: Node, _ ctx: YAMLContext) -> [String: Schedule] {
+        var out: [String: Schedule] = [:]
+        for member in ctx.mapping(node, what: "schedules") ?? [] {
+            if let s = parse(member.value, ctx, name: member.key) { out[member.key] = s }
+        }
+        return out
+    }
+
+    static func parse(_ node: Node, _ ctx: YAMLContext, name: String?) -> Schedule? {
+        let what = name.map { "schedule '\($0)'" } ?? "schedule"
+        guard let m = ctx.mapping(node, what: what, allowed: keys) else { return nil }
+        let before = ctx.errors.count
+        var zone: TimeZone?
+        if let id = ctx.string(ctx.required(m, "timezone", in: node, what: what), what: "timezone") {
+            // Only IANA names ("Europe/Berlin"): TimeZone would also take "GMT+2"-like forms,
+            // which have no daylight saving and are rarely what a queue's hours mean.
+            if id.contains("/") || id == "UTC", let z = TimeZone(identifier: id) { zone = z } else {
+                ctx.error(m["timezone"], "unknown time zone '\(id)' (use an IANA name such as Europe/Berlin, America/New_York or UTC)")
+            }
+        }
+        var days = Set(1...7)
+        if let node = m["days"], let items = ctx.strings(node, what: "days") {
+            days = []
+            for item in items {
+                guard let range = dayRange(item) else {
+                    ctx.error(node, "bad day '\(item)' in days (use mon, tue, wed, thu, fri, sat, sun or a range such as mon-fri)")
+                    continue
+                }
+                days.formUnion(range)
+            }
+        }
+        var hours = [Schedule.ClosedOpenMinutes(start: 0, end: 24 * 60)]
+        if let node = m["hours"], let items = ctx.strings(node, what: "hours") {
+            hours = []
+            for item in items {
+                guard let r = hourRange(item) else {
+                    ctx.error(node, "bad hours '\(item)' (use HH:MM-HH:MM with the end after the start, such as 08:00-18:00; split a night shift into 22:00-24:00 and 00:00-06:00)")
+                    continue
+                }
+                hours.append(r)
+            }
+        }
+        guard ctx.errors.count == before, let zone else { return nil }
+        return Schedule(name: name, timeZone: zone, days: days, hours: hours)
+    }
+
+    /// "mon" or "mon-fri" (a range may wrap: "fri-mon").
+    static func dayRange(_ text: String) -> Set<Int>? {
+        let parts = text.lowercased().split(separator: "-", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }
+        guard (1...2).contains(parts.count), let first = dayNames[parts[0]], let last = dayNames[parts.last!] else { return nil }
+        var out: Set<Int> = [first]
+        var d = first
+        while d != last { d = d % 7 + 1; out.insert(d) }
+        return out
+    }
+
+    /// "08:00-18:00" → minutes [480, 1080); the end may be 24:00.
+    static func hourRange(_ text: String) -> Schedule.ClosedOpenMinutes? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }
+        guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]), start < 24 * 60, end > start else { return nil }
+        return .init(start: start, end: end)
+    }
+
+    static func minutes(_ text: String) -> Int? {
+        let hm = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard hm.count == 2, hm[0].count == 2, hm[1].count == 2, let h = Int(hm[0]), let m = Int(hm[1]), h >= 0, m >= 0, m < 60 else { return nil }
+        guard h < 24 || (h == 24 && m == 0) else { return nil }
+        return h * 60 + m
+    }
+
+    /// A moment's `schedule:` and `outside:`; `outside` is checked against the condition it changes.
+    static func parseRule(
+        schedule node: Node?, outside: Node?, condition: Condition?, named: [String: Schedule], _ ctx: YAMLContext
+    ) -> RuleSchedule? {
+        guard let node else {
+            if let outside { ctx.error(outside, "'outside' needs a 'schedule'") }
+            return nil
+        }
+        var schedule: Schedule?
+        if case .scalar = node, let name = ctx.string(node, what: "schedule") {
+            schedule = named[name]
+            if schedule == nil {
+                let known = named.keys.sorted()
+                ctx.error(node, "unknown schedule '\(name)'" + (known.isEmpty ? " (declare it under 'schedules:')" : " (declared schedules: \(known.joined(separator: ", ")))"))
+            }
+        } else if case .mapping = node {
+            schedule = parse(node, ctx, name: nil)
+        } else {
+            ctx.error(node, "schedule must be the name of a schedule or a mapping with timezone, days and hours")
+        }
+        guard let schedule else { return nil }
+        guard let outside else { return RuleSchedule(schedule: schedule, outside: .off) }
+        if case .scalar(let s) = outside {
+            guard s.string == "off" else { ctx.error(outside, "outside must be off or a mapping of other limits, found '\(s.string)'"); return nil }
+            return RuleSchedule(schedule: schedule, outside: .off)
+        }
+        switch condition {
+        case .wait?:
+            guard let m = ctx.mapping(outside, what: "outside", allowed: ["longer_than"]),
+                let d = ctx.duration(ctx.required(m, "longer_than", in: outside, what: "outside"), what: "longer_than")
+            else { return nil }
+            return RuleSchedule(schedule: schedule, outside: .waitLimit(d))
+        case .threshold(let t)?:
+            guard let m = ctx.mapping(outside, what: "outside", allowed: ["below", "above", "at_least", "at_most"]) else { return nil }
+            var alt = t
+            alt.below = ctx.number(m["below"], what: "below"); alt.above = ctx.number(m["above"], what: "above")
+            alt.atLeast = ctx.number(m["at_least"], what: "at_least"); alt.atMost = ctx.number(m["at_most"], what: "at_most")
+            if alt.below == nil && alt.above == nil && alt.atLeast == nil && alt.atMost == nil {
+                ctx.error(outside, "outside needs one of below, above, at_least, at_most (or outside: off)")
+                return nil
+            }
+            return RuleSchedule(schedule: schedule, outside: .threshold(alt))
+        case nil:
+            return nil
+        default:
+            ctx.error(outside, "other limits outside the schedule exist for wait (longer_than) and threshold conditions; use outside: off")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Logging
+import MomentsCore
+
+/// Silences reach every partition's engine the way rules do: handed over from any thread,
+/// applied by the pipeline thread between passes. `rules.silences` keeps the current set, so a
+/// partition assigned (and restored) later starts with it too.
+extension Pipeline {
+    /// Replaces the silences of every engine at the next pass. Thread-safe.
+    public func replaceSilences(_ silences: [Silence]) { statusBox.update { $0.pendingSilences = silences } }
+
+    func applyPendingSilences() {
+        guard let next = statusBox.read().pendingSilences else { return }
+        statusBox.update { $0.pendingSilences = nil }
+        rules.silences = next
+        for task in tasks.values { task.engine.setSilences(next) }
+        log(.info, "silences updated", [("silences", String(next.count)), ("partitions", String(tasks.count))])
+    }
+
+    /// Counts the moments the engines detected but held back: a silenced or inhibited moment
+    /// emits no alert, so the delivery-time counters never see it. Counted under
+    /// `moments_moments_detected_total` as well, as a delivered alert is.
+    func countSuppressedMoments() {
+        for task in tasks.values {
+            let counts = task.engine.takeSuppressionCounts()
+            guard !task.isRestoring else { continue }   // replayed moments were counted the first time
+            for (key, n) in counts {
+                metrics.count("moments_moments_detected_total", [("rule", key.rule), ("kind", key.kind.rawValue), ("queue", key.queue ?? "none")], by: n)
+                switch key.reason {
+                case .silenced:
+                    metrics.count("moments_silenced_total", [("rule", key.rule)], by: n)
+                case .inhibited(let by):
+                    metrics.count("moments_inhibited_total", [("rule", key.rule), ("by", by)], by: n)
+                }
+            }
+        }
+    }
+}

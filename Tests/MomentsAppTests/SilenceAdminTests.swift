@@ -1,0 +1,146 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import Prometheus
+import Testing
+
+/// `POST /silences`, `GET /silences`, `DELETE /silences/{id}`, and the state file that keeps
+/// admin-made silences across a restart.
+@Suite struct SilenceAdminTests {
+    static let rules = try! RulesParser.parse(yaml: """
+        moments:
+          - id: escalation
+            kind: pain
+            when: { match: { event: interaction.escalated } }
+        silences:
+          - id: from-rules
+            match: { queue: [billing] }
+            starts_at: 2026-11-24T08:00:00Z
+            for: 2h
+        """, file: "r.yaml").get()
+
+    /// A fixed wall clock, 09:00 on the day of the rules' silence.
+    final class Clock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var t = RFC3339.parse("2026-11-24T09:00:00Z")!
+        var now: Timestamp { lock.lock(); defer { lock.unlock() }; return t }
+        func set(_ v: Timestamp) { lock.lock(); t = v; lock.unlock() }
+    }
+
+    final class Pushed: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: [[Silence]] = []
+        func add(_ s: [Silence]) { lock.lock(); value.append(s); lock.unlock() }
+        var last: [Silence]? { lock.lock(); defer { lock.unlock() }; return value.last }
+    }
+
+    func tempDirectory() -> String {
+        let dir = NSTemporaryDirectory() + "moments-silences-\(UUID().uuidString)"
+        return dir
+    }
+
+    func app(_ registry: SilenceRegistry, token: String? = nil) -> some ApplicationProtocol {
+        let state = RulesState(rules: Self.rules, text: "rules", source: "r.yaml")
+        return Application(router: AdminRouter.make(
+            registry: PrometheusCollectorRegistry(), status: { PipelineStatus() }, rules: state, token: token, silences: registry))
+    }
+
+    func registry(_ dir: String, clock: Clock, pushed: Pushed = Pushed()) -> SilenceRegistry {
+        let r = SilenceRegistry(store: SilenceStore(directory: dir), rules: Self.rules, now: { clock.now }, logger: Logger(label: "test"))
+        r.attach { pushed.add($0) }
+        return r
+    }
+
+    func list(_ client: some TestClientProtocol) async throws -> [[String: Any]] {
+        try await client.execute(uri: "/silences", method: .get) { response in
+            #expect(response.status == .ok)
+            let json = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+            return json?["silences"] as? [[String: Any]] ?? []
+        }
+    }
+
+    @Test func createListExpireAndKeepAcrossARestart() async throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = Clock()
+        let pushed = Pushed()
+        let reg = registry(dir, clock: clock, pushed: pushed)
+        let created = try await app(reg).test(.router) { client in
+            let body = #"{"match": {"rule": ["escalation"], "attributes": {"tier": ["gold"]}}, "for": "2h", "comment": "storm", "created_by": "ops"}"#
+            let created = try await client.execute(uri: "/silences", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .created)
+                let json = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+                return try #require(json?["id"] as? String)
+            }
+            let pending = #"{"match": {"agent": ["a-7"]}, "starts_at": "2026-11-24T12:00:00Z", "ends_at": "2026-11-24T13:00:00Z"}"#
+            try await client.execute(uri: "/silences", method: .post, body: ByteBuffer(string: pending)) { #expect($0.status == .created) }
+
+            let silences = try await list(client)
+            #expect(silences.map { $0["source"] as? String } == ["rules", "admin", "admin"])
+            #expect(silences.map { $0["state"] as? String } == ["active", "active", "pending"])
+            #expect(silences[1]["id"] as? String == created)
+            #expect(silences[1]["starts_at"] as? String == "2026-11-24T09:00:00.000Z")   // now, by default
+            #expect(silences[1]["ends_at"] as? String == "2026-11-24T11:00:00.000Z")
+            #expect((silences[1]["match"] as? [String: Any])?["rule"] as? [String] == ["escalation"])
+            // Every change reaches the engines: the rules' silence and both admin ones.
+            #expect(pushed.last?.count == 3)
+            // A rules reload replaces the file's silences and keeps the endpoint's.
+            var reloaded = Self.rules
+            reloaded.silences = []
+            #expect(reg.rulesLoaded(reloaded).silences.count == 2)
+            #expect(pushed.last?.map(\.id).contains("from-rules") == false)
+            _ = reg.rulesLoaded(Self.rules)
+            return created
+        }
+
+        // A restart: a new registry on the same state directory has them back.
+        let restartedPush = Pushed()
+        let restarted = registry(dir, clock: clock, pushed: restartedPush)
+        #expect(restartedPush.last?.map(\.id).contains(created) == true)
+        clock.set(RFC3339.parse("2026-11-24T09:30:00Z")!)
+        try await app(restarted).test(.router) { client in
+            #expect(try await list(client).count == 3)
+            try await client.execute(uri: "/silences/\(created)", method: .delete) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/silences/\(created)", method: .delete) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/silences/from-rules", method: .delete) { #expect($0.status == .conflict) }
+            let left = try await list(client)
+            #expect(left.map { $0["id"] as? String }.contains(created) == false)
+        }
+        // Expired means it ends now; engines behind in event time still apply it up to now.
+        let expired = restartedPush.last?.first { $0.id == created }
+        #expect(expired?.endsAt == clock.now)
+        // And the expiry itself survives a restart.
+        let again = registry(dir, clock: clock)
+        #expect(again.current().map(\.silence.id).contains(created) == false)
+    }
+
+    @Test func badBodiesAreRefusedWithTheirPosition() async throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await app(registry(dir, clock: Clock())).test(.router) { client in
+            let body = "{\"match\": {\"rule\": [\"nope\"]},\n \"for\": \"2x\"}"
+            try await client.execute(uri: "/silences", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest)
+                let text = String(buffer: response.body)
+                #expect(text.contains("request:1:20: error: unknown moment 'nope'"))
+                #expect(text.contains("request:2:9: error: bad duration '2x' for for"))
+            }
+            #expect(try await list(client).count == 1)   // only the rules' own silence
+            #expect(!FileManager.default.fileExists(atPath: dir + "/silences.json"))
+        }
+    }
+
+    @Test func theTokenProtectsSilences() async throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await app(registry(dir, clock: Clock()), token: "s3cret").test(.router) { client in
+            try await client.execute(uri: "/silences", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/silences", method: .post, body: ByteBuffer(string: "{}")) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/silences", method: .get, headers: [.authorization: "Bearer s3cret"]) { #expect($0.status == .ok) }
+        }
+    }
+}

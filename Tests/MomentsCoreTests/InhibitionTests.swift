@@ -1,0 +1,180 @@
+import Testing
+@testable import MomentsCore
+
+/// Inhibition (`inhibits:`) and recovery precedence (`priority:`).
+@Suite struct InhibitionTests {
+    static let yaml = """
+        moments:
+          - id: escalation
+            kind: pain
+            inhibits: [{ moment: negative-sentiment, scope: interaction }]
+            when: { match: { event: interaction.escalated } }
+          - id: negative-sentiment
+            kind: pain
+            when: { threshold: { event: sentiment.scored, field: score, below: -0.6 } }
+          - id: abandoned
+            kind: pain
+            inhibits: [{ moment: long-wait, scope: customer }]
+            when: { ended: { reason: abandoned, while: queued } }
+          - id: long-wait
+            kind: pain
+            when: { wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 120s } }
+        recovery:
+          - id: discount
+            on: long-wait
+            action: discount
+          - id: callback
+            on: abandoned
+            action: callback
+        coaching:
+          - id: sentiment-coaching
+            on: negative-sentiment
+            kind: corrective
+            tip: "calm down"
+        settings: { allowed_lateness: 30s }
+        """
+
+    @Test func anEscalationSuppressesALaterNegativeSentimentInTheSameInteraction() throws {
+        var engine = Engine(rules: try Fixtures.rules(Self.yaml))
+        var s = Script()
+        s.agent = "a-1"
+        let out = engine.run([s.at(0, .agentConnected), s.at(10, .interactionEscalated), s.at(20, .sentimentScored, data: EventData(score: -0.9))])
+        #expect(out.ids == ["i-1:escalation:1"])
+        #expect(engine.stats.momentsInhibited == 1)
+        #expect(engine.stats.momentsDetected == 2)
+        // Counted for metrics under the inhibiting rule.
+        let counts = engine.takeSuppressionCounts()
+        #expect(counts[SuppressionKey(rule: "negative-sentiment", kind: .pain, queue: "billing", reason: .inhibited(by: "escalation"))] == 1)
+        #expect(engine.takeSuppressionCounts().isEmpty)
+        // It fired (suppressed): a later low score does not bring it back.
+        #expect(engine.run([s.at(30, .sentimentScored, data: EventData(score: -0.95))]).isEmpty)
+    }
+
+    @Test func aMomentThatFiredBeforeItsInhibitorStays() throws {
+        var engine = Engine(rules: try Fixtures.rules(Self.yaml))
+        var s = Script()
+        s.agent = "a-1"
+        let out = engine.run([s.at(0, .agentConnected), s.at(10, .sentimentScored, data: EventData(score: -0.9)), s.at(20, .interactionEscalated)])
+        #expect(out.ids == ["i-1:negative-sentiment:1", "i-1:negative-sentiment:1:sentiment-coaching", "i-1:escalation:1"])
+    }
+
+    @Test func interactionScopeLeavesOtherInteractionsAlone() throws {
+        var engine = Engine(rules: try Fixtures.rules(Self.yaml))
+        var a = Script(), b = Script()
+        a.agent = "a-1"; b.agent = "a-2"; b.interaction = "i-2"
+        let out = engine.run([a.at(0, .interactionEscalated), b.at(10, .sentimentScored, data: EventData(score: -0.9))])
+        #expect(out.alerts.map(\.id) == ["i-1:escalation:1", "i-2:negative-sentiment:1"])
+    }
+
+    @Test func customerScopeReachesTheCustomersNextInteraction() throws {
+        var engine = Engine(rules: try Fixtures.rules(Self.yaml))
+        var first = Script(), second = Script()
+        second.interaction = "i-2"
+        var out = engine.run([first.at(0, .interactionQueued), first.at(60, .interactionEnded, data: EventData(reason: "abandoned"))])
+        #expect(out.ids == ["i-1:abandoned:1", "i-1:abandoned:1:callback"])
+        // The customer calls back and waits long again: the callback is on its way, no discount.
+        out = engine.run([second.at(300, .interactionQueued)])
+        out += engine.advance(to: second.time(600))
+        #expect(out.isEmpty)
+        #expect(engine.stats.momentsInhibited == 1)
+        // Another customer is not affected.
+        var other = Script()
+        other.customer = "c-2"; other.interaction = "i-3"
+        out = engine.run([other.at(700, .interactionQueued)]) + engine.advance(to: other.time(900))
+        #expect(out.alerts.map(\.id) == ["i-3:long-wait:1"])
+    }
+
+    @Test func momentsOfTheSameEventInhibitWhateverTheirFileOrder() throws {
+        // With allowed lateness the wait's timer has not fired when the customer hangs up at
+        // 125 s: the abandon closes the wait, so long-wait (listed after abandoned, but the
+        // same would hold before it) and abandoned are detected by the same event.
+        var engine = Engine(rules: try Fixtures.rules(Self.yaml))
+        let s = Script()
+        let out = engine.run([s.at(0, .interactionQueued), s.at(125, .interactionEnded, data: EventData(reason: "abandoned"))])
+        #expect(out.ids == ["i-1:abandoned:1", "i-1:abandoned:1:callback"])
+
+        var moved = try Fixtures.rules(Self.yaml)
+        moved.moments.append(moved.moments.remove(at: 2))   // abandoned after long-wait
+        var engine2 = Engine(rules: moved)
+        let out2 = engine2.run([s.at(0, .interactionQueued), s.at(125, .interactionEnded, data: EventData(reason: "abandoned"))])
+        #expect(out2.ids == ["i-1:abandoned:1", "i-1:abandoned:1:callback"])
+    }
+
+    @Test func oneRecoveryPerMomentByPriorityFallingBackOnCooldown() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: rude-agent
+                kind: pain
+                when: { match: { event: agent.flagged, where: { flag: rude } } }
+            recovery:
+              - id: voucher
+                on: rude-agent
+                action: voucher
+              - id: discount
+                on: rude-agent
+                action: discount
+                priority: 10
+                cooldown: 30d
+              - id: callback
+                on: rude-agent
+                action: callback
+                priority: 5
+            """)
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-1"
+        var out = engine.run([s.at(0, .agentFlagged, data: EventData(flag: "rude"))])
+        #expect(out.recoveries.map(\.rule) == ["discount"])
+        #expect(out.alerts.first?.recoveryIDs == ["i-1:rude-agent:1:discount"])
+        // The next interaction: discount is in its cooldown, so the next by priority acts.
+        s.interaction = "i-2"
+        out = engine.run([s.at(60, .agentFlagged, data: EventData(flag: "rude"))])
+        #expect(out.recoveries.map(\.rule) == ["callback"])
+        #expect(engine.stats.recoverySkippedCooldown == 1)
+    }
+
+    @Test func theDefaultRulesInhibitAsDocumented() throws {
+        var engine = Engine(rules: try Fixtures.defaultRules())
+        var s = Script()
+        s.agent = "a-1"
+        // Escalated, then the customer's sentiment drops: the supervisor knows, no second alert.
+        var out = engine.run([s.at(0, .agentConnected), s.at(30, .interactionEscalated), s.at(40, .sentimentScored, data: EventData(score: -0.8))])
+        #expect(out.alerts.map(\.moment.rule) == ["escalation"])
+        #expect(out.coaching.isEmpty)
+        // The customer hangs up in the queue: callback. Their call back waits long: no discount.
+        var c = Script()
+        c.customer = "c-2"; c.interaction = "i-2"
+        out = engine.run([c.at(100, .interactionQueued), c.at(160, .interactionEnded, data: EventData(reason: "abandoned"))])
+        #expect(out.recoveries.map(\.rule) == ["priority-callback"])
+        c.interaction = "i-3"
+        out = engine.run([c.at(400, .interactionQueued)]) + engine.advance(to: c.time(700))
+        #expect(out.isEmpty)
+    }
+
+    @Test func inhibitionErrorsAreLocated() {
+        let errors = Fixtures.errors("""
+            moments:
+              - id: a
+                kind: pain
+                inhibits: [{ moment: nope, scope: interaction }]
+                when: { match: { event: interaction.escalated } }
+              - id: b
+                kind: pain
+                inhibits: [{ moment: c, scope: everywhere }]
+                when: { match: { event: interaction.escalated } }
+              - id: c
+                kind: pain
+                inhibits: [{ moment: d }]
+                when: { match: { event: interaction.escalated } }
+              - id: d
+                kind: pain
+                inhibits: [{ moment: c }]
+                when: { match: { event: interaction.escalated } }
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:8:36: error: scope must be interaction or customer, found 'everywhere'",
+            "test.yaml:4:15: error: moment 'a' inhibits unknown moment 'nope' (defined moments: a, c, d)",
+            "test.yaml:12:15: error: moments 'c' and 'd' inhibit each other; keep one direction",
+        ])
+    }
+}
