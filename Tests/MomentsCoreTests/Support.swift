@@ -9,7 +9,7 @@ struct Script {
     var channel = Channel.voice
     var queue: String? = "billing"
     var agent: String? = nil
-    var attributes: [String: String] = [:]
+    var attributes: Attributes = [:]
     private static let counter = Counter()
 
     func at(_ seconds: Double, _ type: EventType, data: EventData = EventData(), id: String? = nil) -> Event {

@@ -79,12 +79,7 @@ extension Engine {
         if t > ix.lastEventAt { ix.lastEventAt = t }
         if let q = event.queue { ix.queue = q }
         if let a = event.agentID { ix.agentID = a }
-        if ix.attributes.isEmpty {
-            ix.attributes = event.attributes   // shares the event's storage: no copy, no hashing
-        } else {
-            // Written only when different, so shared storage is not copied for nothing.
-            for (k, v) in event.attributes where ix.attributes[k] != v { ix.attributes[k] = v }
-        }
+        ix.attributes.merge(event.attributes)
         var next: Phase?
         switch event.type {
         case .interactionQueued: next = .queued

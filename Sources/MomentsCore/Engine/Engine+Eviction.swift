@@ -2,7 +2,9 @@
 /// and a customer leaves once their contact history and cooldowns have expired.
 extension Engine {
     mutating func evictInteractionIfExpired(customer id: String, interaction iid: String) {
-        guard var customer = customers[id], let ix = customer.interactions[iid] else { return }
+        // Read without taking a copy of the customer: a copy would make the removal below copy
+        // the whole interactions dictionary (copy on write).
+        guard let ix = customers[id]?.interactions[iid] else { return }
         let expiry = ix.endedAt != nil
             ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
             : ix.lastEventAt + rules.settings.interactionTimeout
@@ -10,18 +12,13 @@ extension Engine {
             schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)
             return
         }
-        customer.interactions[iid] = nil
+        customers[id]?.interactions[iid] = nil   // in place
         markChanged(id)
-        if customer.interactions.isEmpty {
-            customers[id] = customer
-            evictCustomerIfExpired(id)
-        } else {
-            customers[id] = customer
-        }
+        if customers[id]?.interactions.isEmpty == true { evictCustomerIfExpired(id) }
     }
 
     mutating func evictCustomerIfExpired(_ id: String) {
-        guard var customer = customers[id], customer.interactions.isEmpty else { return }
+        guard customers[id]?.interactions.isEmpty == true, var customer = customers.removeValue(forKey: id) else { return }
         let horizon = clock - index.historyWindow
         customer.starts.removeAll { $0.at < horizon }
         customer.lastRecovery = customer.lastRecovery.filter { rule, at in
@@ -29,10 +26,7 @@ extension Engine {
             return clock - at < cooldown
         }
         markChanged(id)
-        if customer.isEmpty {
-            customers[id] = nil
-            return
-        }
+        if customer.isEmpty { return }
         // Come back when the oldest remembered fact expires.
         var next = customer.starts.first.map { $0.at + index.historyWindow }
         for (rule, at) in customer.lastRecovery {

@@ -3,34 +3,36 @@
 struct SmallIntSet: Sendable, Equatable, Sequence {
     /// Members 0..<64, one bit each.
     private var bits: UInt64 = 0
-    /// Members outside 0..<64 (more than 64 rules, or a 65th episode), kept sorted.
-    private var others: [Int] = []
+    /// Members outside 0..<64 (more than 64 rules, or a 65th episode), kept sorted; nil (no
+    /// reference to count when the state is copied) in the usual case.
+    private var others: [Int]? = nil
 
     init() {}
     init<S: Sequence>(_ members: S) where S.Element == Int { for m in members { insert(m) } }
 
-    var isEmpty: Bool { bits == 0 && others.isEmpty }
-    var count: Int { bits.nonzeroBitCount + others.count }
+    var isEmpty: Bool { bits == 0 && (others ?? []).isEmpty }
+    var count: Int { bits.nonzeroBitCount + (others?.count ?? 0) }
 
     func contains(_ m: Int) -> Bool {
-        (0..<64).contains(m) ? bits & (1 << UInt64(m)) != 0 : others.contains(m)
+        (0..<64).contains(m) ? bits & (1 << UInt64(m)) != 0 : others?.contains(m) == true
     }
 
     mutating func insert(_ m: Int) {
         if (0..<64).contains(m) { bits |= 1 << UInt64(m); return }
-        guard !others.contains(m) else { return }
-        others.insert(m, at: others.firstIndex { $0 > m } ?? others.count)
+        var list = others ?? []
+        guard !list.contains(m) else { return }
+        list.insert(m, at: list.firstIndex { $0 > m } ?? list.count)
+        others = list
     }
 
     mutating func remove(_ m: Int) {
-        if (0..<64).contains(m) { bits &= ~(1 << UInt64(m)) } else { others.removeAll { $0 == m } }
+        if (0..<64).contains(m) { bits &= ~(1 << UInt64(m)) } else { others?.removeAll { $0 == m } }
     }
 
     /// Members in ascending order.
     func makeIterator() -> IndexingIterator<[Int]> {
-        var all = (0..<64).filter { bits & (1 << UInt64($0)) != 0 }
-        let negatives = others.filter { $0 < 0 }
-        all = negatives + all + others.filter { $0 >= 64 }
+        let list = others ?? []
+        let all = list.filter { $0 < 0 } + (0..<64).filter { bits & (1 << UInt64($0)) != 0 } + list.filter { $0 >= 64 }
         return all.makeIterator()
     }
 }

@@ -18,7 +18,7 @@ struct InteractionState: Sendable {
     var queue: String?
     var agentID: String?
     /// Attributes merged over the interaction's events (later events win).
-    var attributes: [String: String]
+    var attributes: Attributes
     var phase: Phase = .started
     /// Event time of the event that set `phase`, so a late event cannot move the phase back.
     var phaseSetAt = Timestamp(milliseconds: .min)

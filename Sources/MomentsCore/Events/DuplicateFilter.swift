@@ -11,7 +11,9 @@ public struct DuplicateFilter: Sendable {
     public init(capacity: Int = 100_000) {
         precondition(capacity > 0)
         self.capacity = capacity
-        seen.reserveCapacity(min(capacity, 4096))
+        // The window fills within minutes in production; growing the set there rehashed every id.
+        seen.reserveCapacity(min(capacity, 1 << 20))
+        ring.reserveCapacity(min(capacity, 1 << 20))
     }
 
     /// Records `id`; returns false when it was already seen.

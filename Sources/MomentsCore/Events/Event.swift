@@ -9,12 +9,12 @@ public struct Event: Sendable, Equatable {
     public var queue: String?
     public var agentID: String?
     public var data: EventData
-    public var attributes: [String: String]
+    public var attributes: Attributes
 
     public init(
         eventID: String, type: EventType, occurredAt: Timestamp, interactionID: String, customerID: String,
         channel: Channel, queue: String? = nil, agentID: String? = nil, data: EventData = EventData(),
-        attributes: [String: String] = [:]
+        attributes: Attributes = [:]
     ) {
         self.eventID = eventID; self.type = type; self.occurredAt = occurredAt
         self.interactionID = interactionID; self.customerID = customerID; self.channel = channel

@@ -78,7 +78,7 @@ public struct EventDecoder: Sendable {
     }
 
     func eventType(_ field: EventScanner.Field?, _ lx: JSONLexer) throws(DecodeError) -> EventType {
-        guard case .scalar(.string(let t))? = field, case .plain = t else {
+        guard case .scalar(.string(let t))? = field, !t.escaped else {
             return EventType(name: try requiredString(field, "type", lx))
         }
         // The known names are matched on the bytes; only an unknown type makes a String.
@@ -103,17 +103,13 @@ public struct EventDecoder: Sendable {
 
     func timestamp(_ field: EventScanner.Field?, _ lx: JSONLexer) throws(DecodeError) -> Timestamp {
         var parsed: Timestamp?
-        switch field {
-        case .scalar(.string(.plain(let r)))?: parsed = RFC3339.parse(UnsafeBufferPointer(rebasing: lx.buf[r]))
-        case .scalar(.string(.unescaped(let bytes)))?: parsed = RFC3339.parse(bytes)
-        default: break
-        }
+        if case .scalar(.string(let t))? = field { parsed = lx.withBytes(t) { RFC3339.parse($0) } }
         guard let t = parsed else {
             let text = try requiredString(field, "occurred_at", lx)
             throw DecodeError(field: "occurred_at", reason: "'\(clip(text))' is not an RFC 3339 timestamp")
         }
         guard t >= earliest, t < latest else {
-            let text = lx.text(field.flatMap { if case .scalar(.string(let t)) = $0 { t } else { nil } } ?? .unescaped([]))
+            let text = field.flatMap { if case .scalar(.string(let t)) = $0 { lx.text(t) } else { nil } } ?? ""
             throw DecodeError(field: "occurred_at", reason: "\(text) is outside the accepted range \(earliest) to \(latest)")
         }
         return t

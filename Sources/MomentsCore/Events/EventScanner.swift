@@ -35,7 +35,7 @@ struct EventScanner {
         var data: Field?
         var dataFields = DataFields()
         var attributes: Field?
-        var attributeValues: [String: String] = [:]
+        var attributeValues = Attributes()
         /// The first attribute whose value is not a string: its name and what it was.
         var badAttribute: (name: String, typeName: String)?
     }

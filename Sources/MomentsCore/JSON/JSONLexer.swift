@@ -8,14 +8,16 @@ struct JSONLexer {
     let buf: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var i = 0
+    /// Decoded bytes of the strings that held escapes (rare), so a `Text` stays a plain value.
+    var scratch: [UInt8] = []
 
     init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) { self.buf = buf; self.maxDepth = maxDepth }
 
-    /// A string as it stands in the input. `plain` is the bytes between the quotes (no escapes,
-    /// already checked as UTF-8); `unescaped` holds the decoded bytes of a string with escapes.
-    enum Text {
-        case plain(Range<Int>)
-        case unescaped([UInt8])
+    /// A lexed string: the bytes between its quotes in the input (checked as UTF-8), or, when it
+    /// held escapes, its decoded bytes in `scratch`. A plain value, so scans copy it for free.
+    struct Text {
+        var range: Range<Int>
+        var escaped = false
     }
 
     var atEnd: Bool { i >= buf.count }
@@ -53,8 +55,8 @@ struct JSONLexer {
         // Fast path: printable ASCII without escapes, nearly every string of an event.
         while i < buf.count {
             let c = buf[i]
-            if c == UInt8(ascii: "\"") { i += 1; return .plain(start..<(i - 1)) }
-            if c == UInt8(ascii: "\\") { return .unescaped(try escapedString(from: start)) }
+            if c == UInt8(ascii: "\"") { i += 1; return Text(range: start..<(i - 1)) }
+            if c == UInt8(ascii: "\\") { return try escapedString(from: start) }
             if c < 0x20 { throw fail("control character in string") }
             if c >= 0x80 { try utf8Sequence() } else { i += 1 }
         }
@@ -85,14 +87,18 @@ struct JSONLexer {
     }
 
     /// The slow path of `string()`: the string holds escapes, so it is decoded into new bytes.
-    private mutating func escapedString(from start: Int) throws(JSONParser.Error) -> [UInt8] {
-        var bytes = Array(UnsafeBufferPointer(rebasing: buf[start..<i]))
+    private mutating func escapedString(from start: Int) throws(JSONParser.Error) -> Text {
+        var bytes = scratch
+        scratch = []
+        defer { scratch = bytes }
+        let first = bytes.count
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i]))
         while i < buf.count {
             let c = buf[i]
             switch c {
             case UInt8(ascii: "\""):
                 i += 1
-                return bytes
+                return Text(range: first..<bytes.count, escaped: true)
             case UInt8(ascii: "\\"):
                 i += 1
                 guard i < buf.count else { throw fail("unexpected end of input") }
@@ -164,23 +170,20 @@ struct JSONLexer {
     /// The Swift string of a lexed string. Its bytes were checked as UTF-8 while lexing, so
     /// decoding cannot repair anything.
     func text(_ t: Text) -> String {
-        switch t {
-        case .plain(let r): return String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
-        case .unescaped(let bytes): return String(decoding: bytes, as: UTF8.self)
-        }
+        withBytes(t) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The bytes of a lexed string.
+    @inline(__always) func withBytes<R>(_ t: Text, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if !t.escaped { return body(UnsafeBufferPointer(rebasing: buf[t.range])) }
+        return scratch.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[t.range])) }
     }
 
     /// Whether a lexed string is exactly `word` (without building a String).
-    func text(_ t: Text, equals word: StaticString) -> Bool {
+    @inline(__always) func text(_ t: Text, equals word: StaticString) -> Bool {
         let n = word.utf8CodeUnitCount
-        switch t {
-        case .plain(let r):
-            guard r.count == n else { return false }
-            let base = r.lowerBound
-            for k in 0..<n where buf[base + k] != word.utf8Start[k] { return false }
-            return true
-        case .unescaped(let bytes):
-            guard bytes.count == n else { return false }
+        guard t.range.count == n else { return false }
+        return withBytes(t) { bytes in
             for k in 0..<n where bytes[k] != word.utf8Start[k] { return false }
             return true
         }

@@ -25,7 +25,7 @@ public struct CloudEventEncoder: Sendable {
             w.endObject()
             w.key("cause_event_id"); w.value(m.causeEventID)
             w.key("attributes"); w.objectValue()
-            for k in m.attributes.keys.sorted() { w.key(k); w.value(m.attributes[k]!) }
+            for (k, v) in m.attributes { w.key(k); w.value(v) }   // sorted by key already
             w.endObject()
             w.key("recovery"); w.arrayValue()
             for id in a.recoveryIDs { w.value(id) }

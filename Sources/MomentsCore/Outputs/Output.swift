@@ -12,7 +12,7 @@ public struct Moment: Sendable, Equatable {
     public var channel: Channel
     public var queue: String?
     public var agentID: String?
-    public var attributes: [String: String]
+    public var attributes: Attributes
     /// Numeric measures (wait_seconds, score, contacts...) in the order the condition defines.
     public var measures: [Measure]
     /// Text details (phrase, language) for templates.

@@ -88,7 +88,7 @@ struct TestEventParser {
         return Event(
             eventID: raw["id"]?.text ?? "e\(count)", type: type, occurredAt: start + offset,
             interactionID: interaction, customerID: carried.customer, channel: carried.channel,
-            queue: queue, agentID: carried.agent, data: data, attributes: attributes)
+            queue: queue, agentID: carried.agent, data: data, attributes: Attributes(attributes))
     }
 
     /// The typed data, checked as the event decoder checks it, so a test cannot feed the engine an

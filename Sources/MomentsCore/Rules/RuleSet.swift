@@ -76,7 +76,7 @@ public struct Filter: Sendable {
 
     public var isEmpty: Bool { channels.isEmpty && queues.isEmpty && attributes.isEmpty }
 
-    public func matches(channel: Channel, queue: String?, attributes attrs: [String: String]) -> Bool {
+    public func matches(channel: Channel, queue: String?, attributes attrs: Attributes) -> Bool {
         if !channels.isEmpty, !channels.contains(channel) { return false }
         if !queues.isEmpty { guard let q = queue, queues.contains(q) else { return false } }
         for (key, values) in attributes {
@@ -132,7 +132,7 @@ public struct WaitCondition: Sendable {
     /// Different limits for some customers or queues (gold tier waits less); first match wins.
     public var overrides: [(filter: Filter, longerThan: Duration)]
 
-    public func limit(channel: Channel, queue: String?, attributes: [String: String]) -> Duration {
+    public func limit(channel: Channel, queue: String?, attributes: Attributes) -> Duration {
         for o in overrides where o.filter.matches(channel: channel, queue: queue, attributes: attributes) { return o.longerThan }
         return longerThan
     }

@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Measured runs (after one warm-up run).")
     var runs: Int = 5
 
-    @Option(name: .long, help: "engine suite: which parts (parse, decode, foundation, engine; comma-separated), e.g. to profile one.")
+    @Option(name: .long, help: "engine suite: which parts (parse, decode, foundation, detect, engine; comma-separated), e.g. to profile one.")
     var parts: String = "parse,decode,foundation,engine"
 
     @Option(name: .long, help: "latency suite: seconds of steady traffic (timer alerts need more than the 60 s and 120 s waits of the default rules).")
