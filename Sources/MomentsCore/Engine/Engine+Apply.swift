@@ -3,8 +3,8 @@ extension Engine {
     /// its type.
     mutating func apply(_ event: Event, into out: inout [Output]) {
         markChanged(event.customerID)
-        var customer = customers.removeValue(forKey: event.customerID) ?? CustomerState()
-        defer { customers[event.customerID] = customer }
+        var customer = customers.checkOut(event.customerID, placeholder: CustomerState()) ?? CustomerState()
+        defer { customers.checkIn(event.customerID, customer) }
         let existing = customer.interactions.removeValue(forKey: event.interactionID)
         let isNew = existing == nil
         var ix = existing

@@ -46,8 +46,8 @@ extension Engine {
     }
 
     mutating func fireWaitTimer(customer id: String, interaction iid: String, rule r: Int, episode: Int, into out: inout [Output]) {
-        guard var customer = customers.removeValue(forKey: id) else { return }
-        defer { customers[id] = customer }
+        guard var customer = customers.checkOut(id, placeholder: CustomerState()) else { return }
+        defer { customers.checkIn(id, customer) }
         guard var ix = customer.interactions.removeValue(forKey: iid) else { return }
         defer { customer.interactions[iid] = ix }
         guard case .wait(let w) = rules.moments[r].condition, var ws = ix.waits[r], ws.episode == episode, let opened = ws.openedAt else { return }

@@ -54,3 +54,21 @@ struct WaitState: Sendable {
     /// Episodes that already fired (per-episode waits).
     var firedEpisodes = SmallIntSet()
 }
+
+extension Dictionary {
+    /// Moves a value out for an update, leaving `placeholder` in its slot, so the update works on
+    /// a uniquely referenced value (no copy on write) without deleting and re-inserting the entry:
+    /// for the customer table, that deletion and insertion was a tenth of the engine's time.
+    /// Nothing may insert or remove keys before `checkIn`.
+    mutating func checkOut(_ key: Key, placeholder: Value) -> Value? {
+        guard let i = index(forKey: key) else { return nil }
+        var value = placeholder
+        swap(&value, &values[i])
+        return value
+    }
+
+    /// Puts a value back (or inserts it when it was not there).
+    mutating func checkIn(_ key: Key, _ value: Value) {
+        if let i = index(forKey: key) { values[i] = value } else { self[key] = value }
+    }
+}
