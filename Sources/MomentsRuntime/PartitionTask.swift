@@ -18,12 +18,18 @@ final class PartitionTask {
     var skipUntil: Int64?
     /// The offset last sent in a commit.
     var lastCommitted: Int64?
+    /// With a changelog: the next offset the acknowledged state reflects; commits stop there.
+    var durableOffset: Int64?
+    /// Changelog batches sent, oldest first, with their unacknowledged records.
+    var stateInFlight: [(remaining: Int, offset: Int64)] = []
+    var firstStateBatch = 0
 
     init(partition: TopicPartition, rules: RuleSet, committed: Int64?) {
         self.partition = partition
         self.engine = Engine(rules: rules)
         self.tracker = OffsetTracker(committed: committed)
         self.lastCommitted = committed
+        self.durableOffset = committed
     }
 
     var isRestoring: Bool { restoreUntil != nil }

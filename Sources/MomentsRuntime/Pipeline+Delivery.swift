@@ -12,6 +12,10 @@ struct PendingOutput {
     /// Wall time the causing event arrived (or the timer fired), for the latency histogram.
     var arrivalWall: Int64
     var attempts = 0
+    /// The checkpoint epoch it was first produced in (see Pipeline+Checkpoint).
+    var epoch = 0
+    /// For a state record: the changelog batch it belongs to.
+    var stateBatch: Int?
 
     /// What a log line about this output says: its id and topic, and the interaction and
     /// customer it concerns.
@@ -24,10 +28,16 @@ struct PendingOutput {
 
 extension Pipeline {
     /// Hands outputs to the producer, accounted against `offset` of the task's partition.
-    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
+    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64, stateBatch: Int? = nil) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
         for (record, output) in records {
-            produce(PendingOutput(record: record, output: output, partition: task.partition, sequence: sequence, arrivalWall: arrivalWall))
+            var p = PendingOutput(record: record, output: output, partition: task.partition, sequence: sequence, arrivalWall: arrivalWall)
+            p.stateBatch = stateBatch
+            if record.kind != .state {
+                p.epoch = epoch
+                unacknowledgedByEpoch[epoch, default: 0] += 1
+            }
+            produce(p)
         }
     }
 
@@ -75,6 +85,8 @@ extension Pipeline {
             return
         }
         tasks[p.partition]?.tracker.acknowledge(p.sequence)
+        if let batch = p.stateBatch { tasks[p.partition]?.stateAcknowledged(batch: batch) }
+        if p.record.kind != .state { outputSettled(epoch: p.epoch) }
         if p.record.kind == .state {
             statusBox.update { $0.stateRecordsWritten += 1 }
             return
@@ -93,6 +105,8 @@ extension Pipeline {
         guard !retries.isEmpty, !configuration.exactlyOnce || !transactionFailed else { return }
         let batch = retries
         retries.removeAll()
-        for p in batch where tasks[p.partition] != nil { produce(p) }
+        for p in batch {
+            if tasks[p.partition] != nil { produce(p) } else if p.record.kind != .state { outputSettled(epoch: p.epoch) }
+        }
     }
 }

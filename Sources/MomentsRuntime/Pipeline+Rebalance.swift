@@ -32,7 +32,10 @@ extension Pipeline {
             if let c = committed[tp], let reflected = restoreFromChangelog(task) {
                 // State restored from the changelog: the input resumes at the committed offset,
                 // passing over records the state already reflects.
-                if let s = reflected, s + 1 > c { task.skipUntil = s + 1 }
+                if let s = reflected, s + 1 > c {
+                    task.skipUntil = s + 1
+                    task.durableOffset = s + 1   // the restored state already reflects those records
+                }
             } else if configuration.restoreState, let c = committed[tp], let (low, _) = try? consumer.watermarks(tp, timeoutMs: 5000) {
                 let from = max(low, lookback[tp] ?? low)
                 if from < c {

@@ -54,6 +54,7 @@ extension Pipeline {
         transactionFailed = false
         pending.removeAll()
         retries.removeAll()
+        unacknowledgedByEpoch.removeAll()
         let partitions = Array(tasks.keys)
         tasks.removeAll()
         let committed = (try? consumer.committed(partitions, timeoutMs: 10_000)) ?? [:]

@@ -42,6 +42,11 @@ public final class Pipeline: @unchecked Sendable {
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
     var batchCounts = BatchCounts()
+    /// Checkpoint epochs: the current one, outputs not yet acknowledged per epoch, and state
+    /// waiting for them (Pipeline+Checkpoint).
+    var epoch = 0
+    var unacknowledgedByEpoch: [Int: Int] = [:]
+    var deferredState: [DeferredState] = []
     var healthCheck: Thread?
     let healthCheckDone = DispatchSemaphore(value: 0)
     var changelog: Changelog?
@@ -83,6 +88,7 @@ public final class Pipeline: @unchecked Sendable {
             try pollInputs()
             producer.poll(timeoutMs: 0)
             resendFailed()
+            releaseDeferredState()
             if configuration.wallClockAdvance { advanceIdleClocks() }
             if wallClock.milliseconds() - lastCommitWall >= configuration.commitInterval.milliseconds {
                 try checkpoint(synchronous: false)
@@ -252,9 +258,15 @@ public final class Pipeline: @unchecked Sendable {
             return
         }
         if changelog != nil {
-            drainDeliveries()
-            writeChangelog(only: partitions)
-            drainDeliveries()
+            deferChangelog(only: partitions)
+            if synchronous {
+                // Leaving (revocation, shutdown): everything written and acknowledged before the commit.
+                drainDeliveries()
+                releaseDeferredState()
+                drainDeliveries()
+            } else {
+                releaseDeferredState()
+            }
         }
         commitAcknowledged(synchronous: synchronous, only: partitions)
     }
@@ -264,7 +276,7 @@ public final class Pipeline: @unchecked Sendable {
         lastCommitWall = wallClock.milliseconds()
         var offsets: [TopicPartition: Int64] = [:]
         for (tp, task) in tasks where partitions?.contains(tp) ?? true {
-            if let next = task.tracker.committable, next != task.lastCommitted { offsets[tp] = next }
+            if let next = commitLimit(task), next != task.lastCommitted { offsets[tp] = next }
         }
         guard !offsets.isEmpty else { return }
         do {
