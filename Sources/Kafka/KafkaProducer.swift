@@ -106,6 +106,23 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Serves delivery reports (and other callbacks) for up to `timeoutMs`.
+    /// Looks up the leaders of `topics` before the first message: otherwise the first outputs
+    /// wait in librdkafka's unassigned queue for a metadata refresh, up to a second at start-up.
+    /// Returns the topics whose metadata could not be had (they are tried again on produce).
+    @discardableResult
+    public func prepare(topics: [String], timeoutMs: Int32 = 5000) -> [String] {
+        var missing: [String] = []
+        for name in topics {
+            guard let topic = rd_kafka_topic_new(rk, name, nil) else { missing.append(name); continue }
+            defer { rd_kafka_topic_destroy(topic) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(rk, 0, topic, &metadata, timeoutMs)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { missing.append(name) }
+        }
+        return missing
+    }
+
     @discardableResult
     public func poll(timeoutMs: Int32) -> Int32 { rd_kafka_poll(rk, timeoutMs) }
 

@@ -42,6 +42,7 @@ public final class Pipeline: @unchecked Sendable {
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
     var batchCounts = BatchCounts()
+    var publishedInFlight = 0
     /// Checkpoint epochs: the current one, outputs not yet acknowledged per epoch, and state
     /// waiting for them (Pipeline+Checkpoint).
     var epoch = 0
@@ -145,6 +146,9 @@ public final class Pipeline: @unchecked Sendable {
             log(.info, "exactly-once: transactions initialised", [("transactional_id", configuration.transactionalID ?? "")])
         }
         prepareChangelog(consumerProps: consumerProps, producerProps: producerProps)
+        let r = configuration.routing
+        let unknown = producer.prepare(topics: [r.alerts, r.coaching, r.recovery, r.deadLetter] + (configuration.changelogTopic.map { [$0] } ?? []))
+        if !unknown.isEmpty { log(.warning, "output topics without metadata yet; their first outputs wait for it", [("topics", unknown.joined(separator: ","))]) }
         try consumer.subscribe(topics: configuration.inputTopics)
         startHealthCheck()
         lastCommitWall = wallClock.milliseconds()
@@ -167,9 +171,11 @@ public final class Pipeline: @unchecked Sendable {
     /// Per-event counters go to the status box and the metrics once per batch: a lock and a
     /// labelled metric lookup for every event were a visible share of the pipeline's time.
     func publishBatchCounts() {
-        guard batchCounts.processed > 0 || !batchCounts.consumedByTopic.isEmpty else { return }
+        let inFlight = pending.count + retries.count
+        guard batchCounts.processed > 0 || !batchCounts.consumedByTopic.isEmpty || inFlight != publishedInFlight else { return }
         let processed = batchCounts.processed
-        statusBox.update { $0.eventsProcessed += processed }
+        publishedInFlight = inFlight
+        statusBox.update { $0.eventsProcessed += processed; $0.outputsInFlight = inFlight }
         for (topic, n) in batchCounts.consumedByTopic { metrics.count("moments_events_consumed_total", [("topic", topic)], by: n) }
         batchCounts = BatchCounts()
     }

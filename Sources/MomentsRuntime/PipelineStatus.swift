@@ -12,6 +12,8 @@ public struct PipelineStatus: Sendable {
     public var restoredEvents = 0
     public var deadLettered = 0
     public var outputsDelivered = 0
+    /// Outputs and state records handed to the producer and not yet acknowledged.
+    public var outputsInFlight = 0
     public var outputsByKind: [String: Int] = [:]
     public var produceErrors = 0
     public var commits = 0

@@ -78,19 +78,15 @@ struct EndToEndBench {
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
         var start: Date?
-        var last = -1
-        var stableSince = Date()
+        var end = Date()
         while true {
             let s = pipeline.status
             if start == nil && s.eventsProcessed > 0 { start = Date() }
-            if s.eventsProcessed >= events {
-                // All processed: finished once the delivered count stops moving (everything acknowledged).
-                if s.outputsDelivered != last { last = s.outputsDelivered; stableSince = Date() }
-                if Date().timeIntervalSince(stableSince) > 0.2 { break }
-            }
+            // Finished when every event is processed and every output acknowledged by the broker.
+            if s.eventsProcessed >= events && s.outputsInFlight == 0 && s.outputsDelivered > 0 { end = Date(); break }
             Thread.sleep(forTimeInterval: 0.001)
         }
-        let seconds = stableSince.timeIntervalSince(start!)
+        let seconds = end.timeIntervalSince(start!)
         pipeline.stop()
         done.wait()
         return Double(events) / seconds
