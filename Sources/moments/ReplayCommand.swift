@@ -23,6 +23,12 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print dead-letter records for malformed lines on stdout.")
     var deadLetters = false
 
+    @Option(name: .long, help: "The dialect of the lines: \(Dialect.names).")
+    var dialect: String = Dialect.canonical.rawValue
+
+    @Option(name: .long, help: "Where a vendor event's customer key is (a path such as attributes.customer_id); default: the dialect's usual fields.")
+    var customerKey: String?
+
     func run() throws {
         let ruleSet = try RulesFile.load(rules)
         let input: Data
@@ -33,7 +39,7 @@ struct ReplayCommand: ParsableCommand {
             input = d
         }
         let name = events == "-" ? "<stdin>" : events
-        var replayer = Replayer(rules: ruleSet)
+        var replayer = Replayer(rules: ruleSet, dialect: try dialectDecoder())
         let encoder = CloudEventEncoder()
         var out = OutputBuffer()
         var tally = ReplayTally()
@@ -59,6 +65,15 @@ struct ReplayCommand: ParsableCommand {
         out.flush()
         let stats = replayer.engine.stats
         Stderr.print("replayed \(stats.eventsProcessed) events (\(replayer.malformed) malformed, \(stats.duplicatesDropped) duplicates dropped): \(tally.total) outputs")
+    }
+}
+
+extension ReplayCommand {
+    func dialectDecoder() throws -> DialectDecoder {
+        guard let d = Dialect(rawValue: dialect) else { throw CLIError("--dialect must be one of \(Dialect.names), found '\(dialect)'") }
+        guard let customerKey else { return DialectDecoder(dialect: d) }
+        guard d != .canonical else { throw CLIError("--customer-key applies to vendor dialects only (canonical events carry customer_id)") }
+        do { return DialectDecoder(dialect: d, customerKey: try CustomerKey(parsing: customerKey)) } catch { throw CLIError(error.description) }
     }
 }
 
