@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MomentsCore
 
@@ -76,6 +77,13 @@ import Testing
         #expect(try one("11-chat-abandoned.json") == Event(
             eventID: id(c3, "DISCONNECTED", "2026-11-24T10:01:30Z"), type: .interactionEnded, occurredAt: at("2026-11-24T10:01:30Z"),
             interactionID: c3, customerID: "chat-visitor-5521", channel: .chat, queue: billing, data: EventData(reason: "abandoned")))
+    }
+
+    @Test func aCallerWhoHangsUpWhileAnAgentIsOfferedTheCallAbandoned() throws {
+        let json = #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T09:05:00Z","detail":{"eventType":"DISCONNECTED","contactId":"c-9","channel":"VOICE","disconnectTimestamp":"2026-11-24T09:05:00Z","queueInfo":{"queueArn":"arn:x/queue/q1"},"agentInfo":{"agentArn":"arn:x/agent/a1"},"customerEndpoint":{"address":"+1"}}}"#
+        #expect(try DialectDecoder(dialect: .amazonConnect).decode(json).get().map(\.data.reason) == ["abandoned"])
+        let noQueue = json.replacingOccurrences(of: #""queueInfo":{"queueArn":"arn:x/queue/q1"},"#, with: "")
+        #expect(try DialectDecoder(dialect: .amazonConnect).decode(noQueue).get().map(\.data.reason) == ["unresolved"])
     }
 
     @Test func aConfiguredCustomerKeyIsTheOnlyPlaceLookedAt() throws {

@@ -5,8 +5,8 @@
 /// - INITIATED -> interaction.started; with initiationMethod TRANSFER or QUEUE_TRANSFER and a
 ///   previousContactId, the new contact is a leg of the same interaction -> interaction.transferred.
 /// - QUEUED -> interaction.queued, CONNECTED_TO_AGENT -> agent.connected.
-/// - DISCONNECTED -> interaction.ended: resolved when an agent had been connected, abandoned when
-///   the contact had only been queued, unresolved otherwise. A leg that names a nextContactId was
+/// - DISCONNECTED -> interaction.ended: resolved when an agent had been connected (agentInfo has a
+///   connect time), abandoned when the contact had only been queued, unresolved otherwise. A leg that names a nextContactId was
 ///   handed over, not ended: nothing.
 /// - CONTACT_DATA_UPDATED, CONNECTED_TO_SYSTEM and the rest -> nothing. TASK contacts are back-office
 ///   work, not a customer conversation -> nothing.
@@ -75,7 +75,9 @@ enum AmazonConnectMapper {
             if try VendorJSON.text(m["nextContactId"], field: "detail.nextContactId") != nil { return [] }
             type = .interactionEnded
             at = try time(m["disconnectTimestamp"], "detail.disconnectTimestamp")
-            if agentInfo != nil {
+            // An agent who was offered the contact but never connected (the caller hung up while
+            // it rang) leaves agentInfo without a connect time: that is still an abandon.
+            if VendorJSON.member(agentInfo, "connectedToAgentTimestamp") != nil {
                 data.reason = "resolved"
             } else if queueInfo != nil {
                 data.reason = "abandoned"

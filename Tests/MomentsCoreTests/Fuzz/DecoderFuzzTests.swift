@@ -24,6 +24,12 @@ import Testing
         } else {
             for f in try DialectExamples.files(dialect) { seeds.append(try DialectExamples.bytes(dialect, f)) }
         }
+        // The hostile corpus too: mutations of near-misses reach the error paths.
+        let hostile = Fixtures.root.appendingPathComponent("Tests/Fixtures/hostile/\(dialect.rawValue)")
+        for f in try FileManager.default.contentsOfDirectory(atPath: hostile.path).sorted() where f.hasSuffix(".json") {
+            let bytes = [UInt8](try Data(contentsOf: hostile.appendingPathComponent(f)))
+            if bytes.count <= 64 * 1024 { seeds.append(bytes) }
+        }
         return seeds
     }
 
