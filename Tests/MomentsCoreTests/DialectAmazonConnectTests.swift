@@ -86,6 +86,13 @@ import Testing
         #expect(try DialectDecoder(dialect: .amazonConnect).decode(noQueue).get().map(\.data.reason) == ["unresolved"])
     }
 
+    @Test func aCallbackNamingTheFirstContactIsANewInteraction() throws {
+        let json = #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T11:00:00Z","detail":{"eventType":"INITIATED","contactId":"cb-1","initialContactId":"c-0","previousContactId":"c-0","initiationMethod":"CALLBACK","channel":"VOICE","customerEndpoint":{"address":"+1"}}}"#
+        let events = try DialectDecoder(dialect: .amazonConnect).decode(json).get()
+        #expect(events.map(\.type) == [.interactionStarted])
+        #expect(events.map(\.interactionID) == ["cb-1"])
+    }
+
     @Test func aConfiguredCustomerKeyIsTheOnlyPlaceLookedAt() throws {
         #expect(try one("01-initiated.json", customerKey: "tags.customer_id").customerID == "cust-1001")
         #expect(try one("01-initiated.json", customerKey: "detail.tags.customer_id").customerID == "cust-1001")

@@ -12,8 +12,8 @@
 ///   work, not a customer conversation -> nothing.
 /// - Contact Lens rule matched -> agent.flagged {flag: rule name as a slug, source: contact-lens}.
 ///
-/// The interaction id is `initialContactId` (else the contact id), so every transfer leg
-/// belongs to the first contact. Event ids: `amazon-connect:<contactId>:<eventType>:<ms>`.
+/// The interaction id of a transfer leg is `initialContactId` (else `previousContactId`), so every
+/// leg belongs to the first contact; any other contact is its own interaction. Event ids: `amazon-connect:<contactId>:<eventType>:<ms>`.
 enum AmazonConnectMapper {
     static func events(_ root: JSONValue, key: [UInt8]?, customerKeys: [CustomerKey]) throws(DecodeError) -> [Event] {
         let detailType = try VendorJSON.text(VendorJSON.member(root, "detail-type"), field: "detail-type")
@@ -51,15 +51,16 @@ enum AmazonConnectMapper {
             throw DecodeError(field: field, reason: "missing, and the event has no time either")
         }
 
+        let method = try VendorJSON.text(m["initiationMethod"], field: "detail.initiationMethod")?.uppercased()
+        let previous = try VendorJSON.text(m["previousContactId"], field: "detail.previousContactId")
+        let isTransferLeg = previous != nil && (method == "TRANSFER" || method == "QUEUE_TRANSFER")
         let type: EventType
         let at: Timestamp
         var data = EventData()
         switch eventType {
         case "INITIATED":
             at = try time(m["initiationTimestamp"], "detail.initiationTimestamp")
-            let method = try VendorJSON.text(m["initiationMethod"], field: "detail.initiationMethod")?.uppercased()
-            let previous = try VendorJSON.text(m["previousContactId"], field: "detail.previousContactId")
-            if previous != nil, method == "TRANSFER" || method == "QUEUE_TRANSFER" {
+            if isTransferLeg {
                 type = .interactionTransferred
                 data.toQueue = try queue(queueInfo)
             } else {
@@ -87,7 +88,10 @@ enum AmazonConnectMapper {
         default:
             return []
         }
-        let interaction = try VendorJSON.text(m["initialContactId"], field: "detail.initialContactId") ?? contactID
+        // Only a transfer leg continues the initial contact's interaction; a callback or an
+        // outbound follow-up that names it is a new contact (and counts as a repeat contact).
+        var interaction = contactID
+        if isTransferLeg { interaction = try VendorJSON.text(m["initialContactId"], field: "detail.initialContactId") ?? previous ?? contactID }
         var attributes: [String: String] = [:]
         VendorJSON.attributes(try VendorJSON.object(m["tags"], field: "detail.tags"), into: &attributes)
         VendorJSON.attributes(try VendorJSON.object(m["attributes"], field: "detail.attributes"), into: &attributes)
