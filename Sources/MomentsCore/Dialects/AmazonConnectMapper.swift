@@ -19,7 +19,7 @@ enum AmazonConnectMapper {
         let detailType = try VendorJSON.text(VendorJSON.member(root, "detail-type"), field: "detail-type")
         let detail: JSONValue
         switch VendorJSON.member(root, "detail") {
-        case .object?: detail = VendorJSON.member(root, "detail")!
+        case .object(let members)?: detail = .object(members)
         case nil, .null?:
             // A bare contact event (the EventBridge envelope already stripped by the bridge).
             guard VendorJSON.member(root, "eventType") != nil || VendorJSON.member(root, "contactArn") != nil else {

@@ -145,6 +145,7 @@ func fuzz(_ target: String, seeds: [[UInt8]], dictionary: [String], maxLength: I
             Issue.record("\(target): one input took \(elapsed); input saved to \(FuzzSettings.save(input, target: target, index: findings))")
         }
     }
+    print("fuzz \(target): \(tried) inputs in \(FuzzSettings.seconds) s, \(findings) findings")
     return tried
 }
 
