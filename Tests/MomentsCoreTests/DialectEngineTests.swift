@@ -36,6 +36,12 @@ import Testing
         #expect(outputs.alerts.map(\.moment.rule) == ["long-wait"])   // 185 s in ACD
     }
 
+    @Test func genesysSnapshotSentAgainCountsOnlyItsNewSegmentsAndShowsTheLongHold() throws {
+        let (outputs, replayer) = try replay(.genesysCloud, ["11-conversation-snapshot.json", "12-conversation-snapshot-later.json"])
+        #expect(replayer.engine.stats.duplicatesDropped == 4)
+        #expect(outputs.alerts.map(\.moment.rule) == ["long-hold"])   // 150 s on hold
+    }
+
     @Test func twilioTaskGivesLongWaitThenFastResolution() throws {
         let files = try DialectExamples.files(.twilioTaskRouter).filter { !$0.hasPrefix("07") }
         let (outputs, _) = try replay(.twilioTaskRouter, files)

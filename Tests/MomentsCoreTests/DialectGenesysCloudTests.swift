@@ -68,6 +68,39 @@ import Testing
             data: EventData(reason: "abandoned"), attributes: inbound))
     }
 
+    @Test func aConversationSnapshotGivesItsSegmentEdgesInTimeOrder() throws {
+        let c = "3d7f0c2e-5b1a-4c8e-9f00-000000000003", customer = "9a8b7c6d-0000-4000-8000-00000000c099"
+        func id(_ p: String, _ s: String, _ kind: String, _ start: String, _ side: String) -> String {
+            "genesys-cloud:\(c):\(p):\(s):\(kind):\(at(start).milliseconds):\(side)"
+        }
+        let early = try DialectExamples.events(.genesysCloud, "11-conversation-snapshot.json")
+        #expect(early == [
+            Event(eventID: id("p-cust-03", "s-cust-03", "interact", "2026-11-24T11:00:00Z", "start"), type: .interactionStarted,
+                  occurredAt: at("2026-11-24T11:00:00Z"), interactionID: c, customerID: customer, channel: .voice),
+            Event(eventID: id("p-acd-03", "s-acd-03", "interact", "2026-11-24T11:00:05Z", "start"), type: .interactionQueued,
+                  occurredAt: at("2026-11-24T11:00:05Z"), interactionID: c, customerID: customer, channel: .voice, queue: queue),
+            Event(eventID: id("p-agent-03", "s-agent-03", "interact", "2026-11-24T11:01:35Z", "start"), type: .agentConnected,
+                  occurredAt: at("2026-11-24T11:01:35Z"), interactionID: c, customerID: customer, channel: .voice, queue: queue, agentID: "u-7a8b"),
+            Event(eventID: id("p-agent-03", "s-agent-03", "hold", "2026-11-24T11:05:00Z", "start"), type: .holdStarted,
+                  occurredAt: at("2026-11-24T11:05:00Z"), interactionID: c, customerID: customer, channel: .voice, queue: queue, agentID: "u-7a8b"),
+        ])
+        let later = try DialectExamples.events(.genesysCloud, "12-conversation-snapshot-later.json")
+        // The grown snapshot repeats the early edges with the same ids, then adds the new ones.
+        #expect(Array(later.prefix(4)) == early)
+        #expect(later.dropFirst(4).map(\.type) == [.holdEnded, .agentConnected, .interactionEnded])
+        #expect(later.last?.eventID == "genesys-cloud:\(c):conversation:end:\(at("2026-11-24T11:20:00Z").milliseconds)")
+        #expect(later.last?.data.reason == "resolved")
+        #expect(later[4].occurredAt == at("2026-11-24T11:07:30Z"))
+    }
+
+    @Test func aSnapshotWithoutAnAgentEndsAbandoned() throws {
+        let json = #"{"conversationId":"c9","conversationEnd":"2026-11-24T12:01:00Z","participants":[{"purpose":"customer","participantId":"pc","sessions":[{"sessionId":"sc","mediaType":"chat","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T12:00:00Z"}]}],"externalContactId":"x-1"},{"purpose":"acd","participantId":"pa","sessions":[{"sessionId":"sa","mediaType":"chat","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T12:00:02Z","queueId":"q"}]}]}]}"#
+        let events = try DialectDecoder(dialect: .genesysCloud).decode(json).get()
+        #expect(events.map(\.type) == [.interactionStarted, .interactionQueued, .interactionEnded])
+        #expect(events.last?.data.reason == "abandoned")
+        #expect(events.allSatisfy { $0.customerID == "x-1" && $0.channel == .chat })
+    }
+
     @Test func noCustomerAnywhereIsAClearError() {
         let json = #"{"topicName":"v2.detail.events.conversation.c.acd.start","eventBody":{"eventTime":1795510800000,"conversationId":"c","mediaType":"CHAT"}}"#
         let error = DialectDecoder(dialect: .genesysCloud).decode(json).decodeError

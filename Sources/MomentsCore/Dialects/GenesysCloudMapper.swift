@@ -20,6 +20,11 @@ enum GenesysCloudMapper {
     static func events(_ root: JSONValue, key: [UInt8]?, customerKeys: [CustomerKey]) throws(DecodeError) -> [Event] {
         var envelope = root
         if let detail = try VendorJSON.object(VendorJSON.member(root, "detail"), field: "detail") { envelope = detail }
+        // A conversation snapshot (participants, sessions, segments), bare or in a notification.
+        let snapshot = try VendorJSON.object(VendorJSON.member(envelope, "eventBody"), field: "eventBody") ?? envelope
+        if GenesysConversationSnapshot.isSnapshot(snapshot) {
+            return try GenesysConversationSnapshot.events(root, body: snapshot, key: key, customerKeys: customerKeys)
+        }
         // `??` with a throwing right side would widen the error type: two steps.
         var topic = try VendorJSON.text(VendorJSON.member(envelope, "topicName"), field: "topicName")
         if topic == nil { topic = try VendorJSON.text(VendorJSON.member(root, "detail-type"), field: "detail-type") }
@@ -57,7 +62,7 @@ enum GenesysCloudMapper {
         guard let at = try VendorTime.parse(m["eventTime"] ?? m["eventDateTime"], field: "eventBody.eventTime") else {
             throw DecodeError(field: "eventBody.eventTime", reason: "missing")
         }
-        guard let channel = try channel(m) else { return [] }
+        guard let channel = try channel(body, prefix: "eventBody") else { return [] }
         let participant = try VendorJSON.text(m["participantId"], field: "eventBody.participantId") ?? "-"
         let session = try VendorJSON.text(m["sessionId"], field: "eventBody.sessionId") ?? "-"
         let agent = kind.hasPrefix("user.") ? try VendorJSON.text(m["userId"], field: "eventBody.userId") : nil
@@ -73,14 +78,14 @@ enum GenesysCloudMapper {
 
     /// Genesys media types onto the contract's channels; co-browse, video and screen share are
     /// companions of another conversation (nil: ignored).
-    static func channel(_ m: VendorMessage) throws(DecodeError) -> Channel? {
-        let media = try VendorJSON.requiredText(m["mediaType"], field: "eventBody.mediaType").uppercased()
+    static func channel(_ value: JSONValue, prefix: String) throws(DecodeError) -> Channel? {
+        let media = try VendorJSON.requiredText(VendorJSON.member(value, "mediaType"), field: "\(prefix).mediaType").uppercased()
         switch media {
         case "VOICE", "CALLBACK": return .voice
         case "CHAT": return .chat
         case "EMAIL": return .email
         case "MESSAGE":
-            switch try VendorJSON.text(m["messageType"], field: "eventBody.messageType")?.uppercased() {
+            switch try VendorJSON.text(VendorJSON.member(value, "messageType"), field: "\(prefix).messageType")?.uppercased() {
             case "SMS"?: return .sms
             case "FACEBOOK"?, "TWITTER"?, "INSTAGRAM"?, "WHATSAPP"?, "LINE"?, "APPLE"?: return .social
             default: return .chat
