@@ -195,14 +195,14 @@ public final class Pipeline: @unchecked Sendable {
         }
         let wall = wallClock.milliseconds()
         batchCounts.consumedByTopic[record.topic, default: 0] += 1
-        let result: Result<Event, DecodeError>
+        let result: Result<[Event], DecodeError>
         if let value = record.value {
-            result = decoder.decode(value)
+            result = decode(value, of: record)
         } else {
             result = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
         }
         if task.isRestoring {
-            if case .success(let event) = result { _ = task.engine.process(event) }
+            if case .success(let events) = result { for event in events { _ = task.engine.process(event) } }
             task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
             task.noteProcessed(offset: record.offset)
             statusBox.update { $0.restoredEvents += 1 }
@@ -211,10 +211,13 @@ public final class Pipeline: @unchecked Sendable {
         var records: [(OutputRecord, Output?)] = []
         var eventLogFields: [(String, String)] = []
         switch result {
-        case .success(let event):
-            for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
+        case .success(let events):
+            // A vendor message may stand for several canonical events, or none.
+            for event in events {
+                for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
+                eventLogFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)]
+            }
             batchCounts.processed += 1
-            eventLogFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)]
         case .failure(let error):
             let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
             let letter = DeadLetter(

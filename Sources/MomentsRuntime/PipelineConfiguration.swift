@@ -7,6 +7,8 @@ public struct PipelineConfiguration: Sendable {
     /// librdkafka properties for the producer.
     public var producerProperties: [String: String]
     public var inputTopics: [String]
+    /// The decoder of each topic whose messages are a vendor's stream; other topics are canonical.
+    public var dialects: [String: DialectDecoder] = [:]
     public var routing: OutputRouting
     /// How often acknowledged offsets are committed.
     public var commitInterval: Duration = .seconds(1)

@@ -14,7 +14,7 @@ struct CheckCommand: ParsableCommand {
         if try RulesFile.isDaemonConfig(file) {
             let config = try ConfigFile.load(file)
             let rules = config.rules
-            print("\(file): ok — configuration for group \(config.kafka.groupID) on \(config.kafka.inputTopics.joined(separator: ", ")); rules \(config.rulesSource): \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules")
+            print("\(file): ok — configuration for group \(config.kafka.groupID) on \(config.kafka.inputTopicsDescription); rules \(config.rulesSource): \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules")
         } else {
             let rules = try RulesFile.load(file)
             print("\(file): ok — \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules")

@@ -33,6 +33,12 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print dead-letter records for malformed lines on stdout.")
     var deadLetters = false
 
+    @Option(name: .long, help: "The dialect of the lines: \(Dialect.names).")
+    var dialect: String = Dialect.canonical.rawValue
+
+    @Option(name: .long, help: "Where a vendor event's customer key is (a path such as attributes.customer_id); default: the dialect's usual fields.")
+    var customerKey: String?
+
     func validate() throws {
         if diff {
             guard (2...3).contains(inputs.count) else { throw ValidationError("--diff needs OLD.yaml NEW.yaml and the events file (or - for stdin)") }
@@ -49,7 +55,7 @@ struct ReplayCommand: ParsableCommand {
         let events = inputs.first ?? "-"
         let input = try Self.read(events)
         let name = events == "-" ? "<stdin>" : events
-        var replayer = Replayer(rules: ruleSet)
+        var replayer = Replayer(rules: ruleSet, dialect: try dialectDecoder())
         let encoder = CloudEventEncoder()
         var out = OutputBuffer()
         var tally = ReplayTally()
@@ -83,7 +89,7 @@ struct ReplayCommand: ParsableCommand {
         let events = inputs.count > 2 ? inputs[2] : "-"
         let old = try RulesFile.load(oldPath), new = try RulesFile.load(newPath)
         let bytes = [UInt8](try Self.read(events))
-        let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new)
+        let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new, dialect: try dialectDecoder())
         Stdout.print(ReplayDiffReport.render(result, oldName: oldPath, newName: newPath, listOutputs: !summary))
         if result.malformedLines > 0 { Stderr.print("\(events): \(result.malformedLines) malformed lines skipped (see moments replay --dead-letters)") }
         if failOnChange && !result.isEmpty { throw ExitCode(1) }
@@ -93,6 +99,15 @@ struct ReplayCommand: ParsableCommand {
         if events == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
         guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): cannot read the file") }
         return d
+    }
+}
+
+extension ReplayCommand {
+    func dialectDecoder() throws -> DialectDecoder {
+        guard let d = Dialect(rawValue: dialect) else { throw CLIError("--dialect must be one of \(Dialect.names), found '\(dialect)'") }
+        guard let customerKey else { return DialectDecoder(dialect: d) }
+        guard d != .canonical else { throw CLIError("--customer-key applies to vendor dialects only (canonical events carry customer_id)") }
+        do { return DialectDecoder(dialect: d, customerKey: try CustomerKey(parsing: customerKey)) } catch { throw CLIError(error.description) }
     }
 }
 

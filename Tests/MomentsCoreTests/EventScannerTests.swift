@@ -78,4 +78,11 @@ import Testing
         #expect(e.field == "event_id")
         #expect(e.reason == "empty")
     }
+
+    @Test func escapedMemberNamesKeepTheirDecodedBytes() throws {
+        // Found by the fuzzer: a name with escapes, then a value with escapes, in one document.
+        let parsed = try JSONParser.parse(Array(#"{"a\"b":"c\u00fc","x\ny":[{"\u0041":1}]}"#.utf8))
+        #expect(parsed["a\"b"]?.stringValue == "cü")
+        #expect(parsed["x\ny"] == .array([.object([("A", .number(1))])]))
+    }
 }

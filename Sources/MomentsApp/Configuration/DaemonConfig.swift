@@ -36,6 +36,8 @@ public struct KafkaSettings: Sendable, Equatable {
     public var bootstrapServers = "127.0.0.1:9092"
     public var groupID = "moments"
     public var inputTopics = ["interactions"]
+    /// Topics whose messages are a vendor's stream (see `TopicDialect`); the others are canonical.
+    public var inputDialects: [String: TopicDialect] = [:]
     public var topics = OutputTopics()
     /// librdkafka properties for every client (security.protocol, sasl.*, ssl.*...).
     public var properties: [String: String] = [:]

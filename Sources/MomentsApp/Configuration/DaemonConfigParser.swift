@@ -80,7 +80,7 @@ enum KafkaSection {
         var k = KafkaSettings()
         if let v = ctx.string(m["bootstrap_servers"], what: "bootstrap_servers") { k.bootstrapServers = v }
         if let v = ctx.string(m["group_id"], what: "group_id") { k.groupID = v }
-        if let v = ctx.strings(m["input_topics"], what: "input_topics") { k.inputTopics = v }
+        if let node = m["input_topics"], let v = InputTopicSection.parse(node, ctx) { k.inputTopics = v.topics; k.inputDialects = v.dialects }
         if let t = ctx.mapping(m["topics"], what: "topics", allowed: ["alerts", "coaching", "recovery", "dead_letter"]) {
             if let v = ctx.string(t["alerts"], what: "topics.alerts") { k.topics.alerts = v }
             if let v = ctx.string(t["coaching"], what: "topics.coaching") { k.topics.coaching = v }

@@ -12,6 +12,7 @@ extension DaemonConfig {
         var p = PipelineConfiguration(
             consumerProperties: consumer, producerProperties: producer, inputTopics: kafka.inputTopics,
             routing: OutputRouting(alerts: kafka.topics.alerts, coaching: kafka.topics.coaching, recovery: kafka.topics.recovery, deadLetter: kafka.topics.deadLetter))
+        p.dialects = kafka.inputDialects.mapValues(\.decoder)
         p.commitInterval = processing.commitInterval
         p.wallClockAdvance = processing.wallClockAdvance
         p.drainTimeout = processing.shutdownTimeout
@@ -33,7 +34,7 @@ extension DaemonConfig {
             kafka:
               bootstrap_servers: \(kafka.bootstrapServers)
               group_id: \(kafka.groupID)
-              input_topics: [\(kafka.inputTopics.joined(separator: ", "))]
+              input_topics: [\(kafka.inputTopicsDescription)]
               topics:
                 alerts: \(kafka.topics.alerts)
                 coaching: \(kafka.topics.coaching)

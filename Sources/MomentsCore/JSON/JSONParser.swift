@@ -46,7 +46,10 @@ public struct JSONParser {
             while true {
                 lx.skipSpace()
                 guard !lx.atEnd, lx.current == UInt8(ascii: "\"") else { throw lx.fail("expected a member name") }
-                let key = lx.text(try lx.string())
+                // Lexed first: `lx.text(try lx.string())` would read the lexer as it was before
+                // the string, without the escapes it decoded into `scratch`.
+                let name = try lx.string()
+                let key = lx.text(name)
                 try lx.expect(UInt8(ascii: ":"), "expected ':'")
                 lx.skipSpace()
                 members.append((key, try value(&lx, depth: depth + 1)))

@@ -33,10 +33,12 @@ public struct ReplayDiff: Sendable {
     public var isEmpty: Bool { onlyOld.isEmpty && onlyNew.isEmpty && changed.isEmpty }
 
     /// Replays `events` (JSON lines) through both rule sets, each on its own engine.
-    public static func replaying(_ events: [UInt8], file: String, old: RuleSet, new: RuleSet) -> ReplayDiff {
+    public static func replaying(
+        _ events: [UInt8], file: String, old: RuleSet, new: RuleSet, dialect: DialectDecoder = DialectDecoder(dialect: .canonical)
+    ) -> ReplayDiff {
         var malformed = 0
         func outputs(_ rules: RuleSet) -> [Output] {
-            var replayer = Replayer(rules: rules)
+            var replayer = Replayer(rules: rules, dialect: dialect)
             let items = replayer.feed(lines: events, file: file)
             malformed = replayer.malformed
             return items.compactMap { if case .output(let o) = $0 { return o } else { return nil } }

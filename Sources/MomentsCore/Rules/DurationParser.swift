@@ -29,8 +29,10 @@ public enum DurationParser {
             default: return nil
             }
             let (v, o) = n.multipliedReportingOverflow(by: factor)
-            guard !o else { return nil }
-            total += v
+            // "100000000000d100000000000d": each part fits, their sum does not (found by the fuzzer's corpus).
+            let (sum, o3) = total.addingReportingOverflow(v)
+            guard !o, !o3 else { return nil }
+            total = sum
         }
         return Duration(milliseconds: total)
     }

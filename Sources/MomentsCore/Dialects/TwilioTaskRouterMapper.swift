@@ -1,0 +1,92 @@
+/// Twilio TaskRouter events: the Workspace event callback's parameters as a JSON object (every
+/// value a string, `TaskAttributes` a JSON object inside a string), or an Event Streams
+/// CloudEvent whose `data.payload` holds the same fields in snake_case (`task_sid`).
+///
+/// - task.created -> interaction.started; task-queue.entered -> interaction.queued (queue =
+///   TaskQueueName, else TaskQueueSid); reservation.accepted -> agent.connected (agent = WorkerSid).
+/// - task.canceled -> interaction.ended {abandoned}: a task is canceled before any worker took
+///   it (hang-up, TTL). task.completed -> interaction.ended {resolved}.
+/// - task.transfer-initiated -> interaction.transferred.
+/// - task.wrapup, reservation.created/rejected/timeout, worker.* and the rest -> nothing.
+///
+/// The interaction id is the TaskSid. Event id: `twilio-taskrouter:<event Sid>` when the event
+/// has its EV sid, else `twilio-taskrouter:<TaskSid>:<EventType>:<ReservationSid or ->:<ms>`.
+enum TwilioTaskRouterMapper {
+    static func events(_ root: JSONValue, key: [UInt8]?, customerKeys: [CustomerKey]) throws(DecodeError) -> [Event] {
+        var body = root
+        if let payload = try VendorJSON.object(VendorJSON.find(root, ["data", "payload"]), field: "data.payload") { body = payload }
+        let m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: customerKeys)
+        let eventType = try VendorJSON.requiredText(m["EventType"], field: "EventType").lowercased()
+
+        var data = EventData()
+        let type: EventType
+        switch eventType {
+        case "task.created": type = .interactionStarted
+        case "task-queue.entered", "task.queue.entered": type = .interactionQueued
+        case "reservation.accepted": type = .agentConnected
+        case "task.canceled":
+            type = .interactionEnded
+            data.reason = "abandoned"
+        case "task.completed":
+            type = .interactionEnded
+            data.reason = "resolved"
+        case "task.transfer-initiated": type = .interactionTransferred
+        default: return []
+        }
+        let task = try VendorJSON.requiredText(m["TaskSid"], field: "TaskSid")
+        let attributesObject = try VendorJSON.object(m["TaskAttributes"], field: "TaskAttributes")
+        let at = try time(m)
+        guard let channel = try channel(m, attributes: attributesObject) else {
+            throw DecodeError(field: "TaskChannelUniqueName", reason: "invalid value: cannot tell the channel (no TaskChannelUniqueName and no channelType attribute)")
+        }
+        var queue = try VendorJSON.text(m["TaskQueueName"], field: "TaskQueueName")
+        if queue == nil { queue = try VendorJSON.text(m["TaskQueueSid"], field: "TaskQueueSid") }
+        if type == .interactionTransferred { data.toQueue = try VendorJSON.text(m["TransferTo"], field: "TransferTo") }
+        let agent = type == .agentConnected || type == .interactionTransferred ? try VendorJSON.text(m["WorkerSid"], field: "WorkerSid") : nil
+        var attributes: [String: String] = [:]
+        VendorJSON.attributes(attributesObject, into: &attributes)
+
+        let idParts: [String]
+        if let sid = try VendorJSON.text(m["Sid"], field: "Sid"), sid.hasPrefix("EV") {
+            idParts = [sid]
+        } else {
+            let reservation = try VendorJSON.text(m["ReservationSid"], field: "ReservationSid") ?? "-"
+            idParts = [task, eventType, reservation, String(at.milliseconds)]
+        }
+        return [
+            try m.event(
+                id: idParts, type, at: at, interaction: task, customer: try m.customerID(), channel: channel,
+                queue: queue, agent: agent, data: data, attributes: attributes)
+        ]
+    }
+
+    /// TimestampMs when present; the callback's Timestamp is epoch seconds as a string, Event
+    /// Streams' timestamp is RFC 3339.
+    static func time(_ m: VendorMessage) throws(DecodeError) -> Timestamp {
+        if let t = try VendorTime.parse(m["TimestampMs"], field: "TimestampMs") { return t }
+        if let t = try VendorTime.parse(m["Timestamp"], field: "Timestamp") { return t }
+        throw DecodeError(field: "Timestamp", reason: "missing")
+    }
+
+    static func channel(_ m: VendorMessage, attributes: JSONValue?) throws(DecodeError) -> Channel? {
+        let unique = try VendorJSON.text(m["TaskChannelUniqueName"], field: "TaskChannelUniqueName")?.lowercased()
+        switch unique {
+        case "voice"?: return .voice
+        case "chat"?: return .chat
+        case "sms"?: return .sms
+        case "email"?: return .email
+        default: break
+        }
+        // Flex puts the conversation's medium in the task attributes.
+        switch try VendorJSON.text(VendorJSON.member(attributes, "channelType"), field: "TaskAttributes.channelType")?.lowercased() {
+        case "voice"?: return .voice
+        case "web"?, "chat"?: return .chat
+        case "sms"?: return .sms
+        case "email"?: return .email
+        case "whatsapp"?, "facebook"?, "messenger"?, "instagram"?, "twitter"?, "line"?: return .social
+        default: break
+        }
+        if VendorJSON.member(attributes, "call_sid") != nil { return .voice }
+        return nil
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+@testable import MomentsCore
+
+@Suite struct DialectGenesysCloudTests {
+    let conversation = "3d7f0c2e-5b1a-4c8e-9f00-000000000001"
+    let contact = "9a8b7c6d-0000-4000-8000-00000000c077"
+    let queue = "5b6c7d8e-0000-4000-8000-0000000a5a1e"
+    let start: Int64 = 1_795_510_800_000   // 2026-11-24T09:00:00Z
+    let inbound: Attributes = ["direction": "inbound"]
+
+    func one(_ file: String) throws -> Event {
+        let events = try DialectExamples.events(.genesysCloud, file)
+        try #require(events.count == 1, "\(file) gave \(events.count) events")
+        return events[0]
+    }
+
+    func id(_ participant: String, _ session: String, _ kind: String, _ seconds: Int64) -> String {
+        "genesys-cloud:\(conversation):\(participant):\(session):\(kind):\(start + seconds * 1000)"
+    }
+
+    @Test func customerStartFromTheEventBridgeWrapperStartsTheInteraction() throws {
+        #expect(try one("01-customer-start.json") == Event(
+            eventID: id("p-cust-01", "s-cust-01", "customer.start", 0), type: .interactionStarted, occurredAt: epochMs(start),
+            interactionID: conversation, customerID: contact, channel: .voice, attributes: inbound))
+    }
+
+    @Test func acdStartFromTheRawNotificationIsQueued() throws {
+        #expect(try one("02-acd-start.json") == Event(
+            eventID: id("p-acd-01", "s-acd-01", "acd.start", 15), type: .interactionQueued, occurredAt: epochMs(start + 15_000),
+            interactionID: conversation, customerID: contact, channel: .voice, queue: queue, attributes: inbound))
+    }
+
+    @Test func aResentEventGivesTheSameEvent() throws {
+        // 03 is 02 delivered again (another correlation id): same id, so the engine drops it.
+        #expect(try one("03-acd-start-resent.json") == one("02-acd-start.json"))
+    }
+
+    @Test func answeredAcdEndAcwAndFlowGiveNothing() throws {
+        for file in ["04-acd-end-answered.json", "07-acw.json", "10-flow-start.json"] {
+            #expect(try DialectExamples.events(.genesysCloud, file).isEmpty, "\(file)")
+        }
+    }
+
+    @Test func userStartConnectsTheAgent() throws {
+        #expect(try one("05-user-start.json") == Event(
+            eventID: id("p-agent-01", "s-agent-01", "user.start", 200), type: .agentConnected, occurredAt: epochMs(start + 200_000),
+            interactionID: conversation, customerID: contact, channel: .voice, queue: queue, agentID: "u-7a8b", attributes: inbound))
+    }
+
+    @Test func userEndByTransferIsATransfer() throws {
+        #expect(try one("06-user-end-transfer.json") == Event(
+            eventID: id("p-agent-01", "s-agent-01", "user.end", 480), type: .interactionTransferred, occurredAt: epochMs(start + 480_000),
+            interactionID: conversation, customerID: contact, channel: .voice, queue: queue, agentID: "u-7a8b", attributes: inbound))
+    }
+
+    @Test func customerEndIsResolved() throws {
+        #expect(try one("08-customer-end.json") == Event(
+            eventID: id("p-cust-01", "s-cust-01", "customer.end", 900), type: .interactionEnded, occurredAt: epochMs(start + 900_000),
+            interactionID: conversation, customerID: contact, channel: .voice, data: EventData(reason: "resolved"), attributes: inbound))
+    }
+
+    @Test func abandonedWhatsAppMessageFallsBackToTheAniWithAnISOTime() throws {
+        let conversation2 = "3d7f0c2e-5b1a-4c8e-9f00-000000000002"
+        let t = at("2026-11-24T10:01:40Z")
+        #expect(try one("09-acd-end-abandoned.json") == Event(
+            eventID: "genesys-cloud:\(conversation2):p-acd-02:s-acd-02:acd.end:\(t.milliseconds)", type: .interactionEnded, occurredAt: t,
+            interactionID: conversation2, customerID: "whatsapp:+4915112345678", channel: .social, queue: queue,
+            data: EventData(reason: "abandoned"), attributes: inbound))
+    }
+
+    @Test func aConversationSnapshotGivesItsSegmentEdgesInTimeOrder() throws {
+        let c = "3d7f0c2e-5b1a-4c8e-9f00-000000000003", customer = "9a8b7c6d-0000-4000-8000-00000000c099"
+        func id(_ p: String, _ s: String, _ kind: String, _ start: String, _ side: String) -> String {
+            "genesys-cloud:\(c):\(p):\(s):\(kind):\(at(start).milliseconds):\(side)"
+        }
+        let early = try DialectExamples.events(.genesysCloud, "11-conversation-snapshot.json")
+        #expect(early == [
+            Event(eventID: id("p-cust-03", "s-cust-03", "interact", "2026-11-24T11:00:00Z", "start"), type: .interactionStarted,
+                  occurredAt: at("2026-11-24T11:00:00Z"), interactionID: c, customerID: customer, channel: .voice),
+            Event(eventID: id("p-acd-03", "s-acd-03", "interact", "2026-11-24T11:00:05Z", "start"), type: .interactionQueued,
+                  occurredAt: at("2026-11-24T11:00:05Z"), interactionID: c, customerID: customer, channel: .voice, queue: queue),
+            Event(eventID: id("p-agent-03", "s-agent-03", "interact", "2026-11-24T11:01:35Z", "start"), type: .agentConnected,
+                  occurredAt: at("2026-11-24T11:01:35Z"), interactionID: c, customerID: customer, channel: .voice, queue: queue, agentID: "u-7a8b"),
+            Event(eventID: id("p-agent-03", "s-agent-03", "hold", "2026-11-24T11:05:00Z", "start"), type: .holdStarted,
+                  occurredAt: at("2026-11-24T11:05:00Z"), interactionID: c, customerID: customer, channel: .voice, queue: queue, agentID: "u-7a8b"),
+        ])
+        let later = try DialectExamples.events(.genesysCloud, "12-conversation-snapshot-later.json")
+        // The grown snapshot repeats the early edges with the same ids, then adds the new ones.
+        #expect(Array(later.prefix(4)) == early)
+        #expect(later.dropFirst(4).map(\.type) == [.holdEnded, .agentConnected, .interactionEnded])
+        #expect(later.last?.eventID == "genesys-cloud:\(c):conversation:end:\(at("2026-11-24T11:20:00Z").milliseconds)")
+        #expect(later.last?.data.reason == "resolved")
+        #expect(later[4].occurredAt == at("2026-11-24T11:07:30Z"))
+    }
+
+    @Test func aSnapshotWithoutAnAgentEndsAbandoned() throws {
+        let json = #"{"conversationId":"c9","conversationEnd":"2026-11-24T12:01:00Z","participants":[{"purpose":"customer","participantId":"pc","sessions":[{"sessionId":"sc","mediaType":"chat","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T12:00:00Z"}]}],"externalContactId":"x-1"},{"purpose":"acd","participantId":"pa","sessions":[{"sessionId":"sa","mediaType":"chat","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T12:00:02Z","queueId":"q"}]}]}]}"#
+        let events = try DialectDecoder(dialect: .genesysCloud).decode(json).get()
+        #expect(events.map(\.type) == [.interactionStarted, .interactionQueued, .interactionEnded])
+        #expect(events.last?.data.reason == "abandoned")
+        #expect(events.allSatisfy { $0.customerID == "x-1" && $0.channel == .chat })
+    }
+
+    @Test func noCustomerAnywhereIsAClearError() {
+        let json = #"{"topicName":"v2.detail.events.conversation.c.acd.start","eventBody":{"eventTime":1795510800000,"conversationId":"c","mediaType":"CHAT"}}"#
+        let error = DialectDecoder(dialect: .genesysCloud).decode(json).decodeError
+        #expect(error?.field == "customer_id")
+        #expect(error?.reason.contains("conversationExternalContactIds.0") == true)
+    }
+
+    @Test func otherTopicsAreIgnoredAndMissingPartsAreErrors() throws {
+        let decoder = DialectDecoder(dialect: .genesysCloud)
+        #expect(try decoder.decode(#"{"topicName":"v2.users.u1.presence","eventBody":{}}"#).get().isEmpty)
+        #expect(decoder.decode(#"{"eventBody":{}}"#).decodeError?.field == "topicName")
+        #expect(decoder.decode(#"{"topicName":"v2.detail.events.conversation.c.acd.start"}"#).decodeError?.field == "eventBody")
+        #expect(decoder.decode(#"{"topicName":"v2.detail.events.conversation.c.acd.start","eventBody":{"eventTime":1e300,"conversationId":"c","mediaType":"CHAT","ani":"a"}}"#).decodeError?.category == "out_of_range")
+        #expect(decoder.decode(#"{"topicName":"v2.detail.events.conversation.c.acd.start","eventBody":{"eventTime":99999999999999,"conversationId":"c","mediaType":"CHAT","ani":"a"}}"#).decodeError?.field == "eventBody.eventTime")
+    }
+}

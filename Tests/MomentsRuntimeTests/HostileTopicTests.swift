@@ -1,0 +1,40 @@
+import Foundation
+import Kafka
+import Logging
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import Testing
+
+/// Hostile input over the broker: a message that cannot be decoded must end in the dead-letter
+/// topic without holding up what follows it.
+@Suite struct HostileTopicTests {
+    /// An 800 kB garbage message: within the decoder's 1 MiB limit and the producer's default
+    /// 1,000,000-byte message size, but its dead letter (the original in base64, ~1.07 MB) is not.
+    @Test func aLargeUndecodableMessageIsDeadLetteredAndTheNextEventStillCounts() throws {
+        let good = #"{"event_id":"e-2","type":"agent.flagged","occurred_at":"2026-11-24T09:00:00.000Z","interaction_id":"i-2","customer_id":"c-1","channel":"voice","agent_id":"a-1","data":{"flag":"rude"}}"#
+        let garbage = [UInt8](repeating: UInt8(ascii: "x"), count: 800_000)
+        let bed = try TestBed(partitions: 1)
+        try bed.produce([("c-1", garbage, 0), ("c-1", Array(good.utf8), 0)])
+        var config = PipelineConfiguration(
+            consumerProperties: ["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "hostile", "fetch.wait.max.ms": "20", "session.timeout.ms": "6000"],
+            producerProperties: ["bootstrap.servers": bed.broker.bootstrapServers], inputTopics: [bed.input], routing: bed.routing)
+        config.commitInterval = .milliseconds(200)
+        config.wallClockAdvance = false
+        config.drainTimeout = .seconds(1)   // the stuck dead letter would otherwise hold the stop
+        // The retry loop logs a warning every 10 ms: errors only, so the test log stays readable.
+        let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: .error) }
+        let running = RunningPipeline(Pipeline(configuration: config, rules: try Stream.defaultRules(), logger: logger))
+        let collector = try OutputCollector(bed: bed)
+        let alerted = collector.wait(seconds: 15) { records in records.contains { $0.cloudEventID == "i-2:rude-agent:1" } }
+        let deadLettered = collector.wait(seconds: 3) { records in records.contains { $0.topic == bed.topics.deadLetter } }
+        let status = running.pipeline.status
+        _ = running.stop()
+        collector.stop()
+        #expect(alerted, "the event after the large garbage message was not processed")
+        withKnownIssue("the dead letter of an ~800 kB message exceeds the producer's message.max.bytes and is retried forever (Pipeline/CloudEventEncoder: for the lead)") {
+            #expect(deadLettered, "no dead letter for the large message")
+            #expect(status.commits > 0)
+        }
+    }
+}
