@@ -70,7 +70,7 @@ public struct EventDecoder: Sendable {
         case let other?: throw DecodeError(field: "attributes", reason: "expected an object, found \(other.typeName)")
         }
         if let bad = f.badAttribute {
-            throw DecodeError(field: "attributes.\(bad.name)", reason: "expected a string, found \(bad.typeName)")
+            throw DecodeError(field: "attributes.\(clip(bad.name))", reason: "expected a string, found \(bad.typeName)")
         }
         return Event(
             eventID: eventID, type: type, occurredAt: occurredAt, interactionID: interactionID, customerID: customerID,
@@ -171,10 +171,15 @@ public struct EventDecoder: Sendable {
         return d
     }
 
+    /// Ids, queues and agents longer than this are refused: the duplicate filter and the state
+    /// keep them, so a stream of megabyte ids would pin gigabytes (the vendor dialects agree).
+    public static let maxIDBytes = 512
+
     func requiredString(_ field: EventScanner.Field?, _ key: String, _ lx: JSONLexer) throws(DecodeError) -> String {
         switch field {
         case nil, .scalar(.null)?: throw DecodeError(field: key, reason: "missing")
         case .scalar(.string(let t))?:
+            guard t.range.count <= Self.maxIDBytes else { throw Self.tooLong(key, t.range.count) }
             let s = lx.text(t)
             guard !s.isEmpty else { throw DecodeError(field: key, reason: "empty") }
             return s
@@ -186,10 +191,15 @@ public struct EventDecoder: Sendable {
         switch field {
         case nil, .scalar(.null)?: return nil
         case .scalar(.string(let t))?:
+            guard t.range.count <= Self.maxIDBytes else { throw Self.tooLong(key, t.range.count) }
             let s = lx.text(t)
             return s.isEmpty ? nil : s
         case let other?: throw DecodeError(field: key, reason: "expected a string or null, found \(other.typeName)")
         }
+    }
+
+    static func tooLong(_ key: String, _ bytes: Int) -> DecodeError {
+        DecodeError(field: key, reason: "invalid value: \(bytes) bytes, longer than \(maxIDBytes)")
     }
 
     /// Keeps hostile values from bloating error messages.

@@ -69,8 +69,15 @@ public struct CloudEventEncoder: Sendable {
         w.key("line"); if let l = d.origin.line { w.value(l) } else { w.null() }
         w.key("key"); w.value(d.origin.key)
         w.endObject()
-        w.key("original_base64"); w.value(Base64.encode(d.original))
+        // Kafka refuses messages over message.max.bytes (1 MB by default): a dead letter
+        // carrying a ~800 kB original in base64 could never be written, and its partition would
+        // stop committing. Past the limit the original is cut; it stays whole in the input topic
+        // at the origin's offset, and the digest identifies it.
+        let kept = d.original.count <= DeadLetter.maxOriginalBytes ? d.original : Array(d.original.prefix(DeadLetter.maxOriginalBytes))
+        w.key("original_base64"); w.value(Base64.encode(kept))
         w.key("original_size"); w.value(d.original.count)
+        w.key("original_truncated"); w.value(kept.count < d.original.count)
+        w.key("original_sha256"); w.value(SHA256.hex(d.original))
         w.endObject()
         w.endObject()
         return w.bytes

@@ -33,6 +33,9 @@ public struct DeadLetter: Sendable, Equatable {
         self.original = original; self.error = error; self.origin = origin; self.time = time
     }
 
+    /// Originals longer than this are cut in the dead letter (see `CloudEventEncoder`).
+    public static let maxOriginalBytes = 256 * 1024
+
     /// Deterministic: the same record refused twice has the same id.
     public var id: String { "dlq:\(origin.description)" }
 }
