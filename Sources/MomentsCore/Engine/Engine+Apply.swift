@@ -22,8 +22,8 @@ extension Engine {
         guard let ordinal = event.type.ordinal else { return }
         for listener in index.momentsByEvent[ordinal] {
             let r = listener.rule
-            let rule = rules.moments[r]
-            switch rule.condition {
+            // Only the condition: copying the whole rule retained a dozen references per listener.
+            switch rules.moments[r].condition {
             case .wait(let w):
                 if listener.opensWait { openWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
                 if listener.closesWait { closeWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
