@@ -24,7 +24,7 @@ import Testing
 
     /// Each broken file and the one error it must produce, at its line and column.
     @Test(arguments: [
-        (base + "\nrecovery:\n  - id: r\n    on: [long-wiat]\n    action: discount\n", 8, 9, "unknown moment 'long-wiat'"),
+        (base + "\nrecovery:\n  - id: r\n    on: [long-wiat]\n    action: discount\n", 8, 10, "unknown moment 'long-wiat'"),
         (base.replacingOccurrences(of: "120s", with: "12x"), 5, 78, "bad duration '12x'"),
         (base.replacingOccurrences(of: "120s", with: "-5s"), 5, 78, "must not be negative"),
         (base.replacingOccurrences(of: "    kind: pain\n", with: ""), 2, 5, "missing 'kind'"),

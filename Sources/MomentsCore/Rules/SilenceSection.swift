@@ -21,11 +21,13 @@ public enum SilenceSection {
     ///     makes `starts_at` required, so a rules file means the same on every load.
     ///   - knownMoments: ids a `rule` matcher may name; nil accepts any (a persisted silence may
     ///     name a rule that a later rules file no longer has: it then matches nothing).
-    public static func parse(_ node: Node, _ ctx: YAMLContext, id generated: String?, defaultStart: Timestamp?, knownMoments: Set<String>?) -> Silence? {
+    ///   - declared: moment ids of the file that are invalid (reported already): naming one
+    ///     fails quietly.
+    public static func parse(_ node: Node, _ ctx: YAMLContext, id generated: String?, defaultStart: Timestamp?, knownMoments: Set<String>?, declared: Set<String> = []) -> Silence? {
         guard let m = ctx.mapping(node, what: "a silence", allowed: generated == nil ? keys : keys.filter { $0 != "id" }) else { return nil }
         let before = ctx.errors.count
         let id = generated ?? ctx.string(ctx.required(m, "id", in: node, what: "a silence"), what: "id")
-        let matchers = ctx.required(m, "match", in: node, what: "a silence").flatMap { matchersOf($0, ctx, knownMoments: knownMoments) }
+        let matchers = ctx.required(m, "match", in: node, what: "a silence").flatMap { matchersOf($0, ctx, knownMoments: knownMoments, declared: declared) }
         var start = defaultStart
         if let s = m["starts_at"] ?? (defaultStart == nil ? ctx.required(m, "starts_at", in: node, what: "a silence") : nil) {
             start = timestamp(s, ctx, what: "starts_at")
@@ -44,20 +46,22 @@ public enum SilenceSection {
         return Silence(id: id, matchers: matchers, startsAt: start, endsAt: end, comment: comment, createdBy: createdBy)
     }
 
-    static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?) -> SilenceMatchers? {
+    static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?, declared: Set<String> = []) -> SilenceMatchers? {
         guard let m = ctx.mapping(node, what: "match", allowed: matchKeys) else { return nil }
         let before = ctx.errors.count
         var out = SilenceMatchers()
-        for r in ctx.strings(m["rule"], what: "rule") ?? [] {
-            if knownMoments?.contains(r) ?? true { out.rules.insert(r) } else {
-                ctx.error(m["rule"], "unknown moment '\(r)' (defined moments: \(knownMoments!.sorted().joined(separator: ", ")))")
+        var quietlyBad = false
+        for (r, at) in ctx.stringItems(m["rule"], what: "rule") ?? [] {
+            if knownMoments?.contains(r) ?? true { out.rules.insert(r) } else if declared.contains(r) { quietlyBad = true } else {
+                ctx.error(at, "unknown moment '\(r)' (defined moments: \(knownMoments!.sorted().joined(separator: ", ")))")
             }
         }
+        if quietlyBad { return nil }
         out.queues = Set(ctx.strings(m["queue"], what: "queue") ?? [])
         out.agents = Set(ctx.strings(m["agent"], what: "agent") ?? [])
-        for c in ctx.strings(m["channel"], what: "channel") ?? [] {
+        for (c, at) in ctx.stringItems(m["channel"], what: "channel") ?? [] {
             if let ch = Channel(rawValue: c) { out.channels.insert(ch) } else {
-                ctx.error(m["channel"], "unknown channel '\(c)' (expected voice, chat, email, sms or social)")
+                ctx.error(at, "unknown channel '\(c)' (expected voice, chat, email, sms or social)")
             }
         }
         for a in ctx.mapping(m["attributes"], what: "attributes") ?? [] {
@@ -105,11 +109,11 @@ public enum SilenceSection {
     }
 
     /// The `silences:` list of a rules file; ids must be unique.
-    static func parseList(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>) -> [Silence] {
+    static func parseList(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>, declared: Set<String> = []) -> [Silence] {
         var out: [Silence] = []
         var ids: Set<String> = []
         for item in ctx.sequence(node, what: "silences") ?? [] {
-            guard let s = parse(item, ctx, id: nil, defaultStart: nil, knownMoments: knownMoments) else { continue }
+            guard let s = parse(item, ctx, id: nil, defaultStart: nil, knownMoments: knownMoments, declared: declared) else { continue }
             if !ids.insert(s.id).inserted { ctx.error(item, "duplicate silence id '\(s.id)'"); continue }
             out.append(s)
         }

@@ -104,6 +104,17 @@ public final class YAMLContext {
         return values.count == items.count ? values : nil
     }
 
+    /// Like `strings`, with each value's own node, so an error can point at the bad item of a
+    /// list (`days: [mon, sonday]` → the column of `sonday`), not at the list.
+    public func stringItems(_ node: Node?, what: String) -> [(value: String, node: Node)]? {
+        guard let node else { return nil }
+        if case .scalar = node { return string(node, what: what).map { [($0, node)] } }
+        guard let items = sequence(node, what: what) else { return nil }
+        let values = items.compactMap { item in string(item, what: "each item of \(what)").map { ($0, item) } }
+        if values.isEmpty { error(node, "\(what) must not be empty") }
+        return values.count == items.count ? values : nil
+    }
+
     public func number(_ node: Node?, what: String) -> Double? {
         guard let node else { return nil }
         guard case .scalar(let s) = node, let v = Double(s.string), v.isFinite else {
