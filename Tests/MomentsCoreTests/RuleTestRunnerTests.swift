@@ -182,4 +182,63 @@ import Testing
         let all = rules.moments.map(\.id) + rules.recovery.map(\.id) + rules.coaching.map(\.id)
         #expect(Set(all).subtracting(expected).isEmpty, "untested: \(Set(all).subtracting(expected))")
     }
+
+    @Test func aTestsSilencesMuteWithinTheirWindowAndOnTopOfTheRulesFilesOwn() throws {
+        let r = try results("""
+            rules: moments.yaml
+            tests:
+              - name: silenced
+                silences:
+                  - { match: { rule: [long-wait] }, for: 10m }
+                  - { id: later, match: { queue: support }, starts_at: +1h, ends_at: 2026-11-24T11:00:00Z }
+                events:
+                  - +0s queued billing
+                  - +30m queued support: { interaction: i-2 }
+                  - +70m queued support: { interaction: i-3, customer: c-3 }
+                run_until: +2h
+                expect:
+                  - +32m moment long-wait: { interaction_id: i-2 }
+                  - +32m recovery apology-discount: { interaction_id: i-2 }
+                nothing_else: true
+            """)
+        #expect(r[0].passed, "\(r[0].failures)")
+        #expect(r[0].test.silences.map(\.id) == ["test-silence-1", "later"])
+        #expect(r[0].test.silences[1].startsAt == RuleTestParser.defaultStart + .hours(1))
+        // The same events without the silences: all three long waits.
+        let plain = try results("""
+            rules: moments.yaml
+            tests:
+              - name: not silenced
+                events:
+                  - +0s queued billing
+                  - +30m queued support: { interaction: i-2 }
+                  - +70m queued support: { interaction: i-3, customer: c-3 }
+                run_until: +2h
+                absent: [moment long-wait]
+            """)
+        #expect(plain[0].failures.count == 1)
+        #expect(plain[0].outputs.filter { $0.kind == .alert }.count == 3)
+    }
+
+    @Test func aTestSilenceNamingAnUnknownMomentOrABadTimeIsRefusedWithItsLocation() throws {
+        let bad = """
+            rules: moments.yaml
+            tests:
+              - name: silenced
+                silences:
+                  - { match: { rule: [long-wait, long-wiat] }, for: 10m }
+                  - { match: { queue: billing }, starts_at: +1x, for: 1h }
+                events: ["+0s queued"]
+                nothing_else: true
+            """
+        guard case .failure(let parseErrors) = RuleTestParser.parse(yaml: bad, file: "t.yaml") else { Issue.record("accepted"); return }
+        #expect(parseErrors.errors.map(\.description) == [
+            "t.yaml:6:49: error: bad time '+1x' for starts_at (write an offset from the test start, such as +10m, or an RFC 3339 time)",
+        ])
+        let unknown = bad.replacingOccurrences(of: "starts_at: +1x", with: "starts_at: +1h")
+        guard case .failure(let errors) = try run(unknown) else { Issue.record("accepted"); return }
+        #expect(errors.errors.map(\.description) == [
+            "t.yaml:5:38: error: unknown moment 'long-wiat' in moments.yaml (defined: long-wait, abandoned, long-hold, multi-transfer, escalation, rude-agent, negative-sentiment, repeat-contact, churn-phrase, fast-resolution, top-csat)",
+        ])
+    }
 }

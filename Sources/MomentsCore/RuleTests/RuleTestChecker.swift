@@ -10,6 +10,9 @@ enum RuleTestChecker {
             .moment: rules.moments.map(\.id), .recovery: rules.recovery.map(\.id), .coaching: rules.coaching.map(\.id),
         ]
         for c in file.cases {
+            for (rule, at) in c.silenceRules where !(ids[.moment] ?? []).contains(rule) {
+                report(at, "unknown moment '\(rule)' in \(file.rulesPath) (defined: \((ids[.moment] ?? []).joined(separator: ", ")))")
+            }
             for p in c.expected + c.absent {
                 if let rule = p.rule, !(ids[p.kind] ?? []).contains(rule) {
                     let known = ids[p.kind] ?? []

@@ -33,6 +33,12 @@ public struct RuleTestCase: Sendable {
     public var absent: [OutputPattern]
     /// When set, every output must be matched by an expectation.
     public var nothingElse: Bool
+    /// Silences in force during the test, besides the rules file's own (as if made through
+    /// `POST /silences`).
+    public var silences: [Silence] = []
+    /// Each moment a test silence's `rule` matcher names, where it is written (checked against
+    /// the rules file).
+    public var silenceRules: [(rule: String, location: SourceLocation)] = []
 
     /// How far the clock runs: the latest instant named by an event, an expectation or `run_until`.
     public var end: Timestamp {

@@ -10,6 +10,7 @@ public enum RuleTestRunner {
 
     public static func run(_ test: RuleTestCase, rules: RuleSet) -> RuleTestResult {
         var engine = Engine(rules: rules, clock: test.start)
+        if !test.silences.isEmpty { engine.setSilences(rules.silences + test.silences) }
         var outputs: [Output] = []
         for event in test.events { outputs += engine.process(event) }
         outputs += engine.advance(to: test.end)
