@@ -8,6 +8,13 @@ public enum RuleTestRunner {
         return .success(file.cases.map { run($0, rules: rules) })
     }
 
+    /// What `run` checks before running: rule ids and field names the file names must exist in
+    /// `rules` (`moments check TESTFILE`).
+    public static func validate(_ file: RuleTestFile, rules: RuleSet) -> ConfigErrors? {
+        let errors = RuleTestChecker.errors(file, rules: rules)
+        return errors.isEmpty ? nil : ConfigErrors(errors)
+    }
+
     public static func run(_ test: RuleTestCase, rules: RuleSet) -> RuleTestResult {
         var engine = Engine(rules: rules, clock: test.start)
         if !test.silences.isEmpty { engine.setSilences(rules.silences + test.silences) }
