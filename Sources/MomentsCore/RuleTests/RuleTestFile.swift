@@ -39,12 +39,15 @@ public struct RuleTestCase: Sendable {
     /// Each moment a test silence's `rule` matcher names, where it is written (checked against
     /// the rules file).
     public var silenceRules: [(rule: String, location: SourceLocation)] = []
+    /// Moments that must be detected but held back by a silence or an inhibition.
+    public var suppressed: [SuppressionPattern] = []
 
     /// How far the clock runs: the latest instant named by an event, an expectation or `run_until`.
     public var end: Timestamp {
         var end = start
         for e in events where e.occurredAt > end { end = e.occurredAt }
         for p in expected + absent { if let at = p.at, start + at > end { end = start + at } }
+        for p in suppressed { if let at = p.at, start + at > end { end = start + at } }
         if let runUntil, start + runUntil > end { end = start + runUntil }
         return end
     }

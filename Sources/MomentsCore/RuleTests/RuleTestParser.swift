@@ -17,7 +17,7 @@ public enum RuleTestParser {
     public static let defaultStart = RFC3339.parse(Array("2026-11-24T09:00:00.000Z".utf8))!
 
     static let topKeys = ["rules", "start", "defaults", "tests"]
-    static let caseKeys = ["name", "start", "defaults", "events", "run_until", "expect", "absent", "nothing_else", "silences"]
+    static let caseKeys = ["name", "start", "defaults", "events", "run_until", "expect", "absent", "nothing_else", "silences", "suppressed"]
 
     public static func parse(yaml: String, file: String) -> Result<RuleTestFile, ConfigErrors> {
         let ctx = YAMLContext(file: file)
@@ -79,13 +79,14 @@ public enum RuleTestParser {
                 silenceRules.append((id, location(r, ctx)))
             }
         }
-        if m["expect"] == nil && m["absent"] == nil && !nothingElse {
-            ctx.error(node, "test '\(name ?? "?")' checks nothing: give 'expect', 'absent' or 'nothing_else: true'")
+        let suppressed = (m["suppressed"].flatMap { ctx.sequence($0, what: "suppressed") } ?? []).compactMap { SuppressionPattern.parse($0, ctx) }
+        if m["expect"] == nil && m["absent"] == nil && m["suppressed"] == nil && !nothingElse {
+            ctx.error(node, "test '\(name ?? "?")' checks nothing: give 'expect', 'absent', 'suppressed' or 'nothing_else: true'")
         }
         guard ctx.errors.count == before, let name else { return nil }
         return RuleTestCase(
             name: name, location: location(node, ctx), start: start, events: events, runUntil: runUntil,
-            expected: expected, absent: absent, nothingElse: nothingElse, silences: silences, silenceRules: silenceRules)
+            expected: expected, absent: absent, nothingElse: nothingElse, silences: silences, silenceRules: silenceRules, suppressed: suppressed)
     }
 
     static func timestamp(_ node: Node?, _ ctx: YAMLContext) -> Timestamp? {
