@@ -229,7 +229,7 @@ import Testing
               - { id: s, match: { rule: [long-wait] }, starts_at: 2026-11-24T08:00:00Z, for: 1h }
             """)
         #expect(errors.map(\.description) == [
-            "test.yaml:4:14: error: unknown placeholder '{wiat}' (available here: agent_id, channel, customer_id, interaction_id, kind, language, moment, queue, region, severity, stage, tier, time, wait, wait_seconds)",
+            "test.yaml:4:22: error: unknown placeholder '{wiat}' (available here: agent_id, channel, customer_id, interaction_id, kind, language, moment, queue, region, severity, stage, tier, time, wait, wait_seconds)",
             "test.yaml:8:38: error: moment 'abandoned' inhibits unknown moment 'long-wiat' (defined moments: abandoned)",
             "test.yaml:11:48: error: unknown moment 'lnog-wait' (defined moments: abandoned)",
         ])

@@ -34,7 +34,9 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      threshold: { event: sentiment.scored, field: score, below: -1.6 }\n", 5, 66, "outside the sentiment range"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      count: { event: interaction.transferred, reaches: -2 }\n", 5, 57, "must be at least 1"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flaged }\n", 5, 23, "unknown event type 'agent.flaged'"),
-        ("moments:\n  - id: s\n    kind: pain\n    summary: \"waited {wiat}\"\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
+        ("moments:\n  - id: s\n    kind: pain\n    summary: \"waited {wiat}\"\n    when:\n      match: { event: agent.flagged }\n", 4, 22, "unknown placeholder '{wiat}'"),
+        // On a later line of a folded template: at the template's start.
+        ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),
         ("moments:\n  - id: s\n    kind: pain\n    when: [oops\n", 5, 1, "invalid YAML"),
         (base + "\n  - id: long-wait\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 6, 5, "duplicate moment id 'long-wait'"),

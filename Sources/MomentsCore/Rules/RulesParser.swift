@@ -131,7 +131,9 @@ enum TemplateSection {
         case .success(let t):
             var ok = true
             for p in t.placeholders where !allowed.contains(p) {
-                ctx.error(node, "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))")
+                let message = "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))"
+                // At the placeholder itself when the template is on one line, else at its start.
+                if let at = ctx.location(of: "{\(p)}", in: node) { ctx.report(line: at.line, column: at.column, message) } else { ctx.error(node, message) }
                 ok = false
             }
             return ok ? t : nil
