@@ -24,7 +24,8 @@ test: deps
 	$(MAKE) --no-print-directory check-deploy
 	$(BIN) check config/moments.yaml
 	$(BIN) check config/daemon.yaml
-	$(BIN) test config/moments.test.yaml
+	$(BIN) check config/examples/business-hours.yaml
+	$(BIN) test config/moments.test.yaml config/examples/business-hours.test.yaml
 
 check-schemas: build
 	@mkdir -p .build/schema-check

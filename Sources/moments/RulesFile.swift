@@ -15,6 +15,12 @@ enum RulesFile {
         }
     }
 
+    /// A rule-test file (`moments test`) has `tests` at the top (and `rules`, the file it tests).
+    static func isRuleTestFile(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { $0.hasPrefix("tests:") }
+    }
+
     static func load(_ path: String) throws -> RuleSet {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("\(path): cannot read the file")

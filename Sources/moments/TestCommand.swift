@@ -41,6 +41,14 @@ struct TestCommand: ParsableCommand {
 
     /// Reads, parses, loads the rules and runs: the results, or why the file was refused.
     private func load(_ path: String) -> Result<[RuleTestResult], Refusal> {
+        switch Self.parse(path) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let (file, rules)): return RuleTestRunner.run(file, rules: rules).mapError { Refusal($0.description) }
+        }
+    }
+
+    /// Reads and parses a test file and the rules file it names: both, or why the file is refused.
+    static func parse(_ path: String) -> Result<(RuleTestFile, RuleSet), Refusal> {
         guard let text = read(path) else { return .failure(Refusal("\(path): cannot read the file")) }
         let file: RuleTestFile
         switch RuleTestParser.parse(yaml: text, file: path) {
@@ -57,15 +65,15 @@ struct TestCommand: ParsableCommand {
         case .success(let r): rules = r
         case .failure(let e): return .failure(Refusal("\(file.rulesLocation): error: the rules file \(shown) is invalid:\n\(e.description)"))
         }
-        return RuleTestRunner.run(file, rules: rules).mapError { Refusal($0.description) }
+        return .success((file, rules))
     }
 
-    private func read(_ path: String) -> String? {
+    private static func read(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     /// The rules path as a user would type it from here (`config/moments.yaml`).
-    private func relative(_ path: String) -> String {
+    private static func relative(_ path: String) -> String {
         let cwd = FileManager.default.currentDirectoryPath + "/"
         let standard = URL(fileURLWithPath: path).standardized.path
         return standard.hasPrefix(cwd) ? String(standard.dropFirst(cwd.count)) : standard

@@ -36,6 +36,34 @@ import Testing
         #expect(r.out.hasSuffix(" passed, 0 failed\n"))
     }
 
+    @Test func theExampleRulesPassTheirTests() throws {
+        // Schedules (named, inline, daylight saving), a trailing window, inhibition and a
+        // rules-file silence, as the README shows them.
+        let r = try Self.moments(["test", "config/examples/business-hours.test.yaml"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.hasSuffix("10 passed, 0 failed\n"), "\(r.out)")
+        let check = try Self.moments(["check", "config/examples/business-hours.yaml"])
+        #expect(check.out == "config/examples/business-hours.yaml: ok — 3 moments, 0 recovery rules, 0 coaching rules, 1 silence, 1 inhibition, 2 scheduled moments\n", "\(check.out)\(check.err)")
+    }
+
+    @Test func checkValidatesATestFileAgainstItsRulesWithoutRunningIt() throws {
+        let ok = try Self.moments(["check", "config/moments.test.yaml"])
+        #expect(ok.status == 0, "\(ok.out)\(ok.err)")
+        #expect(ok.out.hasPrefix("config/moments.test.yaml: ok — "), "\(ok.out)")
+        let dir = try Self.rulesCopy(threshold: "60s")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let test = dir.appendingPathComponent("t.yaml")
+        // A test that would fail (the threshold is 60 s) but is well formed: check passes it.
+        try "rules: moments.yaml\ntests:\n  - name: t\n    events: [\"+0s queued\"]\n    expect: [+120s moment long-wait]\n"
+            .write(to: test, atomically: true, encoding: .utf8)
+        #expect(try Self.moments(["check", test.path]).status == 0)
+        try "rules: moments.yaml\ntests:\n  - name: t\n    events: [\"+0s queued\"]\n    silences: [{ match: { rule: long-wiat }, for: 1h }]\n    absent: [moment long-wait]\n"
+            .write(to: test, atomically: true, encoding: .utf8)
+        let bad = try Self.moments(["check", test.path])
+        #expect(bad.status == 1)
+        #expect(bad.err.contains("\(test.path):5:33: error: unknown moment 'long-wiat' in moments.yaml"), "\(bad.err)")
+    }
+
     @Test func aFailingTestExitsNonZeroWithItsLocation() throws {
         let dir = try Self.rulesCopy(threshold: "60s")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -173,8 +173,65 @@ import Testing
             """)
         #expect(errors.map(\.description) == [
             "test.yaml:8:36: error: scope must be interaction or customer, found 'everywhere'",
-            "test.yaml:4:15: error: moment 'a' inhibits unknown moment 'nope' (defined moments: a, c, d)",
-            "test.yaml:12:15: error: moments 'c' and 'd' inhibit each other; keep one direction",
+            "test.yaml:4:26: error: moment 'a' inhibits unknown moment 'nope' (defined moments: a, c, d)",
+            "test.yaml:12:26: error: moments 'c' and 'd' inhibit each other; keep one direction",
+        ])
+    }
+
+    @Test func aLongerInhibitionCycleIsRefusedAtItsFirstMoment() {
+        // a → b → c → a: fired together, all three would be held back and nothing emitted.
+        let errors = Fixtures.errors("""
+            moments:
+              - id: a
+                kind: pain
+                inhibits: [{ moment: [x, b] }]
+                when: { match: { event: interaction.escalated } }
+              - id: b
+                kind: pain
+                inhibits: [{ moment: c }]
+                when: { match: { event: interaction.escalated } }
+              - id: c
+                kind: pain
+                inhibits: [{ moment: a, scope: customer }]
+                when: { match: { event: interaction.escalated } }
+              - id: x
+                kind: pain
+                when: { match: { event: interaction.escalated } }
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:4:30: error: moments 'a', 'b' and 'c' inhibit each other in a cycle (a → b → c → a); remove one of these inhibitions",
+        ])
+        // No cycle: a → b, a → c, b → c.
+        #expect(Fixtures.errors("""
+            moments:
+              - { id: a, kind: pain, inhibits: [{ moment: [b, c] }], when: { match: { event: interaction.escalated } } }
+              - { id: b, kind: pain, inhibits: [{ moment: c }], when: { match: { event: interaction.escalated } } }
+              - { id: c, kind: pain, when: { match: { event: interaction.escalated } } }
+            """).isEmpty)
+    }
+
+    @Test func aMomentWithErrorsIsNotAlsoReportedUnknownWhereItIsNamed() {
+        // long-wait has a bad placeholder: that is the one error, not three more for the
+        // inhibition, the recovery rule and the silence that name it.
+        let errors = Fixtures.errors("""
+            moments:
+              - id: long-wait
+                kind: pain
+                summary: "waited {wiat}"
+                when: { wait: { from: interaction.queued, until: [agent.connected], longer_than: 120s } }
+              - id: abandoned
+                kind: pain
+                inhibits: [{ moment: [long-wait, long-wiat], scope: customer }]
+                when: { ended: { reason: abandoned, while: queued } }
+            recovery:
+              - { id: discount, on: [abandoned, long-wait, lnog-wait], action: discount }
+            silences:
+              - { id: s, match: { rule: [long-wait] }, starts_at: 2026-11-24T08:00:00Z, for: 1h }
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:4:22: error: unknown placeholder '{wiat}' (available here: agent_id, channel, customer_id, interaction_id, kind, language, moment, queue, region, severity, stage, tier, time, wait, wait_seconds)",
+            "test.yaml:8:38: error: moment 'abandoned' inhibits unknown moment 'long-wiat' (defined moments: abandoned)",
+            "test.yaml:11:48: error: unknown moment 'lnog-wait' (defined moments: abandoned)",
         ])
     }
 }

@@ -29,6 +29,26 @@ import Testing
         #expect(d.malformedLines > 0)   // the fixture has broken lines; both runs skip them
     }
 
+    @Test func anAddedSilenceShowsWhatItHeldBack() throws {
+        let d = try diff(try Fixtures.rules(defaultText + """
+
+            silences:
+              - { id: billing-migration, match: { queue: [billing] }, starts_at: 2026-11-24T08:00:00Z, for: 12h }
+            """))
+        #expect(d.onlyNew.isEmpty && !d.onlyOld.isEmpty)
+        #expect(d.onlyOld.allSatisfy { $0.moment.queue == "billing" })
+        let held = try #require(d.heldBack.first { $0.rule == "long-wait" })
+        #expect(held.why == "silenced by billing-migration" && held.old == 0 && held.new > 0)
+        #expect(d.heldBack.allSatisfy { $0.old == 0 && $0.why == "silenced by billing-migration" })
+        // Every alert only in old is a moment the silence held back.
+        #expect(d.onlyOld.filter { $0.kind == .alert }.count == d.heldBack.reduce(0) { $0 + $1.new })
+        let text = ReplayDiffReport.render(d, oldName: "old.yaml", newName: "new.yaml", listOutputs: false)
+        #expect(text.contains("held back (detected, no output):\nrule "), "\(text)")
+        #expect(text.contains("long-wait        silenced by billing-migration    0    2"), "\(text)")
+        // Without any suppression the report has no such section.
+        #expect(!ReplayDiffReport.render(try diff(try Fixtures.defaultRules()), oldName: "a", newName: "b").contains("held back"))
+    }
+
     @Test func aShorterWaitThresholdGivesMoreLongWaitsOnlyInNew() throws {
         let d = try diff(try rules(replacing: "longer_than: 120s", with: "longer_than: 60s"))
         #expect(d.onlyOld.isEmpty)

@@ -182,4 +182,134 @@ import Testing
         let all = rules.moments.map(\.id) + rules.recovery.map(\.id) + rules.coaching.map(\.id)
         #expect(Set(all).subtracting(expected).isEmpty, "untested: \(Set(all).subtracting(expected))")
     }
+
+    @Test func aTestsSilencesMuteWithinTheirWindowAndOnTopOfTheRulesFilesOwn() throws {
+        let r = try results("""
+            rules: moments.yaml
+            tests:
+              - name: silenced
+                silences:
+                  - { match: { rule: [long-wait] }, for: 10m }
+                  - { id: later, match: { queue: support }, starts_at: +1h, ends_at: 2026-11-24T11:00:00Z }
+                events:
+                  - +0s queued billing
+                  - +30m queued support: { interaction: i-2 }
+                  - +70m queued support: { interaction: i-3, customer: c-3 }
+                run_until: +2h
+                expect:
+                  - +32m moment long-wait: { interaction_id: i-2 }
+                  - +32m recovery apology-discount: { interaction_id: i-2 }
+                nothing_else: true
+            """)
+        #expect(r[0].passed, "\(r[0].failures)")
+        #expect(r[0].test.silences.map(\.id) == ["test-silence-1", "later"])
+        #expect(r[0].test.silences[1].startsAt == RuleTestParser.defaultStart + .hours(1))
+        // The same events without the silences: all three long waits.
+        let plain = try results("""
+            rules: moments.yaml
+            tests:
+              - name: not silenced
+                events:
+                  - +0s queued billing
+                  - +30m queued support: { interaction: i-2 }
+                  - +70m queued support: { interaction: i-3, customer: c-3 }
+                run_until: +2h
+                absent: [moment long-wait]
+            """)
+        #expect(plain[0].failures.count == 1)
+        #expect(plain[0].outputs.filter { $0.kind == .alert }.count == 3)
+    }
+
+    @Test func aTestSilenceNamingAnUnknownMomentOrABadTimeIsRefusedWithItsLocation() throws {
+        let bad = """
+            rules: moments.yaml
+            tests:
+              - name: silenced
+                silences:
+                  - { match: { rule: [long-wait, long-wiat] }, for: 10m }
+                  - { match: { queue: billing }, starts_at: +1x, for: 1h }
+                events: ["+0s queued"]
+                nothing_else: true
+            """
+        guard case .failure(let parseErrors) = RuleTestParser.parse(yaml: bad, file: "t.yaml") else { Issue.record("accepted"); return }
+        #expect(parseErrors.errors.map(\.description) == [
+            "t.yaml:6:49: error: bad time '+1x' for starts_at (write an offset from the test start, such as +10m, or an RFC 3339 time)",
+        ])
+        let unknown = bad.replacingOccurrences(of: "starts_at: +1x", with: "starts_at: +1h")
+        guard case .failure(let errors) = try run(unknown) else { Issue.record("accepted"); return }
+        #expect(errors.errors.map(\.description) == [
+            "t.yaml:5:38: error: unknown moment 'long-wiat' in moments.yaml (defined: long-wait, abandoned, long-hold, multi-transfer, escalation, rude-agent, negative-sentiment, repeat-contact, churn-phrase, fast-resolution, top-csat)",
+        ])
+    }
+
+    @Test func suppressedMomentsAreCheckedWithTheirTimeAndReason() throws {
+        let yaml = """
+            rules: moments.yaml
+            tests:
+              - name: held back
+                silences: [{ id: quiet, match: { queue: billing }, for: 1h }]
+                events:
+                  - +0s queued billing
+                  - +40s queued support: { interaction: i-9, customer: c-9 }
+                  - +45s ended abandoned: { interaction: i-9 }
+                  - +50s queued support: { interaction: i-10, customer: c-9 }
+                  - +5m connected a-1: { interaction: i-10 }
+                suppressed:
+                  - +120s silenced long-wait: { silence: quiet, queue: billing }
+                  - +170s inhibited long-wait: { by: abandoned }
+            """
+        let r = try results(yaml)
+        #expect(r[0].passed, "\(r[0].failures)")
+        #expect(r[0].suppressed.map { $0.text(start: RuleTestParser.defaultStart) } == [
+            "+2m silenced long-wait {silence: quiet, queue: billing}",
+            "+2m50s inhibited long-wait {by: abandoned, queue: support}",
+        ])
+        // The wrong time, reason or silence: each line fails with what was held back.
+        let wrong = try results(yaml
+            .replacingOccurrences(of: "+120s silenced long-wait: { silence: quiet, queue: billing }", with: "+100s silenced long-wait")
+            .replacingOccurrences(of: "+170s inhibited long-wait: { by: abandoned }", with: "silenced long-wait: { silence: other }"))
+        #expect(wrong[0].failures.map(\.description) == [
+            "t.yaml:12:9: expected +1m40s silenced long-wait, not held back\n  held back:\n    +2m silenced long-wait {silence: quiet, queue: billing}\n    +2m50s inhibited long-wait {by: abandoned, queue: support}",
+            "t.yaml:13:9: expected silenced long-wait {silence: other}, not held back\n  held back:\n    +2m silenced long-wait {silence: quiet, queue: billing}\n    +2m50s inhibited long-wait {by: abandoned, queue: support}",
+        ])
+        // Without the silence and the hang-up nothing is held back: the lines fail.
+        let none = try results("""
+            rules: moments.yaml
+            tests:
+              - name: nothing held back
+                events: ["+0s queued billing"]
+                suppressed: [+2m silenced long-wait]
+            """)
+        #expect(none[0].failures.map(\.message) == ["expected +2m silenced long-wait, not held back\n  nothing was silenced or inhibited"])
+    }
+
+    @Test func badSuppressedLinesAreRefusedWithTheirLocation() throws {
+        let parse = RuleTestParser.parse(yaml: """
+            rules: moments.yaml
+            tests:
+              - name: t
+                events: ["+0s queued"]
+                suppressed:
+                  - +2m muted long-wait
+                  - +2m inhibited long-wait: { by: abandoned, silence: x }
+            """, file: "t.yaml")
+        guard case .failure(let e) = parse else { Issue.record("accepted"); return }
+        #expect(e.errors.map(\.description) == [
+            "t.yaml:6:9: error: unknown suppression 'muted' (expected silenced or inhibited, as in '+2m silenced long-wait')",
+            "t.yaml:7:51: error: unknown key 'silence' in the fields of a suppressed moment (expected one of: by, queue)",
+        ])
+        let unknown = try run("""
+            rules: moments.yaml
+            tests:
+              - name: t
+                events: ["+0s queued"]
+                suppressed:
+                  - +2m inhibited long-wiat: { by: abandonned }
+            """)
+        guard case .failure(let errors) = unknown else { Issue.record("accepted"); return }
+        #expect(errors.errors.map { "\($0.line):\($0.column) \($0.message.prefix(40))" } == [
+            "6:9 unknown moment 'long-wiat' in moments.ya",
+            "6:36 unknown moment 'abandonned' for by in mo",
+        ])
+    }
 }

@@ -24,7 +24,7 @@ import Testing
 
     /// Each broken file and the one error it must produce, at its line and column.
     @Test(arguments: [
-        (base + "\nrecovery:\n  - id: r\n    on: [long-wiat]\n    action: discount\n", 8, 9, "unknown moment 'long-wiat'"),
+        (base + "\nrecovery:\n  - id: r\n    on: [long-wiat]\n    action: discount\n", 8, 10, "unknown moment 'long-wiat'"),
         (base.replacingOccurrences(of: "120s", with: "12x"), 5, 78, "bad duration '12x'"),
         (base.replacingOccurrences(of: "120s", with: "-5s"), 5, 78, "must not be negative"),
         (base.replacingOccurrences(of: "    kind: pain\n", with: ""), 2, 5, "missing 'kind'"),
@@ -34,7 +34,9 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      threshold: { event: sentiment.scored, field: score, below: -1.6 }\n", 5, 66, "outside the sentiment range"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      count: { event: interaction.transferred, reaches: -2 }\n", 5, 57, "must be at least 1"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flaged }\n", 5, 23, "unknown event type 'agent.flaged'"),
-        ("moments:\n  - id: s\n    kind: pain\n    summary: \"waited {wiat}\"\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
+        ("moments:\n  - id: s\n    kind: pain\n    summary: \"waited {wiat}\"\n    when:\n      match: { event: agent.flagged }\n", 4, 22, "unknown placeholder '{wiat}'"),
+        // On a later line of a folded template: at the template's start.
+        ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),
         ("moments:\n  - id: s\n    kind: pain\n    when: [oops\n", 5, 1, "invalid YAML"),
         (base + "\n  - id: long-wait\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 6, 5, "duplicate moment id 'long-wait'"),

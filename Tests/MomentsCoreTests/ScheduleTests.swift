@@ -110,7 +110,7 @@ import Testing
             """)
         #expect(errors.map(\.description) == [
             "test.yaml:2:23: error: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/Berlin, America/New_York or UTC)",
-            "test.yaml:2:43: error: bad day 'mon-fry' in days (use mon, tue, wed, thu, fri, sat, sun or a range such as mon-fri)",
+            "test.yaml:2:44: error: bad day 'mon-fry' in days (use mon, tue, wed, thu, fri, sat, sun or a range such as mon-fri)",
             "test.yaml:2:61: error: bad hours '18:00-08:00' (use HH:MM-HH:MM with the end after the start, such as 08:00-18:00; split a night shift into 22:00-24:00 and 00:00-06:00)",
             "test.yaml:6:15: error: unknown schedule 'nowhere' (declare it under 'schedules:')",
             "test.yaml:11:14: error: other limits outside the schedule exist for wait (longer_than) and threshold conditions; use outside: off",

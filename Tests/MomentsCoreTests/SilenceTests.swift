@@ -107,7 +107,7 @@ import Testing
                 starts_at: 2026-11-24T09:00:00Z
             """)
         #expect(errors.map(\.description) == [
-            "test.yaml:7:20: error: unknown moment 'nope' (defined moments: escalation)",
+            "test.yaml:7:21: error: unknown moment 'nope' (defined moments: escalation)",
             "test.yaml:11:12: error: a silence needs at least one matcher (rule, queue, agent, channel or attributes)",
             "test.yaml:12:16: error: starts_at must be an RFC 3339 time such as 2026-11-24T08:00:00Z, found 'yesterday'",
             "test.yaml:14:5: error: a silence needs ends_at or for (how long it lasts)",

@@ -12,6 +12,17 @@ public struct ReplayDiff: Sendable {
     public var rows: [Row]
     /// Event lines that could not be decoded (skipped by both runs alike).
     public var malformedLines = 0
+    /// Moments detected but held back (silenced or inhibited), per rule and reason, in each run:
+    /// why an output is only in old when the change added a silence or an inhibition.
+    public var heldBack: [HeldBack] = []
+
+    public struct HeldBack: Sendable, Equatable {
+        public var rule: String
+        /// `silenced by <silence id>` or `inhibited by <moment>`.
+        public var why: String
+        public var old = 0
+        public var new = 0
+    }
 
     public struct Change: Sendable {
         public var old: Output
@@ -37,14 +48,27 @@ public struct ReplayDiff: Sendable {
         _ events: [UInt8], file: String, old: RuleSet, new: RuleSet, dialect: DialectDecoder = DialectDecoder(dialect: .canonical)
     ) -> ReplayDiff {
         var malformed = 0
-        func outputs(_ rules: RuleSet) -> [Output] {
+        var held: [String: HeldBack] = [:]
+        func outputs(_ rules: RuleSet, isOld: Bool) -> [Output] {
             var replayer = Replayer(rules: rules, dialect: dialect)
             let items = replayer.feed(lines: events, file: file)
             malformed = replayer.malformed
+            var engine = replayer.engine
+            for (key, n) in engine.takeSuppressionCounts() {
+                let why: String
+                switch key.reason {
+                case .silenced(let id): why = "silenced by \(id)"
+                case .inhibited(let by): why = "inhibited by \(by)"
+                }
+                var h = held["\(key.rule) \(why)"] ?? HeldBack(rule: key.rule, why: why)
+                if isOld { h.old += n } else { h.new += n }
+                held["\(key.rule) \(why)"] = h
+            }
             return items.compactMap { if case .output(let o) = $0 { return o } else { return nil } }
         }
-        var diff = compare(old: outputs(old), new: outputs(new))
+        var diff = compare(old: outputs(old, isOld: true), new: outputs(new, isOld: false))
         diff.malformedLines = malformed
+        diff.heldBack = held.values.sorted { ($0.rule, $0.why) < ($1.rule, $1.why) }
         return diff
     }
 

@@ -16,6 +16,20 @@ public enum ReplayDiffReport {
             lines.append("")
         }
         lines += table(d)
+        if !d.heldBack.isEmpty {
+            // Detected but emitting nothing: the reason an output is only in old after a
+            // silence or an inhibition was added (or only in new after one was removed).
+            lines.append("")
+            lines.append("held back (detected, no output):")
+            let rows = [["rule", "why", "old", "new"]] + d.heldBack.map { [$0.rule, $0.why, "\($0.old)", "\($0.new)"] }
+            let widths = (0..<4).map { i in rows.map { $0[i].count }.max() ?? 0 }
+            lines += rows.map { row in
+                row.enumerated().map { i, cell in
+                    let pad = String(repeating: " ", count: widths[i] - cell.count)
+                    return i < 2 ? cell + pad : pad + cell
+                }.joined(separator: "  ")
+            }
+        }
         lines.append("")
         lines.append(d.isEmpty
             ? "no change: \(d.unchanged) outputs identical"

@@ -10,6 +10,18 @@ enum RuleTestChecker {
             .moment: rules.moments.map(\.id), .recovery: rules.recovery.map(\.id), .coaching: rules.coaching.map(\.id),
         ]
         for c in file.cases {
+            let moments = ids[.moment] ?? []
+            for (rule, at) in c.silenceRules where !moments.contains(rule) {
+                report(at, "unknown moment '\(rule)' in \(file.rulesPath) (defined: \(moments.joined(separator: ", ")))")
+            }
+            for p in c.suppressed {
+                if !moments.contains(p.rule) {
+                    report(p.location, "unknown moment '\(p.rule)' in \(file.rulesPath) (defined: \(moments.joined(separator: ", ")))")
+                }
+                for f in p.fields where f.name == "by" && !moments.contains(f.value) {
+                    report(f.location, "unknown moment '\(f.value)' for by in \(file.rulesPath) (defined: \(moments.joined(separator: ", ")))")
+                }
+            }
             for p in c.expected + c.absent {
                 if let rule = p.rule, !(ids[p.kind] ?? []).contains(rule) {
                     let known = ids[p.kind] ?? []

@@ -33,12 +33,21 @@ public struct RuleTestCase: Sendable {
     public var absent: [OutputPattern]
     /// When set, every output must be matched by an expectation.
     public var nothingElse: Bool
+    /// Silences in force during the test, besides the rules file's own (as if made through
+    /// `POST /silences`).
+    public var silences: [Silence] = []
+    /// Each moment a test silence's `rule` matcher names, where it is written (checked against
+    /// the rules file).
+    public var silenceRules: [(rule: String, location: SourceLocation)] = []
+    /// Moments that must be detected but held back by a silence or an inhibition.
+    public var suppressed: [SuppressionPattern] = []
 
     /// How far the clock runs: the latest instant named by an event, an expectation or `run_until`.
     public var end: Timestamp {
         var end = start
         for e in events where e.occurredAt > end { end = e.occurredAt }
         for p in expected + absent { if let at = p.at, start + at > end { end = start + at } }
+        for p in suppressed { if let at = p.at, start + at > end { end = start + at } }
         if let runUntil, start + runUntil > end { end = start + runUntil }
         return end
     }

@@ -17,7 +17,7 @@ public enum RuleTestParser {
     public static let defaultStart = RFC3339.parse(Array("2026-11-24T09:00:00.000Z".utf8))!
 
     static let topKeys = ["rules", "start", "defaults", "tests"]
-    static let caseKeys = ["name", "start", "defaults", "events", "run_until", "expect", "absent", "nothing_else"]
+    static let caseKeys = ["name", "start", "defaults", "events", "run_until", "expect", "absent", "nothing_else", "silences", "suppressed"]
 
     public static func parse(yaml: String, file: String) -> Result<RuleTestFile, ConfigErrors> {
         let ctx = YAMLContext(file: file)
@@ -62,13 +62,31 @@ public enum RuleTestParser {
         let absent = (m["absent"].flatMap { ctx.sequence($0, what: "absent") } ?? [])
             .compactMap { OutputPatternParser.parse($0, ctx, requireRule: false) }
         let nothingElse = ctx.bool(m["nothing_else"], what: "nothing_else") ?? false
-        if m["expect"] == nil && m["absent"] == nil && !nothingElse {
-            ctx.error(node, "test '\(name ?? "?")' checks nothing: give 'expect', 'absent' or 'nothing_else: true'")
+        var silences: [Silence] = []
+        var silenceRules: [(rule: String, location: SourceLocation)] = []
+        for (i, item) in (m["silences"].flatMap { ctx.sequence($0, what: "silences") } ?? []).enumerated() {
+            // As in a rules file, but `id` may be left out and `starts_at` defaults to the test
+            // start; times may be offsets (`+10m`). Rule names are checked against the rules file.
+            let hasID: Bool
+            if case .mapping(let mm) = item { hasID = mm["id"] != nil } else { hasID = false }
+            guard let silence = SilenceSection.parse(
+                item, ctx, id: hasID ? nil : "test-silence-\(i + 1)", defaultStart: start, knownMoments: nil, offsetsFrom: start)
+            else { continue }
+            silences.append(silence)
+            if case .sequence(let rules)? = item["match"]?["rule"] {
+                for r in rules { if let id = r.string { silenceRules.append((id, location(r, ctx))) } }
+            } else if let r = item["match"]?["rule"], let id = r.string {
+                silenceRules.append((id, location(r, ctx)))
+            }
+        }
+        let suppressed = (m["suppressed"].flatMap { ctx.sequence($0, what: "suppressed") } ?? []).compactMap { SuppressionPattern.parse($0, ctx) }
+        if m["expect"] == nil && m["absent"] == nil && m["suppressed"] == nil && !nothingElse {
+            ctx.error(node, "test '\(name ?? "?")' checks nothing: give 'expect', 'absent', 'suppressed' or 'nothing_else: true'")
         }
         guard ctx.errors.count == before, let name else { return nil }
         return RuleTestCase(
             name: name, location: location(node, ctx), start: start, events: events, runUntil: runUntil,
-            expected: expected, absent: absent, nothingElse: nothingElse)
+            expected: expected, absent: absent, nothingElse: nothingElse, silences: silences, silenceRules: silenceRules, suppressed: suppressed)
     }
 
     static func timestamp(_ node: Node?, _ ctx: YAMLContext) -> Timestamp? {

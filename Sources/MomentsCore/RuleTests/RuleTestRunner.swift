@@ -8,12 +8,68 @@ public enum RuleTestRunner {
         return .success(file.cases.map { run($0, rules: rules) })
     }
 
+    /// What `run` checks before running: rule ids and field names the file names must exist in
+    /// `rules` (`moments check TESTFILE`).
+    public static func validate(_ file: RuleTestFile, rules: RuleSet) -> ConfigErrors? {
+        let errors = RuleTestChecker.errors(file, rules: rules)
+        return errors.isEmpty ? nil : ConfigErrors(errors)
+    }
+
     public static func run(_ test: RuleTestCase, rules: RuleSet) -> RuleTestResult {
         var engine = Engine(rules: rules, clock: test.start)
+        if !test.silences.isEmpty { engine.setSilences(rules.silences + test.silences) }
         var outputs: [Output] = []
-        for event in test.events { outputs += engine.process(event) }
+        var suppressed: [SuppressedMoment] = []
+        let watch = !test.suppressed.isEmpty
+        func record(at time: Timestamp) {
+            guard watch else { return }
+            for (key, n) in engine.takeSuppressionCounts().sorted(by: { $0.key.rule < $1.key.rule }) {
+                suppressed += Array(repeating: SuppressedMoment(time: time, rule: key.rule, queue: key.queue, reason: key.reason), count: n)
+            }
+        }
+        // With `suppressed:` lines, the clock moves timer by timer, so what each step held back
+        // is known with its time; timers due at an event's own instant stay with the event.
+        func stepTimers(before limit: Timestamp, including: Bool) {
+            guard watch else { return }
+            var last: Timestamp?
+            while let due = engine.nextDeadline, due < limit || (including && due == limit), due != last {
+                outputs += engine.advance(to: due)
+                record(at: due)
+                last = due
+            }
+        }
+        for event in test.events {
+            stepTimers(before: event.occurredAt, including: false)
+            outputs += engine.process(event)
+            record(at: event.occurredAt)
+        }
+        stepTimers(before: test.end, including: true)
         outputs += engine.advance(to: test.end)
-        return RuleTestResult(test: test, outputs: outputs, failures: check(test, outputs))
+        record(at: test.end)
+        var failures = check(test, outputs)
+        failures += checkSuppressed(test, suppressed)
+        failures.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+        return RuleTestResult(test: test, outputs: outputs, failures: failures, suppressed: suppressed)
+    }
+
+    /// Each `suppressed:` line claims one moment held back, as an expectation claims an output.
+    static func checkSuppressed(_ test: RuleTestCase, _ suppressed: [SuppressedMoment]) -> [RuleTestFailure] {
+        var unclaimed = Array(suppressed.indices)
+        var failures: [RuleTestFailure] = []
+        for p in test.suppressed {
+            if let k = unclaimed.firstIndex(where: { p.matches(suppressed[$0], start: test.start) }) {
+                unclaimed.remove(at: k)
+                continue
+            }
+            var message = "expected \(p.text), not held back"
+            if suppressed.isEmpty {
+                message += "\n  nothing was silenced or inhibited"
+            } else {
+                message += "\n  held back:" + suppressed.map { "\n    " + $0.text(start: test.start) }.joined()
+            }
+            failures.append(RuleTestFailure(location: p.location, message: message))
+        }
+        return failures
     }
 
     static func check(_ test: RuleTestCase, _ outputs: [Output]) -> [RuleTestFailure] {
@@ -55,6 +111,8 @@ public struct RuleTestResult: Sendable {
     /// Everything the engine emitted, in order.
     public var outputs: [Output]
     public var failures: [RuleTestFailure]
+    /// Moments detected but held back (recorded when the test has `suppressed:` lines).
+    public var suppressed: [SuppressedMoment] = []
     public var passed: Bool { failures.isEmpty }
 }
 

@@ -23,6 +23,10 @@ public enum RulesParser {
         let schedules = top["schedules"].map { ScheduleSection.parseNamed($0, ctx) } ?? [:]
         var moments: [MomentRule] = []
         var ids: [String: Node] = [:]
+        // Every id written, valid moment or not: a reference to a moment that has errors of
+        // its own is not reported a second time as "unknown moment".
+        var declared: Set<String> = []
+        if case .sequence(let items)? = top["moments"] { for item in items { if let id = item["id"]?.string { declared.insert(id) } } }
         if let list = ctx.sequence(top["moments"] ?? { ctx.error(root, "missing 'moments' (the list of moments to detect)"); return nil }(), what: "moments") {
             for item in list {
                 guard let m = MomentSection.parse(item, ctx, schedules: schedules) else { continue }
@@ -31,23 +35,23 @@ public enum RulesParser {
                 moments.append(m)
             }
         }
-        _ = InhibitionSection.validate(moments, nodes: ids.mapValues { $0["inhibits"] ?? $0 }, ctx)
+        _ = InhibitionSection.validate(moments, nodes: ids.mapValues { $0["inhibits"] ?? $0 }, declared: declared, ctx)
         let known = Dictionary(uniqueKeysWithValues: moments.map { ($0.id, $0) })
         var recovery: [RecoveryRule] = []
         var recoveryIDs: Set<String> = []
         for item in top["recovery"].flatMap({ ctx.sequence($0, what: "recovery") }) ?? [] {
-            guard let r = RecoverySection.parse(item, ctx, known: known) else { continue }
+            guard let r = RecoverySection.parse(item, ctx, known: known, declared: declared) else { continue }
             if !recoveryIDs.insert(r.id).inserted { ctx.error(item, "duplicate recovery id '\(r.id)'"); continue }
             recovery.append(r)
         }
         var coaching: [CoachingRule] = []
         var coachingIDs: Set<String> = []
         for item in top["coaching"].flatMap({ ctx.sequence($0, what: "coaching") }) ?? [] {
-            guard let c = CoachingSection.parse(item, ctx, known: known) else { continue }
+            guard let c = CoachingSection.parse(item, ctx, known: known, declared: declared) else { continue }
             if !coachingIDs.insert(c.id).inserted { ctx.error(item, "duplicate coaching id '\(c.id)'"); continue }
             coaching.append(c)
         }
-        let silences = top["silences"].map { SilenceSection.parseList($0, ctx, knownMoments: Set(known.keys)) } ?? []
+        let silences = top["silences"].map { SilenceSection.parseList($0, ctx, knownMoments: Set(known.keys), declared: declared) } ?? []
         return RuleSet(moments: moments, recovery: recovery, coaching: coaching, settings: settings, silences: silences)
     }
 }
@@ -127,7 +131,9 @@ enum TemplateSection {
         case .success(let t):
             var ok = true
             for p in t.placeholders where !allowed.contains(p) {
-                ctx.error(node, "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))")
+                let message = "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))"
+                // At the placeholder itself when the template is on one line, else at its start.
+                if let at = ctx.location(of: "{\(p)}", in: node) { ctx.report(line: at.line, column: at.column, message) } else { ctx.error(node, message) }
                 ok = false
             }
             return ok ? t : nil
@@ -155,12 +161,12 @@ enum FilterSection {
 }
 
 enum RecoverySection {
-    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule]) -> RecoveryRule? {
+    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> RecoveryRule? {
         guard let m = ctx.mapping(node, what: "a recovery rule", allowed: ["id", "on", "action", "params", "cooldown", "daily_budget", "priority"]) else { return nil }
         let before = ctx.errors.count
         let id = ctx.string(ctx.required(m, "id", in: node, what: "a recovery rule"), what: "id")
         let what = "recovery rule '\(id ?? "?")'"
-        let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known)
+        let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known, declared: declared)
         let action = ctx.string(ctx.required(m, "action", in: node, what: what), what: "action")
         var params: [(key: String, value: JSONValue)] = []
         if let p = ctx.mapping(m["params"], what: "params") {
@@ -183,12 +189,12 @@ enum RecoverySection {
 }
 
 enum CoachingSection {
-    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule]) -> CoachingRule? {
+    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> CoachingRule? {
         guard let m = ctx.mapping(node, what: "a coaching rule", allowed: ["id", "on", "kind", "tip"]) else { return nil }
         let before = ctx.errors.count
         let id = ctx.string(ctx.required(m, "id", in: node, what: "a coaching rule"), what: "id")
         let what = "coaching rule '\(id ?? "?")'"
-        let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known)
+        let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known, declared: declared)
         var kind: CoachingKind?
         if let k = ctx.string(ctx.required(m, "kind", in: node, what: what), what: "kind") {
             kind = CoachingKind(rawValue: k)
@@ -208,13 +214,17 @@ enum CoachingSection {
 }
 
 enum MomentReferences {
-    static func parse(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule]) -> [String]? {
-        guard let ids = ctx.strings(node, what: "on") else { return nil }
+    /// `declared`: ids of moments that are in the file but invalid (their errors are reported
+    /// already); naming one fails quietly.
+    static func parse(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> [String]? {
+        guard let items = ctx.stringItems(node, what: "on") else { return nil }
         var ok = true
-        for id in ids where known[id] == nil {
-            ctx.error(node, "unknown moment '\(id)' (defined moments: \(known.keys.sorted().joined(separator: ", ")))")
+        for (id, at) in items where known[id] == nil {
+            if !declared.contains(id) {
+                ctx.error(at, "unknown moment '\(id)' (defined moments: \(known.keys.sorted().joined(separator: ", ")))")
+            }
             ok = false
         }
-        return ok ? ids : nil
+        return ok ? items.map(\.value) : nil
     }
 }

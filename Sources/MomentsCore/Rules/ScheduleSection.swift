@@ -29,22 +29,22 @@ enum ScheduleSection {
             }
         }
         var days = Set(1...7)
-        if let node = m["days"], let items = ctx.strings(node, what: "days") {
+        if let node = m["days"], let items = ctx.stringItems(node, what: "days") {
             days = []
-            for item in items {
+            for (item, at) in items {
                 guard let range = dayRange(item) else {
-                    ctx.error(node, "bad day '\(item)' in days (use mon, tue, wed, thu, fri, sat, sun or a range such as mon-fri)")
+                    ctx.error(at, "bad day '\(item)' in days (use mon, tue, wed, thu, fri, sat, sun or a range such as mon-fri)")
                     continue
                 }
                 days.formUnion(range)
             }
         }
         var hours = [Schedule.ClosedOpenMinutes(start: 0, end: 24 * 60)]
-        if let node = m["hours"], let items = ctx.strings(node, what: "hours") {
+        if let node = m["hours"], let items = ctx.stringItems(node, what: "hours") {
             hours = []
-            for item in items {
+            for (item, at) in items {
                 guard let r = hourRange(item) else {
-                    ctx.error(node, "bad hours '\(item)' (use HH:MM-HH:MM with the end after the start, such as 08:00-18:00; split a night shift into 22:00-24:00 and 00:00-06:00)")
+                    ctx.error(at, "bad hours '\(item)' (use HH:MM-HH:MM with the end after the start, such as 08:00-18:00; split a night shift into 22:00-24:00 and 00:00-06:00)")
                     continue
                 }
                 hours.append(r)

@@ -21,18 +21,25 @@ public enum SilenceSection {
     ///     makes `starts_at` required, so a rules file means the same on every load.
     ///   - knownMoments: ids a `rule` matcher may name; nil accepts any (a persisted silence may
     ///     name a rule that a later rules file no longer has: it then matches nothing).
-    public static func parse(_ node: Node, _ ctx: YAMLContext, id generated: String?, defaultStart: Timestamp?, knownMoments: Set<String>?) -> Silence? {
+    ///   - declared: moment ids of the file that are invalid (reported already): naming one
+    ///     fails quietly.
+    ///   - offsetsFrom: when set, `starts_at` and `ends_at` may also be offsets from it
+    ///     (`+10m`), as in a rule test.
+    public static func parse(
+        _ node: Node, _ ctx: YAMLContext, id generated: String?, defaultStart: Timestamp?, knownMoments: Set<String>?,
+        declared: Set<String> = [], offsetsFrom: Timestamp? = nil
+    ) -> Silence? {
         guard let m = ctx.mapping(node, what: "a silence", allowed: generated == nil ? keys : keys.filter { $0 != "id" }) else { return nil }
         let before = ctx.errors.count
         let id = generated ?? ctx.string(ctx.required(m, "id", in: node, what: "a silence"), what: "id")
-        let matchers = ctx.required(m, "match", in: node, what: "a silence").flatMap { matchersOf($0, ctx, knownMoments: knownMoments) }
+        let matchers = ctx.required(m, "match", in: node, what: "a silence").flatMap { matchersOf($0, ctx, knownMoments: knownMoments, declared: declared) }
         var start = defaultStart
         if let s = m["starts_at"] ?? (defaultStart == nil ? ctx.required(m, "starts_at", in: node, what: "a silence") : nil) {
-            start = timestamp(s, ctx, what: "starts_at")
+            start = timestamp(s, ctx, what: "starts_at", offsetsFrom: offsetsFrom)
         }
         var end: Timestamp?
         switch (m["ends_at"], m["for"]) {
-        case (let e?, nil): end = timestamp(e, ctx, what: "ends_at")
+        case (let e?, nil): end = timestamp(e, ctx, what: "ends_at", offsetsFrom: offsetsFrom)
         case (nil, let f?): if let d = ctx.duration(f, what: "for"), let start { end = start + d }
         case (_?, _?): ctx.error(m["for"], "a silence takes ends_at or for, not both")
         case (nil, nil): ctx.error(node, "a silence needs ends_at or for (how long it lasts)")
@@ -44,20 +51,22 @@ public enum SilenceSection {
         return Silence(id: id, matchers: matchers, startsAt: start, endsAt: end, comment: comment, createdBy: createdBy)
     }
 
-    static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?) -> SilenceMatchers? {
+    static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?, declared: Set<String> = []) -> SilenceMatchers? {
         guard let m = ctx.mapping(node, what: "match", allowed: matchKeys) else { return nil }
         let before = ctx.errors.count
         var out = SilenceMatchers()
-        for r in ctx.strings(m["rule"], what: "rule") ?? [] {
-            if knownMoments?.contains(r) ?? true { out.rules.insert(r) } else {
-                ctx.error(m["rule"], "unknown moment '\(r)' (defined moments: \(knownMoments!.sorted().joined(separator: ", ")))")
+        var quietlyBad = false
+        for (r, at) in ctx.stringItems(m["rule"], what: "rule") ?? [] {
+            if knownMoments?.contains(r) ?? true { out.rules.insert(r) } else if declared.contains(r) { quietlyBad = true } else {
+                ctx.error(at, "unknown moment '\(r)' (defined moments: \(knownMoments!.sorted().joined(separator: ", ")))")
             }
         }
+        if quietlyBad { return nil }
         out.queues = Set(ctx.strings(m["queue"], what: "queue") ?? [])
         out.agents = Set(ctx.strings(m["agent"], what: "agent") ?? [])
-        for c in ctx.strings(m["channel"], what: "channel") ?? [] {
+        for (c, at) in ctx.stringItems(m["channel"], what: "channel") ?? [] {
             if let ch = Channel(rawValue: c) { out.channels.insert(ch) } else {
-                ctx.error(m["channel"], "unknown channel '\(c)' (expected voice, chat, email, sms or social)")
+                ctx.error(at, "unknown channel '\(c)' (expected voice, chat, email, sms or social)")
             }
         }
         for a in ctx.mapping(m["attributes"], what: "attributes") ?? [] {
@@ -95,21 +104,29 @@ public enum SilenceSection {
         w.endObject()
     }
 
-    static func timestamp(_ node: Node, _ ctx: YAMLContext, what: String) -> Timestamp? {
+    static func timestamp(_ node: Node, _ ctx: YAMLContext, what: String, offsetsFrom origin: Timestamp? = nil) -> Timestamp? {
         guard let text = ctx.string(node, what: what) else { return nil }
+        if let origin, text.hasPrefix("+") {
+            guard let d = DurationParser.parse(String(text.dropFirst())) else {
+                ctx.error(node, "bad time '\(text)' for \(what) (write an offset from the test start, such as +10m, or an RFC 3339 time)")
+                return nil
+            }
+            return origin + d
+        }
         guard let t = RFC3339.parse(text) else {
-            ctx.error(node, "\(what) must be an RFC 3339 time such as 2026-11-24T08:00:00Z, found '\(text)'")
+            let offsets = origin == nil ? "" : ", or an offset from the test start such as +10m"
+            ctx.error(node, "\(what) must be an RFC 3339 time such as 2026-11-24T08:00:00Z\(offsets), found '\(text)'")
             return nil
         }
         return t
     }
 
     /// The `silences:` list of a rules file; ids must be unique.
-    static func parseList(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>) -> [Silence] {
+    static func parseList(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>, declared: Set<String> = []) -> [Silence] {
         var out: [Silence] = []
         var ids: Set<String> = []
         for item in ctx.sequence(node, what: "silences") ?? [] {
-            guard let s = parse(item, ctx, id: nil, defaultStart: nil, knownMoments: knownMoments) else { continue }
+            guard let s = parse(item, ctx, id: nil, defaultStart: nil, knownMoments: knownMoments, declared: declared) else { continue }
             if !ids.insert(s.id).inserted { ctx.error(item, "duplicate silence id '\(s.id)'"); continue }
             out.append(s)
         }

@@ -26,11 +26,14 @@ public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
 public final class YAMLContext {
     public let file: String
     public private(set) var errors: [ConfigError] = []
+    /// The text composed, by line, to point inside a scalar (`column(of:in:)`).
+    private var lines: [Substring] = []
 
     public init(file: String) { self.file = file }
 
     /// Parses YAML text into a node tree; syntax errors are recorded with their position.
     public func compose(_ text: String) -> Node? {
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         do {
             return try Yams.compose(yaml: text)
         } catch let e as YamlError {
@@ -49,6 +52,22 @@ public final class YAMLContext {
             report(line: 1, column: 1, "invalid YAML: \(error)")
             return nil
         }
+    }
+
+    /// Where `needle` is written inside the scalar `node`, when the scalar starts on its line
+    /// and `needle` follows on that same line (a one-line template): an error can then point at
+    /// a placeholder instead of at the start of the text. Nil when it cannot be told.
+    public func location(of needle: String, in node: Node?) -> (line: Int, column: Int)? {
+        guard let mark = node?.mark, mark.line >= 1, mark.line <= lines.count else { return nil }
+        // Columns count characters (code points), as the YAML parser's marks do.
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        guard mark.column >= 1, mark.column <= scalars.count else { return nil }
+        let want = Array(needle.unicodeScalars)
+        guard !want.isEmpty, mark.column - 1 <= scalars.count - want.count else { return nil }
+        for i in (mark.column - 1)...(scalars.count - want.count) where scalars[i..<(i + want.count)].elementsEqual(want) {
+            return (mark.line, i + 1)
+        }
+        return nil
     }
 
     public func report(line: Int, column: Int, _ message: String) {
@@ -100,6 +119,17 @@ public final class YAMLContext {
         if case .scalar = node { return string(node, what: what).map { [$0] } }
         guard let items = sequence(node, what: what) else { return nil }
         let values = items.compactMap { string($0, what: "each item of \(what)") }
+        if values.isEmpty { error(node, "\(what) must not be empty") }
+        return values.count == items.count ? values : nil
+    }
+
+    /// Like `strings`, with each value's own node, so an error can point at the bad item of a
+    /// list (`days: [mon, sonday]` → the column of `sonday`), not at the list.
+    public func stringItems(_ node: Node?, what: String) -> [(value: String, node: Node)]? {
+        guard let node else { return nil }
+        if case .scalar = node { return string(node, what: what).map { [($0, node)] } }
+        guard let items = sequence(node, what: what) else { return nil }
+        let values = items.compactMap { item in string(item, what: "each item of \(what)").map { ($0, item) } }
         if values.isEmpty { error(node, "\(what) must not be empty") }
         return values.count == items.count ? values : nil
     }
