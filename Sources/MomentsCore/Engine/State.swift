@@ -1,7 +1,7 @@
 /// Everything the engine remembers about one customer: open and recently ended interactions,
 /// recent contacts, and recovery cooldowns. State is keyed by customer because inputs are.
 struct CustomerState: Sendable {
-    var interactions: [String: InteractionState] = [:]
+    var interactions = InteractionTable()
     /// Interactions started, oldest first, within the history window.
     var starts: [(interaction: String, at: Timestamp)] = []
     /// Recovery rule id → when the last action of that rule was issued to this customer.
