@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
             rate), memory (resident bytes per open interaction). Each reports medians of several runs.
             """)
 
-    @Option(name: .long, help: "Which suites: engine, e2e, latency, memory or all (comma-separated).")
+    @Option(name: .long, help: "Which suites: engine, e2e, latency, memory, longrun or all (comma-separated).")
     var suite: String = "engine"
 
     @Option(name: .long, help: "Events per run.")
@@ -43,6 +43,7 @@ struct BenchCommand: ParsableCommand {
         if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog).run() }
         if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, seconds: seconds).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
+        if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
     }
 
 }
