@@ -27,10 +27,13 @@ struct BenchCommand: ParsableCommand {
     var runs: Int = 5
 
     @Option(name: .long, help: "engine suite: which parts (parse, decode, foundation, detect, engine; comma-separated), e.g. to profile one.")
-    var parts: String = "parse,decode,foundation,engine"
+    var parts: String = "parse,decode,foundation,detect,engine"
 
     @Option(name: .long, help: "latency suite: seconds of steady traffic (timer alerts need more than the 60 s and 120 s waits of the default rules).")
     var seconds: Double = 10
+
+    @Flag(name: .long, help: "latency suite: produce each event at its occurred_at (event time = wall time), and measure timer alerts against their deadline.")
+    var realtime = false
 
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
@@ -41,7 +44,7 @@ struct BenchCommand: ParsableCommand {
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
         if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, seconds: seconds).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, seconds: seconds, realtime: realtime).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
     }
