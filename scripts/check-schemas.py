@@ -209,7 +209,11 @@ class Checker:
                 problems.append(f"$.subject: {subject!r} does not match data.origin ({origin!r})")
             try:
                 size = len(base64.b64decode(d["original_base64"], validate=True))
-                if size != d["original_size"]:
+                if d.get("original_truncated"):
+                    # Cut originals keep their first 256 KiB; the size is the whole record's.
+                    if not size < d["original_size"]:
+                        problems.append(f"$.data.original_truncated: true but original_base64 holds all {size} bytes")
+                elif size != d["original_size"]:
                     problems.append(f"$.data.original_size: {d['original_size']} but original_base64 holds {size} bytes")
             except (binascii.Error, ValueError) as e:
                 problems.append(f"$.data.original_base64: not base64 ({e})")
