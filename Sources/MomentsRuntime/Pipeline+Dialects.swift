@@ -5,7 +5,6 @@ extension Pipeline {
     /// Decodes a record in its topic's dialect. Canonical topics keep the canonical decoder;
     /// a vendor topic's message may give several events or none.
     func decode(_ value: [UInt8], of record: ConsumerRecord) -> Result<[Event], DecodeError> {
-        guard let dialect = configuration.dialects[record.topic] else { return decoder.decode(value).map { [$0] } }
-        return dialect.decode(value, key: record.key)
+        (configuration.dialects[record.topic] ?? canonicalDecoder).decode(value, key: record.key)
     }
 }

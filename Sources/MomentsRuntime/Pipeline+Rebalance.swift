@@ -117,8 +117,8 @@ extension Pipeline {
         }
     }
 
-    /// Sends what changed in each partition's state since the last time, accounted like outputs:
-    /// the input offsets it reflects are committed only once the broker has the state.
+    /// Exactly-once: sends what changed in each partition's state since the last time, inside the
+    /// open transaction. (At-least-once goes through `deferChangelog`, Pipeline+Checkpoint.)
     func writeChangelog(only partitions: [TopicPartition]?) {
         guard let changelog else { return }
         let wall = wallClock.milliseconds()

@@ -27,7 +27,7 @@ public final class Pipeline: @unchecked Sendable {
     let hooks: PipelineHooks
     let logger: Logger
     let metrics: PipelineMetrics
-    let decoder = EventDecoder()
+    let canonicalDecoder = DialectDecoder()
     let statusBox = StatusBox()
     var rules: RuleSet
 

@@ -25,10 +25,6 @@ struct SmallIntSet: Sendable, Equatable, Sequence {
         others = list
     }
 
-    mutating func remove(_ m: Int) {
-        if (0..<64).contains(m) { bits &= ~(1 << UInt64(m)) } else { others?.removeAll { $0 == m } }
-    }
-
     /// Members in ascending order.
     func makeIterator() -> IndexingIterator<[Int]> {
         let list = others ?? []

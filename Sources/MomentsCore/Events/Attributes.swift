@@ -23,7 +23,6 @@ public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionary
     public var isEmpty: Bool { pairs.isEmpty }
     public var count: Int { pairs.count }
     public var keys: [String] { pairs.map(\.key) }
-    public var dictionary: [String: String] { Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }) }
     public var description: String { "[" + pairs.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "]" }
 
     /// The value of `key`; setting nil removes it. Later values of a key replace earlier ones.

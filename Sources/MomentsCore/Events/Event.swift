@@ -79,7 +79,14 @@ public enum EventType: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(name: String) {
-        self = Self.known.first { $0.staticName.description == name } ?? .other(name)
+        var name = name
+        let known = name.withUTF8 { bytes in
+            Self.known.first { k in
+                let s = k.staticName
+                return s.utf8CodeUnitCount == bytes.count && (0..<bytes.count).allSatisfy { s.utf8Start[$0] == bytes[$0] }
+            }
+        }
+        self = known ?? .other(name)
     }
 
     public var isKnown: Bool { if case .other = self { return false } else { return true } }

@@ -73,7 +73,7 @@ struct EventScanner {
             case lx.text(key, equals: "attributes") where found.attributes == nil:
                 if lx.current == UInt8(ascii: "{") {
                     found.attributes = .object
-                    found.attributeValues.reserveCapacity(6)   // up to six without a rehash while filling
+                    found.attributeValues.reserveCapacity(6)   // room for the usual handful at once
                     try attributeMembers(&lx, into: &found)
                 } else {
                     try take(&found.attributes, &lx, depth: 1)

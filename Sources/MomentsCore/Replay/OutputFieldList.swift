@@ -17,7 +17,7 @@ enum OutputFieldList {
         }
         f += [("queue", m.queue ?? "null"), ("agent_id", m.agentID ?? "null"), ("channel", m.channel.rawValue),
               ("cause_event_id", m.causeEventID ?? "null")]
-        f += m.attributes.keys.sorted().map { ("attributes.\($0)", m.attributes[$0]!) }
+        f += m.attributes.map { ("attributes.\($0.key)", $0.value) }   // sorted by key already
         return f
     }
 

@@ -2,21 +2,13 @@
 /// engine, the same outputs, the same ids as the daemon, without Kafka.
 public struct Replayer: Sendable {
     public private(set) var engine: Engine
-    public let decoder: EventDecoder
     /// The dialect of the recorded lines (`moments replay --dialect`); canonical by default.
     public let dialect: DialectDecoder
     public private(set) var malformed = 0
     public private(set) var lines = 0
 
-    public init(rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
+    public init(rules: RuleSet, dialect: DialectDecoder = DialectDecoder()) {
         self.engine = Engine(rules: rules)
-        self.decoder = decoder
-        self.dialect = DialectDecoder(dialect: .canonical, limits: decoder.limits)
-    }
-
-    public init(rules: RuleSet, dialect: DialectDecoder) {
-        self.engine = Engine(rules: rules)
-        self.decoder = EventDecoder(limits: dialect.limits)
         self.dialect = dialect
     }
 
@@ -29,8 +21,7 @@ public struct Replayer: Sendable {
     public mutating func feed(line bytes: [UInt8], file: String, lineNumber: Int) -> [Item] {
         lines += 1
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return [] }
-        let result = dialect.dialect == .canonical ? decoder.decode(bytes).map { [$0] } : dialect.decode(bytes)
-        switch result {
+        switch dialect.decode(bytes) {
         case .success(let events):
             // A vendor line may stand for several canonical events, or none.
             return events.flatMap { engine.process($0).map(Item.output) }
