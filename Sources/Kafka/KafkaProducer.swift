@@ -108,9 +108,10 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Serves delivery reports (and other callbacks) for up to `timeoutMs`.
     /// Looks up the leaders of `topics` before the first message: otherwise the first outputs
     /// wait in librdkafka's unassigned queue for a metadata refresh, up to a second at start-up.
-    /// Returns the topics whose metadata could not be had (they are tried again on produce).
+    /// Returns the topics whose metadata could not be had (they are tried again on produce). The
+    /// timeout is per topic and short: start-up should not hang on a topic that does not exist.
     @discardableResult
-    public func prepare(topics: [String], timeoutMs: Int32 = 5000) -> [String] {
+    public func prepare(topics: [String], timeoutMs: Int32 = 1000) -> [String] {
         var missing: [String] = []
         for name in topics {
             guard let topic = rd_kafka_topic_new(rk, name, nil) else { missing.append(name); continue }
