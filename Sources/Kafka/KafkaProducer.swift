@@ -105,7 +105,6 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
-    /// Serves delivery reports (and other callbacks) for up to `timeoutMs`.
     /// Looks up the leaders of `topics` before the first message: otherwise the first outputs
     /// wait in librdkafka's unassigned queue for a metadata refresh, up to a second at start-up.
     /// Returns the topics whose metadata could not be had (they are tried again on produce). The
@@ -124,6 +123,7 @@ public final class KafkaProducer: @unchecked Sendable {
         return missing
     }
 
+    /// Serves delivery reports (and other callbacks) for up to `timeoutMs`.
     @discardableResult
     public func poll(timeoutMs: Int32) -> Int32 { rd_kafka_poll(rk, timeoutMs) }
 
