@@ -1,4 +1,5 @@
 internal import CRdKafka
+import Glibc
 import Kafka
 
 /// librdkafka's mock cluster: a Kafka-protocol broker in this process, listening on 127.0.0.1
@@ -16,6 +17,10 @@ public final class MockCluster: @unchecked Sendable {
         var errstr = [CChar](repeating: 0, count: 512)
         // Quiet: the cluster's own handle produces nothing.
         _ = rd_kafka_conf_set(conf, "log_level", "3", &errstr, errstr.count)
+        if let debug = getenv("MOMENTS_MOCK_DEBUG") {
+            _ = rd_kafka_conf_set(conf, "log_level", "7", &errstr, errstr.count)
+            _ = rd_kafka_conf_set(conf, "debug", debug, &errstr, errstr.count)
+        }
         // The mock brokers' sockets follow this handle's settings: without this, every small
         // response waits for Nagle's algorithm and a delayed ACK (about 40 ms on Linux).
         _ = rd_kafka_conf_set(conf, "socket.nagle.disable", "true", &errstr, errstr.count)
