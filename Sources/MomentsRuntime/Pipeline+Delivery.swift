@@ -52,12 +52,12 @@ extension Pipeline {
                 return
             }
         }
-        let token = nextToken
-        nextToken &+= 1
+        // Stored first: the token names its slot. A failed produce takes it out again.
+        let token = pending.insert(p)
         do {
             try producer.produce(topic: p.record.topic, partition: p.record.partition, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
-            pending[token] = p
         } catch {
+            _ = pending.remove(token: token)
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
             log(.warning, "produce failed; will retry", p.logFields + [("error", "\(error)")])
@@ -67,7 +67,7 @@ extension Pipeline {
 
     /// Called on the pipeline thread from `producer.poll`.
     func delivered(_ report: DeliveryReport) {
-        guard var p = pending.removeValue(forKey: report.token) else { return }
+        guard var p = pending.remove(token: report.token) else { return }
         if let error = report.error, configuration.exactlyOnce {
             // Inside a transaction a lost output means the transaction must not commit.
             log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(error)")])

@@ -35,9 +35,8 @@ public final class Pipeline: @unchecked Sendable {
     var consumer: KafkaConsumer!
     var producer: KafkaProducer!
     var tasks: [TopicPartition: PartitionTask] = [:]
-    var pending: [UInt64: PendingOutput] = [:]
+    var pending = PendingOutputs()
     var retries: [PendingOutput] = []
-    var nextToken: UInt64 = 1
     var lastCommitWall: Int64 = 0
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
