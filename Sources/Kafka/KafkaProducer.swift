@@ -52,7 +52,8 @@ public final class KafkaProducer: @unchecked Sendable {
         queueFullWaitMs: Int = 5000
     ) throws(KafkaError) {
         // A deadline rather than a count of polls: poll returns early whenever it served a report.
-        let deadline = ContinuousClock.now + .milliseconds(queueFullWaitMs)
+        // Taken at the first full queue only: reading the clock for every message was measurable.
+        var deadline: ContinuousClock.Instant?
         while true {
             let error: OpaquePointer? = key.withOptionalBytes { keyPtr, keyLen in
                 value.withOptionalBytes { valuePtr, valueLen in
@@ -69,7 +70,9 @@ public final class KafkaProducer: @unchecked Sendable {
             }
             guard let error else { return }
             let code = rd_kafka_error_code(error)
-            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL && ContinuousClock.now < deadline {
+            let waitUntil = deadline ?? ContinuousClock.now + .milliseconds(queueFullWaitMs)
+            deadline = waitUntil
+            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL && ContinuousClock.now < waitUntil {
                 rd_kafka_error_destroy(error)
                 rd_kafka_poll(rk, 10)   // serves delivery reports, which frees queue room
                 continue
