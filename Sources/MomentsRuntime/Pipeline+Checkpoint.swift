@@ -39,7 +39,7 @@ extension Pipeline {
             guard let task = tasks[first.partition] else { continue }   // revoked: its successor restores
             let batch = task.stateBatchSent(records: first.records.count, reflecting: first.offset)
             guard !first.records.isEmpty else { continue }
-            send(first.records.map { ($0, nil) }, from: task, offset: first.offset, arrivalWall: wallClock.milliseconds(), stateBatch: batch)
+            sendState(first.records, from: task, offset: first.offset, batch: batch)
         }
     }
 

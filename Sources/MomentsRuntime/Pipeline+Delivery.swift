@@ -28,15 +28,27 @@ struct PendingOutput {
 
 extension Pipeline {
     /// Hands outputs to the producer, accounted against `offset` of the task's partition.
-    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64, stateBatch: Int? = nil) {
+    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
         for (record, output) in records {
             var p = PendingOutput(record: record, output: output, partition: task.partition, sequence: sequence, arrivalWall: arrivalWall)
-            p.stateBatch = stateBatch
             if record.kind != .state {
                 p.epoch = epoch
                 unacknowledgedByEpoch[epoch, default: 0] += 1
             }
+            produce(p)
+        }
+    }
+
+    /// Hands state records (changelog batch `batch`, if any) to the producer, accounted against
+    /// `offset`. Apart from `send`: state belongs to no epoch, and a checkpoint's records need not
+    /// be paired with outputs first (a copy of every record, thousands at a time).
+    func sendState(_ records: [OutputRecord], from task: PartitionTask, offset: Int64, batch: Int?) {
+        let sequence = task.tracker.record(offset: offset, outputs: records.count)
+        let wall = wallClock.milliseconds()
+        for record in records {
+            var p = PendingOutput(record: record, output: nil, partition: task.partition, sequence: sequence, arrivalWall: wall)
+            p.stateBatch = batch
             produce(p)
         }
     }

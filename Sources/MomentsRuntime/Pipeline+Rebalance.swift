@@ -121,11 +121,10 @@ extension Pipeline {
     /// open transaction. (At-least-once goes through `deferChangelog`, Pipeline+Checkpoint.)
     func writeChangelog(only partitions: [TopicPartition]?) {
         guard let changelog else { return }
-        let wall = wallClock.milliseconds()
         for (tp, task) in tasks where !task.isRestoring && (partitions?.contains(tp) ?? true) {
             let records = changelog.records(for: task)
             guard !records.isEmpty, let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
-            send(records.map { ($0, nil) }, from: task, offset: offset, arrivalWall: wall)
+            sendState(records, from: task, offset: offset, batch: nil)
         }
     }
 }
