@@ -30,6 +30,26 @@ public struct OutputRouting: Sendable {
 
     static let contentType: (String, [UInt8]) = ("content-type", Array("application/cloudevents+json".utf8))
 
+    /// The headers of an output of each kind, built once: they are the same for every record,
+    /// and building the type name and its bytes anew cost two allocations per output.
+    private static let alertHeaders = headers(.alert)
+    private static let coachingHeaders = headers(.coaching)
+    private static let recoveryHeaders = headers(.recovery)
+    private static let deadLetterHeaders = headers(.deadLetter)
+    private static let stateHeaders = headers(.state)
+
+    private static func headers(_ kind: OutputKind) -> [(String, [UInt8])] { [contentType, ("ce_type", Array(kind.cloudEventType.utf8))] }
+
+    static func headers(for kind: OutputKind) -> [(String, [UInt8])] {
+        switch kind {
+        case .alert: alertHeaders
+        case .coaching: coachingHeaders
+        case .recovery: recoveryHeaders
+        case .deadLetter: deadLetterHeaders
+        case .state: stateHeaders
+        }
+    }
+
     public func record(for output: Output) -> OutputRecord {
         let topic: String
         switch output.kind {
@@ -40,7 +60,7 @@ public struct OutputRouting: Sendable {
         }
         return OutputRecord(
             topic: topic, key: Array(output.key.utf8), value: encoder.encode(output),
-            headers: [Self.contentType, ("ce_type", Array(output.kind.cloudEventType.utf8))], id: output.id, kind: output.kind)
+            headers: Self.headers(for: output.kind), id: output.id, kind: output.kind)
     }
 
     /// A dead letter keeps the original key and says in headers where the input came from, so

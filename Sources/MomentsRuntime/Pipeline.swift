@@ -209,13 +209,15 @@ public final class Pipeline: @unchecked Sendable {
             return
         }
         var records: [(OutputRecord, Output?)] = []
+        // Only gathered for debug logging: an array per event otherwise built for nothing.
+        let logsOutputs = logger.logLevel <= .debug
         var eventLogFields: [(String, String)] = []
         switch result {
         case .success(let events):
             // A vendor message may stand for several canonical events, or none.
             for event in events {
                 for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
-                eventLogFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)]
+                if logsOutputs { eventLogFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)] }
             }
             batchCounts.processed += 1
         case .failure(let error):
@@ -237,7 +239,7 @@ public final class Pipeline: @unchecked Sendable {
         }
         task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
         task.noteProcessed(offset: record.offset)
-        if !records.isEmpty && logger.logLevel <= .debug {
+        if !records.isEmpty && logsOutputs {
             log(.debug, "event produced outputs", eventLogFields + [("offset", String(record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
         }
         if let ts = record.timestampMs { for i in records.indices { records[i].0.sourceTimestampMs = ts } }
