@@ -38,7 +38,7 @@ extension Pipeline {
     /// Switches every engine to rules handed over by `replaceRules`, keeping their state.
     func applyPendingRules() {
         defer { applyPendingSilences() }   // after the rules, whose silences may be older
-        guard let next = statusBox.read().pendingRules else { return }
+        guard let next = statusBox.read({ $0.pendingRules }) else { return }
         statusBox.update { $0.pendingRules = nil; $0.rulesReloads += 1 }
         rules = next
         for task in tasks.values { task.engine = task.engine.reloaded(with: next) }

@@ -9,7 +9,7 @@ extension Pipeline {
     public func replaceSilences(_ silences: [Silence]) { statusBox.update { $0.pendingSilences = silences } }
 
     func applyPendingSilences() {
-        guard let next = statusBox.read().pendingSilences else { return }
+        guard let next = statusBox.read({ $0.pendingSilences }) else { return }
         statusBox.update { $0.pendingSilences = nil }
         rules.silences = next
         for task in tasks.values { task.engine.setSilences(next) }

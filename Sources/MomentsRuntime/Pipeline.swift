@@ -84,7 +84,7 @@ public final class Pipeline: @unchecked Sendable {
         try open()
         defer { statusBox.update { $0.running = false } }
         statusBox.update { $0.running = true }
-        while !statusBox.read().stopRequested {
+        while !statusBox.read({ $0.stopRequested }) {
             try pollInputs()
             producer.poll(timeoutMs: 0)
             resendFailed()

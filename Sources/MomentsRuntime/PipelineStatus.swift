@@ -42,6 +42,13 @@ final class StatusBox: @unchecked Sendable {
         return status
     }
 
+    /// One part of the status, without copying all of it (its arrays, dictionaries and pending
+    /// rules) out of the lock: the pipeline thread asks several times per pass.
+    func read<T>(_ part: (PipelineStatus) -> T) -> T {
+        lock.lock(); defer { lock.unlock() }
+        return part(status)
+    }
+
     func update(_ change: (inout PipelineStatus) -> Void) {
         lock.lock(); defer { lock.unlock() }
         change(&status)
