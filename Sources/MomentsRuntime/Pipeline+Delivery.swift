@@ -41,7 +41,7 @@ extension Pipeline {
     }
 
     /// Hands state records (changelog batch `batch`, if any) to the producer, accounted against
-    /// `offset`. Apart from `send`: state belongs to no epoch, and a checkpoint's records need not
+    /// `offset`. Separate from `send`: state belongs to no epoch, and a checkpoint's records need not
     /// be paired with outputs first (a copy of every record, thousands at a time).
     func sendState(_ records: [OutputRecord], from task: PartitionTask, offset: Int64, batch: Int?) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
@@ -96,20 +96,21 @@ extension Pipeline {
             retries.append(p)
             return
         }
-        tasks[p.partition]?.tracker.acknowledge(p.sequence)
-        if let batch = p.stateBatch { tasks[p.partition]?.stateAcknowledged(batch: batch) }
-        if p.record.kind != .state { outputSettled(epoch: p.epoch) }
+        if let task = tasks[p.partition] {
+            task.tracker.acknowledge(p.sequence)
+            if let batch = p.stateBatch { task.stateAcknowledged(batch: batch) }
+        }
         if p.record.kind == .state {
-            statusBox.update { $0.stateRecordsWritten += 1 }
+            batchCounts.stateRecordsWritten += 1
             return
         }
+        outputSettled(epoch: p.epoch)
         metrics.delivered(p.record, p.output)
         if p.record.kind == .deadLetter { metrics.count("moments_dead_letters_total") }
         metrics.latency.recordNanoseconds(max(0, wallClock.milliseconds() - p.arrivalWall) * 1_000_000)
-        statusBox.update {
-            $0.outputsDelivered += 1
-            if p.record.kind != .deadLetter { $0.outputsByKind[p.record.kind.rawValue, default: 0] += 1 }
-        }
+        // Published with the batch's other counts (publishBatchCounts), not under a lock per output.
+        batchCounts.delivered += 1
+        if p.record.kind != .deadLetter { batchCounts.deliveredByKind[p.record.kind, default: 0] += 1 }
         hooks.delivered(p.record, p.output)
     }
 

@@ -9,6 +9,13 @@ import MomentsCore
 struct BatchCounts {
     var processed = 0
     var consumedByTopic: [String: Int] = [:]
+    /// Acknowledged since the last publication: outputs (and how many of each kind, dead letters
+    /// apart) and state records.
+    var delivered = 0
+    var deliveredByKind: [OutputKind: Int] = [:]
+    var stateRecordsWritten = 0
+
+    var isEmpty: Bool { processed == 0 && consumedByTopic.isEmpty && delivered == 0 && stateRecordsWritten == 0 }
 }
 
 /// The daemon's processing loop: consume → decode → engine → produce → commit.
@@ -168,14 +175,20 @@ public final class Pipeline: @unchecked Sendable {
         publishBatchCounts()
     }
 
-    /// Per-event counters go to the status box and the metrics once per batch: a lock and a
-    /// labelled metric lookup for every event were a visible share of the pipeline's time.
+    /// Per-event and per-delivery counters go to the status box and the metrics once per batch:
+    /// a lock and a labelled metric lookup for every event were a visible share of the pipeline's time.
     func publishBatchCounts() {
         let inFlight = pending.count + retries.count
-        guard batchCounts.processed > 0 || !batchCounts.consumedByTopic.isEmpty || inFlight != publishedInFlight else { return }
-        let processed = batchCounts.processed
+        guard !batchCounts.isEmpty || inFlight != publishedInFlight else { return }
+        let counts = batchCounts
         publishedInFlight = inFlight
-        statusBox.update { $0.eventsProcessed += processed; $0.outputsInFlight = inFlight }
+        statusBox.update {
+            $0.eventsProcessed += counts.processed
+            $0.outputsInFlight = inFlight
+            $0.outputsDelivered += counts.delivered
+            for (kind, n) in counts.deliveredByKind { $0.outputsByKind[kind.rawValue, default: 0] += n }
+            $0.stateRecordsWritten += counts.stateRecordsWritten
+        }
         for (topic, n) in batchCounts.consumedByTopic { metrics.count("moments_events_consumed_total", [("topic", topic)], by: n) }
         batchCounts = BatchCounts()
     }
@@ -304,9 +317,11 @@ public final class Pipeline: @unchecked Sendable {
         log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
         do { try checkpoint(synchronous: true) } catch { log(.error, "final commit failed; the next owner reprocesses from the last commit", [("error", "\(error)")]) }
+        publishBatchCounts()   // what the drain acknowledged
         let final = progressFields()
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
+        publishBatchCounts()   // what the revocation and the flush acknowledged
         if healthCheck != nil { _ = healthCheckDone.wait(timeout: .now() + 3) }
         statusBox.update { $0.brokerReachable = false }
         metrics.gauge("moments_ready", [], 0)
