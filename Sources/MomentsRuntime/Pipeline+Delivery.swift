@@ -53,7 +53,9 @@ extension Pipeline {
         }
     }
 
-    func produce(_ p: PendingOutput) {
+    /// `p` is consumed: it moves into its slot in `pending` rather than being copied there (a
+    /// large value, copied for every output).
+    func produce(_ p: consuming PendingOutput) {
         if configuration.exactlyOnce && !inTransaction {
             do {
                 try producer.beginTransaction()
@@ -64,12 +66,14 @@ extension Pipeline {
                 return
             }
         }
-        // Stored first: the token names its slot. A failed produce takes it out again.
+        // Stored first: the token names its slot. What the producer needs is read before.
+        let record = p.record
         let token = pending.insert(p)
         do {
-            try producer.produce(topic: p.record.topic, partition: p.record.partition, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
+            try producer.produce(topic: record.topic, partition: record.partition, key: record.key, value: record.value, headers: record.headers, token: token)
         } catch {
-            _ = pending.remove(token: token)
+            // Taken out again, to be retried.
+            guard let p = pending.remove(token: token) else { return }
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
             log(.warning, "produce failed; will retry", p.logFields + [("error", "\(error)")])
