@@ -69,17 +69,9 @@ struct JSONLexer {
     /// largest single cost. Stops at the first word holding any other byte; the byte loop takes
     /// it from there, so errors are reported exactly as before.
     @inline(__always) mutating func skipPlainASCII() {
-        let raw = UnsafeRawBufferPointer(buf)
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         while buf.count - i >= 8 {
-            // In bounds (8 bytes from i); unaligned because strings start anywhere.
-            let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let quote = v ^ (ones &* 0x22), backslash = v ^ (ones &* 0x5C)
-            // Each term has a byte's high bit set where that byte is a quote, a backslash, below
-            // 0x20 or at least 0x80 (the classic "has zero byte" / "has byte less than" tests;
-            // the borrow they can carry only ever reaches bytes above a flagged one).
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((v &- ones &* 0x20) & ~v) | v
-            if special & highs != 0 { return }
+            let v = ByteScan.word(buf, at: i)
+            if ByteScan.needsEscape(v) || ByteScan.hasNonASCII(v) { return }
             i += 8
         }
     }

@@ -91,14 +91,28 @@ public struct JSONWriter {
         copy.withUTF8 { utf8 in
             // Copy runs of bytes that need no escaping in one go; most text has none.
             var runStart = 0
-            for (i, c) in utf8.enumerated() where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") {
+            var i = Self.firstNeedingEscape(utf8, from: 0)
+            while i < utf8.count {
                 if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                appendEscaped(c)
+                appendEscaped(utf8[i])
                 runStart = i + 1
+                i = Self.firstNeedingEscape(utf8, from: runStart)
             }
             if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The offset of the first byte at or after `start` that must be escaped, or the count.
+    private static func firstNeedingEscape(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        while utf8.count - i >= 8, !ByteScan.needsEscape(ByteScan.word(utf8, at: i)) { i += 8 }
+        while i < utf8.count {
+            let c = utf8[i]
+            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return i }
+            i += 1
+        }
+        return i
     }
 
     private mutating func appendEscaped(_ c: UInt8) {
