@@ -12,15 +12,19 @@ enum ByteScan {
         return UInt64(littleEndian: UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
-    /// Whether any byte of `v` is a quote, a backslash or below 0x20. Exact: the classic "has a
-    /// zero byte" and "has a byte less than n" tests can flag a wrong byte (a borrow), but only
-    /// above one that truly matches, so whether any byte matches is never wrong.
-    @inline(__always) static func needsEscape(_ v: UInt64) -> Bool {
+    /// The high bit of each byte of `v` that is a quote, a backslash or below 0x20. The classic
+    /// "has a zero byte" and "has a byte less than n" tests can also flag a byte just above a
+    /// matching one (a borrow), never one below: so whether any byte matches, and which is the
+    /// first, are exact.
+    @inline(__always) static func escapeFlags(_ v: UInt64) -> UInt64 {
         let quote = v ^ (ones &* 0x22), backslash = v ^ (ones &* 0x5C)
         let flags = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((v &- ones &* 0x20) & ~v)
-        return flags & highs != 0
+        return flags & highs
     }
 
-    /// Whether any byte of `v` is 0x80 or above (part of a multi-byte UTF-8 sequence).
-    @inline(__always) static func hasNonASCII(_ v: UInt64) -> Bool { v & highs != 0 }
+    /// The high bit of each byte of `v` that is 0x80 or above (part of a multi-byte sequence).
+    @inline(__always) static func nonASCIIFlags(_ v: UInt64) -> UInt64 { v & highs }
+
+    /// The offset in the word of the first flagged byte (flags not zero).
+    @inline(__always) static func firstFlagged(_ flags: UInt64) -> Int { flags.trailingZeroBitCount >> 3 }
 }

@@ -66,12 +66,13 @@ struct JSONLexer {
 
     /// Steps over bytes that need no attention inside a string (printable ASCII other than the
     /// quote and the backslash), eight at a time: the byte loop of `string()` was the decoder's
-    /// largest single cost. Stops at the first word holding any other byte; the byte loop takes
-    /// it from there, so errors are reported exactly as before.
+    /// largest single cost. Stops at the first other byte; the byte loop takes it from there,
+    /// so errors are reported exactly as before.
     @inline(__always) mutating func skipPlainASCII() {
         while buf.count - i >= 8 {
             let v = ByteScan.word(buf, at: i)
-            if ByteScan.needsEscape(v) || ByteScan.hasNonASCII(v) { return }
+            let flags = ByteScan.escapeFlags(v) | ByteScan.nonASCIIFlags(v)
+            if flags != 0 { i += ByteScan.firstFlagged(flags); return }
             i += 8
         }
     }

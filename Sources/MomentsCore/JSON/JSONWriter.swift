@@ -106,7 +106,11 @@ public struct JSONWriter {
     /// The offset of the first byte at or after `start` that must be escaped, or the count.
     private static func firstNeedingEscape(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var i = start
-        while utf8.count - i >= 8, !ByteScan.needsEscape(ByteScan.word(utf8, at: i)) { i += 8 }
+        while utf8.count - i >= 8 {
+            let flags = ByteScan.escapeFlags(ByteScan.word(utf8, at: i))
+            if flags != 0 { return i + ByteScan.firstFlagged(flags) }
+            i += 8
+        }
         while i < utf8.count {
             let c = utf8[i]
             if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return i }
