@@ -100,6 +100,27 @@ import Testing
         let again = ["a", "d"].map { f.insert($0) }
         #expect(again == [true, false])   // "a" was forgotten after three newer ids
     }
+
+    /// The fingerprint table against the set and ring it replaced, through growth, wrap-around
+    /// of the ring and many removals (which shift probe runs back).
+    @Test func duplicateFilterMatchesASetWithFIFOEviction() {
+        let capacity = 1_000
+        var filter = DuplicateFilter(capacity: capacity)
+        var seen: Set<String> = [], ring: [String] = [], sent: [String] = []
+        for n in 0..<20_000 {
+            // Mostly new ids; every 7th repeats one sent up to 3,000 ids ago (inside the window
+            // or already forgotten), picked by a fixed stride so the test is deterministic.
+            let id = n % 7 == 0 && n > 0 ? sent[max(0, n - 1 - (n * 7_919) % 3_000)] : "ix-\(n)-\(n % 13)"
+            sent.append(id)
+            let expected = !seen.contains(id)
+            if expected {
+                seen.insert(id); ring.append(id)
+                if ring.count > capacity { seen.remove(ring.removeFirst()) }
+            }
+            #expect(filter.insert(id) == expected)
+        }
+        #expect(filter.count == seen.count)
+    }
 }
 
 @Suite struct TimeTests {

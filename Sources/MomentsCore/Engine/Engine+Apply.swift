@@ -3,14 +3,18 @@ extension Engine {
     /// its type.
     mutating func apply(_ event: Event, into out: inout [Output]) {
         markChanged(event.customerID)
-        var customer = customers.checkOut(event.customerID, placeholder: CustomerState()) ?? CustomerState()
-        defer { customers.checkIn(event.customerID, customer) }
-        let existing = customer.interactions.removeValue(forKey: event.interactionID)
-        let isNew = existing == nil
-        var ix = existing
-            ?? InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
-        defer { customer.interactions[event.interactionID] = ix }
-        if isNew { schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionTimeout) }
+        // Customer and interaction are moved out of their tables for the update and moved back
+        // at the end (no defer: a deferred write-back copied the whole state, retaining every
+        // reference in it, instead of moving it).
+        var customer = CustomerState()
+        let slot = customers.checkOut(event.customerID, into: &customer)
+        var ix: InteractionState
+        if let existing = customer.interactions.take(event.interactionID) {
+            ix = existing
+        } else {
+            ix = InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
+            schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionTimeout)
+        }
 
         let phaseBefore = ix.phase
         update(&ix, with: event)
@@ -18,7 +22,16 @@ extension Engine {
         if event.type == .interactionEnded {
             schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionGrace)
         }
+        evaluateRules(event, phaseBefore: phaseBefore, ix: &ix, customer: &customer, into: &out)
 
+        customer.interactions.put(ix)
+        customers.checkIn(event.customerID, &customer, at: slot)
+    }
+
+    /// Evaluates the moment rules that listen to the event's type.
+    mutating func evaluateRules(
+        _ event: Event, phaseBefore: Phase, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
         guard let ordinal = event.type.ordinal else { return }
         for listener in index.momentsByEvent[ordinal] {
             let r = listener.rule

@@ -4,7 +4,7 @@ extension Engine {
     mutating func evictInteractionIfExpired(customer id: String, interaction iid: String) {
         // Read without taking a copy of the customer: a copy would make the removal below copy
         // the whole interactions dictionary (copy on write).
-        guard let ix = customers[id]?.interactions[iid] else { return }
+        guard let c = customers.index(forKey: id), let ix = customers.values[c].interactions.expiryInputs(iid) else { return }
         let expiry = ix.endedAt != nil
             ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
             : ix.lastEventAt + rules.settings.interactionTimeout
@@ -12,9 +12,9 @@ extension Engine {
             schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)
             return
         }
-        customers[id]?.interactions[iid] = nil   // in place
+        customers.values[c].interactions[iid] = nil   // in place; the index is still valid
         markChanged(id)
-        if customers[id]?.interactions.isEmpty == true { evictCustomerIfExpired(id) }
+        if customers.values[c].interactions.isEmpty { evictCustomerIfExpired(id) }
     }
 
     mutating func evictCustomerIfExpired(_ id: String) {

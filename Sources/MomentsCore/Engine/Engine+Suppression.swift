@@ -56,10 +56,10 @@ extension Engine {
             let id = p.moment.customerID
             // The customer is in state: a step ends before any eviction runs. Were it gone, the
             // moment still emits, but no state is created that no eviction timer would clear.
-            let customer = customers.checkOut(id, placeholder: CustomerState())
-            var state = customer ?? CustomerState()
+            var state = CustomerState()
+            let slot = customers.checkOut(id, into: &state)
             emitOutputs(p.rule, p.moment, customer: &state, into: &out)
-            if customer != nil { customers.checkIn(id, state); markChanged(id) }
+            if let slot { customers.checkIn(id, &state, at: slot); markChanged(id) }
         }
     }
 

@@ -46,14 +46,18 @@ extension Engine {
     }
 
     mutating func fireWaitTimer(customer id: String, interaction iid: String, rule r: Int, episode: Int, into out: inout [Output]) {
-        guard var customer = customers.checkOut(id, placeholder: CustomerState()) else { return }
-        defer { customers.checkIn(id, customer) }
-        guard var ix = customer.interactions.removeValue(forKey: iid) else { return }
-        defer { customer.interactions[iid] = ix }
-        guard case .wait(let w) = rules.moments[r].condition, var ws = ix.waits[r], ws.episode == episode, let opened = ws.openedAt else { return }
+        // Most wait timers find the episode closed: check that in place before moving anything.
+        guard case .wait(let w) = rules.moments[r].condition, let c = customers.index(forKey: id),
+              let waiting = customers.values[c].interactions.openWait(iid, rule: r, episode: episode) else { return }
+        var customer = CustomerState()
+        let slot = customers.checkOut(id, into: &customer)
+        var ix = customer.interactions.take(iid)!
         markChanged(id)
-        fireWait(r, w, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        var ws = waiting
+        fireWait(r, w, episode: episode, waited: ws.limit, deadline: waiting.openedAt! + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
+        customer.interactions.put(ix)
+        customers.checkIn(id, &customer, at: slot)
     }
 
     mutating func fireWait(

@@ -112,6 +112,34 @@ struct InteractionTable: Sendable, Sequence {
         return entries.remove(at: i)
     }
 
+    /// Moves an interaction out for an update; `put` moves it back. Order among interactions
+    /// is not kept (nothing depends on it: snapshots sort by id), so the last entry fills the gap
+    /// and nothing shifts.
+    mutating func take(_ id: String) -> InteractionState? {
+        guard let i = entries.firstIndex(where: { $0.id == id }) else { return nil }
+        var ix = entries.removeLast()
+        if i < entries.count { swap(&ix, &entries[i]) }
+        return ix
+    }
+
+    /// Adds an interaction that is not in the table (one taken out by `take`, or a new one).
+    mutating func put(_ ix: consuming InteractionState) { entries.append(ix) }
+
+    /// The wait state of `rule` when its episode `episode` is still open, read in place.
+    func openWait(_ id: String, rule: Int, episode: Int) -> WaitState? {
+        for i in entries.indices where entries[i].id == id {
+            guard let ws = entries[i].waits[rule], ws.episode == episode, ws.openedAt != nil else { return nil }
+            return ws
+        }
+        return nil
+    }
+
+    /// When an interaction becomes forgettable, read in place (no copy of the state).
+    func expiryInputs(_ id: String) -> (endedAt: Timestamp?, lastEventAt: Timestamp)? {
+        for i in entries.indices where entries[i].id == id { return (entries[i].endedAt, entries[i].lastEventAt) }
+        return nil
+    }
+
     func mapValues(_ transform: (InteractionState) -> InteractionState) -> InteractionTable {
         var t = InteractionTable()
         t.entries = entries.map(transform)

@@ -2,21 +2,41 @@
 /// order, so the same output always has the same bytes.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = [false]
+    /// Whether the current object or array already has an element (the next one needs a comma).
+    private var needsComma = false
+    /// The same flag for each enclosing level, one bit per level, innermost lowest: a stack
+    /// without an array allocation per writer. Levels past 64 spill into `deepLevels`.
+    private var enclosingLevels: UInt64 = 0
+    private var depth = 0
+    private var deepLevels: [Bool] = []
 
     public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
     private mutating func separate() {
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
     }
 
-    public mutating func beginObject() { bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
-    public mutating func beginArray() { bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+    private mutating func pushLevel() {
+        if depth >= 64 { deepLevels.append(enclosingLevels >> 63 != 0) }
+        enclosingLevels = enclosingLevels << 1 | (needsComma ? 1 : 0)
+        depth += 1
+        needsComma = false
+    }
+
+    private mutating func popLevel() {
+        depth -= 1
+        needsComma = enclosingLevels & 1 != 0
+        enclosingLevels >>= 1
+        if depth >= 64, let spilled = deepLevels.popLast() { enclosingLevels |= (spilled ? 1 : 0) << 63 }
+    }
+
+    public mutating func beginObject() { bytes.append(UInt8(ascii: "{")); pushLevel() }
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); popLevel() }
+    public mutating func beginArray() { bytes.append(UInt8(ascii: "[")); pushLevel() }
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); popLevel() }
 
     /// Starts a member inside an object; the value written next belongs to it.
     public mutating func key(_ k: String) {
@@ -71,14 +91,32 @@ public struct JSONWriter {
         copy.withUTF8 { utf8 in
             // Copy runs of bytes that need no escaping in one go; most text has none.
             var runStart = 0
-            for (i, c) in utf8.enumerated() where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") {
+            var i = Self.firstNeedingEscape(utf8, from: 0)
+            while i < utf8.count {
                 if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                appendEscaped(c)
+                appendEscaped(utf8[i])
                 runStart = i + 1
+                i = Self.firstNeedingEscape(utf8, from: runStart)
             }
             if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The offset of the first byte at or after `start` that must be escaped, or the count.
+    private static func firstNeedingEscape(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        while utf8.count - i >= 8 {
+            let flags = ByteScan.escapeFlags(ByteScan.word(utf8, at: i))
+            if flags != 0 { return i + ByteScan.firstFlagged(flags) }
+            i += 8
+        }
+        while i < utf8.count {
+            let c = utf8[i]
+            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return i }
+            i += 1
+        }
+        return i
     }
 
     private mutating func appendEscaped(_ c: UInt8) {

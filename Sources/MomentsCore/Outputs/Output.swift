@@ -128,5 +128,14 @@ public enum OutputKind: String, Sendable, CaseIterable {
     /// Not an output for downstream systems: a state record for the changelog topic.
     case state
 
-    public var cloudEventType: String { "io.moments.\(rawValue).v1" }
+    /// Literals, not interpolation: the encoder asks for this once per output.
+    public var cloudEventType: String {
+        switch self {
+        case .alert: return "io.moments.alert.v1"
+        case .recovery: return "io.moments.recovery.v1"
+        case .coaching: return "io.moments.coaching.v1"
+        case .deadLetter: return "io.moments.deadletter.v1"
+        case .state: return "io.moments.state.v1"
+        }
+    }
 }
