@@ -70,12 +70,14 @@ public final class KafkaProducer: @unchecked Sendable {
             }
             guard let error else { return }
             let code = rd_kafka_error_code(error)
-            let waitUntil = deadline ?? ContinuousClock.now + .milliseconds(queueFullWaitMs)
-            deadline = waitUntil
-            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL && ContinuousClock.now < waitUntil {
-                rd_kafka_error_destroy(error)
-                rd_kafka_poll(rk, 10)   // serves delivery reports, which frees queue room
-                continue
+            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                let waitUntil = deadline ?? ContinuousClock.now + .milliseconds(queueFullWaitMs)
+                deadline = waitUntil
+                if ContinuousClock.now < waitUntil {
+                    rd_kafka_error_destroy(error)
+                    rd_kafka_poll(rk, 10)   // serves delivery reports, which frees queue room
+                    continue
+                }
             }
             throw KafkaError(consuming: error, "produce to \(topic)")
         }
