@@ -2,9 +2,10 @@
 /// and a customer leaves once their contact history and cooldowns have expired.
 extension Engine {
     mutating func evictInteractionIfExpired(customer id: String, interaction iid: String) {
-        // Read without taking a copy of the customer: a copy would make the removal below copy
-        // the whole interactions dictionary (copy on write).
-        guard let c = customers.index(forKey: id), let ix = customers.values[c].interactions.expiryInputs(iid) else { return }
+        // Read in place, without a copy of the customer: a copy would make the removal below
+        // copy the customer's interactions (copy on write).
+        guard let c = customers.index(forKey: id),
+              let ix = customers.values[c].interactions.read(iid, { (endedAt: $0.endedAt, lastEventAt: $0.lastEventAt) }) else { return }
         let expiry = ix.endedAt != nil
             ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
             : ix.lastEventAt + rules.settings.interactionTimeout

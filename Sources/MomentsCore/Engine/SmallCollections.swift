@@ -93,12 +93,9 @@ struct InteractionTable: Sendable, Sequence {
     var values: [InteractionState] { entries }
 
     subscript(id: String) -> InteractionState? {
-        get {
-            for e in entries where e.id == id { return e }
-            return nil
-        }
+        get { index(of: id).map { entries[$0] } }
         set {
-            if let i = entries.firstIndex(where: { $0.id == id }) {
+            if let i = index(of: id) {
                 if let newValue { entries[i] = newValue } else { entries.remove(at: i) }
             } else if let newValue {
                 entries.append(newValue)
@@ -108,7 +105,7 @@ struct InteractionTable: Sendable, Sequence {
 
     @discardableResult
     mutating func removeValue(forKey id: String) -> InteractionState? {
-        guard let i = entries.firstIndex(where: { $0.id == id }) else { return nil }
+        guard let i = index(of: id) else { return nil }
         return entries.remove(at: i)
     }
 
@@ -116,7 +113,7 @@ struct InteractionTable: Sendable, Sequence {
     /// is not kept (nothing depends on it: snapshots sort by id), so the last entry fills the gap
     /// and nothing shifts.
     mutating func take(_ id: String) -> InteractionState? {
-        guard let i = entries.firstIndex(where: { $0.id == id }) else { return nil }
+        guard let i = index(of: id) else { return nil }
         var ix = entries.removeLast()
         if i < entries.count { swap(&ix, &entries[i]) }
         return ix
@@ -125,20 +122,14 @@ struct InteractionTable: Sendable, Sequence {
     /// Adds an interaction that is not in the table (one taken out by `take`, or a new one).
     mutating func put(_ ix: consuming InteractionState) { entries.append(ix) }
 
-    /// The wait state of `rule` when its episode `episode` is still open, read in place.
-    func openWait(_ id: String, rule: Int, episode: Int) -> WaitState? {
-        for i in entries.indices where entries[i].id == id {
-            guard let ws = entries[i].waits[rule], ws.episode == episode, ws.openedAt != nil else { return nil }
-            return ws
-        }
-        return nil
+    /// Reads part of one interaction in place, without copying its state out; nil when the
+    /// interaction is not there (or `part` gives nil).
+    func read<T>(_ id: String, _ part: (InteractionState) -> T?) -> T? {
+        guard let i = index(of: id) else { return nil }
+        return part(entries[i])
     }
 
-    /// When an interaction becomes forgettable, read in place (no copy of the state).
-    func expiryInputs(_ id: String) -> (endedAt: Timestamp?, lastEventAt: Timestamp)? {
-        for i in entries.indices where entries[i].id == id { return (entries[i].endedAt, entries[i].lastEventAt) }
-        return nil
-    }
+    private func index(of id: String) -> Int? { entries.firstIndex { $0.id == id } }
 
     func mapValues(_ transform: (InteractionState) -> InteractionState) -> InteractionTable {
         var t = InteractionTable()

@@ -62,13 +62,17 @@ struct Fingerprint: Hashable, Sendable {
         var b: UInt64 = 0x1319_8A2E_0370_7344 &+ UInt64(bytes.count)
         var i = 0
         while i < bytes.count {
-            // Little-endian word of up to 8 bytes, assembled byte by byte (no unaligned loads).
+            // Little-endian words of 8 bytes; the last, shorter one assembled byte by byte.
             var word: UInt64 = 0
             let end = min(i + 8, bytes.count)
-            var shift: UInt64 = 0
-            for j in i..<end {
-                word |= UInt64(bytes[j]) << shift
-                shift += 8
+            if end - i == 8 {
+                word = ByteScan.word(bytes, at: i)
+            } else {
+                var shift: UInt64 = 0
+                for j in i..<end {
+                    word |= UInt64(bytes[j]) << shift
+                    shift += 8
+                }
             }
             a = rotateLeft(a ^ (word &* 0x87C3_7B91_1142_53D5), 31) &* 0x4CF5_AD43_2745_937F
             b = rotateLeft(b &+ (word &* 0x9E37_79B9_7F4A_7C15), 27) &* 0xC2B2_AE3D_27D4_EB4F
