@@ -19,6 +19,29 @@ import Testing
         #expect(parsed["list"] == .array([.string("a"), .bool(true), .object([("x", .number(1))])]))
     }
 
+    /// Past 64 levels the writer's comma flags spill out of its bit stack: each level's
+    /// siblings must still be separated on the way back out.
+    @Test func deepNestingKeepsEveryLevelsCommas() {
+        var w = JSONWriter()
+        let depth = 70
+        w.beginArray()
+        for _ in 1..<depth { w.value(0); w.arrayValue() }
+        for _ in 1..<depth { w.endArray(); w.value(1) }
+        w.endArray()
+        let expected = String(repeating: "[0,", count: depth - 1) + "[" + String(repeating: "],1", count: depth - 1) + "]"
+        #expect(w.string == expected)
+    }
+
+    /// Bytes to escape at every position around the writer's eight-byte steps.
+    @Test func escapesAreFoundAtEveryOffset() throws {
+        for offset in 0..<17 {
+            let text = String(repeating: "a", count: offset) + "\"" + String(repeating: "b", count: 9) + "\n"
+            var w = JSONWriter()
+            w.value(text)
+            #expect(try JSONParser.parse(w.bytes).stringValue == text, "offset \(offset)")
+        }
+    }
+
     @Test func parserRejectsWhatRFC8259Rejects() {
         for bad in ["{\"a\":1,}", "[01]", "{'a':1}", "[1 2]", "\"\\x\"", "tru", "[1.]", "{\"a\" 1}", "\"\u{01}\"", "[\"\\ud800\"]"] {
             #expect(throws: JSONParser.Error.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }
