@@ -58,34 +58,32 @@ import Testing
         let collector = try OutputCollector(bootstrapServers: broker.bootstrapServers, topics: [OutputTopics().alerts, OutputTopics().recovery, OutputTopics().coaching])
         defer { collector.stop() }
         var rng = SplitMix64(seed: 2026)
-        var instances: [Process?] = []
-        var logs: [URL] = []
+        /// A running instance and the log it writes (read by `settled`).
+        var instances: [(process: Process, log: URL)] = []
         var launches = 0
-        func launch() throws -> Process {
+        func launch() throws -> (process: Process, log: URL) {
             launches += 1
             let log = dir.appendingPathComponent("instance-\(launches).log")
-            logs.append(log)
-            return try DaemonOperationsTests.launch(binary, config: config, log: log)
+            return (try DaemonOperationsTests.launch(binary, config: config, log: log), log)
         }
         // Settled: the running instances' logs show every partition owned by exactly one of them
         // and each of them owning one (three instances, four partitions) — the rebalance after
         // the last kill is over and the killed member has left the group.
         func settled() -> Bool {
             var owners: [String: Int] = [:]
-            for (i, p) in instances.enumerated() {
-                guard let p, p.isRunning, let n = launchNumbers[i] else { return false }
-                let owned = Self.ownedPartitions(log: logs[n - 1])
+            for instance in instances {
+                guard instance.process.isRunning else { return false }
+                let owned = Self.ownedPartitions(log: instance.log)
                 if owned.isEmpty { return false }
                 for tp in owned { owners[tp, default: 0] += 1 }
             }
             return owners.count == partitions && owners.values.allSatisfy { $0 == 1 }
         }
-        var launchNumbers: [Int?] = []
         // The group coordinator is tracked so that it can fail over (see the default case below).
         var coordinator: Int32 = 1
         try broker.cluster.setCoordinator(type: "group", key: "chaos", broker: coordinator)
-        for _ in 0..<3 { instances.append(try launch()); launchNumbers.append(launches) }
-        defer { for p in instances.compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        for _ in 0..<3 { instances.append(try launch()) }
+        defer { for (p, _) in instances where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
 
         var kills = 0
         var faults: [String] = []
@@ -101,14 +99,14 @@ import Testing
             case 1:
                 // Kill one instance outright, restart it a little later.
                 let victim = Int(rng.between(0, Int64(instances.count - 1)))
-                if let p = instances[victim], p.isRunning {
+                let p = instances[victim].process
+                if p.isRunning {
                     kill(p.processIdentifier, SIGKILL)
                     p.waitUntilExit()
                     kills += 1
                 }
                 Thread.sleep(forTimeInterval: Double(rng.between(200, 2000)) / 1000)
                 instances[victim] = try launch()
-                launchNumbers[victim] = launches
             case 2:
                 // Produce requests fail (retriable), then the broker answers slowly for a while.
                 broker.cluster.pushRequestErrors(apiKey: KafkaAPI.produce, errors: [KafkaError.notLeaderForPartition, KafkaError.requestTimedOut, KafkaError.notLeaderForPartition])
@@ -152,8 +150,8 @@ import Testing
         }
         let complete = waitFor(seconds: 120) { expected.isSubset(of: Set(collector.ids)) }
         Thread.sleep(forTimeInterval: 1)
-        for p in instances.compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGTERM) }
-        for p in instances.compactMap({ $0 }) { p.waitUntilExit() }
+        for (p, _) in instances where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        for (p, _) in instances { p.waitUntilExit() }
 
         let ids = collector.ids
         let got = Set(ids)
