@@ -60,7 +60,12 @@ operators = dashboard("moments-operators", "Moments — operators", [
         ("histogram_quantile(0.5, sum by (le) (rate(moments_processing_latency_seconds_bucket[5m])))", "p50"),
         ("histogram_quantile(0.99, sum by (le) (rate(moments_processing_latency_seconds_bucket[5m])))", "p99"),
     ], 12, 8, unit="s"),
-    panel(5, "Dead letters per minute by reason", [("sum by (reason) (rate(moments_decode_failures_total[5m])) * 60", "{{reason}}")], 0, 16),
+    # Decode failures say why; dead letters say how many reached the dead-letter topic (acknowledged),
+    # so a gap between the two sums shows dead letters that could not be written.
+    panel(5, "Dead letters per minute", [
+        ("sum by (reason) (rate(moments_decode_failures_total[5m])) * 60", "malformed: {{reason}}"),
+        ("sum(rate(moments_dead_letters_total[5m])) * 60", "written to the dead-letter topic"),
+    ], 0, 16),
     panel(6, "Produce errors per minute", [("sum by (topic) (rate(moments_produce_errors_total[5m])) * 60", "{{topic}}")], 12, 16),
     panel(7, "Ready instances", [("sum(moments_ready)", "ready")], 0, 24, w=6, kind="stat"),
     panel(8, "Rules reloads / failures (1h)", [
