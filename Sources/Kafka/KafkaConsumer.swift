@@ -48,7 +48,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Assigns or revokes as librdkafka requires, telling the owner at the right moment: after
-    /// an assignment is decided (with a chance to choose start offsets), before a revocation.
+    /// an assignment is decided (with a chance to choose start offsets), before a revocation
+    /// (reported as a loss when librdkafka says the assignment was lost rather than handed over).
     /// With `cooperative-sticky` only the partitions that move are reported (incremental
     /// assign/unassign); with the eager protocols every rebalance revokes all, then assigns anew.
     private static func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ context: CallbackContext) {
@@ -69,7 +70,10 @@ public final class KafkaConsumer: @unchecked Sendable {
                 if e != RD_KAFKA_RESP_ERR_NO_ERROR { context.log(3, "REBALANCE", KafkaError(e, "assign").description) }
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            if !partitions.isEmpty { _ = context.onRebalance?(.revoked(partitions)) }
+            if !partitions.isEmpty {
+                let lost = rd_kafka_assignment_lost(rk) != 0
+                _ = context.onRebalance?(lost ? .lost(partitions) : .revoked(partitions))
+            }
             if cooperative {
                 if let e = rd_kafka_incremental_unassign(rk, list) { context.log(3, "REBALANCE", KafkaError(consuming: e).description) }
             } else {

@@ -51,4 +51,8 @@ public struct DeliveryReport: Sendable {
 public enum RebalanceEvent: Sendable, Equatable {
     case assigned([TopicPartition])
     case revoked([TopicPartition])
+    /// Taken away without a handover: the session expired or the member was fenced (a long
+    /// stall, a broker outage), so the group has likely given them to another member already.
+    /// Committing their offsets would fail, or overwrite the new owner's.
+    case lost([TopicPartition])
 }

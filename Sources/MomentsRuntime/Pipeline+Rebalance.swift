@@ -12,6 +12,7 @@ extension Pipeline {
         switch event {
         case .assigned(let partitions): starts = assigned(partitions)
         case .revoked(let partitions): revoked(partitions)
+        case .lost(let partitions): lost(partitions)
         }
         statusBox.update { $0.assigned = tasks.keys.sorted() }
         return starts
@@ -66,6 +67,27 @@ extension Pipeline {
             tasks[tp] = nil
             log(.info, "partition revoked", [("partition", "\(tp)")])
         }
+    }
+
+    /// Partitions taken without a handover (session expired, member fenced): their new owner may
+    /// already be processing them from the last commit, so nothing of theirs is committed or
+    /// written to the changelog now; it would fail, or move the new owner's position. Outputs in
+    /// flight are still waited for, so that late acknowledgements cannot land on a new task for
+    /// the same partition if it comes back. What was processed since the last commit is
+    /// reprocessed by the next owner (at-least-once). Exactly-once: the open transaction holds
+    /// their outputs and offsets, so it is aborted at the next commit and the remaining
+    /// partitions are rewound with it.
+    func lost(_ partitions: [TopicPartition]) {
+        drainDeliveries()
+        let leaving = Set(partitions)
+        deferredState.removeAll { leaving.contains($0.partition) }
+        if configuration.exactlyOnce && inTransaction { transactionFailed = true }
+        countSuppressedMoments()
+        for tp in partitions {
+            tasks[tp] = nil
+            log(.warning, "partition lost", [("partition", "\(tp)"), ("effect", "not committed; the next owner reprocesses from the last commit")])
+        }
+        statusBox.update { $0.partitionsLost += partitions.count }
     }
 }
 

@@ -26,6 +26,8 @@ public struct PipelineStatus: Sendable {
     public var stateRecordsWritten = 0
     public var restoredCustomers = 0
     public var transactionsAborted = 0
+    /// Partitions taken away without a handover (see `Pipeline.lost`).
+    public var partitionsLost = 0
     var pendingRules: RuleSet?
     var pendingSilences: [Silence]?
 

@@ -73,6 +73,25 @@ import Testing
         a.close()
     }
 
+    /// A member whose heartbeat is refused (its generation is over: it stalled, or the group moved
+    /// on during an outage) has lost its partitions rather than handed them over; the owner must
+    /// hear the difference, since committing them now would fail or overwrite the next owner's.
+    @Test func aRefusedHeartbeatReportsTheAssignmentAsLost() throws {
+        let cluster = try filledTopic(0, partitions: 2)
+        let config = consumerConfig(cluster, group: "lost", [
+            "partition.assignment.strategy": "cooperative-sticky", "heartbeat.interval.ms": "200", "session.timeout.ms": "4000",
+        ])
+        var events: [RebalanceEvent] = []
+        let consumer = try KafkaConsumer(configuration: config, onRebalance: { events.append($0); return [:] })
+        try consumer.subscribe(topics: ["t"])
+        #expect(try waitUntil(step: { _ = try consumer.poll(timeoutMs: 50) }) { consumer.assignment.count == 2 })
+        cluster.pushRequestErrors(apiKey: KafkaAPI.heartbeat, errors: [KafkaError.illegalGeneration])
+        #expect(try waitUntil(step: { _ = try consumer.poll(timeoutMs: 50) }) { events.count >= 3 && consumer.assignment.count == 2 })
+        let all = [TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)]
+        #expect(events == [.assigned(all), .lost(all), .assigned(all)])
+        consumer.close()
+    }
+
     @Test func aPermanentProduceErrorReachesTheDeliveryReport() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 1)

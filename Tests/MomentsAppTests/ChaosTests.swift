@@ -171,7 +171,7 @@ import Testing
             guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("partition=") }) else { continue }
             let tp = String(field.dropFirst("partition=".count))
             if line.contains("msg=\"partition assigned\"") { owned.insert(tp) }
-            else if line.contains("msg=\"partition revoked\"") { owned.remove(tp) }
+            else if line.contains("msg=\"partition revoked\"") || line.contains("msg=\"partition lost\"") { owned.remove(tp) }
         }
         return owned
     }

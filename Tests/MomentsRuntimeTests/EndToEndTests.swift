@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import KafkaMock
 import MomentsApp
 import MomentsCore
 import MomentsRuntime
@@ -135,6 +136,41 @@ import Testing
         } else {
             #expect(second.pipeline.status.restoredEvents > 0)
         }
+    }
+
+    /// The group takes the partitions back without a handover (a refused heartbeat: the member's
+    /// generation is over) and hands them out again: nothing is committed for them meanwhile, and
+    /// what was processed since the last commit is processed again, so nothing is missing and no
+    /// output appears that replay would not give.
+    @Test func aLostAssignmentLosesNothing() throws {
+        let rules = try Stream.defaultRules()
+        let partitions = 2
+        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
+        var perPartition: [[String]] = Array(repeating: [], count: partitions)
+        for e in events { perPartition[Int(Stream.partition(of: e.key, count: partitions))].append(e.json) }
+        let expectedIDs = Set(perPartition.flatMap { Stream.replay($0, rules: rules) }.map(\.id))
+        #expect(expectedIDs.count > 100)
+
+        let bed = try TestBed(partitions: partitions)
+        let messages = events.map { ($0.key, Array($0.json.utf8), Stream.partition(of: $0.key, count: partitions)) as (String?, [UInt8], Int32?) }
+        try bed.produce(Array(messages[..<800]))
+        let running = RunningPipeline(bed.pipeline(group: "lost", rules: rules))
+        #expect(waitFor(seconds: 60) { running.pipeline.status.commits > 0 && running.pipeline.status.eventsProcessed >= 800 })
+        bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.heartbeat, errors: [KafkaError.illegalGeneration])
+        #expect(waitFor(seconds: 30) { running.pipeline.status.partitionsLost == partitions && running.pipeline.status.ready })
+        // Only now: the refused heartbeat is the pipeline's, not the collector's (it reads from the start).
+        let collector = try OutputCollector(bed: bed)
+        try bed.produce(Array(messages[800...]))
+        collector.wait(seconds: 60) { records in expectedIDs.isSubset(of: Set(records.compactMap(\.cloudEventID))) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(running.stop() == nil)
+        collector.stop()
+
+        let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
+        let gotIDs = Set(collector.all.filter { outputTopics.contains($0.topic) }.compactMap(\.cloudEventID))
+        #expect(running.pipeline.status.partitionsLost == partitions)
+        #expect(expectedIDs.subtracting(gotIDs).isEmpty, "missing \(expectedIDs.subtracting(gotIDs).sorted().prefix(10))")
+        #expect(gotIDs.subtracting(expectedIDs).isEmpty, "unexpected \(gotIDs.subtracting(expectedIDs).sorted().prefix(10))")
     }
 
     @Test func aCustomerStillWaitingIsReportedInRealTime() throws {
