@@ -50,6 +50,10 @@ supervisors = dashboard("moments-supervisors", "Moments — supervisors", [
     panel(4, "Coaching signals per hour", [("sum by (kind) (rate(moments_coaching_signals_total[15m])) * 3600", "{{kind}}")], 12, 8),
     panel(5, "Discount budget used today", [("sum by (rule) (moments_discount_budget_used)", "{{rule}}")], 0, 16, kind="stat"),
     panel(6, "Moments of glory per hour", [("sum by (rule) (rate(moments_moments_detected_total{kind=\"glory\"}[15m])) * 3600", "{{rule}}")], 12, 16),
+    panel(7, "Moments held back per hour (silences, inhibitions)", [
+        ("sum by (rule) (rate(moments_silenced_total[15m])) * 3600", "silenced: {{rule}}"),
+        ("sum by (rule, by) (rate(moments_inhibited_total[15m])) * 3600", "{{rule}} inhibited by {{by}}"),
+    ], 0, 24),
 ])
 
 operators = dashboard("moments-operators", "Moments — operators", [
@@ -76,6 +80,8 @@ operators = dashboard("moments-operators", "Moments — operators", [
         ("sum(moments_open_interactions)", "open interactions"), ("sum(moments_customers_in_state)", "customers"),
     ], 12, 24),
     panel(10, "Partitions assigned", [("sum by (instance) (moments_partitions_assigned)", "{{instance}}")], 0, 32),
+    # Lost partitions (session expired, member fenced) are reprocessed by their next owner.
+    panel(11, "Partitions lost without a handover (1h)", [("sum by (instance) (increase(moments_partitions_lost_total[1h]))", "{{instance}}")], 12, 32),
 ])
 
 outputs = {

@@ -88,6 +88,7 @@ extension Pipeline {
             log(.warning, "partition lost", [("partition", "\(tp)"), ("effect", "not committed; the next owner reprocesses from the last commit")])
         }
         statusBox.update { $0.partitionsLost += partitions.count }
+        metrics.count("moments_partitions_lost_total", by: partitions.count)
     }
 }
 
