@@ -11,6 +11,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let context: CallbackContext
     /// The librdkafka handle, for this module's other files only.
     var handle: OpaquePointer { rk }
+    /// The queue `poll` serves (the main queue is routed into it), held to watch and measure it.
+    private let queue: OpaquePointer
+    /// Kept as long as the client lives: librdkafka's threads write to its pipe.
+    private var wakeup: KafkaWakeup?
     private var closed = false
 
     /// - Parameters:
@@ -40,12 +44,25 @@ public final class KafkaConsumer: @unchecked Sendable {
         rk = try NativeConfiguration.client(RD_KAFKA_CONSUMER, conf)
         // Route the main queue to the consumer queue so one poll serves everything.
         rd_kafka_poll_set_consumer(rk)
+        queue = rd_kafka_queue_get_consumer(rk)
     }
 
     deinit {
         close()
+        // A queue reference left over would keep the client from being destroyed.
+        rd_kafka_queue_destroy(queue)
         rd_kafka_destroy(rk)
     }
+
+    /// Wakes `wakeup` whenever something arrives for `poll` after it last ran: a record, a
+    /// rebalance, a commit result.
+    public func notify(_ wakeup: KafkaWakeup) {
+        self.wakeup = wakeup
+        wakeup.watch(queue)
+    }
+
+    /// Whether records or events are waiting for `poll` (a batch may stop before the queue is empty).
+    public var hasQueued: Bool { rd_kafka_queue_length(queue) > 0 }
 
     /// Assigns or revokes as librdkafka requires, telling the owner at the right moment: after
     /// an assignment is decided (with a chance to choose start offsets), before a revocation

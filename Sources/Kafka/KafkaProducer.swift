@@ -9,6 +9,8 @@ public final class KafkaProducer: @unchecked Sendable {
     private let context: CallbackContext
     /// The librdkafka handle, for this module's other files only.
     var handle: OpaquePointer { rk }
+    /// Kept as long as the client lives: librdkafka's threads write to its pipe.
+    private var wakeup: KafkaWakeup?
 
     /// - Parameters:
     ///   - configuration: librdkafka properties; `enable.idempotence` defaults to true.
@@ -126,6 +128,14 @@ public final class KafkaProducer: @unchecked Sendable {
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { missing.append(name) }
         }
         return missing
+    }
+
+    /// Wakes `wakeup` whenever a delivery report (or another callback) waits for `poll` after it last ran.
+    public func notify(_ wakeup: KafkaWakeup) {
+        self.wakeup = wakeup
+        let main = rd_kafka_queue_get_main(rk)!
+        wakeup.watch(main)
+        rd_kafka_queue_destroy(main)   // the setting stays with the queue; the reference need not
     }
 
     /// Serves delivery reports (and other callbacks) for up to `timeoutMs`.

@@ -25,6 +25,13 @@ public struct PartitionClock: Sendable {
         guard let anchorEvent else { return nil }
         return anchorEvent + Duration(milliseconds: max(0, wallMs - anchorWall))
     }
+
+    /// The first wall time at which `now(wallMs:)` reaches `time`, or nil before the first event:
+    /// how long an idle partition may sleep before its next timer is due.
+    public func wallMs(reaching time: Timestamp) -> Int64? {
+        guard let anchorEvent else { return nil }
+        return anchorWall + max(0, (time - anchorEvent).milliseconds)
+    }
 }
 
 /// Monotonic wall time in milliseconds; injected so tests can drive it.

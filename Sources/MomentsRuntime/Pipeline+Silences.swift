@@ -1,3 +1,4 @@
+import Kafka
 import Logging
 import MomentsCore
 
@@ -6,7 +7,10 @@ import MomentsCore
 /// partition assigned (and restored) later starts with it too.
 extension Pipeline {
     /// Replaces the silences of every engine at the next pass. Thread-safe.
-    public func replaceSilences(_ silences: [Silence]) { statusBox.update { $0.pendingSilences = silences } }
+    public func replaceSilences(_ silences: [Silence]) {
+        statusBox.update { $0.pendingSilences = silences }
+        wakeup.signal()
+    }
 
     func applyPendingSilences() {
         guard let next = statusBox.read({ $0.pendingSilences }) else { return }

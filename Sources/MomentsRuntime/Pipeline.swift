@@ -36,6 +36,8 @@ public final class Pipeline: @unchecked Sendable {
     let metrics: PipelineMetrics
     let canonicalDecoder = DialectDecoder()
     let statusBox = StatusBox()
+    /// Where the loop sleeps between passes; both clients and the thread-safe calls wake it.
+    let wakeup = KafkaWakeup()
     var rules: RuleSet
 
     // Pipeline-thread state.
@@ -77,13 +79,19 @@ public final class Pipeline: @unchecked Sendable {
 
     /// Hands new rules to the pipeline; its thread switches every engine over at the next pass,
     /// keeping the state of open interactions. Thread-safe.
-    public func replaceRules(_ rules: RuleSet) { statusBox.update { $0.pendingRules = rules } }
+    public func replaceRules(_ rules: RuleSet) {
+        statusBox.update { $0.pendingRules = rules }
+        wakeup.signal()
+    }
 
     /// A snapshot of what the pipeline is doing, safe to read from any thread.
     public var status: PipelineStatus { statusBox.read() }
 
     /// Asks the loop to finish what is in flight, commit and leave the group. Thread-safe.
-    public func stop() { statusBox.update { $0.stopRequested = true } }
+    public func stop() {
+        statusBox.update { $0.stopRequested = true }
+        wakeup.signal()
+    }
 
     /// Runs until `stop()`; blocks the calling thread, which must not be a Swift concurrency
     /// thread (use `Thread` or `runInBackground`).
@@ -106,6 +114,7 @@ public final class Pipeline: @unchecked Sendable {
             }
             if wallClock.milliseconds() - lastGaugesWall >= 1000 { updateGauges() }
             applyPendingRules()
+            sleepUntilWork()
         }
         shutdown()
     }
@@ -147,6 +156,8 @@ public final class Pipeline: @unchecked Sendable {
         consumer = try KafkaConsumer(
             configuration: KafkaConfiguration(consumerProps),
             onRebalance: { [unowned self] event in self.rebalanced(event) })
+        producer.notify(wakeup)
+        consumer.notify(wakeup)
         if configuration.exactlyOnce {
             try producer.initTransactions()
             log(.info, "exactly-once: transactions initialised", [("transactional_id", configuration.transactionalID ?? "")])
@@ -162,13 +173,11 @@ public final class Pipeline: @unchecked Sendable {
         log(.info, "pipeline started", [("topics", configuration.inputTopics.joined(separator: ","))])
     }
 
-    /// Handles up to a batch of records; waits briefly when nothing is there, and only a
-    /// millisecond when deliveries are outstanding: their reports are served after this wait,
-    /// so every millisecond of it lands on an alert's latency.
+    /// Handles up to a batch of the records already there, without waiting: the loop sleeps in
+    /// `sleepUntilWork`, which a record or a delivery report ends at once.
     func pollInputs() throws {
-        let idleWait: Int32 = producer.outstanding > 0 || !pending.isEmpty ? 1 : 20
         var handled = 0
-        while handled < configuration.batchSize, let record = try consumer.poll(timeoutMs: handled == 0 ? idleWait : 0) {
+        while handled < configuration.batchSize, let record = try consumer.poll(timeoutMs: 0) {
             handle(record)
             handled += 1
         }

@@ -66,4 +66,15 @@ import MomentsCore
         #expect(c.now(wallMs: 620) == t + Duration(milliseconds: 120))
         #expect(c.now(wallMs: 400) == t)   // never behind the event
     }
+
+    @Test func aTimerIsDueAtTheWallTimeTheClockReachesIt() throws {
+        var c = PartitionClock()
+        let deadline = Timestamp(milliseconds: 1_060_000)
+        #expect(c.wallMs(reaching: deadline) == nil)   // no event yet: no clock to reach it
+        c.observed(engineClock: Timestamp(milliseconds: 1_000_000), wallMs: 500)
+        let wall = try #require(c.wallMs(reaching: deadline))
+        #expect(try #require(c.now(wallMs: wall)) >= deadline)       // due by then
+        #expect(try #require(c.now(wallMs: wall - 1)) < deadline)    // and not a millisecond before
+        #expect(c.wallMs(reaching: Timestamp(milliseconds: 999_000)) == 500)   // already passed: due now
+    }
 }

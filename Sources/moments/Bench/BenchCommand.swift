@@ -35,6 +35,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "latency suite: produce each event at its occurred_at (event time = wall time), and measure timer alerts against their deadline.")
     var realtime = false
 
+    @Option(name: .long, help: "latency suite: events per second (with --realtime, once the first interactions have run their course; a low rate leaves partitions idle between events, so timers are fired by the wall clock).")
+    var rate: Double = 5000
+
+    @Option(name: .long, help: "latency suite: input partitions (the embedded broker's fetches slow down as each partition's log grows).")
+    var partitions: Int = 8
+
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
@@ -44,7 +50,7 @@ struct BenchCommand: ParsableCommand {
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
         if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, seconds: seconds, realtime: realtime).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
     }
