@@ -21,25 +21,24 @@ extension Attributes {
             let o = order(a, b)
             return o != 0 ? o < 0 : a.position < b.position
         }
-        // Each run of equal keys (adjacent now) makes one pair.
-        func forEachKept(_ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
-            var i = 0
-            while i < pairs.count {
-                var last = i
-                while last + 1 < pairs.count, order(pairs[i], pairs[last + 1]) == 0 { last += 1 }
-                body(pairs[i].key, pairs[last].value)
-                i = last + 1
+        // Each run of equal keys (adjacent now) makes one pair: its first key takes its last
+        // value, and the others are marked dropped (position -1).
+        var size = 0, kept = 0, i = 0
+        while i < pairs.count {
+            var last = i
+            while last + 1 < pairs.count, order(pairs[i], pairs[last + 1]) == 0 {
+                last += 1
+                pairs[last].position = -1
             }
-        }
-        var size = 0, kept = 0
-        forEachKept { key, value in
-            size += AttributeBytes.size(of: key) + AttributeBytes.size(of: value)
+            pairs[i].value = pairs[last].value
+            size += AttributeBytes.size(of: pairs[i].key) + AttributeBytes.size(of: pairs[i].value)
             kept += 1
+            i = last + 1
         }
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { out, written in
-            forEachKept { key, value in
-                written = AttributeBytes.write(key, to: out, at: written)
-                written = AttributeBytes.write(value, to: out, at: written)
+            for p in pairs where p.position >= 0 {
+                written = AttributeBytes.write(p.key, to: out, at: written)
+                written = AttributeBytes.write(p.value, to: out, at: written)
             }
         }
         self.init(bytes: bytes, count: kept)
