@@ -1,61 +1,125 @@
 /// The free-form attributes of an event, an interaction or a moment (tier, language, region...):
-/// a short array of pairs sorted by key, unique keys.
+/// pairs sorted by key, unique keys, kept as one buffer of UTF-8 bytes (`AttributeBytes`).
 ///
 /// An event carries a handful of them, and every event of an interaction usually carries the
-/// same ones. As a sorted array they decode without hashing, compare pair by pair (so "nothing
-/// changed", the common case, is cheap), iterate in a deterministic order, and take about half
-/// the memory of a dictionary.
+/// same ones. As sorted bytes they decode without making a String or hashing, compare with one
+/// byte comparison (so "nothing changed", the common case of `merge`, is cheap), iterate in a
+/// deterministic order, and take a fraction of the memory of a dictionary. Strings are made
+/// only when a pair is read.
+///
+/// Keys are ordered and matched as Strings are (`UTF8Order`), so two spellings of the same
+/// text are one key, as in a dictionary.
 public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
     public typealias Element = (key: String, value: String)
 
-    private var pairs: [Element] = []
+    private var bytes: [UInt8]
+    public private(set) var count: Int
 
-    public init() {}
+    public init() { bytes = []; count = 0 }
 
-    public init(_ dictionary: [String: String]) {
-        pairs = dictionary.map { (key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
-    }
+    /// Pairs already sorted and unique, laid out as `AttributeBytes` says.
+    init(bytes: [UInt8], count: Int) { self.bytes = bytes; self.count = count }
 
-    public init(dictionaryLiteral elements: (String, String)...) {
-        for (k, v) in elements { self[k] = v }
-    }
+    public init(_ dictionary: [String: String]) { self.init(strings: dictionary.lazy.map { ($0.key, $0.value) }) }
 
-    public var isEmpty: Bool { pairs.isEmpty }
-    public var count: Int { pairs.count }
-    public var keys: [String] { pairs.map(\.key) }
-    public var description: String { "[" + pairs.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "]" }
+    public init(dictionaryLiteral elements: (String, String)...) { self.init(strings: elements) }
+
+    public var isEmpty: Bool { count == 0 }
+    public var keys: [String] { map(\.key) }
+    public var description: String { "[" + map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "]" }
 
     /// The value of `key`; setting nil removes it. Later values of a key replace earlier ones.
     public subscript(key: String) -> String? {
         get {
-            for p in pairs where p.key == key { return p.value }
-            return nil
+            var key = key
+            return key.withUTF8 { wanted in
+                bytes.withUnsafeBufferPointer { buf in
+                    var offset = 0
+                    while offset < buf.count {
+                        let k = AttributeBytes.text(buf, at: &offset)
+                        let v = AttributeBytes.text(buf, at: &offset)
+                        if UTF8Order.equal(k, wanted) { return String(validUTF8: v) }
+                    }
+                    return nil
+                }
+            }
         }
         set {
-            var i = 0
-            while i < pairs.count, pairs[i].key < key { i += 1 }
-            if i < pairs.count, pairs[i].key == key {
-                if let newValue { pairs[i].value = newValue } else { pairs.remove(at: i) }
-            } else if let newValue {
-                pairs.insert((key, newValue), at: i)
+            var key = key
+            key.withUTF8 { k in set(k, newValue) }
+        }
+    }
+
+    /// The setter's work: replaces the value of an existing key in place, or splices a new pair
+    /// in at its sorted place.
+    private mutating func set(_ key: UnsafeBufferPointer<UInt8>, _ newValue: String?) {
+        // Where the pair of `key` is (or would go), and where its value field is if it exists.
+        var place = 0
+        var valueField: Range<Int>?
+        bytes.withUnsafeBufferPointer { buf in
+            var offset = 0
+            while offset < buf.count {
+                place = offset
+                let order = UTF8Order.compare(AttributeBytes.text(buf, at: &offset), key)
+                let valueStart = offset
+                _ = AttributeBytes.field(buf, at: &offset)
+                if order == 0 { valueField = valueStart..<offset; return }
+                if order > 0 { return }
+                place = offset
             }
+        }
+        var encoded: [UInt8] = []
+        if var value = newValue {
+            if valueField == nil { encoded = AttributeBytes.encoded(key) }
+            value.withUTF8 { encoded += AttributeBytes.encoded($0) }
+        }
+        switch (valueField, newValue) {
+        case (let field?, _?): bytes.replaceSubrange(field, with: encoded)
+        case (let field?, nil): bytes.removeSubrange(place..<field.upperBound); count -= 1
+        case (nil, _?): bytes.insert(contentsOf: encoded, at: place); count += 1
+        case (nil, nil): break
         }
     }
 
     /// Sets every pair of `other` (its values win), writing nothing when nothing differs.
     public mutating func merge(_ other: Attributes) {
-        if pairs.isEmpty { self = other; return }
+        if other.isEmpty { return }
+        if isEmpty { self = other; return }
         if self == other { return }
         for (k, v) in other where self[k] != v { self[k] = v }
     }
 
-    public mutating func reserveCapacity(_ n: Int) { pairs.reserveCapacity(n) }
+    public func makeIterator() -> Iterator { Iterator(bytes: bytes) }
 
-    public func makeIterator() -> IndexingIterator<[Element]> { pairs.makeIterator() }
+    /// The pairs in key order, each made a pair of Strings as it is reached.
+    public struct Iterator: IteratorProtocol {
+        let bytes: [UInt8]
+        var offset = 0
+
+        public mutating func next() -> Element? {
+            guard offset < bytes.count else { return nil }
+            return bytes.withUnsafeBufferPointer { buf in
+                let k = AttributeBytes.text(buf, at: &offset)
+                let v = AttributeBytes.text(buf, at: &offset)
+                return (key: String(validUTF8: k), value: String(validUTF8: v))
+            }
+        }
+    }
 
     public static func == (lhs: Attributes, rhs: Attributes) -> Bool {
-        guard lhs.pairs.count == rhs.pairs.count else { return false }
-        for (a, b) in zip(lhs.pairs, rhs.pairs) where a.key != b.key || a.value != b.value { return false }
-        return true
+        guard lhs.count == rhs.count else { return false }
+        if lhs.bytes == rhs.bytes { return true }
+        // Different bytes can still be equal Strings: text in two normalization forms.
+        return lhs.bytes.withUnsafeBufferPointer { l in
+            rhs.bytes.withUnsafeBufferPointer { r in
+                var i = 0, j = 0
+                while i < l.count {
+                    guard UTF8Order.equal(AttributeBytes.text(l, at: &i), AttributeBytes.text(r, at: &j)),
+                          UTF8Order.equal(AttributeBytes.text(l, at: &i), AttributeBytes.text(r, at: &j))
+                    else { return false }
+                }
+                return true
+            }
+        }
     }
 }

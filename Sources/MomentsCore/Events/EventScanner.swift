@@ -54,26 +54,25 @@ struct EventScanner {
         }
         found.document = .object
         try members(&lx, depth: 1) { lx, key throws(JSONParser.Error) in
-            switch true {
-            case lx.text(key, equals: "event_id"): try take(&found.eventID, &lx, depth: 1)
-            case lx.text(key, equals: "type"): try take(&found.type, &lx, depth: 1)
-            case lx.text(key, equals: "occurred_at"): try take(&found.occurredAt, &lx, depth: 1)
-            case lx.text(key, equals: "interaction_id"): try take(&found.interactionID, &lx, depth: 1)
-            case lx.text(key, equals: "customer_id"): try take(&found.customerID, &lx, depth: 1)
-            case lx.text(key, equals: "channel"): try take(&found.channel, &lx, depth: 1)
-            case lx.text(key, equals: "queue"): try take(&found.queue, &lx, depth: 1)
-            case lx.text(key, equals: "agent_id"): try take(&found.agentID, &lx, depth: 1)
-            case lx.text(key, equals: "data") where found.data == nil:
+            switch topLevelMember(key, lx) {
+            case .eventID: try take(&found.eventID, &lx, depth: 1)
+            case .type: try take(&found.type, &lx, depth: 1)
+            case .occurredAt: try take(&found.occurredAt, &lx, depth: 1)
+            case .interactionID: try take(&found.interactionID, &lx, depth: 1)
+            case .customerID: try take(&found.customerID, &lx, depth: 1)
+            case .channel: try take(&found.channel, &lx, depth: 1)
+            case .queue: try take(&found.queue, &lx, depth: 1)
+            case .agentID: try take(&found.agentID, &lx, depth: 1)
+            case .data where found.data == nil:
                 if lx.current == UInt8(ascii: "{") {
                     found.data = .object
                     try dataMembers(&lx, into: &found.dataFields)
                 } else {
                     try take(&found.data, &lx, depth: 1)
                 }
-            case lx.text(key, equals: "attributes") where found.attributes == nil:
+            case .attributes where found.attributes == nil:
                 if lx.current == UInt8(ascii: "{") {
                     found.attributes = .object
-                    found.attributeValues.reserveCapacity(6)   // room for the usual handful at once
                     try attributeMembers(&lx, into: &found)
                 } else {
                     try take(&found.attributes, &lx, depth: 1)
@@ -125,31 +124,34 @@ struct EventScanner {
 
     private static func dataMembers(_ lx: inout JSONLexer, into d: inout DataFields) throws(JSONParser.Error) {
         try members(&lx, depth: 2) { lx, key throws(JSONParser.Error) in
-            switch true {
-            case lx.text(key, equals: "to_queue"): try take(&d.toQueue, &lx, depth: 2)
-            case lx.text(key, equals: "to"): try take(&d.to, &lx, depth: 2)
-            case lx.text(key, equals: "sender"): try take(&d.sender, &lx, depth: 2)
-            case lx.text(key, equals: "text"): try take(&d.text, &lx, depth: 2)
-            case lx.text(key, equals: "score"): try take(&d.score, &lx, depth: 2)
-            case lx.text(key, equals: "flag"): try take(&d.flag, &lx, depth: 2)
-            case lx.text(key, equals: "source"): try take(&d.source, &lx, depth: 2)
-            case lx.text(key, equals: "reason"): try take(&d.reason, &lx, depth: 2)
-            case lx.text(key, equals: "csat"): try take(&d.csat, &lx, depth: 2)
-            default: try lx.skipValue(depth: 2)
+            switch dataMember(key, lx) {
+            case .toQueue: try take(&d.toQueue, &lx, depth: 2)
+            case .to: try take(&d.to, &lx, depth: 2)
+            case .sender: try take(&d.sender, &lx, depth: 2)
+            case .text: try take(&d.text, &lx, depth: 2)
+            case .score: try take(&d.score, &lx, depth: 2)
+            case .flag: try take(&d.flag, &lx, depth: 2)
+            case .source: try take(&d.source, &lx, depth: 2)
+            case .reason: try take(&d.reason, &lx, depth: 2)
+            case .csat: try take(&d.csat, &lx, depth: 2)
+            case nil: try lx.skipValue(depth: 2)
             }
         }
     }
 
-    /// Attributes are built as the scan goes (later duplicates win, as in a dictionary).
+    /// Attributes are collected as the scan goes and sorted once at the end (later duplicates
+    /// win, as in a dictionary); no String is made for them.
     private static func attributeMembers(_ lx: inout JSONLexer, into found: inout Found) throws(JSONParser.Error) {
+        var spans = AttributeSpans()
         try members(&lx, depth: 2) { lx, key throws(JSONParser.Error) in
             var value: Field?
             try take(&value, &lx, depth: 2)
             if case .scalar(.string(let text))? = value {
-                found.attributeValues[lx.text(key)] = lx.text(text)
+                spans.append(key: key, value: text)
             } else if found.badAttribute == nil, let value {
                 found.badAttribute = (lx.text(key), value.typeName)
             }
         }
+        found.attributeValues = spans.attributes(lx)
     }
 }

@@ -182,9 +182,9 @@ struct JSONLexer {
     }
 
     /// The Swift string of a lexed string. Its bytes were checked as UTF-8 while lexing, so
-    /// decoding cannot repair anything.
+    /// they are not checked again.
     func text(_ t: Text) -> String {
-        withBytes(t) { String(decoding: $0, as: UTF8.self) }
+        withBytes(t) { String(validUTF8: $0) }
     }
 
     /// The bytes of a lexed string.

@@ -1,0 +1,126 @@
+import Testing
+@testable import MomentsCore
+
+/// Attributes are sorted UTF-8 bytes, built by the decoder in document order and sorted once:
+/// whichever way they are built, they must behave as the sorted dictionary they stand for.
+@Suite struct AttributesTests {
+    func decoded(_ attributes: String) throws -> Attributes {
+        let json = #"{"event_id":"e-1","type":"interaction.started","occurred_at":"2026-11-24T09:00:00Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","attributes":"#
+            + attributes + "}"
+        return try EventDecoder().decode(json).get().attributes
+    }
+
+    @Test func pairsOutOfOrderIterateSortedByKey() throws {
+        let a = try decoded(#"{"tier":"gold","language":"de","region":"dach","segment":"business","site":"berlin"}"#)
+        #expect(a.keys == ["language", "region", "segment", "site", "tier"])
+        #expect(a.map(\.value) == ["de", "dach", "business", "berlin", "gold"])
+        #expect(a["tier"] == "gold")
+        #expect(a["absent"] == nil)
+        #expect(a.count == 5)
+    }
+
+    @Test func laterDuplicatesWin() throws {
+        let a = try decoded(#"{"b":"1","a":"2","b":"3","c":"4","a":"5"}"#)
+        #expect(a == ["a": "5", "b": "3", "c": "4"])
+        #expect(a.count == 3)
+        let inOrder = try decoded(#"{"a":"1","a":"2"}"#)
+        #expect(inOrder == ["a": "2"])
+        var literal: Attributes = ["x": "1", "x": "2"]
+        #expect(literal["x"] == "2" && literal.count == 1)
+        literal["x"] = nil
+        #expect(literal.isEmpty)
+    }
+
+    @Test func escapedKeysAndValuesKeepTheirDecodedText() throws {
+        let a = try decoded(#"{"t\u0069er":"g\"old","x\ny":"\u00fc 😀","plain":"caf\u00e9"}"#)
+        #expect(a["tier"] == "g\"old")
+        #expect(a["x\ny"] == "ü 😀")
+        #expect(a["plain"] == "café")
+        #expect(a.keys == ["plain", "tier", "x\ny"])
+    }
+
+    @Test func equalWhicheverWayBuilt() throws {
+        let fromDocument = try decoded(#"{"tier":"gold","language":"de","region":"dach"}"#)
+        let fromLiteral: Attributes = ["region": "dach", "tier": "gold", "language": "de"]
+        let fromDictionary = Attributes(["language": "de", "region": "dach", "tier": "gold"])
+        var bySubscript = Attributes()
+        bySubscript["tier"] = "silver"
+        bySubscript["region"] = "dach"
+        bySubscript["language"] = "de"
+        bySubscript["tier"] = "gold"
+        for other in [fromLiteral, fromDictionary, bySubscript] {
+            #expect(fromDocument == other)
+            #expect(fromDocument.description == other.description)
+        }
+        #expect(fromDocument.description == "[language: de, region: dach, tier: gold]")
+        bySubscript["tier"] = "gold-plus"
+        #expect(fromDocument != bySubscript)
+        #expect(fromDocument != ["language": "de", "region": "dach"])
+    }
+
+    @Test func keysAreTheSameKeysAsStrings() throws {
+        // "é" precomposed and decomposed are equal Strings, so one key, as in a dictionary.
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        var a: Attributes = [composed: "1"]
+        #expect(a[decomposed] == "1")
+        a[decomposed] = "2"
+        #expect(a.count == 1 && a.keys == [composed] && a[composed] == "2")
+        let b: Attributes = [decomposed: "2"]
+        #expect(a == b)
+        let c: Attributes = [composed: "caf\u{E9}", decomposed: "x"]
+        #expect(c.count == 1 && c[composed] == "x")
+        // Sorted as Strings sort: byte order for ASCII, scalar order beyond.
+        let mixed: Attributes = ["é": "1", "Z": "2", "_": "3", "a": "4", "ab": "5", "": "6"]
+        #expect(mixed.keys == ["", "Z", "_", "a", "ab", "é"])
+    }
+
+    @Test func setterInsertsReplacesAndRemovesInPlace() {
+        var a: Attributes = ["b": "2", "d": "4"]
+        a["c"] = "3"; a["a"] = "1"; a["e"] = "5"
+        #expect(a.keys == ["a", "b", "c", "d", "e"])
+        let long = String(repeating: "v", count: 300)   // a length of two LEB128 bytes
+        a["c"] = long
+        #expect(a["c"] == long && a["d"] == "4")
+        a["c"] = "short"
+        #expect(a["c"] == "short")
+        a["a"] = nil; a["e"] = nil; a["zz"] = nil
+        #expect(a == ["b": "2", "c": "short", "d": "4"])
+    }
+
+    @Test func longAndNonASCIITextRoundTrips() throws {
+        let key = String(repeating: "k", count: 200), value = String(repeating: "ü", count: 100)
+        let a = try decoded(#"{"\#(key)":"\#(value)","a":"sixteen bytes..."}"#)
+        #expect(a[key] == value)
+        #expect(a["a"] == "sixteen bytes...")
+        #expect(a == [key: value, "a": "sixteen bytes..."])
+    }
+
+    @Test func mergeWritesOnlyWhatDiffers() {
+        var state = Attributes()
+        state.merge(["tier": "gold", "language": "de"])
+        #expect(state == ["tier": "gold", "language": "de"])
+        state.merge([:])
+        #expect(state.count == 2)
+        state.merge(["language": "en", "region": "emea"])
+        #expect(state == ["tier": "gold", "language": "en", "region": "emea"])
+        state.merge(["tier": "gold", "language": "en", "region": "emea"])
+        #expect(state.keys == ["language", "region", "tier"])
+    }
+
+    @Test func manyPairsInAnyOrderAgreeWithADictionary() throws {
+        var seed: UInt64 = 11
+        var reference: [String: String] = [:]
+        var members: [String] = []
+        for n in 0..<400 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let key = "k\(Int(seed >> 33) % 150)", value = "v\(n)"
+            reference[key] = value
+            members.append(#""\#(key)":"\#(value)""#)
+        }
+        let a = try decoded("{" + members.joined(separator: ",") + "}")
+        #expect(a.count == reference.count)
+        #expect(a.keys == reference.keys.sorted())
+        for (k, v) in reference { #expect(a[k] == v) }
+        #expect(a == Attributes(reference))
+    }
+}
