@@ -70,6 +70,20 @@ import Testing
         #expect(a.map { encoder.encode($0) } == b.map { encoder.encode($0) })
     }
 
+    /// The encoded outputs, byte for byte, as `moments replay` wrote them for the reference
+    /// stream before the engine and encoder were tuned (Tests/Fixtures/reference-outputs.jsonl):
+    /// speed work must not change a byte.
+    @Test func encodedOutputsMatchTheGoldenFile() throws {
+        let path = Fixtures.root.appendingPathComponent("Tests/Fixtures/reference-outputs.jsonl").path
+        let golden = try Data(contentsOf: URL(fileURLWithPath: path)).split(separator: 0x0A).map { Array($0) }
+        let encoder = CloudEventEncoder()
+        let encoded = try replayReference().outputs.map { encoder.encode($0) }
+        #expect(encoded.count == golden.count)
+        for (n, (got, want)) in zip(encoded, golden).enumerated() {
+            #expect(got == want, "output \(n + 1): \(String(decoding: got, as: UTF8.self))")
+        }
+    }
+
     @Test func alertsCarryTheirRecoveryIDs() throws {
         let (outputs, _) = try replayReference()
         let longWait = try #require(outputs.alerts.first { $0.id == "i-1:long-wait:1" })

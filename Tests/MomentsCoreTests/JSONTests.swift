@@ -32,6 +32,23 @@ import Testing
         #expect(w.string == expected)
     }
 
+    /// A key given already written as JSON gives the same bytes as the key written by the writer.
+    @Test func prewrittenKeysWriteWhatKeysWrite() {
+        var plain = JSONWriter(), prewritten = JSONWriter()
+        plain.beginObject(); plain.key("a"); plain.value(1); plain.key("b_c"); plain.objectValue(); plain.key("d"); plain.null()
+        plain.endObject(); plain.endObject()
+        prewritten.beginObject(); prewritten.key(json: "\"a\":"); prewritten.value(1); prewritten.key(json: "\"b_c\":"); prewritten.objectValue()
+        prewritten.key(json: "\"d\":"); prewritten.null(); prewritten.endObject(); prewritten.endObject()
+        #expect(prewritten.string == plain.string)
+        #expect(plain.string == #"{"a":1,"b_c":{"d":null}}"#)
+    }
+
+    @Test func prewrittenMembersAreSeparatedLikeOthers() {
+        var w = JSONWriter()
+        w.beginObject(); w.member(json: #""v":"1.0""#); w.key("n"); w.value(2); w.member(json: #""t":true"#); w.endObject()
+        #expect(w.string == #"{"v":"1.0","n":2,"t":true}"#)
+    }
+
     /// Bytes to escape at every position around the writer's eight-byte steps.
     @Test func escapesAreFoundAtEveryOffset() throws {
         for offset in 0..<17 {

@@ -8,13 +8,14 @@ extension Engine {
         // reference in it, instead of moving it).
         var customer = CustomerState()
         let slot = customers.checkOut(event.customerID, into: &customer)
-        var ix: InteractionState
-        if let existing = customer.interactions.take(event.interactionID) {
-            ix = existing
-        } else {
-            ix = InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
+        // Moved out of the optional, not bound with `if let`: binding copied the whole state
+        // (a retain per reference in it) and then destroyed the optional.
+        var taken = customer.interactions.take(event.interactionID)
+        if taken == nil {
+            taken = InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
             schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionTimeout)
         }
+        var ix = taken.take()!
 
         let phaseBefore = ix.phase
         update(&ix, with: event)
@@ -24,7 +25,7 @@ extension Engine {
         }
         evaluateRules(event, phaseBefore: phaseBefore, ix: &ix, customer: &customer, into: &out)
 
-        customer.interactions.put(ix)
+        customer.interactions.put(consume ix)
         customers.checkIn(event.customerID, &customer, at: slot)
     }
 
@@ -33,27 +34,28 @@ extension Engine {
         _ event: Event, phaseBefore: Phase, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
         guard let ordinal = event.type.ordinal else { return }
-        for listener in index.momentsByEvent[ordinal] {
+        let listeners = index.momentsByEvent[ordinal]
+        for listener in listeners {
             let r = listener.rule
-            // Only the condition: copying the whole rule retained a dozen references per listener.
-            switch rules.moments[r].condition {
+            switch index.conditions[r] {
             case .wait(let w):
-                if listener.opensWait { openWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
-                if listener.closesWait { closeWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+                if listener.opensWait { openWait(r, w.value, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+                if listener.closesWait { closeWait(r, w.value, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
             case .count(let c):
-                guard c.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
+                guard c.value.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
                 ix.counts[r, default: 0] += 1
-                if ix.counts[r] == c.reaches {
+                if ix.counts[r] == c.value.reaches {
                     fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
-                         measures: [.init(name: c.measure, value: Double(c.reaches))], into: &out)
+                         measures: [.init(name: c.value.measure, value: Double(c.value.reaches))], into: &out)
                 }
             case .match(let c):
-                guard c.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
+                guard c.value.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
             case .threshold(let c):
-                evaluateThreshold(r, c, event: event, ix: &ix, customer: &customer, into: &out)
+                evaluateThreshold(r, c.value, event: event, ix: &ix, customer: &customer, into: &out)
             case .ended(let c):
-                guard let reason = event.data.reason, c.reasons.contains(reason), c.phases.isEmpty || c.phases.contains(phaseBefore) else { continue }
+                guard let reason = event.data.reason, c.value.reasons.contains(reason),
+                      c.value.phases.isEmpty || c.value.phases.contains(phaseBefore) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
             case .repeatContact(let c):
                 let earlier = customer.starts.lazy.filter {
@@ -63,9 +65,9 @@ extension Engine {
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
             case .phrases(let c):
-                guard c.sender == nil || c.sender == event.data.sender, let text = event.data.text else { continue }
+                guard c.value.sender == nil || c.value.sender == event.data.sender, let text = event.data.text else { continue }
                 let folded = TextNormalizer.normalize(text)
-                guard let hit = c.phrases.first(where: { TextNormalizer.contains(folded, $0.phrase) }) else { continue }
+                guard let hit = c.value.phrases.first(where: { TextNormalizer.contains(folded, $0.phrase) }) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      details: ["phrase": hit.original, "language": hit.language], into: &out)
             case .resolution(let c):

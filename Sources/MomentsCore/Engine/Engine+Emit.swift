@@ -19,20 +19,21 @@ extension Engine {
         _ r: Int, ix: inout InteractionState, customer: inout CustomerState, causeEventID: String?, time: Timestamp,
         occurrence: Int, measures: [Moment.Measure], details: [String: String], into out: inout [Output]
     ) {
-        let rule = rules.moments[r]
-        guard rule.filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) else { return }
-        guard isOn(rule, at: time) else { return }
+        // Fields are read from the rule in place: a copy of the rule retained a dozen references.
+        guard rules.moments[r].filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) else { return }
+        guard isOn(r, at: time) else { return }
         // Inhibitors that fired earlier (or earlier in this step) are in the fired sets now.
         let inhibitedBy = firedInhibitor(of: r, ix: ix, customer: customer)
         ix.fired.insert(r)
         stats.momentsDetected += 1
+        let ruleID = rules.moments[r].id
         var moment = Moment(
-            id: "\(ix.id):\(rule.id):\(occurrence)", rule: rule.id, kind: rule.kind, stage: rule.stage, severity: rule.severity,
-            time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel, queue: ix.queue,
-            agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
+            id: "\(ix.id):\(ruleID):\(occurrence)", rule: ruleID, kind: rules.moments[r].kind, stage: rules.moments[r].stage,
+            severity: rules.moments[r].severity, time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel,
+            queue: ix.queue, agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
             causeEventID: causeEventID, summary: "")
-        moment.summary = rule.summary.render(moment.placeholder)
-        moment.runbook = rule.runbook?.render(moment.placeholder, escape: URLComponent.encode)
+        moment.summary = rules.moments[r].summary.render(moment.placeholder)
+        moment.runbook = rules.moments[r].runbook?.render(moment.placeholder, escape: URLComponent.encode)
         pendingMoments.append(PendingMoment(rule: r, moment: moment, inhibitedBy: inhibitedBy))
     }
 
@@ -40,33 +41,34 @@ extension Engine {
     /// its cooldown and budget allow) and the coaching of a moment that is neither silenced nor
     /// inhibited.
     mutating func emitOutputs(_ r: Int, _ moment: Moment, customer: inout CustomerState, into out: inout [Output]) {
-        let rule = rules.moments[r]
-        var actions: [Output] = []
-        let candidates = index.recoveryByMoment[rule.id] ?? []
+        // At most one action (see `recover`), so no array of actions is built.
+        var action: RecoveryAction?
+        let candidates = index.recoveryByMoment[r]
         for (n, i) in candidates.enumerated() {
-            if let action = recover(rules.recovery[i], moment: moment, customer: &customer) {
-                actions.append(.recovery(action))
+            if let issued = recover(i, moment: moment, customer: &customer) {
+                action = issued
                 stats.recoverySkippedPrecedence += candidates.count - n - 1
                 break
             }
         }
-        if rule.alert {
-            out.append(.alert(Alert(moment: moment, recoveryIDs: actions.map(\.id))))
+        if rules.moments[r].alert {
+            out.append(.alert(Alert(moment: moment, recoveryIDs: action.map { [$0.id] } ?? [])))
         }
-        out.append(contentsOf: actions)
+        if let action { out.append(.recovery(action)) }
         if let agent = moment.agentID {
-            for i in index.coachingByMoment[rule.id] ?? [] {
-                let c = rules.coaching[i]
+            for i in index.coachingByMoment[r] {
+                let id = rules.coaching[i].id
                 out.append(.coaching(CoachingSignal(
-                    id: "\(moment.id):\(c.id)", rule: c.id, kind: c.kind, agentID: agent,
-                    tip: c.tip.render(moment.placeholder), moment: moment)))
+                    id: "\(moment.id):\(id)", rule: id, kind: rules.coaching[i].kind, agentID: agent,
+                    tip: rules.coaching[i].tip.render(moment.placeholder), moment: moment)))
             }
         }
     }
 
     /// Issues a recovery action unless the customer is in its cooldown or today's budget is spent.
     /// A discount is money: with times out of order the cooldown errs towards not issuing.
-    mutating func recover(_ rule: RecoveryRule, moment: Moment, customer: inout CustomerState) -> RecoveryAction? {
+    mutating func recover(_ i: Int, moment: Moment, customer: inout CustomerState) -> RecoveryAction? {
+        let rule = rules.recovery[i]
         if let cooldown = rule.cooldown, let last = customer.lastRecovery[rule.id], moment.time - last < cooldown {
             stats.recoverySkippedCooldown += 1
             return nil

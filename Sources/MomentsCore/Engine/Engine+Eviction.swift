@@ -5,7 +5,7 @@ extension Engine {
         // Read in place, without a copy of the customer: a copy would make the removal below
         // copy the customer's interactions (copy on write).
         guard let c = customers.index(forKey: id),
-              let ix = customers.values[c].interactions.read(iid, { (endedAt: $0.endedAt, lastEventAt: $0.lastEventAt) }) else { return }
+              let ix = customers.inPlace(at: c, { $0.interactions.read(iid, { (endedAt: $0.endedAt, lastEventAt: $0.lastEventAt) }) }) else { return }
         let expiry = ix.endedAt != nil
             ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
             : ix.lastEventAt + rules.settings.interactionTimeout
@@ -15,26 +15,34 @@ extension Engine {
         }
         customers.values[c].interactions[iid] = nil   // in place; the index is still valid
         markChanged(id)
-        if customers.values[c].interactions.isEmpty { evictCustomerIfExpired(id) }
+        if customers.inPlace(at: c, { $0.interactions.isEmpty }) { evictCustomerIfExpired(id) }
     }
 
     mutating func evictCustomerIfExpired(_ id: String) {
-        guard customers[id]?.interactions.isEmpty == true, var customer = customers.removeValue(forKey: id) else { return }
-        let horizon = clock - index.historyWindow
-        customer.starts.removeAll { $0.at < horizon }
-        customer.lastRecovery = customer.lastRecovery.filter { rule, at in
-            guard let cooldown = index.cooldowns[rule] else { return false }
-            return clock - at < cooldown
-        }
+        // Expired facts are dropped in place: removing the customer and inserting what is left
+        // hashed the id twice more and could grow the table.
+        guard let c = customers.index(forKey: id), customers.inPlace(at: c, { $0.interactions.isEmpty }) else { return }
+        let now = clock, historyWindow = index.historyWindow, cooldowns = index.cooldowns
         markChanged(id)
-        if customer.isEmpty { return }
-        // Come back when the oldest remembered fact expires.
-        var next = customer.starts.first.map { $0.at + index.historyWindow }
-        for (rule, at) in customer.lastRecovery {
-            let expiry = at + (index.cooldowns[rule] ?? .zero)
-            next = next.map { min($0, expiry) } ?? expiry
+        let (forget, next) = customers.inPlace(at: c) { customer -> (forget: Bool, next: Timestamp?) in
+            customer.starts.removeAll { $0.at < now - historyWindow }
+            customer.lastRecovery = customer.lastRecovery.filter { rule, at in
+                guard let cooldown = cooldowns[rule] else { return false }
+                return now - at < cooldown
+            }
+            if customer.isEmpty { return (true, nil) }
+            // Come back when the oldest remembered fact expires.
+            var next = customer.starts.first.map { $0.at + historyWindow }
+            for (rule, at) in customer.lastRecovery {
+                let expiry = at + (cooldowns[rule] ?? .zero)
+                next = next.map { min($0, expiry) } ?? expiry
+            }
+            return (false, next)
         }
-        customers[id] = customer
+        if forget {
+            customers.remove(at: c)
+            return
+        }
         if let next { schedule(.evictCustomer(customer: id), at: max(next, clock + Duration(milliseconds: 1))) }
     }
 }

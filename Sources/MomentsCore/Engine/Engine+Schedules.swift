@@ -4,8 +4,8 @@
 /// reached). Other limits outside the schedule are chosen when the measurement starts: the
 /// opening event of a wait (its limit is fixed then, as overrides are), the event of a threshold.
 extension Engine {
-    func isOn(_ rule: MomentRule, at time: Timestamp) -> Bool {
-        guard let s = rule.schedule, case .off = s.outside else { return true }
+    func isOn(_ r: Int, at time: Timestamp) -> Bool {
+        guard let s = rules.moments[r].schedule, case .off = s.outside else { return true }
         return s.schedule.contains(time)
     }
 

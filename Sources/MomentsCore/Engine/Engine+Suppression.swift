@@ -20,9 +20,10 @@ extension Engine {
 
     /// The first rule inhibiting `r` that has already fired in its scope.
     func firedInhibitor(of r: Int, ix: InteractionState, customer: CustomerState) -> Int? {
-        for (a, scope) in index.inhibitors[r] ?? [] {
+        for inhibitor in index.inhibitors[r] {
+            let a = inhibitor.rule
             if ix.fired.contains(a) { return a }
-            if scope == .customer, customer.interactions.values.contains(where: { $0.fired.contains(a) }) { return a }
+            if inhibitor.scope == .customer, customer.interactions.contains(where: { $0.fired.contains(a) }) { return a }
         }
         return nil
     }
@@ -31,11 +32,20 @@ extension Engine {
     /// and emits the rest in detection order.
     mutating func flushMoments(into out: inout [Output]) {
         guard !pendingMoments.isEmpty else { return }
-        let batch = pendingMoments
-        pendingMoments.removeAll(keepingCapacity: true)
-        for (i, p) in batch.enumerated() {
+        // Swapped with a spare buffer, not copied: a copy made `removeAll(keepingCapacity:)`
+        // allocate a new buffer on every step that detected something.
+        var batch: [PendingMoment] = []
+        swap(&batch, &spareMoments)
+        swap(&batch, &pendingMoments)
+        defer {
+            batch.removeAll(keepingCapacity: true)
+            swap(&batch, &spareMoments)
+        }
+        for i in batch.indices {
+            let p = batch[i]
             var inhibitedBy = p.inhibitedBy
-            if inhibitedBy == nil, let inhibitors = index.inhibitors[p.rule] {
+            let inhibitors = index.inhibitors[p.rule]
+            if inhibitedBy == nil, !inhibitors.isEmpty {
                 inhibitedBy = batch.indices.lazy.filter { $0 != i }.compactMap { j -> Int? in
                     let q = batch[j]
                     guard let scope = inhibitors.first(where: { $0.rule == q.rule })?.scope else { return nil }

@@ -47,17 +47,17 @@ extension Engine {
 
     mutating func fireWaitTimer(customer id: String, interaction iid: String, rule r: Int, episode: Int, into out: inout [Output]) {
         // Most wait timers find the episode closed: check that in place before moving anything.
-        guard case .wait(let w) = rules.moments[r].condition, let c = customers.index(forKey: id),
-              let waiting = customers.values[c].interactions.read(iid, { $0.waits[r] }),
+        guard case .wait(let shared) = index.conditions[r], let c = customers.index(forKey: id),
+              let waiting = customers.inPlace(at: c, { $0.interactions.read(iid, { $0.waits[r] }) }),
               waiting.episode == episode, let opened = waiting.openedAt else { return }
         var customer = CustomerState()
         let slot = customers.checkOut(id, into: &customer)
         var ix = customer.interactions.take(iid)!
         markChanged(id)
         var ws = waiting
-        fireWait(r, w, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        fireWait(r, shared.value, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
-        customer.interactions.put(ix)
+        customer.interactions.put(consume ix)
         customers.checkIn(id, &customer, at: slot)
     }
 

@@ -24,6 +24,8 @@ public struct Engine: Sendable {
     /// Moments detected in the current step (one event, or one wake-up of timers), held back
     /// until the step ends so moments detected together can inhibit each other in any file order.
     var pendingMoments: [PendingMoment] = []
+    /// An empty buffer with capacity that `flushMoments` trades with `pendingMoments`.
+    var spareMoments: [PendingMoment] = []
     /// Moments detected but suppressed (silenced or inhibited) since `takeSuppressionCounts()`.
     var suppressedCounts: [SuppressionKey: Int] = [:]
 
@@ -120,15 +122,27 @@ struct RuleIndex: Sendable {
         var opensWait = false
         var closesWait = false
     }
-    var recoveryByMoment: [String: [Int]] = [:]
-    var coachingByMoment: [String: [Int]] = [:]
-    /// Moment rule → the rules that inhibit it, with their scope.
-    var inhibitors: [Int: [(rule: Int, scope: InhibitionScope)]] = [:]
+    /// Per moment rule (by index): its recovery rules by precedence, and its coaching rules.
+    /// Arrays by index rather than dictionaries by moment id: no id hashed per emitted moment.
+    var recoveryByMoment: [[Int]]
+    var coachingByMoment: [[Int]]
+    /// Per moment rule (by index): the rules that inhibit it, with their scope.
+    var inhibitors: [[Inhibitor]]
+    struct Inhibitor: Sendable {
+        var rule: Int
+        var scope: InhibitionScope
+    }
+    /// Per moment rule (by index): its condition, boxed for evaluation (see `ListenedCondition`).
+    var conditions: [ListenedCondition]
     var cooldowns: [String: Duration] = [:]
     var historyWindow: Duration
 
     init(_ rules: RuleSet) {
         historyWindow = rules.contactHistoryWindow
+        recoveryByMoment = Array(repeating: [], count: rules.moments.count)
+        coachingByMoment = Array(repeating: [], count: rules.moments.count)
+        inhibitors = Array(repeating: [], count: rules.moments.count)
+        conditions = rules.moments.map { ListenedCondition($0.condition) }
         for (i, m) in rules.moments.enumerated() {
             var types: Set<EventType>
             switch m.condition {
@@ -146,25 +160,31 @@ struct RuleIndex: Sendable {
                 momentsByEvent[t.ordinal!].append(listener)
             }
         }
+        var recoveryByID: [String: [Int]] = [:]
         for (i, r) in rules.recovery.enumerated() {
-            for m in r.on { recoveryByMoment[m, default: []].append(i) }
+            for m in r.on { recoveryByID[m, default: []].append(i) }
             if let c = r.cooldown { cooldowns[r.id] = c }
         }
         // Precedence: highest priority first, ties in file order.
-        for (m, list) in recoveryByMoment {
-            recoveryByMoment[m] = list.enumerated().sorted { a, b in
+        for (m, list) in recoveryByID {
+            recoveryByID[m] = list.enumerated().sorted { a, b in
                 let pa = rules.recovery[a.element].priority, pb = rules.recovery[b.element].priority
                 return pa != pb ? pa > pb : a.offset < b.offset
             }.map(\.element)
         }
+        var coachingByID: [String: [Int]] = [:]
+        for (i, c) in rules.coaching.enumerated() {
+            for m in c.on { coachingByID[m, default: []].append(i) }
+        }
         let byID = Dictionary(rules.moments.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         for (i, m) in rules.moments.enumerated() {
+            recoveryByMoment[i] = recoveryByID[m.id] ?? []
+            coachingByMoment[i] = coachingByID[m.id] ?? []
             for inhibition in m.inhibits {
-                for target in inhibition.moments { if let t = byID[target] { inhibitors[t, default: []].append((i, inhibition.scope)) } }
+                for target in inhibition.moments {
+                    if let t = byID[target] { inhibitors[t].append(Inhibitor(rule: i, scope: inhibition.scope)) }
+                }
             }
-        }
-        for (i, c) in rules.coaching.enumerated() {
-            for m in c.on { coachingByMoment[m, default: []].append(i) }
         }
     }
 }

@@ -122,6 +122,9 @@ struct InteractionTable: Sendable, Sequence {
     /// Adds an interaction that is not in the table (one taken out by `take`, or a new one).
     mutating func put(_ ix: consuming InteractionState) { entries.append(ix) }
 
+    /// Whether any interaction satisfies `predicate`, read in place (`values` would copy the array).
+    func contains(where predicate: (InteractionState) -> Bool) -> Bool { entries.contains(where: predicate) }
+
     /// Reads part of one interaction in place, without copying its state out; nil when the
     /// interaction is not there (or `part` gives nil).
     func read<T>(_ id: String, _ part: (InteractionState) -> T?) -> T? {

@@ -68,6 +68,10 @@ extension Dictionary {
         return i
     }
 
+    /// Works on the value at `i` where it is: reading `values[i]` would copy the value out (a
+    /// retain per reference in it) just to look at one field.
+    mutating func inPlace<T>(at i: Index, _ body: (inout Value) -> T) -> T { body(&values[i]) }
+
     /// Puts a value back in the slot `checkOut` returned, or inserts it (`slot` nil).
     mutating func checkIn(_ key: Key, _ value: inout Value, at slot: Index?) {
         if let slot { swap(&value, &values[slot]) } else { self[key] = value }

@@ -46,6 +46,21 @@ public struct JSONWriter {
         pendingMember = true
     }
 
+    /// Starts a member whose key comes already written as JSON, quotes and colon included
+    /// (`"\"time\":"`): the fixed field names of a record, copied without scanning for escapes.
+    public mutating func key(json quotedKeyAndColon: StaticString) {
+        separate()
+        bytes.append(contentsOf: UnsafeBufferPointer(start: quotedKeyAndColon.utf8Start, count: quotedKeyAndColon.utf8CodeUnitCount))
+        pendingMember = true
+    }
+
+    /// Writes a whole member given already written as JSON (`"\"v\":1"`): a field whose name
+    /// and value are the same in every record.
+    public mutating func member(json keyAndValue: StaticString) {
+        separate()
+        bytes.append(contentsOf: UnsafeBufferPointer(start: keyAndValue.utf8Start, count: keyAndValue.utf8CodeUnitCount))
+    }
+
     private var pendingMember = false
 
     private mutating func beforeValue() {

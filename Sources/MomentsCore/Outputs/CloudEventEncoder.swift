@@ -11,43 +11,43 @@ public struct CloudEventEncoder: Sendable {
         var w = JSONWriter(capacity: 1024)
         let m = output.moment
         envelope(&w, id: output.id, type: output.kind.cloudEventType, subject: output.key, time: m.time)
-        w.key("data"); w.objectValue()
+        w.key(json: "\"data\":"); w.objectValue()
         switch output {
         case .alert(let a):
-            w.key("moment"); w.value(m.rule)
-            w.key("kind"); w.value(m.kind.rawValue)
-            w.key("stage"); w.value(m.stage)
-            w.key("severity"); w.value(m.severity.rawValue)
+            w.key(json: "\"moment\":"); w.value(m.rule)
+            w.key(json: "\"kind\":"); w.value(m.kind.rawValue)
+            w.key(json: "\"stage\":"); w.value(m.stage)
+            w.key(json: "\"severity\":"); w.value(m.severity.rawValue)
             interaction(&w, m, channel: true, agent: true)
-            w.key("summary"); w.value(m.summary)
-            w.key("runbook"); w.value(m.runbook)
-            w.key("measures"); w.objectValue()
+            w.key(json: "\"summary\":"); w.value(m.summary)
+            w.key(json: "\"runbook\":"); w.value(m.runbook)
+            w.key(json: "\"measures\":"); w.objectValue()
             for measure in m.measures { w.key(measure.name); w.value(measure.value) }
             w.endObject()
-            w.key("cause_event_id"); w.value(m.causeEventID)
-            w.key("attributes"); w.objectValue()
+            w.key(json: "\"cause_event_id\":"); w.value(m.causeEventID)
+            w.key(json: "\"attributes\":"); w.objectValue()
             for (k, v) in m.attributes { w.key(k); w.value(v) }   // sorted by key already
             w.endObject()
-            w.key("recovery"); w.arrayValue()
+            w.key(json: "\"recovery\":"); w.arrayValue()
             for id in a.recoveryIDs { w.value(id) }
             w.endArray()
         case .recovery(let r):
-            w.key("rule"); w.value(r.rule)
-            w.key("action"); w.value(r.action)
-            w.key("params"); w.objectValue()
+            w.key(json: "\"rule\":"); w.value(r.rule)
+            w.key(json: "\"action\":"); w.value(r.action)
+            w.key(json: "\"params\":"); w.objectValue()
             for p in r.params { w.key(p.key); w.value(p.value) }
             w.endObject()
-            w.key("moment"); w.value(m.rule)
-            w.key("moment_id"); w.value(m.id)
+            w.key(json: "\"moment\":"); w.value(m.rule)
+            w.key(json: "\"moment_id\":"); w.value(m.id)
             interaction(&w, m, channel: true, agent: true)
         case .coaching(let c):
-            w.key("rule"); w.value(c.rule)
-            w.key("kind"); w.value(c.kind.rawValue)
-            w.key("agent_id"); w.value(c.agentID)
-            w.key("moment"); w.value(m.rule)
-            w.key("moment_id"); w.value(m.id)
+            w.key(json: "\"rule\":"); w.value(c.rule)
+            w.key(json: "\"kind\":"); w.value(c.kind.rawValue)
+            w.key(json: "\"agent_id\":"); w.value(c.agentID)
+            w.key(json: "\"moment\":"); w.value(m.rule)
+            w.key(json: "\"moment_id\":"); w.value(m.id)
             interaction(&w, m, channel: false, agent: false)
-            w.key("tip"); w.value(c.tip)
+            w.key(json: "\"tip\":"); w.value(c.tip)
         }
         w.endObject()
         w.endObject()
@@ -86,21 +86,21 @@ public struct CloudEventEncoder: Sendable {
 
     private func envelope(_ w: inout JSONWriter, id: String, type: String, subject: String, time: Timestamp) {
         w.beginObject()
-        w.key("specversion"); w.value("1.0")
-        w.key("id"); w.value(id)
-        w.key("source"); w.value(source)
-        w.key("type"); w.value(type)
-        w.key("subject"); w.value(subject)
-        w.key("time"); w.value(time.description)
-        w.key("datacontenttype"); w.value("application/json")
+        w.member(json: "\"specversion\":\"1.0\"")
+        w.key(json: "\"id\":"); w.value(id)
+        w.key(json: "\"source\":"); w.value(source)
+        w.key(json: "\"type\":"); w.value(type)
+        w.key(json: "\"subject\":"); w.value(subject)
+        w.key(json: "\"time\":"); w.value(time.description)
+        w.member(json: "\"datacontenttype\":\"application/json\"")
     }
 
     private func interaction(_ w: inout JSONWriter, _ m: Moment, channel: Bool, agent: Bool) {
-        w.key("interaction_id"); w.value(m.interactionID)
-        w.key("customer_id"); w.value(m.customerID)
-        if channel { w.key("channel"); w.value(m.channel.rawValue) }
-        w.key("queue"); w.value(m.queue)
-        if agent { w.key("agent_id"); w.value(m.agentID) }
+        w.key(json: "\"interaction_id\":"); w.value(m.interactionID)
+        w.key(json: "\"customer_id\":"); w.value(m.customerID)
+        if channel { w.key(json: "\"channel\":"); w.value(m.channel.rawValue) }
+        w.key(json: "\"queue\":"); w.value(m.queue)
+        if agent { w.key(json: "\"agent_id\":"); w.value(m.agentID) }
     }
 }
 
