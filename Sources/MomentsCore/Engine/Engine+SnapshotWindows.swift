@@ -4,7 +4,7 @@
 extension Engine {
     func encodeWindows(_ ix: InteractionState, into w: inout JSONWriter) {
         guard !ix.windows.isEmpty else { return }
-        w.key("windows"); w.objectValue()
+        w.key(json: "\"windows\":"); w.objectValue()
         for (r, samples) in ix.windows.sorted(by: { $0.key < $1.key }) {
             w.key(rules.moments[r].id); w.arrayValue()
             for s in samples.values { w.arrayValue(); w.value(s.at.milliseconds); w.value(s.value); w.endArray() }

@@ -19,6 +19,8 @@ public struct Engine: Sendable {
     /// runtime can write them to a changelog.
     public var tracksChanges = false
     var changed: Set<String> = []
+    /// `changed` in the order the customers first changed.
+    var changedInOrder: [String] = []
     /// Silences in force (matched against each moment's event time); see `setSilences`.
     public internal(set) var silences: [Silence]
     /// Moments detected in the current step (one event, or one wake-up of timers), held back
@@ -77,7 +79,7 @@ public struct Engine: Sendable {
     }
 
     mutating func markChanged(_ customer: String) {
-        if tracksChanges { changed.insert(customer) }
+        if tracksChanges, changed.insert(customer).inserted { changedInOrder.append(customer) }
     }
 
     mutating func fireDueTimers(into out: inout [Output]) {

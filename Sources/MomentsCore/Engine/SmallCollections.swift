@@ -25,6 +25,17 @@ struct SmallIntSet: Sendable, Equatable, Sequence {
         others = list
     }
 
+    /// Visits the members in ascending order without building an array (snapshots write them).
+    func forEachAscending(_ body: (Int) -> Void) {
+        if let others { for m in others where m < 0 { body(m) } }
+        var rest = bits
+        while rest != 0 {
+            body(rest.trailingZeroBitCount)
+            rest &= rest - 1
+        }
+        if let others { for m in others where m >= 64 { body(m) } }
+    }
+
     /// Members in ascending order.
     func makeIterator() -> IndexingIterator<[Int]> {
         let list = others ?? []
@@ -67,6 +78,16 @@ struct SmallIntMap<Value: Sendable>: Sendable, Sequence {
     }
 
     func makeIterator() -> IndexingIterator<[Element]> { entries.makeIterator() }
+
+    /// Visits the entries in ascending key order, in place (one or two entries need no sort).
+    func forEachByKey(_ body: (Int, Value) -> Void) {
+        switch entries.count {
+        case 0: return
+        case 1: body(entries[0].key, entries[0].value)
+        default:
+            for i in entries.indices.sorted(by: { entries[$0].key < entries[$1].key }) { body(entries[i].key, entries[i].value) }
+        }
+    }
 }
 
 extension SmallIntMap: Equatable where Value: Equatable {
@@ -133,6 +154,18 @@ struct InteractionTable: Sendable, Sequence {
     }
 
     private func index(of id: String) -> Int? { entries.firstIndex { $0.id == id } }
+
+    /// Visits the interactions in id order, in place (sorting the pairs copied every state).
+    func forEachByID(_ body: (InteractionState) -> Void) {
+        entries.withUnsafeBufferPointer { buf in
+            switch buf.count {
+            case 0: return
+            case 1: body(buf[0])
+            default:
+                for i in buf.indices.sorted(by: { buf[$0].id < buf[$1].id }) { body(buf[i]) }
+            }
+        }
+    }
 
     func mapValues(_ transform: (InteractionState) -> InteractionState) -> InteractionTable {
         var t = InteractionTable()

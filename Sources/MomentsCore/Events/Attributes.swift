@@ -91,6 +91,19 @@ public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     public func makeIterator() -> Iterator { Iterator(bytes: bytes) }
 
+    /// Calls `body` with each pair's UTF-8 bytes, in key order (UTF-8 byte order), without
+    /// making Strings: for writers that copy the bytes out.
+    public func forEachUTF8(_ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { buf in
+            var offset = 0
+            while offset < buf.count {
+                let k = AttributeBytes.text(buf, at: &offset)
+                let v = AttributeBytes.text(buf, at: &offset)
+                body(k, v)
+            }
+        }
+    }
+
     /// The pairs in key order, each made a pair of Strings as it is reached.
     public struct Iterator: IteratorProtocol {
         let bytes: [UInt8]

@@ -46,6 +46,14 @@ public struct JSONWriter {
         pendingMember = true
     }
 
+    /// Starts a member whose key is given as valid UTF-8 bytes (no String made for it).
+    public mutating func key(utf8 k: UnsafeBufferPointer<UInt8>) {
+        separate()
+        appendQuoted(utf8: k)
+        bytes.append(UInt8(ascii: ":"))
+        pendingMember = true
+    }
+
     /// Starts a member whose key comes already written as JSON, quotes and colon included
     /// (`"\"time\":"`): the fixed field names of a record, copied without scanning for escapes.
     public mutating func key(json quotedKeyAndColon: StaticString) {
@@ -68,6 +76,8 @@ public struct JSONWriter {
     }
 
     public mutating func value(_ s: String) { beforeValue(); appendQuoted(s) }
+    /// A string value given as valid UTF-8 bytes (no String made for it).
+    public mutating func value(utf8 s: UnsafeBufferPointer<UInt8>) { beforeValue(); appendQuoted(utf8: s) }
     public mutating func value(_ s: String?) { if let s { value(s) } else { null() } }
     public mutating func value(_ b: Bool) { beforeValue(); bytes.append(contentsOf: (b ? "true" : "false").utf8) }
     public mutating func value(_ n: Int64) { beforeValue(); bytes.append(contentsOf: String(n).utf8) }
@@ -101,20 +111,23 @@ public struct JSONWriter {
     public mutating func arrayValue() { beforeValue(); beginArray() }
 
     private mutating func appendQuoted(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var copy = s
-        copy.withUTF8 { utf8 in
-            // Copy runs of bytes that need no escaping in one go; most text has none.
-            var runStart = 0
-            var i = Self.firstNeedingEscape(utf8, from: 0)
-            while i < utf8.count {
-                if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                appendEscaped(utf8[i])
-                runStart = i + 1
-                i = Self.firstNeedingEscape(utf8, from: runStart)
-            }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        copy.withUTF8 { appendQuoted(utf8: $0) }
+    }
+
+    /// `utf8` must be valid UTF-8 (text that was a String, or was checked as it was decoded).
+    private mutating func appendQuoted(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        // Copy runs of bytes that need no escaping in one go; most text has none.
+        var runStart = 0
+        var i = Self.firstNeedingEscape(utf8, from: 0)
+        while i < utf8.count {
+            if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+            appendEscaped(utf8[i])
+            runStart = i + 1
+            i = Self.firstNeedingEscape(utf8, from: runStart)
         }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 
