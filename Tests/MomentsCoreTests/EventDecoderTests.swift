@@ -173,14 +173,33 @@ import Testing
     }
 }
 
-@Suite struct ASCIIFoldingTests {
-    @Test func asciiFastPathMatchesTheUnicodePath() {
-        for t in ["I WANT to Cancel!", "don't  stop -- now", "  ", "x", "Order #123, please.", "tab\there"] {
-            let fast = TextNormalizer.normalizeASCII(t)
-            // Forcing the Unicode path: a non-ASCII character that folds away at the end.
-            let slow = TextNormalizer.normalize(t + "\u{301}")
-            #expect(fast == slow, "\(t)")
+@Suite struct LatinFoldingTests {
+    /// The byte path must give what the Unicode path gives, for every text it accepts.
+    @Test func latinFastPathMatchesTheUnicodePath() {
+        let texts = [
+            "I WANT to Cancel!", "don't  stop -- now", "  ", "x", "Order #123, please.", "tab\there",
+            "Ich will KÜNDIGEN!", "Straße", "Je veux résilier, ça suffit.", "¿Quiero CANCELAR? ¡Ya!", "Não aguento mais", "Ærø × ½ ÿ Ÿ",
+        ]
+        for t in texts {
+            let fast = TextNormalizer.normalizeLatin(t)
+            #expect(fast != nil, "\(t)")
+            #expect(fast == TextNormalizer.normalizeUnicode(t), "\(t)")
         }
-        #expect(TextNormalizer.normalizeASCII("Kündigen") == nil)
+        // Every scalar of the table, alone and between letters, as the general path folds it.
+        for value in 0x80..<0x250 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            for t in ["\(Character(scalar))", "a\(Character(scalar))b", "A \(Character(scalar))\(Character(scalar)) B"] {
+                if let fast = TextNormalizer.normalizeLatin(t) { #expect(fast == TextNormalizer.normalizeUnicode(t), "U+\(String(value, radix: 16))") }
+            }
+        }
+    }
+
+    @Test func otherScriptsAndCombiningMarksTakeTheGeneralPath() {
+        #expect(TextNormalizer.normalizeLatin("Kündigen") != nil)
+        #expect(TextNormalizer.normalizeLatin("Ku\u{308}ndigen") == nil)   // a combining mark (U+0308)
+        #expect(TextNormalizer.normalizeLatin("я хочу отменить") == nil)
+        #expect(TextNormalizer.normalizeLatin("it’s over") == nil)   // U+2019, three bytes
+        #expect(TextNormalizer.normalize("Ku\u{308}ndigen") == " kundigen ")
+        #expect(TextNormalizer.normalize("it’s over") == " its over ")
     }
 }

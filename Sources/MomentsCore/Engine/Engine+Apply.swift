@@ -8,14 +8,18 @@ extension Engine {
         // reference in it, instead of moving it).
         var customer = CustomerState()
         let slot = customers.checkOut(event.customerID, into: &customer)
-        // Moved out of the optional, not bound with `if let`: binding copied the whole state
-        // (a retain per reference in it) and then destroyed the optional.
-        var taken = customer.interactions.take(event.interactionID)
-        if taken == nil {
-            taken = InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
+        // The optional is consumed by the switch, so its payload moves into `ix`: `if let` on a
+        // variable, and `Optional.take()!`, each copied the whole state (a retain per reference
+        // in it) and then destroyed the optional.
+        let taken = customer.interactions.take(event.interactionID)
+        var ix: InteractionState
+        switch consume taken {
+        case .some(let existing):
+            ix = existing
+        case .none:
+            ix = InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
             schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionTimeout)
         }
-        var ix = taken.take()!
 
         let phaseBefore = ix.phase
         update(&ix, with: event)

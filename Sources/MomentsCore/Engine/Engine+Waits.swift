@@ -48,7 +48,7 @@ extension Engine {
     mutating func fireWaitTimer(customer id: String, interaction iid: String, rule r: Int, episode: Int, into out: inout [Output]) {
         // Most wait timers find the episode closed: check that in place before moving anything.
         guard case .wait(let shared) = index.conditions[r], let c = customers.index(forKey: id),
-              let waiting = customers.inPlace(at: c, { $0.interactions.read(iid, { $0.waits[r] }) }),
+              let waiting = customers.inPlace(at: c, { $0.interactions.waitState(of: iid, rule: r) }),
               waiting.episode == episode, let opened = waiting.openedAt else { return }
         var customer = CustomerState()
         let slot = customers.checkOut(id, into: &customer)

@@ -153,6 +153,13 @@ struct InteractionTable: Sendable, Sequence {
         return part(entries[i])
     }
 
+    /// One wait state of one interaction. A projection rather than `read`: handing the element
+    /// to a closure made the compiler copy the whole interaction first.
+    func waitState(of id: String, rule r: Int) -> WaitState? {
+        guard let i = index(of: id) else { return nil }
+        return entries[i].waits[r]
+    }
+
     private func index(of id: String) -> Int? { entries.firstIndex { $0.id == id } }
 
     /// Visits the interactions in id order, in place (sorting the pairs copied every state).

@@ -5,7 +5,12 @@ import Foundation
 /// matches only whole words ("cancel" does not match "cancellation").
 public enum TextNormalizer {
     public static func normalize(_ text: String) -> String {
-        if let ascii = normalizeASCII(text) { return ascii }
+        if let latin = normalizeLatin(text) { return latin }
+        return normalizeUnicode(text)
+    }
+
+    /// The general folding, through Foundation's Unicode tables.
+    static func normalizeUnicode(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         out.append(" ")
         var lastWasSpace = true
@@ -26,20 +31,36 @@ public enum TextNormalizer {
         return String(out)
     }
 
-    /// The same folding for pure ASCII text, without Unicode tables (most chat lines).
-    static func normalizeASCII(_ text: String) -> String? {
+    /// The same folding for text whose scalars are all below U+0250 (ASCII and the Latin
+    /// blocks: English, Spanish, French, German, Portuguese chat), by bytes and a table, without
+    /// Foundation; nil for any other text. Below U+0250 there are no combining marks and case
+    /// mapping needs no context, so folding scalar by scalar equals folding the whole text.
+    static func normalizeLatin(_ text: String) -> String? {
         var copy = text
         return copy.withUTF8 { bytes -> String? in
             var out = [UInt8]()
             out.reserveCapacity(bytes.count + 2)
             out.append(0x20)
             var lastWasSpace = true
-            for b in bytes {
-                if b >= 0x80 { return nil }
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                i += 1
                 switch b {
                 case UInt8(ascii: "A")...UInt8(ascii: "Z"): out.append(b + 32); lastWasSpace = false
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): out.append(b); lastWasSpace = false
                 case UInt8(ascii: "'"): continue
+                case 0xC2...0xC9:
+                    // Two-byte UTF-8 (the String is valid): U+0080..U+027F.
+                    let scalar = Int(b & 0x1F) << 6 | Int(bytes[i] & 0x3F)
+                    i += 1
+                    guard scalar < latinFolds.count else { return nil }
+                    switch latinFolds[scalar] {
+                    case .letters(let folded): out.append(contentsOf: folded); lastWasSpace = false
+                    case .separator: if !lastWasSpace { out.append(0x20); lastWasSpace = true }
+                    case .unknown: return nil
+                    }
+                case 0x80...: return nil
                 default:
                     if !lastWasSpace { out.append(0x20); lastWasSpace = true }
                 }
@@ -47,6 +68,26 @@ public enum TextNormalizer {
             if !lastWasSpace { out.append(0x20) }
             return String(decoding: out, as: UTF8.self)
         }
+    }
+
+    enum LatinFold: Equatable {
+        /// Appended as these bytes ("é" → "e", "ß" → "ss").
+        case letters([UInt8])
+        /// Punctuation or a symbol: a word boundary.
+        case separator
+        /// Not in the table (ASCII, which the byte switch handles, or a fold the table cannot
+        /// express): the text takes the general path.
+        case unknown
+    }
+
+    /// The fold of each scalar below U+0250, computed once by the general path itself, so the
+    /// two paths cannot disagree.
+    static let latinFolds: [LatinFold] = (0..<0x250).map { value -> LatinFold in
+        guard value >= 0x80, let scalar = Unicode.Scalar(value) else { return .unknown }
+        let folded = Array(normalizeUnicode(String(Character(scalar))).utf8)
+        if folded == [0x20] { return .separator }
+        guard folded.count > 2, folded.first == 0x20, folded.last == 0x20, !folded.dropFirst().dropLast().contains(0x20) else { return .unknown }
+        return .letters(Array(folded.dropFirst().dropLast()))
     }
 
     /// Whether normalized `text` contains normalized `phrase`, as bytes. (`String.contains`
