@@ -80,8 +80,12 @@ operators = dashboard("moments-operators", "Moments — operators", [
         ("sum(moments_open_interactions)", "open interactions"), ("sum(moments_customers_in_state)", "customers"),
     ], 12, 24),
     panel(10, "Partitions assigned", [("sum by (instance) (moments_partitions_assigned)", "{{instance}}")], 0, 32),
-    # Lost partitions (session expired, member fenced) are reprocessed by their next owner.
-    panel(11, "Partitions lost without a handover (1h)", [("sum by (instance) (increase(moments_partitions_lost_total[1h]))", "{{instance}}")], 12, 32),
+    # Lost partitions (session expired, member fenced) are reprocessed by their next owner; delivery
+    # reports that come after their output's partition left are ignored (task generations).
+    panel(11, "Partitions lost without a handover, late delivery reports ignored (1h)", [
+        ("sum by (instance) (increase(moments_partitions_lost_total[1h]))", "lost: {{instance}}"),
+        ("sum by (instance) (increase(moments_stale_deliveries_total[1h]))", "late reports ignored: {{instance}}"),
+    ], 12, 32),
 ])
 
 outputs = {

@@ -6,6 +6,9 @@ import MomentsCore
 /// offset with outputs suppressed), then runs.
 final class PartitionTask {
     let partition: TopicPartition
+    /// Unique within the pipeline: tells this task apart from an earlier or later task of the same
+    /// partition (revoked or lost, then assigned again), whose outputs may still be acknowledged.
+    let generation: Int
     var engine: Engine
     var clock = PartitionClock()
     var tracker: OffsetTracker
@@ -24,8 +27,9 @@ final class PartitionTask {
     var stateInFlight: [(remaining: Int, offset: Int64)] = []
     var firstStateBatch = 0
 
-    init(partition: TopicPartition, rules: RuleSet, committed: Int64?) {
+    init(partition: TopicPartition, generation: Int, rules: RuleSet, committed: Int64?) {
         self.partition = partition
+        self.generation = generation
         self.engine = Engine(rules: rules)
         self.tracker = OffsetTracker(committed: committed)
         self.lastCommitted = committed

@@ -15,6 +15,8 @@ extension Pipeline {
     struct DeferredState {
         var epoch: Int
         var partition: TopicPartition
+        /// The task whose state it is; released only to that task.
+        var generation: Int
         var records: [OutputRecord]
         /// The last input offset the state reflects.
         var offset: Int64
@@ -27,7 +29,7 @@ extension Pipeline {
             guard let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
             // Nothing changed: the state reflecting `offset` is the one already written.
             let records = changelog.records(for: task)
-            deferredState.append(DeferredState(epoch: epoch, partition: tp, records: records, offset: offset))
+            deferredState.append(DeferredState(epoch: epoch, partition: tp, generation: task.generation, records: records, offset: offset))
         }
         epoch += 1
     }
@@ -36,7 +38,9 @@ extension Pipeline {
     func releaseDeferredState() {
         while let first = deferredState.first, !outputsOutstanding(through: first.epoch) {
             deferredState.removeFirst()
-            guard let task = tasks[first.partition] else { continue }   // revoked: its successor restores
+            // Its task is gone (revoked or lost, even if the partition is back with a new task):
+            // dropped; the successor restores its own state and reprocesses from the last commit.
+            guard let task = task(for: first.partition, generation: first.generation) else { continue }
             let batch = task.stateBatchSent(records: first.records.count, reflecting: first.offset)
             guard !first.records.isEmpty else { continue }
             sendState(first.records, from: task, offset: first.offset, batch: batch)

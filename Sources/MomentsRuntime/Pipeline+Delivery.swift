@@ -8,6 +8,8 @@ struct PendingOutput {
     var record: OutputRecord
     var output: Output?
     var partition: TopicPartition
+    /// The generation of the task that produced it: `sequence` counts in that task's tracker only.
+    var generation: Int
     var sequence: UInt64
     /// Wall time the causing event arrived (or the timer fired), for the latency histogram.
     var arrivalWall: Int64
@@ -27,11 +29,26 @@ struct PendingOutput {
 }
 
 extension Pipeline {
+    /// The task that produced something of `generation` for `partition`, if it still runs.
+    ///
+    /// A partition revoked or lost leaves after a drain bounded by `drainTimeout`; what is still
+    /// in flight then may be acknowledged later, even after the partition was assigned again to a
+    /// new task whose sequence numbers and state batches restart at 0. Applied to that task, an old
+    /// acknowledgement would complete another input's entry (and let its offset be committed before
+    /// its own outputs land). So whatever names a task — an output, a changelog batch, deferred
+    /// state — is applied only to that very task; for a task that is gone it settles nothing, and
+    /// its inputs are reprocessed by the partition's next owner from the last commit.
+    func task(for partition: TopicPartition, generation: Int) -> PartitionTask? {
+        guard let task = tasks[partition], task.generation == generation else { return nil }
+        return task
+    }
+
     /// Hands outputs to the producer, accounted against `offset` of the task's partition.
     func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
         for (record, output) in records {
-            var p = PendingOutput(record: record, output: output, partition: task.partition, sequence: sequence, arrivalWall: arrivalWall)
+            var p = PendingOutput(
+                record: record, output: output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall)
             if record.kind != .state {
                 p.epoch = epoch
                 unacknowledgedByEpoch[epoch, default: 0] += 1
@@ -47,7 +64,7 @@ extension Pipeline {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
         let wall = wallClock.milliseconds()
         for record in records {
-            var p = PendingOutput(record: record, output: nil, partition: task.partition, sequence: sequence, arrivalWall: wall)
+            var p = PendingOutput(record: record, output: nil, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: wall)
             p.stateBatch = batch
             produce(p)
         }
@@ -90,20 +107,31 @@ extension Pipeline {
             transactionFailed = true
             return
         }
+        // The task that produced it; nil for a late report of a task that is gone (see
+        // `task(for:generation:)`): then nothing of the partition's current task is acknowledged,
+        // and a failed output is not produced again.
+        let owner = task(for: p.partition, generation: p.generation)
+        if owner == nil { batchCounts.stale += 1 }
         if let error = report.error {
-            // librdkafka already retried within message.timeout.ms; losing an output is not an
-            // option, so it goes back to the producer and its input stays uncommitted.
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+            guard owner != nil else {
+                if p.record.kind != .state { outputSettled(epoch: p.epoch) }
+                log(.warning, "output of a partition that has left not acknowledged; its next owner reprocesses its input", p.logFields + [("error", "\(error)")])
+                return
+            }
+            // librdkafka already retried within message.timeout.ms; losing an output is not an
+            // option, so it goes back to the producer and its input stays uncommitted.
             log(.warning, "output not acknowledged; producing it again", p.logFields + [("error", "\(error)")])
             p.attempts += 1
             retries.append(p)
             return
         }
-        if let task = tasks[p.partition] {
-            task.tracker.acknowledge(p.sequence)
-            if let batch = p.stateBatch { task.stateAcknowledged(batch: batch) }
+        if let owner {
+            owner.tracker.acknowledge(p.sequence)
+            if let batch = p.stateBatch { owner.stateAcknowledged(batch: batch) }
         }
+        // Counted as delivered even when its task is gone: it is on the output topic.
         if p.record.kind == .state {
             batchCounts.stateRecordsWritten += 1
             return
@@ -123,7 +151,9 @@ extension Pipeline {
         let batch = retries
         retries.removeAll()
         for p in batch {
-            if tasks[p.partition] != nil { produce(p) } else if p.record.kind != .state { outputSettled(epoch: p.epoch) }
+            // Only for the task that produced it: a task that is gone (even if its partition came
+            // back, to a new task) has its inputs reprocessed by the partition's next owner.
+            if task(for: p.partition, generation: p.generation) != nil { produce(p) } else if p.record.kind != .state { outputSettled(epoch: p.epoch) }
         }
     }
 }

@@ -28,7 +28,8 @@ extension Pipeline {
             return consumer.offsets(at: since, for: partitions, timeoutMs: 5000)
         } ?? [:]
         for tp in partitions {
-            let task = PartitionTask(partition: tp, rules: rules, committed: committed[tp])
+            let task = PartitionTask(partition: tp, generation: nextGeneration, rules: rules, committed: committed[tp])
+            nextGeneration += 1
             task.engine.tracksChanges = changelog != nil
             if let c = committed[tp], let reflected = restoreFromChangelog(task) {
                 // State restored from the changelog: the input resumes at the committed offset,
@@ -72,8 +73,9 @@ extension Pipeline {
     /// Partitions taken without a handover (session expired, member fenced): their new owner may
     /// already be processing them from the last commit, so nothing of theirs is committed or
     /// written to the changelog now; it would fail, or move the new owner's position. Outputs in
-    /// flight are still waited for, so that late acknowledgements cannot land on a new task for
-    /// the same partition if it comes back. What was processed since the last commit is
+    /// flight are still waited for (up to `drainTimeout`); those acknowledged later, even once the
+    /// partition is back with a new task, are recognised by their task's generation and applied
+    /// to no task (`task(for:generation:)`). What was processed since the last commit is
     /// reprocessed by the next owner (at-least-once). Exactly-once: the open transaction holds
     /// their outputs and offsets, so it is aborted at the next commit and the remaining
     /// partitions are rewound with it.

@@ -14,8 +14,10 @@ struct BatchCounts {
     var delivered = 0
     var deliveredByKind: [OutputKind: Int] = [:]
     var stateRecordsWritten = 0
+    /// Delivery reports for outputs whose task is gone (see `Pipeline.task(for:generation:)`).
+    var stale = 0
 
-    var isEmpty: Bool { processed == 0 && consumedByTopic.isEmpty && delivered == 0 && stateRecordsWritten == 0 }
+    var isEmpty: Bool { processed == 0 && consumedByTopic.isEmpty && delivered == 0 && stateRecordsWritten == 0 && stale == 0 }
 }
 
 /// The daemon's processing loop: consume → decode → engine → produce → commit.
@@ -44,6 +46,8 @@ public final class Pipeline: @unchecked Sendable {
     var consumer: KafkaConsumer!
     var producer: KafkaProducer!
     var tasks: [TopicPartition: PartitionTask] = [:]
+    /// The generation of the next task created (see `PartitionTask.generation`).
+    var nextGeneration = 0
     var pending = PendingOutputs()
     var retries: [PendingOutput] = []
     var lastCommitWall: Int64 = 0
@@ -197,8 +201,10 @@ public final class Pipeline: @unchecked Sendable {
             $0.outputsDelivered += counts.delivered
             for (kind, n) in counts.deliveredByKind { $0.outputsByKind[kind.rawValue, default: 0] += n }
             $0.stateRecordsWritten += counts.stateRecordsWritten
+            $0.staleDeliveries += counts.stale
         }
         for (topic, n) in batchCounts.consumedByTopic { metrics.count("moments_events_consumed_total", [("topic", topic)], by: n) }
+        if counts.stale > 0 { metrics.count("moments_stale_deliveries_total", by: counts.stale) }
         batchCounts = BatchCounts()
     }
 
@@ -356,7 +362,9 @@ public final class Pipeline: @unchecked Sendable {
             resendFailed()
         }
         if !pending.isEmpty || !retries.isEmpty {
-            log(.error, "outputs still unacknowledged at the drain deadline; their inputs stay uncommitted and will be reprocessed", [("count", String(pending.count + retries.count))])
+            // Those of partitions leaving now are told apart by their task's generation when
+            // acknowledged later, even if the partition is back by then (`task(for:generation:)`).
+            log(.error, "outputs still unacknowledged at the drain deadline; the inputs of partitions leaving now stay uncommitted and are reprocessed by their next owner, and late acknowledgements of their outputs are ignored", [("count", String(pending.count + retries.count))])
         }
     }
 }

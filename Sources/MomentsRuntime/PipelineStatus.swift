@@ -28,6 +28,10 @@ public struct PipelineStatus: Sendable {
     public var transactionsAborted = 0
     /// Partitions taken away without a handover (see `Pipeline.lost`).
     public var partitionsLost = 0
+    /// Delivery reports that came after their output's partition had left (revoked or lost after
+    /// the drain gave up, perhaps assigned again since): recognised by the task generation and
+    /// applied to no task. Their inputs are reprocessed by the partition's next owner.
+    public var staleDeliveries = 0
     var pendingRules: RuleSet?
     var pendingSilences: [Silence]?
 

@@ -173,6 +173,79 @@ import Testing
         #expect(gotIDs.subtracting(expectedIDs).isEmpty, "unexpected \(gotIDs.subtracting(expectedIDs).sorted().prefix(10))")
     }
 
+    /// Outputs in flight when their partitions are lost outlive the drain, and are acknowledged
+    /// only once the group has handed the partitions back to this same pipeline, as new tasks whose
+    /// sequence numbers restart at 0. Those late reports are the old tasks': recognised by the task
+    /// generation, they acknowledge nothing of the new tasks, which reprocess the inputs since the
+    /// last commit. Without the generation check they would be applied to the new tasks (and
+    /// `staleDeliveries` would stay 0).
+    @Test func lateAcknowledgementsAfterALostAssignmentAreIgnored() throws {
+        let rules = try Stream.defaultRules()
+        let partitions = 2
+        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
+        var perPartition: [[String]] = Array(repeating: [], count: partitions)
+        for e in events { perPartition[Int(Stream.partition(of: e.key, count: partitions))].append(e.json) }
+        let expectedIDs = Set(perPartition.flatMap { Stream.replay($0, rules: rules) }.map(\.id))
+        #expect(expectedIDs.count > 100)
+
+        // Two brokers: the input and the group coordinator on broker 1, everything the pipeline
+        // writes on broker 2, so that only the pipeline's produce responses can be held back.
+        let group = "late"
+        let bed = try TestBed(partitions: partitions, brokers: 2)
+        // A refused heartbeat is noticed within half a second (the default is every 3 s).
+        let pipeline = bed.pipeline(group: group, rules: rules, drainTimeout: .milliseconds(300), consumerProperties: ["heartbeat.interval.ms": "500"])
+        let cluster = bed.broker.cluster
+        try cluster.setCoordinator(key: group, broker: 1)
+        for p in 0..<Int32(partitions) {
+            try cluster.setPartitionLeader(topic: bed.input, partition: p, broker: 1)
+            for topic in bed.topics.all + ["\(group)-state-changelog"] { try cluster.setPartitionLeader(topic: topic, partition: p, broker: 2) }
+        }
+        let messages = events.map { ($0.key, Array($0.json.utf8), Stream.partition(of: $0.key, count: partitions)) as (String?, [UInt8], Int32?) }
+        try bed.produce(Array(messages[..<800]))
+        let started = Date()
+        let running = RunningPipeline(pipeline)
+        #expect(waitFor(seconds: 60) {
+            let s = pipeline.status
+            return s.commits > 0 && s.eventsProcessed >= 800 && s.outputsInFlight == 0
+        })
+        // The next produce response of broker 2 (the pipeline's, with outputs of the events below)
+        // comes 15 s late, and every later response on that connection waits behind it (the group
+        // takes about 7 s below to hand the partitions back).
+        let held = Date()
+        try cluster.pushBrokerRequestError(broker: 2, apiKey: KafkaAPI.produce, error: 0, rttMs: 15_000)
+        try bed.produce(Array(messages[800...]))
+        #expect(waitFor(seconds: 30) { pipeline.status.eventsProcessed >= events.count && pipeline.status.outputsInFlight > 0 })
+        // The assignment is lost; the drain gives up after 300 ms; the partitions come back.
+        cluster.pushRequestErrors(apiKey: KafkaAPI.heartbeat, errors: [KafkaError.illegalGeneration])
+        #expect(waitFor(seconds: 30) { pipeline.status.partitionsLost == partitions })
+        // Back as new tasks: their state restored from the changelog (the first tasks found none).
+        #expect(waitFor(seconds: 30) {
+            let s = pipeline.status
+            return s.ready && s.assigned.count == partitions && s.restoredCustomers > 0
+        })
+        let reassigned = Date()
+        // New tasks run while the old tasks' outputs are still unacknowledged.
+        #expect(pipeline.status.staleDeliveries == 0, "acknowledged before the partitions came back: the test did not reach its case")
+        #expect(waitFor(seconds: 40) { pipeline.status.staleDeliveries > 0 && pipeline.status.outputsInFlight == 0 })
+        let acknowledged = Date()
+
+        let collector = try OutputCollector(bed: bed)
+        collector.wait(seconds: 60) { records in expectedIDs.isSubset(of: Set(records.compactMap(\.cloudEventID))) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(running.stop() == nil)
+        collector.stop()
+
+        let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
+        let gotIDs = Set(collector.all.filter { outputTopics.contains($0.topic) }.compactMap(\.cloudEventID))
+        let s = pipeline.status
+        print(String(
+            format: "late acknowledgements: %d stale delivery reports; held back at %.1f s, partitions back %.1f s later, acknowledged %.1f s after that; %d commits",
+            s.staleDeliveries, held.timeIntervalSince(started), reassigned.timeIntervalSince(held), acknowledged.timeIntervalSince(reassigned), s.commits))
+        #expect(s.partitionsLost == partitions)
+        #expect(expectedIDs.subtracting(gotIDs).isEmpty, "missing \(expectedIDs.subtracting(gotIDs).sorted().prefix(10))")
+        #expect(gotIDs.subtracting(expectedIDs).isEmpty, "unexpected \(gotIDs.subtracting(expectedIDs).sorted().prefix(10))")
+    }
+
     @Test func aCustomerStillWaitingIsReportedInRealTime() throws {
         let yaml = """
             moments:

@@ -7,7 +7,7 @@ import Testing
     func output(_ id: String) -> PendingOutput {
         PendingOutput(
             record: OutputRecord(topic: "alerts", key: nil, value: [1], headers: [], id: id, kind: .alert), output: nil,
-            partition: TopicPartition(topic: "in", partition: 0), sequence: 0, arrivalWall: 0)
+            partition: TopicPartition(topic: "in", partition: 0), generation: 0, sequence: 0, arrivalWall: 0)
     }
 
     @Test func eachTokenFindsItsOutputOnce() {

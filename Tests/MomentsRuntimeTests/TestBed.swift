@@ -15,9 +15,9 @@ final class TestBed: @unchecked Sendable {
     let input = "interactions"
     let partitions: Int
 
-    init(partitions: Int) throws {
+    init(partitions: Int, brokers: Int = 1) throws {
         self.partitions = partitions
-        broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all, partitions: partitions)
+        broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all, partitions: partitions, brokers: brokers)
     }
 
     var routing: OutputRouting {
@@ -41,25 +41,27 @@ final class TestBed: @unchecked Sendable {
     private var changelogs: Set<String> = []
 
     /// A pipeline in `group`, with its state changelog topic (the mock cannot create topics itself).
+    /// `consumerProperties` are added to (or replace) the consumer's defaults below.
     func pipeline(
         group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
-        transactionalID: String? = nil
+        transactionalID: String? = nil, drainTimeout: Duration? = nil, consumerProperties: [String: String] = [:]
     ) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
                 "bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "20", "session.timeout.ms": "6000",
-            ],
+            ].merging(consumerProperties) { $1 },
             producerProperties: ["bootstrap.servers": broker.bootstrapServers],
             inputTopics: [input], routing: routing)
         config.commitInterval = .milliseconds(200)
         config.wallClockAdvance = wallClockAdvance
+        if let drainTimeout { config.drainTimeout = drainTimeout }
         if let transactionalID {
             config.exactlyOnce = true
             config.transactionalID = transactionalID
         }
         if changelog {
             let topic = "\(group)-state-changelog"
-            if changelogs.insert(topic).inserted { try? broker.cluster.createTopic(topic, partitions: partitions) }
+            if changelogs.insert(topic).inserted { try? broker.cluster.createTopic(topic, partitions: partitions, replicationFactor: broker.cluster.brokerCount) }
             config.changelogTopic = topic
         }
         let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: log ? .info : .warning) }

@@ -1,0 +1,75 @@
+import MomentsCore
+import Testing
+@testable import Kafka
+@testable import MomentsRuntime
+
+/// What an earlier task of a partition left behind (an output acknowledged late, a failed output,
+/// deferred state) must not touch the partition's next task, whose sequence numbers and state
+/// batches restart at 0. No broker: the pipeline's bookkeeping is driven directly, as after a
+/// partition was lost, the drain gave up, and the partition was assigned again.
+@Suite struct TaskGenerationTests {
+    let tp = TopicPartition(topic: "interactions", partition: 0)
+
+    func pipeline() throws -> Pipeline {
+        let routing = OutputRouting(alerts: "moments.alerts", coaching: "moments.coaching", recovery: "moments.recovery", deadLetter: "moments.dead-letter")
+        let config = PipelineConfiguration(consumerProperties: [:], producerProperties: [:], inputTopics: [tp.topic], routing: routing)
+        return Pipeline(configuration: config, rules: try Stream.defaultRules())
+    }
+
+    /// The old task's output of input 10, and the new task reprocessing input 10 from the commit.
+    func output(of task: PartitionTask, epoch: Int = 0) -> PendingOutput {
+        var p = PendingOutput(
+            record: OutputRecord(topic: "moments.alerts", key: nil, value: [1], headers: [], id: "i-1:m:1", kind: .alert), output: nil,
+            partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0)
+        p.epoch = epoch
+        return p
+    }
+
+    func task(_ p: Pipeline) -> PartitionTask {
+        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: 10)
+        p.nextGeneration += 1
+        p.tasks[tp] = task
+        return task
+    }
+
+    @Test func aLateAcknowledgementIsNotAppliedToTheNextTask() throws {
+        let p = try pipeline()
+        let old = task(p)
+        let token = p.pending.insert(output(of: old))
+        let new = task(p)
+        _ = new.tracker.record(offset: 10, outputs: 1)   // the same sequence number, its output in flight
+        p.delivered(DeliveryReport(token: token, topic: "moments.alerts", partition: 0, offset: 0, error: nil))
+        // Applied to the new task, it would let offset 11 be committed before input 10's own output lands.
+        #expect(new.tracker.committable == 10)
+        #expect(new.tracker.inFlight == 1)
+        #expect(p.batchCounts.stale == 1)
+        #expect(p.batchCounts.delivered == 1)   // it is on the output topic all the same
+        p.publishBatchCounts()
+        #expect(p.status.staleDeliveries == 1)
+    }
+
+    @Test func aFailedOutputOfATaskThatIsGoneIsNotProducedAgain() throws {
+        let p = try pipeline()
+        let old = task(p)
+        p.unacknowledgedByEpoch[0] = 1
+        p.retries.append(output(of: old))
+        _ = task(p)
+        p.resendFailed()
+        #expect(p.retries.isEmpty)
+        #expect(p.pending.isEmpty)
+        #expect(p.unacknowledgedByEpoch.isEmpty)   // settled: later state is not held back by it
+    }
+
+    @Test func deferredStateOfATaskThatIsGoneIsDropped() throws {
+        let p = try pipeline()
+        let old = task(p)
+        p.deferredState = [Pipeline.DeferredState(epoch: 0, partition: tp, generation: old.generation, records: [], offset: 99)]
+        let new = task(p)
+        p.releaseDeferredState()
+        #expect(p.deferredState.isEmpty)
+        // Accounted against the new task, it would mark state up to offset 99 durable, and commits
+        // could pass what the new task's state reflects.
+        #expect(new.durableOffset == 10)
+        #expect(new.stateInFlight.isEmpty)
+    }
+}
