@@ -14,15 +14,58 @@ struct Changelog {
 
     /// Records for what changed in `task` since the last call: changed customers and the partition record.
     func records(for task: PartitionTask) -> [OutputRecord] {
-        let changes = task.engine.takeChangedCustomers()
-        guard !changes.isEmpty else { return [] }
-        var out = changes.map { change in
-            OutputRecord(topic: topic, key: key(task.partition, change.customer), value: change.state, headers: [],
-                         partition: task.partition.partition, id: "state:\(change.customer)", kind: .state)
+        guard var pending = take(task) else { return [] }
+        return pending.finish()
+    }
+
+    /// What changed in `task` since the last call, taken now and encoded later (`encode(upTo:)`,
+    /// `finish`): the customers' states are copies, the partition record is written now, as it
+    /// is small and must describe the partition at this instant.
+    func take(_ task: PartitionTask) -> PendingRecords? {
+        let states = task.engine.takeChangedStates()
+        guard !states.isEmpty else { return nil }
+        let partitionRecord = OutputRecord(
+            topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: task.lastOffset), headers: [Self.partitionHeader],
+            partition: task.partition.partition, id: "state:partition", kind: .state)
+        return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord)
+    }
+
+    /// One partition's changed state, encoded a slice at a time between batches of input.
+    struct PendingRecords {
+        let changelog: Changelog
+        let input: TopicPartition
+        let states: [ChangedState]
+        let partitionRecord: OutputRecord
+        private(set) var records: [OutputRecord] = []
+
+        init(changelog: Changelog, input: TopicPartition, states: [ChangedState], partitionRecord: OutputRecord) {
+            self.changelog = changelog
+            self.input = input
+            self.states = states
+            self.partitionRecord = partitionRecord
+            records.reserveCapacity(states.count + 1)
         }
-        out.append(OutputRecord(topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: task.lastOffset), headers: [Self.partitionHeader],
-                                partition: task.partition.partition, id: "state:partition", kind: .state))
-        return out
+
+        var remaining: Int { states.count - records.count }
+
+        /// Encodes up to `budget` more customers; returns how many it encoded.
+        mutating func encode(upTo budget: Int) -> Int {
+            let end = min(states.count, records.count + budget)
+            let start = records.count
+            for state in states[start..<end] {
+                records.append(OutputRecord(
+                    topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: [],
+                    partition: input.partition, id: "state:\(state.customer)", kind: .state))
+            }
+            return end - start
+        }
+
+        /// Every record, the partition record last: the producer keeps a partition's order, so a
+        /// partition record that reached the changelog means all of its customers did too.
+        mutating func finish() -> [OutputRecord] {
+            _ = encode(upTo: remaining)
+            return records + [partitionRecord]
+        }
     }
 
     /// Reads the changelog partition of `input` to its end: the latest record per key wins.

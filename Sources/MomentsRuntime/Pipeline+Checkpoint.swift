@@ -17,7 +17,9 @@ extension Pipeline {
         var partition: TopicPartition
         /// The task whose state it is; released only to that task.
         var generation: Int
-        var records: [OutputRecord]
+        /// Taken at the checkpoint, encoded a slice at a time (`encodeDeferredState`); nil when
+        /// nothing changed.
+        var records: Changelog.PendingRecords?
         /// The last input offset the state reflects.
         var offset: Int64
     }
@@ -28,7 +30,7 @@ extension Pipeline {
         for (tp, task) in tasks where !task.isRestoring && (partitions?.contains(tp) ?? true) {
             guard let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
             // Nothing changed: the state reflecting `offset` is the one already written.
-            let records = changelog.records(for: task)
+            let records = changelog.take(task)
             deferredState.append(DeferredState(epoch: epoch, partition: tp, generation: task.generation, records: records, offset: offset))
         }
         epoch += 1
@@ -41,11 +43,30 @@ extension Pipeline {
             // Its task is gone (revoked or lost, even if the partition is back with a new task):
             // dropped; the successor restores its own state and reprocesses from the last commit.
             guard let task = task(for: first.partition, generation: first.generation) else { continue }
-            let batch = task.stateBatchSent(records: first.records.count, reflecting: first.offset)
-            guard !first.records.isEmpty else { continue }
-            sendState(first.records, from: task, offset: first.offset, batch: batch)
+            // What the slices between batches have not encoded yet is encoded now.
+            var records: [OutputRecord] = []
+            if var pending = first.records { records = pending.finish() }
+            let batch = task.stateBatchSent(records: records.count, reflecting: first.offset)
+            guard !records.isEmpty else { continue }
+            sendState(records, from: task, offset: first.offset, batch: batch)
         }
     }
+
+    /// Customers encoded per turn of the loop: a checkpoint took thousands at once (a pause of
+    /// several milliseconds, the tail of the latency); slices keep each turn short.
+    static let stateEncodingSlice = 256
+
+    /// Encodes one slice of the oldest deferred state still to encode.
+    func encodeDeferredState() {
+        var budget = Self.stateEncodingSlice
+        for i in deferredState.indices where budget > 0 {
+            guard deferredState[i].records != nil, deferredState[i].records!.remaining > 0 else { continue }
+            budget -= deferredState[i].records!.encode(upTo: budget)
+        }
+    }
+
+    /// Whether deferred state is still to be encoded (the loop then does not sleep).
+    var stateToEncode: Bool { deferredState.contains { ($0.records?.remaining ?? 0) > 0 } }
 
     /// Whether an output produced in `epoch` or before is still unacknowledged.
     func outputsOutstanding(through epoch: Int) -> Bool {

@@ -108,6 +108,7 @@ public final class Pipeline: @unchecked Sendable {
             producer.poll(timeoutMs: 0)
             resendFailed()
             releaseDeferredState()
+            encodeDeferredState()
             if configuration.wallClockAdvance { advanceIdleClocks() }
             if wallClock.milliseconds() - lastCommitWall >= configuration.commitInterval.milliseconds {
                 try checkpoint(synchronous: false)

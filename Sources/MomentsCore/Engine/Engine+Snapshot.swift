@@ -6,22 +6,22 @@
 extension Engine {
     /// Customers changed since the last call, each with its state (nil: forgotten).
     public mutating func takeChangedCustomers() -> [(customer: String, state: [UInt8]?)] {
-        // In the order they first changed: as deterministic as sorting the ids, which was a
-        // third of the changelog's cost (tens of thousands of string comparisons a checkpoint).
+        takeChangedStates().map { ($0.customer, $0.encoded()) }
+    }
+
+    /// Customers changed since the last call, each with a copy of its state as it is now, to be
+    /// encoded later (`ChangedState.encoded()`), so a checkpoint need not stop the stream for
+    /// the JSON of every changed customer. In the order they first changed: as deterministic as
+    /// sorting the ids, which was a third of the changelog's cost.
+    public mutating func takeChangedStates() -> [ChangedState] {
         let ids = changedInOrder
         changedInOrder.removeAll(keepingCapacity: true)
         changed.removeAll(keepingCapacity: true)
-        var records: [(customer: String, state: [UInt8]?)] = []
-        records.reserveCapacity(ids.count)
-        // Each customer is moved out to be encoded and back (reading `values[i]`, or a closure
-        // over self, copied the customer, or the whole engine, per record).
-        var customer = CustomerState()
-        for id in ids {
-            guard let slot = customers.checkOut(id, into: &customer) else { records.append((id, nil)); continue }
-            records.append((id, encode(customer)))
-            customers.checkIn(id, &customer, at: slot)
-        }
-        return records
+        let momentIDs = index.momentIDs
+        var states: [ChangedState] = []
+        states.reserveCapacity(ids.count)
+        for id in ids { states.append(ChangedState(customer: id, state: customers[id], momentIDs: momentIDs)) }
+        return states
     }
 
     /// Marks every customer as changed, so the next `takeChangedCustomers` is a full snapshot.
@@ -31,7 +31,7 @@ extension Engine {
 
     /// Every customer's state, for a full snapshot.
     public func allCustomers() -> [(customer: String, state: [UInt8])] {
-        customers.keys.sorted().map { ($0, encode(customers[$0]!)) }
+        customers.keys.sorted().map { ($0, Self.encode(customers[$0]!, momentIDs: index.momentIDs)) }
     }
 
     /// Clock and budgets of the partition, and the last input offset the state reflects.
@@ -102,7 +102,9 @@ extension Engine {
         }
     }
 
-    func encode(_ c: CustomerState) -> [UInt8] {
+    /// A customer's record; rules are named by `momentIDs` (by rule index), those of the rule
+    /// set the state was taken under.
+    static func encode(_ c: CustomerState, momentIDs: [String]) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.key(json: "\"v\":"); w.value(1)
@@ -128,15 +130,15 @@ extension Engine {
             w.key(json: "\"ended\":"); if let t = ix.endedAt { w.value(t.milliseconds) } else { w.null() }
             w.key(json: "\"last\":"); w.value(ix.lastEventAt.milliseconds)
             w.key(json: "\"fired\":"); w.arrayValue()
-            ix.fired.forEachAscending { w.value(rules.moments[$0].id) }
+            ix.fired.forEachAscending { w.value(momentIDs[$0]) }
             w.endArray()
             w.key(json: "\"counts\":"); w.objectValue()
-            ix.counts.forEachByKey { r, n in w.key(rules.moments[r].id); w.value(n) }
+            ix.counts.forEachByKey { r, n in w.key(momentIDs[r]); w.value(n) }
             w.endObject()
-            encodeWindows(ix, into: &w)
+            encodeWindows(ix, momentIDs: momentIDs, into: &w)
             w.key(json: "\"waits\":"); w.objectValue()
             ix.waits.forEachByKey { r, ws in
-                w.key(rules.moments[r].id); w.objectValue()
+                w.key(momentIDs[r]); w.objectValue()
                 w.key(json: "\"episode\":"); w.value(ws.episode)
                 w.key(json: "\"opened\":"); if let t = ws.openedAt { w.value(t.milliseconds) } else { w.null() }
                 w.key(json: "\"limit\":"); w.value(ws.limit.milliseconds)
@@ -215,4 +217,16 @@ extension Engine {
 public struct SnapshotError: Error, Sendable, CustomStringConvertible {
     public var description: String
     init(_ d: String) { description = "state record: \(d)" }
+}
+
+/// A changed customer's state as it was when taken (`Engine.takeChangedStates`). A copy shares
+/// the state's storage (copy on write), so taking it costs a few retains, not an encoding.
+public struct ChangedState: Sendable {
+    public let customer: String
+    let state: CustomerState?
+    /// The moment ids of the rules the state was taken under (a reload may come before encoding).
+    let momentIDs: [String]
+
+    /// The record's value: the state as JSON, or nil (a tombstone) for a customer forgotten.
+    public func encoded() -> [UInt8]? { state.map { Engine.encode($0, momentIDs: momentIDs) } }
 }

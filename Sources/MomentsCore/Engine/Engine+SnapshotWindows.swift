@@ -2,11 +2,11 @@
 /// only when an interaction has one, so records without windows keep their old form and old
 /// records (without the key) restore with empty windows.
 extension Engine {
-    func encodeWindows(_ ix: InteractionState, into w: inout JSONWriter) {
+    static func encodeWindows(_ ix: InteractionState, momentIDs: [String], into w: inout JSONWriter) {
         guard !ix.windows.isEmpty else { return }
         w.key(json: "\"windows\":"); w.objectValue()
         for (r, samples) in ix.windows.sorted(by: { $0.key < $1.key }) {
-            w.key(rules.moments[r].id); w.arrayValue()
+            w.key(momentIDs[r]); w.arrayValue()
             for s in samples.values { w.arrayValue(); w.value(s.at.milliseconds); w.value(s.value); w.endArray() }
             w.endArray()
         }

@@ -136,6 +136,8 @@ struct RuleIndex: Sendable {
     }
     /// Per moment rule (by index): its condition, boxed for evaluation (see `ListenedCondition`).
     var conditions: [ListenedCondition]
+    /// Per moment rule (by index): its id, as state records name it.
+    var momentIDs: [String]
     var cooldowns: [String: Duration] = [:]
     var historyWindow: Duration
 
@@ -145,6 +147,7 @@ struct RuleIndex: Sendable {
         coachingByMoment = Array(repeating: [], count: rules.moments.count)
         inhibitors = Array(repeating: [], count: rules.moments.count)
         conditions = rules.moments.map { ListenedCondition($0.condition) }
+        momentIDs = rules.moments.map(\.id)
         for (i, m) in rules.moments.enumerated() {
             var types: Set<EventType>
             switch m.condition {
