@@ -100,7 +100,7 @@ import Testing
         #expect(expectedIDs.count == expected.count)
 
         let bed = try TestBed(partitions: partitions)
-        let messages = events.map { ($0.key, Array($0.json.utf8), Stream.partition(of: $0.key, count: partitions)) as (String?, [UInt8], Int32?) }
+        let messages = Stream.messages(events, partitions: partitions)
         // The first instance sees the stream up to the middle; many interactions are still open there.
         try bed.produce(Array(messages[..<1500]))
         let collector = try OutputCollector(bed: bed)
@@ -146,13 +146,11 @@ import Testing
         let rules = try Stream.defaultRules()
         let partitions = 2
         let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
-        var perPartition: [[String]] = Array(repeating: [], count: partitions)
-        for e in events { perPartition[Int(Stream.partition(of: e.key, count: partitions))].append(e.json) }
-        let expectedIDs = Set(perPartition.flatMap { Stream.replay($0, rules: rules) }.map(\.id))
+        let expectedIDs = Stream.expectedIDs(of: events, partitions: partitions, rules: rules)
         #expect(expectedIDs.count > 100)
 
         let bed = try TestBed(partitions: partitions)
-        let messages = events.map { ($0.key, Array($0.json.utf8), Stream.partition(of: $0.key, count: partitions)) as (String?, [UInt8], Int32?) }
+        let messages = Stream.messages(events, partitions: partitions)
         try bed.produce(Array(messages[..<800]))
         let running = RunningPipeline(bed.pipeline(group: "lost", rules: rules))
         #expect(waitFor(seconds: 60) { running.pipeline.status.commits > 0 && running.pipeline.status.eventsProcessed >= 800 })
@@ -166,8 +164,7 @@ import Testing
         #expect(running.stop() == nil)
         collector.stop()
 
-        let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
-        let gotIDs = Set(collector.all.filter { outputTopics.contains($0.topic) }.compactMap(\.cloudEventID))
+        let gotIDs = Stream.outputIDs(collector, bed)
         #expect(running.pipeline.status.partitionsLost == partitions)
         #expect(expectedIDs.subtracting(gotIDs).isEmpty, "missing \(expectedIDs.subtracting(gotIDs).sorted().prefix(10))")
         #expect(gotIDs.subtracting(expectedIDs).isEmpty, "unexpected \(gotIDs.subtracting(expectedIDs).sorted().prefix(10))")
@@ -183,9 +180,7 @@ import Testing
         let rules = try Stream.defaultRules()
         let partitions = 2
         let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
-        var perPartition: [[String]] = Array(repeating: [], count: partitions)
-        for e in events { perPartition[Int(Stream.partition(of: e.key, count: partitions))].append(e.json) }
-        let expectedIDs = Set(perPartition.flatMap { Stream.replay($0, rules: rules) }.map(\.id))
+        let expectedIDs = Stream.expectedIDs(of: events, partitions: partitions, rules: rules)
         #expect(expectedIDs.count > 100)
 
         // Two brokers: the input and the group coordinator on broker 1, everything the pipeline
@@ -200,7 +195,7 @@ import Testing
             try cluster.setPartitionLeader(topic: bed.input, partition: p, broker: 1)
             for topic in bed.topics.all + ["\(group)-state-changelog"] { try cluster.setPartitionLeader(topic: topic, partition: p, broker: 2) }
         }
-        let messages = events.map { ($0.key, Array($0.json.utf8), Stream.partition(of: $0.key, count: partitions)) as (String?, [UInt8], Int32?) }
+        let messages = Stream.messages(events, partitions: partitions)
         try bed.produce(Array(messages[..<800]))
         let started = Date()
         let running = RunningPipeline(pipeline)
@@ -235,8 +230,7 @@ import Testing
         #expect(running.stop() == nil)
         collector.stop()
 
-        let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
-        let gotIDs = Set(collector.all.filter { outputTopics.contains($0.topic) }.compactMap(\.cloudEventID))
+        let gotIDs = Stream.outputIDs(collector, bed)
         let s = pipeline.status
         print(String(
             format: "late acknowledgements: %d stale delivery reports; held back at %.1f s, partitions back %.1f s later, acknowledged %.1f s after that; %d commits",

@@ -5,6 +5,7 @@ import Logging
 import MomentsApp
 import MomentsCore
 import MomentsRuntime
+import MomentsSimulation
 @_exported import MomentsTestSupport
 
 /// An embedded broker with the daemon's topics, plus helpers to feed it and read what comes out,
@@ -129,6 +130,24 @@ enum Stream {
             }
         }
         return out
+    }
+
+    /// The ids replay gives for `events` produced by key on `partitions` partitions (one engine each).
+    static func expectedIDs(of events: [SimulatedEvent], partitions: Int, rules: RuleSet) -> Set<String> {
+        var perPartition: [[String]] = Array(repeating: [], count: partitions)
+        for e in events { perPartition[Int(partition(of: e.key, count: partitions))].append(e.json) }
+        return Set(perPartition.flatMap { replay($0, rules: rules) }.map(\.id))
+    }
+
+    /// `events` as messages for `TestBed.produce`, each to its key's partition.
+    static func messages(_ events: [SimulatedEvent], partitions: Int) -> [(key: String?, value: [UInt8], partition: Int32?)] {
+        events.map { ($0.key, Array($0.json.utf8), partition(of: $0.key, count: partitions)) }
+    }
+
+    /// The output ids (alerts, recovery, coaching) a collector read.
+    static func outputIDs(_ collector: OutputCollector, _ bed: TestBed) -> Set<String> {
+        let outputTopics = [bed.topics.alerts, bed.topics.recovery, bed.topics.coaching]
+        return Set(collector.all.filter { outputTopics.contains($0.topic) }.compactMap(\.cloudEventID))
     }
 
     /// A stable partition for a key (FNV-1a), so tests know which engine sees which customer.
