@@ -168,7 +168,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         let err = rd_kafka_committed(rk, list, timeoutMs)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "committed offsets") }
         var out: [TopicPartition: Int64] = [:]
-        for (tp, offset, _) in TopicPartitionList.elements(list) where offset >= 0 { out[tp] = offset }
+        for (tp, offset, err) in TopicPartitionList.elements(list) {
+            // A partition the coordinator could not answer for is an error, not "never committed":
+            // taken for the latter, it would start from auto.offset.reset, or without its state.
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "committed offset of \(tp)") }
+            if offset >= 0 { out[tp] = offset }
+        }
         return out
     }
 

@@ -22,7 +22,16 @@ extension Pipeline {
     /// the committed offset, outputs suppressed, so their state matches the committed position.
     func assigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
         var starts: [TopicPartition: Int64] = [:]
-        let committed = (try? consumer.committed(partitions, timeoutMs: 10_000)) ?? [:]
+        // Where each partition resumes decides the state it needs, so it is never guessed: a
+        // lookup that fails (the coordinator moving, a broker down) is asked again, and one that
+        // keeps failing stops the pipeline. Taken for "never committed", it would start the
+        // partition without the state of its open interactions and lose their moments.
+        let committed: [TopicPartition: Int64]
+        do {
+            committed = try persistently("committed offsets", of: partitions) { try consumer.committed(partitions, timeoutMs: 5000) }
+        } catch {
+            return cannotResume(partitions, error)
+        }
         let lookback: [TopicPartition: Int64] = configuration.restoreLookback.map { d in
             let since = Int64(Date().timeIntervalSince1970 * 1000) - d.milliseconds
             return consumer.offsets(at: since, for: partitions, timeoutMs: 5000)
@@ -38,7 +47,13 @@ extension Pipeline {
                     task.skipUntil = s + 1
                     task.durableOffset = s + 1   // the restored state already reflects those records
                 }
-            } else if configuration.restoreState, let c = committed[tp], let (low, _) = try? consumer.watermarks(tp, timeoutMs: 5000) {
+            } else if configuration.restoreState, let c = committed[tp] {
+                let low: Int64
+                do {
+                    low = try persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
+                } catch {
+                    return cannotResume(partitions, error)
+                }
                 let from = max(low, lookback[tp] ?? low)
                 if from < c {
                     task.restoreUntil = c
@@ -125,7 +140,7 @@ extension Pipeline {
     func restoreFromChangelog(_ task: PartitionTask) -> Int64?? {
         guard let changelog, let reader = changelogReader else { return nil }
         do {
-            let state = try changelog.read(task.partition, with: reader)
+            let state = try persistently("state changelog", of: [task.partition]) { try changelog.read(task.partition, with: reader) }
             guard state.partition != nil || !state.customers.isEmpty else { return nil }
             var engine = try Engine.restored(rules: rules, partition: state.partition, customers: state.customers)
             engine.tracksChanges = true

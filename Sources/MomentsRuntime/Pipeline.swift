@@ -68,6 +68,8 @@ public final class Pipeline: @unchecked Sendable {
     var inTransaction = false
     /// Exactly-once: an output of the open transaction failed; it must be aborted.
     var transactionFailed = false
+    /// Set when the pipeline cannot go on correctly (see `cannotResume`); the loop stops on it.
+    var unrecoverable: (any Error)?
 
     public init(
         configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks(),
@@ -105,6 +107,11 @@ public final class Pipeline: @unchecked Sendable {
         statusBox.update { $0.running = true }
         while !statusBox.read({ $0.stopRequested }) {
             try pollInputs()
+            if let error = unrecoverable {
+                // What the other partitions finished is still delivered and committed.
+                shutdown()
+                throw error
+            }
             producer.poll(timeoutMs: 0)
             resendFailed()
             releaseDeferredState()
@@ -182,7 +189,7 @@ public final class Pipeline: @unchecked Sendable {
     /// `sleepUntilWork`, which a record or a delivery report ends at once.
     func pollInputs() throws {
         var handled = 0
-        while handled < configuration.batchSize, let record = try consumer.poll(timeoutMs: 0) {
+        while handled < configuration.batchSize, unrecoverable == nil, let record = try consumer.poll(timeoutMs: 0) {
             handle(record)
             handled += 1
         }

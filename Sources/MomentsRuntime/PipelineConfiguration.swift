@@ -30,6 +30,10 @@ public struct PipelineConfiguration: Sendable {
     public var transactionalID: String?
     /// Longest a graceful stop or a revocation may wait for the broker's acknowledgements.
     public var drainTimeout: Duration = .seconds(15)
+    /// Longest a newly assigned partition waits for the broker to tell where it resumes (its
+    /// committed offset, its changelog, its oldest record) before the pipeline stops with an
+    /// error rather than run it without its state.
+    public var assignmentTimeout: Duration = .seconds(60)
     /// Records handled per loop pass before deliveries and timers get their turn.
     public var batchSize = 500
     /// Whether logs may carry personal data (the original bytes of a malformed event, which may

@@ -32,6 +32,9 @@ public struct PipelineStatus: Sendable {
     /// the drain gave up, perhaps assigned again since): recognised by the task generation and
     /// applied to no task. Their inputs are reprocessed by the partition's next owner.
     public var staleDeliveries = 0
+    /// Lookups for newly assigned partitions (committed offsets, changelog, oldest offsets) the
+    /// broker did not answer and that were asked again (see `Pipeline.persistently`).
+    public var resumeLookupRetries = 0
     var pendingRules: RuleSet?
     var pendingSilences: [Silence]?
 

@@ -37,6 +37,26 @@ import Testing
         #expect(rebalances.last == .revoked([TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)]))
     }
 
+    /// A coordinator that cannot answer is an error, never "no committed offset": taken for the
+    /// latter, a newly assigned partition would start without the state of its open interactions.
+    @Test func committedOffsetsTheCoordinatorCannotGiveAreAnError() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "lookup"))
+        try consumer.commit([tp: 3], synchronous: true)
+        #expect(try consumer.committed([tp], timeoutMs: 5000) == [tp: 3])
+        cluster.pushRequestErrors(apiKey: KafkaAPI.offsetFetch, errors: Array(repeating: KafkaError.coordinatorLoadInProgress, count: 40))
+        var answer: [TopicPartition: Int64]?
+        var failure: KafkaError?
+        do { answer = try consumer.committed([tp], timeoutMs: 3000) } catch { failure = error }
+        #expect(answer == nil, "an unanswered lookup was reported as \(answer.map { "\($0)" } ?? "")")
+        #expect(failure != nil)
+        // Once the coordinator answers again, so does the lookup.
+        cluster.clearRequestErrors(apiKey: KafkaAPI.offsetFetch)
+        #expect(try consumer.committed([tp], timeoutMs: 5000) == [tp: 3])
+    }
+
     @Test func tombstonesAndKeylessRecordsAreData() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 1)

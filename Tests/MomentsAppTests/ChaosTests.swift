@@ -31,10 +31,17 @@ import Testing
         var perPartition = Array(repeating: Replayer(rules: rules), count: partitions)
         var expected: Set<String> = []
         var expectedRecovery: Set<String> = []
+        // Where each expected output comes from (input partition/offset: the topic starts empty),
+        // so that a failure names the input to look for in the instances' logs.
+        var origin: [String: String] = [:]
+        var nextOffset = Array(repeating: 0, count: partitions)
         for (n, e) in events.enumerated() {
-            for item in perPartition[Int(partition(e.key))].feed(line: Array(e.json.utf8), file: "f", lineNumber: n + 1) {
+            let p = Int(partition(e.key))
+            defer { nextOffset[p] += 1 }
+            for item in perPartition[p].feed(line: Array(e.json.utf8), file: "f", lineNumber: n + 1) {
                 guard case .output(let o) = item else { continue }
                 expected.insert(o.id)
+                origin[o.id] = "interactions/\(p)@\(nextOffset[p])"
                 if o.kind == .recovery { expectedRecovery.insert(o.id) }
             }
         }
@@ -42,7 +49,10 @@ import Testing
         let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["chaos-state-changelog"], partitions: partitions, brokers: 3)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-chaos-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        // MOMENTS_CHAOS_KEEP=1: the instances log at debug level and their logs are kept (to
+        // follow an input named in a failure through the instances that handled it).
+        let keep = ProcessInfo.processInfo.environment["MOMENTS_CHAOS_KEEP"] == "1"
+        defer { if keep { print("chaos test: logs kept in \(dir.path)") } else { try? FileManager.default.removeItem(at: dir) } }
         try FileManager.default.copyItem(at: root.appendingPathComponent("config/moments.yaml"), to: dir.appendingPathComponent("moments.yaml"))
         try """
             kafka:
@@ -51,6 +61,7 @@ import Testing
               consumer_properties: { fetch.wait.max.ms: 20, session.timeout.ms: 6000, heartbeat.interval.ms: 500 }
             processing: { commit_interval: 200ms, wall_clock_advance: false }
             admin: { enabled: false }
+            logging: { level: \(keep ? "debug" : "info") }
             rules: moments.yaml
             """.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("daemon.yaml").path
@@ -157,7 +168,7 @@ import Testing
         let got = Set(ids)
         let recovery = got.filter { id in expectedRecovery.contains(id) || id.hasSuffix(":apology-discount") || id.hasSuffix(":priority-callback") }
         print("chaos test: \(launches) launches, \(kills) SIGKILLs, faults: \(faults.joined(separator: "; ")); outputs expected \(expected.count), found \(got.intersection(expected).count), raw duplicates \(ids.count - got.count)")
-        #expect(complete, "missing \(expected.subtracting(got).sorted().prefix(5))")
+        #expect(complete, "missing \(expected.subtracting(got).sorted().prefix(5).map { "\($0) (from \(origin[$0] ?? "?"))" })")
         #expect(got.subtracting(expected).isEmpty, "unexpected \(got.subtracting(expected).sorted().prefix(5))")
         #expect(recovery == expectedRecovery)
         #expect(kills >= 2)

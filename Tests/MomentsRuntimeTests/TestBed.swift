@@ -45,7 +45,7 @@ final class TestBed: @unchecked Sendable {
     /// `consumerProperties` are added to (or replace) the consumer's defaults below.
     func pipeline(
         group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
-        transactionalID: String? = nil, drainTimeout: Duration? = nil, consumerProperties: [String: String] = [:]
+        transactionalID: String? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil, consumerProperties: [String: String] = [:]
     ) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
@@ -56,6 +56,7 @@ final class TestBed: @unchecked Sendable {
         config.commitInterval = .milliseconds(200)
         config.wallClockAdvance = wallClockAdvance
         if let drainTimeout { config.drainTimeout = drainTimeout }
+        if let assignmentTimeout { config.assignmentTimeout = assignmentTimeout }
         if let transactionalID {
             config.exactlyOnce = true
             config.transactionalID = transactionalID
@@ -87,6 +88,13 @@ final class RunningPipeline: @unchecked Sendable {
             lock.lock(); failure = error; lock.unlock()
             done.signal()
         }
+    }
+
+    /// Whether `run()` ended (by itself) within `seconds`.
+    func ended(within seconds: Double) -> Bool {
+        guard done.wait(timeout: .now() + seconds) == .success else { return false }
+        done.signal()   // for `stop()`
+        return true
     }
 
     /// Graceful stop; returns the error `run()` ended with, if any.

@@ -1,0 +1,71 @@
+import Foundation
+import Kafka
+import KafkaMock
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import MomentsSimulation
+import Testing
+
+/// A newly assigned partition must learn where it resumes (its committed offset) before it runs:
+/// that position decides the state it needs. The coordinator may not answer for a while (it is
+/// moving, a broker is down); a lookup that failed used to be taken for "never committed", and
+/// the partition then ran from the committed position with no state at all, so the moments of
+/// every interaction open across the restart were lost (a chaos run found it).
+@Suite(.serialized) struct ResumeTests {
+    /// Offset lookups fail for several seconds while a restarted instance takes its partitions:
+    /// it asks again until the coordinator answers, restores the state, and misses nothing.
+    @Test(arguments: [true, false])
+    func aCommittedOffsetTheCoordinatorCannotGiveYetIsAskedAgain(changelog: Bool) throws {
+        let rules = try Stream.defaultRules()
+        let partitions = 2
+        var options = SimulationOptions(seed: 11)
+        options.arrivalsPerMinute = 40
+        let events = TrafficSimulator.events(options: options, count: 2000)
+        let expectedIDs = Stream.expectedIDs(of: events, partitions: partitions, rules: rules)
+        #expect(expectedIDs.count > 100)
+
+        let bed = try TestBed(partitions: partitions)
+        let messages = Stream.messages(events, partitions: partitions)
+        try bed.produce(Array(messages[..<1000]))
+        let collector = try OutputCollector(bed: bed)
+        let first = RunningPipeline(bed.pipeline(group: "resume-\(changelog)", rules: rules, changelog: changelog))
+        #expect(waitFor(seconds: 60) { first.pipeline.status.eventsProcessed >= 1000 && first.pipeline.status.commits > 0 })
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(first.stop() == nil)
+        try bed.produce(Array(messages[1000...]))
+
+        // The coordinator answers only once the new instance's first lookup (5 s) has failed.
+        bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.offsetFetch, errors: Array(repeating: KafkaError.coordinatorLoadInProgress, count: 5000))
+        let second = RunningPipeline(bed.pipeline(group: "resume-\(changelog)", rules: rules, changelog: changelog))
+        #expect(waitFor(seconds: 60) { second.pipeline.status.resumeLookupRetries > 0 })
+        bed.broker.cluster.clearRequestErrors(apiKey: KafkaAPI.offsetFetch)
+        collector.wait(seconds: 60) { records in expectedIDs.isSubset(of: Set(records.compactMap(\.cloudEventID))) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(second.stop() == nil)
+        collector.stop()
+
+        let gotIDs = Stream.outputIDs(collector, bed)
+        if changelog { #expect(second.pipeline.status.restoredCustomers > 0) } else { #expect(second.pipeline.status.restoredEvents > 0) }
+        #expect(expectedIDs.subtracting(gotIDs).isEmpty, "missing \(expectedIDs.subtracting(gotIDs).sorted().prefix(10))")
+        #expect(gotIDs.subtracting(expectedIDs).isEmpty, "unexpected \(gotIDs.subtracting(expectedIDs).sorted().prefix(10))")
+    }
+
+    /// A coordinator that never answers: the pipeline stops with an error naming the partitions
+    /// (a supervisor restarts it) rather than process them without their state; it commits nothing
+    /// for them, so the next owner resumes where the last commit left off.
+    @Test func aCommittedOffsetThatNeverComesStopsThePipeline() throws {
+        let rules = try Stream.defaultRules()
+        let bed = try TestBed(partitions: 1)
+        try bed.produce(Stream.messages(TrafficSimulator.events(options: SimulationOptions(seed: 3), count: 50), partitions: 1))
+        bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.offsetFetch, errors: Array(repeating: KafkaError.coordinatorLoadInProgress, count: 5000))
+        let running = RunningPipeline(bed.pipeline(group: "never", rules: rules, assignmentTimeout: .milliseconds(3000)))
+        #expect(running.ended(within: 60))
+        let error = running.stop()
+        bed.broker.cluster.clearRequestErrors(apiKey: KafkaAPI.offsetFetch)
+        #expect(error is ResumeError, "ended with \(error.map { "\($0)" } ?? "no error")")
+        #expect("\(error.map { "\($0)" } ?? "")".contains("interactions/0"))
+        #expect(running.pipeline.status.eventsProcessed == 0)
+        #expect(running.pipeline.status.commits == 0)
+    }
+}
