@@ -1,6 +1,7 @@
 import Testing
 import MomentsApp
 import MomentsCore
+import MomentsRuntime
 
 @Suite struct DaemonConfigTests {
     static let rules = """
@@ -35,6 +36,7 @@ import MomentsCore
             processing:
               commit_interval: 2s
               wall_clock_advance: false
+              assignment_timeout: 90s
             rules: rules.yaml
             """).get()
         #expect(c.kafka.bootstrapServers == "kafka-1:9092,kafka-2:9092")
@@ -45,6 +47,8 @@ import MomentsCore
         #expect(c.kafka.consumerProperties["fetch.wait.max.ms"] == "50")
         #expect(c.processing.commitInterval == .seconds(2))
         #expect(!c.processing.wallClockAdvance)
+        #expect(c.processing.assignmentTimeout == .seconds(90))
+        #expect(c.pipelineConfiguration.assignmentTimeout == .seconds(90))
         #expect(c.rulesSource == "/etc/moments/rules.yaml")
         #expect(c.rules.moments.map(\.id) == ["escalation"])
     }
@@ -62,11 +66,13 @@ import MomentsCore
             "MOMENTS_KAFKA_INPUT_TOPICS": "x, y",
             "MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD": "from-vault",
             "MOMENTS_TOPIC_ALERTS": "alerts.v2",
+            "MOMENTS_ASSIGNMENT_TIMEOUT": "2m",
         ]).get()
         #expect(c.kafka.bootstrapServers == "env:9093")
         #expect(c.kafka.inputTopics == ["x", "y"])
         #expect(c.kafka.properties["sasl.password"] == "from-vault")
         #expect(c.kafka.topics.alerts == "alerts.v2")
+        #expect(c.processing.assignmentTimeout == .seconds(120))
     }
 
     @Test func secretsAreMasked() {

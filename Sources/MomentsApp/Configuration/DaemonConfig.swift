@@ -75,6 +75,9 @@ public struct ProcessingSettings: Sendable, Equatable {
     public var changelogTopic: String?
     /// The longest a graceful stop may take before the daemon gives up on flushing.
     public var shutdownTimeout = Duration.seconds(15)
+    /// The longest a newly assigned partition waits for the broker to say where it resumes
+    /// before the daemon stops with an error (rather than run it without its state).
+    public var assignmentTimeout = Duration.seconds(60)
     public init() {}
 }
 

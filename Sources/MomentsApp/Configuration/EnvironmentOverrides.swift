@@ -55,6 +55,7 @@ public enum EnvironmentOverrides {
             }
         }
         duration("MOMENTS_SHUTDOWN_TIMEOUT") { config.processing.shutdownTimeout = $0 }
+        duration("MOMENTS_ASSIGNMENT_TIMEOUT") { config.processing.assignmentTimeout = $0 }
         duration("MOMENTS_RESTORE_LOOKBACK", allowZero: true) { config.processing.restoreLookback = $0 }
         bool("MOMENTS_WALL_CLOCK_ADVANCE") { config.processing.wallClockAdvance = $0 }
         bool("MOMENTS_CHANGELOG") { config.processing.changelog = $0 }

@@ -16,6 +16,7 @@ extension DaemonConfig {
         p.commitInterval = processing.commitInterval
         p.wallClockAdvance = processing.wallClockAdvance
         p.drainTimeout = processing.shutdownTimeout
+        p.assignmentTimeout = processing.assignmentTimeout
         p.restoreLookback = processing.restoreLookback
         p.logPersonalData = logging.personalData
         p.changelogTopic = changelogTopic
@@ -47,6 +48,7 @@ extension DaemonConfig {
               commit_interval: \(processing.commitInterval.milliseconds)ms
               wall_clock_advance: \(processing.wallClockAdvance)
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
+              assignment_timeout: \(processing.assignmentTimeout.milliseconds)ms
               restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
               guarantee: \(processing.guarantee)\(exactlyOnce ? "  # transactional id \(transactionalID)" : "")
               changelog: \(processing.changelog)
