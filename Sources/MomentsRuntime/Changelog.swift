@@ -86,8 +86,11 @@ struct Changelog {
                 if waited > timeoutMs { throw KafkaError(code: KafkaError.timedOut, message: "reading \(tp) stopped at \(position) of \(high)") }
                 continue
             }
+            // Only this partition's records move the position: one of another partition (read
+            // before, still queued) would end the read early, without the latest state.
+            guard r.topic == topic, r.partition == tp.partition else { continue }
             position = r.offset + 1
-            guard r.topic == topic, r.partition == tp.partition, let key = r.key, key.starts(with: prefix) else { continue }
+            guard let key = r.key, key.starts(with: prefix) else { continue }
             if r.header("moments.state") == Self.partitionHeader.1 {
                 partitionState = r.value
                 continue

@@ -1,4 +1,5 @@
 import Kafka
+import Logging
 import MomentsCore
 
 /// Checkpoints without stopping the stream (at-least-once with a changelog).
@@ -48,6 +49,9 @@ extension Pipeline {
             if var pending = first.records { records = pending.finish() }
             let batch = task.stateBatchSent(records: records.count, reflecting: first.offset)
             guard !records.isEmpty else { continue }
+            if logger.logLevel <= .debug {
+                log(.debug, "state sent", [("partition", "\(first.partition)"), ("reflects_offset", String(first.offset)), ("records", String(records.count))])
+            }
             sendState(records, from: task, offset: first.offset, batch: batch)
         }
     }

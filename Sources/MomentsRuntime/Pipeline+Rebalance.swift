@@ -65,6 +65,11 @@ extension Pipeline {
                 ("partition", "\(tp)"), ("committed", committed[tp].map(String.init) ?? "none"),
                 ("restore_from", starts[tp].map(String.init) ?? "-"),
             ])
+            // The input starts exactly at the offset the state was restored for, not wherever
+            // librdkafka's own lookup of the committed offset finds it a moment later: a late
+            // commit of the partition's previous owner landing in between would move it past
+            // records the restored state does not reflect.
+            if starts[tp] == nil, let c = committed[tp] { starts[tp] = c }
         }
         return starts
     }

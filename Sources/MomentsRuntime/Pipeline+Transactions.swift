@@ -57,11 +57,26 @@ extension Pipeline {
         unacknowledgedByEpoch.removeAll()
         let partitions = Array(tasks.keys)
         tasks.removeAll()
-        let committed = (try? consumer.committed(partitions, timeoutMs: 10_000)) ?? [:]
+        // Rewound to exactly the last commit, so its position is asked for until known (as on
+        // an assignment); a broker that does not answer in time stops the pipeline (`cannotResume`).
         let starts = assigned(partitions)
+        guard unrecoverable == nil else { return }
+        let committed: [TopicPartition: Int64]
+        do {
+            committed = try persistently("committed offsets", of: partitions) { try consumer.committed(partitions, timeoutMs: 5000) }
+        } catch {
+            _ = cannotResume(partitions, error)
+            return
+        }
         for tp in partitions {
-            let low = (try? consumer.watermarks(tp, timeoutMs: 5000))?.low ?? 0
-            try consumer.seek(tp, to: starts[tp] ?? committed[tp] ?? low)
+            var start = starts[tp] ?? committed[tp]
+            if start == nil {
+                do { start = try persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low } } catch {
+                    _ = cannotResume([tp], error)
+                    return
+                }
+            }
+            try consumer.seek(tp, to: start ?? 0)
         }
         statusBox.update { $0.transactionsAborted += 1 }
     }

@@ -330,6 +330,9 @@ public final class Pipeline: @unchecked Sendable {
             try consumer.commit(offsets, synchronous: synchronous)
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
             statusBox.update { $0.commits += 1 }
+            if logger.logLevel <= .debug {
+                log(.debug, "offsets committed", [("offsets", offsets.sorted { $0.key.partition < $1.key.partition }.map { "\($0.key)@\($0.value)" }.joined(separator: ","))])
+            }
         } catch {
             log(.warning, "commit failed; will retry", [("error", "\(error)")])
         }
