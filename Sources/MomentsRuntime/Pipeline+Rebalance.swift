@@ -6,7 +6,7 @@ import MomentsCore
 
 extension Pipeline {
     /// Called on the pipeline thread from `consumer.poll` when the group hands partitions over.
-    /// Returns the offsets to start newly assigned partitions from (to restore their state).
+    /// Returns the offsets to start newly assigned partitions from (see `assigned`).
     func rebalanced(_ event: RebalanceEvent) -> [TopicPartition: Int64] {
         var starts: [TopicPartition: Int64] = [:]
         switch event {
@@ -18,8 +18,10 @@ extension Pipeline {
         return starts
     }
 
-    /// New partitions start restoring: they are replayed from the oldest retained record up to
-    /// the committed offset, outputs suppressed, so their state matches the committed position.
+    /// New partitions get their state: from the changelog, or replayed from the oldest retained
+    /// record up to the committed offset, outputs suppressed, so it matches the committed position.
+    /// Returns where each partition's input starts: the replay's first offset, else the committed
+    /// offset itself; absent only for a partition never committed (auto.offset.reset).
     func assigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
         var starts: [TopicPartition: Int64] = [:]
         // Where each partition resumes decides the state it needs, so it is never guessed: a

@@ -57,26 +57,20 @@ extension Pipeline {
         unacknowledgedByEpoch.removeAll()
         let partitions = Array(tasks.keys)
         tasks.removeAll()
-        // Rewound to exactly the last commit, so its position is asked for until known (as on
-        // an assignment); a broker that does not answer in time stops the pipeline (`cannotResume`).
+        // Rewound to exactly the last commit: `assigned` learns it as on an assignment (a broker
+        // that does not answer in time stops the pipeline) and names it as each partition's start.
         let starts = assigned(partitions)
         guard unrecoverable == nil else { return }
-        let committed: [TopicPartition: Int64]
-        do {
-            committed = try persistently("committed offsets", of: partitions) { try consumer.committed(partitions, timeoutMs: 5000) }
-        } catch {
-            _ = cannotResume(partitions, error)
-            return
-        }
         for tp in partitions {
-            var start = starts[tp] ?? committed[tp]
-            if start == nil {
-                do { start = try persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low } } catch {
-                    _ = cannotResume([tp], error)
-                    return
-                }
+            // Never committed: from the oldest retained record.
+            let start: Int64
+            do {
+                start = try starts[tp] ?? persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
+            } catch {
+                _ = cannotResume(partitions, error)
+                return
             }
-            try consumer.seek(tp, to: start ?? 0)
+            try consumer.seek(tp, to: start)
         }
         statusBox.update { $0.transactionsAborted += 1 }
     }

@@ -87,9 +87,7 @@ import Testing
     func restartMidStreamLosesNothingAndIssuesNoExtraRecovery(changelog: Bool) throws {
         let rules = try Stream.defaultRules()
         let partitions = 3
-        var options = SimulationOptions(seed: 11)
-        options.arrivalsPerMinute = 40
-        let events = TrafficSimulator.events(options: options, count: 3000)
+        let events = Stream.busyTraffic(count: 3000)
         // Each engine sees its partition's events in order: the expected outputs are one replay per partition.
         var perPartition: [[String]] = Array(repeating: [], count: partitions)
         for e in events { perPartition[Int(Stream.partition(of: e.key, count: partitions))].append(e.json) }

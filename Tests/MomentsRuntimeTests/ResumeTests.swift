@@ -19,9 +19,7 @@ import Testing
     func aCommittedOffsetTheCoordinatorCannotGiveYetIsAskedAgain(changelog: Bool) throws {
         let rules = try Stream.defaultRules()
         let partitions = 2
-        var options = SimulationOptions(seed: 11)
-        options.arrivalsPerMinute = 40
-        let events = TrafficSimulator.events(options: options, count: 2000)
+        let events = Stream.busyTraffic(count: 2000)
         let expectedIDs = Stream.expectedIDs(of: events, partitions: partitions, rules: rules)
         #expect(expectedIDs.count > 100)
 

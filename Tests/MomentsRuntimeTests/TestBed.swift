@@ -140,6 +140,14 @@ enum Stream {
         return out
     }
 
+    /// Seed 11 at 40 arrivals per simulated minute: many interactions open at once, so a restart
+    /// mid-stream leaves plenty of state to carry over.
+    static func busyTraffic(count: Int) -> [SimulatedEvent] {
+        var options = SimulationOptions(seed: 11)
+        options.arrivalsPerMinute = 40
+        return TrafficSimulator.events(options: options, count: count)
+    }
+
     /// The ids replay gives for `events` produced by key on `partitions` partitions (one engine each).
     static func expectedIDs(of events: [SimulatedEvent], partitions: Int, rules: RuleSet) -> Set<String> {
         var perPartition: [[String]] = Array(repeating: [], count: partitions)
