@@ -8,6 +8,7 @@ extension Pipeline {
     /// Called on the pipeline thread from `consumer.poll` when the group hands partitions over.
     /// Returns the offsets to start newly assigned partitions from (see `assigned`).
     func rebalanced(_ event: RebalanceEvent) -> [TopicPartition: Int64] {
+        rebalances += 1
         var starts: [TopicPartition: Int64] = [:]
         switch event {
         case .assigned(let partitions): starts = assigned(partitions)

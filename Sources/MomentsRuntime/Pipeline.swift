@@ -23,9 +23,11 @@ struct BatchCounts {
 /// The daemon's processing loop: consume → decode → engine → produce → commit.
 ///
 /// Everything runs on one dedicated thread (`run()` blocks it): librdkafka's blocking calls
-/// never touch Swift's cooperative pool, and engines, trackers and pending deliveries need no
-/// locks because only that thread touches them. Other threads may call `stop()` and read
-/// `status` only.
+/// never touch Swift's cooperative pool, and trackers and pending deliveries need no locks
+/// because only that thread touches them. The one exception: within a batch, the engines of
+/// different partitions may run on worker threads at once while that thread waits for them
+/// (`Pipeline+Batch`); no two threads ever touch the same partition's task. Other threads may
+/// call `stop()` and read `status` only.
 ///
 /// Delivery is at-least-once: an input offset is committed only when every output it caused,
 /// and everything before it in its partition, has been acknowledged by the broker (see
@@ -70,6 +72,8 @@ public final class Pipeline: @unchecked Sendable {
     var transactionFailed = false
     /// Set when the pipeline cannot go on correctly (see `cannotResume`); the loop stops on it.
     var unrecoverable: (any Error)?
+    /// Rebalance callbacks so far: a batch polled across one checks that its tasks are still current.
+    var rebalances = 0
 
     public init(
         configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks(),
@@ -106,7 +110,7 @@ public final class Pipeline: @unchecked Sendable {
         defer { statusBox.update { $0.running = false } }
         statusBox.update { $0.running = true }
         while !statusBox.read({ $0.stopRequested }) {
-            try pollInputs()
+                try pollInputs()
             if let error = unrecoverable {
                 // What the other partitions finished is still delivered and committed.
                 shutdown()
@@ -126,6 +130,10 @@ public final class Pipeline: @unchecked Sendable {
             }
             if wallClock.milliseconds() - lastGaugesWall >= 1000 { updateGauges() }
             applyPendingRules()
+            // What this pass's deliveries acknowledged is published before the loop sleeps:
+            // otherwise `status` (outputs in flight, delivered) lags until the next pass, up to
+            // a commit interval later.
+            publishBatchCounts()
             sleepUntilWork()
         }
         shutdown()
@@ -147,6 +155,10 @@ public final class Pipeline: @unchecked Sendable {
         if consumerProps["auto.offset.reset"] == nil { consumerProps["auto.offset.reset"] = "earliest" }
         // Cooperative rebalancing: partitions that stay with this instance keep running (and
         // keep their state) while others move.
+        // A fetch brings up to this much of each partition, and a batch is what the fetches
+        // brought, in order: with librdkafka's 1 MiB a batch held one partition, and its
+        // partitions could not run on the engine threads at once (`Pipeline+Batch`).
+        if consumerProps["max.partition.fetch.bytes"] == nil { consumerProps["max.partition.fetch.bytes"] = "262144" }
         if consumerProps["partition.assignment.strategy"] == nil { consumerProps["partition.assignment.strategy"] = "cooperative-sticky" }
         var producerProps = configuration.producerProperties
         if producerProps["enable.idempotence"] == nil { producerProps["enable.idempotence"] = "true" }
@@ -185,17 +197,6 @@ public final class Pipeline: @unchecked Sendable {
         log(.info, "pipeline started", [("topics", configuration.inputTopics.joined(separator: ","))])
     }
 
-    /// Handles up to a batch of the records already there, without waiting: the loop sleeps in
-    /// `sleepUntilWork`, which a record or a delivery report ends at once.
-    func pollInputs() throws {
-        var handled = 0
-        while handled < configuration.batchSize, unrecoverable == nil, let record = try consumer.poll(timeoutMs: 0) {
-            handle(record)
-            handled += 1
-        }
-        publishBatchCounts()
-    }
-
     /// Per-event and per-delivery counters go to the status box and the metrics once per batch:
     /// a lock and a labelled metric lookup for every event were a visible share of the pipeline's time.
     func publishBatchCounts() {
@@ -214,72 +215,6 @@ public final class Pipeline: @unchecked Sendable {
         for (topic, n) in batchCounts.consumedByTopic { metrics.count("moments_events_consumed_total", [("topic", topic)], by: n) }
         if counts.stale > 0 { metrics.count("moments_stale_deliveries_total", by: counts.stale) }
         batchCounts = BatchCounts()
-    }
-
-    func handle(_ record: ConsumerRecord) {
-        let tp = TopicPartition(topic: record.topic, partition: record.partition)
-        guard let task = tasks[tp] else { return }   // revoked meanwhile
-        // Never suppress the output of a record at or past the committed offset.
-        if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
-        if let skip = task.skipUntil {
-            if record.offset < skip {
-                _ = task.tracker.record(offset: record.offset, outputs: 0)
-                task.noteProcessed(offset: record.offset)
-                return
-            }
-            task.skipUntil = nil
-        }
-        let wall = wallClock.milliseconds()
-        batchCounts.consumedByTopic[record.topic, default: 0] += 1
-        let result: Result<[Event], DecodeError>
-        if let value = record.value {
-            result = decode(value, of: record)
-        } else {
-            result = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
-        }
-        if task.isRestoring {
-            if case .success(let events) = result { for event in events { _ = task.engine.process(event) } }
-            task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
-            task.noteProcessed(offset: record.offset)
-            statusBox.update { $0.restoredEvents += 1 }
-            return
-        }
-        var records: [(OutputRecord, Output?)] = []
-        // Only gathered for debug logging: an array per event otherwise built for nothing.
-        let logsOutputs = logger.logLevel <= .debug
-        var eventLogFields: [(String, String)] = []
-        switch result {
-        case .success(let events):
-            // A vendor message may stand for several canonical events, or none.
-            for event in events {
-                for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
-                if logsOutputs { eventLogFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)] }
-            }
-            batchCounts.processed += 1
-        case .failure(let error):
-            let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
-            let letter = DeadLetter(
-                original: record.value ?? [], error: error,
-                origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
-                time: task.engine.clock)
-            records.append((configuration.routing.record(for: letter, originalKey: record.key), nil))
-            statusBox.update { $0.deadLettered += 1 }
-            metrics.count("moments_decode_failures_total", [("reason", error.category)])
-            var fields = [
-                ("topic", record.topic), ("partition", String(record.partition)), ("offset", String(record.offset)),
-                ("reason", error.description),
-            ]
-            // The original bytes may hold chat text: only logged where the configuration allows personal data.
-            if configuration.logPersonalData, let value = record.value { fields.append(("original", String(decoding: value.prefix(2048), as: UTF8.self))) }
-            log(.warning, "dead-lettered a malformed event", fields)
-        }
-        task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
-        task.noteProcessed(offset: record.offset)
-        if !records.isEmpty && logsOutputs {
-            log(.debug, "event produced outputs", eventLogFields + [("offset", String(record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
-        }
-        if let ts = record.timestampMs { for i in records.indices { records[i].0.sourceTimestampMs = ts } }
-        send(records, from: task, offset: record.offset, arrivalWall: wall)
     }
 
     /// Fires the timers of partitions whose clock wall time has moved past their deadlines.

@@ -1,3 +1,4 @@
+import Foundation
 import MomentsCore
 
 /// What the pipeline needs to run: the Kafka clients' properties, its topics and its pacing.
@@ -34,8 +35,13 @@ public struct PipelineConfiguration: Sendable {
     /// committed offset, its changelog, its oldest record) before the pipeline stops with an
     /// error rather than run it without its state.
     public var assignmentTimeout: Duration = .seconds(60)
-    /// Records handled per loop pass before deliveries and timers get their turn.
-    public var batchSize = 500
+    /// Records handled per loop pass before deliveries and timers get their turn. Large enough
+    /// that a batch under load spans several partitions, for the engine threads to share.
+    public var batchSize = 2048
+    /// Threads that run the engines of a batch's partitions at once (the pipeline thread is one
+    /// of them); 1 runs everything on the pipeline thread. Two by default where there are two
+    /// cores: librdkafka's own threads need the rest.
+    public var engineThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Whether logs may carry personal data (the original bytes of a malformed event, which may
     /// hold chat text). Off by default.
     public var logPersonalData = false

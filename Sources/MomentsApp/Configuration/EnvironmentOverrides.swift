@@ -56,6 +56,9 @@ public enum EnvironmentOverrides {
         }
         duration("MOMENTS_SHUTDOWN_TIMEOUT") { config.processing.shutdownTimeout = $0 }
         duration("MOMENTS_ASSIGNMENT_TIMEOUT") { config.processing.assignmentTimeout = $0 }
+        if let v = env["MOMENTS_ENGINE_THREADS"] {
+            if let n = Int(v), n >= 1 { config.processing.engineThreads = n } else { fail("MOMENTS_ENGINE_THREADS", "expected a whole number of at least 1, found '\(v)'") }
+        }
         duration("MOMENTS_RESTORE_LOOKBACK", allowZero: true) { config.processing.restoreLookback = $0 }
         bool("MOMENTS_WALL_CLOCK_ADVANCE") { config.processing.wallClockAdvance = $0 }
         bool("MOMENTS_CHANGELOG") { config.processing.changelog = $0 }

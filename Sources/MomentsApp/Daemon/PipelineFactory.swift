@@ -17,6 +17,7 @@ extension DaemonConfig {
         p.wallClockAdvance = processing.wallClockAdvance
         p.drainTimeout = processing.shutdownTimeout
         p.assignmentTimeout = processing.assignmentTimeout
+        if let n = processing.engineThreads { p.engineThreads = n }
         p.restoreLookback = processing.restoreLookback
         p.logPersonalData = logging.personalData
         p.changelogTopic = changelogTopic
@@ -49,6 +50,7 @@ extension DaemonConfig {
               wall_clock_advance: \(processing.wallClockAdvance)
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
               assignment_timeout: \(processing.assignmentTimeout.milliseconds)ms
+              engine_threads: \(pipelineConfiguration.engineThreads)
               restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
               guarantee: \(processing.guarantee)\(exactlyOnce ? "  # transactional id \(transactionalID)" : "")
               changelog: \(processing.changelog)

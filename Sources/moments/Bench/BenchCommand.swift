@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "latency suite: input partitions (the embedded broker's fetches slow down as each partition's log grows).")
     var partitions: Int = 8
 
+    @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
+    var engineThreads: Int?
+
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
@@ -49,8 +52,8 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
     }

@@ -14,6 +14,7 @@ struct EndToEndBench {
     let events: Int
     let runs: Int
     var changelog = true
+    var engineThreads: Int?
     let partitions = 8
 
     func run() throws {
@@ -73,6 +74,7 @@ struct EndToEndBench {
             inputTopics: ["interactions"],
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.wallClockAdvance = false
+        if let engineThreads { config.engineThreads = engineThreads }
         config.changelogTopic = changelog ? "\(group)-state-changelog" : nil
         let pipeline = Pipeline(configuration: config, rules: rules)
         let done = DispatchSemaphore(value: 0)

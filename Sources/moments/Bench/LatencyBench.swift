@@ -22,6 +22,7 @@ struct LatencyBench {
     /// the partition's log length: over a long run more partitions keep that walk, which is the
     /// mock's cost and not Moments', shorter.
     var partitions = 8
+    var engineThreads: Int?
 
     func run() throws {
         let topics = OutputTopics()
@@ -32,6 +33,7 @@ struct LatencyBench {
             inputTopics: ["interactions"],
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.changelogTopic = changelog ? "latency-state-changelog" : nil
+        if let engineThreads { config.engineThreads = engineThreads }
         let samples = Samples()
         let timerLateness = Samples()
         var hooks = PipelineHooks()

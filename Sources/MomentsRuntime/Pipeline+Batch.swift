@@ -1,0 +1,195 @@
+import Dispatch
+import Kafka
+import Logging
+import MomentsCore
+
+/// A polled input record and the task of its partition at the time it was polled.
+struct PolledRecord {
+    let record: ConsumerRecord
+    let task: PartitionTask
+}
+
+/// What a record gave its partition's engine. Computed apart from the pipeline's bookkeeping
+/// (producer, offset trackers, counters, logs), which only the pipeline thread touches, so that
+/// the partitions of a batch can be computed on several threads at once.
+struct RecordOutcome {
+    enum Kind {
+        /// Already reflected in state restored from the changelog: passed over.
+        case skipped
+        /// Replayed to rebuild state, its outputs suppressed (they were sent when it was first processed).
+        case restored
+        case processed([(OutputRecord, Output?)], logFields: [(String, String)])
+        case deadLettered(OutputRecord, DecodeError)
+    }
+    var kind: Kind
+    /// The engine's clock once the record was applied.
+    var engineClock: Timestamp
+}
+
+/// Lets worker threads write disjoint slots of one buffer and run disjoint partition tasks.
+/// Unchecked because the compiler cannot see that disjointness: `computeOutcomes` gives every
+/// task, and so every slot, to exactly one worker, and waits for all of them.
+private struct DisjointWork: @unchecked Sendable {
+    let batch: [PolledRecord]
+    let bins: [[Int]]
+    let outcomes: UnsafeMutablePointer<RecordOutcome>
+}
+
+extension Pipeline {
+    /// Handles up to a batch of the records already there, without waiting: the loop sleeps in
+    /// `sleepUntilWork`, which a record or a delivery report ends at once.
+    ///
+    /// Three steps: poll the batch; compute each record's outcome, a batch's partitions on up to
+    /// `engineThreads` threads (each partition's records in order, on one thread); then apply
+    /// the outcomes on this thread in the order the records were polled, so outputs are produced
+    /// in the same order as if each record were handled as it arrived.
+    func pollInputs() throws {
+        var batch: [PolledRecord] = []
+        let rebalancesBefore = rebalances
+        while batch.count < configuration.batchSize, unrecoverable == nil, let record = try consumer.poll(timeoutMs: 0) {
+            guard let task = tasks[TopicPartition(topic: record.topic, partition: record.partition)] else { continue }   // revoked meanwhile
+            batch.append(PolledRecord(record: record, task: task))
+        }
+        if rebalances != rebalancesBefore {
+            // A rebalance in a poll may have revoked a task or replaced it (an exactly-once
+            // rewind): what it had polled is left to the partition's next task, which starts
+            // from the last commit, which those records are not part of.
+            batch.removeAll { tasks[$0.task.partition] !== $0.task }
+        }
+        if !batch.isEmpty {
+            let wall = wallClock.milliseconds()
+            let outcomes = computeOutcomes(batch)
+            var restored = 0
+            for i in batch.indices {
+                if case .restored = outcomes[i].kind { restored += 1 }
+                apply(outcomes[i], of: batch[i], wall: wall)
+            }
+            if restored > 0 { statusBox.update { $0.restoredEvents += restored } }
+        }
+        publishBatchCounts()
+    }
+
+    /// The outcome of every record of `batch`, by index. Only the records' own tasks are touched.
+    func computeOutcomes(_ batch: [PolledRecord]) -> [RecordOutcome] {
+        let bins = Self.bins(for: batch, threads: configuration.engineThreads)
+        guard bins.count > 1 else { return batch.map(outcome(of:)) }
+        return [RecordOutcome](unsafeUninitializedCapacity: batch.count) { buffer, count in
+            let work = DisjointWork(batch: batch, bins: bins, outcomes: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: bins.count) { b in
+                for i in work.bins[b] { (work.outcomes + i).initialize(to: outcome(of: work.batch[i])) }
+            }
+            count = batch.count
+        }
+    }
+
+    /// Splits a batch's record indices into at most `threads` bins, whole partitions each,
+    /// largest partitions first into the emptiest bin. A single bin means: no threads. Small
+    /// batches stay on one thread: handing work over costs more than it saves there, and
+    /// they are what a lightly loaded pipeline sees, where latency matters more.
+    static func bins(for batch: [PolledRecord], threads: Int) -> [[Int]] {
+        let minimumParallelBatch = 64
+        guard threads > 1, batch.count >= minimumParallelBatch else { return [Array(batch.indices)] }
+        var groups: [ObjectIdentifier: [Int]] = [:]
+        var order: [ObjectIdentifier] = []
+        for i in batch.indices {
+            let id = ObjectIdentifier(batch[i].task)
+            if groups[id] == nil { order.append(id) }
+            groups[id, default: []].append(i)
+        }
+        guard groups.count > 1 else { return [Array(batch.indices)] }
+        var bins = [[Int]](repeating: [], count: min(threads, groups.count))
+        for id in order.sorted(by: { groups[$0]!.count > groups[$1]!.count }) {
+            let emptiest = bins.indices.min { bins[$0].count < bins[$1].count }!
+            bins[emptiest] += groups[id]!
+        }
+        // Each bin in poll order: a partition's records must reach its engine in offset order.
+        return bins.map { $0.sorted() }
+    }
+
+    /// Runs one record through its task: restore and skip bookkeeping, decoding, the engine, and
+    /// encoding its outputs. Touches nothing but `polled.task`, so records of different
+    /// partitions may be computed at the same time.
+    func outcome(of polled: PolledRecord) -> RecordOutcome {
+        let record = polled.record, task = polled.task
+        // Never suppress the output of a record at or past the committed offset.
+        if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
+        if let skip = task.skipUntil {
+            if record.offset < skip {
+                task.noteProcessed(offset: record.offset)
+                return RecordOutcome(kind: .skipped, engineClock: task.engine.clock)
+            }
+            task.skipUntil = nil
+        }
+        let decoded: Result<[Event], DecodeError>
+        if let value = record.value {
+            decoded = decode(value, of: record)
+        } else {
+            decoded = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
+        }
+        let kind: RecordOutcome.Kind
+        if task.isRestoring {
+            if case .success(let events) = decoded { for event in events { _ = task.engine.process(event) } }
+            kind = .restored
+        } else {
+            switch decoded {
+            case .success(let events):
+                var records: [(OutputRecord, Output?)] = []
+                // Only gathered for debug logging: an array per event otherwise built for nothing.
+                var logFields: [(String, String)] = []
+                let logsOutputs = logger.logLevel <= .debug
+                // A vendor message may stand for several canonical events, or none.
+                for event in events {
+                    for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
+                    if logsOutputs { logFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)] }
+                }
+                if let ts = record.timestampMs { for i in records.indices { records[i].0.sourceTimestampMs = ts } }
+                kind = .processed(records, logFields: logFields)
+            case .failure(let error):
+                let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
+                let letter = DeadLetter(
+                    original: record.value ?? [], error: error,
+                    origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
+                    time: task.engine.clock)
+                var out = configuration.routing.record(for: letter, originalKey: record.key)
+                if let ts = record.timestampMs { out.sourceTimestampMs = ts }
+                kind = .deadLettered(out, error)
+            }
+        }
+        let clock = task.engine.clock
+        task.noteProcessed(offset: record.offset)
+        return RecordOutcome(kind: kind, engineClock: clock)
+    }
+
+    /// What a record's outcome means for the pipeline: offsets, clocks, counters, logs, and its
+    /// outputs handed to the producer. On the pipeline thread, in poll order.
+    func apply(_ outcome: RecordOutcome, of polled: PolledRecord, wall: Int64) {
+        let record = polled.record, task = polled.task
+        if case .skipped = outcome.kind {
+            _ = task.tracker.record(offset: record.offset, outputs: 0)
+            return
+        }
+        batchCounts.consumedByTopic[record.topic, default: 0] += 1
+        task.clock.observed(engineClock: outcome.engineClock, wallMs: wall)
+        switch outcome.kind {
+        case .skipped, .restored:
+            return
+        case .processed(let records, let logFields):
+            batchCounts.processed += 1
+            if !records.isEmpty && logger.logLevel <= .debug {
+                log(.debug, "event produced outputs", logFields + [("offset", String(record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
+            }
+            send(records, from: task, offset: record.offset, arrivalWall: wall)
+        case .deadLettered(let letter, let error):
+            statusBox.update { $0.deadLettered += 1 }
+            metrics.count("moments_decode_failures_total", [("reason", error.category)])
+            var fields = [
+                ("topic", record.topic), ("partition", String(record.partition)), ("offset", String(record.offset)),
+                ("reason", error.description),
+            ]
+            // The original bytes may hold chat text: only logged where the configuration allows personal data.
+            if configuration.logPersonalData, let value = record.value { fields.append(("original", String(decoding: value.prefix(2048), as: UTF8.self))) }
+            log(.warning, "dead-lettered a malformed event", fields)
+            send([(letter, nil)], from: task, offset: record.offset, arrivalWall: wall)
+        }
+    }
+}
