@@ -73,6 +73,7 @@ extension Pipeline {
     func computeOutcomes(_ batch: [PolledRecord]) -> [RecordOutcome] {
         let bins = Self.bins(for: batch, threads: configuration.engineThreads)
         guard bins.count > 1 else { return batch.map(outcome(of:)) }
+        statusBox.update { $0.batchesOnSeveralThreads += 1 }
         return [RecordOutcome](unsafeUninitializedCapacity: batch.count) { buffer, count in
             let work = DisjointWork(batch: batch, bins: bins, outcomes: buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: bins.count) { b in

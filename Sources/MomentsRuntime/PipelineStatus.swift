@@ -35,6 +35,8 @@ public struct PipelineStatus: Sendable {
     /// Lookups for newly assigned partitions (committed offsets, changelog, oldest offsets) the
     /// broker did not answer and that were asked again (see `Pipeline.persistently`).
     public var resumeLookupRetries = 0
+    /// Batches whose partitions ran their engines on more than one thread (`processing.engine_threads`).
+    public var batchesOnSeveralThreads = 0
     var pendingRules: RuleSet?
     var pendingSilences: [Silence]?
 

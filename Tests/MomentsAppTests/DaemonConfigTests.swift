@@ -37,6 +37,7 @@ import MomentsRuntime
               commit_interval: 2s
               wall_clock_advance: false
               assignment_timeout: 90s
+              engine_threads: 3
             rules: rules.yaml
             """).get()
         #expect(c.kafka.bootstrapServers == "kafka-1:9092,kafka-2:9092")
@@ -49,6 +50,7 @@ import MomentsRuntime
         #expect(!c.processing.wallClockAdvance)
         #expect(c.processing.assignmentTimeout == .seconds(90))
         #expect(c.pipelineConfiguration.assignmentTimeout == .seconds(90))
+        #expect(c.pipelineConfiguration.engineThreads == 3)
         #expect(c.rulesSource == "/etc/moments/rules.yaml")
         #expect(c.rules.moments.map(\.id) == ["escalation"])
     }
@@ -67,12 +69,14 @@ import MomentsRuntime
             "MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD": "from-vault",
             "MOMENTS_TOPIC_ALERTS": "alerts.v2",
             "MOMENTS_ASSIGNMENT_TIMEOUT": "2m",
+            "MOMENTS_ENGINE_THREADS": "1",
         ]).get()
         #expect(c.kafka.bootstrapServers == "env:9093")
         #expect(c.kafka.inputTopics == ["x", "y"])
         #expect(c.kafka.properties["sasl.password"] == "from-vault")
         #expect(c.kafka.topics.alerts == "alerts.v2")
         #expect(c.processing.assignmentTimeout == .seconds(120))
+        #expect(c.pipelineConfiguration.engineThreads == 1)
     }
 
     @Test func secretsAreMasked() {
@@ -88,6 +92,13 @@ import MomentsRuntime
         #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:2:3: error: unknown key 'group'") })
         #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:3:32: error: bad duration 'soon'") })
         #expect(messages.contains { $0.contains("cannot read the rules file '/etc/moments/missing.yaml'") })
+    }
+
+    @Test func engineThreadsMustBeAtLeastOne() {
+        guard case .failure(let e) = parse("processing:\n  engine_threads: 0\nrules: rules.yaml\n") else {
+            Issue.record("engine_threads: 0 was accepted"); return
+        }
+        #expect(e.errors.map(\.description).contains { $0.hasPrefix("/etc/moments/daemon.yaml:2:19: error: engine_threads must be at least 1, found 0") })
     }
 
     @Test func rulesErrorsPointIntoTheRulesFile() {

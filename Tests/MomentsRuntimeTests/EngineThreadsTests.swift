@@ -1,0 +1,84 @@
+import Foundation
+@testable import Kafka
+import MomentsApp
+import MomentsCore
+@testable import MomentsRuntime
+import MomentsSimulation
+import Testing
+
+/// The engines of a batch's partitions may run on several threads at once
+/// (`processing.engine_threads`); what comes out must not depend on it.
+@Suite(.serialized) struct EngineThreadsTests {
+    /// A busy stream on 8 partitions, fetched in small pieces so that every batch mixes
+    /// partitions: every output is byte for byte what a single engine per partition gives, and
+    /// each interaction's outputs arrive in the order that engine emitted them.
+    @Test func outputsOnSeveralThreadsAreThoseOfOneEnginePerPartitionInOrder() throws {
+        let rules = try Stream.defaultRules()
+        let partitions = 8
+        let events = Stream.busyTraffic(count: 6000)
+        let bed = try TestBed(partitions: partitions)
+        try bed.produce(Stream.messages(events, partitions: partitions))
+
+        var perPartition: [[String]] = Array(repeating: [], count: partitions)
+        for e in events { perPartition[Int(Stream.partition(of: e.key, count: partitions))].append(e.json) }
+        let expected = perPartition.flatMap { Stream.replay($0, rules: rules) }
+        #expect(expected.count > 300)
+        let topicOf: [OutputKind: String] = [.alert: bed.topics.alerts, .recovery: bed.topics.recovery, .coaching: bed.topics.coaching]
+
+        let collector = try OutputCollector(bed: bed)
+        let running = RunningPipeline(bed.pipeline(
+            group: "threads", rules: rules, consumerProperties: ["max.partition.fetch.bytes": "8192"], engineThreads: 3))
+        let expectedIDs = Set(expected.map(\.id))
+        #expect(collector.wait(seconds: 90) { records in expectedIDs.isSubset(of: Set(records.compactMap(\.cloudEventID))) })
+        #expect(running.stop() == nil)
+        collector.stop()
+        #expect(running.pipeline.status.batchesOnSeveralThreads > 0)
+
+        let outputTopics = Set(topicOf.values)
+        let got = collector.all.filter { outputTopics.contains($0.topic) }
+        var gotValue: [String: [UInt8]] = [:]
+        for r in got { if let id = r.cloudEventID { gotValue[id] = r.value } }
+        #expect(gotValue.count == expected.count, "\(gotValue.count) outputs, \(expected.count) expected")
+        for e in expected where gotValue[e.id] != e.value {
+            Issue.record("output \(e.id) differs from the single-engine replay")
+            break
+        }
+        // Per topic, key and interaction (an output id starts with its interaction's, and an
+        // interaction's customer is on one input partition), in the order the engine emitted them.
+        // Across input partitions there is no order to keep: an agent's coaching comes from many.
+        func orderKey(_ topic: String, _ key: String, _ id: String) -> String { "\(topic) \(key) \(id.split(separator: ":")[0])" }
+        var expectedOrder: [String: [String]] = [:]
+        for e in expected { expectedOrder[orderKey(topicOf[e.kind]!, e.key, e.id), default: []].append(e.id) }
+        var gotOrder: [String: [String]] = [:]
+        for r in got.sorted(by: { ($0.topic, $0.partition, $0.offset) < ($1.topic, $1.partition, $1.offset) }) {
+            let id = r.cloudEventID ?? ""
+            gotOrder[orderKey(r.topic, String(decoding: r.key ?? [], as: UTF8.self), id), default: []].append(id)
+        }
+        #expect(gotOrder == expectedOrder)
+    }
+
+    /// How a batch is shared out: whole partitions per thread, each in poll order, the largest
+    /// first into the emptiest bin; small batches and single partitions stay on one thread.
+    @Test func batchesAreSharedOutByWholePartitions() throws {
+        let rules = try Stream.defaultRules()
+        let tasks = (0..<3).map { PartitionTask(partition: TopicPartition(topic: "in", partition: Int32($0)), generation: $0, rules: rules, committed: nil) }
+        func batch(_ partitionOfEach: [Int]) -> [PolledRecord] {
+            partitionOfEach.enumerated().map { i, p in
+                PolledRecord(record: ConsumerRecord(topic: "in", partition: Int32(p), offset: Int64(i), key: nil, value: nil, timestampMs: nil, headers: []), task: tasks[p])
+            }
+        }
+        // 100 records of partition 0, 50 of partition 1, 30 of partition 2, interleaved.
+        let mixed = batch((0..<180).map { i in i % 18 < 10 ? 0 : (i % 18 < 15 ? 1 : 2) })
+        let bins = Pipeline.bins(for: mixed, threads: 2)
+        #expect(bins.count == 2)
+        #expect(bins.flatMap { $0 }.sorted() == Array(mixed.indices))
+        for bin in bins { #expect(bin == bin.sorted()) }
+        let partitionsPerBin = bins.map { Set($0.map { mixed[$0].record.partition }) }
+        #expect(partitionsPerBin[0].isDisjoint(with: partitionsPerBin[1]))
+        #expect(Set(bins.map(\.count)) == [100, 80])
+        #expect(Pipeline.bins(for: mixed, threads: 8).count == 3)
+        #expect(Pipeline.bins(for: mixed, threads: 1).count == 1)
+        #expect(Pipeline.bins(for: batch(Array(repeating: 0, count: 500)), threads: 2).count == 1)
+        #expect(Pipeline.bins(for: batch([0, 1, 2, 0, 1, 2]), threads: 2).count == 1)
+    }
+}
