@@ -56,24 +56,17 @@ extension Pipeline {
             // from the last commit, which those records are not part of.
             batch.removeAll { tasks[$0.task.partition] !== $0.task }
         }
-        if !batch.isEmpty {
-            let wall = wallClock.milliseconds()
-            let outcomes = computeOutcomes(batch)
-            var restored = 0
-            for i in batch.indices {
-                if case .restored = outcomes[i].kind { restored += 1 }
-                apply(outcomes[i], of: batch[i], wall: wall)
-            }
-            if restored > 0 { statusBox.update { $0.restoredEvents += restored } }
-        }
-        publishBatchCounts()
+        guard !batch.isEmpty else { return }
+        let wall = wallClock.milliseconds()
+        let outcomes = computeOutcomes(batch)
+        for i in batch.indices { apply(outcomes[i], of: batch[i], wall: wall) }
     }
 
     /// The outcome of every record of `batch`, by index. Only the records' own tasks are touched.
     func computeOutcomes(_ batch: [PolledRecord]) -> [RecordOutcome] {
         let bins = Self.bins(for: batch, threads: configuration.engineThreads)
         guard bins.count > 1 else { return batch.map(outcome(of:)) }
-        statusBox.update { $0.batchesOnSeveralThreads += 1 }
+        batchCounts.sharedBatches += 1
         return [RecordOutcome](unsafeUninitializedCapacity: batch.count) { buffer, count in
             let work = DisjointWork(batch: batch, bins: bins, outcomes: buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: bins.count) { b in
@@ -172,8 +165,10 @@ extension Pipeline {
         batchCounts.consumedByTopic[record.topic, default: 0] += 1
         task.clock.observed(engineClock: outcome.engineClock, wallMs: wall)
         switch outcome.kind {
-        case .skipped, .restored:
+        case .skipped:
             return
+        case .restored:
+            batchCounts.restored += 1
         case .processed(let records, let logFields):
             batchCounts.processed += 1
             if !records.isEmpty && logger.logLevel <= .debug {

@@ -8,6 +8,9 @@ import MomentsCore
 /// Counts of the current poll batch, published together (see `publishBatchCounts`).
 struct BatchCounts {
     var processed = 0
+    /// Records replayed to rebuild state, and batches whose partitions ran on several threads.
+    var restored = 0
+    var sharedBatches = 0
     var consumedByTopic: [String: Int] = [:]
     /// Acknowledged since the last publication: outputs (and how many of each kind, dead letters
     /// apart) and state records.
@@ -17,7 +20,7 @@ struct BatchCounts {
     /// Delivery reports for outputs whose task is gone (see `Pipeline.task(for:generation:)`).
     var stale = 0
 
-    var isEmpty: Bool { processed == 0 && consumedByTopic.isEmpty && delivered == 0 && stateRecordsWritten == 0 && stale == 0 }
+    var isEmpty: Bool { processed == 0 && restored == 0 && sharedBatches == 0 && consumedByTopic.isEmpty && delivered == 0 && stateRecordsWritten == 0 && stale == 0 }
 }
 
 /// The daemon's processing loop: consume → decode → engine → produce → commit.
@@ -110,7 +113,7 @@ public final class Pipeline: @unchecked Sendable {
         defer { statusBox.update { $0.running = false } }
         statusBox.update { $0.running = true }
         while !statusBox.read({ $0.stopRequested }) {
-                try pollInputs()
+            try pollInputs()
             if let error = unrecoverable {
                 // What the other partitions finished is still delivered and committed.
                 shutdown()
@@ -130,9 +133,9 @@ public final class Pipeline: @unchecked Sendable {
             }
             if wallClock.milliseconds() - lastGaugesWall >= 1000 { updateGauges() }
             applyPendingRules()
-            // What this pass's deliveries acknowledged is published before the loop sleeps:
-            // otherwise `status` (outputs in flight, delivered) lags until the next pass, up to
-            // a commit interval later.
+            // Once per pass, after its input and its deliveries, and before the loop sleeps:
+            // published only after the input, `status` (outputs in flight, delivered) lagged the
+            // last acknowledgements until the next pass, up to a commit interval later.
             publishBatchCounts()
             sleepUntilWork()
         }
@@ -153,12 +156,12 @@ public final class Pipeline: @unchecked Sendable {
         consumerProps["enable.auto.commit"] = "false"
         consumerProps["enable.auto.offset.store"] = "false"
         if consumerProps["auto.offset.reset"] == nil { consumerProps["auto.offset.reset"] = "earliest" }
-        // Cooperative rebalancing: partitions that stay with this instance keep running (and
-        // keep their state) while others move.
         // A fetch brings up to this much of each partition, and a batch is what the fetches
         // brought, in order: with librdkafka's 1 MiB a batch held one partition, and its
         // partitions could not run on the engine threads at once (`Pipeline+Batch`).
         if consumerProps["max.partition.fetch.bytes"] == nil { consumerProps["max.partition.fetch.bytes"] = "262144" }
+        // Cooperative rebalancing: partitions that stay with this instance keep running (and
+        // keep their state) while others move.
         if consumerProps["partition.assignment.strategy"] == nil { consumerProps["partition.assignment.strategy"] = "cooperative-sticky" }
         var producerProps = configuration.producerProperties
         if producerProps["enable.idempotence"] == nil { producerProps["enable.idempotence"] = "true" }
@@ -206,6 +209,8 @@ public final class Pipeline: @unchecked Sendable {
         publishedInFlight = inFlight
         statusBox.update {
             $0.eventsProcessed += counts.processed
+            $0.restoredEvents += counts.restored
+            $0.batchesOnSeveralThreads += counts.sharedBatches
             $0.outputsInFlight = inFlight
             $0.outputsDelivered += counts.delivered
             for (kind, n) in counts.deliveredByKind { $0.outputsByKind[kind.rawValue, default: 0] += n }
