@@ -47,6 +47,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
+    func validate() throws {
+        if let engineThreads, engineThreads < 1 { throw ValidationError("--engine-threads must be at least 1") }
+    }
+
     func run() throws {
         let ruleSet = try RulesFile.load(rules)
         let suites = Set(suite.split(separator: ",").map(String.init))

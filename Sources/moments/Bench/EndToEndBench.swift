@@ -31,12 +31,12 @@ struct EndToEndBench {
 
         // Not measured: the first run pays for connections, metadata and the first allocations.
         _ = try plainConsumer(broker, group: "plain-warm-up")
-        _ = try pipeline(broker, group: "bench-warm-up", run: -1)
+        _ = try pipeline(broker, group: "bench-warm-up")
         var plain: [Double] = []
         var moments: [Double] = []
         for run in 0..<runs {
             plain.append(try plainConsumer(broker, group: "plain-\(run)"))
-            moments.append(try pipeline(broker, group: "bench-\(run)", run: run))
+            moments.append(try pipeline(broker, group: "bench-\(run)"))
         }
         plain.sort()
         moments.sort()
@@ -68,7 +68,7 @@ struct EndToEndBench {
 
     /// The daemon's pipeline on the same records; rate from its first event to the moment every
     /// event is processed and every output acknowledged.
-    func pipeline(_ broker: EmbeddedBroker, group: String, run: Int) throws -> Double {
+    func pipeline(_ broker: EmbeddedBroker, group: String) throws -> Double {
         let topics = OutputTopics()
         if changelog { try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions) }
         var config = PipelineConfiguration(
