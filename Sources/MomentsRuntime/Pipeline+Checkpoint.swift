@@ -18,9 +18,9 @@ extension Pipeline {
         var partition: TopicPartition
         /// The task whose state it is; released only to that task.
         var generation: Int
-        /// Taken at the checkpoint, encoded a slice at a time (`encodeDeferredState`); nil when
+        /// Taken at the checkpoint and encoded in the background (`StateEncodingJob`); nil when
         /// nothing changed.
-        var records: Changelog.PendingRecords?
+        var encoding: StateEncodingJob?
         /// The last input offset the state reflects.
         var offset: Int64
     }
@@ -31,22 +31,30 @@ extension Pipeline {
         for (tp, task) in tasks where !task.isRestoring && (partitions?.contains(tp) ?? true) {
             guard let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
             // Nothing changed: the state reflecting `offset` is the one already written.
-            let records = changelog.take(task)
-            deferredState.append(DeferredState(epoch: epoch, partition: tp, generation: task.generation, records: records, offset: offset))
+            let encoding = changelog.take(task).map(StateEncodingJob.init)
+            encoding?.start(on: stateEncodingQueue, wake: wakeup)
+            deferredState.append(DeferredState(epoch: epoch, partition: tp, generation: task.generation, encoding: encoding, offset: offset))
         }
         epoch += 1
     }
 
-    /// Sends the deferred state whose outputs are all acknowledged, oldest first.
-    func releaseDeferredState() {
+    /// Sends the deferred state whose outputs are all acknowledged, oldest first. State still
+    /// being encoded stops the turn (the encoder wakes the loop when it is done) unless
+    /// `waitForEncoding`, as when leaving, where everything must be sent now.
+    func releaseDeferredState(waitForEncoding: Bool = false) {
         while let first = deferredState.first, !outputsOutstanding(through: first.epoch) {
-            deferredState.removeFirst()
             // Its task is gone (revoked or lost, even if the partition is back with a new task):
             // dropped; the successor restores its own state and reprocesses from the last commit.
-            guard let task = task(for: first.partition, generation: first.generation) else { continue }
-            // What the slices between batches have not encoded yet is encoded now.
+            guard let task = task(for: first.partition, generation: first.generation) else {
+                deferredState.removeFirst()
+                continue
+            }
             var records: [OutputRecord] = []
-            if var pending = first.records { records = pending.finish() }
+            if let encoding = first.encoding {
+                guard let encoded = encoding.records(wait: waitForEncoding) else { return }
+                records = encoded
+            }
+            deferredState.removeFirst()
             let batch = task.stateBatchSent(records: records.count, reflecting: first.offset)
             guard !records.isEmpty else { continue }
             if logger.logLevel <= .debug {
@@ -55,22 +63,6 @@ extension Pipeline {
             sendState(records, from: task, offset: first.offset, batch: batch)
         }
     }
-
-    /// Customers encoded per turn of the loop: a checkpoint took thousands at once (a pause of
-    /// several milliseconds, the tail of the latency); slices keep each turn short.
-    static let stateEncodingSlice = 256
-
-    /// Encodes one slice of the oldest deferred state still to encode.
-    func encodeDeferredState() {
-        var budget = Self.stateEncodingSlice
-        for i in deferredState.indices where budget > 0 {
-            guard deferredState[i].records != nil, deferredState[i].records!.remaining > 0 else { continue }
-            budget -= deferredState[i].records!.encode(upTo: budget)
-        }
-    }
-
-    /// Whether deferred state is still to be encoded (the loop then does not sleep).
-    var stateToEncode: Bool { deferredState.contains { ($0.records?.remaining ?? 0) > 0 } }
 
     /// Whether an output produced in `epoch` or before is still unacknowledged.
     func outputsOutstanding(through epoch: Int) -> Bool {

@@ -12,7 +12,7 @@ extension Pipeline {
     static let retryDelayMs: Int64 = 10
 
     func sleepUntilWork() {
-        guard !consumer.hasQueued, !stateToEncode else { return }
+        guard !consumer.hasQueued else { return }
         wakeup.wait(timeoutMs: Int32(clamping: max(0, nextScheduledWork() - wallClock.milliseconds())))
     }
 

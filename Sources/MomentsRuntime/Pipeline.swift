@@ -65,6 +65,8 @@ public final class Pipeline: @unchecked Sendable {
     var epoch = 0
     var unacknowledgedByEpoch: [Int: Int] = [:]
     var deferredState: [DeferredState] = []
+    /// Where checkpoints' state is encoded, off the pipeline thread (`StateEncodingJob`).
+    let stateEncodingQueue = DispatchQueue(label: "moments.state-encoding")
     var healthCheck: Thread?
     let healthCheckDone = DispatchSemaphore(value: 0)
     var changelog: Changelog?
@@ -122,7 +124,6 @@ public final class Pipeline: @unchecked Sendable {
             producer.poll(timeoutMs: 0)
             resendFailed()
             releaseDeferredState()
-            encodeDeferredState()
             if configuration.wallClockAdvance { advanceIdleClocks() }
             if wallClock.milliseconds() - lastCommitWall >= configuration.commitInterval.milliseconds {
                 try checkpoint(synchronous: false)
@@ -249,7 +250,7 @@ public final class Pipeline: @unchecked Sendable {
             if synchronous {
                 // Leaving (revocation, shutdown): everything written and acknowledged before the commit.
                 drainDeliveries()
-                releaseDeferredState()
+                releaseDeferredState(waitForEncoding: true)
                 drainDeliveries()
             } else {
                 releaseDeferredState()
@@ -269,7 +270,10 @@ public final class Pipeline: @unchecked Sendable {
         do {
             try consumer.commit(offsets, synchronous: synchronous)
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
-            statusBox.update { $0.commits += 1 }
+            statusBox.update { status in
+                status.commits += 1
+                status.committed.merge(offsets) { _, new in new }
+            }
             if logger.logLevel <= .debug {
                 log(.debug, "offsets committed", [("offsets", offsets.sorted { $0.key.partition < $1.key.partition }.map { "\($0.key)@\($0.value)" }.joined(separator: ","))])
             }

@@ -17,6 +17,9 @@ public struct PipelineStatus: Sendable {
     public var outputsByKind: [String: Int] = [:]
     public var produceErrors = 0
     public var commits = 0
+    /// The offsets last handed to a commit, per partition (the next offset to read; a periodic
+    /// commit is asynchronous, the one of a stop or a revocation waits for the broker).
+    public var committed: [TopicPartition: Int64] = [:]
     /// A broker answered the last health check.
     public var brokerReachable = false
     /// Partitions still replaying to rebuild their state.

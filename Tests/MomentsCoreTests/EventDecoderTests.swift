@@ -101,10 +101,11 @@ import Testing
         #expect(again == [true, false])   // "a" was forgotten after three newer ids
     }
 
-    /// The fingerprint table against the set and ring it replaced, through growth, wrap-around
+    /// The fingerprint table against the set and ring it replaced, through growth (it starts at
+    /// 1,024 ids), wrap-around
     /// of the ring and many removals (which shift probe runs back).
     @Test func duplicateFilterMatchesASetWithFIFOEviction() {
-        let capacity = 1_000
+        let capacity = 5_000
         var filter = DuplicateFilter(capacity: capacity)
         var seen: Set<String> = [], ring: [String] = [], sent: [String] = []
         for n in 0..<20_000 {

@@ -1,3 +1,4 @@
+import Dispatch
 import MomentsCore
 import MomentsSimulation
 import Testing
@@ -46,6 +47,33 @@ import Testing
         #expect(records.last?.id == "state:partition")
         // And the state processed since is the next checkpoint's.
         #expect(!changelog.records(for: sliced).isEmpty)
+    }
+
+    /// What the background encoder gives is what encoding at once gives, whichever thread did
+    /// it, and processing that goes on meanwhile does not reach it.
+    @Test func backgroundEncodingGivesTheStateAsTaken() throws {
+        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 4000).map(\.json)
+        let expected = changelog.records(for: try task(fedWith: events[..<3000]))
+        let encoded = try task(fedWith: events[..<3000])
+        let job = StateEncodingJob(try #require(changelog.take(encoded)))
+        let wakeup = KafkaWakeup()
+        job.start(on: DispatchQueue(label: "test.state-encoding"), wake: wakeup)
+        feed(encoded, events[3000...])
+        let records = try #require(job.records(wait: true))
+        #expect(records.map(\.key) == expected.map(\.key))
+        #expect(records.map(\.value) == expected.map(\.value))
+        #expect(records.last?.id == "state:partition")
+        // Asked again (the loop asks each pass until it can send): the same records.
+        #expect(job.records(wait: false)?.count == expected.count)
+    }
+
+    /// Asked before the queue has started it, the asking thread encodes it itself.
+    @Test func anUnstartedJobIsEncodedByTheThreadThatAsks() throws {
+        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1000).map(\.json)
+        let expected = changelog.records(for: try task(fedWith: events[...]))
+        let job = StateEncodingJob(try #require(changelog.take(try task(fedWith: events[...]))))
+        let records = try #require(job.records(wait: false))
+        #expect(records.map(\.value) == expected.map(\.value))
     }
 
     @Test func nothingChangedTakesNothing() throws {

@@ -63,7 +63,7 @@ import Testing
     @Test func deferredStateOfATaskThatIsGoneIsDropped() throws {
         let p = try pipeline()
         let old = task(p)
-        p.deferredState = [Pipeline.DeferredState(epoch: 0, partition: tp, generation: old.generation, records: nil, offset: 99)]
+        p.deferredState = [Pipeline.DeferredState(epoch: 0, partition: tp, generation: old.generation, encoding: nil, offset: 99)]
         let new = task(p)
         p.releaseDeferredState()
         #expect(p.deferredState.isEmpty)

@@ -16,12 +16,18 @@ public struct DuplicateFilter: Sendable {
     private var ring: [Fingerprint] = []
     private var next = 0
 
+    static let initialReservation = 1024
+
     public init(capacity: Int = 100_000) {
         precondition(capacity > 0)
         self.capacity = capacity
-        // The window fills within minutes in production; growing there would rehash every id.
-        table = FingerprintTable(expected: min(capacity, 1 << 20))
-        ring.reserveCapacity(min(capacity, 1 << 20))
+        // Small at first, doubling as ids come: an engine is made for every partition at every
+        // assignment, and a table sized for the whole window was 4 MiB of memory zeroed per
+        // partition before its first event (a twelfth of the pipeline thread in a short run),
+        // most of it for partitions that never see that many ids. Growth rehashes each id
+        // about once in all, a few milliseconds spread over the window's first minutes.
+        table = FingerprintTable(expected: min(capacity, Self.initialReservation))
+        ring.reserveCapacity(min(capacity, Self.initialReservation))
     }
 
     /// Records `id`; returns false when it was already seen.
