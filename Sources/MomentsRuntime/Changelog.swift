@@ -30,7 +30,8 @@ struct Changelog {
         return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord)
     }
 
-    /// One partition's changed state, encoded a slice at a time between batches of input.
+    /// One partition's changed state, encoded later (by `StateEncodingJob`, off the pipeline
+    /// thread), a slice at a time or all at once.
     struct PendingRecords {
         let changelog: Changelog
         let input: TopicPartition
