@@ -5,7 +5,7 @@ import Kafka
 /// Encodes a checkpoint's state on a background thread while the pipeline goes on.
 ///
 /// A checkpoint takes the changed customers' state as copy-on-write copies (`Changelog.take`);
-/// turning them into JSON records was a fifth of the pipeline thread's time, and that thread
+/// turning them into JSON records was an eighth of the pipeline thread's time, and that thread
 /// is the pipeline's bottleneck. The copies are plain values that nothing else changes, so any
 /// thread may encode them, and the bytes are the same whichever does.
 ///

@@ -102,8 +102,7 @@ import Testing
     }
 
     /// The fingerprint table against the set and ring it replaced, through growth (it starts at
-    /// 1,024 ids), wrap-around
-    /// of the ring and many removals (which shift probe runs back).
+    /// 1,024 ids), wrap-around of the ring and many removals (which shift probe runs back).
     @Test func duplicateFilterMatchesASetWithFIFOEviction() {
         let capacity = 5_000
         var filter = DuplicateFilter(capacity: capacity)

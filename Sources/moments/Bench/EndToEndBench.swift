@@ -69,9 +69,9 @@ struct EndToEndBench {
     /// The daemon's pipeline on the same records; rate from its first event to the commit of the
     /// last offset, in the graceful stop asked for once every event is processed and every output
     /// acknowledged: the stop writes the state that reflects the last events, waits for its
-    /// acknowledgement and commits. Ending at the last acknowledged output instead measured the state's
-    /// cost only in runs long enough to cross a checkpoint (one a second): with a changelog,
-    /// runs came out near 65,000 or near 130,000 events/s depending on that alone.
+    /// acknowledgement and commits. Ending at the last acknowledged output instead measured the
+    /// state's cost only in runs long enough to cross a checkpoint (one a second): with a
+    /// changelog, runs came out near 65,000 or near 130,000 events/s depending on that alone.
     func pipeline(_ broker: EmbeddedBroker, group: String) throws -> Double {
         let topics = OutputTopics()
         if changelog { try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions) }
@@ -97,7 +97,11 @@ struct EndToEndBench {
         pipeline.stop()
         // Done when the committed offsets cover every event (the group's commits start at 0):
         // after the state's acknowledgement with a changelog. Leaving the group is not counted.
-        while pipeline.status.committed.values.reduce(0, +) < Int64(events) { Thread.sleep(forTimeInterval: 0.001) }
+        let deadline = Date().addingTimeInterval(60)
+        while pipeline.status.committed.values.reduce(0, +) < Int64(events) {
+            precondition(Date() < deadline, "the stop did not commit every offset within 60 s")
+            Thread.sleep(forTimeInterval: 0.001)
+        }
         let end = Date()
         done.wait()
         precondition(!changelog || pipeline.status.stateRecordsWritten > 0, "no state was written")
