@@ -61,8 +61,9 @@ struct Changelog {
             return end - start
         }
 
-        /// Every record, the partition record last: the producer keeps a partition's order, so a
-        /// partition record that reached the changelog means all of its customers did too.
+        /// Every record, the partition record last. The pipeline holds the partition record back
+        /// until the customer records are acknowledged (`ChangelogBatches`), so a partition record
+        /// on the changelog means all of its customers are there too.
         mutating func finish() -> [OutputRecord] {
             _ = encode(upTo: remaining)
             return records + [partitionRecord]

@@ -14,6 +14,9 @@ public struct OutputRecord: Sendable {
     /// The output id (the CloudEvents id) or dead-letter id, for observers and logs.
     public var id: String
     public var kind: OutputKind
+
+    /// A changelog's partition record (clock, budgets, the input offset the state reflects).
+    var isPartitionRecord: Bool { kind == .state && headers.contains { $0.0 == Changelog.partitionHeader.0 } }
 }
 
 /// Where each kind of output goes, and how it is encoded.

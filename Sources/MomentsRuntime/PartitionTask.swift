@@ -21,11 +21,13 @@ final class PartitionTask {
     var skipUntil: Int64?
     /// The offset last sent in a commit.
     var lastCommitted: Int64?
+    /// With a changelog: the batches in flight, and the next offset the durable state reflects.
+    var changelogBatches: ChangelogBatches
     /// With a changelog: the next offset the acknowledged state reflects; commits stop there.
-    var durableOffset: Int64?
-    /// Changelog batches sent, oldest first, with their unacknowledged records.
-    var stateInFlight: [(remaining: Int, offset: Int64)] = []
-    var firstStateBatch = 0
+    var durableOffset: Int64? {
+        get { changelogBatches.durableOffset }
+        set { changelogBatches.durableOffset = newValue }
+    }
 
     init(partition: TopicPartition, generation: Int, rules: RuleSet, committed: Int64?) {
         self.partition = partition
@@ -33,7 +35,7 @@ final class PartitionTask {
         self.engine = Engine(rules: rules)
         self.tracker = OffsetTracker(committed: committed)
         self.lastCommitted = committed
-        self.durableOffset = committed
+        self.changelogBatches = ChangelogBatches(durableOffset: committed)
     }
 
     var isRestoring: Bool { restoreUntil != nil }

@@ -55,12 +55,23 @@ extension Pipeline {
                 records = encoded
             }
             deferredState.removeFirst()
-            let batch = task.stateBatchSent(records: records.count, reflecting: first.offset)
-            guard !records.isEmpty else { continue }
-            if logger.logLevel <= .debug {
+            // The partition record (last) waits for the customer records: see ChangelogBatches.
+            let partitionRecord = records.popLast()
+            let (batch, due) = task.changelogBatches.sent(customers: records.count, partitionRecord: partitionRecord, reflecting: first.offset, epoch: first.epoch)
+            if logger.logLevel <= .debug, partitionRecord != nil {
                 log(.debug, "state sent", [("partition", "\(first.partition)"), ("reflects_offset", String(first.offset)), ("records", String(records.count))])
             }
-            sendState(records, from: task, offset: first.offset, batch: batch)
+            if !records.isEmpty { sendState(records, from: task, offset: first.offset, batch: batch) }
+            sendPartitionRecords(due, from: task)
+        }
+    }
+
+    /// Produces the partition records `ChangelogBatches` found due, each accounted against the
+    /// offset its batch reflects.
+    func sendPartitionRecords(_ due: [(batch: Int, record: OutputRecord)], from task: PartitionTask) {
+        for (batch, record) in due {
+            let offset = task.lastOffset ?? task.tracker.committable.map { $0 - 1 } ?? 0
+            sendState([record], from: task, offset: offset, batch: batch)
         }
     }
 
@@ -81,34 +92,5 @@ extension Pipeline {
         guard changelog != nil, !configuration.exactlyOnce else { return next }
         guard let durable = task.durableOffset else { return nil }
         return min(next, durable)
-    }
-}
-
-extension PartitionTask {
-    /// A changelog batch of `records` state records reflecting input up to `offset` was sent;
-    /// returns its handle for `stateAcknowledged`. An empty batch completes in its turn.
-    func stateBatchSent(records: Int, reflecting offset: Int64) -> Int {
-        let id = firstStateBatch + stateInFlight.count
-        stateInFlight.append((remaining: records, offset: offset))
-        settleStateBatches()
-        return id
-    }
-
-    /// One record of changelog batch `id` was acknowledged.
-    func stateAcknowledged(batch id: Int) {
-        let i = id - firstStateBatch
-        guard i >= 0, i < stateInFlight.count, stateInFlight[i].remaining > 0 else { return }
-        stateInFlight[i].remaining -= 1
-        settleStateBatches()
-    }
-
-    /// Batches complete in order: the state is durable up to the newest batch whose records, and
-    /// every earlier batch's, are acknowledged.
-    private func settleStateBatches() {
-        while let first = stateInFlight.first, first.remaining == 0 {
-            durableOffset = max(durableOffset ?? 0, first.offset + 1)
-            stateInFlight.removeFirst()
-            firstStateBatch += 1
-        }
     }
 }

@@ -139,6 +139,10 @@ extension Pipeline {
                 log(.warning, "output of a partition that has left not acknowledged; its next owner reprocesses its input", p.logFields + [("error", "\(error)")])
                 return
             }
+            if let batch = p.stateBatch, let owner {
+                stateRecordFailed(p, batch: batch, of: owner, error)
+                return
+            }
             // librdkafka already retried within message.timeout.ms; losing an output is not an
             // option, so it goes back to the producer and its input stays uncommitted.
             log(.warning, "output not acknowledged; producing it again", p.logFields + [("error", "\(error)")])
@@ -148,7 +152,13 @@ extension Pipeline {
         }
         if let owner {
             owner.tracker.acknowledge(p.sequence)
-            if let batch = p.stateBatch { owner.stateAcknowledged(batch: batch) }
+            if let batch = p.stateBatch {
+                if p.record.isPartitionRecord {
+                    owner.changelogBatches.partitionRecordAcknowledged(batch: batch)
+                } else {
+                    sendPartitionRecords(owner.changelogBatches.customerAcknowledged(batch: batch), from: owner)
+                }
+            }
         }
         // Counted as delivered even when its task is gone: it is on the output topic.
         if p.record.kind == .state {
@@ -163,6 +173,27 @@ extension Pipeline {
         batchCounts.delivered += 1
         if p.record.kind != .deadLetter { batchCounts.deliveredByKind[p.record.kind, default: 0] += 1 }
         hooks.delivered(p.record, p.output)
+    }
+
+    /// A changelog record failed for good. Not produced again: its bytes may be older than a
+    /// record of the same customer produced since, which it would then overwrite. The customer
+    /// is marked changed instead, so the next checkpoint writes its current state, and no
+    /// partition record vouches for the batches taken before that (see ChangelogBatches).
+    func stateRecordFailed(_ p: PendingOutput, batch: Int, of owner: PartitionTask, _ error: KafkaError) {
+        owner.tracker.acknowledge(p.sequence)   // commits are held by the durable offset instead
+        statusBox.update { $0.stateRecordsFailed += 1 }
+        metrics.count("moments_state_records_failed_total")
+        if p.record.isPartitionRecord {
+            owner.changelogBatches.partitionRecordFailed(batch: batch)
+            log(.warning, "state partition record not acknowledged; the next checkpoint's covers its batch", p.logFields + [("error", "\(error)")])
+            return
+        }
+        let prefix = Array("\(owner.partition.topic)/".utf8)
+        if let key = p.record.key, key.starts(with: prefix) {
+            owner.engine.markUnwritten(String(decoding: key[prefix.count...], as: UTF8.self))
+        }
+        sendPartitionRecords(owner.changelogBatches.customerFailed(batch: batch, nextEpoch: epoch), from: owner)
+        log(.warning, "state record not acknowledged; the customer's current state goes into the next checkpoint", p.logFields + [("error", "\(error)")])
     }
 
     func resendFailed() {

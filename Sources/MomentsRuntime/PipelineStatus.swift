@@ -27,6 +27,8 @@ public struct PipelineStatus: Sendable {
     public var rulesReloads = 0
     /// Changelog records acknowledged, and customers restored from the changelog.
     public var stateRecordsWritten = 0
+    /// Changelog records that failed for good; their customers went into the next checkpoint.
+    public var stateRecordsFailed = 0
     public var restoredCustomers = 0
     public var transactionsAborted = 0
     /// Partitions taken away without a handover (see `Pipeline.lost`).

@@ -70,6 +70,6 @@ import Testing
         // Accounted against the new task, it would mark state up to offset 99 durable, and commits
         // could pass what the new task's state reflects.
         #expect(new.durableOffset == 10)
-        #expect(new.stateInFlight.isEmpty)
+        #expect(new.changelogBatches.inFlight == 0)
     }
 }

@@ -24,6 +24,12 @@ extension Engine {
         return states
     }
 
+    /// Marks `customer` as changed, so the next `takeChangedStates` includes its state as it is
+    /// then: for a runtime whose changelog record of that customer was lost.
+    public mutating func markUnwritten(_ customer: String) {
+        if changed.insert(customer).inserted { changedInOrder.append(customer) }
+    }
+
     /// Marks every customer as changed, so the next `takeChangedCustomers` is a full snapshot.
     public mutating func markAllChanged() {
         for id in customers.keys.sorted() where changed.insert(id).inserted { changedInOrder.append(id) }

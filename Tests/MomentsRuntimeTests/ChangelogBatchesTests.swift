@@ -1,0 +1,106 @@
+import MomentsCore
+import Testing
+@testable import Kafka
+@testable import MomentsRuntime
+
+/// A restore resumes after the latest partition record on the changelog, so that record must
+/// never land before the customer records it vouches for, and a customer record that failed
+/// for good must not leave a partition record claiming its batch (a crash would restore the
+/// customer's older state and skip the events that changed it).
+@Suite struct ChangelogBatchesTests {
+    func partitionRecord(_ offset: Int64) -> OutputRecord {
+        OutputRecord(
+            topic: "state", key: Array("interactions/".utf8), value: Array("\(offset)".utf8), headers: [Changelog.partitionHeader],
+            partition: 0, id: "state:partition", kind: .state)
+    }
+
+    @Test func thePartitionRecordWaitsForItsCustomersAndMakesTheBatchDurable() {
+        var batches = ChangelogBatches(durableOffset: 10)
+        let (id, due) = batches.sent(customers: 2, partitionRecord: partitionRecord(19), reflecting: 19, epoch: 0)
+        #expect(due.isEmpty)
+        #expect(batches.customerAcknowledged(batch: id).isEmpty)
+        let now = batches.customerAcknowledged(batch: id)
+        #expect(now.map(\.batch) == [id])
+        #expect(now.first?.record.isPartitionRecord == true)
+        #expect(batches.durableOffset == 10)   // not before the partition record is acknowledged
+        batches.partitionRecordAcknowledged(batch: id)
+        #expect(batches.durableOffset == 20)
+        #expect(batches.inFlight == 0)
+    }
+
+    @Test func aLaterBatchsPartitionRecordWaitsForEveryEarlierCustomer() {
+        var batches = ChangelogBatches(durableOffset: nil)
+        let first = batches.sent(customers: 1, partitionRecord: partitionRecord(5), reflecting: 5, epoch: 0).id
+        let second = batches.sent(customers: 1, partitionRecord: partitionRecord(9), reflecting: 9, epoch: 1).id
+        #expect(batches.customerAcknowledged(batch: second).isEmpty)   // the first batch's customer is still in flight
+        #expect(batches.customerAcknowledged(batch: first).map(\.batch) == [first, second])
+        batches.partitionRecordAcknowledged(batch: second)
+        #expect(batches.durableOffset == nil)   // in order: the first batch is not durable yet
+        batches.partitionRecordAcknowledged(batch: first)
+        #expect(batches.durableOffset == 10)
+    }
+
+    @Test func aFailedCustomerHoldsBackEveryBatchTakenBeforeTheNextCheckpoint() {
+        var batches = ChangelogBatches(durableOffset: 0)
+        let failing = batches.sent(customers: 2, partitionRecord: partitionRecord(4), reflecting: 4, epoch: 0).id
+        let meanwhile = batches.sent(customers: 1, partitionRecord: partitionRecord(8), reflecting: 8, epoch: 1).id
+        // The failure is reported while epoch 2 is open: the next checkpoint (epoch 2) holds the customer.
+        #expect(batches.customerFailed(batch: failing, nextEpoch: 2).isEmpty)
+        #expect(batches.customerAcknowledged(batch: failing).isEmpty)
+        #expect(batches.customerAcknowledged(batch: meanwhile).isEmpty)   // taken before: no partition record
+        #expect(batches.durableOffset == 0)
+        #expect(batches.inFlight == 0)
+        let next = batches.sent(customers: 1, partitionRecord: partitionRecord(12), reflecting: 12, epoch: 2).id
+        #expect(batches.customerAcknowledged(batch: next).map(\.batch) == [next])
+        batches.partitionRecordAcknowledged(batch: next)
+        #expect(batches.durableOffset == 13)
+    }
+
+    @Test func aFailedPartitionRecordMakesNothingDurableUntilTheNextOne() {
+        var batches = ChangelogBatches(durableOffset: 3)
+        let id = batches.sent(customers: 0, partitionRecord: partitionRecord(6), reflecting: 6, epoch: 0)
+        #expect(id.due.map(\.batch) == [id.id])   // no customers: due at once
+        batches.partitionRecordFailed(batch: id.id)
+        #expect(batches.durableOffset == 3)
+        let next = batches.sent(customers: 0, partitionRecord: partitionRecord(7), reflecting: 7, epoch: 1)
+        batches.partitionRecordAcknowledged(batch: next.id)
+        #expect(batches.durableOffset == 8)
+    }
+
+    @Test func aBatchWithNothingChangedIsDurableInItsTurn() {
+        var batches = ChangelogBatches(durableOffset: 0)
+        let first = batches.sent(customers: 1, partitionRecord: partitionRecord(2), reflecting: 2, epoch: 0).id
+        _ = batches.sent(customers: 0, partitionRecord: nil, reflecting: 5, epoch: 1)
+        #expect(batches.durableOffset == 0)
+        _ = batches.customerAcknowledged(batch: first)
+        batches.partitionRecordAcknowledged(batch: first)
+        #expect(batches.durableOffset == 6)
+    }
+
+    /// Through the pipeline: a customer record that failed for good is not produced again (it
+    /// could overwrite a newer record of the customer) and the customer is in the next checkpoint.
+    @Test func aFailedCustomerRecordGoesIntoTheNextCheckpointInsteadOfBeingRetried() throws {
+        let tp = TopicPartition(topic: "interactions", partition: 0)
+        let routing = OutputRouting(alerts: "moments.alerts", coaching: "moments.coaching", recovery: "moments.recovery", deadLetter: "moments.dead-letter")
+        var config = PipelineConfiguration(consumerProperties: [:], producerProperties: [:], inputTopics: [tp.topic], routing: routing)
+        config.changelogTopic = "state"
+        let p = Pipeline(configuration: config, rules: try Stream.defaultRules())
+        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: 0)
+        task.engine.tracksChanges = true
+        p.tasks[tp] = task
+        p.epoch = 3
+        let batch = task.changelogBatches.sent(customers: 1, partitionRecord: partitionRecord(0), reflecting: 0, epoch: 2).id
+        let record = OutputRecord(topic: "state", key: Array("interactions/c-42".utf8), value: [1], headers: [], partition: 0, id: "state:c-42", kind: .state)
+        var pending = PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 0, outputs: 1), arrivalWall: 0)
+        pending.stateBatch = batch
+        let token = p.pending.insert(pending)
+
+        p.delivered(DeliveryReport(token: token, topic: "state", partition: 0, offset: -1, error: KafkaError(code: KafkaError.timedOut, message: "message timed out")))
+        #expect(p.retries.isEmpty)
+        #expect(p.pending.isEmpty)   // nor its partition record: the batch is held
+        #expect(task.tracker.committable == 1)   // commits are held by the durable offset instead
+        #expect(task.durableOffset == 0)
+        #expect(task.engine.takeChangedStates().map(\.customer) == ["c-42"])
+        #expect(p.status.stateRecordsFailed == 1)
+    }
+}
