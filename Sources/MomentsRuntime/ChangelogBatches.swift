@@ -29,6 +29,7 @@ struct ChangelogBatches {
         var customersLeft: Int
         var partitionRecord: OutputRecord?
         var stage = Stage.customers
+        var customerFailed = false
 
         enum Stage {
             /// Customer records in flight.
@@ -67,9 +68,15 @@ struct ChangelogBatches {
 
     /// A customer record of batch `id` failed for good. Until a batch taken in `nextEpoch` or
     /// later (which holds the customer's current state) completes, nothing becomes durable.
-    mutating func customerFailed(batch id: Int, nextEpoch: Int) -> [(batch: Int, record: OutputRecord)] {
+    /// Also says whether it is the batch's first failure (one warning per batch, not per record).
+    mutating func customerFailed(batch id: Int, nextEpoch: Int) -> (due: [(batch: Int, record: OutputRecord)], first: Bool) {
         heldBelowEpoch = max(heldBelowEpoch, nextEpoch)
-        return customerAcknowledged(batch: id)
+        var first = true
+        if let i = index(id) {
+            first = !batches[i].customerFailed
+            batches[i].customerFailed = true
+        }
+        return (customerAcknowledged(batch: id), first)
     }
 
     /// The partition record of batch `id` was acknowledged: the batch is durable once every

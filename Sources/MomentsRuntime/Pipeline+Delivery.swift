@@ -192,8 +192,16 @@ extension Pipeline {
         if let key = p.record.key, key.starts(with: prefix) {
             owner.engine.markUnwritten(String(decoding: key[prefix.count...], as: UTF8.self))
         }
-        sendPartitionRecords(owner.changelogBatches.customerFailed(batch: batch, nextEpoch: epoch), from: owner)
-        log(.warning, "state record not acknowledged; the customer's current state goes into the next checkpoint", p.logFields + [("error", "\(error)")])
+        let (due, first) = owner.changelogBatches.customerFailed(batch: batch, nextEpoch: epoch)
+        sendPartitionRecords(due, from: owner)
+        // An outage fails a whole batch at once: one warning for it, the records at debug level.
+        if first {
+            log(.warning, "state records not acknowledged; their customers' current state goes into the next checkpoint, and commits wait for it", [
+                ("partition", "\(owner.partition)"), ("error", "\(error)"),
+            ])
+        } else if logger.logLevel <= .debug {
+            log(.debug, "state record not acknowledged", p.logFields + [("error", "\(error)")])
+        }
     }
 
     func resendFailed() {

@@ -45,8 +45,10 @@ import Testing
         let failing = batches.sent(customers: 2, partitionRecord: partitionRecord(4), reflecting: 4, epoch: 0).id
         let meanwhile = batches.sent(customers: 1, partitionRecord: partitionRecord(8), reflecting: 8, epoch: 1).id
         // The failure is reported while epoch 2 is open: the next checkpoint (epoch 2) holds the customer.
-        #expect(batches.customerFailed(batch: failing, nextEpoch: 2).isEmpty)
-        #expect(batches.customerAcknowledged(batch: failing).isEmpty)
+        let failure = batches.customerFailed(batch: failing, nextEpoch: 2)
+        #expect(failure.due.isEmpty)
+        #expect(failure.first)
+        #expect(!batches.customerFailed(batch: failing, nextEpoch: 2).first)   // the batch's second failure
         #expect(batches.customerAcknowledged(batch: meanwhile).isEmpty)   // taken before: no partition record
         #expect(batches.durableOffset == 0)
         #expect(batches.inFlight == 0)

@@ -46,13 +46,13 @@ final class TestBed: @unchecked Sendable {
     func pipeline(
         group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
         transactionalID: String? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil, consumerProperties: [String: String] = [:],
-        engineThreads: Int? = nil
+        producerProperties: [String: String] = [:], engineThreads: Int? = nil
     ) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
                 "bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "20", "session.timeout.ms": "6000",
             ].merging(consumerProperties) { $1 },
-            producerProperties: ["bootstrap.servers": broker.bootstrapServers],
+            producerProperties: ["bootstrap.servers": broker.bootstrapServers].merging(producerProperties) { $1 },
             inputTopics: [input], routing: routing)
         config.commitInterval = .milliseconds(200)
         config.wallClockAdvance = wallClockAdvance
