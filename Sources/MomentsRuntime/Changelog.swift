@@ -23,7 +23,8 @@ struct Changelog {
     /// is small and must describe the partition at this instant.
     func take(_ task: PartitionTask) -> PendingRecords? {
         let states = task.engine.takeChangedStates()
-        guard !states.isEmpty else { return nil }
+        guard !states.isEmpty || task.partitionRecordOwed else { return nil }
+        task.partitionRecordOwed = false
         let partitionRecord = OutputRecord(
             topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: task.lastOffset), headers: [Self.partitionHeader],
             partition: task.partition.partition, id: "state:partition", kind: .state)

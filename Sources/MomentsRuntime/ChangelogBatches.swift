@@ -16,7 +16,8 @@
 /// when the partition record is acknowledged, batch by batch in order. A failed customer record
 /// is not produced again: the customer's current state goes into the next checkpoint instead
 /// (see `Pipeline.delivered`), and the batches taken before that checkpoint write no partition
-/// record and make nothing durable, since what they vouch for never fully arrived.
+/// record and make nothing durable, since what they vouch for never fully arrived. A failed
+/// partition record holds batches back the same way, and the next checkpoint writes a new one.
 struct ChangelogBatches {
     /// The next input offset the durable state reflects; commits stop there.
     var durableOffset: Int64?
@@ -54,13 +55,13 @@ struct ChangelogBatches {
     /// A batch of `customers` customer records reflecting input up to `offset`, taken in
     /// `epoch`, was handed to the producer. Returns its id, and the partition records now due
     /// (this one's, when it has no customer records and nothing before it is in flight).
-    mutating func sent(customers: Int, partitionRecord: OutputRecord?, reflecting offset: Int64, epoch: Int) -> (id: Int, due: [(batch: Int, record: OutputRecord)]) {
+    mutating func sent(customers: Int, partitionRecord: OutputRecord?, reflecting offset: Int64, epoch: Int) -> (id: Int, due: [(batch: Int, offset: Int64, record: OutputRecord)]) {
         batches.append(Batch(epoch: epoch, offset: offset, customersLeft: customers, partitionRecord: partitionRecord))
         return (firstID + batches.count - 1, advance())
     }
 
     /// A customer record of batch `id` was acknowledged; returns the partition records now due.
-    mutating func customerAcknowledged(batch id: Int) -> [(batch: Int, record: OutputRecord)] {
+    mutating func customerAcknowledged(batch id: Int) -> [(batch: Int, offset: Int64, record: OutputRecord)] {
         guard let i = index(id), batches[i].customersLeft > 0 else { return [] }
         batches[i].customersLeft -= 1
         return advance()
@@ -69,7 +70,7 @@ struct ChangelogBatches {
     /// A customer record of batch `id` failed for good. Until a batch taken in `nextEpoch` or
     /// later (which holds the customer's current state) completes, nothing becomes durable.
     /// Also says whether it is the batch's first failure (one warning per batch, not per record).
-    mutating func customerFailed(batch id: Int, nextEpoch: Int) -> (due: [(batch: Int, record: OutputRecord)], first: Bool) {
+    mutating func customerFailed(batch id: Int, nextEpoch: Int) -> (due: [(batch: Int, offset: Int64, record: OutputRecord)], first: Bool) {
         heldBelowEpoch = max(heldBelowEpoch, nextEpoch)
         var first = true
         if let i = index(id) {
@@ -87,11 +88,13 @@ struct ChangelogBatches {
         _ = advance()
     }
 
-    /// The partition record of batch `id` failed for good: the batch makes nothing durable. Its
-    /// customer records are on the changelog, so the next batch's partition record (which is
-    /// produced after them) covers them; until then a restore finds an older partition record
-    /// and replays from the commit, which loses nothing.
-    mutating func partitionRecordFailed(batch id: Int) {
+    /// The partition record of batch `id` failed for good: the batch makes nothing durable, nor
+    /// does any taken before `nextEpoch`. Its customer records are on the changelog, but the
+    /// budgets and clock it carried are not: the next checkpoint must write a partition record
+    /// even if no customer changed (`PartitionTask.partitionRecordOwed`), and until that one is
+    /// acknowledged a restore finds an older partition record and replays from the commit.
+    mutating func partitionRecordFailed(batch id: Int, nextEpoch: Int) {
+        heldBelowEpoch = max(heldBelowEpoch, nextEpoch)
         guard let i = index(id), case .partitionRecord = batches[i].stage else { return }
         batches[i].stage = .done(durable: false)
         _ = advance()
@@ -105,24 +108,34 @@ struct ChangelogBatches {
     /// Moves batches on in order: a batch whose customer records (and all earlier batches')
     /// are acknowledged gets its partition record produced, or is skipped when held or has none;
     /// done batches leave the front, advancing the durable offset.
-    private mutating func advance() -> [(batch: Int, record: OutputRecord)] {
-        var due: [(batch: Int, record: OutputRecord)] = []
+    private mutating func advance() -> [(batch: Int, offset: Int64, record: OutputRecord)] {
+        var due: [(batch: Int, offset: Int64, record: OutputRecord)] = []
         for i in batches.indices {
             guard batches[i].customersLeft == 0 else { break }
-            guard case .customers = batches[i].stage else { continue }
+            guard case .customers = batches[i].stage, let record = batches[i].partitionRecord else { continue }
             if batches[i].epoch < heldBelowEpoch {
                 batches[i].stage = .done(durable: false)
-            } else if let record = batches[i].partitionRecord {
-                batches[i].stage = .partitionRecord
-                due.append((firstID + i, record))
             } else {
-                // Nothing changed since the last batch: the state already written reflects it.
-                batches[i].stage = .done(durable: true)
+                batches[i].stage = .partitionRecord
+                due.append((firstID + i, batches[i].offset, record))
             }
         }
         var popped = 0
-        while popped < batches.count, case .done(let durable) = batches[popped].stage {
-            if durable { durableOffset = max(durableOffset ?? 0, batches[popped].offset + 1) }
+        popping: while popped < batches.count {
+            let b = batches[popped]
+            let durable: Bool
+            switch b.stage {
+            case .done(let d):
+                durable = d
+            case .customers where b.partitionRecord == nil && b.customersLeft == 0:
+                // Nothing changed since the batch before, so the state already written reflects
+                // it; decided only now, in its turn, so that a failure reported meanwhile for an
+                // earlier batch (which holds this one back) is taken into account.
+                durable = b.epoch >= heldBelowEpoch
+            default:
+                break popping
+            }
+            if durable { durableOffset = max(durableOffset ?? 0, b.offset + 1) }
             popped += 1
         }
         if popped > 0 {

@@ -23,6 +23,8 @@ final class PartitionTask {
     var lastCommitted: Int64?
     /// With a changelog: the batches in flight, and the next offset the durable state reflects.
     var changelogBatches: ChangelogBatches
+    /// A partition record failed for good: the next checkpoint writes one even if no customer changed.
+    var partitionRecordOwed = false
     /// With a changelog: the next offset the acknowledged state reflects; commits stop there.
     var durableOffset: Int64? {
         get { changelogBatches.durableOffset }

@@ -67,12 +67,10 @@ extension Pipeline {
     }
 
     /// Produces the partition records `ChangelogBatches` found due, each accounted against the
-    /// offset its batch reflects.
-    func sendPartitionRecords(_ due: [(batch: Int, record: OutputRecord)], from task: PartitionTask) {
-        for (batch, record) in due {
-            let offset = task.lastOffset ?? task.tracker.committable.map { $0 - 1 } ?? 0
-            sendState([record], from: task, offset: offset, batch: batch)
-        }
+    /// offset its batch reflects (the tracker keeps the highest completed offset, so an entry
+    /// for an earlier offset cannot move a commit past outputs still in flight).
+    func sendPartitionRecords(_ due: [(batch: Int, offset: Int64, record: OutputRecord)], from task: PartitionTask) {
+        for (batch, offset, record) in due { sendState([record], from: task, offset: offset, batch: batch) }
     }
 
     /// Whether an output produced in `epoch` or before is still unacknowledged.

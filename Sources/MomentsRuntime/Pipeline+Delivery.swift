@@ -112,6 +112,12 @@ extension Pipeline {
             guard let p = pending.remove(token: token) else { return }
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+            // A changelog record is never retried later: a newer record of its customer may be
+            // produced first, which the retry would then overwrite.
+            if let batch = p.stateBatch, let owner = task(for: p.partition, generation: p.generation) {
+                stateRecordFailed(p, batch: batch, of: owner, error)
+                return
+            }
             log(.warning, "produce failed; will retry", p.logFields + [("error", "\(error)")])
             retries.append(p)
         }
@@ -184,8 +190,11 @@ extension Pipeline {
         statusBox.update { $0.stateRecordsFailed += 1 }
         metrics.count("moments_state_records_failed_total")
         if p.record.isPartitionRecord {
-            owner.changelogBatches.partitionRecordFailed(batch: batch)
-            log(.warning, "state partition record not acknowledged; the next checkpoint's covers its batch", p.logFields + [("error", "\(error)")])
+            owner.changelogBatches.partitionRecordFailed(batch: batch, nextEpoch: epoch)
+            owner.partitionRecordOwed = true
+            log(.warning, "state partition record not acknowledged; the next checkpoint writes another, and commits wait for it", [
+                ("partition", "\(owner.partition)"), ("error", "\(error)"),
+            ])
             return
         }
         let prefix = Array("\(owner.partition.topic)/".utf8)

@@ -413,6 +413,23 @@ import Testing
         #expect(engine.run([s.at(501, .interactionEscalated)]).alerts.map(\.id) == ["i-1:escalation:1"])
     }
 
+    /// A runtime with a changelog reloads rules mid-stream: the customers changed before the
+    /// reload are still owed a record, and changes after it are still tracked.
+    @Test func changeTrackingCarriesOver() throws {
+        var engine = Engine(rules: try Fixtures.defaultRules())
+        engine.tracksChanges = true
+        var a = Script()
+        a.customer = "c-a"
+        var b = Script()
+        b.interaction = "i-b"
+        b.customer = "c-b"
+        _ = engine.run([a.at(0, .interactionQueued)])
+        engine = engine.reloaded(with: try Fixtures.defaultRules())
+        #expect(engine.tracksChanges)
+        _ = engine.run([b.at(1, .interactionQueued)])
+        #expect(engine.takeChangedCustomers().map(\.customer) == ["c-a", "c-b"])
+    }
+
     @Test func budgetsCarryOver() throws {
         var r = try Fixtures.defaultRules()
         r.recovery[0].dailyBudget = 1

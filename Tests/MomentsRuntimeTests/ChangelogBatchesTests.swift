@@ -58,15 +58,34 @@ import Testing
         #expect(batches.durableOffset == 13)
     }
 
-    @Test func aFailedPartitionRecordMakesNothingDurableUntilTheNextOne() {
+    /// Its customers are on the changelog, but not the budgets and clock it carried: nothing is
+    /// durable until a later partition record is, not even a batch in which nothing changed.
+    @Test func aFailedPartitionRecordMakesNothingDurableUntilAnotherOneLands() {
         var batches = ChangelogBatches(durableOffset: 3)
-        let id = batches.sent(customers: 0, partitionRecord: partitionRecord(6), reflecting: 6, epoch: 0)
-        #expect(id.due.map(\.batch) == [id.id])   // no customers: due at once
-        batches.partitionRecordFailed(batch: id.id)
+        let failing = batches.sent(customers: 1, partitionRecord: partitionRecord(6), reflecting: 6, epoch: 0).id
+        _ = batches.sent(customers: 0, partitionRecord: nil, reflecting: 7, epoch: 1)   // nothing changed
+        #expect(batches.customerAcknowledged(batch: failing).map(\.offset) == [6])
+        batches.partitionRecordFailed(batch: failing, nextEpoch: 2)
         #expect(batches.durableOffset == 3)
-        let next = batches.sent(customers: 0, partitionRecord: partitionRecord(7), reflecting: 7, epoch: 1)
+        #expect(batches.inFlight == 0)
+        let next = batches.sent(customers: 0, partitionRecord: partitionRecord(9), reflecting: 9, epoch: 2)
+        #expect(next.due.map(\.batch) == [next.id])   // no customers: due at once
+        #expect(batches.durableOffset == 3)
         batches.partitionRecordAcknowledged(batch: next.id)
-        #expect(batches.durableOffset == 8)
+        #expect(batches.durableOffset == 10)
+    }
+
+    /// A later batch's partition record landed after the earlier batch's customers: it covers
+    /// them, even though the earlier batch's own partition record failed.
+    @Test func aLaterPartitionRecordCoversAnEarlierOneThatFailed() {
+        var batches = ChangelogBatches(durableOffset: 0)
+        let first = batches.sent(customers: 1, partitionRecord: partitionRecord(4), reflecting: 4, epoch: 0).id
+        let second = batches.sent(customers: 1, partitionRecord: partitionRecord(8), reflecting: 8, epoch: 1).id
+        #expect(batches.customerAcknowledged(batch: first).map(\.batch) == [first])
+        #expect(batches.customerAcknowledged(batch: second).map(\.batch) == [second])
+        batches.partitionRecordFailed(batch: first, nextEpoch: 2)
+        batches.partitionRecordAcknowledged(batch: second)
+        #expect(batches.durableOffset == 9)
     }
 
     @Test func aBatchWithNothingChangedIsDurableInItsTurn() {
@@ -77,6 +96,18 @@ import Testing
         _ = batches.customerAcknowledged(batch: first)
         batches.partitionRecordAcknowledged(batch: first)
         #expect(batches.durableOffset == 6)
+    }
+
+    @Test func anOwedPartitionRecordIsTakenEvenWhenNothingChanged() throws {
+        let task = PartitionTask(partition: TopicPartition(topic: "interactions", partition: 0), generation: 0, rules: try Stream.defaultRules(), committed: 0)
+        task.engine.tracksChanges = true
+        let changelog = Changelog(topic: "state")
+        #expect(changelog.take(task) == nil)
+        task.partitionRecordOwed = true
+        var pending = try #require(changelog.take(task))
+        #expect(!task.partitionRecordOwed)
+        #expect(pending.finish().map(\.isPartitionRecord) == [true])
+        #expect(changelog.take(task) == nil)
     }
 
     /// Through the pipeline: a customer record that failed for good is not produced again (it
@@ -101,7 +132,8 @@ import Testing
         #expect(p.retries.isEmpty)
         #expect(p.pending.isEmpty)   // nor its partition record: the batch is held
         #expect(task.tracker.committable == 1)   // commits are held by the durable offset instead
-        #expect(task.durableOffset == 0)
+        #expect(task.changelogBatches.inFlight == 0)   // the batch is done, durable or not
+        #expect(task.durableOffset == 0)   // not: acknowledged, its partition record would have made it 1
         #expect(task.engine.takeChangedStates().map(\.customer) == ["c-42"])
         #expect(p.status.stateRecordsFailed == 1)
     }

@@ -8,6 +8,12 @@ extension Engine {
         next.duplicates = duplicates
         next.budgets = budgets
         next.suppressedCounts = suppressedCounts
+        // A runtime's changelog still needs the customers changed since its last checkpoint, and
+        // every change from now on: without these a reload silently stopped the changelog (no
+        // customer record written again, while commits went on).
+        next.tracksChanges = tracksChanges
+        next.changed = changed
+        next.changedInOrder = changedInOrder
         var newIndex: [String: Int] = [:]
         for (i, m) in newRules.moments.enumerated() { newIndex[m.id] = i }
         // Old rule index → new rule index, only where the rule still exists with a compatible condition.
