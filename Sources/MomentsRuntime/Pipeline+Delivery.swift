@@ -108,7 +108,7 @@ extension Pipeline {
         do {
             try producer.produce(topic: record.topic, partition: record.partition, key: record.key, value: record.value, headers: record.headers, token: token)
         } catch {
-            // Taken out again, to be retried.
+            // Taken out again: an output is retried later; a changelog record is not (below).
             guard let p = pending.remove(token: token) else { return }
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
