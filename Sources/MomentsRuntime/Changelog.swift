@@ -14,13 +14,13 @@ struct Changelog {
 
     /// Records for what changed in `task` since the last call: changed customers and the partition record.
     func records(for task: PartitionTask) -> [OutputRecord] {
-        guard var pending = take(task) else { return [] }
-        return pending.finish()
+        take(task)?.finish() ?? []
     }
 
-    /// What changed in `task` since the last call, taken now and encoded later (`encode(upTo:)`,
-    /// `finish`): the customers' states are copies, the partition record is written now, as it
-    /// is small and must describe the partition at this instant.
+    /// What changed in `task` since the last call, taken now and encoded later (`finish`, by
+    /// `StateEncodingJob` off the pipeline thread): the customers' states are copies, the
+    /// partition record is written now, as it is small and must describe the partition at this
+    /// instant. Nil when nothing changed and no partition record is owed.
     func take(_ task: PartitionTask) -> PendingRecords? {
         let states = task.engine.takeChangedStates()
         guard !states.isEmpty || task.partitionRecordOwed else { return nil }
@@ -31,43 +31,26 @@ struct Changelog {
         return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord)
     }
 
-    /// One partition's changed state, encoded later (by `StateEncodingJob`, off the pipeline
-    /// thread), a slice at a time or all at once.
+    /// One partition's changed state, taken at a checkpoint and encoded later.
     struct PendingRecords {
         let changelog: Changelog
         let input: TopicPartition
         let states: [ChangedState]
         let partitionRecord: OutputRecord
-        private(set) var records: [OutputRecord] = []
-
-        init(changelog: Changelog, input: TopicPartition, states: [ChangedState], partitionRecord: OutputRecord) {
-            self.changelog = changelog
-            self.input = input
-            self.states = states
-            self.partitionRecord = partitionRecord
-            records.reserveCapacity(states.count + 1)
-        }
-
-        var remaining: Int { states.count - records.count }
-
-        /// Encodes up to `budget` more customers; returns how many it encoded.
-        mutating func encode(upTo budget: Int) -> Int {
-            let end = min(states.count, records.count + budget)
-            let start = records.count
-            for state in states[start..<end] {
-                records.append(OutputRecord(
-                    topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: [],
-                    partition: input.partition, id: "state:\(state.customer)", kind: .state))
-            }
-            return end - start
-        }
 
         /// Every record, the partition record last. The pipeline holds the partition record back
         /// until the customer records are acknowledged (`ChangelogBatches`), so a partition record
         /// on the changelog means all of its customers are there too.
-        mutating func finish() -> [OutputRecord] {
-            _ = encode(upTo: remaining)
-            return records + [partitionRecord]
+        func finish() -> [OutputRecord] {
+            var records: [OutputRecord] = []
+            records.reserveCapacity(states.count + 1)
+            for state in states {
+                records.append(OutputRecord(
+                    topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: [],
+                    partition: input.partition, id: "state:\(state.customer)", kind: .state))
+            }
+            records.append(partitionRecord)
+            return records
         }
     }
 

@@ -50,7 +50,7 @@ final class StateEncodingJob: @unchecked Sendable {
     /// Encodes unless another thread has taken the work; returns whether this call did it.
     private func encodeIfWaiting() -> Bool {
         condition.lock()
-        guard case .waiting(var pending) = stage else {
+        guard case .waiting(let pending) = stage else {
             condition.unlock()
             return false
         }

@@ -104,7 +104,7 @@ import Testing
         let changelog = Changelog(topic: "state")
         #expect(changelog.take(task) == nil)
         task.partitionRecordOwed = true
-        var pending = try #require(changelog.take(task))
+        let pending = try #require(changelog.take(task))
         #expect(!task.partitionRecordOwed)
         #expect(pending.finish().map(\.isPartitionRecord) == [true])
         #expect(changelog.take(task) == nil)
