@@ -58,8 +58,8 @@ extension Pipeline {
             // The partition record (last) waits for the customer records: see ChangelogBatches.
             let partitionRecord = records.popLast()
             let (batch, due) = task.changelogBatches.sent(customers: records.count, partitionRecord: partitionRecord, reflecting: first.offset, epoch: first.epoch)
-            if logger.logLevel <= .debug, partitionRecord != nil {
-                log(.debug, "state sent", [("partition", "\(first.partition)"), ("reflects_offset", String(first.offset)), ("records", String(records.count))])
+            if logger.logLevel <= .debug, !records.isEmpty {
+                log(.debug, "state sent", [("partition", "\(first.partition)"), ("reflects_offset", String(first.offset)), ("customers", String(records.count))])
             }
             if !records.isEmpty { sendState(records, from: task, offset: first.offset, batch: batch) }
             sendPartitionRecords(due, from: task)

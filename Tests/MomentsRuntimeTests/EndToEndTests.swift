@@ -189,10 +189,8 @@ import Testing
         let pipeline = bed.pipeline(group: group, rules: rules, drainTimeout: .milliseconds(300), consumerProperties: ["heartbeat.interval.ms": "500"])
         let cluster = bed.broker.cluster
         try cluster.setCoordinator(key: group, broker: 1)
-        for p in 0..<Int32(partitions) {
-            try cluster.setPartitionLeader(topic: bed.input, partition: p, broker: 1)
-            for topic in bed.topics.all + ["\(group)-state-changelog"] { try cluster.setPartitionLeader(topic: topic, partition: p, broker: 2) }
-        }
+        try bed.lead([bed.input], on: 1)
+        try bed.lead(bed.topics.all + ["\(group)-state-changelog"], on: 2)
         let messages = Stream.messages(events, partitions: partitions)
         try bed.produce(Array(messages[..<800]))
         let started = Date()

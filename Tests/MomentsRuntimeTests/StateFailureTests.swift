@@ -25,13 +25,10 @@ import Testing
         let cluster = bed.broker.cluster
         try cluster.setCoordinator(key: group, broker: 1)
         // Only the changelog on broker 2.
-        for p in 0..<Int32(partitions) {
-            try cluster.setPartitionLeader(topic: bed.input, partition: p, broker: 1)
-            for topic in bed.topics.all { try cluster.setPartitionLeader(topic: topic, partition: p, broker: 1) }
-        }
+        try bed.lead([bed.input] + bed.topics.all, on: 1)
         // A record fails for good after one second without an acknowledgement.
         let first = bed.pipeline(group: group, rules: rules, producerProperties: ["message.timeout.ms": "1000"])
-        for p in 0..<Int32(partitions) { try cluster.setPartitionLeader(topic: "\(group)-state-changelog", partition: p, broker: 2) }
+        try bed.lead(["\(group)-state-changelog"], on: 2)   // created with the pipeline
         let messages = Stream.messages(events, partitions: partitions)
         try bed.produce(Array(messages[..<600]))
         let running = RunningPipeline(first)

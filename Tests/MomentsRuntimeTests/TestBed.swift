@@ -26,6 +26,14 @@ final class TestBed: @unchecked Sendable {
     }
 
     /// Produces values with keys, to chosen partitions (or by key), and waits for every ack.
+    /// Makes `broker` the leader of every partition of `topics` (with several brokers: to take
+    /// one kind of traffic down, or hold it back, and not the others).
+    func lead(_ topics: [String], on broker: Int32) throws {
+        for topic in topics {
+            for p in 0..<Int32(partitions) { try self.broker.cluster.setPartitionLeader(topic: topic, partition: p, broker: broker) }
+        }
+    }
+
     func produce(_ messages: [(key: String?, value: [UInt8], partition: Int32?)]) throws {
         let failures = Failures()
         let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers]), onDelivery: { r in
