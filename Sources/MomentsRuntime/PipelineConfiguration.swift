@@ -36,8 +36,13 @@ public struct PipelineConfiguration: Sendable {
     /// error rather than run it without its state.
     public var assignmentTimeout: Duration = .seconds(60)
     /// Records handled per loop pass before deliveries and timers get their turn. Large enough
-    /// that a batch under load spans several partitions, for the engine threads to share.
-    public var batchSize = 2048
+    /// that a batch under load spans several partitions, for the engine threads to share: a
+    /// partition's records all go to one thread, and a fetch brings a few hundred to a few
+    /// thousand records of each, so at 2,048 a batch held two or three partitions and one
+    /// thread got about two thirds of the work while the other waited for it (measured in the
+    /// end-to-end benchmark, 2026-12-03). A lightly loaded pipeline takes what is there, so
+    /// this bounds only a backlog's batches (a few milliseconds of engine work).
+    public var batchSize = 4096
     /// Threads that run the engines of a batch's partitions at once (the pipeline thread is one
     /// of them); 1 runs everything on the pipeline thread. Two by default where there are two
     /// cores: librdkafka's own threads need the rest.

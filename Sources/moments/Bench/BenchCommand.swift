@@ -26,8 +26,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Measured runs (after one warm-up run).")
     var runs: Int = 5
 
-    @Option(name: .long, help: "engine suite: which parts (parse, decode, foundation, detect, engine; comma-separated), e.g. to profile one.")
-    var parts: String = "parse,decode,foundation,detect,engine"
+    @Option(name: .long, help: "engine suite: which parts (parse, decode, foundation, detect, engine, pair — two engines on two threads at once; comma-separated), e.g. to profile one.")
+    var parts: String = "parse,decode,foundation,detect,engine,pair"
 
     @Option(name: .long, help: "latency suite: seconds of steady traffic (timer alerts need more than the 60 s and 120 s waits of the default rules).")
     var seconds: Double = 10

@@ -56,6 +56,7 @@ struct EngineBench {
             }
             report("detect + encode alone (events decoded beforehand)", detect, bytes: bytes)
         }
+        var engineSample: Sample?
         if wanted.contains("engine") {
             let encoder = CloudEventEncoder()
             var outputs = 0
@@ -69,6 +70,27 @@ struct EngineBench {
                 return outputs
             }
             report("engine (decode + detect + encode \(outputs) outputs)", engine, bytes: bytes)
+            engineSample = engine
+        }
+        if wanted.contains("pair") {
+            // Two engines, each on the whole stream, on two threads at once (sharing the rules, as
+            // the partitions' engines do): how far one engine's rate holds when both cores work,
+            // which bounds what the pipeline's engine threads can gain.
+            let pair = Self.measure(runs: runs) {
+                DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                    var engine = Engine(rules: rules)
+                    let encoder = CloudEventEncoder()
+                    var outputs = 0
+                    for line in stream {
+                        guard case .success(let event) = decoder.decode(line) else { continue }
+                        for o in engine.process(event) { outputs += encoder.encode(o).count > 0 ? 1 : 0 }
+                    }
+                    precondition(outputs > 0)
+                }
+                return 2
+            }
+            report("each of two engines on two threads at once", pair, bytes: bytes)
+            if let engineSample { print(String(format: "  one engine's rate with two at once, against one alone: %.2f×", engineSample.median / pair.median)) }
         }
     }
 
