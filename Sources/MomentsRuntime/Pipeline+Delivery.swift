@@ -18,6 +18,8 @@ struct PendingOutput {
     var sequence: UInt64
     /// Wall time the causing event arrived (or the timer fired), for the latency histogram.
     var arrivalWall: Int64
+    /// Wall time it was first handed to the producer, for `DeliveryTiming`.
+    var producedWall: Int64 = 0
     var attempts = 0
     /// The checkpoint epoch it was first produced in (see Pipeline+Checkpoint).
     var epoch = 0
@@ -65,9 +67,11 @@ extension Pipeline {
     /// Hands outputs to the producer, accounted against `offset` of the task's partition.
     func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
+        let now = wallClock.milliseconds()
         for (record, output) in records {
             var p = PendingOutput(
                 record: record, output: output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall)
+            p.producedWall = now
             if record.kind != .state {
                 p.epoch = epoch
                 unacknowledgedByEpoch[epoch, default: 0] += 1
@@ -174,11 +178,12 @@ extension Pipeline {
         outputSettled(epoch: p.epoch)
         metrics.delivered(p.record, p.output)
         if p.record.kind == .deadLetter { metrics.count("moments_dead_letters_total") }
-        metrics.latency.recordNanoseconds(max(0, wallClock.milliseconds() - p.arrivalWall) * 1_000_000)
+        let now = wallClock.milliseconds()
+        metrics.latency.recordNanoseconds(max(0, now - p.arrivalWall) * 1_000_000)
         // Published with the batch's other counts (publishBatchCounts), not under a lock per output.
         batchCounts.delivered += 1
         if p.record.kind != .deadLetter { batchCounts.deliveredByKind[p.record.kind, default: 0] += 1 }
-        hooks.delivered(p.record, p.output)
+        hooks.delivered(p.record, p.output, DeliveryTiming(polledToProducedMs: p.producedWall - p.arrivalWall, producedToAcknowledgedMs: now - p.producedWall))
     }
 
     /// A changelog record failed for good. Not produced again: its bytes may be older than a

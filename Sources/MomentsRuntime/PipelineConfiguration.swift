@@ -62,6 +62,18 @@ public struct PipelineConfiguration: Sendable {
 /// Where the pipeline reports what it delivered; `moments dev` prints it, tests collect it.
 public struct PipelineHooks: Sendable {
     /// An output (or dead letter) the broker acknowledged; `output` is nil for dead letters.
-    public var delivered: @Sendable (OutputRecord, Output?) -> Void = { _, _ in }
+    public var delivered: @Sendable (OutputRecord, Output?, DeliveryTiming) -> Void = { _, _, _ in }
     public init() {}
+}
+
+/// Where an acknowledged output's time inside the pipeline went, on the monotonic wall clock
+/// (milliseconds): the latency benchmark splits an event's path with it into the broker's
+/// part before Moments polled it, Moments' own, and the broker's part after.
+public struct DeliveryTiming: Sendable {
+    /// From the poll of the batch that held its input (or the timer firing) to its hand-off to
+    /// the producer: the batch's engine work up to it.
+    public var polledToProducedMs: Int64
+    /// From the hand-off to the producer to the broker's acknowledgement reaching the pipeline
+    /// (the producer's queue, the round trip, the delivery report's wait for the loop).
+    public var producedToAcknowledgedMs: Int64
 }

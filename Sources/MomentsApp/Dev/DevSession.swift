@@ -56,7 +56,7 @@ public final class DevSession: @unchecked Sendable {
         config.commitInterval = .seconds(1)
         config.changelogTopic = "moments-dev-state-changelog"
         var hooks = PipelineHooks()
-        hooks.delivered = { [weak self] record, output in self?.show(record, output) }
+        hooks.delivered = { [weak self] record, output, _ in self?.show(record, output) }
         let logger = Logger(label: "moments.dev") { MomentsLogHandler(label: $0, format: .logfmt, level: .warning) }
         let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks, logger: logger)
         let finished = DispatchSemaphore(value: 0)

@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "latency suite: input partitions (the embedded broker's fetches slow down as each partition's log grows).")
     var partitions: Int = 8
 
+    @Option(name: .long, help: "latency suite: the pipeline consumer's fetch.wait.max.ms. The embedded broker holds a fetch that finds no data for all of it, even when data arrives meanwhile (a Kafka broker answers at once), so on it this is a floor under latency; 5 was the setting until 2026-12-03.")
+    var fetchWaitMs: Int = 1
+
     @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
     var engineThreads: Int?
 
@@ -49,6 +52,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         if let engineThreads, engineThreads < 1 { throw ValidationError("--engine-threads must be at least 1") }
+        if fetchWaitMs < 0 { throw ValidationError("--fetch-wait-ms must not be negative") }
     }
 
     func run() throws {
@@ -57,7 +61,7 @@ struct BenchCommand: ParsableCommand {
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
         if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
     }

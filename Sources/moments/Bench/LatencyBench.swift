@@ -23,28 +23,40 @@ struct LatencyBench {
     /// mock's cost and not Moments', shorter.
     var partitions = 8
     var engineThreads: Int?
+    /// The pipeline consumer's `fetch.wait.max.ms`. The embedded broker answers a fetch that
+    /// finds no data only after this long, even when data arrives meanwhile (librdkafka 2.0.2's
+    /// rdkafka_mock_handlers.c says so: it cannot cut the wait short), where a Kafka broker
+    /// answers as soon as the data is there. On the embedded broker it is therefore a floor
+    /// under every event's latency that a real broker does not add.
+    var fetchWaitMs = 1
 
     func run() throws {
         let topics = OutputTopics()
         let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all + ["latency-state-changelog"], partitions: partitions)
         var config = PipelineConfiguration(
-            consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "latency", "fetch.wait.max.ms": "5"],
+            consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "latency", "fetch.wait.max.ms": "\(fetchWaitMs)"],
             producerProperties: ["bootstrap.servers": broker.bootstrapServers, "linger.ms": "0"],
             inputTopics: ["interactions"],
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.changelogTopic = changelog ? "latency-state-changelog" : nil
         if let engineThreads { config.engineThreads = engineThreads }
         let samples = Samples()
+        // The path split in three, each with its own percentiles (which do not add up): from
+        // the event's produce to the poll of its batch, within Moments, and after it.
+        let beforePoll = Samples(), withinMoments = Samples(), afterHandOff = Samples()
         let timerLateness = Samples()
         var hooks = PipelineHooks()
         let warmUpEnds = WarmUp()
-        hooks.delivered = { record, output in
+        hooks.delivered = { record, output, timing in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             if case .alert(let a)? = output, a.moment.causeEventID == nil, a.moment.time.milliseconds >= warmUpEnds.value {
                 timerLateness.add(Double(now - a.moment.time.milliseconds))
             }
             guard let ts = record.sourceTimestampMs, ts >= warmUpEnds.value else { return }
             samples.add(Double(now - ts))
+            beforePoll.add(Double(now - ts - timing.polledToProducedMs - timing.producedToAcknowledgedMs))
+            withinMoments.add(Double(timing.polledToProducedMs))
+            afterHandOff.add(Double(timing.producedToAcknowledgedMs))
         }
         let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks)
         let done = DispatchSemaphore(value: 0)
@@ -79,8 +91,17 @@ struct LatencyBench {
         let sorted = samples.sorted
         guard !sorted.isEmpty else { print("latency: no outputs measured"); return }
         func q(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        print(String(format: "latency at %.0f events/s%@ (%d partitions, %d events, 2 s of warm-up not counted; %d outputs; millisecond clock): p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms",
-                     produced, realtime ? ", event time = wall time" : "", partitions, total, sorted.count, q(0.5), q(0.99), q(0.999), sorted.last!))
+        print(String(format: "latency at %.0f events/s%@ (%d partitions, %d events, 2 s of warm-up not counted; %d outputs; millisecond clock; fetch.wait.max.ms %d): p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms",
+                     produced, realtime ? ", event time = wall time" : "", partitions, total, sorted.count, fetchWaitMs, q(0.5), q(0.99), q(0.999), sorted.last!))
+        for (part, values) in [
+            ("produced → polled by Moments (producer's linger, broker, fetch)", beforePoll),
+            ("polled → handed to the producer (Moments: decode, engine, encode of its batch)", withinMoments),
+            ("handed to the producer → acknowledged (producer, broker, delivery report)", afterHandOff),
+        ] {
+            let v = values.sorted
+            func p(_ x: Double) -> Double { v[min(v.count - 1, Int(Double(v.count) * x))] }
+            print(String(format: "  %@: p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms", part, p(0.5), p(0.99), p(0.999)))
+        }
         let late = timerLateness.sorted
         if realtime && !late.isEmpty {
             func t(_ p: Double) -> Double { late[min(late.count - 1, Int(Double(late.count) * p))] }
