@@ -142,9 +142,7 @@ import Testing
     /// output appears that replay would not give.
     @Test func aLostAssignmentLosesNothing() throws {
         let rules = try Stream.defaultRules()
-        let partitions = 2
-        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
-        let expectedIDs = Stream.expectedIDs(of: events, partitions: partitions, rules: rules)
+        let (events, partitions, expectedIDs) = Stream.twoPartitionStream(rules: rules)
         #expect(expectedIDs.count > 100)
 
         let bed = try TestBed(partitions: partitions)
@@ -176,9 +174,7 @@ import Testing
     /// `staleDeliveries` would stay 0).
     @Test func lateAcknowledgementsAfterALostAssignmentAreIgnored() throws {
         let rules = try Stream.defaultRules()
-        let partitions = 2
-        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
-        let expectedIDs = Stream.expectedIDs(of: events, partitions: partitions, rules: rules)
+        let (events, partitions, expectedIDs) = Stream.twoPartitionStream(rules: rules)
         #expect(expectedIDs.count > 100)
 
         // Two brokers: the input and the group coordinator on broker 1, everything the pipeline

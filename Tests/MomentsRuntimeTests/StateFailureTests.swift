@@ -15,9 +15,7 @@ import Testing
 @Suite(.serialized) struct StateFailureTests {
     @Test func stateRecordsThatFailForGoodAreWrittenAgainAndLoseNothing() throws {
         let rules = try Stream.defaultRules()
-        let partitions = 2
-        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
-        let expectedIDs = Stream.expectedIDs(of: events, partitions: partitions, rules: rules)
+        let (events, partitions, expectedIDs) = Stream.twoPartitionStream(rules: rules)
         #expect(expectedIDs.count > 100)
 
         let group = "state-failure"

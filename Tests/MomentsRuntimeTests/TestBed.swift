@@ -150,6 +150,14 @@ enum Stream {
         return out
     }
 
+    /// The 1,600 events of seed 5 on two partitions and the ids replay gives for them: the
+    /// stream of the tests that take a broker or a partition away mid-stream and then check that
+    /// nothing is missing.
+    static func twoPartitionStream(rules: RuleSet) -> (events: [SimulatedEvent], partitions: Int, expectedIDs: Set<String>) {
+        let events = TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 1600)
+        return (events, 2, expectedIDs(of: events, partitions: 2, rules: rules))
+    }
+
     /// Seed 11 at 40 arrivals per simulated minute: many interactions open at once, so a restart
     /// mid-stream leaves plenty of state to carry over.
     static func busyTraffic(count: Int) -> [SimulatedEvent] {

@@ -58,15 +58,9 @@ struct EngineBench {
         }
         var engineSample: Sample?
         if wanted.contains("engine") {
-            let encoder = CloudEventEncoder()
             var outputs = 0
             let engine = Self.measure(runs: runs) {
-                var engine = Engine(rules: rules)
-                outputs = 0
-                for line in stream {
-                    guard case .success(let event) = decoder.decode(line) else { continue }
-                    for o in engine.process(event) { outputs += encoder.encode(o).count > 0 ? 1 : 0 }
-                }
+                outputs = Self.runEngine(on: stream, rules: rules, decoder: decoder)
                 return outputs
             }
             report("engine (decode + detect + encode \(outputs) outputs)", engine, bytes: bytes)
@@ -78,20 +72,25 @@ struct EngineBench {
             // which bounds what the pipeline's engine threads can gain.
             let pair = Self.measure(runs: runs) {
                 DispatchQueue.concurrentPerform(iterations: 2) { _ in
-                    var engine = Engine(rules: rules)
-                    let encoder = CloudEventEncoder()
-                    var outputs = 0
-                    for line in stream {
-                        guard case .success(let event) = decoder.decode(line) else { continue }
-                        for o in engine.process(event) { outputs += encoder.encode(o).count > 0 ? 1 : 0 }
-                    }
-                    precondition(outputs > 0)
+                    precondition(Self.runEngine(on: stream, rules: rules, decoder: decoder) > 0)
                 }
                 return 2
             }
             report("each of two engines on two threads at once", pair, bytes: bytes)
             if let engineSample { print(String(format: "  one engine's rate with two at once, against one alone: %.2f×", engineSample.median / pair.median)) }
         }
+    }
+
+    /// One engine over the whole stream: decode, detect, encode every output; the outputs' count.
+    static func runEngine(on stream: [[UInt8]], rules: RuleSet, decoder: EventDecoder) -> Int {
+        var engine = Engine(rules: rules)
+        let encoder = CloudEventEncoder()
+        var outputs = 0
+        for line in stream {
+            guard case .success(let event) = decoder.decode(line) else { continue }
+            for o in engine.process(event) { outputs += encoder.encode(o).count > 0 ? 1 : 0 }
+        }
+        return outputs
     }
 
     struct Sample { var median: Double; var min: Double; var max: Double }

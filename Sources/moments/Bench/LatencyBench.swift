@@ -90,7 +90,7 @@ struct LatencyBench {
         done.wait()
         let sorted = samples.sorted
         guard !sorted.isEmpty else { print("latency: no outputs measured"); return }
-        func q(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        func q(_ p: Double) -> Double { Self.quantile(sorted, p) }
         print(String(format: "latency at %.0f events/s%@ (%d partitions, %d events, 2 s of warm-up not counted; %d outputs; millisecond clock; fetch.wait.max.ms %d): p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms",
                      produced, realtime ? ", event time = wall time" : "", partitions, total, sorted.count, fetchWaitMs, q(0.5), q(0.99), q(0.999), sorted.last!))
         for (part, values) in [
@@ -99,15 +99,18 @@ struct LatencyBench {
             ("handed to the producer → acknowledged (producer, broker, delivery report)", afterHandOff),
         ] {
             let v = values.sorted
-            func p(_ x: Double) -> Double { v[min(v.count - 1, Int(Double(v.count) * x))] }
-            print(String(format: "  %@: p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms", part, p(0.5), p(0.99), p(0.999)))
+            print(String(format: "  %@: p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms", part, Self.quantile(v, 0.5), Self.quantile(v, 0.99), Self.quantile(v, 0.999)))
         }
         let late = timerLateness.sorted
         if realtime && !late.isEmpty {
-            func t(_ p: Double) -> Double { late[min(late.count - 1, Int(Double(late.count) * p))] }
             print(String(format: "timer alerts after their deadline (%d alerts fired by the clock): p50 %.0f ms, p99 %.0f ms, max %.0f ms",
-                         late.count, t(0.5), t(0.99), late.last!))
+                         late.count, Self.quantile(late, 0.5), Self.quantile(late, 0.99), late.last!))
         }
+    }
+
+    /// The value at fraction `p` of `sorted` (nearest rank), which must not be empty.
+    static func quantile(_ sorted: [Double], _ p: Double) -> Double {
+        sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
 
     final class WarmUp: @unchecked Sendable {
