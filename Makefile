@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`.
-# Both install what they need (librdkafka-dev, python jsonschema) when it is missing.
+# Both install what they need (librdkafka-dev, libjemalloc-dev, python jsonschema) when it is missing.
 
 SWIFT ?= swift
 BUILD_FLAGS ?=

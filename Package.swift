@@ -30,6 +30,14 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // jemalloc from the system (Debian: apt-get install libjemalloc-dev). Linked through
+        // MomentsApp into the executable, where it replaces malloc for the whole process
+        // (see Allocator.swift).
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
         // The only module that imports CRdKafka; no librdkafka pointer leaves it.
         .target(name: "Kafka", dependencies: ["CRdKafka"], swiftSettings: strict),
         // The mock cluster (embedded development broker) as a Swift type.
@@ -53,6 +61,7 @@ let package = Package(
             name: "MomentsApp",
             dependencies: [
                 "MomentsCore", "MomentsSimulation", "MomentsRuntime", "Kafka", "KafkaMock",
+                .target(name: "CJemalloc", condition: .when(platforms: [.linux])),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -179,6 +179,9 @@ with section("Dockerfile"):
     build_stage = "\n".join(f"{op} {arg}" for op, arg in instr[: stages[-1]]) if stages else ""
     check("librdkafka-dev" in build_stage, "Dockerfile: the build stage installs librdkafka-dev")
     check(re.search(r"\blibrdkafka1\b", "\n".join(f"{op} {arg}" for op, arg in final)) is not None, "Dockerfile: the runtime stage installs librdkafka1")
+    # The executable links jemalloc (Package.swift, CJemalloc): without it the binary does not start.
+    check("libjemalloc-dev" in build_stage, "Dockerfile: the build stage installs libjemalloc-dev")
+    check(re.search(r"\blibjemalloc2\b", "\n".join(f"{op} {arg}" for op, arg in final)) is not None, "Dockerfile: the runtime stage installs libjemalloc2")
     check(re.search(r"swift build -c release[^\n]*--product moments", build_stage) is not None, "Dockerfile: swift build -c release --product moments")
     check("--static-swift-stdlib" in build_stage or "swift" in (final[0][1] if final else ""),
           "Dockerfile: the runtime has the Swift runtime (--static-swift-stdlib or a swift *-slim image)")

@@ -63,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
         defer { signals.cancel(); hangups.cancel() }
         logger.info("moments starting", metadata: [
             "bootstrap": "\(daemon.kafka.bootstrapServers)", "group": "\(daemon.kafka.groupID)", "rules": "\(daemon.rulesSource)",
-            "admin": "\(daemon.admin.enabled ? daemon.admin.listen : "off")",
+            "admin": "\(daemon.admin.enabled ? daemon.admin.listen : "off")", "allocator": "\(Allocator.name)",
         ])
         try await app.run()
     }

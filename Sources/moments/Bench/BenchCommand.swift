@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MomentsApp
 import MomentsCore
 import MomentsSimulation
 
@@ -57,6 +58,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let ruleSet = try RulesFile.load(rules)
+        print("allocator: \(Allocator.name)")
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
