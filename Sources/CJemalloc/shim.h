@@ -2,5 +2,10 @@
 #define MOMENTS_CJEMALLOC_SHIM_H
 // Debian's jemalloc exports malloc, free and mallctl without a prefix: linked into the
 // executable, it is the allocator of the whole process (Swift runtime and librdkafka included).
-#include <jemalloc/jemalloc.h>
+//
+// Only the one function Moments calls is declared here. <jemalloc/jemalloc.h> would also
+// declare malloc, free and the rest, and pull the C library's headers into this module, which
+// then claims types such as timespec away from the modules that use them.
+#include <stddef.h>
+int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
 #endif

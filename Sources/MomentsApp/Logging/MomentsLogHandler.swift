@@ -86,11 +86,11 @@ public final class LogSink: @unchecked Sendable {
     }
 }
 
+/// (Foundation's Date rather than clock_gettime: with CJemalloc in this target, timespec's members
+/// resolve to a module the release build would not let this file import.)
 enum LogTime {
     static func now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return RFC3339Wall.format(milliseconds: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+        RFC3339Wall.format(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }
 
