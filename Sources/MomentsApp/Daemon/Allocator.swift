@@ -23,6 +23,19 @@ public enum Allocator {
         #endif
     }
 
+    /// Returns the pages of freed memory to the system now, as jemalloc otherwise does over its
+    /// decay time (10 s by default), so a resident-set reading right after a burst of frees
+    /// counts what is live. False on another malloc.
+    @discardableResult
+    public static func returnFreedPages() -> Bool {
+        #if canImport(CJemalloc)
+        // 4096 is MALLCTL_ARENAS_ALL: every arena.
+        return mallctl("arena.4096.purge", nil, nil, nil, 0) == 0
+        #else
+        return false
+        #endif
+    }
+
     /// Bytes this thread has allocated so far, as jemalloc counts them; nil on another malloc.
     public static var bytesAllocatedByThisThread: UInt64? {
         #if canImport(CJemalloc)

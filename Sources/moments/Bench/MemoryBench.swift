@@ -1,4 +1,5 @@
 import Foundation
+import MomentsApp
 import MomentsCore
 
 /// Resident memory per open interaction: N interactions started and queued (each a distinct
@@ -20,9 +21,17 @@ struct MemoryBench {
                 }
             }
             let after = Self.residentBytes()
+            // jemalloc keeps the pages of freed memory (the tables' earlier, smaller storage) for
+            // its decay time before returning them; the second figure is what remains once it has.
+            let returned = Allocator.returnFreedPages()
+            let settled = Self.residentBytes()
             precondition(engine.openInteractions == n)
             print(String(format: "memory: %d open interactions: %.0f bytes resident per open interaction (%.0f MiB in all, duplicate window of %d ids included)",
                          n, Double(after - before) / Double(n), Double(after - before) / 1_048_576, rules.settings.duplicateWindow))
+            if returned {
+                print(String(format: "  %.0f bytes once the allocator has returned the pages of freed memory (jemalloc does within 10 s)",
+                             Double(settled - before) / Double(n)))
+            }
         }
     }
 
