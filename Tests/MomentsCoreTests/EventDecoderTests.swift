@@ -121,6 +121,28 @@ import Testing
         }
         #expect(filter.count == seen.count)
     }
+
+    /// Fingerprints that share the table's tag (and so its home slot) but differ elsewhere are
+    /// different ids: the table must read the ring to tell them apart, also after evictions
+    /// shifted the probe run.
+    @Test func duplicateFilterTellsApartFingerprintsThatShareATag() {
+        var filter = DuplicateFilter(capacity: 4)
+        let sameTag = (1...6).map { Fingerprint(high: UInt64($0) << 32 | 0xABCD, low: UInt64($0) << 1 | 1) }
+        let first = sameTag.map { filter.insert($0) }
+        #expect(first == [true, true, true, true, true, true])
+        #expect(filter.count == 4)
+        // The last four are remembered; the first two were evicted in arrival order.
+        let remembered = [5, 4, 3, 2].map { filter.insert(sameTag[$0]) }
+        #expect(remembered == [false, false, false, false])
+        let then = [
+            filter.insert(sameTag[0]),   // forgotten, so new again; evicts sameTag[2]
+            filter.insert(sameTag[2]),   // just evicted, new again; evicts sameTag[3]
+            filter.insert(sameTag[4]),
+            filter.insert(sameTag[0]),
+        ]
+        #expect(then == [true, true, false, false])
+        #expect(filter.count == 4)
+    }
 }
 
 @Suite struct TimeTests {

@@ -41,6 +41,7 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    when: [oops\n", 5, 1, "invalid YAML"),
         (base + "\n  - id: long-wait\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 6, 5, "duplicate moment id 'long-wait'"),
         ("recovery: []\n", 1, 1, "missing 'moments'"),
+        ("settings:\n  duplicate_window: 5000000000\n" + base, 2, 21, "duplicate_window must be at most 4294967294"),
     ] as [(String, Int, Int, String)])
     func brokenFilesAreRefusedWithLocation(yaml: String, line: Int, column: Int, message: String) {
         let errors = Fixtures.errors(yaml)

@@ -4,11 +4,16 @@
 /// `capacity` others is processed again; output ids are deterministic, so downstream still dedupes.
 ///
 /// The filter keeps a 128-bit fingerprint of each id rather than the id: a `Set<String>` hashed
-/// every id with SipHash and retained a string per slot. (What remains, about an eighth of the
-/// engine's time, is the cache miss of the first probe into a table of 100,000 ids.) Two ids
-/// share a fingerprint with probability about n²/2¹²⁹ (10⁻²⁸ for a window of 100,000), far below
-/// the odds of a hardware error, so the filter answers as the set did. It is never persisted, so
-/// the hash may change between versions.
+/// every id with SipHash and retained a string per slot. Two ids share a fingerprint with
+/// probability about n²/2¹²⁹ (10⁻²⁸ for a window of 100,000), far below the odds of a hardware
+/// error, so the filter answers as the set did. It is never persisted, so the hash may change
+/// between versions.
+///
+/// The fingerprints live in the ring; the hash table beside it holds 8 bytes per slot, a tag
+/// of the fingerprint and where in the ring it is (see `FingerprintTable`). What the filter
+/// costs is the cache miss of the first probe into that table, at random for every event, so
+/// its size is what matters: 2 MiB for a window of 100,000 instead of 4 with whole
+/// fingerprints in it.
 public struct DuplicateFilter: Sendable {
     public let capacity: Int
     private var table: FingerprintTable
@@ -17,12 +22,14 @@ public struct DuplicateFilter: Sendable {
     private var next = 0
 
     static let initialReservation = 1024
+    /// Ring positions are kept in 32 bits in the table (`FingerprintTable`).
+    public static let maxCapacity = Int(UInt32.max - 1)
 
     public init(capacity: Int = 100_000) {
-        precondition(capacity > 0)
+        precondition(capacity > 0 && capacity <= Self.maxCapacity)
         self.capacity = capacity
         // Small at first, doubling as ids come: an engine is made for every partition at every
-        // assignment, and a table sized for the whole window was 4 MiB of memory zeroed per
+        // assignment, and a table sized for the whole window was megabytes of memory zeroed per
         // partition before its first event (a twelfth of the pipeline thread in a short run),
         // most of it for partitions that never see that many ids. Growth rehashes each id
         // about once in all, a few milliseconds spread over the window's first minutes.
@@ -31,16 +38,22 @@ public struct DuplicateFilter: Sendable {
     }
 
     /// Records `id`; returns false when it was already seen.
-    public mutating func insert(_ id: String) -> Bool {
-        let fingerprint = Fingerprint(id)
-        guard table.insert(fingerprint) else { return false }
+    public mutating func insert(_ id: String) -> Bool { insert(Fingerprint(id)) }
+
+    /// `insert` on a fingerprint already made (tests craft ones that share a tag).
+    mutating func insert(_ fingerprint: Fingerprint) -> Bool {
+        if ring.withUnsafeBufferPointer({ table.contains(fingerprint, ring: $0) }) { return false }
+        let position: Int
         if ring.count < capacity {
+            position = ring.count
             ring.append(fingerprint)
         } else {
-            table.remove(ring[next])
-            ring[next] = fingerprint
+            position = next
+            table.remove(ring[position], at: position)
+            ring[position] = fingerprint
             next = (next + 1) % capacity
         }
+        table.insert(fingerprint, at: position)
         return true
     }
 
@@ -102,43 +115,62 @@ struct Fingerprint: Hashable, Sendable {
     }
 }
 
-/// An open-addressing hash set of fingerprints with linear probing. Removal shifts the
-/// following entries back (no tombstones), so a table under constant insert-and-evict churn
-/// never degrades. Kept at most half full so probes stay short.
+/// An open-addressing hash table of the ring's fingerprints with linear probing: each slot is
+/// 8 bytes, the fingerprint's tag (32 bits of its high word, which also give its home slot) and
+/// its position in the ring plus one (0: an empty slot). A probe compares tags and reads the
+/// ring only when they agree, which for two different fingerprints in one probe run happens
+/// once in thousands of probes. Removal shifts the following entries back (no tombstones), so a
+/// table under constant insert-and-evict churn never degrades. Kept at most half full so probes
+/// stay short.
 struct FingerprintTable: Sendable {
-    private var slots: [Fingerprint]
+    private var slots: [UInt64]
     private var mask: Int
     private(set) var count = 0
-
-    private static let empty = Fingerprint(high: 0, low: 0)
 
     init(expected: Int) {
         var size = 16
         while size < expected * 2 { size <<= 1 }
-        slots = Array(repeating: Self.empty, count: size)
+        slots = Array(repeating: 0, count: size)
         mask = size - 1
     }
 
-    /// The fingerprint's home slot: the high word is already well mixed.
-    @inline(__always) private func home(_ f: Fingerprint) -> Int { Int(truncatingIfNeeded: f.high) & mask }
-
-    /// Adds `f`; returns false when it was already there.
-    mutating func insert(_ f: Fingerprint) -> Bool {
-        var i = home(f)
-        while slots[i] != Self.empty {
-            if slots[i] == f { return false }
-            i = (i + 1) & mask
-        }
-        slots[i] = f
-        count += 1
-        if count * 2 > slots.count { grow() }
-        return true
+    @inline(__always) static func tag(_ f: Fingerprint) -> UInt32 { UInt32(truncatingIfNeeded: f.high) }
+    /// The home slot of a tag: the high word is already well mixed. (Tables stay below 2³² slots.)
+    @inline(__always) private func home(_ tag: UInt32) -> Int { Int(tag) & mask }
+    @inline(__always) private static func slot(tag: UInt32, position: Int) -> UInt64 {
+        UInt64(tag) << 32 | UInt64(position + 1)
     }
 
-    mutating func remove(_ f: Fingerprint) {
-        var i = home(f)
-        while slots[i] != f {
-            if slots[i] == Self.empty { return }
+    func contains(_ f: Fingerprint, ring: UnsafeBufferPointer<Fingerprint>) -> Bool {
+        let tag = Self.tag(f)
+        var i = home(tag)
+        while true {
+            let s = slots[i]
+            if s == 0 { return false }
+            if UInt32(truncatingIfNeeded: s >> 32) == tag, ring[Int(UInt32(truncatingIfNeeded: s)) - 1] == f { return true }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds `f`, which is not there, as held at `position` of the ring.
+    mutating func insert(_ f: Fingerprint, at position: Int) {
+        place(Self.slot(tag: Self.tag(f), position: position))
+        count += 1
+        if count * 2 > slots.count { grow() }
+    }
+
+    private mutating func place(_ entry: UInt64) {
+        var i = home(UInt32(truncatingIfNeeded: entry >> 32))
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = entry
+    }
+
+    /// Removes `f`, held at `position` of the ring (found by its position: that is unique).
+    mutating func remove(_ f: Fingerprint, at position: Int) {
+        let entry = Self.slot(tag: Self.tag(f), position: position)
+        var i = home(Self.tag(f))
+        while slots[i] != entry {
+            if slots[i] == 0 { return }
             i = (i + 1) & mask
         }
         // Backward-shift deletion: move later entries of the probe run into the hole when their
@@ -147,23 +179,22 @@ struct FingerprintTable: Sendable {
         var j = i
         while true {
             j = (j + 1) & mask
-            if slots[j] == Self.empty { break }
-            let h = home(slots[j])
+            if slots[j] == 0 { break }
+            let h = home(UInt32(truncatingIfNeeded: slots[j] >> 32))
             let between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
             if !between {
                 slots[hole] = slots[j]
                 hole = j
             }
         }
-        slots[hole] = Self.empty
+        slots[hole] = 0
         count -= 1
     }
 
     private mutating func grow() {
         let old = slots
-        slots = Array(repeating: Self.empty, count: old.count * 2)
+        slots = Array(repeating: 0, count: old.count * 2)
         mask = slots.count - 1
-        count = 0
-        for f in old where f != Self.empty { _ = insert(f) }
+        for entry in old where entry != 0 { place(entry) }
     }
 }
