@@ -135,7 +135,8 @@ struct FingerprintTable: Sendable {
     }
 
     @inline(__always) static func tag(_ f: Fingerprint) -> UInt32 { UInt32(truncatingIfNeeded: f.high) }
-    /// The home slot of a tag: the high word is already well mixed. (Tables stay below 2³² slots.)
+    /// The home slot of a tag: the high word is already well mixed. (Past 2³¹ ids, a ring of
+    /// 32 GiB, only the first 2³² slots can be homes: still correct, with longer probe runs.)
     @inline(__always) private func home(_ tag: UInt32) -> Int { Int(tag) & mask }
     @inline(__always) private static func slot(tag: UInt32, position: Int) -> UInt64 {
         UInt64(tag) << 32 | UInt64(position + 1)
