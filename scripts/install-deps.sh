@@ -4,7 +4,7 @@ set -euo pipefail
 
 need_apt=()
 pkg-config --exists rdkafka 2>/dev/null || need_apt+=(librdkafka-dev)
-# The moments executable links jemalloc as its allocator (Sources/moments/Allocator.swift).
+# The moments executable links jemalloc as its allocator (Sources/MomentsApp/Daemon/Allocator.swift).
 pkg-config --exists jemalloc 2>/dev/null || need_apt+=(libjemalloc-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -42,6 +42,8 @@ public struct DuplicateFilter: Sendable {
 
     /// `insert` on a fingerprint already made (tests craft ones that share a tag).
     mutating func insert(_ fingerprint: Fingerprint) -> Bool {
+        // Looked up, then placed: the eviction in between may shift the probe run, so the slot
+        // the lookup ended on is not kept. The second probe walks lines the first brought in.
         if ring.withUnsafeBufferPointer({ table.contains(fingerprint, ring: $0) }) { return false }
         let position: Int
         if ring.count < capacity {

@@ -62,12 +62,8 @@ enum SettingsSection {
         var s = EngineSettings()
         if let d = ctx.duration(m["interaction_grace"], what: "interaction_grace", allowZero: true) { s.interactionGrace = d }
         if let d = ctx.duration(m["interaction_timeout"], what: "interaction_timeout") { s.interactionTimeout = d }
-        if let n = ctx.integer(m["duplicate_window"], what: "duplicate_window", minimum: 1) {
-            if n > DuplicateFilter.maxCapacity {
-                ctx.error(m["duplicate_window"]!, "duplicate_window must be at most \(DuplicateFilter.maxCapacity), found \(n)")
-            } else {
-                s.duplicateWindow = n
-            }
+        if let n = ctx.integer(m["duplicate_window"], what: "duplicate_window", minimum: 1, maximum: DuplicateFilter.maxCapacity) {
+            s.duplicateWindow = n
         }
         if let d = ctx.duration(m["allowed_lateness"], what: "allowed_lateness", allowZero: true) { s.allowedLateness = d }
         return s

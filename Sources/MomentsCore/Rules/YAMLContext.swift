@@ -143,13 +143,14 @@ public final class YAMLContext {
         return v
     }
 
-    public func integer(_ node: Node?, what: String, minimum: Int) -> Int? {
+    public func integer(_ node: Node?, what: String, minimum: Int, maximum: Int = .max) -> Int? {
         guard let node else { return nil }
         guard case .scalar(let s) = node, let v = Int(s.string) else {
             error(node, "\(what) must be a whole number, found '\(node.string ?? "a \(node.kindName)")'")
             return nil
         }
         guard v >= minimum else { error(node, "\(what) must be at least \(minimum), found \(v)"); return nil }
+        guard v <= maximum else { error(node, "\(what) must be at most \(maximum), found \(v)"); return nil }
         return v
     }
 
