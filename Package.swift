@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "moments", targets: ["moments"]),
+        .executable(name: "moments-instructions", targets: ["moments-instructions"]),
         .library(name: "MomentsCore", targets: ["MomentsCore"]),
     ],
     dependencies: [
@@ -77,6 +78,13 @@ let package = Package(
                 "MomentsCore", "MomentsSimulation", "MomentsRuntime", "MomentsApp", "Kafka", "KafkaMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        // The engine bench's work on one thread without an async main, for callgrind's
+        // instruction counts (scripts/count-instructions.sh); on jemalloc, as the daemon is.
+        .executableTarget(
+            name: "moments-instructions",
+            dependencies: ["MomentsCore", "MomentsSimulation", .target(name: "CJemalloc", condition: .when(platforms: [.linux]))],
             swiftSettings: strict
         ),
         // What the broker-facing test targets share: reading outputs as a downstream system does.
