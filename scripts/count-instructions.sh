@@ -11,17 +11,17 @@ cd "$(dirname "$0")/.."
 events=${1:-50000}
 top=${2:-0}
 command -v valgrind >/dev/null 2>&1 || { echo "installing valgrind (apt-get)" >&2; apt-get install -y -qq valgrind >/dev/null; }
-swift build -c release --product moments-instructions >&2
-out=.build/instructions
-mkdir -p "$out"
-# valgrind 3.19 cannot read the DWARF 5 Swift 6 writes: count on a copy without debug info
-# (function names come from the symbol table).
-cp .build/release/moments-instructions "$out/moments-instructions"
-strip -g "$out/moments-instructions"
+# valgrind 3.19 cannot read DWARF 5, which Swift 6 and clang write by default: this build (a
+# folder of its own, so `.build` is untouched) asks both for DWARF 4, and callgrind can then
+# also give the count per source line (callgrind_annotate .build-instructions/callgrind.out FILE).
+scratch=.build-instructions
+swift build -c release --product moments-instructions --scratch-path "$scratch" \
+    -Xswiftc -g -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4 >&2
+out=$scratch
 # Deterministic hashing: Swift seeds its hashes at random per process, which moves
 # dictionaries' probe sequences and so the count by a few instructions an event.
 SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
-    --toggle-collect='*measuredRun*' "$out/moments-instructions" config/moments.yaml "$events" 2>"$out/valgrind.log"
+    --toggle-collect='*measuredRun*' "$scratch/release/moments-instructions" config/moments.yaml "$events" 2>"$out/valgrind.log"
 callgrind_annotate --inclusive=yes "$out/callgrind.out" > "$out/inclusive.txt"
 python3 - "$out/inclusive.txt" "$events" <<'PY'
 import re, sys
@@ -34,14 +34,21 @@ for line in open(path):
     for sym, name in phases.items():
         if sym in line and name not in found: found[name] = int(m.group(1).replace(",", ""))
 total = found.get("total")
-if not total: sys.exit("count-instructions: no figures (see .build/instructions/valgrind.log)")
+if not total: sys.exit("count-instructions: no figures (see .build-instructions/valgrind.log)")
 print(f"instructions per event on {events} events of the reference workload (simulate --seed 7, default rules):")
 for name in ["decode", "detect (Engine.process)", "encode outputs", "total"]:
     v = found.get(name, 0)
     print(f"  {name:26s} {v / events:9.0f}   {100 * v / total:5.1f} %")
 PY
 if [ "$top" -gt 0 ]; then
-    echo "functions by their own instructions (per event):"
-    callgrind_annotate --inclusive=no "$out/callgrind.out" | sed -n '/file:function/,$p' | sed -n "3,$((top + 2))p" |
-        awk -v n="$events" '{ c=$1; gsub(",", "", c); $2=""; $3=""; printf "  %7.0f %s\n", c / n, substr($0, index($0, $4)) }' | sed 's/ \[.*\]$//' | cut -c1-160
+    echo "functions by their own instructions (per event; a function's inlined callees count as its own):"
+    callgrind_annotate --inclusive=no "$out/callgrind.out" 2>/dev/null | python3 -c '
+import re, sys, collections
+events, top = int(sys.argv[1]), int(sys.argv[2])
+own = collections.Counter()
+for line in sys.stdin:
+    m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(\S.*?):(\S+)( \[.*\])?$", line)
+    if m: own[m.group(3)] += int(m.group(1).replace(",", ""))
+for name, n in own.most_common(top): print(f"  {n / events:7.0f}  {name[:150]}")
+' "$events" "$top"
 fi

@@ -142,16 +142,17 @@ struct EventScanner {
     /// Attributes are collected as the scan goes and sorted once at the end (later duplicates
     /// win, as in a dictionary); no String is made for them.
     private static func attributeMembers(_ lx: inout JSONLexer, into found: inout Found) throws(JSONParser.Error) {
-        var spans = AttributeSpans()
-        try members(&lx, depth: 2) { lx, key throws(JSONParser.Error) in
-            var value: Field?
-            try take(&value, &lx, depth: 2)
-            if case .scalar(.string(let text))? = value {
-                spans.append(key: key, value: text)
-            } else if found.badAttribute == nil, let value {
-                found.badAttribute = (lx.text(key), value.typeName)
+        found.attributeValues = try AttributeSpans.withList { (spans) throws(JSONParser.Error) -> Attributes in
+            try members(&lx, depth: 2) { lx, key throws(JSONParser.Error) in
+                var value: Field?
+                try take(&value, &lx, depth: 2)
+                if case .scalar(.string(let text))? = value {
+                    spans.append(key: key, value: text)
+                } else if found.badAttribute == nil, let value {
+                    found.badAttribute = (lx.text(key), value.typeName)
+                }
             }
+            return spans.attributes(lx)
         }
-        found.attributeValues = spans.attributes(lx)
     }
 }
