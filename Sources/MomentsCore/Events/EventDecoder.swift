@@ -36,8 +36,8 @@ public struct EventDecoder: Sendable {
             return .failure(DecodeError(field: nil, reason: e.description))
         }
         return bytes.withUnsafeBufferPointer { buf in
-            let found: EventScanner.Found, lexer: JSONLexer
-            do throws(JSONParser.Error) { (found, lexer) = try EventScanner.scan(buf, maxDepth: limits.maxDepth) } catch {
+            var found = EventScanner.Found(), lexer = JSONLexer(buf: buf, maxDepth: limits.maxDepth)
+            do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found) } catch {
                 return .failure(DecodeError(field: nil, reason: error.description))
             }
             do throws(DecodeError) {

@@ -40,73 +40,56 @@ struct EventScanner {
         var badAttribute: (name: String, typeName: String)?
     }
 
-    /// Scans `buf`; throws the first syntax error, wherever it is.
-    static func scan(_ buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws(JSONParser.Error) -> (Found, JSONLexer) {
-        var lx = JSONLexer(buf: buf, maxDepth: maxDepth)
-        var found = Found()
+    /// Scans the lexer's input into `found`; throws the first syntax error, wherever it is.
+    /// Both are the caller's, so the scan writes where they live: returned, they were copied.
+    static func scan(_ lx: inout JSONLexer, into found: inout Found) throws(JSONParser.Error) {
         lx.skipSpace()
         guard !lx.atEnd else { throw lx.fail("unexpected end of input") }
         guard lx.current == UInt8(ascii: "{") else {
             // Not an object: check the document anyway, so bad JSON is reported as such.
             try take(&found.document, &lx, depth: 0)
             try finish(&lx)
-            return (found, lx)
+            return
         }
         found.document = .object
-        try members(&lx, depth: 1) { lx, key throws(JSONParser.Error) in
-            switch topLevelMember(key, lx) {
-            case .eventID: try take(&found.eventID, &lx, depth: 1)
-            case .type: try take(&found.type, &lx, depth: 1)
-            case .occurredAt: try take(&found.occurredAt, &lx, depth: 1)
-            case .interactionID: try take(&found.interactionID, &lx, depth: 1)
-            case .customerID: try take(&found.customerID, &lx, depth: 1)
-            case .channel: try take(&found.channel, &lx, depth: 1)
-            case .queue: try take(&found.queue, &lx, depth: 1)
-            case .agentID: try take(&found.agentID, &lx, depth: 1)
-            case .data where found.data == nil:
-                if lx.current == UInt8(ascii: "{") {
-                    found.data = .object
-                    try dataMembers(&lx, into: &found.dataFields)
-                } else {
-                    try take(&found.data, &lx, depth: 1)
+        // The member loops are written out here, not a helper taking a closure per member: the
+        // closure was not inlined, and its calls cost more than the members' own reading.
+        if try !lx.openObject(depth: 1) {
+            repeat {
+                let key = try lx.memberName()
+                switch topLevelMember(key, lx) {
+                case .eventID: try take(&found.eventID, &lx, depth: 1)
+                case .type: try take(&found.type, &lx, depth: 1)
+                case .occurredAt: try take(&found.occurredAt, &lx, depth: 1)
+                case .interactionID: try take(&found.interactionID, &lx, depth: 1)
+                case .customerID: try take(&found.customerID, &lx, depth: 1)
+                case .channel: try take(&found.channel, &lx, depth: 1)
+                case .queue: try take(&found.queue, &lx, depth: 1)
+                case .agentID: try take(&found.agentID, &lx, depth: 1)
+                case .data where found.data == nil:
+                    if lx.current == UInt8(ascii: "{") {
+                        found.data = .object
+                        try dataMembers(&lx, into: &found.dataFields)
+                    } else {
+                        try take(&found.data, &lx, depth: 1)
+                    }
+                case .attributes where found.attributes == nil:
+                    if lx.current == UInt8(ascii: "{") {
+                        found.attributes = .object
+                        try attributeMembers(&lx, into: &found)
+                    } else {
+                        try take(&found.attributes, &lx, depth: 1)
+                    }
+                default: try lx.skipValue(depth: 1)
                 }
-            case .attributes where found.attributes == nil:
-                if lx.current == UInt8(ascii: "{") {
-                    found.attributes = .object
-                    try attributeMembers(&lx, into: &found)
-                } else {
-                    try take(&found.attributes, &lx, depth: 1)
-                }
-            default: try lx.skipValue(depth: 1)
-            }
+            } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
         }
         try finish(&lx)
-        return (found, lx)
     }
 
     private static func finish(_ lx: inout JSONLexer) throws(JSONParser.Error) {
         lx.skipSpace()
         if !lx.atEnd { throw lx.fail("unexpected data after the document") }
-    }
-
-    /// Walks the members of the object at `i` (at depth `depth`), calling `body` with `i` at each
-    /// member's value; `body` must step over the value.
-    private static func members(
-        _ lx: inout JSONLexer, depth: Int, _ body: (inout JSONLexer, JSONLexer.Text) throws(JSONParser.Error) -> Void
-    ) throws(JSONParser.Error) {
-        try lx.enterContainer(depth: depth)
-        lx.skipSpace()
-        if !lx.atEnd, lx.current == UInt8(ascii: "}") { lx.i += 1; return }
-        while true {
-            lx.skipSpace()
-            guard !lx.atEnd, lx.current == UInt8(ascii: "\"") else { throw lx.fail("expected a member name") }
-            let key = try lx.string()
-            try lx.expect(UInt8(ascii: ":"), "expected ':'")
-            lx.skipSpace()
-            guard !lx.atEnd else { throw lx.fail("unexpected end of input") }
-            try body(&lx, key)
-            if try lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'") { return }
-        }
     }
 
     /// Keeps the first occurrence of a member; later ones are only checked.
@@ -123,7 +106,9 @@ struct EventScanner {
     }
 
     private static func dataMembers(_ lx: inout JSONLexer, into d: inout DataFields) throws(JSONParser.Error) {
-        try members(&lx, depth: 2) { lx, key throws(JSONParser.Error) in
+        if try lx.openObject(depth: 2) { return }
+        repeat {
+            let key = try lx.memberName()
             switch dataMember(key, lx) {
             case .toQueue: try take(&d.toQueue, &lx, depth: 2)
             case .to: try take(&d.to, &lx, depth: 2)
@@ -136,22 +121,24 @@ struct EventScanner {
             case .csat: try take(&d.csat, &lx, depth: 2)
             case nil: try lx.skipValue(depth: 2)
             }
-        }
+        } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
     }
 
     /// Attributes are collected as the scan goes and sorted once at the end (later duplicates
     /// win, as in a dictionary); no String is made for them.
     private static func attributeMembers(_ lx: inout JSONLexer, into found: inout Found) throws(JSONParser.Error) {
+        if try lx.openObject(depth: 2) { return }
         found.attributeValues = try AttributeSpans.withList { (spans) throws(JSONParser.Error) -> Attributes in
-            try members(&lx, depth: 2) { lx, key throws(JSONParser.Error) in
-                var value: Field?
-                try take(&value, &lx, depth: 2)
-                if case .scalar(.string(let text))? = value {
-                    spans.append(key: key, value: text)
-                } else if found.badAttribute == nil, let value {
-                    found.badAttribute = (lx.text(key), value.typeName)
+            repeat {
+                let key = try lx.memberName()
+                if lx.current == UInt8(ascii: "\"") {
+                    spans.append(key: key, value: try lx.string())
+                } else {
+                    var value: Field?
+                    try take(&value, &lx, depth: 2)
+                    if found.badAttribute == nil, let value { found.badAttribute = (lx.text(key), value.typeName) }
                 }
-            }
+            } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
             return spans.attributes(lx)
         }
     }

@@ -25,7 +25,14 @@ struct JSONLexer {
 
     func fail(_ message: String) -> JSONParser.Error { JSONParser.Error(offset: i, message: message) }
 
+    /// Inlined, with the common case first: no whitespace at all (compact documents).
+    @inline(__always)
     mutating func skipSpace() {
+        if i < buf.count, buf[i] > 0x20 { return }
+        skipSpaceLoop()
+    }
+
+    private mutating func skipSpaceLoop() {
         while i < buf.count {
             let c = buf[i]
             if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
@@ -302,7 +309,30 @@ struct JSONLexer {
         i += 1
     }
 
+    /// At an object's opening brace: checks the depth and steps in; true when the object is
+    /// empty, with its closing brace stepped over too.
+    mutating func openObject(depth: Int) throws(JSONParser.Error) -> Bool {
+        try enterContainer(depth: depth)
+        skipSpace()
+        if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return true }
+        return false
+    }
+
+    /// At an object member: reads its name and the colon, leaving `i` at its value.
+    @inline(__always)
+    mutating func memberName() throws(JSONParser.Error) -> Text {
+        skipSpace()
+        guard i < buf.count, buf[i] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+        let key = try string()
+        // Compact documents put the colon and the value right after the name.
+        if i < buf.count, buf[i] == UInt8(ascii: ":") { i += 1 } else { try expect(UInt8(ascii: ":"), "expected ':'") }
+        skipSpace()
+        guard i < buf.count else { throw fail("unexpected end of input") }
+        return key
+    }
+
     /// After a member or item: true at the closing bracket (stepped over), false after a comma.
+    @inline(__always)
     mutating func endOfMember(close: UInt8, _ message: String) throws(JSONParser.Error) -> Bool {
         skipSpace()
         guard i < buf.count else { throw fail("unexpected end of input") }
