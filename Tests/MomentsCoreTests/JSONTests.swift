@@ -59,6 +59,38 @@ import Testing
         }
     }
 
+    /// The writer owns its bytes through a reference: a copy must not see what the other
+    /// writes afterwards, and growing past the first capacity must keep what was written.
+    @Test func copiesAreIndependentAndGrowthKeepsTheText() {
+        var a = JSONWriter(capacity: 4)
+        a.beginArray(); a.value("first")
+        var b = a
+        a.value("only in a"); a.endArray()
+        b.value(2); b.endArray()
+        #expect(a.string == #"["first","only in a"]"#)
+        #expect(b.string == #"["first",2]"#)
+        var long = JSONWriter(capacity: 1)
+        let text = String(repeating: "0123456789", count: 100)
+        long.value(text)
+        #expect(long.string == "\"" + text + "\"")
+    }
+
+    /// Numbers and timestamps are written in place, without a String: the same text as
+    /// `String(n)` and `Timestamp.description`, at the extremes too.
+    @Test func numbersAndTimestampsAsTheirDescriptions() throws {
+        for n: Int64 in [0, 7, -7, 10, -10, 1_234_567_890_123, .max, .min] {
+            var w = JSONWriter()
+            w.value(n)
+            #expect(w.string == String(n))
+        }
+        for ms: Int64 in [0, 1, 999, 1_764_000_000_123, 4_102_444_799_999, -1, -86_400_001] {
+            let t = Timestamp(milliseconds: ms)
+            var w = JSONWriter()
+            w.value(t)
+            #expect(w.string == "\"\(t.description)\"")
+        }
+    }
+
     @Test func parserRejectsWhatRFC8259Rejects() {
         for bad in ["{\"a\":1,}", "[01]", "{'a':1}", "[1 2]", "\"\\x\"", "tru", "[1.]", "{\"a\" 1}", "\"\u{01}\"", "[\"\\ud800\"]"] {
             #expect(throws: JSONParser.Error.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }

@@ -1,7 +1,13 @@
 /// Appends JSON text to a byte buffer. Output records are written field by field in a fixed
 /// order, so the same output always has the same bytes.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+    /// The text written so far. The writer writes through a pointer into storage of its own
+    /// (see `Storage`) and makes the array here, once: appending to an array byte run by
+    /// byte run checked its uniqueness and capacity each time, which was most of the cost of
+    /// encoding an output.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: count)) }
+    private var storage: Storage
+    private var count = 0
     /// Whether the current object or array already has an element (the next one needs a comma).
     private var needsComma = false
     /// The same flag for each enclosing level, one bit per level, innermost lowest: a stack
@@ -10,12 +16,66 @@ public struct JSONWriter {
     private var depth = 0
     private var deepLevels: [Bool] = []
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 512) { storage = Storage(capacity: max(capacity, 16)) }
 
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
+    public var string: String { String(decoding: UnsafeBufferPointer(start: storage.base, count: count), as: UTF8.self) }
+
+    /// The bytes, owned by the writer: a class so they are freed with it, copied before a write
+    /// when another copy of the writer shares them, so the writer stays a value.
+    private final class Storage {
+        var base: UnsafeMutablePointer<UInt8>
+        var capacity: Int
+
+        init(capacity: Int) {
+            base = .allocate(capacity: capacity)
+            self.capacity = capacity
+        }
+
+        deinit { base.deallocate() }
+
+        func copy(count: Int, capacity: Int) -> Storage {
+            let new = Storage(capacity: capacity)
+            new.base.initialize(from: base, count: count)
+            return new
+        }
+    }
+
+    /// Where the next `n` bytes go; the caller writes them and adds `n` to `count`.
+    @inline(__always)
+    private mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if _slowPath(!isKnownUniquelyReferenced(&storage) || count + n > storage.capacity) { makeRoom(n) }
+        return storage.base + count
+    }
+
+    private mutating func makeRoom(_ n: Int) {
+        let capacity = count + n > storage.capacity ? max(storage.capacity * 2, count + n) : storage.capacity
+        storage = storage.copy(count: count, capacity: capacity)
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        room(1).pointee = byte
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ text: UnsafeBufferPointer<UInt8>) {
+        guard let source = text.baseAddress, !text.isEmpty else { return }
+        room(text.count).initialize(from: source, count: text.count)
+        count += text.count
+    }
+
+    private mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
 
     private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { append(UInt8(ascii: ",")) }
         needsComma = true
     }
 
@@ -33,16 +93,16 @@ public struct JSONWriter {
         if depth >= 64, let spilled = deepLevels.popLast() { enclosingLevels |= (spilled ? 1 : 0) << 63 }
     }
 
-    public mutating func beginObject() { bytes.append(UInt8(ascii: "{")); pushLevel() }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); popLevel() }
-    public mutating func beginArray() { bytes.append(UInt8(ascii: "[")); pushLevel() }
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); popLevel() }
+    public mutating func beginObject() { append(UInt8(ascii: "{")); pushLevel() }
+    public mutating func endObject() { append(UInt8(ascii: "}")); popLevel() }
+    public mutating func beginArray() { append(UInt8(ascii: "[")); pushLevel() }
+    public mutating func endArray() { append(UInt8(ascii: "]")); popLevel() }
 
     /// Starts a member inside an object; the value written next belongs to it.
     public mutating func key(_ k: String) {
         separate()
         appendQuoted(k)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         pendingMember = true
     }
 
@@ -50,7 +110,7 @@ public struct JSONWriter {
     public mutating func key(utf8 k: UnsafeBufferPointer<UInt8>) {
         separate()
         appendQuoted(utf8: k)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         pendingMember = true
     }
 
@@ -58,7 +118,7 @@ public struct JSONWriter {
     /// (`"\"time\":"`): the fixed field names of a record, copied without scanning for escapes.
     public mutating func key(json quotedKeyAndColon: StaticString) {
         separate()
-        bytes.append(contentsOf: UnsafeBufferPointer(start: quotedKeyAndColon.utf8Start, count: quotedKeyAndColon.utf8CodeUnitCount))
+        append(quotedKeyAndColon)
         pendingMember = true
     }
 
@@ -66,7 +126,7 @@ public struct JSONWriter {
     /// and value are the same in every record.
     public mutating func member(json keyAndValue: StaticString) {
         separate()
-        bytes.append(contentsOf: UnsafeBufferPointer(start: keyAndValue.utf8Start, count: keyAndValue.utf8CodeUnitCount))
+        append(keyAndValue)
     }
 
     private var pendingMember = false
@@ -79,20 +139,45 @@ public struct JSONWriter {
     /// A string value given as valid UTF-8 bytes (no String made for it).
     public mutating func value(utf8 s: UnsafeBufferPointer<UInt8>) { beforeValue(); appendQuoted(utf8: s) }
     public mutating func value(_ s: String?) { if let s { value(s) } else { null() } }
-    public mutating func value(_ b: Bool) { beforeValue(); bytes.append(contentsOf: (b ? "true" : "false").utf8) }
-    public mutating func value(_ n: Int64) { beforeValue(); bytes.append(contentsOf: String(n).utf8) }
+    public mutating func value(_ b: Bool) { beforeValue(); append(b ? "true" : "false" as StaticString) }
+    public mutating func value(_ n: Int64) { beforeValue(); appendDecimal(n) }
     public mutating func value(_ n: Int) { value(Int64(n)) }
     public mutating func value(_ d: Double) {
         beforeValue()
         if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
-            bytes.append(contentsOf: String(Int64(d)).utf8)
+            appendDecimal(Int64(d))
         } else if d.isFinite {
-            bytes.append(contentsOf: "\(d)".utf8)
+            append("\(d)")
         } else {
-            bytes.append(contentsOf: "null".utf8)
+            append("null" as StaticString)
         }
     }
-    public mutating func null() { beforeValue(); bytes.append(contentsOf: "null".utf8) }
+    public mutating func null() { beforeValue(); append("null" as StaticString) }
+
+    /// A timestamp as an RFC 3339 string value (`Timestamp.description`), written in place.
+    public mutating func value(_ t: Timestamp) {
+        beforeValue()
+        let p = room(RFC3339.maxLength + 2)
+        p[0] = UInt8(ascii: "\"")
+        let n = RFC3339.write(t, to: p + 1)
+        p[n + 1] = UInt8(ascii: "\"")
+        count += n + 2
+    }
+
+    /// The digits of `n`, written backwards into a small buffer and copied: `String(n)` made
+    /// a String per number.
+    private mutating func appendDecimal(_ n: Int64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var v = n.magnitude, i = 20
+            repeat {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            if n < 0 { append(UInt8(ascii: "-")) }
+            append(UnsafeBufferPointer(rebasing: digits[i..<20]))
+        }
+    }
     public mutating func value(_ v: JSONValue) {
         switch v {
         case .null: null()
@@ -117,18 +202,27 @@ public struct JSONWriter {
 
     /// `utf8` must be valid UTF-8 (text that was a String, or was checked as it was decoded).
     private mutating func appendQuoted(utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
         // Copy runs of bytes that need no escaping in one go; most text has none.
         var runStart = 0
         var i = Self.firstNeedingEscape(utf8, from: 0)
+        if i == utf8.count {
+            // The usual case: quote, text, quote, in one reservation.
+            let p = room(utf8.count + 2)
+            p[0] = UInt8(ascii: "\"")
+            if let source = utf8.baseAddress { (p + 1).initialize(from: source, count: utf8.count) }
+            p[utf8.count + 1] = UInt8(ascii: "\"")
+            count += utf8.count + 2
+            return
+        }
+        append(UInt8(ascii: "\""))
         while i < utf8.count {
-            if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+            if i > runStart { append(UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
             appendEscaped(utf8[i])
             runStart = i + 1
             i = Self.firstNeedingEscape(utf8, from: runStart)
         }
-        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-        bytes.append(UInt8(ascii: "\""))
+        if runStart < utf8.count { append(UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        append(UInt8(ascii: "\""))
     }
 
     /// The offset of the first byte at or after `start` that must be escaped, or the count.
@@ -149,13 +243,15 @@ public struct JSONWriter {
 
     private mutating func appendEscaped(_ c: UInt8) {
         switch c {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(c)
-        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(0x5C); append(c)
+        case 0x0A: append(0x5C); append(UInt8(ascii: "n"))
+        case 0x0D: append(0x5C); append(UInt8(ascii: "r"))
+        case 0x09: append(0x5C); append(UInt8(ascii: "t"))
         default:
-            let hex = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            let hex: StaticString = "0123456789abcdef"
+            append("\\u00" as StaticString)
+            append(hex.utf8Start[Int(c >> 4)])
+            append(hex.utf8Start[Int(c & 15)])
         }
     }
 }

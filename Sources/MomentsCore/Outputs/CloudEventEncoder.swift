@@ -26,7 +26,7 @@ public struct CloudEventEncoder: Sendable {
             w.endObject()
             w.key(json: "\"cause_event_id\":"); w.value(m.causeEventID)
             w.key(json: "\"attributes\":"); w.objectValue()
-            for (k, v) in m.attributes { w.key(k); w.value(v) }   // sorted by key already
+            m.attributes.forEachUTF8 { k, v in w.key(utf8: k); w.value(utf8: v) }   // sorted by key already
             w.endObject()
             w.key(json: "\"recovery\":"); w.arrayValue()
             for id in a.recoveryIDs { w.value(id) }
@@ -91,7 +91,7 @@ public struct CloudEventEncoder: Sendable {
         w.key(json: "\"source\":"); w.value(source)
         w.key(json: "\"type\":"); w.value(type)
         w.key(json: "\"subject\":"); w.value(subject)
-        w.key(json: "\"time\":"); w.value(time.description)
+        w.key(json: "\"time\":"); w.value(time)
         w.member(json: "\"datacontenttype\":\"application/json\"")
     }
 

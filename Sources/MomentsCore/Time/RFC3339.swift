@@ -3,23 +3,35 @@
 public enum RFC3339 {
     /// Formats as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds), the contract's output form.
     public static func format(_ t: Timestamp) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { out in
+            let n = write(t, to: out.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(rebasing: out[0..<n]), as: UTF8.self)
+        }
+    }
+
+    /// The bytes `write` writes at most.
+    static let maxLength = 24
+
+    /// Writes `format(t)`'s bytes at `out` (room for `maxLength`); returns how many: a JSON
+    /// writer puts a timestamp in its buffer without making a String.
+    static func write(_ t: Timestamp, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var ms = t.milliseconds
         let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
         ms -= days * 86_400_000
         let (y, m, d) = civil(fromDays: days)
         let hh = ms / 3_600_000, mm = (ms / 60_000) % 60, ss = (ms / 1000) % 60, fff = ms % 1000
-        var out = [UInt8]()
-        out.reserveCapacity(24)
+        var i = 0
         func put(_ v: Int64, _ width: Int) {
-            // Digits written in place, most significant first, without a scratch array.
+            // Digits written in place, most significant first.
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
             var x = v
-            while divisor > 0 { out.append(UInt8(48 + (x / divisor) % 10)); x %= divisor; divisor /= 10 }
+            while divisor > 0 { out[i] = UInt8(truncatingIfNeeded: 48 + (x / divisor) % 10); i += 1; x %= divisor; divisor /= 10 }
         }
-        put(y, 4); out.append(45); put(m, 2); out.append(45); put(d, 2); out.append(84)
-        put(hh, 2); out.append(58); put(mm, 2); out.append(58); put(ss, 2); out.append(46); put(fff, 3); out.append(90)
-        return String(decoding: out, as: UTF8.self)
+        func put(_ byte: UInt8) { out[i] = byte; i += 1 }
+        put(y, 4); put(45); put(m, 2); put(45); put(d, 2); put(84)
+        put(hh, 2); put(58); put(mm, 2); put(58); put(ss, 2); put(46); put(fff, 3); put(90)
+        return i
     }
 
     /// Parses RFC 3339 (`2026-11-24T10:00:00Z`, `...00.123Z`, `...00.5+01:00`); nil when malformed.
