@@ -1,24 +1,94 @@
 /// The canonical interaction event (see schemas/event.schema.json).
+///
+/// A value, kept in one immutable object (`Box`) that copies of the event share: an event
+/// passes through a dozen hands between its bytes and the engine (the decoder's result, the
+/// dialect's list, the batch, the engine's rules), and as a 300-byte struct of a dozen strings
+/// each of those copied it and retained every string, then released them all again: a tenth
+/// of the engine's instructions. Now a copy is one retain. A setter makes a new box, so an
+/// event never changes under another copy (setters are for tests and rule-test files).
 public struct Event: Sendable, Equatable {
-    public var eventID: String
-    public var type: EventType
-    public var occurredAt: Timestamp
-    public var interactionID: String
-    public var customerID: String
-    public var channel: Channel
-    public var queue: String?
-    public var agentID: String?
-    public var data: EventData
-    public var attributes: Attributes
+    /// The fields, as a plain struct.
+    @usableFromInline struct Fields: Sendable, Equatable {
+        @usableFromInline var eventID: String
+        @usableFromInline var type: EventType
+        @usableFromInline var occurredAt: Timestamp
+        @usableFromInline var interactionID: String
+        @usableFromInline var customerID: String
+        @usableFromInline var channel: Channel
+        @usableFromInline var queue: String?
+        @usableFromInline var agentID: String?
+        @usableFromInline var data: EventData
+        @usableFromInline var attributes: Attributes
+    }
+
+    /// Immutable once made (a `let`, so reading it needs no exclusivity check).
+    @usableFromInline final class Box: Sendable {
+        @usableFromInline let fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
+    }
+
+    @usableFromInline var box: Box
 
     public init(
         eventID: String, type: EventType, occurredAt: Timestamp, interactionID: String, customerID: String,
         channel: Channel, queue: String? = nil, agentID: String? = nil, data: EventData = EventData(),
         attributes: Attributes = [:]
     ) {
-        self.eventID = eventID; self.type = type; self.occurredAt = occurredAt
-        self.interactionID = interactionID; self.customerID = customerID; self.channel = channel
-        self.queue = queue; self.agentID = agentID; self.data = data; self.attributes = attributes
+        box = Box(Fields(
+            eventID: eventID, type: type, occurredAt: occurredAt, interactionID: interactionID, customerID: customerID,
+            channel: channel, queue: queue, agentID: agentID, data: data, attributes: attributes))
+    }
+
+    /// Changes one field: a new box with the others copied.
+    @usableFromInline mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
+    @inlinable public var eventID: String {
+        _read { yield box.fields.eventID }
+        set { update { $0.eventID = newValue } }
+    }
+    @inlinable public var type: EventType {
+        _read { yield box.fields.type }
+        set { update { $0.type = newValue } }
+    }
+    @inlinable public var occurredAt: Timestamp {
+        get { box.fields.occurredAt }
+        set { update { $0.occurredAt = newValue } }
+    }
+    @inlinable public var interactionID: String {
+        _read { yield box.fields.interactionID }
+        set { update { $0.interactionID = newValue } }
+    }
+    @inlinable public var customerID: String {
+        _read { yield box.fields.customerID }
+        set { update { $0.customerID = newValue } }
+    }
+    @inlinable public var channel: Channel {
+        get { box.fields.channel }
+        set { update { $0.channel = newValue } }
+    }
+    @inlinable public var queue: String? {
+        _read { yield box.fields.queue }
+        set { update { $0.queue = newValue } }
+    }
+    @inlinable public var agentID: String? {
+        _read { yield box.fields.agentID }
+        set { update { $0.agentID = newValue } }
+    }
+    @inlinable public var data: EventData {
+        _read { yield box.fields.data }
+        set { update { $0.data = newValue } }
+    }
+    @inlinable public var attributes: Attributes {
+        _read { yield box.fields.attributes }
+        set { update { $0.attributes = newValue } }
+    }
+
+    public static func == (lhs: Event, rhs: Event) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
     }
 }
 

@@ -138,37 +138,36 @@ public struct EventDecoder: Sendable {
             case let other?: throw DecodeError(field: "data.\(key)", reason: "expected a number, found \(other.typeName)")
             }
         }
-        var d = EventData()
+        // Each case makes its EventData in one initializer call: assigning fields one by one to
+        // a `var` copied the whole struct twice (retaining its seven strings each time).
         switch type {
-        case .interactionTransferred: d.toQueue = try text(fields.toQueue, "to_queue", required: false)
-        case .interactionEscalated: d.to = try text(fields.to, "to", required: false)
+        case .interactionTransferred: return EventData(toQueue: try text(fields.toQueue, "to_queue", required: false))
+        case .interactionEscalated: return EventData(to: try text(fields.to, "to", required: false))
         case .messageSent:
             let sender = try text(fields.sender, "sender", required: true)!
             guard sender == "customer" || sender == "agent" else {
                 throw DecodeError(field: "data.sender", reason: "'\(clip(sender))' is not customer or agent")
             }
-            d.sender = sender
-            d.text = try text(fields.text, "text", required: true)
+            return EventData(sender: sender, text: try text(fields.text, "text", required: true))
         case .sentimentScored:
             let s = try number(fields.score, "score")
             guard (-1...1).contains(s) else { throw DecodeError(field: "data.score", reason: "\(s) is outside -1..1") }
-            d.score = s
+            return EventData(score: s)
         case .agentFlagged:
-            d.flag = try text(fields.flag, "flag", required: true)
-            d.source = try text(fields.source, "source", required: false)
+            let flag = try text(fields.flag, "flag", required: true)
+            return EventData(flag: flag, source: try text(fields.source, "source", required: false))
         case .interactionEnded:
             let r = try text(fields.reason, "reason", required: true)!
             guard r == "resolved" || r == "abandoned" || r == "unresolved" else {
                 throw DecodeError(field: "data.reason", reason: "'\(clip(r))' is not resolved, abandoned or unresolved")
             }
-            d.reason = r
+            return EventData(reason: r)
         case .surveySubmitted:
             let c = try number(fields.csat, "csat")
             guard c == c.rounded(), (1...5).contains(c) else { throw DecodeError(field: "data.csat", reason: "\(c) is not an integer 1..5") }
-            d.csat = Int(c)
-        default: break
+            return EventData(csat: Int(c))
+        default: return EventData()
         }
-        return d
     }
 
     /// Ids, queues and agents longer than this are refused: the duplicate filter and the state
