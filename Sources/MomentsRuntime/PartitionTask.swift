@@ -10,6 +10,9 @@ final class PartitionTask {
     /// partition (revoked or lost, then assigned again), whose outputs may still be acknowledged.
     let generation: Int
     var engine: Engine
+    /// Attribute objects this partition's records carried lately: one thread handles a
+    /// partition's records at a time, so the cache is the partition's.
+    let attributeCache = AttributeCache()
     var clock = PartitionClock()
     var tracker: OffsetTracker
     /// Records below this offset are replayed to rebuild state; their outputs were already sent.

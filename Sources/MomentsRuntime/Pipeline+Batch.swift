@@ -116,7 +116,7 @@ extension Pipeline {
         }
         let decoded: Result<[Event], DecodeError>
         if let value = record.value {
-            decoded = decode(value, of: record)
+            decoded = decode(value, of: record, cache: task.attributeCache)
         } else {
             decoded = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
         }

@@ -27,8 +27,8 @@ let stream = TrafficSimulator.events(options: SimulationOptions(seed: 7), count:
 
 // Each phase is a function of its own, never inlined, so callgrind's inclusive count of each
 // is that phase's share; `measuredRun` is the only part it collects (--toggle-collect).
-@inline(never) func decodePhase(_ decoder: EventDecoder, _ line: [UInt8]) -> Event? {
-    if case .success(let event) = decoder.decode(line) { return event }
+@inline(never) func decodePhase(_ decoder: EventDecoder, _ line: [UInt8], _ cache: AttributeCache) -> Event? {
+    if case .success(let event) = decoder.decode(line, cache: cache) { return event }
     return nil
 }
 
@@ -46,9 +46,11 @@ let stream = TrafficSimulator.events(options: SimulationOptions(seed: 7), count:
     let decoder = EventDecoder()
     let encoder = CloudEventEncoder()
     var engine = Engine(rules: rules)
+    // One cache per engine, as the pipeline keeps one per partition.
+    let cache = AttributeCache()
     var outputs = 0, bytes = 0
     for line in stream {
-        guard let event = decodePhase(decoder, line) else { continue }
+        guard let event = decodePhase(decoder, line, cache) else { continue }
         let out = detectPhase(&engine, event)
         outputs += out.count
         bytes += encodePhase(encoder, out)

@@ -21,9 +21,11 @@ public struct DialectDecoder: Sendable {
     /// - Parameters:
     ///   - bytes: the message value.
     ///   - key: the Kafka message key, used when the customer key is configured as `@key`.
-    public func decode(_ bytes: [UInt8], key: [UInt8]? = nil) -> Result<[Event], DecodeError> {
+    ///   - cache: for the canonical dialect, the caller's cache of attribute objects (see
+    ///     `AttributeCache`); the events are the same without it.
+    public func decode(_ bytes: [UInt8], key: [UInt8]? = nil, cache: AttributeCache? = nil) -> Result<[Event], DecodeError> {
         // The canonical path stays the canonical decoder's, unchanged.
-        if dialect == .canonical { return canonical.decode(bytes).map { [$0] } }
+        if dialect == .canonical { return canonical.decode(bytes, cache: cache).map { [$0] } }
         let json: JSONValue
         do { json = try JSONParser.parse(bytes, limits: limits) } catch { return .failure(DecodeError(field: nil, reason: error.description)) }
         guard case .object = json else { return .failure(DecodeError(field: nil, reason: "expected a JSON object, found \(json.typeName)")) }

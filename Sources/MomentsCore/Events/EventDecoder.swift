@@ -30,14 +30,16 @@ public struct EventDecoder: Sendable {
 
     public init(limits: JSONParser.Limits = JSONParser.Limits()) { self.limits = limits }
 
-    public func decode(_ bytes: [UInt8]) -> Result<Event, DecodeError> {
+    /// Decodes one event. A `cache` (one per thread) spares rebuilding `attributes` objects seen
+    /// before; the event is the same with it or without.
+    public func decode(_ bytes: [UInt8], cache: AttributeCache? = nil) -> Result<Event, DecodeError> {
         guard bytes.count <= limits.maxBytes else {
             let e = JSONParser.Error(offset: 0, message: "document of \(bytes.count) bytes exceeds the limit of \(limits.maxBytes)")
             return .failure(DecodeError(field: nil, reason: e.description))
         }
         return bytes.withUnsafeBufferPointer { buf in
             var found = EventScanner.Found(), lexer = JSONLexer(buf: buf, maxDepth: limits.maxDepth)
-            do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found) } catch {
+            do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found, cache: cache) } catch {
                 return .failure(DecodeError(field: nil, reason: error.description))
             }
             do throws(DecodeError) {

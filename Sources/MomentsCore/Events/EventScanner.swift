@@ -42,7 +42,7 @@ struct EventScanner {
 
     /// Scans the lexer's input into `found`; throws the first syntax error, wherever it is.
     /// Both are the caller's, so the scan writes where they live: returned, they were copied.
-    static func scan(_ lx: inout JSONLexer, into found: inout Found) throws(JSONParser.Error) {
+    static func scan(_ lx: inout JSONLexer, into found: inout Found, cache: AttributeCache? = nil) throws(JSONParser.Error) {
         lx.skipSpace()
         guard !lx.atEnd else { throw lx.fail("unexpected end of input") }
         guard lx.current == UInt8(ascii: "{") else {
@@ -76,7 +76,7 @@ struct EventScanner {
                 case .attributes where found.attributes == nil:
                     if lx.current == UInt8(ascii: "{") {
                         found.attributes = .object
-                        try attributeMembers(&lx, into: &found)
+                        try attributeMembers(&lx, into: &found, cache: cache)
                     } else {
                         try take(&found.attributes, &lx, depth: 1)
                     }
@@ -126,7 +126,8 @@ struct EventScanner {
 
     /// Attributes are collected as the scan goes and sorted once at the end (later duplicates
     /// win, as in a dictionary); no String is made for them.
-    private static func attributeMembers(_ lx: inout JSONLexer, into found: inout Found) throws(JSONParser.Error) {
+    private static func attributeMembers(_ lx: inout JSONLexer, into found: inout Found, cache: AttributeCache?) throws(JSONParser.Error) {
+        let start = lx.i
         if try lx.openObject(depth: 2) { return }
         found.attributeValues = try AttributeSpans.withList { (spans) throws(JSONParser.Error) -> Attributes in
             repeat {
@@ -139,7 +140,11 @@ struct EventScanner {
                     if found.badAttribute == nil, let value { found.badAttribute = (lx.text(key), value.typeName) }
                 }
             } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
-            return spans.attributes(lx)
+            // The whole object was checked above; only its layout as `Attributes` may come from
+            // the cache (an object with a bad value is an error, never looked up).
+            guard let cache, found.badAttribute == nil else { return spans.attributes(lx) }
+            let lexer = lx
+            return cache.attributes(raw: UnsafeBufferPointer(rebasing: lx.buf[start..<lx.i])) { spans.attributes(lexer) }
         }
     }
 }
