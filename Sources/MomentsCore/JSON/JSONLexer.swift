@@ -56,6 +56,7 @@ struct JSONLexer {
     // MARK: strings
 
     /// Reads a string; `i` is at its opening quote.
+    @inline(__always)
     mutating func string() throws(JSONParser.Error) -> Text {
         i += 1
         let start = i
@@ -355,6 +356,7 @@ struct JSONLexer {
         }
     }
 
+    @inline(__always)
     mutating func scalar() throws(JSONParser.Error) -> Scalar {
         guard i < buf.count else { throw fail("unexpected end of input") }
         switch buf[i] {
