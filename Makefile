@@ -5,7 +5,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 BIN = .build/debug/moments
 
-.PHONY: demo test build deps check-schemas check-deploy clean bench fuzz
+.PHONY: demo test build deps check-schemas check-deploy clean bench fuzz instructions
 
 deps:
 	@./scripts/install-deps.sh
@@ -45,6 +45,11 @@ check-schemas: build
 fuzz: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	MOMENTS_FUZZ_SECONDS=$${FUZZ_SECONDS:-300} MOMENTS_FUZZ_SEED=$${FUZZ_SEED:-29} $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter 'FuzzTests'
+
+# Instructions per event of the engine bench's work, counted by callgrind (repeatable, unlike
+# seconds on a shared machine): see README, Performance.
+instructions: deps
+	./scripts/count-instructions.sh
 
 check-deploy:
 	python3 scripts/check-deploy.py
