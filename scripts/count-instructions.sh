@@ -10,7 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-50000}
 top=${2:-0}
-command -v valgrind >/dev/null 2>&1 || { echo "installing valgrind (apt-get)" >&2; apt-get install -y -qq valgrind >/dev/null; }
+./scripts/install-deps.sh
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "installing valgrind (apt-get)" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq valgrind >/dev/null
+fi
 # valgrind 3.19 cannot read DWARF 5, which Swift 6 and clang write by default: this build (a
 # folder of its own, so `.build` is untouched) asks both for DWARF 4, and callgrind can then
 # also give the count per source line (callgrind_annotate .build-instructions/callgrind.out FILE).
