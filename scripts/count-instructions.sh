@@ -29,7 +29,7 @@ out=$scratch
 # dictionaries' probe sequences and so the count by a few instructions an event.
 SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
     --toggle-collect='*measuredRun*' "$scratch/release/moments-instructions" config/moments.yaml "$events" 2>"$out/valgrind.log"
-callgrind_annotate --inclusive=yes "$out/callgrind.out" > "$out/inclusive.txt"
+callgrind_annotate --inclusive=yes "$out/callgrind.out" > "$out/inclusive.txt" 2>/dev/null
 python3 - "$out/inclusive.txt" "$events" <<'PY'
 import re, sys
 path, events = sys.argv[1], int(sys.argv[2])
