@@ -1,5 +1,3 @@
-import Foundation
-
 /// Recently decoded `attributes` objects, by their raw bytes, so an object seen before is not
 /// sorted and laid out again: building `Attributes` was a sixth of decoding an event.
 ///
@@ -49,7 +47,7 @@ public final class AttributeCache {
     func attributes(raw: UnsafeBufferPointer<UInt8>, build: () -> Attributes) -> Attributes {
         guard raw.count <= Self.maxRawBytes else { return build() }
         let index = Int(truncatingIfNeeded: Self.hash(raw)) & mask
-        if let slot = slots[index], Self.equal(slot.raw, raw) {
+        if let slot = slots[index], slot.raw.withUnsafeBufferPointer({ ByteScan.equal($0, raw) }) {
             hits += 1
             count(hit: true)
             return slot.attributes
@@ -73,15 +71,8 @@ public final class AttributeCache {
         windowLookups = 0
     }
 
-    private static func equal(_ stored: [UInt8], _ raw: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard stored.count == raw.count else { return false }
-        return stored.withUnsafeBufferPointer { s in
-            raw.isEmpty || memcmp(s.baseAddress!, raw.baseAddress!, raw.count) == 0
-        }
-    }
-
-    /// FNV-1a over eight bytes at a time, finished with a multiply-shift: the slot only needs
-    /// the bits spread, the comparison decides.
+    /// FNV-1a's step taken over eight bytes at a time, finished with a multiply-shift: the slot
+    /// only needs the bits spread, the comparison decides.
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(bytes.count)
         var i = 0

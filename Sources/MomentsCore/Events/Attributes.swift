@@ -1,5 +1,3 @@
-import Foundation
-
 /// The free-form attributes of an event, an interaction or a moment (tier, language, region...):
 /// pairs sorted by key, unique keys, kept as one buffer of UTF-8 bytes (`AttributeBytes`).
 ///
@@ -121,20 +119,10 @@ public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionary
         }
     }
 
-    /// Byte equality with memcmp: `[UInt8] ==` compared element by element, and `merge`
-    /// compares every event's attributes with its interaction's.
-    private static func sameBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                x.baseAddress == y.baseAddress || x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
-            }
-        }
-    }
-
     public static func == (lhs: Attributes, rhs: Attributes) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        if Self.sameBytes(lhs.bytes, rhs.bytes) { return true }
+        // `merge` compares every event's attributes with its interaction's: one memcmp.
+        if lhs.bytes.withUnsafeBufferPointer({ l in rhs.bytes.withUnsafeBufferPointer { ByteScan.equal(l, $0) } }) { return true }
         // Different bytes can still be equal Strings: text in two normalization forms.
         return lhs.bytes.withUnsafeBufferPointer { l in
             rhs.bytes.withUnsafeBufferPointer { r in

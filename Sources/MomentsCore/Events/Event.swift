@@ -3,9 +3,11 @@
 /// A value, kept in one immutable object (`Box`) that copies of the event share: an event
 /// passes through a dozen hands between its bytes and the engine (the decoder's result, the
 /// dialect's list, the batch, the engine's rules), and as a 300-byte struct of a dozen strings
-/// each of those copied it and retained every string, then released them all again: a tenth
-/// of the engine's instructions. Now a copy is one retain. A setter makes a new box, so an
-/// event never changes under another copy (setters are for tests and rule-test files).
+/// each of those copied it and retained every string, then released them all again: about a
+/// twelfth of the engine's instructions. Now a copy is one retain. A setter makes a new box,
+/// so an event never changes under another copy (only tests set fields). One accessor per
+/// field, alike: a key-path subscript would serve them all, but not reliably as cheaply
+/// across modules.
 public struct Event: Sendable, Equatable {
     /// The fields, as a plain struct.
     @usableFromInline struct Fields: Sendable, Equatable {

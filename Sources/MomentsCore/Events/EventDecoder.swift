@@ -30,8 +30,8 @@ public struct EventDecoder: Sendable {
 
     public init(limits: JSONParser.Limits = JSONParser.Limits()) { self.limits = limits }
 
-    /// Decodes one event. A `cache` (one per thread) spares rebuilding `attributes` objects seen
-    /// before; the event is the same with it or without.
+    /// Decodes one event. A `cache` (used by one thread at a time) spares rebuilding
+    /// `attributes` objects seen before; the event is the same with it or without.
     public func decode(_ bytes: [UInt8], cache: AttributeCache? = nil) -> Result<Event, DecodeError> {
         guard bytes.count <= limits.maxBytes else {
             let e = JSONParser.Error(offset: 0, message: "document of \(bytes.count) bytes exceeds the limit of \(limits.maxBytes)")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Tests eight bytes of a JSON string at once for bytes that need attention: the quote, the
 /// backslash and control characters (below 0x20). Readers and writers of strings step over the
 /// plain bytes a word at a time and look at single bytes only around the ones these tests flag.
@@ -24,6 +26,13 @@ enum ByteScan {
 
     /// The high bit of each byte of `v` that is 0x80 or above (part of a multi-byte sequence).
     @inline(__always) static func nonASCIIFlags(_ v: UInt64) -> UInt64 { v & highs }
+
+    /// Whether two byte runs are equal, with one memcmp (`[UInt8] ==` compares element by
+    /// element). `Attributes` equality and the attribute cache's hits use it.
+    @inline(__always) static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.isEmpty || a.baseAddress == b.baseAddress || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+    }
 
     /// The offset in the word of the first flagged byte (flags not zero).
     @inline(__always) static func firstFlagged(_ flags: UInt64) -> Int { flags.trailingZeroBitCount >> 3 }
