@@ -23,7 +23,7 @@ struct EndToEndBench {
         let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
         let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers, "linger.ms": "20"]), onDelivery: { _ in })
         for (i, e) in stream.enumerated() {
-            try producer.produce(topic: "interactions", partition: Int32(i % partitions), key: Array(e.key.utf8), value: Array(e.json.utf8), token: UInt64(i))
+            try producer.produce(topic: "interactions", key: Array(e.key.utf8), value: Array(e.json.utf8), token: UInt64(i))
             if i % 1000 == 0 { producer.poll(timeoutMs: 0) }
         }
         try producer.flush(timeoutMs: 60_000)
