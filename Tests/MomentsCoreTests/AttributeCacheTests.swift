@@ -38,6 +38,30 @@ import Testing
         }
     }
 
+    /// A hit is looked up by the bytes up to the object's first closing brace. Where that brace
+    /// is inside a string or closes a nested object, those bytes are no whole object: the event
+    /// is parsed in full every time and decodes (or fails) exactly as without the cache.
+    @Test func objectsNotEndingAtTheirFirstBraceAreParsedInFull() {
+        let cache = AttributeCache()
+        let objects = [
+            #"{"note":"a}b","tier":"gold"}"#, #"{"tier":"gold","note":"}"}"#, #"{"note":"\"}","tier":"gold"}"#,
+            #"{"tier":{"level":"gold"}}"#, #"{"tier":"gold"}"#,
+        ]
+        for round in 0..<3 {
+            for (i, o) in objects.enumerated() {
+                let line = event(i, attributes: o)
+                #expect(decoder.decode(line, cache: cache) == decoder.decode(line), "round \(round): \(o)")
+            }
+        }
+        // Only the last object ends at its first brace; its repeats are the only hits.
+        #expect(cache.hits == 2)
+        if case .success(let e) = decoder.decode(event(0, attributes: objects[0]), cache: cache) {
+            #expect(e.attributes["note"] == "a}b" && e.attributes["tier"] == "gold")
+        } else {
+            Issue.record("did not decode an object with a brace in a value")
+        }
+    }
+
     /// A one-slot cache: objects that share a slot replace each other, never answer for each other.
     @Test func objectsSharingASlotAreToldApart() throws {
         let cache = AttributeCache(capacity: 1)

@@ -45,18 +45,35 @@ public final class AttributeCache {
     /// The attributes of the object whose bytes are `raw` (braces included), from the cache, or
     /// made by `build` and kept.
     func attributes(raw: UnsafeBufferPointer<UInt8>, build: () -> Attributes) -> Attributes {
-        guard raw.count <= Self.maxRawBytes else { return build() }
-        let index = Int(truncatingIfNeeded: Self.hash(raw)) & mask
-        if let slot = slots[index], slot.raw.withUnsafeBufferPointer({ ByteScan.equal($0, raw) }) {
+        if let hit = lookup(raw: raw) { return hit }
+        let attributes = build()
+        store(raw: raw, attributes)
+        return attributes
+    }
+
+    /// The stored attributes of the object whose bytes are exactly `raw`, or nil. Counts towards
+    /// the hit rate; objects too large to keep are not looked up.
+    func lookup(raw: UnsafeBufferPointer<UInt8>) -> Attributes? {
+        guard raw.count <= Self.maxRawBytes else { return nil }
+        if let slot = slots[Self.slot(raw, mask)], slot.raw.withUnsafeBufferPointer({ ByteScan.equal($0, raw) }) {
             hits += 1
             count(hit: true)
             return slot.attributes
         }
         misses += 1
         count(hit: false)
-        let attributes = build()
-        if paused == 0 { slots[index] = Slot(raw: Array(raw), attributes: attributes) }
-        return attributes
+        return nil
+    }
+
+    /// Keeps `attributes` as what `raw` decodes to, unless storing is paused. `raw` must be a
+    /// whole object that decoded without error to exactly these attributes.
+    func store(raw: UnsafeBufferPointer<UInt8>, _ attributes: Attributes) {
+        guard raw.count <= Self.maxRawBytes, paused == 0 else { return }
+        slots[Self.slot(raw, mask)] = Slot(raw: Array(raw), attributes: attributes)
+    }
+
+    private static func slot(_ raw: UnsafeBufferPointer<UInt8>, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: hash(raw)) & mask
     }
 
     /// Keeps the hit rate of the current window; a window with fewer hits than misses pauses

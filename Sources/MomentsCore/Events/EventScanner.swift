@@ -56,8 +56,16 @@ struct EventScanner {
         // closure was not inlined, and its calls cost more than the members' own reading.
         if try !lx.openObject(depth: 1) {
             repeat {
-                let key = try lx.memberName()
-                switch topLevelMember(key, lx) {
+                lx.skipSpace()
+                let member: TopLevelMember?
+                if let plain = plainTopLevelMember(lx) {
+                    lx.i += plain.length
+                    try lx.afterMemberName()
+                    member = plain.member
+                } else {
+                    member = topLevelMember(try lx.memberName(), lx)
+                }
+                switch member {
                 case .eventID: try take(&found.eventID, &lx, depth: 1)
                 case .type: try take(&found.type, &lx, depth: 1)
                 case .occurredAt: try take(&found.occurredAt, &lx, depth: 1)
@@ -126,8 +134,23 @@ struct EventScanner {
 
     /// Attributes are collected as the scan goes and sorted once at the end (later duplicates
     /// win, as in a dictionary); no String is made for them.
+    ///
+    /// With a cache, an object seen before is not parsed at all: where it ends is guessed (the
+    /// first closing brace, `guessedObjectEnd`) and the bytes up to there are looked up. Only
+    /// whole objects that decoded without error are stored, and a JSON object ends where its
+    /// own bytes say, so bytes equal to a stored object are that object however the guess was
+    /// made; anything else is parsed in full, as without a cache.
     private static func attributeMembers(_ lx: inout JSONLexer, into found: inout Found, cache: AttributeCache?) throws(JSONParser.Error) {
         let start = lx.i
+        var lookedUp = false
+        if let cache, lx.maxDepth >= 2, let end = lx.guessedObjectEnd(), end - start > 2 {
+            if let hit = cache.lookup(raw: UnsafeBufferPointer(rebasing: lx.buf[start..<end])) {
+                found.attributeValues = hit
+                lx.i = end
+                return
+            }
+            lookedUp = true
+        }
         if try lx.openObject(depth: 2) { return }
         found.attributeValues = try AttributeSpans.withList { (spans) throws(JSONParser.Error) -> Attributes in
             repeat {
@@ -141,10 +164,16 @@ struct EventScanner {
                 }
             } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
             // The whole object was checked above; only its layout as `Attributes` may come from
-            // the cache (an object with a bad value is an error, never looked up).
+            // the cache (an object with a bad value is an error, never looked up or stored).
             guard let cache, found.badAttribute == nil else { return spans.attributes(lx) }
+            let raw = UnsafeBufferPointer(rebasing: lx.buf[start..<lx.i])
+            guard !lookedUp else {
+                let attributes = spans.attributes(lx)
+                cache.store(raw: raw, attributes)
+                return attributes
+            }
             let lexer = lx
-            return cache.attributes(raw: UnsafeBufferPointer(rebasing: lx.buf[start..<lx.i])) { spans.attributes(lexer) }
+            return cache.attributes(raw: raw) { spans.attributes(lexer) }
         }
     }
 }

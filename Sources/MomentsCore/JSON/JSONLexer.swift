@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The byte-level half of JSON reading, shared by the tree parser (`JSONParser`) and the
 /// single-pass event scanner (`EventScanner`): whitespace, strings, numbers and literals, each
 /// checked strictly (RFC 8259, strict UTF-8) with the byte offset of every error.
@@ -304,6 +310,18 @@ struct JSONLexer {
         }
     }
 
+    /// Where the object opening at `i` ends if none of its strings holds a closing brace and it
+    /// holds no other object: just after the first closing brace (one `memchr`). Nil when there
+    /// is none. Nothing is checked and `i` does not move: a guess, which only the attribute
+    /// cache uses, and only to compare the bytes with objects it knows; where the guess is
+    /// wrong the bytes are no whole object, so no comparison can succeed.
+    func guessedObjectEnd() -> Int? {
+        guard i < buf.count, let base = buf.baseAddress,
+            let hit = memchr(base + i, Int32(UInt8(ascii: "}")), buf.count - i)
+        else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+
     /// Checks the depth of a container about to open at `i` and steps over its bracket.
     mutating func enterContainer(depth: Int) throws(JSONParser.Error) {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
@@ -325,11 +343,17 @@ struct JSONLexer {
         skipSpace()
         guard i < buf.count, buf[i] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
         let key = try string()
+        try afterMemberName()
+        return key
+    }
+
+    /// After a member's name: reads the colon, leaving `i` at the value.
+    @inline(__always)
+    mutating func afterMemberName() throws(JSONParser.Error) {
         // Compact documents put the colon and the value right after the name.
         if i < buf.count, buf[i] == UInt8(ascii: ":") { i += 1 } else { try expect(UInt8(ascii: ":"), "expected ':'") }
         skipSpace()
         guard i < buf.count else { throw fail("unexpected end of input") }
-        return key
     }
 
     /// After a member or item: true at the closing bracket (stepped over), false after a comma.

@@ -1,0 +1,59 @@
+import Testing
+@testable import MomentsCore
+
+/// The scanner reads plainly written top-level names by comparing bytes with literal words
+/// (`EventScanner.plainTopLevelMember`). Every literal must be exactly its name: a wrong one
+/// would send a member to another field or none.
+@Suite struct EventMemberNameTests {
+    let names: [(String, EventScanner.TopLevelMember)] = [
+        ("event_id", .eventID), ("type", .type), ("occurred_at", .occurredAt), ("interaction_id", .interactionID),
+        ("customer_id", .customerID), ("channel", .channel), ("queue", .queue), ("agent_id", .agentID),
+        ("data", .data), ("attributes", .attributes),
+    ]
+
+    /// What the fast path makes of `text` (padded so that sixteen bytes are there).
+    func plain(_ text: String) -> (member: EventScanner.TopLevelMember, length: Int)? {
+        let bytes = Array((text + String(repeating: " ", count: 16)).utf8)
+        return bytes.withUnsafeBufferPointer { EventScanner.plainTopLevelMember(JSONLexer(buf: $0, maxDepth: 8)) }
+    }
+
+    @Test func everyNameIsRecognizedWithItsLength() {
+        for (name, member) in names {
+            let found = plain("\"\(name)\":1")
+            #expect(found?.member == member, "\(name)")
+            #expect(found?.length == name.utf8.count + 2, "\(name)")
+        }
+    }
+
+    /// One byte longer, shorter, changed or in another case: not this name, and not another.
+    @Test func nearMissesAreNotRecognized() {
+        for (name, _) in names {
+            let variants = [name + "x", String(name.dropLast()), String(name.dropLast()) + "X", name.uppercased(), "x" + name]
+            for v in variants { #expect(plain("\"\(v)\":1") == nil, "\(v)") }
+        }
+        #expect(plain("type\":1") == nil)   // no opening quote
+    }
+
+    /// Fewer than sixteen bytes left: the general path reads the name.
+    @Test func shortInputIsLeftToTheGeneralPath() {
+        let bytes = Array(#""type":1}"#.utf8)
+        #expect(bytes.withUnsafeBufferPointer { EventScanner.plainTopLevelMember(JSONLexer(buf: $0, maxDepth: 8)) } == nil)
+    }
+
+    /// The same event with every name written plainly and with escapes (which only the general
+    /// path reads) decodes alike, and so does one whose names end the input early.
+    @Test func plainAndEscapedNamesDecodeAlike() throws {
+        func document(_ spell: (String) -> String) -> String {
+            let members = [
+                ("event_id", #""e-1""#), ("type", #""message.sent""#), ("occurred_at", #""2026-11-24T09:00:00Z""#),
+                ("interaction_id", #""i-1""#), ("customer_id", #""c-1""#), ("channel", #""chat""#), ("queue", #""billing""#),
+                ("agent_id", #""a-7""#), ("data", #"{"sender":"customer","text":"hi"}"#), ("attributes", #"{"tier":"gold"}"#),
+            ]
+            return "{" + members.map { "\"\(spell($0.0))\":\($0.1)" }.joined(separator: ",") + "}"
+        }
+        let plainEvent = try EventDecoder().decode(document { $0 }).get()
+        let escaped = try EventDecoder().decode(document { "\\u00" + String($0.utf8.first!, radix: 16) + $0.dropFirst() }).get()
+        #expect(plainEvent == escaped)
+        #expect(plainEvent.queue == "billing" && plainEvent.agentID == "a-7" && plainEvent.attributes["tier"] == "gold")
+    }
+}
