@@ -14,7 +14,7 @@ import Testing
     /// What the fast path makes of `text` (padded so that sixteen bytes are there).
     func plain(_ text: String) -> (member: EventScanner.TopLevelMember, length: Int)? {
         let bytes = Array((text + String(repeating: " ", count: 16)).utf8)
-        return bytes.withUnsafeBufferPointer { EventScanner.plainTopLevelMember(JSONLexer(buf: $0, maxDepth: 8)) }
+        return bytes.withUnsafeBufferPointer { EventScanner.plainTopLevelMember($0, at: 0) }
     }
 
     @Test func everyNameIsRecognizedWithItsLength() {
@@ -37,7 +37,7 @@ import Testing
     /// Fewer than sixteen bytes left: the general path reads the name.
     @Test func shortInputIsLeftToTheGeneralPath() {
         let bytes = Array(#""type":1}"#.utf8)
-        #expect(bytes.withUnsafeBufferPointer { EventScanner.plainTopLevelMember(JSONLexer(buf: $0, maxDepth: 8)) } == nil)
+        #expect(bytes.withUnsafeBufferPointer { EventScanner.plainTopLevelMember($0, at: 0) } == nil)
     }
 
     /// The same event with every name written plainly and with escapes (which only the general

@@ -36,16 +36,17 @@ extension EventScanner {
     /// 22 65 76 65 6E 74 5F 69, 64 22): literals, so no table is loaded per member.
     /// `EventMemberNameTests` checks every one against its name.
     @inline(__always)
-    static func plainTopLevelMember(_ lx: JSONLexer) -> (member: TopLevelMember, length: Int)? {
-        guard lx.buf.count - lx.i >= 16, lx.buf[lx.i] == UInt8(ascii: "\"") else { return nil }
-        let lo = ByteScan.word(lx.buf, at: lx.i), hi = ByteScan.word(lx.buf, at: lx.i + 8)
+    static func plainTopLevelMember(_ buf: UnsafeBufferPointer<UInt8>, at i: Int) -> (member: TopLevelMember, length: Int)? {
+        guard i >= 0, buf.count - i >= 16 else { return nil }
+        let lo = ByteScan.word(buf, at: i), hi = ByteScan.word(buf, at: i + 8)
+        guard lo & 0xFF == UInt64(UInt8(ascii: "\"")) else { return nil }
         @inline(__always) func quoted(_ l: UInt64, _ h: UInt64, _ length: Int) -> Bool {
             let loMask: UInt64 = length >= 8 ? ~0 : (1 << (8 * UInt64(length))) &- 1
             let hiMask: UInt64 = length >= 16 ? ~0 : length <= 8 ? 0 : (1 << (8 * UInt64(length - 8))) &- 1
             return lo & loMask == l && hi & hiMask == h
         }
         // The first letter picks the candidates, so each name is compared at most twice.
-        switch lx.buf[lx.i + 1] {
+        switch UInt8(truncatingIfNeeded: lo >> 8) {
         case UInt8(ascii: "e"): return quoted(0x695F_746E_6576_6522, 0x2264, 10) ? (.eventID, 10) : nil
         case UInt8(ascii: "t"): return quoted(0x2265_7079_7422, 0, 6) ? (.type, 6) : nil
         case UInt8(ascii: "o"): return quoted(0x6572_7275_6363_6F22, 0x22_7461_5F64, 13) ? (.occurredAt, 13) : nil

@@ -58,7 +58,7 @@ struct EventScanner {
             repeat {
                 lx.skipSpace()
                 let member: TopLevelMember?
-                if let plain = plainTopLevelMember(lx) {
+                if let plain = plainTopLevelMember(lx.buf, at: lx.i) {
                     lx.i += plain.length
                     try lx.afterMemberName()
                     member = plain.member
