@@ -158,6 +158,36 @@ import Testing
         #expect(RFC3339.parse("2023-02-29T00:00:00Z") == nil)
     }
 
+    /// The straight-line reader of the contract's two forms agrees with the general reader on
+    /// timestamps across four centuries (leap days, second 60) and on every one-byte change to
+    /// them: a digit, a separator, or a byte that is neither, at every position.
+    @Test func contractFormsReadAsTheGeneralReaderReadsThem() {
+        var seed: UInt64 = 42
+        var samples = ["2024-02-29T23:59:60.999Z", "2023-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"]
+        for _ in 0..<300 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let ms = Int64(bitPattern: seed >> 1) % (400 * 365 * 86_400_000) - 200 * 365 * 86_400_000
+            let text = RFC3339.format(Timestamp(milliseconds: ms))
+            samples.append(text)
+            samples.append(String(text.prefix(19)) + "Z")
+        }
+        let replacements: [UInt8] = Array("09/:-TZ.a ".utf8) + [0x80]
+        var compared = 0
+        for text in samples {
+            let bytes = Array(text.utf8)
+            var variants = [bytes]
+            for k in bytes.indices {
+                for r in replacements { var v = bytes; v[k] = r; variants.append(v) }
+            }
+            for v in variants {
+                let fast = v.withUnsafeBufferPointer { RFC3339.parse($0) }
+                #expect(fast == RFC3339.parseAnyForm(v), "\(String(decoding: v, as: UTF8.self))")
+                compared += 1
+            }
+        }
+        #expect(compared > 100_000)
+    }
+
     @Test func durationsNeedUnits() {
         #expect(DurationParser.parse("120s") == .seconds(120))
         #expect(DurationParser.parse("1h30m") == .minutes(90))
