@@ -72,6 +72,10 @@ import Testing
         #expect(error(survey)?.field == "data.csat")
         let message = replacing("sentiment.scored", "message.sent").replacingOccurrences(of: #"{"score":-0.75}"#, with: #"{"sender":"bot","text":"hi"}"#)
         #expect(error(message)?.field == "data.sender")
+        // Found by the decoder fuzzer (seed 20261204): an empty flag was accepted.
+        let flagged = replacing("sentiment.scored", "agent.flagged").replacingOccurrences(of: #"{"score":-0.75}"#, with: #"{"flag":""}"#)
+        #expect(error(flagged)?.field == "data.flag")
+        #expect(error(flagged)?.reason.contains("empty") == true)
     }
 
     @Test func hostileDocumentsAreErrorsNotCrashes() throws {

@@ -97,9 +97,14 @@ public final class AttributeCache {
             h = (h ^ ByteScan.word(bytes, at: i)) &* 0x0000_0100_0000_01B3
             i += 8
         }
-        while i < bytes.count {
-            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
-            i += 1
+        if i < bytes.count, bytes.count >= 8 {
+            // The last bytes as the word that ends there (overlapping the one before).
+            h = (h ^ ByteScan.word(bytes, at: bytes.count - 8)) &* 0x0000_0100_0000_01B3
+        } else {
+            while i < bytes.count {
+                h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
+                i += 1
+            }
         }
         return ((h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9) >> 32
     }

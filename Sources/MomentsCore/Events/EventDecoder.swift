@@ -156,7 +156,9 @@ public struct EventDecoder: Sendable {
             guard (-1...1).contains(s) else { throw DecodeError(field: "data.score", reason: "\(s) is outside -1..1") }
             return EventData(score: s)
         case .agentFlagged:
-            let flag = try text(fields.flag, "flag", required: true)
+            // Rules match on the flag's value: an empty one would be an event no rule can see.
+            let flag = try text(fields.flag, "flag", required: true)!
+            guard !flag.isEmpty else { throw DecodeError(field: "data.flag", reason: "empty, required for \(type.name)") }
             return EventData(flag: flag, source: try text(fields.source, "source", required: false))
         case .interactionEnded:
             let r = try text(fields.reason, "reason", required: true)!
