@@ -24,13 +24,12 @@ fi
 scratch=.build-instructions
 swift build -c release --product moments-instructions --scratch-path "$scratch" \
     -Xswiftc -g -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4 >&2
-out=$scratch
 # Deterministic hashing: Swift seeds its hashes at random per process, which moves
 # dictionaries' probe sequences and so the count by a few instructions an event.
-SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
-    --toggle-collect='*measuredRun*' "$scratch/release/moments-instructions" config/moments.yaml "$events" 2>"$out/valgrind.log"
-callgrind_annotate --inclusive=yes "$out/callgrind.out" > "$out/inclusive.txt" 2>/dev/null
-python3 - "$out/inclusive.txt" "$events" <<'PY'
+SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$scratch/callgrind.out" \
+    --toggle-collect='*measuredRun*' "$scratch/release/moments-instructions" config/moments.yaml "$events" 2>"$scratch/valgrind.log"
+callgrind_annotate --inclusive=yes "$scratch/callgrind.out" > "$scratch/inclusive.txt" 2>/dev/null
+python3 - "$scratch/inclusive.txt" "$events" <<'PY'
 import re, sys
 path, events = sys.argv[1], int(sys.argv[2])
 phases = {"measuredRun": "total", "decodePhase": "decode", "detectPhase": "detect (Engine.process)", "encodePhase": "encode outputs"}
@@ -49,7 +48,7 @@ for name in ["decode", "detect (Engine.process)", "encode outputs", "total"]:
 PY
 if [ "$top" -gt 0 ]; then
     echo "functions by their own instructions (per event; a function's inlined callees count as its own):"
-    callgrind_annotate --inclusive=no "$out/callgrind.out" 2>/dev/null | python3 -c '
+    callgrind_annotate --inclusive=no "$scratch/callgrind.out" 2>/dev/null | python3 -c '
 import re, sys, collections
 events, top = int(sys.argv[1]), int(sys.argv[2])
 own = collections.Counter()

@@ -42,16 +42,7 @@ public final class AttributeCache {
         mask = n - 1
     }
 
-    /// The attributes of the object whose bytes are `raw` (braces included), from the cache, or
-    /// made by `build` and kept.
-    func attributes(raw: UnsafeBufferPointer<UInt8>, build: () -> Attributes) -> Attributes {
-        if let hit = lookup(raw: raw) { return hit }
-        let attributes = build()
-        store(raw: raw, attributes)
-        return attributes
-    }
-
-    /// The stored attributes of the object whose bytes are exactly `raw`, or nil. Counts towards
+    /// The stored attributes of the object whose bytes (braces included) are exactly `raw`, or nil. Counts towards
     /// the hit rate; objects too large to keep are not looked up.
     func lookup(raw: UnsafeBufferPointer<UInt8>) -> Attributes? {
         guard raw.count <= Self.maxRawBytes else { return nil }

@@ -142,14 +142,13 @@ struct EventScanner {
     /// made; anything else is parsed in full, as without a cache.
     private static func attributeMembers(_ lx: inout JSONLexer, into found: inout Found, cache: AttributeCache?) throws(JSONParser.Error) {
         let start = lx.i
-        var lookedUp = false
-        if let cache, lx.maxDepth >= 2, let end = lx.guessedObjectEnd(), end - start > 2 {
-            if let hit = cache.lookup(raw: UnsafeBufferPointer(rebasing: lx.buf[start..<end])) {
-                found.attributeValues = hit
-                lx.i = end
-                return
-            }
-            lookedUp = true
+        // An object reaching the full parse below was looked up already (and missed): a
+        // non-empty object always has a closing brace, and `{}` returns at `openObject`.
+        if let cache, lx.maxDepth >= 2, let end = lx.guessedObjectEnd(), end - start > 2,
+            let hit = cache.lookup(raw: UnsafeBufferPointer(rebasing: lx.buf[start..<end])) {
+            found.attributeValues = hit
+            lx.i = end
+            return
         }
         if try lx.openObject(depth: 2) { return }
         found.attributeValues = try AttributeSpans.withList { (spans) throws(JSONParser.Error) -> Attributes in
@@ -163,17 +162,10 @@ struct EventScanner {
                     if found.badAttribute == nil, let value { found.badAttribute = (lx.text(key), value.typeName) }
                 }
             } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
-            // The whole object was checked above; only its layout as `Attributes` may come from
-            // the cache (an object with a bad value is an error, never looked up or stored).
-            guard let cache, found.badAttribute == nil else { return spans.attributes(lx) }
-            let raw = UnsafeBufferPointer(rebasing: lx.buf[start..<lx.i])
-            guard !lookedUp else {
-                let attributes = spans.attributes(lx)
-                cache.store(raw: raw, attributes)
-                return attributes
-            }
-            let lexer = lx
-            return cache.attributes(raw: raw) { spans.attributes(lexer) }
+            // The whole object was checked above; an object with a bad value is an error, never stored.
+            let attributes = spans.attributes(lx)
+            if let cache, found.badAttribute == nil { cache.store(raw: UnsafeBufferPointer(rebasing: lx.buf[start..<lx.i]), attributes) }
+            return attributes
         }
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Tests eight bytes of a JSON string at once for bytes that need attention: the quote, the
 /// backslash and control characters (below 0x20). Readers and writers of strings step over the

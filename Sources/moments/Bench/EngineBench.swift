@@ -33,8 +33,6 @@ struct EngineBench {
                 return n
             }
             report("decode (Moments decoder)", decode!, bytes: bytes)
-        }
-        if wanted.contains("decode") {
             // As the pipeline decodes: with a partition's cache of attribute objects.
             let cached = Self.measure(runs: runs) {
                 let cache = AttributeCache()
