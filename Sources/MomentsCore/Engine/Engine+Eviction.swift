@@ -13,7 +13,7 @@ extension Engine {
             schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)
             return
         }
-        customers.values[c].interactions[iid] = nil   // in place; the index is still valid
+        customers.inPlace(at: c) { $0.interactions[iid] = nil }   // in place; the index is still valid
         markChanged(id)
         if customers.inPlace(at: c, { $0.interactions.isEmpty }) { evictCustomerIfExpired(id) }
     }

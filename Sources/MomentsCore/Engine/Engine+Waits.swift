@@ -51,14 +51,14 @@ extension Engine {
               let waiting = customers.inPlace(at: c, { $0.interactions.waitState(of: iid, rule: r) }),
               waiting.episode == episode, let opened = waiting.openedAt else { return }
         var customer = CustomerState()
-        let slot = customers.checkOut(id, into: &customer)
+        customers.checkOut(at: c, into: &customer)
         var ix = customer.interactions.take(iid)!
         markChanged(id)
         var ws = waiting
         fireWait(r, shared.value, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
         customer.interactions.put(consume ix)
-        customers.checkIn(id, &customer, at: slot)
+        customers.checkIn(id, &customer, at: c)
     }
 
     mutating func fireWait(

@@ -9,7 +9,7 @@ public struct Engine: Sendable {
     public internal(set) var clock: Timestamp
     public internal(set) var stats = EngineStats()
 
-    var customers: [String: CustomerState] = [:]
+    var customers = CustomerTable()
     var timers = TimerQueue()
     var duplicates: DuplicateFilter
     /// Recovery rule id → (UTC day, actions issued that day).

@@ -54,26 +54,3 @@ struct WaitState: Sendable {
     /// Episodes that already fired (per-episode waits).
     var firedEpisodes = SmallIntSet()
 }
-
-extension Dictionary {
-    /// Moves a value out for an update by swapping it with `value` (a placeholder going in), so
-    /// the update works on a uniquely referenced value (no copy on write) without deleting and
-    /// re-inserting the entry: for the customer table, that deletion and insertion was a tenth
-    /// of the engine's time. Returns the slot for `checkIn` (nil when the key is absent and
-    /// `value` is left as it was), so the key is hashed once.
-    /// Nothing may insert or remove keys before `checkIn`.
-    mutating func checkOut(_ key: Key, into value: inout Value) -> Index? {
-        guard let i = index(forKey: key) else { return nil }
-        swap(&value, &values[i])
-        return i
-    }
-
-    /// Works on the value at `i` where it is: reading `values[i]` would copy the value out (a
-    /// retain per reference in it) just to look at one field.
-    mutating func inPlace<T>(at i: Index, _ body: (inout Value) -> T) -> T { body(&values[i]) }
-
-    /// Puts a value back in the slot `checkOut` returned, or inserts it (`slot` nil).
-    mutating func checkIn(_ key: Key, _ value: inout Value, at slot: Index?) {
-        if let slot { swap(&value, &values[slot]) } else { self[key] = value }
-    }
-}
