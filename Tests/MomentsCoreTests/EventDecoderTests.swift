@@ -220,12 +220,40 @@ import Testing
 }
 
 @Suite struct PhraseSearchTests {
-    @Test func bytewiseSearchAgreesWithStringSearch() {
-        let texts = [" ich will kundigen ", " voglio disdire subito ", " i dont want this ", " ", " saya mau berhenti sekarang "]
-        let phrases = [" ich will kundigen ", " disdire ", " want ", " mau berhenti ", " x ", " subito "]
+    func matcher(_ phrases: [String]) -> PhraseMatcher {
+        PhraseMatcher(PhraseCondition(sender: nil, phrases: phrases.map { (language: "xx", phrase: TextNormalizer.normalize($0), original: $0) }))
+    }
+
+    /// The one-pass search must name the phrase a search phrase by phrase names: the first, in
+    /// file order, that the folded text contains.
+    @Test func findsTheFirstPhraseInFileOrderAsAPerPhraseSearchDoes() {
+        let phrases = [
+            "cancel my subscription", "cancel", "I want to cancel", "ich will kündigen", "kündigen", "disdire", "want",
+            "mau berhenti", "x", "subito", "close my account", "cancel my account", "Straße", "strasse weg",
+        ]
+        let m = matcher(phrases)
+        let folded = phrases.map { TextNormalizer.normalize($0) }
+        let words = ["i", "want", "to", "cancel", "my", "subscription", "account", "close", "ich", "will", "KÜNDIGEN", "voglio",
+                     "disdire", "subito", "saya", "mau", "berhenti", "x", "xx", "cancellation", "Straße", "weg", "¿", "!", "don't", "日本"]
+        var rng = SplitMix(seed: 20261204)
+        var texts = ["", " ", "I want to cancel", "cancellation please", "Ich will KÜNDIGEN!", "straße weg", "x"]
+        for _ in 0..<3_000 { texts.append((0..<rng.below(12)).map { _ in words[rng.below(words.count)] }.joined(separator: rng.below(3) == 0 ? ", " : " ")) }
+        var found = 0
         for t in texts {
-            for p in phrases { #expect(TextNormalizer.contains(t, p) == t.contains(p), "\(t) / \(p)") }
+            let text = TextNormalizer.normalize(t)
+            let expected = folded.firstIndex { text.contains($0) }
+            #expect(m.firstMatch(in: t) == expected, "\(t)")
+            if expected != nil { found += 1 }
         }
+        #expect(found > 1_000 && found < texts.count)   // the texts test both outcomes
+    }
+
+    @Test func aPhraseMatchesWholeWordsOnly() {
+        let m = matcher(["cancel"])
+        #expect(m.firstMatch(in: "please cancel it") == 0)
+        #expect(m.firstMatch(in: "Cancel!") == 0)
+        #expect(m.firstMatch(in: "cancellation") == nil)
+        #expect(m.firstMatch(in: "precancel") == nil)
     }
 }
 

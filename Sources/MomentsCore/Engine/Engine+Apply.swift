@@ -68,10 +68,11 @@ extension Engine {
                 guard earlier + 1 >= c.atLeast else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
-            case .phrases(let c):
-                guard c.value.sender == nil || c.value.sender == event.data.sender, let text = event.data.text else { continue }
-                let folded = TextNormalizer.normalize(text)
-                guard let hit = c.value.phrases.first(where: { TextNormalizer.contains(folded, $0.phrase) }) else { continue }
+            case .phrases(let m):
+                let c = m.value.condition
+                guard c.sender == nil || c.sender == event.data.sender, let text = event.data.text,
+                      let n = m.value.firstMatch(in: text) else { continue }
+                let hit = c.phrases[n]
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      details: ["phrase": hit.original, "language": hit.language], into: &out)
             case .resolution(let c):

@@ -5,8 +5,13 @@ import Foundation
 /// matches only whole words ("cancel" does not match "cancellation").
 public enum TextNormalizer {
     public static func normalize(_ text: String) -> String {
-        if let latin = normalizeLatin(text) { return latin }
+        if let latin = normalizeLatinBytes(text) { return String(decoding: latin, as: UTF8.self) }
         return normalizeUnicode(text)
+    }
+
+    /// `normalize` as UTF-8 bytes, which is what phrase matching reads (no String made).
+    static func normalizedBytes(_ text: String) -> [UInt8] {
+        normalizeLatinBytes(text) ?? Array(normalizeUnicode(text).utf8)
     }
 
     /// The general folding, through Foundation's Unicode tables.
@@ -36,8 +41,12 @@ public enum TextNormalizer {
     /// Foundation; nil for any other text. Below U+0250 there are no combining marks and case
     /// mapping needs no context, so folding scalar by scalar equals folding the whole text.
     static func normalizeLatin(_ text: String) -> String? {
+        normalizeLatinBytes(text).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func normalizeLatinBytes(_ text: String) -> [UInt8]? {
         var copy = text
-        return copy.withUTF8 { bytes -> String? in
+        return copy.withUTF8 { bytes -> [UInt8]? in
             var out = [UInt8]()
             out.reserveCapacity(bytes.count + 2)
             out.append(0x20)
@@ -66,7 +75,7 @@ public enum TextNormalizer {
                 }
             }
             if !lastWasSpace { out.append(0x20) }
-            return String(decoding: out, as: UTF8.self)
+            return out
         }
     }
 
@@ -88,24 +97,6 @@ public enum TextNormalizer {
         if folded == [0x20] { return .separator }
         guard folded.count > 2, folded.first == 0x20, folded.last == 0x20, !folded.dropFirst().dropLast().contains(0x20) else { return .unknown }
         return .letters(Array(folded.dropFirst().dropLast()))
-    }
-
-    /// Whether normalized `text` contains normalized `phrase`, as bytes. (`String.contains`
-    /// builds a search table on every call, which dominated the engine's profile.)
-    public static func contains(_ text: String, _ phrase: String) -> Bool {
-        var t = text, p = phrase
-        return t.withUTF8 { tb in
-            p.withUTF8 { pb in
-                guard pb.count <= tb.count, let first = pb.first else { return pb.isEmpty }
-                var i = 0
-                let last = tb.count - pb.count
-                while i <= last {
-                    if tb[i] == first && memcmp(tb.baseAddress! + i, pb.baseAddress!, pb.count) == 0 { return true }
-                    i += 1
-                }
-                return false
-            }
-        }
     }
 
     static func isCombiningMark(_ s: Unicode.Scalar) -> Bool {
