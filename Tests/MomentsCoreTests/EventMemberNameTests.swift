@@ -57,3 +57,34 @@ import Testing
         #expect(plainEvent.queue == "billing" && plainEvent.agentID == "a-7" && plainEvent.attributes["tier"] == "gold")
     }
 }
+
+/// Known event types are found by the length of their name and one comparison
+/// (`EventType.known(named:)`); every name must still come out as its own type, and nothing
+/// else as a known one.
+@Suite struct EventTypeNameTests {
+    func known(_ name: String) -> EventType? {
+        Array(name.utf8).withUnsafeBufferPointer { EventType.known(named: $0) }
+    }
+
+    @Test func everyKnownNameIsItsType() {
+        for type in EventType.known {
+            #expect(known(type.name) == type, "\(type)")
+            #expect(EventType(name: type.name) == type)
+        }
+    }
+
+    @Test func nearMissesAreOtherTypes() {
+        for type in EventType.known {
+            let name = type.name
+            let variants = [name + "x", String(name.dropLast()), String(name.dropLast()) + "X", name.uppercased(), "x" + String(name.dropFirst()), ""]
+            for v in variants {
+                #expect(known(v) == nil, "\(v)")
+                #expect(v.isEmpty || EventType(name: v) == .other(v), "\(v)")
+            }
+        }
+        // Names of the same length as a known one (the two pairs that share a length, crossed).
+        #expect(known("hold.startex") == nil && known("message.senx") == nil)
+        #expect(known("survey.scored") == nil && known("sentiment.submitted") == nil)
+        #expect(known(String(repeating: "a", count: 200)) == nil)
+    }
+}

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The canonical interaction event (see schemas/event.schema.json).
 ///
 /// A value, kept in one immutable object (`Box`) that copies of the event share: an event
@@ -152,14 +158,26 @@ public enum EventType: Hashable, Sendable, CustomStringConvertible {
 
     public init(name: String) {
         var name = name
-        let known = name.withUTF8 { bytes in
-            Self.known.first { k in
-                let s = k.staticName
-                return s.utf8CodeUnitCount == bytes.count && (0..<bytes.count).allSatisfy { s.utf8Start[$0] == bytes[$0] }
-            }
-        }
-        self = known ?? .other(name)
+        self = name.withUTF8 { Self.known(named: $0) } ?? .other(name)
     }
+
+    /// The known type whose name is exactly `bytes`, or nil. The names are told apart by their
+    /// length, but for two pairs: one comparison, at most two (trying the twelve names in turn
+    /// was a twentieth of decoding an event).
+    static func known(named bytes: UnsafeBufferPointer<UInt8>) -> EventType? {
+        guard bytes.count < knownByLength.count, let base = bytes.baseAddress else { return nil }
+        for candidate in knownByLength[bytes.count] where memcmp(candidate.staticName.utf8Start, base, bytes.count) == 0 {
+            return candidate
+        }
+        return nil
+    }
+
+    /// The known types by the length of their names.
+    private static let knownByLength: [[EventType]] = {
+        var table = Array(repeating: [EventType](), count: known.map(\.staticName.utf8CodeUnitCount).max()! + 1)
+        for k in known { table[k.staticName.utf8CodeUnitCount].append(k) }
+        return table
+    }()
 
     public var isKnown: Bool { if case .other = self { return false } else { return true } }
     public var description: String { name }

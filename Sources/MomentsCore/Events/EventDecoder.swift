@@ -84,7 +84,7 @@ public struct EventDecoder: Sendable {
             return EventType(name: try requiredString(field, "type", lx))
         }
         // The known names are matched on the bytes; only an unknown type makes a String.
-        for known in EventType.known where lx.text(t, equals: known.staticName) { return known }
+        if let known = lx.withBytes(t, { EventType.known(named: $0) }) { return known }
         return EventType(name: try requiredString(field, "type", lx))
     }
 
