@@ -8,15 +8,10 @@ extension Engine {
         // reference in it, instead of moving it).
         var customer = CustomerState()
         let slot = customers.checkOut(event.customerID, into: &customer)
-        // The optional is consumed by the switch, so its payload moves into `ix`: `if let` on a
-        // variable, and `Optional.take()!`, each copied the whole state (a retain per reference
-        // in it) and then destroyed the optional.
-        let taken = customer.interactions.take(event.interactionID)
         var ix: InteractionState
-        switch consume taken {
-        case .some(let existing):
-            ix = existing
-        case .none:
+        if customer.interactions.moveToEnd(event.interactionID) {
+            ix = customer.interactions.removeLast()
+        } else {
             ix = InteractionState(id: event.interactionID, customerID: event.customerID, channel: event.channel, at: event.occurredAt)
             schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionTimeout)
         }

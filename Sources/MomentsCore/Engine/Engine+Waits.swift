@@ -52,7 +52,8 @@ extension Engine {
               waiting.episode == episode, let opened = waiting.openedAt else { return }
         var customer = CustomerState()
         customers.checkOut(at: c, into: &customer)
-        var ix = customer.interactions.take(iid)!
+        _ = customer.interactions.moveToEnd(iid)   // there: its wait state was just read
+        var ix = customer.interactions.removeLast()
         markChanged(id)
         var ws = waiting
         fireWait(r, shared.value, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)

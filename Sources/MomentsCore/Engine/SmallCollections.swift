@@ -130,15 +130,18 @@ struct InteractionTable: Sendable, Sequence {
         return entries.remove(at: i)
     }
 
-    /// Moves an interaction out for an update; `put` moves it back. Order among interactions
-    /// is not kept (nothing depends on it: snapshots sort by id), so the last entry fills the gap
-    /// and nothing shifts.
-    mutating func take(_ id: String) -> InteractionState? {
-        guard let i = index(of: id) else { return nil }
-        var ix = entries.removeLast()
-        if i < entries.count { swap(&ix, &entries[i]) }
-        return ix
+    /// Puts interaction `id` last, so `removeLast` moves it out for an update and `put` moves
+    /// it back; false when it is not there. Order among interactions is not kept (nothing
+    /// depends on it: snapshots sort by id), so nothing shifts. Two steps rather than one
+    /// returning an optional: the state (200 bytes) was moved into the optional and out again.
+    mutating func moveToEnd(_ id: String) -> Bool {
+        guard let i = index(of: id) else { return false }
+        if i != entries.count - 1 { entries.swapAt(i, entries.count - 1) }
+        return true
     }
+
+    /// Removes the last interaction (see `moveToEnd`).
+    mutating func removeLast() -> InteractionState { entries.removeLast() }
 
     /// Adds an interaction that is not in the table (one taken out by `take`, or a new one).
     mutating func put(_ ix: consuming InteractionState) { entries.append(ix) }
