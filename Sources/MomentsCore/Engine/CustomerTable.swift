@@ -173,9 +173,7 @@ struct CustomerTable: Sendable {
     /// The key's UTF-8 bytes, 8 at a time (the last word assembled byte by byte), each mixed in
     /// with a multiply and a rotation, finished with MurmurHash3's avalanche.
     @inline(__always) private func hash(_ key: String) -> UInt64 {
-        if let h = key.utf8.withContiguousStorageIfAvailable({ Self.hash($0, seed: seed) }) { return h }
-        var copy = key
-        return copy.withUTF8 { Self.hash($0, seed: seed) }
+        key.withUTF8Bytes { Self.hash($0, seed: seed) }
     }
 
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {

@@ -31,8 +31,7 @@ public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// The value of `key`; setting nil removes it. Later values of a key replace earlier ones.
     public subscript(key: String) -> String? {
         get {
-            var key = key
-            return key.withUTF8 { wanted in
+            key.withUTF8Bytes { wanted in
                 bytes.withUnsafeBufferPointer { buf in
                     var offset = 0
                     while offset < buf.count {
@@ -45,8 +44,7 @@ public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionary
             }
         }
         set {
-            var key = key
-            key.withUTF8 { k in set(k, newValue) }
+            key.withUTF8Bytes { k in set(k, newValue) }
         }
     }
 

@@ -70,8 +70,7 @@ struct Fingerprint: Hashable, Sendable {
     init(high: UInt64, low: UInt64) { self.high = high; self.low = low }
 
     init(_ s: String) {
-        var s = s
-        (high, low) = s.withUTF8 { Self.hash($0) }
+        (high, low) = s.withUTF8Bytes { Self.hash($0) }
         // (0, 0) marks an empty slot of the table; costs one bit of the 128.
         low |= 1
     }

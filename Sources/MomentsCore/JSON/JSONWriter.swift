@@ -196,6 +196,9 @@ public struct JSONWriter {
     public mutating func arrayValue() { beforeValue(); beginArray() }
 
     private mutating func appendQuoted(_ s: String) {
+        // Read in place, as `withUTF8Bytes` does, written out: through that generic helper
+        // the compiler kept a call per string, 60 instructions an output.
+        if s.utf8.withContiguousStorageIfAvailable({ appendQuoted(utf8: $0) }) != nil { return }
         var copy = s
         copy.withUTF8 { appendQuoted(utf8: $0) }
     }

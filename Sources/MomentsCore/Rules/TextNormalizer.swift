@@ -45,8 +45,7 @@ public enum TextNormalizer {
     }
 
     static func normalizeLatinBytes(_ text: String) -> [UInt8]? {
-        var copy = text
-        return copy.withUTF8 { bytes -> [UInt8]? in
+        text.withUTF8Bytes { bytes -> [UInt8]? in
             var out = [UInt8]()
             out.reserveCapacity(bytes.count + 2)
             out.append(0x20)
