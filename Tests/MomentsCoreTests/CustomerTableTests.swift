@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MomentsCore
 
@@ -75,5 +76,35 @@ import Testing
         for n in 0..<2_000 { a[id(n)] = state(n); b[id(n)] = state(n) }
         for n in stride(from: 0, to: 2_000, by: 3) { a[id(n)] = nil; b[id(n)] = nil }
         for n in 0..<2_000 { #expect(mark(a[id(n)]) == mark(b[id(n)])) }
+    }
+}
+
+/// The id hashes (customer table, duplicate fingerprints) read a short run of bytes in one or
+/// two overlapping loads: runs of the same length must still give different words.
+@Suite struct ShortRunWordTests {
+    @Test func everyRunOfALengthGivesItsOwnWord() {
+        // Every run of length 0...8 over three byte values, 9,841 runs: overlapping loads that
+        // dropped or doubled a byte would make two of one length alike.
+        let alphabet: [UInt8] = [0x00, 0x61, 0xFF]
+        for n in 0...8 {
+            var seen: [UInt64: [UInt8]] = [:]
+            var digits = [Int](repeating: 0, count: n)
+            repeat {
+                let run = digits.map { alphabet[$0] }
+                let word = run.withUnsafeBufferPointer { ByteScan.shortRunWord($0) }
+                #expect(seen[word] == nil, "\(run) and \(seen[word] ?? [])")
+                seen[word] = run
+                var k = 0
+                while k < n, digits[k] == alphabet.count - 1 { digits[k] = 0; k += 1 }
+                if k == n { break }
+                digits[k] += 1
+            } while true
+            #expect(seen.count == Int(pow(3.0, Double(n))))
+        }
+    }
+
+    @Test func eightBytesAreTheWordItself() {
+        let run: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
+        #expect(run.withUnsafeBufferPointer { ByteScan.shortRunWord($0) } == 0x0807_0605_0403_0201)
     }
 }

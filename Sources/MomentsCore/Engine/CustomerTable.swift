@@ -170,27 +170,26 @@ struct CustomerTable: Sendable {
 
     @inline(__always) private static func tag(_ h: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: h >> 32) }
 
-    /// The key's UTF-8 bytes, 8 at a time (the last word assembled byte by byte), each mixed in
-    /// with a multiply and a rotation, finished with MurmurHash3's avalanche.
+    /// The key's UTF-8 bytes, 8 at a time (the last word overlapping the one before, or a short
+    /// key read in one or two loads: no byte loop), each mixed in with a multiply and a
+    /// rotation, finished with MurmurHash3's avalanche. The length is mixed in first, so the
+    /// overlapping reads cannot make two keys alike.
     @inline(__always) private func hash(_ key: String) -> UInt64 {
         key.withUTF8Bytes { Self.hash($0, seed: seed) }
     }
 
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
-        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
-        var i = 0
-        while bytes.count - i >= 8 {
-            h = mix(h, ByteScan.word(bytes, at: i))
-            i += 8
-        }
-        if i < bytes.count {
-            var word: UInt64 = 0, shift: UInt64 = 0
-            while i < bytes.count {
-                word |= UInt64(bytes[i]) << shift
-                shift += 8
-                i += 1
+        let n = bytes.count
+        var h = seed ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
+        if n > 8 {
+            var i = 0
+            while n - i > 8 {
+                h = mix(h, ByteScan.word(bytes, at: i))
+                i += 8
             }
-            h = mix(h, word)
+            h = mix(h, ByteScan.word(bytes, at: n - 8))
+        } else {
+            h = mix(h, ByteScan.shortRunWord(bytes))
         }
         h ^= h >> 33
         h &*= 0xFF51_AFD7_ED55_8CCD

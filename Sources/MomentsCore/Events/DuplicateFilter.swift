@@ -75,28 +75,27 @@ struct Fingerprint: Hashable, Sendable {
         low |= 1
     }
 
-    /// Two lanes with different seeds and multipliers, 8 bytes per round, each finished with
-    /// the MurmurHash3 avalanche so every input bit reaches every output bit.
+    /// Two lanes with different seeds and multipliers, 8 bytes per round (the last word
+    /// overlapping the one before, or a short id read in one or two loads: no byte loop; the
+    /// length, mixed in first, keeps overlapping reads from making two ids alike), each
+    /// finished with the MurmurHash3 avalanche so every input bit reaches every output bit.
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
-        var a: UInt64 = 0x243F_6A88_85A3_08D3 ^ UInt64(bytes.count)
-        var b: UInt64 = 0x1319_8A2E_0370_7344 &+ UInt64(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            // Little-endian words of 8 bytes; the last, shorter one assembled byte by byte.
-            var word: UInt64 = 0
-            let end = min(i + 8, bytes.count)
-            if end - i == 8 {
-                word = ByteScan.word(bytes, at: i)
-            } else {
-                var shift: UInt64 = 0
-                for j in i..<end {
-                    word |= UInt64(bytes[j]) << shift
-                    shift += 8
-                }
-            }
+        let n = bytes.count
+        var a: UInt64 = 0x243F_6A88_85A3_08D3 ^ UInt64(n)
+        var b: UInt64 = 0x1319_8A2E_0370_7344 &+ UInt64(n)
+        @inline(__always) func round(_ word: UInt64) {
             a = rotateLeft(a ^ (word &* 0x87C3_7B91_1142_53D5), 31) &* 0x4CF5_AD43_2745_937F
             b = rotateLeft(b &+ (word &* 0x9E37_79B9_7F4A_7C15), 27) &* 0xC2B2_AE3D_27D4_EB4F
-            i = end
+        }
+        if n > 8 {
+            var i = 0
+            while n - i > 8 {
+                round(ByteScan.word(bytes, at: i))
+                i += 8
+            }
+            round(ByteScan.word(bytes, at: n - 8))
+        } else {
+            round(ByteScan.shortRunWord(bytes))
         }
         return (avalanche(a), avalanche(b ^ a >> 17))
     }
