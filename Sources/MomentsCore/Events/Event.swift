@@ -162,22 +162,29 @@ public enum EventType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The known type whose name is exactly `bytes`, or nil. The names are told apart by their
-    /// length, but for two pairs: one comparison, at most two (trying the twelve names in turn
-    /// was a twentieth of decoding an event).
+    /// length but for two pairs, which a letter tells apart: one comparison (trying the twelve
+    /// names in turn was a twentieth of decoding an event). Written out rather than a table
+    /// built from `known`: reading a static array of arrays retained and released it per event,
+    /// atomically. `EventTypeNameTests` checks every name against it.
     static func known(named bytes: UnsafeBufferPointer<UInt8>) -> EventType? {
-        guard bytes.count < knownByLength.count, let base = bytes.baseAddress else { return nil }
-        for candidate in knownByLength[bytes.count] where memcmp(candidate.staticName.utf8Start, base, bytes.count) == 0 {
-            return candidate
+        guard let base = bytes.baseAddress else { return nil }
+        let candidate: EventType
+        switch bytes.count {
+        case 10: candidate = .holdEnded
+        case 12: candidate = base[0] == UInt8(ascii: "h") ? .holdStarted : .messageSent
+        case 13: candidate = .agentFlagged
+        case 15: candidate = .agentConnected
+        case 16: candidate = base[1] == UInt8(ascii: "e") ? .sentimentScored : .surveySubmitted
+        case 17: candidate = .interactionEnded
+        case 18: candidate = .interactionQueued
+        case 19: candidate = .interactionStarted
+        case 21: candidate = .interactionEscalated
+        case 23: candidate = .interactionTransferred
+        default: return nil
         }
-        return nil
+        let name = candidate.staticName
+        return name.utf8CodeUnitCount == bytes.count && memcmp(name.utf8Start, base, bytes.count) == 0 ? candidate : nil
     }
-
-    /// The known types by the length of their names.
-    private static let knownByLength: [[EventType]] = {
-        var table = Array(repeating: [EventType](), count: known.map(\.staticName.utf8CodeUnitCount).max()! + 1)
-        for k in known { table[k.staticName.utf8CodeUnitCount].append(k) }
-        return table
-    }()
 
     public var isKnown: Bool { if case .other = self { return false } else { return true } }
     public var description: String { name }
