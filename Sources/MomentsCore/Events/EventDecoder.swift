@@ -43,7 +43,7 @@ public struct EventDecoder: Sendable {
                 return .failure(DecodeError(field: nil, reason: error.description))
             }
             do throws(DecodeError) {
-                return .success(try event(from: found, lexer))
+                return .success(try event(from: &found, lexer))
             } catch {
                 return .failure(error)
             }
@@ -54,7 +54,9 @@ public struct EventDecoder: Sendable {
 
     /// Interprets a scan in the contract's order, so the first problem reported is the same
     /// whatever the order of the members in the document.
-    func event(from f: EventScanner.Found, _ lx: JSONLexer) throws(DecodeError) -> Event {
+    /// The attributes are moved out of `f` (copied, they were retained and then released with
+    /// the scan's result, atomically).
+    func event(from f: inout EventScanner.Found, _ lx: JSONLexer) throws(DecodeError) -> Event {
         if let document = f.document, !document.isObject {
             throw DecodeError(field: nil, reason: "expected a JSON object, found \(document.typeName)")
         }
@@ -74,9 +76,11 @@ public struct EventDecoder: Sendable {
         if let bad = f.badAttribute {
             throw DecodeError(field: "attributes.\(clip(bad.name))", reason: "expected a string, found \(bad.typeName)")
         }
+        var attributes = Attributes()
+        swap(&attributes, &f.attributeValues)
         return Event(
             eventID: eventID, type: type, occurredAt: occurredAt, interactionID: interactionID, customerID: customerID,
-            channel: channel, queue: queue, agentID: agentID, data: data, attributes: f.attributeValues)
+            channel: channel, queue: queue, agentID: agentID, data: data, attributes: attributes)
     }
 
     func eventType(_ field: EventScanner.Field?, _ lx: JSONLexer) throws(DecodeError) -> EventType {
