@@ -30,7 +30,7 @@ struct RecordOutcome {
 /// Unchecked because the compiler cannot see that disjointness: `computeOutcomes` gives every
 /// task, and so every slot, to exactly one worker, and waits for all of them.
 private struct DisjointWork: @unchecked Sendable {
-    let batch: [PolledRecord]
+    let batch: UnsafeBufferPointer<PolledRecord>
     let bins: [[Int]]
     let outcomes: UnsafeMutablePointer<RecordOutcome>
 }
@@ -58,14 +58,25 @@ extension Pipeline {
         }
         guard !batch.isEmpty else { return }
         let wall = wallClock.milliseconds()
-        let outcomes = computeOutcomes(batch)
-        for i in batch.indices { apply(outcomes[i], of: batch[i], wall: wall) }
+        var outcomes = batch.withUnsafeBufferPointer { computeOutcomes($0) }
+        // Each record and its outcome are moved out of their arrays to be applied (both
+        // reversed first, so they come off the end in poll order): an element read out of an
+        // array, even through a pointer, was a copy for the call, a retain of each of the
+        // record's arrays and of its task, released again after, atomically.
+        batch.reverse()
+        outcomes.reverse()
+        while let polled = batch.popLast(), let outcome = outcomes.popLast() { apply(outcome, of: polled, wall: wall) }
     }
 
     /// The outcome of every record of `batch`, by index. Only the records' own tasks are touched.
-    func computeOutcomes(_ batch: [PolledRecord]) -> [RecordOutcome] {
+    func computeOutcomes(_ batch: UnsafeBufferPointer<PolledRecord>) -> [RecordOutcome] {
         let bins = Self.bins(for: batch, threads: configuration.engineThreads)
-        guard bins.count > 1 else { return batch.map(outcome(of:)) }
+        guard bins.count > 1 else {
+            return [RecordOutcome](unsafeUninitializedCapacity: batch.count) { buffer, count in
+                for i in batch.indices { (buffer.baseAddress! + i).initialize(to: outcome(of: batch[i])) }
+                count = batch.count
+            }
+        }
         batchCounts.sharedBatches += 1
         return [RecordOutcome](unsafeUninitializedCapacity: batch.count) { buffer, count in
             let work = DisjointWork(batch: batch, bins: bins, outcomes: buffer.baseAddress!)
@@ -80,7 +91,7 @@ extension Pipeline {
     /// largest partitions first into the emptiest bin. A single bin means: no threads. Small
     /// batches stay on one thread: handing work over costs more than it saves there, and
     /// they are what a lightly loaded pipeline sees, where latency matters more.
-    static func bins(for batch: [PolledRecord], threads: Int) -> [[Int]] {
+    static func bins<Batch: RandomAccessCollection>(for batch: Batch, threads: Int) -> [[Int]] where Batch.Element == PolledRecord, Batch.Index == Int {
         let minimumParallelBatch = 64
         guard threads > 1, batch.count >= minimumParallelBatch else { return [Array(batch.indices)] }
         var groups: [ObjectIdentifier: [Int]] = [:]
