@@ -125,7 +125,7 @@ extension Pipeline {
             }
             task.skipUntil = nil
         }
-        let decoded: Result<[Event], DecodeError>
+        let decoded: DecodedRecord
         if let value = record.value {
             decoded = decode(value, of: record, cache: task.attributeCache)
         } else {
@@ -133,32 +133,38 @@ extension Pipeline {
         }
         let kind: RecordOutcome.Kind
         if task.isRestoring {
-            if case .success(let events) = decoded { for event in events { _ = task.engine.process(event) } }
-            kind = .restored
-        } else {
             switch decoded {
-            case .success(let events):
-                var records: [(OutputRecord, Output?)] = []
-                // Only gathered for debug logging: an array per event otherwise built for nothing.
-                var logFields: [(String, String)] = []
-                let logsOutputs = logger.logLevel <= .debug
-                // A vendor message may stand for several canonical events, or none.
-                for event in events {
-                    for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
-                    if logsOutputs { logFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)] }
-                }
-                if let ts = record.timestampMs { for i in records.indices { records[i].0.sourceTimestampMs = ts } }
-                kind = .processed(records, logFields: logFields)
-            case .failure(let error):
-                let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
-                let letter = DeadLetter(
-                    original: record.value ?? [], error: error,
-                    origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
-                    time: task.engine.clock)
-                var out = configuration.routing.record(for: letter, originalKey: record.key)
-                if let ts = record.timestampMs { out.sourceTimestampMs = ts }
-                kind = .deadLettered(out, error)
+            case .event(let event): _ = task.engine.process(event)
+            case .events(let events): for event in events { _ = task.engine.process(event) }
+            case .failure: break
             }
+            kind = .restored
+        } else if case .failure(let error) = decoded {
+            let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
+            let letter = DeadLetter(
+                original: record.value ?? [], error: error,
+                origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
+                time: task.engine.clock)
+            var out = configuration.routing.record(for: letter, originalKey: record.key)
+            if let ts = record.timestampMs { out.sourceTimestampMs = ts }
+            kind = .deadLettered(out, error)
+        } else {
+            var records: [(OutputRecord, Output?)] = []
+            // Only gathered for debug logging: an array per event otherwise built for nothing.
+            var logFields: [(String, String)] = []
+            let logsOutputs = logger.logLevel <= .debug
+            func process(_ event: Event) {
+                for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
+                if logsOutputs { logFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)] }
+            }
+            switch decoded {
+            case .event(let event): process(event)
+            // A vendor message may stand for several canonical events, or none.
+            case .events(let events): for event in events { process(event) }
+            case .failure: break   // dead-lettered above
+            }
+            if let ts = record.timestampMs { for i in records.indices { records[i].0.sourceTimestampMs = ts } }
+            kind = .processed(records, logFields: logFields)
         }
         let clock = task.engine.clock
         task.noteProcessed(offset: record.offset)

@@ -41,7 +41,7 @@ public final class Pipeline: @unchecked Sendable {
     let hooks: PipelineHooks
     let logger: Logger
     let metrics: PipelineMetrics
-    let canonicalDecoder = DialectDecoder()
+    let canonicalDecoder = EventDecoder()
     let statusBox = StatusBox()
     /// Where the loop sleeps between passes; both clients and the thread-safe calls wake it.
     let wakeup = KafkaWakeup()
