@@ -33,8 +33,10 @@ extension Engine {
         _ event: Event, phaseBefore: Phase, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
         guard let ordinal = event.type.ordinal else { return }
-        let listeners = index.momentsByEvent[ordinal]
-        for listener in listeners {
+        // By position, not `for listener in`: iterating held a copy of the array (a retain
+        // and a release per event, atomic).
+        for k in index.momentsByEvent[ordinal].indices {
+            let listener = index.momentsByEvent[ordinal][k]
             let r = listener.rule
             switch index.conditions[r] {
             case .wait(let w):
