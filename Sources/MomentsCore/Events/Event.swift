@@ -163,7 +163,7 @@ public enum EventType: Hashable, Sendable, CustomStringConvertible {
 
     /// The known type whose name is exactly `bytes`, or nil. The names are told apart by their
     /// length but for two pairs, which a letter tells apart: one comparison (trying the twelve
-    /// names in turn was a twentieth of decoding an event). Written out rather than a table
+    /// names in turn was a thirtieth of decoding an event). Written out rather than a table
     /// built from `known`: reading a static array of arrays retained and released it per event,
     /// atomically. `EventTypeNameTests` checks every name against it.
     static func known(named bytes: UnsafeBufferPointer<UInt8>) -> EventType? {
