@@ -91,7 +91,7 @@ import Testing
             var digits = [Int](repeating: 0, count: n)
             repeat {
                 let run = digits.map { alphabet[$0] }
-                let word = run.withUnsafeBufferPointer { ByteScan.shortRunWord($0) }
+                let word = run.withUnsafeBufferPointer { ByteHash.shortRunWord($0) }
                 #expect(seen[word] == nil, "\(run) and \(seen[word] ?? [])")
                 seen[word] = run
                 var k = 0
@@ -103,8 +103,20 @@ import Testing
         }
     }
 
+    /// Longer runs are read as words of eight, the last one ending at the last byte.
+    @Test func longerRunsAreReadAsWordsEndingAtTheLastByte() {
+        let bytes = (1...20).map { UInt8($0) }
+        for n in 9...20 {
+            var words: [UInt64] = []
+            bytes.prefix(n).withUnsafeBufferPointer { run in ByteHash.forEachWord(run) { words.append($0) } }
+            #expect(words.count == (n + 7) / 8, "\(n)")
+            #expect(words.first == bytes.withUnsafeBufferPointer { ByteScan.word($0, at: 0) })
+            #expect(words.last == bytes.withUnsafeBufferPointer { ByteScan.word($0, at: n - 8) })
+        }
+    }
+
     @Test func eightBytesAreTheWordItself() {
         let run: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
-        #expect(run.withUnsafeBufferPointer { ByteScan.shortRunWord($0) } == 0x0807_0605_0403_0201)
+        #expect(run.withUnsafeBufferPointer { ByteHash.shortRunWord($0) } == 0x0807_0605_0403_0201)
     }
 }

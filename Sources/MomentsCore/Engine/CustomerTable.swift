@@ -170,36 +170,15 @@ struct CustomerTable: Sendable {
 
     @inline(__always) private static func tag(_ h: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: h >> 32) }
 
-    /// The key's UTF-8 bytes, 8 at a time (the last word overlapping the one before, or a short
-    /// key read in one or two loads: no byte loop), each mixed in with a multiply and a
-    /// rotation, finished with MurmurHash3's avalanche. The length is mixed in first, so the
-    /// overlapping reads cannot make two keys alike.
+    /// The key's UTF-8 bytes as words (`ByteHash.forEachWord`: no byte loop), each mixed in
+    /// after the length and the seed, finished with the avalanche.
     @inline(__always) private func hash(_ key: String) -> UInt64 {
         key.withUTF8Bytes { Self.hash($0, seed: seed) }
     }
 
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
-        let n = bytes.count
-        var h = seed ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
-        if n > 8 {
-            var i = 0
-            while n - i > 8 {
-                h = mix(h, ByteScan.word(bytes, at: i))
-                i += 8
-            }
-            h = mix(h, ByteScan.word(bytes, at: n - 8))
-        } else {
-            h = mix(h, ByteScan.shortRunWord(bytes))
-        }
-        h ^= h >> 33
-        h &*= 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        h &*= 0xC4CE_B9FE_1A85_EC53
-        return h ^ (h >> 33)
-    }
-
-    @inline(__always) private static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
-        let x = h ^ (word &* 0x87C3_7B91_1142_53D5)
-        return ((x << 31) | (x >> 33)) &* 0x4CF5_AD43_2745_937F
+        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+        ByteHash.forEachWord(bytes) { h = ByteHash.mix(h, $0) }
+        return ByteHash.avalanche(h)
     }
 }

@@ -23,23 +23,19 @@ struct PhraseMatcher: Sendable {
     /// `candidates[first[b]..<first[b + 1]]`.
     private let candidates: [Int]
     private let first: [Int]
-    /// Whether every phrase starts with a space (folding pads them), so only the text's spaces
-    /// can start a match; otherwise every position is tried.
-    private let allStartWithSpace: Bool
-    /// Phrases shorter than two bytes (folding never makes one), checked apart.
-    private let short: [Int]
-
+    /// The phrases must be folded (`TextNormalizer.normalize`, as the rules parser leaves
+    /// them, which refuses a phrase without letters): a space, then a letter or digit. So a
+    /// match can only start at a space of the text.
     init(_ condition: PhraseCondition) {
         self.condition = condition
         let phrases = condition.phrases.map { Array($0.phrase.utf8) }
+        precondition(phrases.allSatisfy { $0.count >= 2 && $0[0] == 0x20 && $0[1] != 0x20 }, "phrases must be folded")
         bytes = phrases.flatMap { $0 }
         starts = phrases.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         var lists = Array(repeating: [Int](), count: 256)
-        for (n, p) in phrases.enumerated() where p.count >= 2 { lists[Int(p[1])].append(n) }
+        for (n, p) in phrases.enumerated() { lists[Int(p[1])].append(n) }
         candidates = lists.flatMap { $0 }
         first = lists.reduce(into: [0]) { $0.append($0.last! + $1.count) }
-        allStartWithSpace = phrases.allSatisfy { $0.first == 0x20 }
-        short = phrases.indices.filter { phrases[$0].count < 2 }
     }
 
     /// The number of the first phrase (in file order) that the message contains, or nil.
@@ -50,7 +46,6 @@ struct PhraseMatcher: Sendable {
 
     func firstMatch(inFolded text: UnsafeBufferPointer<UInt8>) -> Int? {
         var best = Int.max
-        for n in short where n < best && (starts[n] == starts[n + 1] || text.contains(bytes[starts[n]])) { best = n }
         bytes.withUnsafeBufferPointer { bytes in
             starts.withUnsafeBufferPointer { starts in
                 candidates.withUnsafeBufferPointer { candidates in
@@ -58,13 +53,13 @@ struct PhraseMatcher: Sendable {
                         var i = 0
                         while i + 1 < text.count {
                             defer { i += 1 }
-                            if allStartWithSpace, text[i] != 0x20 { continue }
+                            if text[i] != 0x20 { continue }
                             let next = Int(text[i + 1])
                             for k in first[next]..<first[next + 1] {
                                 let n = candidates[k]
                                 guard n < best else { break }   // in file order: nothing later can win
                                 let start = starts[n], count = starts[n + 1] - start
-                                if count <= text.count - i, bytes[start] == text[i],
+                                if count <= text.count - i,
                                    memcmp(text.baseAddress! + i, bytes.baseAddress! + start, count) == 0 {
                                     best = n
                                     break

@@ -143,7 +143,7 @@ struct InteractionTable: Sendable, Sequence {
     /// Removes the last interaction (see `moveToEnd`).
     mutating func removeLast() -> InteractionState { entries.removeLast() }
 
-    /// Adds an interaction that is not in the table (one taken out by `take`, or a new one).
+    /// Adds an interaction that is not in the table (one moved out by `removeLast`, or a new one).
     mutating func put(_ ix: consuming InteractionState) { entries.append(ix) }
 
     /// Whether any interaction satisfies `predicate`, read in place (`values` would copy the array).

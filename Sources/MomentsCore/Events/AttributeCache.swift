@@ -79,24 +79,11 @@ public final class AttributeCache {
         windowLookups = 0
     }
 
-    /// FNV-1a's step taken over eight bytes at a time, finished with a multiply-shift: the slot
-    /// only needs the bits spread, the comparison decides.
+    /// FNV-1a's step taken over the object's words (`ByteHash.forEachWord`), finished with a
+    /// multiply-shift: the slot only needs the bits spread, the comparison decides.
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(bytes.count)
-        var i = 0
-        while bytes.count - i >= 8 {
-            h = (h ^ ByteScan.word(bytes, at: i)) &* 0x0000_0100_0000_01B3
-            i += 8
-        }
-        if i < bytes.count, bytes.count >= 8 {
-            // The last bytes as the word that ends there (overlapping the one before).
-            h = (h ^ ByteScan.word(bytes, at: bytes.count - 8)) &* 0x0000_0100_0000_01B3
-        } else {
-            while i < bytes.count {
-                h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
-                i += 1
-            }
-        }
+        ByteHash.forEachWord(bytes) { h = (h ^ $0) &* 0x0000_0100_0000_01B3 }
         return ((h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9) >> 32
     }
 }

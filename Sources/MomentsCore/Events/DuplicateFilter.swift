@@ -75,43 +75,19 @@ struct Fingerprint: Hashable, Sendable {
         low |= 1
     }
 
-    /// Two lanes with different seeds and multipliers, 8 bytes per round (the last word
-    /// overlapping the one before, or a short id read in one or two loads: no byte loop; the
-    /// length, mixed in first, keeps overlapping reads from making two ids alike), each
-    /// finished with the MurmurHash3 avalanche so every input bit reaches every output bit.
+    /// Two lanes with different seeds and multipliers over the id's words
+    /// (`ByteHash.forEachWord`: no byte loop; the length, mixed in first, keeps the overlapping
+    /// last word from making two ids alike), each finished with the avalanche so every input
+    /// bit reaches every output bit.
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
-        let n = bytes.count
-        var a: UInt64 = 0x243F_6A88_85A3_08D3 ^ UInt64(n)
-        var b: UInt64 = 0x1319_8A2E_0370_7344 &+ UInt64(n)
-        @inline(__always) func round(_ word: UInt64) {
-            a = rotateLeft(a ^ (word &* 0x87C3_7B91_1142_53D5), 31) &* 0x4CF5_AD43_2745_937F
-            b = rotateLeft(b &+ (word &* 0x9E37_79B9_7F4A_7C15), 27) &* 0xC2B2_AE3D_27D4_EB4F
+        var a: UInt64 = 0x243F_6A88_85A3_08D3 ^ UInt64(bytes.count)
+        var b: UInt64 = 0x1319_8A2E_0370_7344 &+ UInt64(bytes.count)
+        ByteHash.forEachWord(bytes) { word in
+            a = ByteHash.mix(a, word)
+            let y = b &+ (word &* 0x9E37_79B9_7F4A_7C15)
+            b = ((y << 27) | (y >> 37)) &* 0xC2B2_AE3D_27D4_EB4F
         }
-        if n > 8 {
-            var i = 0
-            while n - i > 8 {
-                round(ByteScan.word(bytes, at: i))
-                i += 8
-            }
-            round(ByteScan.word(bytes, at: n - 8))
-        } else {
-            round(ByteScan.shortRunWord(bytes))
-        }
-        return (avalanche(a), avalanche(b ^ a >> 17))
-    }
-
-    @inline(__always) private static func rotateLeft(_ x: UInt64, _ r: UInt64) -> UInt64 {
-        (x << r) | (x >> (64 - r))
-    }
-
-    @inline(__always) private static func avalanche(_ x: UInt64) -> UInt64 {
-        var x = x
-        x ^= x >> 33
-        x &*= 0xFF51_AFD7_ED55_8CCD
-        x ^= x >> 33
-        x &*= 0xC4CE_B9FE_1A85_EC53
-        x ^= x >> 33
-        return x
+        return (ByteHash.avalanche(a), ByteHash.avalanche(b ^ a >> 17))
     }
 }
 

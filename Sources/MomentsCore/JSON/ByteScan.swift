@@ -18,23 +18,6 @@ enum ByteScan {
         return UInt64(littleEndian: UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
-    /// The bytes of a run of up to eight as one word, for hashing: all of them, read in at most
-    /// two loads (overlapping where the run is not 4 or 8 bytes long) rather than byte by byte.
-    /// Different runs of the same length give different words.
-    @inline(__always) static func shortRunWord(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        let n = bytes.count
-        precondition(n <= 8)
-        let raw = UnsafeRawBufferPointer(bytes)
-        if n == 8 { return word(bytes, at: 0) }
-        if n >= 4 {
-            let low = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
-            let high = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            return UInt64(low) | UInt64(high) << 32
-        }
-        guard n > 0 else { return 0 }
-        return UInt64(bytes[0]) | UInt64(bytes[n / 2]) << 8 | UInt64(bytes[n - 1]) << 16
-    }
-
     /// The high bit of each byte of `v` that is a quote, a backslash or below 0x20. The classic
     /// "has a zero byte" and "has a byte less than n" tests can also flag a byte just above a
     /// matching one (a borrow), never one below: so whether any byte matches, and which is the

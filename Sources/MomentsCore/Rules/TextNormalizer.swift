@@ -5,8 +5,7 @@ import Foundation
 /// matches only whole words ("cancel" does not match "cancellation").
 public enum TextNormalizer {
     public static func normalize(_ text: String) -> String {
-        if let latin = normalizeLatinBytes(text) { return String(decoding: latin, as: UTF8.self) }
-        return normalizeUnicode(text)
+        normalizeLatin(text) ?? normalizeUnicode(text)
     }
 
     /// `normalize` as UTF-8 bytes, which is what phrase matching reads (no String made).
