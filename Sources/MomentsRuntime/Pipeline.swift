@@ -79,6 +79,11 @@ public final class Pipeline: @unchecked Sendable {
     var unrecoverable: (any Error)?
     /// Rebalance callbacks so far: a batch polled across one checks that its tasks are still current.
     var rebalances = 0
+    /// The batch the engine threads are computing while this thread applies the one before and
+    /// polls the next (`Pipeline+Batch`); nil outside `pollInputs`.
+    var batchInFlight: BatchInFlight?
+    /// Where batches' partitions are computed (`engineThreads` of them at a time, by their bins).
+    let engineQueue = DispatchQueue(label: "moments.engines", attributes: .concurrent)
 
     public init(
         configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks(),
@@ -146,9 +151,11 @@ public final class Pipeline: @unchecked Sendable {
     /// Starts `run()` on a dedicated thread; `completion` gets its error, if any.
     public func runInBackground(completion: @escaping @Sendable ((any Error)?) -> Void = { _ in }) {
         let thread = Thread { [self] in
+            // Named from the thread itself, which is when Linux applies it (`top -H`, `perf`);
+            // it keeps 15 bytes of a name and refuses a longer one.
+            Thread.current.name = "moments-pipe"
             do { try run(); completion(nil) } catch { completion(error) }
         }
-        thread.name = "moments-pipeline"
         thread.start()
     }
 

@@ -35,52 +35,63 @@ struct EndToEndBench {
         var plain: [Double] = []
         var moments: [Double] = []
         var stopShares: [Double] = []
+        var plainCores: [Double] = []
+        var momentsCores: [Double] = []
         for run in 0..<runs {
-            plain.append(try plainConsumer(broker, group: "plain-\(run)"))
-            let (rate, stopShare) = try pipeline(broker, group: "bench-\(run)")
+            let (plainRate, plainBusy) = try plainConsumer(broker, group: "plain-\(run)")
+            plain.append(plainRate)
+            plainCores.append(plainBusy)
+            let (rate, stopShare, busy) = try pipeline(broker, group: "bench-\(run)")
             moments.append(rate)
             stopShares.append(stopShare)
+            momentsCores.append(busy)
         }
         plain.sort()
         moments.sort()
         stopShares.sort()
+        plainCores.sort()
+        momentsCores.sort()
         let p = plain[plain.count / 2], m = moments[moments.count / 2]
-        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f)", p, plain.first!, plain.last!))
-        print(String(format: "  moments pipeline (consume, engine, produce outputs\(changelog ? " and state" : ""), commit): %.0f events/s (median; runs %.0f–%.0f)", m, moments.first!, moments.last!))
+        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f (median, broker included)", p, plain.first!, plain.last!, plainCores[plainCores.count / 2]))
+        print(String(format: "  moments pipeline (consume, engine, produce outputs\(changelog ? " and state" : ""), commit): %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f", m, moments.first!, moments.last!, momentsCores[momentsCores.count / 2]))
         print(String(format: "  ratio: %.0f%% of the plain consumer", m / p * 100))
         // Runs of 100,000 events end before the first periodic checkpoint: the stop writes the
         // state of every customer the run touched, so this share is the changelog's cost, mostly.
         print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", stopShares[stopShares.count / 2] * 100))
     }
 
-    /// Reads every record, touching its bytes; rate from the first record to the last.
-    func plainConsumer(_ broker: EmbeddedBroker, group: String) throws -> Double {
+    /// Reads every record, touching its bytes; rate from the first record to the last, and the
+    /// cores the process kept busy meanwhile.
+    func plainConsumer(_ broker: EmbeddedBroker, group: String) throws -> (rate: Double, cores: Double) {
         let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
             "bootstrap.servers": broker.bootstrapServers, "group.id": group, "auto.offset.reset": "earliest", "fetch.wait.max.ms": "10",
         ]))
         try consumer.subscribe(topics: ["interactions"])
         var n = 0, checksum = 0
         var start: Date?
+        var startCPU = ProcessCPU()
         while n < events {
             guard let r = try consumer.poll(timeoutMs: 100) else { continue }
-            if start == nil { start = Date() }
+            if start == nil { start = Date(); startCPU = ProcessCPU.now() }
             checksum &+= r.value?.reduce(0) { $0 &+ Int($1) } ?? 0
             n += 1
         }
         let seconds = Date().timeIntervalSince(start!)
+        let cpu = ProcessCPU.now().since(startCPU).values.reduce(0, +)
         consumer.close()
         precondition(checksum != 0)
-        return Double(n) / seconds
+        return (Double(n) / seconds, cpu / seconds)
     }
 
-    /// The daemon's pipeline on the same records; rate from its first event to the commit of the
-    /// last offset, in the graceful stop asked for once every event is processed and every output
+    /// The daemon's pipeline on the same records; rate from its first published count of
+    /// processed events (those not counted) to the commit of the last offset, in the graceful stop asked for once every event is processed and every output
     /// acknowledged: the stop writes the state that reflects the last events, waits for its
     /// acknowledgement and commits. Ending at the last acknowledged output instead measured the
     /// state's cost only in runs long enough to cross a checkpoint (one a second): with a
     /// changelog, runs came out near 65,000 or near 130,000 events/s depending on that alone.
-    /// Returns the rate, and the share of the run the stop took (its last checkpoint and commit).
-    func pipeline(_ broker: EmbeddedBroker, group: String) throws -> (rate: Double, stopShare: Double) {
+    /// Returns the rate, the share of the run the stop took (its last checkpoint and commit), and
+    /// the cores the process kept busy.
+    func pipeline(_ broker: EmbeddedBroker, group: String) throws -> (rate: Double, stopShare: Double, cores: Double) {
         let topics = OutputTopics()
         if changelog { try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions) }
         var config = PipelineConfiguration(
@@ -95,9 +106,13 @@ struct EndToEndBench {
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
         var start: Date?
+        var startCPU = ProcessCPU()
+        // The events the pipeline had processed when its first count was published, before
+        // `start`: not part of the rate (a pass of several batches publishes its count at its end).
+        var before = 0
         while true {
             let s = pipeline.status
-            if start == nil && s.eventsProcessed > 0 { start = Date() }
+            if start == nil && s.eventsProcessed > 0 { start = Date(); startCPU = ProcessCPU.now(); before = s.eventsProcessed }
             // Every event processed and every output acknowledged: now the stop.
             if s.eventsProcessed >= events && s.outputsInFlight == 0 && s.outputsDelivered > 0 { break }
             Thread.sleep(forTimeInterval: 0.001)
@@ -112,8 +127,12 @@ struct EndToEndBench {
             Thread.sleep(forTimeInterval: 0.001)
         }
         let end = Date()
+        let byKind = ProcessCPU.now().since(startCPU)
+        let cpu = byKind.values.reduce(0, +)
+        print("    " + byKind.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f", $0.key, $0.value / end.timeIntervalSince(start!)) }.joined(separator: ", "))
         done.wait()
         precondition(!changelog || pipeline.status.stateRecordsWritten > 0, "no state was written")
-        return (Double(events) / end.timeIntervalSince(start!), end.timeIntervalSince(processedAt) / end.timeIntervalSince(start!))
+        let seconds = end.timeIntervalSince(start!)
+        return (Double(events - before) / seconds, end.timeIntervalSince(processedAt) / seconds, cpu / seconds)
     }
 }

@@ -1,0 +1,84 @@
+import Dispatch
+@testable import Kafka
+import MomentsCore
+@testable import MomentsRuntime
+import Synchronization
+import Testing
+
+/// A batch computed on the engine threads while the pipeline thread goes on: every outcome is
+/// the one of its own record, each partition's records are computed in offset order on one
+/// thread, and the pipeline thread takes them back in poll order.
+@Suite struct BatchInFlightTests {
+    /// Three partitions' records interleaved, as a fetch hands them over.
+    func records(_ count: Int, tasks: [PartitionTask]) -> [PolledRecord] {
+        (0..<count).map { i in
+            let p = i % 7 < 4 ? 0 : (i % 7 < 6 ? 1 : 2)
+            return PolledRecord(
+                record: ConsumerRecord(topic: "in", partition: Int32(p), offset: Int64(i), key: nil, value: [UInt8(i & 0xFF)], timestampMs: nil, headers: []),
+                task: tasks[p])
+        }
+    }
+
+    func tasks() throws -> [PartitionTask] {
+        let rules = try Stream.defaultRules()
+        return (0..<3).map { PartitionTask(partition: TopicPartition(topic: "in", partition: Int32($0)), generation: $0, rules: rules, committed: nil) }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func outcomesComeBackInPollOrderEachPartitionComputedInOrder(threads: Int) throws {
+        let tasks = try tasks()
+        let polled = records(700, tasks: tasks)
+        let bins = Pipeline.bins(for: polled, threads: threads)
+        // What each partition's computation saw, in the order it saw it.
+        let seen = Mutex<[Int32: [Int64]]>([:])
+        let batch = BatchInFlight(polled, wall: 42)
+        let queue = DispatchQueue(label: "test.engines", attributes: .concurrent)
+        batch.compute(bins: bins, on: queue) { p in
+            seen.withLock { $0[p.record.partition, default: []].append(p.record.offset) }
+            return RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset * 10))
+        }
+        batch.waitUntilComputed()
+        var offsets: [Int64] = []
+        while let (record, outcome) = batch.takeNext() {
+            #expect(outcome.engineClock.milliseconds == record.record.offset * 10)
+            offsets.append(record.record.offset)
+        }
+        #expect(offsets == Array(0..<700))
+        #expect(batch.wall == 42)
+        for (partition, order) in seen.withLock({ $0 }) {
+            #expect(order == order.sorted(), "partition \(partition) computed out of order")
+            #expect(order.count == polled.filter { $0.record.partition == partition }.count)
+        }
+    }
+
+    /// Computed at once on the calling thread when there is no queue (a small batch).
+    @Test func withoutQueueTheBatchIsComputedBeforeComputeReturns() throws {
+        let tasks = try tasks()
+        let batch = BatchInFlight(records(10, tasks: tasks), wall: 0)
+        let computed = Mutex(0)
+        batch.compute(bins: [Array(0..<10)], on: nil) { p in
+            computed.withLock { $0 += 1 }
+            return RecordOutcome(kind: .restored, engineClock: Timestamp(milliseconds: p.record.offset))
+        }
+        #expect(computed.withLock { $0 } == 10)
+        batch.waitUntilComputed()
+        #expect(batch.takeNext()?.0.record.offset == 0)
+    }
+
+    /// A batch dropped half applied (a rebalance, a fatal error) releases what it still holds:
+    /// the records' tasks are not kept alive by it.
+    @Test func aBatchDroppedHalfAppliedReleasesTheRest() throws {
+        weak var weakTask: PartitionTask?
+        do {
+            let tasks = try tasks()
+            weakTask = tasks[2]
+            let batch = BatchInFlight(records(100, tasks: tasks), wall: 0)
+            batch.compute(bins: [Array(0..<100)], on: DispatchQueue(label: "test.engine")) { p in
+                RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset))
+            }
+            batch.waitUntilComputed()
+            for _ in 0..<30 { _ = batch.takeNext() }
+        }
+        #expect(weakTask == nil)
+    }
+}
