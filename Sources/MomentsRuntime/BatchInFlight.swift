@@ -26,17 +26,17 @@ final class BatchInFlight: @unchecked Sendable {
 
     var count: Int { records.count }
 
-    /// Computes every record's outcome, the records of each bin in order; on `queue`'s threads
-    /// when there is one, else on this thread before returning.
-    func compute(bins: [[Int]], on queue: DispatchQueue?, _ outcome: @escaping @Sendable (PolledRecord) -> RecordOutcome) {
-        guard let queue else {
+    /// Computes every record's outcome, the records of each bin in order; on the engine threads
+    /// when given, else on this thread before returning.
+    func compute(bins: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord) -> RecordOutcome) {
+        guard let threads else {
             records.withUnsafeBufferPointer { batch in
                 for bin in bins { for i in bin { (outcomes + i).initialize(to: outcome(batch[i])) } }
             }
             return
         }
         for bin in bins {
-            queue.async(group: done) { [self] in
+            threads.run(in: done) { [self] in
                 // Only read until `waitUntilComputed`, so the engine threads may read it at once.
                 records.withUnsafeBufferPointer { batch in
                     for i in bin { (outcomes + i).initialize(to: outcome(batch[i])) }

@@ -80,7 +80,7 @@ extension Pipeline {
         let overlapped = records.count >= Self.minimumParallelBatch
         if bins.count > 1 { batchCounts.sharedBatches += 1 }
         let batch = BatchInFlight(records, wall: wallClock.milliseconds())
-        batch.compute(bins: bins, on: overlapped ? engineQueue : nil) { [unowned self] polled in outcome(of: polled) }
+        batch.compute(bins: bins, on: overlapped ? engineThreads : nil) { [unowned self] polled in outcome(of: polled) }
         return batch
     }
 

@@ -82,8 +82,8 @@ public final class Pipeline: @unchecked Sendable {
     /// The batch the engine threads are computing while this thread applies the one before and
     /// polls the next (`Pipeline+Batch`); nil outside `pollInputs`.
     var batchInFlight: BatchInFlight?
-    /// Where batches' partitions are computed (`engineThreads` of them at a time, by their bins).
-    let engineQueue = DispatchQueue(label: "moments.engines", attributes: .concurrent)
+    /// Where batches' partitions are computed, by their bins; while `run()` runs.
+    var engineThreads: EngineThreads?
 
     public init(
         configuration: PipelineConfiguration, rules: RuleSet, wallClock: any WallClock = SystemWallClock(), hooks: PipelineHooks = PipelineHooks(),
@@ -117,7 +117,12 @@ public final class Pipeline: @unchecked Sendable {
     /// thread (use `Thread` or `runInBackground`).
     public func run() throws {
         try open()
-        defer { statusBox.update { $0.running = false } }
+        engineThreads = EngineThreads(count: configuration.engineThreads)
+        defer {
+            engineThreads?.stop()
+            engineThreads = nil
+            statusBox.update { $0.running = false }
+        }
         statusBox.update { $0.running = true }
         while !statusBox.read({ $0.stopRequested }) {
             try pollInputs()

@@ -32,8 +32,9 @@ import Testing
         // What each partition's computation saw, in the order it saw it.
         let seen = Mutex<[Int32: [Int64]]>([:])
         let batch = BatchInFlight(polled, wall: 42)
-        let queue = DispatchQueue(label: "test.engines", attributes: .concurrent)
-        batch.compute(bins: bins, on: queue) { p in
+        let engines = EngineThreads(count: threads)
+        defer { engines.stop() }
+        batch.compute(bins: bins, on: engines) { p in
             seen.withLock { $0[p.record.partition, default: []].append(p.record.offset) }
             return RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset * 10))
         }
@@ -49,6 +50,26 @@ import Testing
             #expect(order == order.sorted(), "partition \(partition) computed out of order")
             #expect(order.count == polled.filter { $0.record.partition == partition }.count)
         }
+    }
+
+    /// Two jobs given to two engine threads run at the same time: each waits for the other to
+    /// have started. (On a concurrent dispatch queue they often ran one after the other.)
+    @Test func twoEngineThreadsRunTwoJobsAtOnce() {
+        let engines = EngineThreads(count: 2)
+        defer { engines.stop() }
+        let firstStarted = DispatchSemaphore(value: 0), secondStarted = DispatchSemaphore(value: 0)
+        let bothMet = Mutex(0)
+        let group = DispatchGroup()
+        engines.run(in: group) {
+            firstStarted.signal()
+            if secondStarted.wait(timeout: .now() + 10) == .success { bothMet.withLock { $0 += 1 } }
+        }
+        engines.run(in: group) {
+            secondStarted.signal()
+            if firstStarted.wait(timeout: .now() + 10) == .success { bothMet.withLock { $0 += 1 } }
+        }
+        group.wait()
+        #expect(bothMet.withLock { $0 } == 2)
     }
 
     /// Computed at once on the calling thread when there is no queue (a small batch).
@@ -73,7 +94,9 @@ import Testing
             let tasks = try tasks()
             weakTask = tasks[2]
             let batch = BatchInFlight(records(100, tasks: tasks), wall: 0)
-            batch.compute(bins: [Array(0..<100)], on: DispatchQueue(label: "test.engine")) { p in
+            let engines = EngineThreads(count: 1)
+            defer { engines.stop() }
+            batch.compute(bins: [Array(0..<100)], on: engines) { p in
                 RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset))
             }
             batch.waitUntilComputed()

@@ -41,6 +41,7 @@ struct ProcessCPU {
         if name == "rdk:mock" { return "broker" }
         if name.hasPrefix("rdk:") { return "librdkafka" }
         if name == "moments-pipe" { return "pipeline thread" }
-        return "engine threads (and the bench's own)"
+        if name == "moments-engine" { return "engine threads" }
+        return "other"
     }
 }
