@@ -5,7 +5,7 @@ import Dispatch
 ///
 /// Unchecked `Sendable` because the compiler cannot see the hand-over: the records are only
 /// read once computing starts; each outcome slot is written by exactly one engine thread (every
-/// record's index is in exactly one bin); and the pipeline thread reads the outcomes only after
+/// record's index is in exactly one run); and the pipeline thread reads the outcomes only after
 /// `waitUntilComputed()`, whose wait orders every write before it.
 final class BatchInFlight: @unchecked Sendable {
     /// In poll order; reversed once computed, so records come off the end in that order.
@@ -26,27 +26,28 @@ final class BatchInFlight: @unchecked Sendable {
 
     var count: Int { records.count }
 
-    /// Computes every record's outcome, the records of each bin in order; on the engine threads
-    /// when given, else on this thread before returning.
-    func compute(bins: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord) -> RecordOutcome) {
+    /// Computes every record's outcome, each partition's records (`runs`, indices in poll
+    /// order) as one job of that partition's `SerialJobs`, so after its earlier batches' jobs;
+    /// on the engine threads when given, else on this thread before returning.
+    func compute(runs: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord) -> RecordOutcome) {
         guard let threads else {
             records.withUnsafeBufferPointer { batch in
-                for bin in bins { for i in bin { (outcomes + i).initialize(to: outcome(batch[i])) } }
+                for run in runs { for i in run { (outcomes + i).initialize(to: outcome(batch[i])) } }
             }
             return
         }
-        for bin in bins {
-            threads.run(in: done) { [self] in
+        for run in runs {
+            records[run[0]].task.engineJobs.submit(on: threads, group: done) { [self] in
                 // Only read until `waitUntilComputed`, so the engine threads may read it at once.
                 records.withUnsafeBufferPointer { batch in
-                    for i in bin { (outcomes + i).initialize(to: outcome(batch[i])) }
+                    for i in run { (outcomes + i).initialize(to: outcome(batch[i])) }
                 }
             }
         }
     }
 
     /// Returns once every outcome is computed. The pipeline thread calls it before it touches
-    /// any of the batch's tasks' engines, or before another batch is computed.
+    /// any of the batch's tasks' engines.
     func waitUntilComputed() {
         guard !computed else { return }
         done.wait()
@@ -66,7 +67,7 @@ final class BatchInFlight: @unchecked Sendable {
 
     deinit {
         // A batch is dropped only once computed (the pipeline thread waits for every batch it
-        // handed over, see `settleBatchInFlight`); what was not applied is deinitialized here.
+        // handed over, see `settleBatchesInFlight`); what was not applied is deinitialized here.
         if computed { (outcomes + next).deinitialize(count: records.count) }
         outcomes.deallocate()
     }

@@ -25,11 +25,10 @@ final class EngineThreads: @unchecked Sendable {
         }
     }
 
-    /// Runs `job` on the first thread free; `group` is left when it is done.
-    func run(in group: DispatchGroup, _ job: @escaping () -> Void) {
-        group.enter()
+    /// Runs `job` on the first thread free.
+    func run(_ job: @escaping () -> Void) {
         condition.lock()
-        jobs.append { job(); group.leave() }
+        jobs.append(job)
         condition.signal()
         condition.unlock()
     }

@@ -13,6 +13,8 @@ final class PartitionTask {
     /// Attribute objects this partition's records carried lately: one thread handles a
     /// partition's records at a time, so the cache is the partition's.
     let attributeCache = AttributeCache()
+    /// This partition's engine work, one job after another on the engine threads.
+    let engineJobs = SerialJobs()
     var clock = PartitionClock()
     var tracker: OffsetTracker
     /// Records below this offset are replayed to rebuild state; their outputs were already sent.

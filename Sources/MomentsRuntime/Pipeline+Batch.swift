@@ -34,24 +34,25 @@ extension Pipeline {
     /// Handles the records already there, up to `batchesPerPass` batches, without waiting: the
     /// loop sleeps in `sleepUntilWork`, which a record or a delivery report ends at once.
     ///
-    /// Each batch goes through three steps: polled; each record's outcome computed, the
-    /// batch's partitions on up to `engineThreads` threads (each partition's records in order,
-    /// on one thread); then the outcomes applied on this thread in the order the records were
-    /// polled, so outputs are produced in the same order as if each record were handled as it
-    /// arrived. The steps of consecutive batches overlap: while the engine threads compute a
-    /// batch, this thread applies the one before and polls the one after. That serial work is
-    /// about 2 µs an event, as much as the engine's own, and the engine threads waited for it.
-    /// Nothing else touches an engine meanwhile: the pass ends with every batch applied
-    /// (`settleBatchInFlight`), and a rebalance in a poll settles first (`rebalanced`).
+    /// Each batch goes through three steps: polled; each record's outcome computed, each
+    /// partition's records in order as one job on the engine threads (`SerialJobs`: after that
+    /// partition's jobs of earlier batches, beside other partitions'); then the outcomes applied
+    /// on this thread in the order the records were polled, so outputs are produced in the same
+    /// order as if each record were handled as it arrived.
+    ///
+    /// The steps of consecutive batches overlap: while the engine threads compute batches *n*
+    /// and *n + 1*, this thread applies *n − 1* and then *n*, polling in between. That serial
+    /// work is about 2 µs an event, as much as the engine's own, and the engine threads waited
+    /// for it; and with two batches given, an engine thread that finishes its partitions of one
+    /// takes the next one's instead of waiting for the slowest. Nothing else touches an engine
+    /// meanwhile: the pass ends with every batch applied (`settleBatchesInFlight`), and a
+    /// rebalance in a poll settles first (`rebalanced`).
     func pollInputs() throws {
-        defer { settleBatchInFlight() }
+        defer { settleBatchesInFlight() }
         for _ in 0..<Self.batchesPerPass {
             guard let records = try pollBatch() else { return }
-            // The engine threads may still be on the batch before, whose partitions this one may share.
-            let previous = batchInFlight
-            previous?.waitUntilComputed()
-            batchInFlight = startComputing(records)
-            if let previous { applyAll(previous) }
+            batchesInFlight.append(startComputing(records))
+            if batchesInFlight.count > 1 { applyAll(batchesInFlight.removeFirst()) }
         }
     }
 
@@ -73,23 +74,22 @@ extension Pipeline {
     }
 
     /// Hands a batch to the engine threads. A small batch, which is what a lightly loaded
-    /// pipeline sees and where latency matters more than throughput, is computed here at once:
-    /// handing it over costs more than it saves.
+    /// pipeline sees and where latency matters more than throughput, is computed here at once,
+    /// once the batches before it are (they may hold its partitions): handing it over costs
+    /// more than it saves.
     private func startComputing(_ records: consuming [PolledRecord]) -> BatchInFlight {
-        let bins = Self.bins(for: records, threads: configuration.engineThreads)
-        let overlapped = records.count >= Self.minimumParallelBatch
-        if bins.count > 1 { batchCounts.sharedBatches += 1 }
+        let runs = Self.partitionRuns(of: records)
+        let handedOver = records.count >= Self.minimumParallelBatch ? engineThreads : nil
+        if runs.count > 1 && handedOver != nil && configuration.engineThreads > 1 { batchCounts.sharedBatches += 1 }
+        if handedOver == nil { for batch in batchesInFlight { batch.waitUntilComputed() } }
         let batch = BatchInFlight(records, wall: wallClock.milliseconds())
-        batch.compute(bins: bins, on: overlapped ? engineThreads : nil) { [unowned self] polled in outcome(of: polled) }
+        batch.compute(runs: runs, on: handedOver) { [unowned self] polled in outcome(of: polled) }
         return batch
     }
 
-    /// Waits for the batch the engine threads are computing, if any, and applies it.
-    func settleBatchInFlight() {
-        guard let batch = batchInFlight else { return }
-        batchInFlight = nil
-        batch.waitUntilComputed()
-        applyAll(batch)
+    /// Waits for the batches the engine threads are computing, if any, and applies them in order.
+    func settleBatchesInFlight() {
+        while !batchesInFlight.isEmpty { applyAll(batchesInFlight.removeFirst()) }
     }
 
     private func applyAll(_ batch: BatchInFlight) {
@@ -102,27 +102,28 @@ extension Pipeline {
     /// Smaller batches stay on the pipeline thread, computed at once (see `startComputing`).
     static let minimumParallelBatch = 64
 
-    /// Splits a batch's record indices into at most `threads` bins, whole partitions each,
-    /// largest partitions first into the emptiest bin. A single bin means: no threads. Small
-    /// batches stay on one thread: handing work over costs more than it saves there, and
-    /// they are what a lightly loaded pipeline sees, where latency matters more.
-    static func bins<Batch: RandomAccessCollection>(for batch: Batch, threads: Int) -> [[Int]] where Batch.Element == PolledRecord, Batch.Index == Int {
-        guard threads > 1, batch.count >= minimumParallelBatch else { return [Array(batch.indices)] }
-        var groups: [ObjectIdentifier: [Int]] = [:]
-        var order: [ObjectIdentifier] = []
+    /// A batch's record indices by partition, each partition's in poll order (the order its
+    /// engine must see them), the largest partition first, so that it starts first.
+    static func partitionRuns<Batch: RandomAccessCollection>(of batch: Batch) -> [[Int]] where Batch.Element == PolledRecord, Batch.Index == Int {
+        var runs: [[Int]] = []
+        var runOfTask: [ObjectIdentifier: Int] = [:]
+        // Records come in stretches of one partition: the last one's run is checked first.
+        var last: (task: ObjectIdentifier, run: Int)?
         for i in batch.indices {
             let id = ObjectIdentifier(batch[i].task)
-            if groups[id] == nil { order.append(id) }
-            groups[id, default: []].append(i)
+            if let l = last, l.task == id { runs[l.run].append(i); continue }
+            let run: Int
+            if let known = runOfTask[id] {
+                run = known
+            } else {
+                run = runs.count
+                runOfTask[id] = run
+                runs.append([])
+            }
+            runs[run].append(i)
+            last = (id, run)
         }
-        guard groups.count > 1 else { return [Array(batch.indices)] }
-        var bins = [[Int]](repeating: [], count: min(threads, groups.count))
-        for id in order.sorted(by: { groups[$0]!.count > groups[$1]!.count }) {
-            let emptiest = bins.indices.min { bins[$0].count < bins[$1].count }!
-            bins[emptiest] += groups[id]!
-        }
-        // Each bin in poll order: a partition's records must reach its engine in offset order.
-        return bins.map { $0.sorted() }
+        return runs.count > 1 ? runs.sorted { $0.count > $1.count } : runs
     }
 
     /// Runs one record through its task: restore and skip bookkeeping, decoding, the engine, and

@@ -8,9 +8,9 @@ extension Pipeline {
     /// Called on the pipeline thread from `consumer.poll` when the group hands partitions over.
     /// Returns the offsets to start newly assigned partitions from (see `assigned`).
     func rebalanced(_ event: RebalanceEvent) -> [TopicPartition: Int64] {
-        // A batch still being computed is finished and applied first: a revocation commits
-        // what its partitions did, and no engine may be touched while a thread runs it.
-        settleBatchInFlight()
+        // Batches still being computed are finished and applied first: a revocation commits
+        // what their partitions did, and no engine may be touched while a thread runs it.
+        settleBatchesInFlight()
         rebalances += 1
         var starts: [TopicPartition: Int64] = [:]
         switch event {

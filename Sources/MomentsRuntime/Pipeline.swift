@@ -79,9 +79,9 @@ public final class Pipeline: @unchecked Sendable {
     var unrecoverable: (any Error)?
     /// Rebalance callbacks so far: a batch polled across one checks that its tasks are still current.
     var rebalances = 0
-    /// The batch the engine threads are computing while this thread applies the one before and
-    /// polls the next (`Pipeline+Batch`); nil outside `pollInputs`.
-    var batchInFlight: BatchInFlight?
+    /// The batches handed to the engine threads and not yet applied, oldest first: at most two,
+    /// and none outside `pollInputs` (`Pipeline+Batch`).
+    var batchesInFlight: [BatchInFlight] = []
     /// Where batches' partitions are computed, by their bins; while `run()` runs.
     var engineThreads: EngineThreads?
 

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 @testable import Kafka
 import MomentsCore
@@ -6,8 +7,8 @@ import Synchronization
 import Testing
 
 /// A batch computed on the engine threads while the pipeline thread goes on: every outcome is
-/// the one of its own record, each partition's records are computed in offset order on one
-/// thread, and the pipeline thread takes them back in poll order.
+/// the one of its own record, each partition's records are computed in offset order, one at a
+/// time, and the pipeline thread takes them back in poll order.
 @Suite struct BatchInFlightTests {
     /// Three partitions' records interleaved, as a fetch hands them over.
     func records(_ count: Int, tasks: [PartitionTask]) -> [PolledRecord] {
@@ -28,13 +29,13 @@ import Testing
     func outcomesComeBackInPollOrderEachPartitionComputedInOrder(threads: Int) throws {
         let tasks = try tasks()
         let polled = records(700, tasks: tasks)
-        let bins = Pipeline.bins(for: polled, threads: threads)
+        let runs = Pipeline.partitionRuns(of: polled)
         // What each partition's computation saw, in the order it saw it.
         let seen = Mutex<[Int32: [Int64]]>([:])
         let batch = BatchInFlight(polled, wall: 42)
         let engines = EngineThreads(count: threads)
         defer { engines.stop() }
-        batch.compute(bins: bins, on: engines) { p in
+        batch.compute(runs: runs, on: engines) { p in
             seen.withLock { $0[p.record.partition, default: []].append(p.record.offset) }
             return RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset * 10))
         }
@@ -60,16 +61,44 @@ import Testing
         let firstStarted = DispatchSemaphore(value: 0), secondStarted = DispatchSemaphore(value: 0)
         let bothMet = Mutex(0)
         let group = DispatchGroup()
-        engines.run(in: group) {
+        group.enter()
+        engines.run {
             firstStarted.signal()
             if secondStarted.wait(timeout: .now() + 10) == .success { bothMet.withLock { $0 += 1 } }
+            group.leave()
         }
-        engines.run(in: group) {
+        group.enter()
+        engines.run {
             secondStarted.signal()
             if firstStarted.wait(timeout: .now() + 10) == .success { bothMet.withLock { $0 += 1 } }
+            group.leave()
         }
         group.wait()
         #expect(bothMet.withLock { $0 } == 2)
+    }
+
+    /// Jobs of one partition run one at a time and in the order given, however many engine
+    /// threads there are, while other partitions' jobs run beside them.
+    @Test func aPartitionsJobsRunOneAtATimeInOrder() {
+        let engines = EngineThreads(count: 3)
+        defer { engines.stop() }
+        let partitions = (0..<4).map { _ in SerialJobs() }
+        let running = Mutex([Int](repeating: 0, count: 4))
+        let order = Mutex([[Int]](repeating: [], count: 4))
+        let overlaps = Mutex(0)
+        let group = DispatchGroup()
+        for job in 0..<400 {
+            let p = job % 4
+            partitions[p].submit(on: engines, group: group) {
+                running.withLock { $0[p] += 1; if $0[p] > 1 { overlaps.withLock { $0 += 1 } } }
+                order.withLock { $0[p].append(job) }
+                for _ in 0..<(job % 7) * 100 { _ = running.withLock { $0[p] } }
+                running.withLock { $0[p] -= 1 }
+            }
+        }
+        group.wait()
+        #expect(overlaps.withLock { $0 } == 0)
+        for p in 0..<4 { #expect(order.withLock { $0[p] } == Array(stride(from: p, to: 400, by: 4))) }
     }
 
     /// Computed at once on the calling thread when there is no queue (a small batch).
@@ -77,7 +106,7 @@ import Testing
         let tasks = try tasks()
         let batch = BatchInFlight(records(10, tasks: tasks), wall: 0)
         let computed = Mutex(0)
-        batch.compute(bins: [Array(0..<10)], on: nil) { p in
+        batch.compute(runs: [Array(0..<10)], on: nil) { p in
             computed.withLock { $0 += 1 }
             return RecordOutcome(kind: .restored, engineClock: Timestamp(milliseconds: p.record.offset))
         }
@@ -96,12 +125,14 @@ import Testing
             let batch = BatchInFlight(records(100, tasks: tasks), wall: 0)
             let engines = EngineThreads(count: 1)
             defer { engines.stop() }
-            batch.compute(bins: [Array(0..<100)], on: engines) { p in
+            batch.compute(runs: [Array(0..<100)], on: engines) { p in
                 RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset))
             }
             batch.waitUntilComputed()
             for _ in 0..<30 { _ = batch.takeNext() }
         }
+        // The engine thread lets go of its finished job just after the batch's wait returns.
+        for _ in 0..<500 where weakTask != nil { Thread.sleep(forTimeInterval: 0.01) }
         #expect(weakTask == nil)
     }
 }

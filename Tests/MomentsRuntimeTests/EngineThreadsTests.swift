@@ -57,8 +57,8 @@ import Testing
         #expect(gotOrder == expectedOrder)
     }
 
-    /// How a batch is shared out: whole partitions per thread, each in poll order, the largest
-    /// first into the emptiest bin; small batches and single partitions stay on one thread.
+    /// How a batch is shared out: by partition, each partition's records in poll order, the
+    /// largest partition first; a batch of one partition is one run.
     @Test func batchesAreSharedOutByWholePartitions() throws {
         let rules = try Stream.defaultRules()
         let tasks = (0..<3).map { PartitionTask(partition: TopicPartition(topic: "in", partition: Int32($0)), generation: $0, rules: rules, committed: nil) }
@@ -69,16 +69,14 @@ import Testing
         }
         // 100 records of partition 0, 50 of partition 1, 30 of partition 2, interleaved.
         let mixed = batch((0..<180).map { i in i % 18 < 10 ? 0 : (i % 18 < 15 ? 1 : 2) })
-        let bins = Pipeline.bins(for: mixed, threads: 2)
-        #expect(bins.count == 2)
-        #expect(bins.flatMap { $0 }.sorted() == Array(mixed.indices))
-        for bin in bins { #expect(bin == bin.sorted()) }
-        let partitionsPerBin = bins.map { Set($0.map { mixed[$0].record.partition }) }
-        #expect(partitionsPerBin[0].isDisjoint(with: partitionsPerBin[1]))
-        #expect(Set(bins.map(\.count)) == [100, 80])
-        #expect(Pipeline.bins(for: mixed, threads: 8).count == 3)
-        #expect(Pipeline.bins(for: mixed, threads: 1).count == 1)
-        #expect(Pipeline.bins(for: batch(Array(repeating: 0, count: 500)), threads: 2).count == 1)
-        #expect(Pipeline.bins(for: batch([0, 1, 2, 0, 1, 2]), threads: 2).count == 1)
+        let runs = Pipeline.partitionRuns(of: mixed)
+        #expect(runs.map(\.count) == [100, 50, 30])
+        #expect(runs.flatMap { $0 }.sorted() == Array(mixed.indices))
+        for run in runs {
+            #expect(run == run.sorted())
+            #expect(Set(run.map { mixed[$0].record.partition }).count == 1)
+        }
+        #expect(Pipeline.partitionRuns(of: batch(Array(repeating: 0, count: 500))) == [Array(0..<500)])
+        #expect(Pipeline.partitionRuns(of: batch([0, 1, 2, 0, 1, 2])).map { $0.count } == [2, 2, 2])
     }
 }
