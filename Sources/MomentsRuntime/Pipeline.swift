@@ -27,10 +27,11 @@ struct BatchCounts {
 ///
 /// Everything runs on one dedicated thread (`run()` blocks it): librdkafka's blocking calls
 /// never touch Swift's cooperative pool, and trackers and pending deliveries need no locks
-/// because only that thread touches them. The one exception: within a batch, the engines of
-/// different partitions may run on worker threads at once while that thread waits for them
-/// (`Pipeline+Batch`); no two threads ever touch the same partition's task. Other threads may
-/// call `stop()` and read `status` only.
+/// because only that thread touches them. The one exception: while a pass polls batches, the
+/// engines run on engine threads, each partition's one job at a time (`Pipeline+Batch`), and
+/// the pipeline thread meanwhile touches only the offsets and clocks of those tasks, never an
+/// engine; every pass, and every rebalance, first waits for what is in flight. Other threads
+/// may call `stop()` and read `status` only.
 ///
 /// Delivery is at-least-once: an input offset is committed only when every output it caused,
 /// and everything before it in its partition, has been acknowledged by the broker (see

@@ -43,9 +43,9 @@ public struct PipelineConfiguration: Sendable {
     /// end-to-end benchmark, 2026-12-03). A lightly loaded pipeline takes what is there, so
     /// this bounds only a backlog's batches (a few milliseconds of engine work).
     public var batchSize = 4096
-    /// Threads that run the engines of a batch's partitions at once, beside the pipeline thread,
-    /// which meanwhile applies the batch before and polls the next one (a batch of fewer than 64
-    /// records is computed on the pipeline thread itself, at once). Two by default where there
+    /// Threads that run the engines, each partition's records on whichever is free, beside the
+    /// pipeline thread, which meanwhile applies the batch before and polls the next one (a batch
+    /// of fewer than 64 records is computed on the pipeline thread itself, at once). Two by default where there
     /// are two cores: librdkafka's own threads and the pipeline thread share them.
     public var engineThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Whether logs may carry personal data (the original bytes of a malformed event, which may
