@@ -24,8 +24,6 @@ final class BatchInFlight: @unchecked Sendable {
         self.wall = wall
     }
 
-    var count: Int { records.count }
-
     /// Computes every record's outcome, each partition's records (`runs`, indices in poll
     /// order) as one job of that partition's `SerialJobs`, so after its earlier batches' jobs;
     /// on the engine threads when given, else on this thread before returning.

@@ -1,17 +1,15 @@
 import Dispatch
 import Foundation
 
-/// The threads that run a batch's engines (`processing.engine_threads` of them), dedicated to
-/// it. Handed to a concurrent dispatch queue instead, the two bins of a batch often ran one after
-/// the other on a single pool thread (Linux's dispatch adds a thread only when it judges a core
-/// idle, and it does not count the pipeline thread or librdkafka's), which halved the engines'
-/// share of the end-to-end run (measured by thread, 2026-12-05).
+/// The threads that run the engines (`processing.engine_threads` of them), dedicated to them.
+/// Handed to a concurrent dispatch queue instead, two jobs given at once often ran one after the
+/// other on a single pool thread, which halved the engines' share of the end-to-end run
+/// (measured by thread, 2026-12-05). Live until `stop()`: each thread holds the pool.
 final class EngineThreads: @unchecked Sendable {
     /// Jobs not yet taken, oldest first, and whether the threads are to end; under `condition`.
     private var jobs: [() -> Void] = []
     private var stopping = false
     private let condition = NSCondition()
-    private var running: [Thread] = []
 
     init(count: Int) {
         for _ in 0..<max(1, count) {
@@ -20,7 +18,6 @@ final class EngineThreads: @unchecked Sendable {
                 Thread.current.name = "moments-engine"
                 while let job = nextJob() { job() }
             }
-            running.append(thread)
             thread.start()
         }
     }
@@ -47,6 +44,4 @@ final class EngineThreads: @unchecked Sendable {
         while jobs.isEmpty && !stopping { condition.wait() }
         return jobs.isEmpty ? nil : jobs.removeFirst()
     }
-
-    deinit { stop() }
 }

@@ -79,7 +79,7 @@ extension Pipeline {
     /// more than it saves.
     private func startComputing(_ records: consuming [PolledRecord]) -> BatchInFlight {
         let runs = Self.partitionRuns(of: records)
-        let handedOver = records.count >= Self.minimumParallelBatch ? engineThreads : nil
+        let handedOver = records.count >= Self.minimumHandedOverBatch ? engineThreads : nil
         if runs.count > 1 && handedOver != nil && configuration.engineThreads > 1 { batchCounts.sharedBatches += 1 }
         if handedOver == nil { for batch in batchesInFlight { batch.waitUntilComputed() } }
         let batch = BatchInFlight(records, wall: wallClock.milliseconds())
@@ -100,7 +100,7 @@ extension Pipeline {
     }
 
     /// Smaller batches stay on the pipeline thread, computed at once (see `startComputing`).
-    static let minimumParallelBatch = 64
+    static let minimumHandedOverBatch = 64
 
     /// A batch's record indices by partition, each partition's in poll order (the order its
     /// engine must see them), the largest partition first, so that it starts first.

@@ -8,7 +8,8 @@ import MomentsCore
 /// Counts of the current poll batch, published together (see `publishBatchCounts`).
 struct BatchCounts {
     var processed = 0
-    /// Records replayed to rebuild state, and batches whose partitions ran on several threads.
+    /// Records replayed to rebuild state, and batches whose partitions were handed to several
+    /// engine threads (each partition's to whichever was free).
     var restored = 0
     var sharedBatches = 0
     var consumedByTopic: [String: Int] = [:]
