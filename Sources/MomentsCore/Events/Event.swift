@@ -195,23 +195,94 @@ public enum Channel: String, Sendable, CaseIterable {
 }
 
 /// The type-specific `data` object, flattened: each type uses the fields its contract names.
+///
+/// Most events carry no data at all (started, queued, connected, holds), and the rest carry
+/// one or two fields, yet a struct of seven strings is copied and destroyed field by field:
+/// about 450 instructions an event between the decoder, the event's box and its release. So
+/// the fields live in an immutable object that copies share, and an empty `data` has none: a
+/// copy is one retain, or nothing. A setter makes a new object (only the vendor dialects set
+/// fields, once per event they map).
 public struct EventData: Sendable, Equatable {
-    public var toQueue: String?
-    public var to: String?
-    public var sender: String?
-    public var text: String?
-    public var score: Double?
-    public var flag: String?
-    public var source: String?
-    public var reason: String?
-    public var csat: Int?
+    @usableFromInline struct Fields: Sendable, Equatable {
+        @usableFromInline var toQueue: String?
+        @usableFromInline var to: String?
+        @usableFromInline var sender: String?
+        @usableFromInline var text: String?
+        @usableFromInline var score: Double?
+        @usableFromInline var flag: String?
+        @usableFromInline var source: String?
+        @usableFromInline var reason: String?
+        @usableFromInline var csat: Int?
+
+        var isEmpty: Bool {
+            toQueue == nil && to == nil && sender == nil && text == nil && score == nil && flag == nil
+                && source == nil && reason == nil && csat == nil
+        }
+    }
+
+    @usableFromInline final class Box: Sendable {
+        @usableFromInline let fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
+    }
+
+    /// nil when every field is absent.
+    @usableFromInline var box: Box?
 
     public init(
         toQueue: String? = nil, to: String? = nil, sender: String? = nil, text: String? = nil, score: Double? = nil,
         flag: String? = nil, source: String? = nil, reason: String? = nil, csat: Int? = nil
     ) {
-        self.toQueue = toQueue; self.to = to; self.sender = sender; self.text = text; self.score = score
-        self.flag = flag; self.source = source; self.reason = reason; self.csat = csat
+        let fields = Fields(
+            toQueue: toQueue, to: to, sender: sender, text: text, score: score, flag: flag, source: source,
+            reason: reason, csat: csat)
+        box = fields.isEmpty ? nil : Box(fields)
+    }
+
+    @usableFromInline mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box?.fields ?? Fields()
+        change(&fields)
+        box = fields.isEmpty ? nil : Box(fields)
+    }
+
+    @inlinable public var toQueue: String? {
+        get { box?.fields.toQueue }
+        set { update { $0.toQueue = newValue } }
+    }
+    @inlinable public var to: String? {
+        get { box?.fields.to }
+        set { update { $0.to = newValue } }
+    }
+    @inlinable public var sender: String? {
+        get { box?.fields.sender }
+        set { update { $0.sender = newValue } }
+    }
+    @inlinable public var text: String? {
+        get { box?.fields.text }
+        set { update { $0.text = newValue } }
+    }
+    @inlinable public var score: Double? {
+        get { box?.fields.score }
+        set { update { $0.score = newValue } }
+    }
+    @inlinable public var flag: String? {
+        get { box?.fields.flag }
+        set { update { $0.flag = newValue } }
+    }
+    @inlinable public var source: String? {
+        get { box?.fields.source }
+        set { update { $0.source = newValue } }
+    }
+    @inlinable public var reason: String? {
+        get { box?.fields.reason }
+        set { update { $0.reason = newValue } }
+    }
+    @inlinable public var csat: Int? {
+        get { box?.fields.csat }
+        set { update { $0.csat = newValue } }
+    }
+
+    public static func == (lhs: EventData, rhs: EventData) -> Bool {
+        lhs.box === rhs.box || (lhs.box?.fields ?? Fields()) == (rhs.box?.fields ?? Fields())
     }
 
     /// A data field by its contract name, as text (for rule `where` matchers).
