@@ -28,7 +28,7 @@ extension Engine {
         stats.momentsDetected += 1
         let ruleID = rules.moments[r].id
         var moment = Moment(
-            id: "\(ix.id):\(ruleID):\(occurrence)", rule: ruleID, kind: rules.moments[r].kind, stage: rules.moments[r].stage,
+            id: OutputID.join(ix.id, ruleID, occurrence), rule: ruleID, kind: rules.moments[r].kind, stage: rules.moments[r].stage,
             severity: rules.moments[r].severity, time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel,
             queue: ix.queue, agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
             causeEventID: causeEventID, summary: "")
@@ -59,7 +59,7 @@ extension Engine {
             for i in index.coachingByMoment[r] {
                 let id = rules.coaching[i].id
                 out.append(.coaching(CoachingSignal(
-                    id: "\(moment.id):\(id)", rule: id, kind: rules.coaching[i].kind, agentID: agent,
+                    id: OutputID.join(moment.id, id), rule: id, kind: rules.coaching[i].kind, agentID: agent,
                     tip: rules.coaching[i].tip.render(moment.placeholder), moment: moment)))
             }
         }
@@ -86,7 +86,7 @@ extension Engine {
             customer.lastRecovery[rule.id] = max(customer.lastRecovery[rule.id] ?? moment.time, moment.time)
         }
         return RecoveryAction(
-            id: "\(moment.id):\(rule.id)", rule: rule.id, action: rule.action,
+            id: OutputID.join(moment.id, rule.id), rule: rule.id, action: rule.action,
             params: rule.params.map { .init(key: $0.key, value: $0.value) }, moment: moment)
     }
 }

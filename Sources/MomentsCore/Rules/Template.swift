@@ -51,6 +51,8 @@ public struct Template: Sendable, Equatable {
     /// applied to filled-in values only (a runbook link encodes them, not its own text).
     public func render(_ lookup: (String) -> String?, escape: (String) -> String = { $0 }) -> String {
         var out = ""
+        // One allocation, not one per segment that outgrows the string (a tenth of a moment's cost).
+        out.reserveCapacity(source.utf8.count + 32)
         for s in segments {
             switch s {
             case .literal(let l): out += l
