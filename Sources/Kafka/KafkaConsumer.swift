@@ -1,4 +1,9 @@
 internal import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A consumer in a consumer group with manual offset commits.
 ///
@@ -16,6 +21,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Kept as long as the client lives: librdkafka's threads write to its pipe.
     private var wakeup: KafkaWakeup?
     private var closed = false
+    /// The name of the topic of the last record polled: records come in runs of one topic, and
+    /// making a String of the name for each was a measurable part of a poll. Polls happen on
+    /// one thread at a time, as librdkafka's consumer requires.
+    private var lastTopicName = ""
 
     /// - Parameters:
     ///   - configuration: librdkafka properties; needs `group.id`. Auto commit and offset store
@@ -148,8 +157,21 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
         }
         return ConsumerRecord(
-            topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
+            topic: topicName(rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
             key: key, value: value, timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, headers: headers)
+    }
+
+    /// `name` as a String: the last one made when the bytes are the same (compared, not assumed
+    /// from the topic handle, whose memory a later topic may reuse).
+    private func topicName(_ name: UnsafePointer<CChar>) -> String {
+        let same = lastTopicName.utf8.withContiguousStorageIfAvailable { known in
+            // strncmp stops at the name's end, so a shorter name is never read past.
+            known.withMemoryRebound(to: CChar.self) { known in
+                strncmp(name, known.baseAddress ?? name, known.count) == 0 && name[known.count] == 0
+            }
+        } ?? false
+        if !same { lastTopicName = String(cString: name) }
+        return lastTopicName
     }
 
     /// Commits `offsets` (each the next offset to read, as Kafka counts).

@@ -60,8 +60,16 @@ extension Pipeline {
     private func pollBatch() throws -> [PolledRecord]? {
         var batch: [PolledRecord] = []
         let rebalancesBefore = rebalances
+        // Records come in runs of one partition: the last record's task serves the next one of
+        // its partition without hashing its topic (while no rebalance has happened meanwhile).
+        var last: (partition: Int32, topic: String, rebalances: Int, task: PartitionTask)?
         while batch.count < configuration.batchSize, unrecoverable == nil, let record = try consumer.poll(timeoutMs: 0) {
+            if let l = last, l.partition == record.partition, l.rebalances == rebalances, l.topic == record.topic {
+                batch.append(PolledRecord(record: record, task: l.task))
+                continue
+            }
             guard let task = tasks[TopicPartition(topic: record.topic, partition: record.partition)] else { continue }   // revoked meanwhile
+            last = (record.partition, record.topic, rebalances, task)
             batch.append(PolledRecord(record: record, task: task))
         }
         if rebalances != rebalancesBefore {
@@ -194,7 +202,7 @@ extension Pipeline {
             _ = task.tracker.record(offset: record.offset, outputs: 0)
             return
         }
-        batchCounts.consumedByTopic[record.topic, default: 0] += 1
+        batchCounts.countConsumed(topic: record.topic)
         task.clock.observed(engineClock: outcome.engineClock, wallMs: wall)
         switch outcome.kind {
         case .skipped:

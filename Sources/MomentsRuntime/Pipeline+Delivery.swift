@@ -67,6 +67,8 @@ extension Pipeline {
     /// Hands outputs to the producer, accounted against `offset` of the task's partition.
     func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
+        // Most records have no output: the clock is only read for those that do.
+        guard !records.isEmpty else { return }
         let now = wallClock.milliseconds()
         for (record, output) in records {
             var p = PendingOutput(

@@ -12,7 +12,11 @@ struct BatchCounts {
     /// engine threads (each partition's to whichever was free).
     var restored = 0
     var sharedBatches = 0
-    var consumedByTopic: [String: Int] = [:]
+    /// Consumed records by topic, but for the current run (`consumedRun`).
+    private(set) var consumedByTopic: [String: Int] = [:]
+    /// Records of one topic in a row, not yet in `consumedByTopic`: a batch is mostly one
+    /// topic, and hashing the topic for every record was a cost of its own.
+    private var consumedRun: (topic: String, count: Int)?
     /// Acknowledged since the last publication: outputs (and how many of each kind, dead letters
     /// apart) and state records.
     var delivered = 0
@@ -21,7 +25,30 @@ struct BatchCounts {
     /// Delivery reports for outputs whose task is gone (see `Pipeline.task(for:generation:)`).
     var stale = 0
 
-    var isEmpty: Bool { processed == 0 && restored == 0 && sharedBatches == 0 && consumedByTopic.isEmpty && delivered == 0 && stateRecordsWritten == 0 && stale == 0 }
+    var isEmpty: Bool {
+        processed == 0 && restored == 0 && sharedBatches == 0 && consumedByTopic.isEmpty && consumedRun == nil && delivered == 0
+            && stateRecordsWritten == 0 && stale == 0
+    }
+
+    mutating func countConsumed(topic: String) {
+        if let run = consumedRun, run.topic == topic {
+            consumedRun = (topic, run.count + 1)
+            return
+        }
+        endConsumedRun()
+        consumedRun = (topic, 1)
+    }
+
+    /// Consumed records by topic, the current run included.
+    mutating func consumedTotals() -> [String: Int] {
+        endConsumedRun()
+        return consumedByTopic
+    }
+
+    private mutating func endConsumedRun() {
+        if let run = consumedRun { consumedByTopic[run.topic, default: 0] += run.count }
+        consumedRun = nil
+    }
 }
 
 /// The daemon's processing loop: consume → decode → engine → produce → commit.
@@ -232,7 +259,7 @@ public final class Pipeline: @unchecked Sendable {
             $0.stateRecordsWritten += counts.stateRecordsWritten
             $0.staleDeliveries += counts.stale
         }
-        for (topic, n) in batchCounts.consumedByTopic { metrics.count("moments_events_consumed_total", [("topic", topic)], by: n) }
+        for (topic, n) in batchCounts.consumedTotals() { metrics.count("moments_events_consumed_total", [("topic", topic)], by: n) }
         if counts.stale > 0 { metrics.count("moments_stale_deliveries_total", by: counts.stale) }
         batchCounts = BatchCounts()
     }
