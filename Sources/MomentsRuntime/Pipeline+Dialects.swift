@@ -6,7 +6,8 @@ extension Pipeline {
     /// a vendor topic's message may give several events or none.
     /// `cache` is the record's partition's (see `AttributeCache`).
     func decode(_ value: [UInt8], of record: ConsumerRecord, cache: AttributeCache) -> DecodedRecord {
-        if let dialect = configuration.dialects[record.topic] {
+        // Most deployments have no vendor topic: then no topic is hashed per record.
+        if !configuration.dialects.isEmpty, let dialect = configuration.dialects[record.topic] {
             switch dialect.decode(value, key: record.key, cache: cache) {
             case .success(let events): return .events(events)
             case .failure(let error): return .failure(error)

@@ -35,13 +35,14 @@ public struct PipelineConfiguration: Sendable {
     /// committed offset, its changelog, its oldest record) before the pipeline stops with an
     /// error rather than run it without its state.
     public var assignmentTimeout: Duration = .seconds(60)
-    /// Records handled per loop pass before deliveries and timers get their turn. Large enough
-    /// that a batch under load spans several partitions, for the engine threads to share: a
-    /// partition's records all go to one thread, and a fetch brings a few hundred to a few
-    /// thousand records of each, so at 2,048 a batch held two or three partitions and one
-    /// thread got about two thirds of the work while the other waited for it (measured in the
-    /// end-to-end benchmark, 2026-12-03). A lightly loaded pipeline takes what is there, so
-    /// this bounds only a backlog's batches (a few milliseconds of engine work).
+    /// Records in one batch at most (a pass takes up to `Pipeline.batchesPerPass` of them
+    /// before deliveries and timers get their turn). Large enough that a batch under load spans
+    /// several partitions: a partition's records of a batch are one job for one engine thread
+    /// (`SerialJobs`), and a fetch brings a few hundred to a few thousand records of each, so
+    /// the more partitions a batch holds, the more jobs the engine threads can share. (When a
+    /// batch's partitions were split into fixed bins, 2,048 left one thread about two thirds of
+    /// the work, 2026-12-03.) A lightly loaded pipeline takes what is there, so this bounds only
+    /// a backlog's batches (a few milliseconds of engine work).
     public var batchSize = 4096
     /// Threads that run the engines, each partition's records on whichever is free, beside the
     /// pipeline thread, which meanwhile applies the batch before and polls the next one (a batch
