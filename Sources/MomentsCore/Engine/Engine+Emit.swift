@@ -27,13 +27,15 @@ extension Engine {
         ix.fired.insert(r)
         stats.momentsDetected += 1
         let ruleID = rules.moments[r].id
-        var moment = Moment(
+        // Made whole, with its summary and runbook: set afterwards, each would copy the box.
+        var fields = Moment.Fields(
             id: OutputID.join(ix.id, ruleID, occurrence), rule: ruleID, kind: rules.moments[r].kind, stage: rules.moments[r].stage,
             severity: rules.moments[r].severity, time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel,
             queue: ix.queue, agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
             causeEventID: causeEventID, summary: "")
-        moment.summary = rules.moments[r].summary.render(moment.placeholder)
-        moment.runbook = rules.moments[r].runbook?.render(moment.placeholder, escape: URLComponent.encode)
+        fields.summary = rules.moments[r].summary.render(fields.placeholder)
+        fields.runbook = rules.moments[r].runbook?.render(fields.placeholder, escape: URLComponent.encode)
+        let moment = Moment(fields)
         pendingMoments.append(PendingMoment(rule: r, moment: moment, inhibitedBy: inhibitedBy))
     }
 

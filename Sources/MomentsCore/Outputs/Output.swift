@@ -1,27 +1,156 @@
 /// A detected moment of truth. Its `id` is deterministic: `interaction:moment:n`, where n counts
 /// episodes for per-episode waits and is 1 otherwise, so reprocessing gives the same id.
+///
+/// Kept in one immutable object that copies share, as `Event` is: a moment is copied into its
+/// pending entry, its alert, its recovery action and its coaching, and as a struct of seventeen
+/// fields each copy retained a dozen references and each output's release released them
+/// again. A setter makes a new object (the engine makes a moment whole, with its summary).
 public struct Moment: Sendable, Equatable {
-    public var id: String
-    public var rule: String
-    public var kind: MomentKind
-    public var stage: String
-    public var severity: Severity
-    public var time: Timestamp
-    public var interactionID: String
-    public var customerID: String
-    public var channel: Channel
-    public var queue: String?
-    public var agentID: String?
-    public var attributes: Attributes
+    @usableFromInline struct Fields: Sendable, Equatable {
+        @usableFromInline var id: String
+        @usableFromInline var rule: String
+        @usableFromInline var kind: MomentKind
+        @usableFromInline var stage: String
+        @usableFromInline var severity: Severity
+        @usableFromInline var time: Timestamp
+        @usableFromInline var interactionID: String
+        @usableFromInline var customerID: String
+        @usableFromInline var channel: Channel
+        @usableFromInline var queue: String?
+        @usableFromInline var agentID: String?
+        @usableFromInline var attributes: Attributes
+        @usableFromInline var measures: [Measure]
+        @usableFromInline var details: [String: String]
+        @usableFromInline var causeEventID: String?
+        @usableFromInline var summary: String
+        @usableFromInline var runbook: String? = nil
+
+        /// The value of a template placeholder for this moment.
+        func placeholder(_ name: String) -> String? {
+            switch name {
+            case "moment": return rule
+            case "kind": return kind.rawValue
+            case "stage": return stage
+            case "severity": return severity.rawValue
+            case "interaction_id": return interactionID
+            case "customer_id": return customerID
+            case "agent_id": return agentID
+            case "queue": return queue
+            case "channel": return channel.rawValue
+            case "time": return time.description
+            case "tier", "language", "region":
+                if let d = details[name] { return d }
+                return attributes[name]
+            default:
+                if let d = details[name] { return d }
+                if let m = measures.first(where: { $0.name == name }) {
+                    return m.value == m.value.rounded() ? String(Int64(m.value)) : String(m.value)
+                }
+                return nil
+            }
+        }
+    }
+
+    @usableFromInline final class Box: Sendable {
+        @usableFromInline let fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
+    }
+
+    @usableFromInline var box: Box
+
+    init(_ fields: Fields) { box = Box(fields) }
+
+    public init(
+        id: String, rule: String, kind: MomentKind, stage: String, severity: Severity, time: Timestamp,
+        interactionID: String, customerID: String, channel: Channel, queue: String?, agentID: String?,
+        attributes: Attributes, measures: [Measure], details: [String: String], causeEventID: String?,
+        summary: String, runbook: String? = nil
+    ) {
+        box = Box(Fields(
+            id: id, rule: rule, kind: kind, stage: stage, severity: severity, time: time, interactionID: interactionID,
+            customerID: customerID, channel: channel, queue: queue, agentID: agentID, attributes: attributes,
+            measures: measures, details: details, causeEventID: causeEventID, summary: summary, runbook: runbook))
+    }
+
+    /// Changes one field: a new box with the others copied.
+    @usableFromInline mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
+    @inlinable public var id: String {
+        _read { yield box.fields.id }
+        set { update { $0.id = newValue } }
+    }
+    @inlinable public var rule: String {
+        _read { yield box.fields.rule }
+        set { update { $0.rule = newValue } }
+    }
+    @inlinable public var kind: MomentKind {
+        get { box.fields.kind }
+        set { update { $0.kind = newValue } }
+    }
+    @inlinable public var stage: String {
+        _read { yield box.fields.stage }
+        set { update { $0.stage = newValue } }
+    }
+    @inlinable public var severity: Severity {
+        get { box.fields.severity }
+        set { update { $0.severity = newValue } }
+    }
+    @inlinable public var time: Timestamp {
+        get { box.fields.time }
+        set { update { $0.time = newValue } }
+    }
+    @inlinable public var interactionID: String {
+        _read { yield box.fields.interactionID }
+        set { update { $0.interactionID = newValue } }
+    }
+    @inlinable public var customerID: String {
+        _read { yield box.fields.customerID }
+        set { update { $0.customerID = newValue } }
+    }
+    @inlinable public var channel: Channel {
+        get { box.fields.channel }
+        set { update { $0.channel = newValue } }
+    }
+    @inlinable public var queue: String? {
+        _read { yield box.fields.queue }
+        set { update { $0.queue = newValue } }
+    }
+    @inlinable public var agentID: String? {
+        _read { yield box.fields.agentID }
+        set { update { $0.agentID = newValue } }
+    }
+    @inlinable public var attributes: Attributes {
+        _read { yield box.fields.attributes }
+        set { update { $0.attributes = newValue } }
+    }
     /// Numeric measures (wait_seconds, score, contacts...) in the order the condition defines.
-    public var measures: [Measure]
+    @inlinable public var measures: [Measure] {
+        _read { yield box.fields.measures }
+        set { update { $0.measures = newValue } }
+    }
     /// Text details (phrase, language) for templates.
-    public var details: [String: String]
+    @inlinable public var details: [String: String] {
+        _read { yield box.fields.details }
+        set { update { $0.details = newValue } }
+    }
     /// The event that caused it; nil when a timer fired it.
-    public var causeEventID: String?
-    public var summary: String
+    @inlinable public var causeEventID: String? {
+        _read { yield box.fields.causeEventID }
+        set { update { $0.causeEventID = newValue } }
+    }
+    @inlinable public var summary: String {
+        _read { yield box.fields.summary }
+        set { update { $0.summary = newValue } }
+    }
     /// The rule's runbook link, rendered; nil when the rule has none.
-    public var runbook: String? = nil
+    @inlinable public var runbook: String? {
+        _read { yield box.fields.runbook }
+        set { update { $0.runbook = newValue } }
+    }
 
     public struct Measure: Sendable, Equatable {
         public var name: String
@@ -29,28 +158,10 @@ public struct Moment: Sendable, Equatable {
     }
 
     /// The value of a template placeholder for this moment.
-    public func placeholder(_ name: String) -> String? {
-        switch name {
-        case "moment": return rule
-        case "kind": return kind.rawValue
-        case "stage": return stage
-        case "severity": return severity.rawValue
-        case "interaction_id": return interactionID
-        case "customer_id": return customerID
-        case "agent_id": return agentID
-        case "queue": return queue
-        case "channel": return channel.rawValue
-        case "time": return time.description
-        case "tier", "language", "region":
-            if let d = details[name] { return d }
-            return attributes[name]
-        default:
-            if let d = details[name] { return d }
-            if let m = measures.first(where: { $0.name == name }) {
-                return m.value == m.value.rounded() ? String(Int64(m.value)) : String(m.value)
-            }
-            return nil
-        }
+    public func placeholder(_ name: String) -> String? { box.fields.placeholder(name) }
+
+    public static func == (lhs: Moment, rhs: Moment) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
     }
 }
 
