@@ -4,26 +4,33 @@ import MomentsCore
 /// One assigned input partition: its engine, its clock, and which of its offsets may be
 /// committed. Like a Kafka Streams task, it first restores (replays up to the committed
 /// offset with outputs suppressed), then runs.
+///
+/// The properties every record touches have their exclusivity unchecked: a task's engine side
+/// (`engine`, `restoreUntil`, `skipUntil`, `lastOffset`) is touched by one thread at a time, the
+/// engine thread computing its partition's job or the pipeline thread once no job is in flight
+/// (`SerialJobs`, `BatchInFlight`), and its offsets and clock (`tracker`, `clock`) only by the
+/// pipeline thread. The runtime's checks of a class's stored properties, a begin and an end
+/// per access, some fifteen accesses a record, enforced what those rules already ensure.
 final class PartitionTask {
     let partition: TopicPartition
     /// Unique within the pipeline: tells this task apart from an earlier or later task of the same
     /// partition (revoked or lost, then assigned again), whose outputs may still be acknowledged.
     let generation: Int
-    var engine: Engine
+    @exclusivity(unchecked) var engine: Engine
     /// Attribute objects this partition's records carried lately: one thread handles a
     /// partition's records at a time, so the cache is the partition's.
     let attributeCache = AttributeCache()
     /// This partition's engine work, one job after another on the engine threads.
     let engineJobs = SerialJobs()
-    var clock = PartitionClock()
-    var tracker: OffsetTracker
+    @exclusivity(unchecked) var clock = PartitionClock()
+    @exclusivity(unchecked) var tracker: OffsetTracker
     /// Records below this offset are replayed to rebuild state; their outputs were already sent.
-    var restoreUntil: Int64?
+    @exclusivity(unchecked) var restoreUntil: Int64?
     /// The last offset processed, restored or not: timer outputs are accounted against it.
-    var lastOffset: Int64?
+    @exclusivity(unchecked) var lastOffset: Int64?
     /// Records below this offset are already reflected in state restored from the changelog (and
     /// their outputs were acknowledged before that state was written): they are passed over.
-    var skipUntil: Int64?
+    @exclusivity(unchecked) var skipUntil: Int64?
     /// The offset last sent in a commit.
     var lastCommitted: Int64?
     /// With a changelog: the batches in flight, and the next offset the durable state reflects.

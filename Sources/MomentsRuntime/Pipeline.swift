@@ -76,23 +76,25 @@ public final class Pipeline: @unchecked Sendable {
     let wakeup = KafkaWakeup()
     var rules: RuleSet
 
-    // Pipeline-thread state.
+    // Pipeline-thread state. What every record touches has its exclusivity unchecked: only
+    // the pipeline thread ever touches it, so the runtime's checks (a begin and an end per
+    // access of a class's stored property) enforced nothing the design does not.
     var consumer: KafkaConsumer!
     var producer: KafkaProducer!
-    var tasks: [TopicPartition: PartitionTask] = [:]
+    @exclusivity(unchecked) var tasks: [TopicPartition: PartitionTask] = [:]
     /// The generation of the next task created (see `PartitionTask.generation`).
     var nextGeneration = 0
-    var pending = PendingOutputs()
+    @exclusivity(unchecked) var pending = PendingOutputs()
     var retries: [PendingOutput] = []
     var lastCommitWall: Int64 = 0
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
-    var batchCounts = BatchCounts()
+    @exclusivity(unchecked) var batchCounts = BatchCounts()
     var publishedInFlight = 0
     /// Checkpoint epochs: the current one, outputs not yet acknowledged per epoch, and state
     /// waiting for them (Pipeline+Checkpoint).
-    var epoch = 0
-    var unacknowledgedByEpoch: [Int: Int] = [:]
+    @exclusivity(unchecked) var epoch = 0
+    @exclusivity(unchecked) var unacknowledgedByEpoch: [Int: Int] = [:]
     var deferredState: [DeferredState] = []
     /// Where checkpoints' state is encoded, off the pipeline thread (`StateEncodingJob`).
     let stateEncodingQueue = DispatchQueue(label: "moments.state-encoding")
@@ -101,16 +103,16 @@ public final class Pipeline: @unchecked Sendable {
     var changelog: Changelog?
     var changelogReader: KafkaConsumer?
     /// Exactly-once: a transaction is open (begun at the first produce after a commit).
-    var inTransaction = false
+    @exclusivity(unchecked) var inTransaction = false
     /// Exactly-once: an output of the open transaction failed; it must be aborted.
     var transactionFailed = false
     /// Set when the pipeline cannot go on correctly (see `cannotResume`); the loop stops on it.
-    var unrecoverable: (any Error)?
+    @exclusivity(unchecked) var unrecoverable: (any Error)?
     /// Rebalance callbacks so far: a batch polled across one checks that its tasks are still current.
-    var rebalances = 0
+    @exclusivity(unchecked) var rebalances = 0
     /// The batches handed to the engine threads and not yet applied, oldest first: at most two,
     /// and none outside `pollInputs` (`Pipeline+Batch`).
-    var batchesInFlight: [BatchInFlight] = []
+    @exclusivity(unchecked) var batchesInFlight: [BatchInFlight] = []
     /// Where batches' partitions are computed, by their bins; while `run()` runs.
     var engineThreads: EngineThreads?
 
