@@ -40,8 +40,8 @@ extension Engine {
             let r = listener.rule
             switch index.conditions[r] {
             case .wait(let w):
-                if listener.opensWait { openWait(r, w.value, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
-                if listener.closesWait { closeWait(r, w.value, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+                if listener.opensWait { openWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
+                if listener.closesWait { closeWait(r, w, at: event.occurredAt, event: event, ix: &ix, customer: &customer, into: &out) }
             case .count(let c):
                 guard c.value.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
                 ix.counts[r, default: 0] += 1
@@ -53,7 +53,7 @@ extension Engine {
                 guard c.value.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
             case .threshold(let c):
-                evaluateThreshold(r, c.value, event: event, ix: &ix, customer: &customer, into: &out)
+                evaluateThreshold(r, c, event: event, ix: &ix, customer: &customer, into: &out)
             case .ended(let c):
                 guard let reason = event.data.reason, c.value.reasons.contains(reason),
                       c.value.phases.isEmpty || c.value.phases.contains(phaseBefore) else { continue }
@@ -66,10 +66,10 @@ extension Engine {
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
             case .phrases(let m):
-                let c = m.value.condition
-                guard c.sender == nil || c.sender == event.data.sender, let text = event.data.text,
+                // Read in the box: `let c = m.value.condition` copied the phrase list per message.
+                guard m.value.condition.sender == nil || m.value.condition.sender == event.data.sender, let text = event.data.text,
                       let n = m.value.firstMatch(in: text) else { continue }
-                let hit = c.phrases[n]
+                let hit = m.value.condition.phrases[n]
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      details: ["phrase": hit.original, "language": hit.language], into: &out)
             case .resolution(let c):

@@ -11,15 +11,16 @@ extension Engine {
 
     /// The limit of a wait opening at `time`: an override for this customer first, then the
     /// outside-hours limit when the schedule is not active, then `longer_than`.
-    func waitLimit(_ r: Int, _ w: WaitCondition, at time: Timestamp, ix: InteractionState) -> Duration {
-        for o in w.overrides where o.filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) { return o.longerThan }
+    func waitLimit(_ r: Int, _ shared: Shared<WaitCondition>, at time: Timestamp, ix: InteractionState) -> Duration {
+        for o in shared.value.overrides where o.filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) { return o.longerThan }
         if let s = rules.moments[r].schedule, case .waitLimit(let outside) = s.outside, !s.schedule.contains(time) { return outside }
-        return w.longerThan
+        return shared.value.longerThan
     }
 
-    /// The bounds a threshold compares against at `time`.
-    func thresholdBounds(_ r: Int, _ c: ThresholdCondition, at time: Timestamp) -> ThresholdCondition {
-        if let s = rules.moments[r].schedule, case .threshold(let outside) = s.outside, !s.schedule.contains(time) { return outside }
-        return c
+    /// Whether `v` crosses the bounds a threshold compares against at `time`: the rule's own, or
+    /// its schedule's outside its hours.
+    func crossed(_ r: Int, _ shared: Shared<ThresholdCondition>, by v: Double, at time: Timestamp) -> Bool {
+        if let s = rules.moments[r].schedule, case .threshold(let outside) = s.outside, !s.schedule.contains(time) { return outside.crossed(by: v) }
+        return shared.value.crossed(by: v)
     }
 }

@@ -1,13 +1,14 @@
 /// Threshold conditions: a single value, or the average of a trailing window of values per
 /// interaction (`average_over`), against bounds that a schedule may change outside its hours.
 extension Engine {
+    /// The condition comes as the rule index's shared box, read in place (as the waits' do).
     mutating func evaluateThreshold(
-        _ r: Int, _ c: ThresholdCondition, event: Event, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+        _ r: Int, _ shared: Shared<ThresholdCondition>, event: Event, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
-        guard let v = event.data.number(c.field) else { return }
-        let bounds = thresholdBounds(r, c, at: event.occurredAt)
-        guard let window = c.window else {
-            guard bounds.crossed(by: v) else { return }
+        guard let v = event.data.number(shared.value.field) else { return }
+        guard let window = shared.value.window else {
+            guard crossed(r, shared, by: v, at: event.occurredAt) else { return }
+            let c = shared.value
             fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, measures: [.init(name: c.field, value: v)], into: &out)
             return
         }
@@ -16,7 +17,9 @@ extension Engine {
         var samples = ix.windows[r] ?? TrailingSamples()
         samples.insert(at: event.occurredAt, value: v, window: window)
         ix.windows[r] = samples
-        guard samples.count >= window.minSamples, let average = samples.average, bounds.crossed(by: average) else { return }
+        guard samples.count >= window.minSamples, let average = samples.average,
+            crossed(r, shared, by: average, at: event.occurredAt) else { return }
+        let c = shared.value
         fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
              measures: [.init(name: c.field, value: (average * 1000).rounded() / 1000), .init(name: c.field + "_samples", value: Double(samples.count))],
              into: &out)

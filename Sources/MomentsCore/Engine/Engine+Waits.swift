@@ -1,8 +1,11 @@
 /// Wait conditions (long wait in queue, long hold): an opening event starts an episode and a
 /// timer; the timer reports the moment while the customer is still waiting.
+///
+/// The condition comes as the rule index's shared box, read in place: passed as a value, it was
+/// copied out of the box (its arrays and strings retained, then released) for every event.
 extension Engine {
     mutating func openWait(
-        _ r: Int, _ w: WaitCondition, at t: Timestamp, event: Event,
+        _ r: Int, _ w: Shared<WaitCondition>, at t: Timestamp, event: Event,
         ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
         var ws = ix.waits[r] ?? WaitState()
@@ -28,7 +31,7 @@ extension Engine {
     }
 
     mutating func closeWait(
-        _ r: Int, _ w: WaitCondition, at t: Timestamp, event: Event,
+        _ r: Int, _ w: Shared<WaitCondition>, at t: Timestamp, event: Event,
         ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
         var ws = ix.waits[r] ?? WaitState()
@@ -56,16 +59,17 @@ extension Engine {
         var ix = customer.interactions.removeLast()
         markChanged(id)
         var ws = waiting
-        fireWait(r, shared.value, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        fireWait(r, shared, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
         customer.interactions.put(consume ix)
         customers.checkIn(id, &customer, at: c)
     }
 
     mutating func fireWait(
-        _ r: Int, _ w: WaitCondition, episode: Int, waited: Duration, deadline: Timestamp, cause: String?,
+        _ r: Int, _ shared: Shared<WaitCondition>, episode: Int, waited: Duration, deadline: Timestamp, cause: String?,
         ws: inout WaitState, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
+        let w = shared.value
         switch w.oncePer {
         case .episode:
             guard !ws.firedEpisodes.contains(episode) else { return }
