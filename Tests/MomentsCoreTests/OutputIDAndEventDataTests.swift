@@ -23,6 +23,10 @@ import Testing
         #expect(EventData(toQueue: nil, score: nil) == EventData())
         #expect(EventData(reason: "resolved") != EventData())
         #expect(EventData(score: 0) != EventData(), "a zero is a value, not an absent field")
+        #expect(EventData(score: -0.5).box == nil && EventData(csat: 4).box == nil, "numbers stay inline")
+        #expect(EventData(score: -0.5, reason: "resolved") != EventData(reason: "resolved"))
+        #expect(EventData(reason: "resolved", csat: 4) == EventData(reason: "resolved", csat: 4))
+        #expect(EventData(reason: "resolved", csat: 4) != EventData(reason: "resolved", csat: 5))
     }
 
     @Test func settersChangeOnlyTheirCopy() {

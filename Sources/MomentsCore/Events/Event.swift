@@ -201,22 +201,21 @@ public enum Channel: String, Sendable, CaseIterable {
 /// about 450 instructions an event between the decoder, the event's box and its release. So
 /// the fields live in an immutable object that copies share, and an empty `data` has none: a
 /// copy is one retain, or nothing. A setter makes a new object (only the vendor dialects set
-/// fields, once per event they map).
+/// fields, once per event they map). The two numbers stay inline: they need no reference
+/// count, and a sentiment score (a quarter of the reference workload's events) would otherwise
+/// allocate an object for one Double.
 public struct EventData: Sendable, Equatable {
     @usableFromInline struct Fields: Sendable, Equatable {
         @usableFromInline var toQueue: String?
         @usableFromInline var to: String?
         @usableFromInline var sender: String?
         @usableFromInline var text: String?
-        @usableFromInline var score: Double?
         @usableFromInline var flag: String?
         @usableFromInline var source: String?
         @usableFromInline var reason: String?
-        @usableFromInline var csat: Int?
 
         var isEmpty: Bool {
-            toQueue == nil && to == nil && sender == nil && text == nil && score == nil && flag == nil
-                && source == nil && reason == nil && csat == nil
+            toQueue == nil && to == nil && sender == nil && text == nil && flag == nil && source == nil && reason == nil
         }
     }
 
@@ -225,17 +224,19 @@ public struct EventData: Sendable, Equatable {
         @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
 
-    /// nil when every field is absent.
+    /// nil when every text field is absent.
     @usableFromInline var box: Box?
+    public var score: Double?
+    public var csat: Int?
 
     public init(
         toQueue: String? = nil, to: String? = nil, sender: String? = nil, text: String? = nil, score: Double? = nil,
         flag: String? = nil, source: String? = nil, reason: String? = nil, csat: Int? = nil
     ) {
-        let fields = Fields(
-            toQueue: toQueue, to: to, sender: sender, text: text, score: score, flag: flag, source: source,
-            reason: reason, csat: csat)
+        let fields = Fields(toQueue: toQueue, to: to, sender: sender, text: text, flag: flag, source: source, reason: reason)
         box = fields.isEmpty ? nil : Box(fields)
+        self.score = score
+        self.csat = csat
     }
 
     @usableFromInline mutating func update(_ change: (inout Fields) -> Void) {
@@ -260,10 +261,6 @@ public struct EventData: Sendable, Equatable {
         get { box?.fields.text }
         set { update { $0.text = newValue } }
     }
-    @inlinable public var score: Double? {
-        get { box?.fields.score }
-        set { update { $0.score = newValue } }
-    }
     @inlinable public var flag: String? {
         get { box?.fields.flag }
         set { update { $0.flag = newValue } }
@@ -276,13 +273,10 @@ public struct EventData: Sendable, Equatable {
         get { box?.fields.reason }
         set { update { $0.reason = newValue } }
     }
-    @inlinable public var csat: Int? {
-        get { box?.fields.csat }
-        set { update { $0.csat = newValue } }
-    }
 
     public static func == (lhs: EventData, rhs: EventData) -> Bool {
-        lhs.box === rhs.box || (lhs.box?.fields ?? Fields()) == (rhs.box?.fields ?? Fields())
+        lhs.score == rhs.score && lhs.csat == rhs.csat
+            && (lhs.box === rhs.box || (lhs.box?.fields ?? Fields()) == (rhs.box?.fields ?? Fields()))
     }
 
     /// A data field by its contract name, as text (for rule `where` matchers).
