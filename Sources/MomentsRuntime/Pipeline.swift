@@ -13,7 +13,7 @@ struct BatchCounts {
     var restored = 0
     var sharedBatches = 0
     /// Consumed records by topic, but for the current run (`consumedRun`).
-    private(set) var consumedByTopic: [String: Int] = [:]
+    private var consumedByTopic: [String: Int] = [:]
     /// Records of one topic in a row, not yet in `consumedByTopic`: a batch is mostly one
     /// topic, and hashing the topic for every record was a cost of its own.
     private var consumedRun: (topic: String, count: Int)?

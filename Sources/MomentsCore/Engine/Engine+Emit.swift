@@ -27,7 +27,7 @@ extension Engine {
         ix.fired.insert(r)
         stats.momentsDetected += 1
         let ruleID = rules.moments[r].id
-        // Made whole, with its summary and runbook: set afterwards, each would copy the box.
+        // Made whole, with its summary and runbook: a `Moment` is read-only once made.
         var fields = Moment.Fields(
             id: OutputID.join(ix.id, ruleID, occurrence), rule: ruleID, kind: rules.moments[r].kind, stage: rules.moments[r].stage,
             severity: rules.moments[r].severity, time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel,

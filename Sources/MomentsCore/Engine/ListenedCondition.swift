@@ -25,9 +25,3 @@ enum ListenedCondition: Sendable {
         }
     }
 }
-
-/// An immutable value behind one reference.
-final class Shared<Value: Sendable>: Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -6,7 +6,7 @@ import Darwin
 
 /// The canonical interaction event (see schemas/event.schema.json).
 ///
-/// A value, kept in one immutable object (`Box`) that copies of the event share: an event
+/// A value, kept in one immutable object (`Shared`) that copies of the event share: an event
 /// passes through a dozen hands between its bytes and the engine (the decoder's result, the
 /// dialect's list, the batch, the engine's rules), and as a 300-byte struct of a dozen strings
 /// each of those copied it and retained every string, then released them all again: about a
@@ -29,74 +29,64 @@ public struct Event: Sendable, Equatable {
         @usableFromInline var attributes: Attributes
     }
 
-    /// Immutable once made (a `let`, so reading it needs no exclusivity check).
-    @usableFromInline final class Box: Sendable {
-        @usableFromInline let fields: Fields
-        @usableFromInline init(_ fields: Fields) { self.fields = fields }
-    }
-
-    @usableFromInline var box: Box
+    @usableFromInline var box: Shared<Fields>
 
     public init(
         eventID: String, type: EventType, occurredAt: Timestamp, interactionID: String, customerID: String,
         channel: Channel, queue: String? = nil, agentID: String? = nil, data: EventData = EventData(),
         attributes: Attributes = [:]
     ) {
-        box = Box(Fields(
+        box = Shared(Fields(
             eventID: eventID, type: type, occurredAt: occurredAt, interactionID: interactionID, customerID: customerID,
             channel: channel, queue: queue, agentID: agentID, data: data, attributes: attributes))
     }
 
     /// Changes one field: a new box with the others copied.
-    @usableFromInline mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = box.fields
-        change(&fields)
-        box = Box(fields)
-    }
+    @usableFromInline mutating func update(_ change: (inout Fields) -> Void) { box = box.with(change) }
 
     @inlinable public var eventID: String {
-        _read { yield box.fields.eventID }
+        _read { yield box.value.eventID }
         set { update { $0.eventID = newValue } }
     }
     @inlinable public var type: EventType {
-        _read { yield box.fields.type }
+        _read { yield box.value.type }
         set { update { $0.type = newValue } }
     }
     @inlinable public var occurredAt: Timestamp {
-        get { box.fields.occurredAt }
+        get { box.value.occurredAt }
         set { update { $0.occurredAt = newValue } }
     }
     @inlinable public var interactionID: String {
-        _read { yield box.fields.interactionID }
+        _read { yield box.value.interactionID }
         set { update { $0.interactionID = newValue } }
     }
     @inlinable public var customerID: String {
-        _read { yield box.fields.customerID }
+        _read { yield box.value.customerID }
         set { update { $0.customerID = newValue } }
     }
     @inlinable public var channel: Channel {
-        get { box.fields.channel }
+        get { box.value.channel }
         set { update { $0.channel = newValue } }
     }
     @inlinable public var queue: String? {
-        _read { yield box.fields.queue }
+        _read { yield box.value.queue }
         set { update { $0.queue = newValue } }
     }
     @inlinable public var agentID: String? {
-        _read { yield box.fields.agentID }
+        _read { yield box.value.agentID }
         set { update { $0.agentID = newValue } }
     }
     @inlinable public var data: EventData {
-        _read { yield box.fields.data }
+        _read { yield box.value.data }
         set { update { $0.data = newValue } }
     }
     @inlinable public var attributes: Attributes {
-        _read { yield box.fields.attributes }
+        _read { yield box.value.attributes }
         set { update { $0.attributes = newValue } }
     }
 
     public static func == (lhs: Event, rhs: Event) -> Bool {
-        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+        lhs.box === rhs.box || lhs.box.value == rhs.box.value
     }
 }
 
@@ -219,13 +209,8 @@ public struct EventData: Sendable, Equatable {
         }
     }
 
-    @usableFromInline final class Box: Sendable {
-        @usableFromInline let fields: Fields
-        @usableFromInline init(_ fields: Fields) { self.fields = fields }
-    }
-
     /// nil when every text field is absent.
-    @usableFromInline var box: Box?
+    @usableFromInline var box: Shared<Fields>?
     public var score: Double?
     public var csat: Int?
 
@@ -234,49 +219,49 @@ public struct EventData: Sendable, Equatable {
         flag: String? = nil, source: String? = nil, reason: String? = nil, csat: Int? = nil
     ) {
         let fields = Fields(toQueue: toQueue, to: to, sender: sender, text: text, flag: flag, source: source, reason: reason)
-        box = fields.isEmpty ? nil : Box(fields)
+        box = fields.isEmpty ? nil : Shared(fields)
         self.score = score
         self.csat = csat
     }
 
     @usableFromInline mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = box?.fields ?? Fields()
+        var fields = box?.value ?? Fields()
         change(&fields)
-        box = fields.isEmpty ? nil : Box(fields)
+        box = fields.isEmpty ? nil : Shared(fields)
     }
 
     @inlinable public var toQueue: String? {
-        get { box?.fields.toQueue }
+        get { box?.value.toQueue }
         set { update { $0.toQueue = newValue } }
     }
     @inlinable public var to: String? {
-        get { box?.fields.to }
+        get { box?.value.to }
         set { update { $0.to = newValue } }
     }
     @inlinable public var sender: String? {
-        get { box?.fields.sender }
+        get { box?.value.sender }
         set { update { $0.sender = newValue } }
     }
     @inlinable public var text: String? {
-        get { box?.fields.text }
+        get { box?.value.text }
         set { update { $0.text = newValue } }
     }
     @inlinable public var flag: String? {
-        get { box?.fields.flag }
+        get { box?.value.flag }
         set { update { $0.flag = newValue } }
     }
     @inlinable public var source: String? {
-        get { box?.fields.source }
+        get { box?.value.source }
         set { update { $0.source = newValue } }
     }
     @inlinable public var reason: String? {
-        get { box?.fields.reason }
+        get { box?.value.reason }
         set { update { $0.reason = newValue } }
     }
 
     public static func == (lhs: EventData, rhs: EventData) -> Bool {
         lhs.score == rhs.score && lhs.csat == rhs.csat
-            && (lhs.box === rhs.box || (lhs.box?.fields ?? Fields()) == (rhs.box?.fields ?? Fields()))
+            && (lhs.box === rhs.box || (lhs.box?.value ?? Fields()) == (rhs.box?.value ?? Fields()))
     }
 
     /// A data field by its contract name, as text (for rule `where` matchers).

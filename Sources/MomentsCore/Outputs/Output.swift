@@ -4,7 +4,8 @@
 /// Kept in one immutable object that copies share, as `Event` is: a moment is copied into its
 /// pending entry, its alert, its recovery action and its coaching, and as a struct of seventeen
 /// fields each copy retained a dozen references and each output's release released them
-/// again. A setter makes a new object (the engine makes a moment whole, with its summary).
+/// again. Read-only: the engine makes a moment whole, summary and runbook included, and
+/// nothing changes one afterwards.
 public struct Moment: Sendable, Equatable {
     @usableFromInline struct Fields: Sendable, Equatable {
         @usableFromInline var id: String
@@ -51,14 +52,9 @@ public struct Moment: Sendable, Equatable {
         }
     }
 
-    @usableFromInline final class Box: Sendable {
-        @usableFromInline let fields: Fields
-        @usableFromInline init(_ fields: Fields) { self.fields = fields }
-    }
+    @usableFromInline var box: Shared<Fields>
 
-    @usableFromInline var box: Box
-
-    init(_ fields: Fields) { box = Box(fields) }
+    init(_ fields: Fields) { box = Shared(fields) }
 
     public init(
         id: String, rule: String, kind: MomentKind, stage: String, severity: Severity, time: Timestamp,
@@ -66,91 +62,33 @@ public struct Moment: Sendable, Equatable {
         attributes: Attributes, measures: [Measure], details: [String: String], causeEventID: String?,
         summary: String, runbook: String? = nil
     ) {
-        box = Box(Fields(
+        box = Shared(Fields(
             id: id, rule: rule, kind: kind, stage: stage, severity: severity, time: time, interactionID: interactionID,
             customerID: customerID, channel: channel, queue: queue, agentID: agentID, attributes: attributes,
             measures: measures, details: details, causeEventID: causeEventID, summary: summary, runbook: runbook))
     }
 
-    /// Changes one field: a new box with the others copied.
-    @usableFromInline mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = box.fields
-        change(&fields)
-        box = Box(fields)
-    }
-
-    @inlinable public var id: String {
-        _read { yield box.fields.id }
-        set { update { $0.id = newValue } }
-    }
-    @inlinable public var rule: String {
-        _read { yield box.fields.rule }
-        set { update { $0.rule = newValue } }
-    }
-    @inlinable public var kind: MomentKind {
-        get { box.fields.kind }
-        set { update { $0.kind = newValue } }
-    }
-    @inlinable public var stage: String {
-        _read { yield box.fields.stage }
-        set { update { $0.stage = newValue } }
-    }
-    @inlinable public var severity: Severity {
-        get { box.fields.severity }
-        set { update { $0.severity = newValue } }
-    }
-    @inlinable public var time: Timestamp {
-        get { box.fields.time }
-        set { update { $0.time = newValue } }
-    }
-    @inlinable public var interactionID: String {
-        _read { yield box.fields.interactionID }
-        set { update { $0.interactionID = newValue } }
-    }
-    @inlinable public var customerID: String {
-        _read { yield box.fields.customerID }
-        set { update { $0.customerID = newValue } }
-    }
-    @inlinable public var channel: Channel {
-        get { box.fields.channel }
-        set { update { $0.channel = newValue } }
-    }
-    @inlinable public var queue: String? {
-        _read { yield box.fields.queue }
-        set { update { $0.queue = newValue } }
-    }
-    @inlinable public var agentID: String? {
-        _read { yield box.fields.agentID }
-        set { update { $0.agentID = newValue } }
-    }
-    @inlinable public var attributes: Attributes {
-        _read { yield box.fields.attributes }
-        set { update { $0.attributes = newValue } }
-    }
+    @inlinable public var id: String { _read { yield box.value.id } }
+    @inlinable public var rule: String { _read { yield box.value.rule } }
+    @inlinable public var kind: MomentKind { get { box.value.kind } }
+    @inlinable public var stage: String { _read { yield box.value.stage } }
+    @inlinable public var severity: Severity { get { box.value.severity } }
+    @inlinable public var time: Timestamp { get { box.value.time } }
+    @inlinable public var interactionID: String { _read { yield box.value.interactionID } }
+    @inlinable public var customerID: String { _read { yield box.value.customerID } }
+    @inlinable public var channel: Channel { get { box.value.channel } }
+    @inlinable public var queue: String? { _read { yield box.value.queue } }
+    @inlinable public var agentID: String? { _read { yield box.value.agentID } }
+    @inlinable public var attributes: Attributes { _read { yield box.value.attributes } }
     /// Numeric measures (wait_seconds, score, contacts...) in the order the condition defines.
-    @inlinable public var measures: [Measure] {
-        _read { yield box.fields.measures }
-        set { update { $0.measures = newValue } }
-    }
+    @inlinable public var measures: [Measure] { _read { yield box.value.measures } }
     /// Text details (phrase, language) for templates.
-    @inlinable public var details: [String: String] {
-        _read { yield box.fields.details }
-        set { update { $0.details = newValue } }
-    }
+    @inlinable public var details: [String: String] { _read { yield box.value.details } }
     /// The event that caused it; nil when a timer fired it.
-    @inlinable public var causeEventID: String? {
-        _read { yield box.fields.causeEventID }
-        set { update { $0.causeEventID = newValue } }
-    }
-    @inlinable public var summary: String {
-        _read { yield box.fields.summary }
-        set { update { $0.summary = newValue } }
-    }
+    @inlinable public var causeEventID: String? { _read { yield box.value.causeEventID } }
+    @inlinable public var summary: String { _read { yield box.value.summary } }
     /// The rule's runbook link, rendered; nil when the rule has none.
-    @inlinable public var runbook: String? {
-        _read { yield box.fields.runbook }
-        set { update { $0.runbook = newValue } }
-    }
+    @inlinable public var runbook: String? { _read { yield box.value.runbook } }
 
     public struct Measure: Sendable, Equatable {
         public var name: String
@@ -158,10 +96,10 @@ public struct Moment: Sendable, Equatable {
     }
 
     /// The value of a template placeholder for this moment.
-    public func placeholder(_ name: String) -> String? { box.fields.placeholder(name) }
+    public func placeholder(_ name: String) -> String? { box.value.placeholder(name) }
 
     public static func == (lhs: Moment, rhs: Moment) -> Bool {
-        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+        lhs.box === rhs.box || lhs.box.value == rhs.box.value
     }
 }
 
