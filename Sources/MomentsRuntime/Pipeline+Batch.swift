@@ -57,8 +57,9 @@ extension Pipeline {
     }
 
     /// Up to a batch of the records already there, with their tasks; nil when there are none.
-    private func pollBatch() throws -> [PolledRecord]? {
-        var batch: [PolledRecord] = []
+    /// Optional only so that applying a record can move it out of its batch (`BatchInFlight`).
+    private func pollBatch() throws -> [PolledRecord?]? {
+        var batch: [PolledRecord?] = []
         let rebalancesBefore = rebalances
         // Records come in runs of one partition: the last record's task serves the next one of
         // its partition without hashing its topic (while no rebalance has happened meanwhile).
@@ -76,7 +77,7 @@ extension Pipeline {
             // A rebalance in a poll may have revoked a task or replaced it (an exactly-once
             // rewind): what it had polled is left to the partition's next task, which starts
             // from the last commit, which those records are not part of.
-            batch.removeAll { tasks[$0.task.partition] !== $0.task }
+            batch.removeAll { tasks[$0!.task.partition] !== $0!.task }
         }
         return batch.isEmpty ? nil : batch
     }
@@ -85,7 +86,7 @@ extension Pipeline {
     /// pipeline sees and where latency matters more than throughput, is computed here at once,
     /// once the batches before it are (they may hold its partitions): handing it over costs
     /// more than it saves.
-    private func startComputing(_ records: consuming [PolledRecord]) -> BatchInFlight {
+    private func startComputing(_ records: consuming [PolledRecord?]) -> BatchInFlight {
         let runs = Self.partitionRuns(of: records)
         let handedOver = records.count >= Self.minimumHandedOverBatch ? engineThreads : nil
         if runs.count > 1 && handedOver != nil && configuration.engineThreads > 1 { batchCounts.sharedBatches += 1 }
@@ -102,7 +103,8 @@ extension Pipeline {
 
     private func applyAll(_ batch: BatchInFlight) {
         batch.waitUntilComputed()
-        while let (polled, outcome) = batch.takeNext() { apply(outcome, of: polled, wall: batch.wall) }
+        let wall = batch.wall
+        batch.forEachInOrder { polled, outcome in apply(outcome, of: polled, wall: wall) }
         // Published per batch, not per pass: a pass may take several batches of a backlog.
         publishBatchCounts()
     }
@@ -112,13 +114,13 @@ extension Pipeline {
 
     /// A batch's record indices by partition, each partition's in poll order (the order its
     /// engine must see them), the largest partition first, so that it starts first.
-    static func partitionRuns<Batch: RandomAccessCollection>(of batch: Batch) -> [[Int]] where Batch.Element == PolledRecord, Batch.Index == Int {
+    static func partitionRuns(of batch: [PolledRecord?]) -> [[Int]] {
         var runs: [[Int]] = []
         var runOfTask: [ObjectIdentifier: Int] = [:]
         // Records come in stretches of one partition: the last one's run is checked first.
         var last: (task: ObjectIdentifier, run: Int)?
         for i in batch.indices {
-            let id = ObjectIdentifier(batch[i].task)
+            let id = ObjectIdentifier(batch[i]!.task)
             if let l = last, l.task == id { runs[l.run].append(i); continue }
             let run: Int
             if let known = runOfTask[id] {
@@ -196,13 +198,13 @@ extension Pipeline {
 
     /// What a record's outcome means for the pipeline: offsets, clocks, counters, logs, and its
     /// outputs handed to the producer. On the pipeline thread, in poll order.
-    func apply(_ outcome: RecordOutcome, of polled: PolledRecord, wall: Int64) {
-        let record = polled.record, task = polled.task
+    func apply(_ outcome: RecordOutcome, of polled: borrowing PolledRecord, wall: Int64) {
+        let task = polled.task
         if case .skipped = outcome.kind {
-            _ = task.tracker.record(offset: record.offset, outputs: 0)
+            _ = task.tracker.record(offset: polled.record.offset, outputs: 0)
             return
         }
-        batchCounts.countConsumed(topic: record.topic)
+        batchCounts.countConsumed(topic: polled.record.topic)
         task.clock.observed(engineClock: outcome.engineClock, wallMs: wall)
         switch outcome.kind {
         case .skipped:
@@ -212,20 +214,20 @@ extension Pipeline {
         case .processed(let records, let logFields):
             batchCounts.processed += 1
             if !records.isEmpty && logger.logLevel <= .debug {
-                log(.debug, "event produced outputs", logFields + [("offset", String(record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
+                log(.debug, "event produced outputs", logFields + [("offset", String(polled.record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
             }
-            send(records, from: task, offset: record.offset, arrivalWall: wall)
+            send(records, from: task, offset: polled.record.offset, arrivalWall: wall)
         case .deadLettered(let letter, let error):
             statusBox.update { $0.deadLettered += 1 }
             metrics.count("moments_decode_failures_total", [("reason", error.category)])
             var fields = [
-                ("topic", record.topic), ("partition", String(record.partition)), ("offset", String(record.offset)),
+                ("topic", polled.record.topic), ("partition", String(polled.record.partition)), ("offset", String(polled.record.offset)),
                 ("reason", error.description),
             ]
             // The original bytes may hold chat text: only logged where the configuration allows personal data.
-            if configuration.logPersonalData, let value = record.value { fields.append(("original", String(decoding: value.prefix(2048), as: UTF8.self))) }
+            if configuration.logPersonalData, let value = polled.record.value { fields.append(("original", String(decoding: value.prefix(2048), as: UTF8.self))) }
             log(.warning, "dead-lettered a malformed event", fields)
-            send([(letter, nil)], from: task, offset: record.offset, arrivalWall: wall)
+            send([(letter, nil)], from: task, offset: polled.record.offset, arrivalWall: wall)
         }
     }
 }

@@ -41,9 +41,12 @@ import Testing
         }
         batch.waitUntilComputed()
         var offsets: [Int64] = []
-        while let (record, outcome) = batch.takeNext() {
-            #expect(outcome.engineClock.milliseconds == record.record.offset * 10)
-            offsets.append(record.record.offset)
+        // In two calls: the second goes on where the first stopped.
+        for limit in [300, Int.max] {
+            batch.forEachInOrder(limit: limit) { record, outcome in
+                #expect(outcome.engineClock.milliseconds == record.record.offset * 10)
+                offsets.append(record.record.offset)
+            }
         }
         #expect(offsets == Array(0..<700))
         #expect(batch.wall == 42)
@@ -112,7 +115,9 @@ import Testing
         }
         #expect(computed.withLock { $0 } == 10)
         batch.waitUntilComputed()
-        #expect(batch.takeNext()?.0.record.offset == 0)
+        var offsets: [Int64] = []
+        batch.forEachInOrder { record, _ in offsets.append(record.record.offset) }
+        #expect(offsets == Array(0..<10))
     }
 
     /// A batch dropped half applied (a rebalance, a fatal error) releases what it still holds:
@@ -129,7 +134,9 @@ import Testing
                 RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset))
             }
             batch.waitUntilComputed()
-            for _ in 0..<30 { _ = batch.takeNext() }
+            var applied = 0
+            batch.forEachInOrder(limit: 30) { _, _ in applied += 1 }
+            #expect(applied == 30)
         }
         // The engine thread lets go of its finished job just after the batch's wait returns.
         for _ in 0..<500 where weakTask != nil { Thread.sleep(forTimeInterval: 0.01) }

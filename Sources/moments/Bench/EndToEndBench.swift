@@ -37,32 +37,58 @@ struct EndToEndBench {
         var stopShares: [Double] = []
         var plainCores: [Double] = []
         var momentsCores: [Double] = []
+        var plainCPU: [Double] = []
+        var momentsCPU: [Double] = []
         for run in 0..<runs {
-            let (plainRate, plainBusy) = try plainConsumer(broker, group: "plain-\(run)")
-            plain.append(plainRate)
-            plainCores.append(plainBusy)
-            let (rate, stopShare, busy) = try pipeline(broker, group: "bench-\(run)")
-            moments.append(rate)
+            let plainRun = try plainConsumer(broker, group: "plain-\(run)")
+            plain.append(plainRun.rate)
+            plainCores.append(plainRun.cores)
+            plainCPU.append(plainRun.cpuPerEvent)
+            let (pipelineRun, stopShare) = try pipeline(broker, group: "bench-\(run)")
+            moments.append(pipelineRun.rate)
             stopShares.append(stopShare)
-            momentsCores.append(busy)
+            momentsCores.append(pipelineRun.cores)
+            momentsCPU.append(pipelineRun.cpuPerEvent)
         }
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         plain.sort()
         moments.sort()
-        stopShares.sort()
-        plainCores.sort()
-        momentsCores.sort()
-        let p = plain[plain.count / 2], m = moments[moments.count / 2]
-        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f (median, broker included)", p, plain.first!, plain.last!, plainCores[plainCores.count / 2]))
-        print(String(format: "  moments pipeline (consume, engine, produce outputs\(changelog ? " and state" : ""), commit): %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f", m, moments.first!, moments.last!, momentsCores[momentsCores.count / 2]))
+        let p = median(plain), m = median(moments)
+        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f (median, broker included)", p, plain.first!, plain.last!, median(plainCores)))
+        print(String(format: "  moments pipeline (consume, engine, produce outputs\(changelog ? " and state" : ""), commit): %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f", m, moments.first!, moments.last!, median(momentsCores)))
         print(String(format: "  ratio: %.0f%% of the plain consumer", m / p * 100))
+        // The CPU an event costs, every thread of the process counted: less swayed by how
+        // busy the machine is than the rates, and what a faster Moments must bring down.
+        print(String(format: "  CPU per event (median, all threads): moments %.2f µs, plain consumer %.2f µs: %.1f×", median(momentsCPU), median(plainCPU), median(momentsCPU) / median(plainCPU)))
         // Runs of 100,000 events end before the first periodic checkpoint: the stop writes the
         // state of every customer the run touched, so this share is the changelog's cost, mostly.
-        print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", stopShares[stopShares.count / 2] * 100))
+        print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", median(stopShares) * 100))
+    }
+
+    /// What one measured run gave.
+    struct RunFigures {
+        var rate: Double
+        /// Cores the process kept busy over the run.
+        var cores: Double
+        /// CPU microseconds an event cost, all threads.
+        var cpuPerEvent: Double
+    }
+
+    /// Prints a run's figures by kind of thread, and returns them.
+    private func report(_ label: String, events: Int, seconds: Double, cpu: ProcessCPU, pressure: CPUPressure?) -> RunFigures {
+        let byKind = ProcessCPU.now().since(cpu)
+        let total = byKind.values.reduce(0, +)
+        let perEvent = { (cpu: Double) in cpu / Double(events) * 1e6 }
+        let kinds = byKind.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f", $0.key, perEvent($0.value)) }.joined(separator: ", ")
+        let waited = pressure.flatMap { p in CPUPressure.now().map { $0.share(since: p, over: seconds) } }
+        print(String(format: "    %@: %.0f events/s; CPU per event %.2f µs (%@); cores busy %.2f", label, Double(events) / seconds, perEvent(total), kinds, total / seconds)
+            + (waited.map { String(format: "; a runnable thread waited for a core %.0f%% of the run", $0 * 100) } ?? ""))
+        return RunFigures(rate: Double(events) / seconds, cores: total / seconds, cpuPerEvent: perEvent(total))
     }
 
     /// Reads every record, touching its bytes; rate from the first record to the last, and the
-    /// cores the process kept busy meanwhile.
-    func plainConsumer(_ broker: EmbeddedBroker, group: String) throws -> (rate: Double, cores: Double) {
+    /// CPU the process used meanwhile.
+    func plainConsumer(_ broker: EmbeddedBroker, group: String) throws -> RunFigures {
         let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
             "bootstrap.servers": broker.bootstrapServers, "group.id": group, "auto.offset.reset": "earliest", "fetch.wait.max.ms": "10",
         ]))
@@ -70,17 +96,18 @@ struct EndToEndBench {
         var n = 0, checksum = 0
         var start: Date?
         var startCPU = ProcessCPU()
+        var startPressure: CPUPressure?
         while n < events {
             guard let r = try consumer.poll(timeoutMs: 100) else { continue }
-            if start == nil { start = Date(); startCPU = ProcessCPU.now() }
+            if start == nil { start = Date(); startCPU = ProcessCPU.now(); startPressure = CPUPressure.now() }
             checksum &+= r.value?.reduce(0) { $0 &+ Int($1) } ?? 0
             n += 1
         }
         let seconds = Date().timeIntervalSince(start!)
-        let cpu = ProcessCPU.now().since(startCPU).values.reduce(0, +)
+        let figures = report("plain consumer", events: n, seconds: seconds, cpu: startCPU, pressure: startPressure)
         consumer.close()
         precondition(checksum != 0)
-        return (Double(n) / seconds, cpu / seconds)
+        return figures
     }
 
     /// The daemon's pipeline on the same records; rate from its first published count of
@@ -89,9 +116,8 @@ struct EndToEndBench {
     /// acknowledgement and commits. Ending at the last acknowledged output instead measured the
     /// state's cost only in runs long enough to cross a checkpoint (one a second): with a
     /// changelog, runs came out near 65,000 or near 130,000 events/s depending on that alone.
-    /// Returns the rate, the share of the run the stop took (its last checkpoint and commit), and
-    /// the cores the process kept busy.
-    func pipeline(_ broker: EmbeddedBroker, group: String) throws -> (rate: Double, stopShare: Double, cores: Double) {
+    /// Returns the run's figures and the share of it the stop took (its last checkpoint and commit).
+    func pipeline(_ broker: EmbeddedBroker, group: String) throws -> (RunFigures, stopShare: Double) {
         let topics = OutputTopics()
         if changelog { try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions) }
         var config = PipelineConfiguration(
@@ -107,12 +133,13 @@ struct EndToEndBench {
         pipeline.runInBackground { _ in done.signal() }
         var start: Date?
         var startCPU = ProcessCPU()
+        var startPressure: CPUPressure?
         // The events the pipeline had processed when its first count was published, before
         // `start`: not part of the rate (a pass of several batches publishes its count at its end).
         var before = 0
         while true {
             let s = pipeline.status
-            if start == nil && s.eventsProcessed > 0 { start = Date(); startCPU = ProcessCPU.now(); before = s.eventsProcessed }
+            if start == nil && s.eventsProcessed > 0 { start = Date(); startCPU = ProcessCPU.now(); startPressure = CPUPressure.now(); before = s.eventsProcessed }
             // Every event processed and every output acknowledged: now the stop.
             if s.eventsProcessed >= events && s.outputsInFlight == 0 && s.outputsDelivered > 0 { break }
             Thread.sleep(forTimeInterval: 0.001)
@@ -127,12 +154,10 @@ struct EndToEndBench {
             Thread.sleep(forTimeInterval: 0.001)
         }
         let end = Date()
-        let byKind = ProcessCPU.now().since(startCPU)
-        let cpu = byKind.values.reduce(0, +)
-        print("    " + byKind.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f", $0.key, $0.value / end.timeIntervalSince(start!)) }.joined(separator: ", "))
+        let seconds = end.timeIntervalSince(start!)
+        let figures = report("pipeline", events: events - before, seconds: seconds, cpu: startCPU, pressure: startPressure)
         done.wait()
         precondition(!changelog || pipeline.status.stateRecordsWritten > 0, "no state was written")
-        let seconds = end.timeIntervalSince(start!)
-        return (Double(events - before) / seconds, end.timeIntervalSince(processedAt) / seconds, cpu / seconds)
+        return (figures, end.timeIntervalSince(processedAt) / seconds)
     }
 }
