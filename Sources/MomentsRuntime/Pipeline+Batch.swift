@@ -92,7 +92,9 @@ extension Pipeline {
         if runs.count > 1 && handedOver != nil && configuration.engineThreads > 1 { batchCounts.sharedBatches += 1 }
         if handedOver == nil { for batch in batchesInFlight { batch.waitUntilComputed() } }
         let batch = BatchInFlight(records, wall: wallClock.milliseconds())
-        batch.compute(runs: runs, on: handedOver) { [unowned self] polled in outcome(of: polled) }
+        // Read once a batch: `logLevel` copies the log handler (an existential) at every read.
+        let logsOutputs = logger.logLevel <= .debug
+        batch.compute(runs: runs, on: handedOver) { [unowned self] polled in outcome(of: polled, logsOutputs: logsOutputs) }
         return batch
     }
 
@@ -138,8 +140,9 @@ extension Pipeline {
 
     /// Runs one record through its task: restore and skip bookkeeping, decoding, the engine, and
     /// encoding its outputs. Touches nothing but `polled.task`, so records of different
-    /// partitions may be computed at the same time.
-    func outcome(of polled: PolledRecord) -> RecordOutcome {
+    /// partitions may be computed at the same time. `logsOutputs`: whether debug logging wants
+    /// each event's ids.
+    func outcome(of polled: PolledRecord, logsOutputs: Bool) -> RecordOutcome {
         let record = polled.record, task = polled.task
         // Never suppress the output of a record at or past the committed offset.
         if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
@@ -177,7 +180,6 @@ extension Pipeline {
             var records: [(OutputRecord, Output?)] = []
             // Only gathered for debug logging: an array per event otherwise built for nothing.
             var logFields: [(String, String)] = []
-            let logsOutputs = logger.logLevel <= .debug
             func process(_ event: Event) {
                 for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
                 if logsOutputs { logFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)] }
@@ -198,7 +200,8 @@ extension Pipeline {
 
     /// What a record's outcome means for the pipeline: offsets, clocks, counters, logs, and its
     /// outputs handed to the producer. On the pipeline thread, in poll order.
-    func apply(_ outcome: RecordOutcome, of polled: borrowing PolledRecord, wall: Int64) {
+    /// The outcome is consumed: bound by the `switch`, a borrowed one's outputs were copied.
+    func apply(_ outcome: consuming RecordOutcome, of polled: borrowing PolledRecord, wall: Int64) {
         let task = polled.task
         if case .skipped = outcome.kind {
             _ = task.tracker.record(offset: polled.record.offset, outputs: 0)
@@ -206,7 +209,8 @@ extension Pipeline {
         }
         batchCounts.countConsumed(topic: polled.record.topic)
         task.clock.observed(engineClock: outcome.engineClock, wallMs: wall)
-        switch outcome.kind {
+        let kind = (consume outcome).kind
+        switch consume kind {
         case .skipped:
             return
         case .restored:
