@@ -3,10 +3,10 @@ import Dispatch
 /// A polled batch whose outcomes the engine threads compute while the pipeline thread goes on
 /// with its own share of the work: applying the batch before it and polling the next one.
 ///
-/// Unchecked `Sendable` because the compiler cannot see the hand-over: the records are only
-/// read once computing starts; each outcome slot is written by exactly one engine thread (every
-/// record's index is in exactly one run); and the pipeline thread reads the outcomes only after
-/// `waitUntilComputed()`, whose wait orders every write before it.
+/// Unchecked `Sendable` because the compiler cannot see the hand-over: while computing, the
+/// records are only read; each outcome slot is written by exactly one engine thread (every
+/// record's index is in exactly one run); and the pipeline thread moves records and outcomes
+/// out only after `waitUntilComputed()`, whose wait orders every write before it.
 final class BatchInFlight: @unchecked Sendable {
     /// In poll order; each is moved out (left nil) as it is applied. Reversing the array to pop
     /// them in that order copied every record and destroyed the copy, and reading one in place

@@ -30,8 +30,10 @@ struct EndToEndBench {
         print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker; \(runs) runs each after a warm-up")
 
         // Not measured: the first run pays for connections, metadata and the first allocations.
+        print("  warm-up, not counted:")
         _ = try plainConsumer(broker, group: "plain-warm-up")
         _ = try pipeline(broker, group: "bench-warm-up")
+        print("  measured runs:")
         var plain: [Double] = []
         var moments: [Double] = []
         var stopShares: [Double] = []
