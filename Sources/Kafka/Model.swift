@@ -36,6 +36,22 @@ public struct ConsumerRecord: Sendable {
     public func header(_ name: String) -> [UInt8]? { headers.last { $0.name == name }?.value }
 }
 
+/// A record read by `KafkaConsumer.poll(timeoutMs:appendingTo:)`: its key and value are
+/// ranges of the byte buffer the caller gave, shared by the records read into it.
+public struct BufferedRecord: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: Range<Int>?
+    public var value: Range<Int>?
+    public var timestampMs: Int64?
+
+    public init(topic: String, partition: Int32, offset: Int64, key: Range<Int>?, value: Range<Int>?, timestampMs: Int64?) {
+        self.topic = topic; self.partition = partition; self.offset = offset; self.key = key; self.value = value
+        self.timestampMs = timestampMs
+    }
+}
+
 /// The broker's answer for one produced message.
 public struct DeliveryReport: Sendable {
     /// The token given to `produce`.

@@ -14,6 +14,8 @@ final class BatchInFlight: @unchecked Sendable {
     /// either way each of its arrays and its task was retained and released, atomically, on the
     /// pipeline thread — a tenth of that thread's `perf` samples, 2026-12-05.
     private var records: [PolledRecord?]
+    /// The records' keys and values (`PolledBatch`); only read, by any thread.
+    private let bytes: [UInt8]
     private let outcomes: UnsafeMutablePointer<RecordOutcome>
     /// Outcomes not yet moved out, from the front; all of them are initialized once computed.
     private var next = 0
@@ -22,8 +24,9 @@ final class BatchInFlight: @unchecked Sendable {
     /// The pipeline thread's wall clock when the batch was handed over.
     let wall: Int64
 
-    init(_ records: consuming [PolledRecord?], wall: Int64) {
-        self.records = records
+    init(_ batch: consuming PolledBatch, wall: Int64) {
+        self.records = batch.records
+        self.bytes = batch.bytes
         self.outcomes = .allocate(capacity: self.records.count)
         self.wall = wall
     }
@@ -31,19 +34,21 @@ final class BatchInFlight: @unchecked Sendable {
     /// Computes every record's outcome, each partition's records (`runs`, indices in poll
     /// order) as one job of that partition's `SerialJobs`, so after its earlier batches' jobs;
     /// on the engine threads when given, else on this thread before returning.
-    func compute(runs: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord) -> RecordOutcome) {
+    func compute(runs: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
         guard let threads else {
-            records.withUnsafeBufferPointer { batch in
-                for run in runs { for i in run { (outcomes + i).initialize(to: outcome(batch[i]!)) } }
-            }
+            computeRuns(runs, outcome)
             return
         }
         for run in runs {
-            records[run[0]]!.task.engineJobs.submit(on: threads, group: done) { [self] in
-                // Only read until `waitUntilComputed`, so the engine threads may read it at once.
-                records.withUnsafeBufferPointer { batch in
-                    for i in run { (outcomes + i).initialize(to: outcome(batch[i]!)) }
-                }
+            records[run[0]]!.task.engineJobs.submit(on: threads, group: done) { [self] in computeRuns([run], outcome) }
+        }
+    }
+
+    /// Records and bytes are only read until `waitUntilComputed`, so engine threads may read them at once.
+    private func computeRuns(_ runs: [[Int]], _ outcome: (PolledRecord, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
+        bytes.withUnsafeBufferPointer { bytes in
+            records.withUnsafeBufferPointer { batch in
+                for run in runs { for i in run { (outcomes + i).initialize(to: outcome(batch[i]!, bytes)) } }
             }
         }
     }
@@ -57,14 +62,16 @@ final class BatchInFlight: @unchecked Sendable {
     }
 
     /// Gives `body` the next records in poll order (up to `limit`), each moved out of the batch
-    /// with its outcome; a later call goes on where this one stopped.
-    func forEachInOrder(limit: Int = .max, _ body: (consuming PolledRecord, consuming RecordOutcome) -> Void) {
+    /// with its outcome, and the batch's bytes; a later call goes on where this one stopped.
+    func forEachInOrder(limit: Int = .max, _ body: (consuming PolledRecord, consuming RecordOutcome, UnsafeBufferPointer<UInt8>) -> Void) {
         precondition(computed, "outcomes read before they were computed")
         let end = records.count - next > limit ? next + limit : records.count
-        while next < end {
-            let i = next
-            next += 1
-            body(records[i].take()!, (outcomes + i).move())
+        bytes.withUnsafeBufferPointer { bytes in
+            while next < end {
+                let i = next
+                next += 1
+                body(records[i].take()!, (outcomes + i).move(), bytes)
+            }
         }
     }
 

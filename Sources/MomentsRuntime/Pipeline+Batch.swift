@@ -3,10 +3,26 @@ import Kafka
 import Logging
 import MomentsCore
 
-/// A polled input record and the task of its partition at the time it was polled.
+/// A polled input record: where its key and value are in its batch's bytes (`PolledBatch`),
+/// and the task of its partition at the time it was polled. Its topic and partition are its
+/// task's: a String of its own was retained and released with every copy of the record.
 struct PolledRecord {
-    let record: ConsumerRecord
+    let offset: Int64
+    let key: Range<Int>?
+    let value: Range<Int>?
+    let timestampMs: Int64?
     let task: PartitionTask
+
+    var topic: String { task.partition.topic }
+    var partition: Int32 { task.partition.partition }
+}
+
+/// The records of one poll, their keys and values one after another in one buffer: one
+/// allocation for the batch rather than two for each record (see `KafkaConsumer.poll(timeoutMs:appendingTo:)`).
+struct PolledBatch {
+    /// Optional only so that applying a record can move it out of its batch (`BatchInFlight`).
+    var records: [PolledRecord?] = []
+    var bytes: [UInt8] = []
 }
 
 /// What a record gave its partition's engine. Computed apart from the pipeline's bookkeeping
@@ -57,44 +73,50 @@ extension Pipeline {
     }
 
     /// Up to a batch of the records already there, with their tasks; nil when there are none.
-    /// Optional only so that applying a record can move it out of its batch (`BatchInFlight`).
-    private func pollBatch() throws -> [PolledRecord?]? {
-        var batch: [PolledRecord?] = []
+    private func pollBatch() throws -> PolledBatch? {
+        var batch = PolledBatch()
+        // As much as the last batch held: a backlog's batches are alike, and a light load's small.
+        batch.bytes.reserveCapacity(lastPolledBytes)
         let rebalancesBefore = rebalances
         // Records come in runs of one partition: the last record's task serves the next one of
         // its partition without hashing its topic (while no rebalance has happened meanwhile).
         var last: (partition: Int32, topic: String, rebalances: Int, task: PartitionTask)?
-        while batch.count < configuration.batchSize, unrecoverable == nil, let record = try consumer.poll(timeoutMs: 0) {
+        while batch.records.count < configuration.batchSize, unrecoverable == nil,
+            let record = try consumer.poll(timeoutMs: 0, appendingTo: &batch.bytes) {
+            let task: PartitionTask
             if let l = last, l.partition == record.partition, l.rebalances == rebalances, l.topic == record.topic {
-                batch.append(PolledRecord(record: record, task: l.task))
-                continue
+                task = l.task
+            } else {
+                // Revoked meanwhile: its bytes stay in the buffer, unread.
+                guard let known = tasks[TopicPartition(topic: record.topic, partition: record.partition)] else { continue }
+                task = known
+                last = (record.partition, record.topic, rebalances, task)
             }
-            guard let task = tasks[TopicPartition(topic: record.topic, partition: record.partition)] else { continue }   // revoked meanwhile
-            last = (record.partition, record.topic, rebalances, task)
-            batch.append(PolledRecord(record: record, task: task))
+            batch.records.append(PolledRecord(offset: record.offset, key: record.key, value: record.value, timestampMs: record.timestampMs, task: task))
         }
         if rebalances != rebalancesBefore {
             // A rebalance in a poll may have revoked a task or replaced it (an exactly-once
             // rewind): what it had polled is left to the partition's next task, which starts
             // from the last commit, which those records are not part of.
-            batch.removeAll { tasks[$0!.task.partition] !== $0!.task }
+            batch.records.removeAll { tasks[$0!.task.partition] !== $0!.task }
         }
-        return batch.isEmpty ? nil : batch
+        lastPolledBytes = batch.bytes.count
+        return batch.records.isEmpty ? nil : batch
     }
 
     /// Hands a batch to the engine threads. A small batch, which is what a lightly loaded
     /// pipeline sees and where latency matters more than throughput, is computed here at once,
     /// once the batches before it are (they may hold its partitions): handing it over costs
     /// more than it saves.
-    private func startComputing(_ records: consuming [PolledRecord?]) -> BatchInFlight {
-        let runs = Self.partitionRuns(of: records)
-        let handedOver = records.count >= Self.minimumHandedOverBatch ? engineThreads : nil
+    private func startComputing(_ polled: consuming PolledBatch) -> BatchInFlight {
+        let runs = Self.partitionRuns(of: polled.records)
+        let handedOver = polled.records.count >= Self.minimumHandedOverBatch ? engineThreads : nil
         if runs.count > 1 && handedOver != nil && configuration.engineThreads > 1 { batchCounts.sharedBatches += 1 }
         if handedOver == nil { for batch in batchesInFlight { batch.waitUntilComputed() } }
-        let batch = BatchInFlight(records, wall: wallClock.milliseconds())
+        let batch = BatchInFlight(polled, wall: wallClock.milliseconds())
         // Read once a batch: `logLevel` copies the log handler (an existential) at every read.
         let logsOutputs = logger.logLevel <= .debug
-        batch.compute(runs: runs, on: handedOver) { [unowned self] polled in outcome(of: polled, logsOutputs: logsOutputs) }
+        batch.compute(runs: runs, on: handedOver) { [unowned self] polled, bytes in outcome(of: polled, bytes: bytes, logsOutputs: logsOutputs) }
         return batch
     }
 
@@ -106,7 +128,7 @@ extension Pipeline {
     private func applyAll(_ batch: BatchInFlight) {
         batch.waitUntilComputed()
         let wall = batch.wall
-        batch.forEachInOrder { polled, outcome in apply(outcome, of: polled, wall: wall) }
+        batch.forEachInOrder { polled, outcome, bytes in apply(outcome, of: polled, bytes: bytes, wall: wall) }
         // Published per batch, not per pass: a pass may take several batches of a backlog.
         publishBatchCounts()
     }
@@ -140,10 +162,10 @@ extension Pipeline {
 
     /// Runs one record through its task: restore and skip bookkeeping, decoding, the engine, and
     /// encoding its outputs. Touches nothing but `polled.task`, so records of different
-    /// partitions may be computed at the same time. `logsOutputs`: whether debug logging wants
-    /// each event's ids.
-    func outcome(of polled: PolledRecord, logsOutputs: Bool) -> RecordOutcome {
-        let record = polled.record, task = polled.task
+    /// partitions may be computed at the same time. `bytes`: its batch's (`PolledBatch`).
+    /// `logsOutputs`: whether debug logging wants each event's ids.
+    func outcome(of record: PolledRecord, bytes: UnsafeBufferPointer<UInt8>, logsOutputs: Bool) -> RecordOutcome {
+        let task = record.task
         // Never suppress the output of a record at or past the committed offset.
         if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
         if let skip = task.skipUntil {
@@ -155,7 +177,7 @@ extension Pipeline {
         }
         let decoded: DecodedRecord
         if let value = record.value {
-            decoded = decode(value, of: record, cache: task.attributeCache)
+            decoded = decode(UnsafeBufferPointer(rebasing: bytes[value]), of: record, bytes: bytes, cache: task.attributeCache)
         } else {
             decoded = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
         }
@@ -168,12 +190,13 @@ extension Pipeline {
             }
             kind = .restored
         } else if case .failure(let error) = decoded {
-            let keyText = record.key.flatMap { String(validating: $0, as: UTF8.self) }
+            let key = record.key.map { Array(bytes[$0]) }
+            let keyText = key.flatMap { String(validating: $0, as: UTF8.self) }
             let letter = DeadLetter(
-                original: record.value ?? [], error: error,
+                original: record.value.map { Array(bytes[$0]) } ?? [], error: error,
                 origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
                 time: task.engine.clock)
-            var out = configuration.routing.record(for: letter, originalKey: record.key)
+            var out = configuration.routing.record(for: letter, originalKey: key)
             if let ts = record.timestampMs { out.sourceTimestampMs = ts }
             kind = .deadLettered(out, error)
         } else {
@@ -201,13 +224,13 @@ extension Pipeline {
     /// What a record's outcome means for the pipeline: offsets, clocks, counters, logs, and its
     /// outputs handed to the producer. On the pipeline thread, in poll order.
     /// The outcome is consumed: bound by the `switch`, a borrowed one's outputs were copied.
-    func apply(_ outcome: consuming RecordOutcome, of polled: borrowing PolledRecord, wall: Int64) {
+    func apply(_ outcome: consuming RecordOutcome, of polled: borrowing PolledRecord, bytes: UnsafeBufferPointer<UInt8>, wall: Int64) {
         let task = polled.task
         if case .skipped = outcome.kind {
-            _ = task.tracker.record(offset: polled.record.offset, outputs: 0)
+            _ = task.tracker.record(offset: polled.offset, outputs: 0)
             return
         }
-        batchCounts.countConsumed(topic: polled.record.topic)
+        batchCounts.countConsumed(topic: polled.topic)
         task.clock.observed(engineClock: outcome.engineClock, wallMs: wall)
         let kind = (consume outcome).kind
         switch consume kind {
@@ -218,20 +241,20 @@ extension Pipeline {
         case .processed(let records, let logFields):
             batchCounts.processed += 1
             if !records.isEmpty && logger.logLevel <= .debug {
-                log(.debug, "event produced outputs", logFields + [("offset", String(polled.record.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
+                log(.debug, "event produced outputs", logFields + [("offset", String(polled.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
             }
-            send(records, from: task, offset: polled.record.offset, arrivalWall: wall)
+            send(records, from: task, offset: polled.offset, arrivalWall: wall)
         case .deadLettered(let letter, let error):
             statusBox.update { $0.deadLettered += 1 }
             metrics.count("moments_decode_failures_total", [("reason", error.category)])
             var fields = [
-                ("topic", polled.record.topic), ("partition", String(polled.record.partition)), ("offset", String(polled.record.offset)),
+                ("topic", polled.topic), ("partition", String(polled.partition)), ("offset", String(polled.offset)),
                 ("reason", error.description),
             ]
             // The original bytes may hold chat text: only logged where the configuration allows personal data.
-            if configuration.logPersonalData, let value = polled.record.value { fields.append(("original", String(decoding: value.prefix(2048), as: UTF8.self))) }
+            if configuration.logPersonalData, let value = polled.value { fields.append(("original", String(decoding: bytes[value].prefix(2048), as: UTF8.self))) }
             log(.warning, "dead-lettered a malformed event", fields)
-            send([(letter, nil)], from: task, offset: polled.record.offset, arrivalWall: wall)
+            send([(letter, nil)], from: task, offset: polled.offset, arrivalWall: wall)
         }
     }
 }

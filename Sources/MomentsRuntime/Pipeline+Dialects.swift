@@ -5,10 +5,12 @@ extension Pipeline {
     /// Decodes a record in its topic's dialect. Canonical topics keep the canonical decoder;
     /// a vendor topic's message may give several events or none.
     /// `cache` is the record's partition's (see `AttributeCache`).
-    func decode(_ value: [UInt8], of record: ConsumerRecord, cache: AttributeCache) -> DecodedRecord {
+    /// `bytes` are the record's batch's, where its key is.
+    func decode(_ value: UnsafeBufferPointer<UInt8>, of record: PolledRecord, bytes: UnsafeBufferPointer<UInt8>, cache: AttributeCache) -> DecodedRecord {
         // Most deployments have no vendor topic: then no topic is hashed per record.
         if !configuration.dialects.isEmpty, let dialect = configuration.dialects[record.topic] {
-            switch dialect.decode(value, key: record.key, cache: cache) {
+            // Vendor messages are parsed into a tree, which costs far more than these copies.
+            switch dialect.decode(Array(value), key: record.key.map { Array(bytes[$0]) }, cache: cache) {
             case .success(let events): return .events(events)
             case .failure(let error): return .failure(error)
             }

@@ -113,6 +113,8 @@ public final class Pipeline: @unchecked Sendable {
     /// The batches handed to the engine threads and not yet applied, oldest first: at most two,
     /// and none outside `pollInputs` (`Pipeline+Batch`).
     @exclusivity(unchecked) var batchesInFlight: [BatchInFlight] = []
+    /// The bytes of the last polled batch's keys and values: what the next batch reserves.
+    @exclusivity(unchecked) var lastPolledBytes = 0
     /// Where batches' partitions are computed, by their bins; while `run()` runs.
     var engineThreads: EngineThreads?
 

@@ -71,6 +71,39 @@ import Testing
         #expect(records.first?.value == nil || records.first?.value == [])
     }
 
+    /// The buffered poll gives the same records as the plain one, their keys and values one
+    /// after another in the caller's buffer: keyless records, null values and empty values
+    /// included, none reading into another's bytes.
+    @Test func bufferedPollPutsEachRecordsBytesInTheSharedBuffer() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]), onDelivery: { _ in })
+        let sent: [(key: [UInt8]?, value: [UInt8]?)] = (0..<40).map { i in
+            (i % 4 == 0 ? nil : Array("key-\(i)".utf8), i % 5 == 0 ? nil : Array(String(repeating: "v\(i),", count: i).utf8))
+        }
+        for (i, r) in sent.enumerated() { try producer.produce(topic: "t", partition: 0, key: r.key, value: r.value, token: UInt64(i)) }
+        try producer.flush(timeoutMs: 10_000)
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "buffered"))
+        try consumer.subscribe(topics: ["t"])
+        var bytes: [UInt8] = [0xEE]   // something before: ranges are the buffer's, not the batch's
+        var got: [BufferedRecord] = []
+        let deadline = Date().addingTimeInterval(20)
+        while got.count < sent.count, Date() < deadline {
+            if let r = try consumer.poll(timeoutMs: 100, appendingTo: &bytes) { got.append(r) }
+        }
+        consumer.close()
+        #expect(got.map(\.offset) == (0..<Int64(sent.count)).map { $0 })
+        for (r, s) in zip(got, sent) {
+            #expect(r.topic == "t" && r.partition == 0)
+            #expect(r.key.map { Array(bytes[$0]) } == s.key, "key of offset \(r.offset)")
+            // librdkafka gives a null value as no payload; an empty one may come either way.
+            #expect(r.value.map { Array(bytes[$0]) } ?? [] == s.value ?? [], "value of offset \(r.offset)")
+            #expect(r.timestampMs != nil)
+        }
+        // Nothing but the records' keys and values was appended.
+        #expect(bytes.count == 1 + sent.reduce(0) { $0 + ($1.key?.count ?? 0) + ($1.value?.count ?? 0) })
+    }
+
     @Test func aNewConsumerResumesAtTheCommittedOffset() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 1)

@@ -10,14 +10,26 @@ import Testing
 /// the one of its own record, each partition's records are computed in offset order, one at a
 /// time, and the pipeline thread takes them back in poll order.
 @Suite struct BatchInFlightTests {
-    /// Three partitions' records interleaved, as a fetch hands them over.
-    func records(_ count: Int, tasks: [PartitionTask]) -> [PolledRecord] {
-        (0..<count).map { i in
+    /// Three partitions' records interleaved, as a fetch hands them over; record i's value is
+    /// i's decimal digits in the batch's bytes, and every third one has a key ("k" and i).
+    func records(_ count: Int, tasks: [PartitionTask]) -> PolledBatch {
+        var batch = PolledBatch()
+        for i in 0..<count {
             let p = i % 7 < 4 ? 0 : (i % 7 < 6 ? 1 : 2)
-            return PolledRecord(
-                record: ConsumerRecord(topic: "in", partition: Int32(p), offset: Int64(i), key: nil, value: [UInt8(i & 0xFF)], timestampMs: nil, headers: []),
-                task: tasks[p])
+            func append(_ text: String) -> Range<Int> {
+                let from = batch.bytes.count
+                batch.bytes.append(contentsOf: Array(text.utf8))
+                return from..<batch.bytes.count
+            }
+            let key = i % 3 == 0 ? append("k\(i)") : nil
+            batch.records.append(PolledRecord(offset: Int64(i), key: key, value: append(String(i)), timestampMs: nil, task: tasks[p]))
         }
+        return batch
+    }
+
+    /// The text of a record's value in its batch's bytes.
+    func text(_ range: Range<Int>?, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        range.map { String(decoding: bytes[$0], as: UTF8.self) }
     }
 
     func tasks() throws -> [PartitionTask] {
@@ -29,30 +41,37 @@ import Testing
     func outcomesComeBackInPollOrderEachPartitionComputedInOrder(threads: Int) throws {
         let tasks = try tasks()
         let polled = records(700, tasks: tasks)
-        let runs = Pipeline.partitionRuns(of: polled)
+        let runs = Pipeline.partitionRuns(of: polled.records)
         // What each partition's computation saw, in the order it saw it.
         let seen = Mutex<[Int32: [Int64]]>([:])
         let batch = BatchInFlight(polled, wall: 42)
         let engines = EngineThreads(count: threads)
         defer { engines.stop() }
-        batch.compute(runs: runs, on: engines) { p in
-            seen.withLock { $0[p.record.partition, default: []].append(p.record.offset) }
-            return RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset * 10))
+        let misread = Mutex(0)
+        batch.compute(runs: runs, on: engines) { p, bytes in
+            seen.withLock { $0[p.partition, default: []].append(p.offset) }
+            // Each record's key and value are its own, in the bytes the batch's records share.
+            if text(p.value, bytes) != String(p.offset) || text(p.key, bytes) != (p.offset % 3 == 0 ? "k\(p.offset)" : nil) {
+                misread.withLock { $0 += 1 }
+            }
+            return RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.offset * 10))
         }
         batch.waitUntilComputed()
         var offsets: [Int64] = []
         // In two calls: the second goes on where the first stopped.
         for limit in [300, Int.max] {
-            batch.forEachInOrder(limit: limit) { record, outcome in
-                #expect(outcome.engineClock.milliseconds == record.record.offset * 10)
-                offsets.append(record.record.offset)
+            batch.forEachInOrder(limit: limit) { record, outcome, bytes in
+                #expect(outcome.engineClock.milliseconds == record.offset * 10)
+                #expect(text(record.value, bytes) == String(record.offset))
+                offsets.append(record.offset)
             }
         }
         #expect(offsets == Array(0..<700))
+        #expect(misread.withLock { $0 } == 0)
         #expect(batch.wall == 42)
         for (partition, order) in seen.withLock({ $0 }) {
             #expect(order == order.sorted(), "partition \(partition) computed out of order")
-            #expect(order.count == polled.filter { $0.record.partition == partition }.count)
+            #expect(order.count == polled.records.filter { $0!.partition == partition }.count)
         }
     }
 
@@ -109,14 +128,14 @@ import Testing
         let tasks = try tasks()
         let batch = BatchInFlight(records(10, tasks: tasks), wall: 0)
         let computed = Mutex(0)
-        batch.compute(runs: [Array(0..<10)], on: nil) { p in
+        batch.compute(runs: [Array(0..<10)], on: nil) { p, _ in
             computed.withLock { $0 += 1 }
-            return RecordOutcome(kind: .restored, engineClock: Timestamp(milliseconds: p.record.offset))
+            return RecordOutcome(kind: .restored, engineClock: Timestamp(milliseconds: p.offset))
         }
         #expect(computed.withLock { $0 } == 10)
         batch.waitUntilComputed()
         var offsets: [Int64] = []
-        batch.forEachInOrder { record, _ in offsets.append(record.record.offset) }
+        batch.forEachInOrder { record, _, _ in offsets.append(record.offset) }
         #expect(offsets == Array(0..<10))
     }
 
@@ -130,12 +149,12 @@ import Testing
             let batch = BatchInFlight(records(100, tasks: tasks), wall: 0)
             let engines = EngineThreads(count: 1)
             defer { engines.stop() }
-            batch.compute(runs: [Array(0..<100)], on: engines) { p in
-                RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.record.offset))
+            batch.compute(runs: [Array(0..<100)], on: engines) { p, _ in
+                RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.offset))
             }
             batch.waitUntilComputed()
             var applied = 0
-            batch.forEachInOrder(limit: 30) { _, _ in applied += 1 }
+            batch.forEachInOrder(limit: 30) { _, _, _ in applied += 1 }
             #expect(applied == 30)
         }
         // The engine thread lets go of its finished job just after the batch's wait returns.

@@ -33,20 +33,24 @@ public struct EventDecoder: Sendable {
     /// Decodes one event. A `cache` (used by one thread at a time) spares rebuilding
     /// `attributes` objects seen before; the event is the same with it or without.
     public func decode(_ bytes: [UInt8], cache: AttributeCache? = nil) -> Result<Event, DecodeError> {
-        guard bytes.count <= limits.maxBytes else {
-            let e = JSONParser.Error(offset: 0, message: "document of \(bytes.count) bytes exceeds the limit of \(limits.maxBytes)")
+        bytes.withUnsafeBufferPointer { decode($0, cache: cache) }
+    }
+
+    /// Decodes one event from bytes the caller holds (the pipeline's records share one buffer
+    /// per batch); nothing of them is kept.
+    public func decode(_ buf: UnsafeBufferPointer<UInt8>, cache: AttributeCache? = nil) -> Result<Event, DecodeError> {
+        guard buf.count <= limits.maxBytes else {
+            let e = JSONParser.Error(offset: 0, message: "document of \(buf.count) bytes exceeds the limit of \(limits.maxBytes)")
             return .failure(DecodeError(field: nil, reason: e.description))
         }
-        return bytes.withUnsafeBufferPointer { buf in
-            var found = EventScanner.Found(), lexer = JSONLexer(buf: buf, maxDepth: limits.maxDepth)
-            do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found, cache: cache) } catch {
-                return .failure(DecodeError(field: nil, reason: error.description))
-            }
-            do throws(DecodeError) {
-                return .success(try event(from: &found, lexer))
-            } catch {
-                return .failure(error)
-            }
+        var found = EventScanner.Found(), lexer = JSONLexer(buf: buf, maxDepth: limits.maxDepth)
+        do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found, cache: cache) } catch {
+            return .failure(DecodeError(field: nil, reason: error.description))
+        }
+        do throws(DecodeError) {
+            return .success(try event(from: &found, lexer))
+        } catch {
+            return .failure(error)
         }
     }
 
