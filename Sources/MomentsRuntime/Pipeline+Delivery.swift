@@ -10,8 +10,9 @@ struct PendingOutput {
     /// output moves into its slot, out again, and with every other one when the slots grow by
     /// thousands at a checkpoint; inline, those moves and the memory they faulted in were a
     /// seventh of the pipeline thread's time.
-    private let box: OutputBox?
-    var output: Output? { box?.output }
+    let outputBox: OutputBox?
+    /// A copy of the output (its strings retained); `outputBox` reads it in place.
+    var output: Output? { outputBox?.output }
     var partition: TopicPartition
     /// The generation of the task that produced it: `sequence` counts in that task's tracker only.
     var generation: Int
@@ -28,7 +29,7 @@ struct PendingOutput {
 
     init(record: OutputRecord, output: Output?, partition: TopicPartition, generation: Int, sequence: UInt64, arrivalWall: Int64) {
         self.record = record
-        self.box = output.map(OutputBox.init)
+        self.outputBox = output.map(OutputBox.init)
         self.partition = partition
         self.generation = generation
         self.sequence = sequence
@@ -178,14 +179,14 @@ extension Pipeline {
             return
         }
         outputSettled(epoch: p.epoch)
-        metrics.delivered(p.record, p.output)
+        metrics.delivered(p.record, p.outputBox)
         if p.record.kind == .deadLetter { metrics.count("moments_dead_letters_total") }
         let now = wallClock.milliseconds()
         metrics.latency.recordNanoseconds(max(0, now - p.arrivalWall) * 1_000_000)
         // Published with the batch's other counts (publishBatchCounts), not under a lock per output.
         batchCounts.delivered += 1
         if p.record.kind != .deadLetter { batchCounts.deliveredByKind[p.record.kind, default: 0] += 1 }
-        hooks.delivered(p.record, p.output, DeliveryTiming(polledToProducedMs: p.producedWall - p.arrivalWall, producedToAcknowledgedMs: now - p.producedWall))
+        hooks.delivered?(p.record, p.output, DeliveryTiming(polledToProducedMs: p.producedWall - p.arrivalWall, producedToAcknowledgedMs: now - p.producedWall))
     }
 
     /// A changelog record failed for good. Not produced again: its bytes may be older than a

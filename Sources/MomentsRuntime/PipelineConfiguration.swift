@@ -64,7 +64,8 @@ public struct PipelineConfiguration: Sendable {
 /// Where the pipeline reports what it delivered; `moments dev` prints it, tests collect it.
 public struct PipelineHooks: Sendable {
     /// An output (or dead letter) the broker acknowledged; `output` is nil for dead letters.
-    public var delivered: @Sendable (OutputRecord, Output?, DeliveryTiming) -> Void = { _, _, _ in }
+    /// Nil by default: handing each output to a hook that does nothing copied it.
+    public var delivered: (@Sendable (OutputRecord, Output?, DeliveryTiming) -> Void)?
     public init() {}
 }
 

@@ -37,17 +37,17 @@ final class PipelineMetrics: @unchecked Sendable {
     }
 
     /// Counts an acknowledged output by what it is (keys built without an array per output).
-    func delivered(_ record: OutputRecord, _ output: Output?) {
+    /// The output is read in its box: taken out as a value, all its strings were retained.
+    func delivered(_ record: OutputRecord, _ box: OutputBox?) {
         count(MetricKey("moments_outputs_produced_total", ("topic", record.topic)))
-        switch output {
-        case .alert(let a)?:
+        guard let box else { return }
+        switch box.output {
+        case .alert(let a):
             count(MetricKey("moments_moments_detected_total", ("rule", a.moment.rule), ("kind", a.moment.kind.rawValue), ("queue", a.moment.queue ?? "none")))
-        case .recovery(let r)?:
+        case .recovery(let r):
             count(MetricKey("moments_recovery_actions_total", ("rule", r.rule), ("action", r.action)))
-        case .coaching(let c)?:
+        case .coaching(let c):
             count(MetricKey("moments_coaching_signals_total", ("rule", c.rule), ("kind", c.kind.rawValue)))
-        case nil:
-            break
         }
     }
 }
