@@ -116,7 +116,9 @@ extension Pipeline {
         let batch = BatchInFlight(polled, wall: wallClock.milliseconds())
         // Read once a batch: `logLevel` copies the log handler (an existential) at every read.
         let logsOutputs = logger.logLevel <= .debug
-        batch.compute(runs: runs, on: handedOver) { [unowned self] polled, bytes in outcome(of: polled, bytes: bytes, logsOutputs: logsOutputs) }
+        // Held strongly, for as long as the batch's jobs: `unowned` made a strong reference at
+        // each record, an atomic on the pipeline's count that every engine thread shared.
+        batch.compute(runs: runs, on: handedOver) { [self] polled, bytes in outcome(of: polled, bytes: bytes, logsOutputs: logsOutputs) }
         return batch
     }
 
