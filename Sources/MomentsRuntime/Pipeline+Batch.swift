@@ -34,7 +34,7 @@ struct RecordOutcome {
         case skipped
         /// Replayed to rebuild state, its outputs suppressed (they were sent when it was first processed).
         case restored
-        case processed([(OutputRecord, Output?)], logFields: [(String, String)])
+        case processed(RoutedOutputs, logFields: [(String, String)])
         case deadLettered(OutputRecord, DecodeError)
     }
     var kind: Kind
@@ -80,17 +80,21 @@ extension Pipeline {
         let rebalancesBefore = rebalances
         // Records come in runs of one partition: the last record's task serves the next one of
         // its partition without hashing its topic (while no rebalance has happened meanwhile).
-        var last: (partition: Int32, topic: String, rebalances: Int, task: PartitionTask)?
+        // Kept as separate variables: a tuple of them was copied, task and topic retained, at
+        // every record.
+        var lastTask: PartitionTask?
+        var lastRebalances = rebalances
         while batch.records.count < configuration.batchSize, unrecoverable == nil,
             let record = try consumer.poll(timeoutMs: 0, appendingTo: &batch.bytes) {
             let task: PartitionTask
-            if let l = last, l.partition == record.partition, l.rebalances == rebalances, l.topic == record.topic {
-                task = l.task
+            if let last = lastTask, last.partition.partition == record.partition, lastRebalances == rebalances, last.partition.topic == record.topic {
+                task = last
             } else {
                 // Revoked meanwhile: its bytes stay in the buffer, unread.
                 guard let known = tasks[TopicPartition(topic: record.topic, partition: record.partition)] else { continue }
                 task = known
-                last = (record.partition, record.topic, rebalances, task)
+                lastTask = known
+                lastRebalances = rebalances
             }
             batch.records.append(PolledRecord(offset: record.offset, key: record.key, value: record.value, timestampMs: record.timestampMs, task: task))
         }
@@ -202,7 +206,7 @@ extension Pipeline {
             if let ts = record.timestampMs { out.sourceTimestampMs = ts }
             kind = .deadLettered(out, error)
         } else {
-            var records: [(OutputRecord, Output?)] = []
+            var records: RoutedOutputs = []
             // Only gathered for debug logging: an array per event otherwise built for nothing.
             var logFields: [(String, String)] = []
             func process(_ event: Event) {
@@ -215,7 +219,7 @@ extension Pipeline {
             case .events(let events): for event in events { process(event) }
             case .failure: break   // dead-lettered above
             }
-            if let ts = record.timestampMs { for i in records.indices { records[i].0.sourceTimestampMs = ts } }
+            if let ts = record.timestampMs { for i in records.indices { records[i]!.0.sourceTimestampMs = ts } }
             kind = .processed(records, logFields: logFields)
         }
         let clock = task.engine.clock
@@ -243,7 +247,7 @@ extension Pipeline {
         case .processed(let records, let logFields):
             batchCounts.processed += 1
             if !records.isEmpty && logger.logLevel <= .debug {
-                log(.debug, "event produced outputs", logFields + [("offset", String(polled.offset)), ("outputs", records.map(\.0.id).joined(separator: ","))])
+                log(.debug, "event produced outputs", logFields + [("offset", String(polled.offset)), ("outputs", records.map { $0!.0.id }.joined(separator: ","))])
             }
             send(records, from: task, offset: polled.offset, arrivalWall: wall)
         case .deadLettered(let letter, let error):

@@ -3,6 +3,11 @@ import Logging
 import Kafka
 import MomentsCore
 
+/// A record's outputs, each with the record the producer is given for it. Optional so that
+/// `send` moves each out (`take()`): iterated, each was copied and then destroyed with the
+/// array, retaining and releasing every string of every output on the pipeline thread.
+typealias RoutedOutputs = [(OutputRecord, Output?)?]
+
 /// An output handed to the producer and not yet acknowledged.
 struct PendingOutput {
     var record: OutputRecord
@@ -27,9 +32,10 @@ struct PendingOutput {
     /// For a state record: the changelog batch it belongs to.
     var stateBatch: Int?
 
-    init(record: OutputRecord, output: Output?, partition: TopicPartition, generation: Int, sequence: UInt64, arrivalWall: Int64) {
+    init(record: OutputRecord, output: consuming Output?, partition: TopicPartition, generation: Int, sequence: UInt64, arrivalWall: Int64) {
         self.record = record
-        self.outputBox = output.map(OutputBox.init)
+        // Moved into its box: `map` borrowed it and boxed a copy.
+        if let output = consume output { outputBox = OutputBox(output) } else { outputBox = nil }
         self.partition = partition
         self.generation = generation
         self.sequence = sequence
@@ -66,20 +72,22 @@ extension Pipeline {
     }
 
     /// Hands outputs to the producer, accounted against `offset` of the task's partition.
-    func send(_ records: [(OutputRecord, Output?)], from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
+    func send(_ records: consuming RoutedOutputs, from task: PartitionTask, offset: Int64, arrivalWall: Int64) {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
         // Most records have no output: the clock is only read for those that do.
         guard !records.isEmpty else { return }
         let now = wallClock.milliseconds()
-        for (record, output) in records {
+        for i in records.indices {
+            let (record, output) = records[i].take()!
+            let kind = record.kind
             var p = PendingOutput(
-                record: record, output: output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall)
+                record: consume record, output: consume output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall)
             p.producedWall = now
-            if record.kind != .state {
+            if kind != .state {
                 p.epoch = epoch
                 unacknowledgedByEpoch[epoch, default: 0] += 1
             }
-            produce(p)
+            produce(consume p)
         }
     }
 
