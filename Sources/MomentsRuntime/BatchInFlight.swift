@@ -11,8 +11,9 @@ final class BatchInFlight: @unchecked Sendable {
     /// In poll order; each is moved out (left nil) as it is applied. Reversing the array to pop
     /// them in that order copied every record and destroyed the copy, and reading one in place
     /// for `apply` copied it too (the compiler cannot tell that nothing writes it meanwhile):
-    /// either way each of its arrays and its task was retained and released, atomically, on the
-    /// pipeline thread — a tenth of that thread's `perf` samples, 2026-12-05.
+    /// either way each of its arrays (records held their own key and value then) and its task
+    /// was retained and released, atomically, on the pipeline thread — a tenth of that thread's
+    /// `perf` samples, 2026-12-05.
     private var records: [PolledRecord?]
     /// The records' keys and values (`PolledBatch`); only read, by any thread.
     private let bytes: [UInt8]

@@ -76,7 +76,8 @@ extension Pipeline {
     private func pollBatch() throws -> PolledBatch? {
         var batch = PolledBatch()
         // As much as the last batch held: a backlog's batches are alike, and a light load's small.
-        batch.bytes.reserveCapacity(lastPolledBytes)
+        // Capped, so that one batch of huge messages does not set the size of every later one.
+        batch.bytes.reserveCapacity(min(lastPolledBytes, Self.polledBytesReservedAtMost))
         let rebalancesBefore = rebalances
         // Records come in runs of one partition: the last record's task serves the next one of
         // its partition without hashing its topic (while no rebalance has happened meanwhile).
@@ -139,6 +140,9 @@ extension Pipeline {
         publishBatchCounts()
     }
 
+    /// What a batch's buffer reserves at most; a larger batch grows it as it goes.
+    static let polledBytesReservedAtMost = 8 << 20
+
     /// Smaller batches stay on the pipeline thread, computed at once (see `startComputing`).
     static let minimumHandedOverBatch = 64
 
@@ -167,8 +171,8 @@ extension Pipeline {
     }
 
     /// Runs one record through its task: restore and skip bookkeeping, decoding, the engine, and
-    /// encoding its outputs. Touches nothing but `polled.task`, so records of different
-    /// partitions may be computed at the same time. `bytes`: its batch's (`PolledBatch`).
+    /// encoding its outputs. Writes nothing but `record.task` (`bytes` are only read), so
+    /// records of different partitions may be computed at the same time. `bytes`: its batch's (`PolledBatch`).
     /// `logsOutputs`: whether debug logging wants each event's ids.
     func outcome(of record: PolledRecord, bytes: UnsafeBufferPointer<UInt8>, logsOutputs: Bool) -> RecordOutcome {
         let task = record.task

@@ -63,6 +63,7 @@ import Testing
             batch.forEachInOrder(limit: limit) { record, outcome, bytes in
                 #expect(outcome.engineClock.milliseconds == record.offset * 10)
                 #expect(text(record.value, bytes) == String(record.offset))
+                #expect(text(record.key, bytes) == (record.offset % 3 == 0 ? "k\(record.offset)" : nil))
                 offsets.append(record.offset)
             }
         }
