@@ -141,12 +141,16 @@ public final class KafkaConsumer: @unchecked Sendable {
             bytes.append(contentsOf: UnsafeRawBufferPointer(start: start, count: count))
             return from..<bytes.count
         }
-        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let ts = rd_kafka_message_timestamp(message, &tsType)
         return BufferedRecord(
             topic: topicName(rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
-            key: append(m.key, m.key_len), value: append(m.payload, m.len),
-            timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts)
+            key: append(m.key, m.key_len), value: append(m.payload, m.len), timestampMs: timestampMs(of: message))
+    }
+
+    /// The message's timestamp in milliseconds, nil when it has none.
+    private func timestampMs(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> Int64? {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ms = rd_kafka_message_timestamp(message, &type)
+        return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ms
     }
 
     /// The next message without an error, to be destroyed by the caller; nil if none arrived
@@ -170,8 +174,6 @@ public final class KafkaConsumer: @unchecked Sendable {
         let m = message.pointee
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
-        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let ts = rd_kafka_message_timestamp(message, &tsType)
         var headers: [KafkaHeader] = []
         var hdrs: OpaquePointer?
         if rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
@@ -186,7 +188,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         return ConsumerRecord(
             topic: topicName(rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
-            key: key, value: value, timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, headers: headers)
+            key: key, value: value, timestampMs: timestampMs(of: message), headers: headers)
     }
 
     /// `name` as a String: the last one made when the bytes are the same (compared, not assumed

@@ -37,19 +37,20 @@ final class BatchInFlight: @unchecked Sendable {
     /// on the engine threads when given, else on this thread before returning.
     func compute(runs: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
         guard let threads else {
-            computeRuns(runs, outcome)
+            for run in runs { compute(run, outcome) }
             return
         }
         for run in runs {
-            records[run[0]]!.task.engineJobs.submit(on: threads, group: done) { [self] in computeRuns([run], outcome) }
+            records[run[0]]!.task.engineJobs.submit(on: threads, group: done) { [self] in compute(run, outcome) }
         }
     }
 
-    /// Records and bytes are only read until `waitUntilComputed`, so engine threads may read them at once.
-    private func computeRuns(_ runs: [[Int]], _ outcome: (PolledRecord, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
+    /// One run's outcomes. Records and bytes are only read until `waitUntilComputed`, so engine
+    /// threads may read them at once.
+    private func compute(_ run: [Int], _ outcome: (PolledRecord, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
         bytes.withUnsafeBufferPointer { bytes in
             records.withUnsafeBufferPointer { batch in
-                for run in runs { for i in run { (outcomes + i).initialize(to: outcome(batch[i]!, bytes)) } }
+                for i in run { (outcomes + i).initialize(to: outcome(batch[i]!, bytes)) }
             }
         }
     }

@@ -15,6 +15,11 @@ struct PolledRecord {
 
     var topic: String { task.partition.topic }
     var partition: Int32 { task.partition.partition }
+
+    /// Its key and value copied out of its batch's `bytes`, for what keeps them (a dead letter,
+    /// a vendor dialect's decoder).
+    func keyBytes(in bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? { key.map { Array(bytes[$0]) } }
+    func valueBytes(in bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? { value.map { Array(bytes[$0]) } }
 }
 
 /// The records of one poll, their keys and values one after another in one buffer: one
@@ -187,7 +192,7 @@ extension Pipeline {
         }
         let decoded: DecodedRecord
         if let value = record.value {
-            decoded = decode(UnsafeBufferPointer(rebasing: bytes[value]), of: record, bytes: bytes, cache: task.attributeCache)
+            decoded = decode(value, of: record, in: bytes, cache: task.attributeCache)
         } else {
             decoded = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
         }
@@ -200,10 +205,10 @@ extension Pipeline {
             }
             kind = .restored
         } else if case .failure(let error) = decoded {
-            let key = record.key.map { Array(bytes[$0]) }
+            let key = record.keyBytes(in: bytes)
             let keyText = key.flatMap { String(validating: $0, as: UTF8.self) }
             let letter = DeadLetter(
-                original: record.value.map { Array(bytes[$0]) } ?? [], error: error,
+                original: record.valueBytes(in: bytes) ?? [], error: error,
                 origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
                 time: task.engine.clock)
             var out = configuration.routing.record(for: letter, originalKey: key)

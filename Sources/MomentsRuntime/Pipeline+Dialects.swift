@@ -5,18 +5,18 @@ extension Pipeline {
     /// Decodes a record in its topic's dialect. Canonical topics keep the canonical decoder;
     /// a vendor topic's message may give several events or none.
     /// `cache` is the record's partition's (see `AttributeCache`).
-    /// `bytes` are the record's batch's, where its key is.
-    func decode(_ value: UnsafeBufferPointer<UInt8>, of record: PolledRecord, bytes: UnsafeBufferPointer<UInt8>, cache: AttributeCache) -> DecodedRecord {
+    /// `value` is the record's, in its batch's `bytes`.
+    func decode(_ value: Range<Int>, of record: PolledRecord, in bytes: UnsafeBufferPointer<UInt8>, cache: AttributeCache) -> DecodedRecord {
         // Most deployments have no vendor topic: then no topic is hashed per record.
         if !configuration.dialects.isEmpty, let dialect = configuration.dialects[record.topic] {
             // Vendor messages are parsed into a tree, which costs far more than these copies.
-            switch dialect.decode(Array(value), key: record.key.map { Array(bytes[$0]) }, cache: cache) {
+            switch dialect.decode(Array(bytes[value]), key: record.keyBytes(in: bytes), cache: cache) {
             case .success(let events): return .events(events)
             case .failure(let error): return .failure(error)
             }
         }
         // A canonical record is one event: no array made for it.
-        switch canonicalDecoder.decode(value, cache: cache) {
+        switch canonicalDecoder.decode(UnsafeBufferPointer(rebasing: bytes[value]), cache: cache) {
         case .success(let event): return .event(event)
         case .failure(let error): return .failure(error)
         }

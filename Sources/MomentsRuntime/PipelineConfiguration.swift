@@ -43,7 +43,10 @@ public struct PipelineConfiguration: Sendable {
     /// batch's partitions were split into fixed bins, 2,048 left one thread about two thirds of
     /// the work, 2026-12-03.) A lightly loaded pipeline takes what is there, so this bounds only
     /// a backlog's batches (a few milliseconds of engine work).
-    public var batchSize = 4096
+    public var batchSize = Self.defaultBatchSize
+    /// `batchSize` unless configured; the end-to-end benchmark's plain consumer reads in
+    /// batches of this size too.
+    public static let defaultBatchSize = 4096
     /// Threads that run the engines, each partition's records on whichever is free, beside the
     /// pipeline thread, which meanwhile applies the batch before and polls the next one (a batch
     /// of fewer than 64 records is computed on the pipeline thread itself, at once). Two by default where there

@@ -103,7 +103,7 @@ struct EndToEndBench {
         // buffer, which is emptied, not freed, after as many records as a pipeline batch holds.
         var bytes: [UInt8] = []
         while n < events {
-            if n % 4096 == 0 { bytes.removeAll(keepingCapacity: true) }
+            if n % PipelineConfiguration.defaultBatchSize == 0 { bytes.removeAll(keepingCapacity: true) }
             guard let r = try consumer.poll(timeoutMs: 100, appendingTo: &bytes) else { continue }
             if start == nil { start = Date(); startCPU = ProcessCPU.now(); startPressure = CPUPressure.now() }
             if let value = r.value { checksum &+= bytes[value].reduce(0) { $0 &+ Int($1) } }
