@@ -28,6 +28,10 @@ public struct EventDecoder: Sendable {
     public var earliest = Timestamp(milliseconds: 946_684_800_000)   // 2000-01-01
     public var latest = Timestamp(milliseconds: 4_102_444_800_000)   // 2100-01-01
 
+    /// Whether members in the contract's order are read by the scan's fast path first
+    /// (`EventScanner.contractOrderPrefix`); tests turn it off to compare the two ways.
+    var readsContractOrderFirst = true
+
     public init(limits: JSONParser.Limits = JSONParser.Limits()) { self.limits = limits }
 
     /// Decodes one event. A `cache` (used by one thread at a time) spares rebuilding
@@ -44,7 +48,7 @@ public struct EventDecoder: Sendable {
             return .failure(DecodeError(field: nil, reason: e.description))
         }
         var found = EventScanner.Found(), lexer = JSONLexer(buf: buf, maxDepth: limits.maxDepth)
-        do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found, cache: cache) } catch {
+        do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found, cache: cache, contractOrder: readsContractOrderFirst) } catch {
             return .failure(DecodeError(field: nil, reason: error.description))
         }
         do throws(DecodeError) {

@@ -21,6 +21,8 @@ import Testing
             for f in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where f.hasSuffix(".json") {
                 seeds.append([UInt8](try Data(contentsOf: dir.appendingPathComponent(f))))
             }
+            // Compact too, as producers write them: those reach the scan's contract-order path.
+            seeds += try ContractOrderScanTests.examples()
         } else {
             for f in try DialectExamples.files(dialect) { seeds.append(try DialectExamples.bytes(dialect, f)) }
         }
@@ -39,12 +41,15 @@ import Testing
         // One small cache for the whole run, as a partition has one: mutated objects share its
         // slots, and a decode through it must give what a decode without it gives.
         let cache = AttributeCache(capacity: 64)
+        var general = EventDecoder()
+        general.readsContractOrderFirst = false
         let tried = fuzz("decoder-\(dialect)", seeds: try Self.seeds(dialect), dictionary: Self.dictionary) { input in
             n += 1
             let decoder = decoders[n % decoders.count]
             let result = decoder.decode(input, key: Array("cust-key".utf8))
             if n % 16 == 0, decoder.decode(input, key: Array("cust-key".utf8)) != result { return "two decodes of the same bytes differ" }
             if decoder.decode(input, key: Array("cust-key".utf8), cache: cache) != result { return "a decode through the attribute cache differs" }
+            if dialect == .canonical, general.decode(input).map({ [$0] }) != result { return "the scan's contract-order path and its general loop differ" }
             switch result {
             case .success(let events):
                 for e in events { if let v = ContractCheck.violations(e) { return v } }
