@@ -5,7 +5,7 @@ struct CustomerState: Sendable {
     /// Interactions started, oldest first, within the history window.
     var starts: [(interaction: String, at: Timestamp)] = []
     /// Recovery rule id → when the last action of that rule was issued to this customer.
-    var lastRecovery: [String: Timestamp] = [:]
+    var lastRecovery = [String: Timestamp]()
     var evictionScheduled = false
 
     var isEmpty: Bool { interactions.isEmpty && starts.isEmpty && lastRecovery.isEmpty }
