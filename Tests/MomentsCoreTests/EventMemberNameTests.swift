@@ -58,6 +58,74 @@ import Testing
     }
 }
 
+/// The members of `data` read by comparing their plainly written names, with quotes and colon,
+/// with literals (`EventScanner.plainDataMember`): every literal is exactly its name, and
+/// anything else leaves the lexer where it was for the general path.
+@Suite struct DataMemberNameTests {
+    let names: [(String, EventScanner.DataMember)] = [
+        ("to_queue", .toQueue), ("to", .to), ("sender", .sender), ("text", .text), ("score", .score),
+        ("flag", .flag), ("source", .source), ("reason", .reason), ("csat", .csat),
+    ]
+
+    /// What the fast path makes of `text`, and where it leaves the lexer.
+    func plain(_ text: String) -> (member: EventScanner.DataMember?, at: Int) {
+        Array(text.utf8).withUnsafeBufferPointer { buf in
+            var lx = JSONLexer(buf: buf, maxDepth: 32)
+            let member = EventScanner.plainDataMember(&lx)
+            return (member, lx.i)
+        }
+    }
+
+    @Test func everyNameIsRecognizedAndSteppedOverUpToItsValue() {
+        for (name, member) in names {
+            let found = plain("\"\(name)\":1}")
+            #expect(found.member == member, "\(name)")
+            #expect(found.at == name.utf8.count + 3, "\(name)")
+        }
+    }
+
+    /// One byte longer, shorter, changed or in another case, whitespace before the value, no
+    /// value, an escape: not recognized, and the lexer unmoved.
+    @Test func anythingElseIsLeftToTheGeneralPath() {
+        for (name, _) in names {
+            let variants = [
+                "\"\(name)x\":1", "\"\(name.dropLast())\":1", "\"\(name.dropLast())X\":1", "\"\(name.uppercased())\":1",
+                "\"x\(name)\":1", "\"\(name)\": 1", "\"\(name)\":", "\"\(name)\" :1", "\"\\u00\(String(name.utf8.first!, radix: 16))\(name.dropFirst())\":1",
+            ]
+            for v in variants {
+                let found = plain(v)
+                // "to" plus a letter can be another name ("to_queue" is not among these variants).
+                if found.member != nil { #expect(names.contains { "\"\($0.0)\":1" == v }, "\(v)") }
+                if found.member == nil { #expect(found.at == 0, "\(v)") }
+            }
+        }
+    }
+
+    /// Each data member's value reaches its field either way, and a document that writes the
+    /// names with escapes (which only the general path reads) decodes to the same event.
+    @Test func plainAndEscapedNamesDecodeAlike() throws {
+        let head = #"{"event_id":"e-1","occurred_at":"2026-11-24T09:00:00Z","interaction_id":"i-1","customer_id":"c-1","channel":"chat","#
+        let cases: [(String, [(String, String)])] = [
+            ("message.sent", [("sender", #""customer""#), ("text", #""hi""#)]),
+            ("sentiment.scored", [("score", "-0.5")]),
+            ("interaction.transferred", [("to_queue", #""billing""#)]),
+            ("interaction.escalated", [("to", #""supervisor""#)]),
+            ("agent.flagged", [("flag", #""rude""#), ("source", #""qa""#)]),
+            ("interaction.ended", [("reason", #""resolved""#)]),
+            ("survey.submitted", [("csat", "4")]),
+        ]
+        for (type, members) in cases {
+            func document(_ spell: (String) -> String) -> String {
+                head + #""type":"\#(type)","data":{"# + members.map { "\"\(spell($0.0))\":\($0.1)" }.joined(separator: ",") + "}}"
+            }
+            let plainEvent = try EventDecoder().decode(document { $0 }).get()
+            let escaped = try EventDecoder().decode(document { "\\u00" + String($0.utf8.first!, radix: 16) + $0.dropFirst() }).get()
+            #expect(plainEvent == escaped, "\(type)")
+            #expect(plainEvent.data != EventData(), "\(type)")
+        }
+    }
+}
+
 /// Known event types are found by the length of their name and one comparison
 /// (`EventType.known(named:)`); every name must still come out as its own type, and nothing
 /// else as a known one.

@@ -63,6 +63,30 @@ extension EventScanner {
         }
     }
 
+    /// A member of `data` the engine uses, its name written plainly and followed by the colon
+    /// and a value (no whitespace): stepped over up to the value. Nil, with `lx` unmoved, for
+    /// anything else, which `memberName` and `dataMember` then read. The name's second byte
+    /// (its first letter) picks the candidates; each is compared with its quotes and colon, so
+    /// a longer name that starts alike (`"texts":`) is not taken for it.
+    @inline(__always)
+    static func plainDataMember(_ lx: inout JSONLexer) -> DataMember? {
+        guard lx.buf.count - lx.i > 2, lx.buf[lx.i] == UInt8(ascii: "\"") else { return nil }
+        switch lx.buf[lx.i + 1] {
+        case UInt8(ascii: "s"):
+            if lx.step(over: "\"sender\":") { return .sender }
+            if lx.step(over: "\"score\":") { return .score }
+            return lx.step(over: "\"source\":") ? .source : nil
+        case UInt8(ascii: "t"):
+            if lx.step(over: "\"text\":") { return .text }
+            if lx.step(over: "\"to\":") { return .to }
+            return lx.step(over: "\"to_queue\":") ? .toQueue : nil
+        case UInt8(ascii: "r"): return lx.step(over: "\"reason\":") ? .reason : nil
+        case UInt8(ascii: "f"): return lx.step(over: "\"flag\":") ? .flag : nil
+        case UInt8(ascii: "c"): return lx.step(over: "\"csat\":") ? .csat : nil
+        default: return nil
+        }
+    }
+
     /// The member of `data` that `key` names, nil for one the engine does not use.
     @inline(__always)
     static func dataMember(_ key: JSONLexer.Text, _ lx: JSONLexer) -> DataMember? {

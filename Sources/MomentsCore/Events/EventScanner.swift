@@ -191,8 +191,14 @@ struct EventScanner {
     private static func dataMembers(_ lx: inout JSONLexer, into d: inout DataFields) throws(JSONParser.Error) {
         if try lx.openObject(depth: 2) { return }
         repeat {
-            let key = try lx.memberName()
-            switch dataMember(key, lx) {
+            lx.skipSpace()
+            let member: DataMember?
+            if let plain = plainDataMember(&lx) {
+                member = plain
+            } else {
+                member = dataMember(try lx.memberName(), lx)
+            }
+            switch member {
             case .toQueue: try take(&d.toQueue, &lx, depth: 2)
             case .to: try take(&d.to, &lx, depth: 2)
             case .sender: try take(&d.sender, &lx, depth: 2)

@@ -52,22 +52,30 @@ struct JSONLexer {
         i += 1
     }
 
-    /// Steps over `expected` (8 bytes or more) when the input goes on with exactly its bytes and
+    /// Steps over `expected` (4 bytes or more) when the input goes on with exactly its bytes and
     /// then a byte that is not whitespace, which is left for the caller; false, with `i`
     /// unchanged, otherwise. A word at a time, the last word overlapping the one before it:
     /// inlined with a literal, a few loads and comparisons.
     @inline(__always)
     mutating func step(over expected: StaticString) -> Bool {
         let n = expected.utf8CodeUnitCount
-        guard n >= 8, buf.count - i > n else { return false }
+        guard n >= 4, buf.count - i > n else { return false }
         let input = UnsafeRawBufferPointer(buf), literal = UnsafeRawPointer(expected.utf8Start)
-        var k = 0
-        while k + 8 < n {
-            guard input.loadUnaligned(fromByteOffset: i + k, as: UInt64.self) == literal.loadUnaligned(fromByteOffset: k, as: UInt64.self) else { return false }
-            k += 8
+        if n < 8 {
+            // Two four-byte words, overlapping unless the literal is eight bytes.
+            guard input.loadUnaligned(fromByteOffset: i, as: UInt32.self) == literal.loadUnaligned(as: UInt32.self),
+                input.loadUnaligned(fromByteOffset: i + n - 4, as: UInt32.self) == literal.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            else { return false }
+        } else {
+            var k = 0
+            while k + 8 < n {
+                guard input.loadUnaligned(fromByteOffset: i + k, as: UInt64.self) == literal.loadUnaligned(fromByteOffset: k, as: UInt64.self) else { return false }
+                k += 8
+            }
+            guard input.loadUnaligned(fromByteOffset: i + n - 8, as: UInt64.self) == literal.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            else { return false }
         }
-        guard input.loadUnaligned(fromByteOffset: i + n - 8, as: UInt64.self) == literal.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self),
-            buf[i + n] > 0x20 else { return false }
+        guard buf[i + n] > 0x20 else { return false }
         i += n
         return true
     }
