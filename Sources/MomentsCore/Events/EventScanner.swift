@@ -57,7 +57,8 @@ struct EventScanner {
         found.document = .object
         // Members in the contract's order are read first, each recognized by the bytes that
         // introduce it; the general loop below reads the rest of the object from wherever that
-        // stopped, which for a document in another order, or with whitespace, is its start.
+        // stopped: the start for a document in another order or spaced from its first member on,
+        // else the first member that differs.
         let read = contractOrder ? try contractOrderPrefix(&lx, into: &found, cache: cache) : 0
         if read == 0 {
             if try !lx.openObject(depth: 1) {
@@ -113,7 +114,7 @@ struct EventScanner {
     /// reads it, and the general loop takes over at the first member that differs: anything but
     /// those exact bytes (whitespace, an escape in a name, another member, a missing one, the
     /// end of the input) is left to it. So a document decodes, or fails with the same error at
-    /// the same offset, as it did without this path (`EventScannerTests`, the decoder fuzzer).
+    /// the same offset, as it did without this path (`ContractOrderScanTests`, the decoder fuzzer).
     @inline(__always)
     private static func contractOrderPrefix(_ lx: inout JSONLexer, into found: inout Found, cache: AttributeCache?) throws(JSONParser.Error) -> Int {
         // `openObject(depth: 1)` refuses the object itself beyond a depth of 0.

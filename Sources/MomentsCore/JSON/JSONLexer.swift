@@ -53,16 +53,17 @@ struct JSONLexer {
     }
 
     /// Steps over `expected` (4 bytes or more) when the input goes on with exactly its bytes and
-    /// then a byte that is not whitespace, which is left for the caller; false, with `i`
+    /// then a byte above 0x20 (not whitespace, not a control byte), left for the caller; false, with `i`
     /// unchanged, otherwise. A word at a time, the last word overlapping the one before it:
     /// inlined with a literal, a few loads and comparisons.
     @inline(__always)
     mutating func step(over expected: StaticString) -> Bool {
         let n = expected.utf8CodeUnitCount
+        assert(n >= 4, "step(over:) compares words: a literal of \(n) bytes would never match")
         guard n >= 4, buf.count - i > n else { return false }
         let input = UnsafeRawBufferPointer(buf), literal = UnsafeRawPointer(expected.utf8Start)
         if n < 8 {
-            // Two four-byte words, overlapping unless the literal is eight bytes.
+            // Two four-byte words: the first and the last four bytes (the same word for four).
             guard input.loadUnaligned(fromByteOffset: i, as: UInt32.self) == literal.loadUnaligned(as: UInt32.self),
                 input.loadUnaligned(fromByteOffset: i + n - 4, as: UInt32.self) == literal.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
             else { return false }
