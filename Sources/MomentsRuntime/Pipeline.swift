@@ -187,12 +187,22 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Starts `run()` on a dedicated thread; `completion` gets its error, if any.
+    ///
+    /// The thread lets go of the pipeline before it calls `completion`, so whoever holds the
+    /// last reference then frees it, and its Kafka clients, at a moment of their choosing:
+    /// released by the thread a little after `completion`, they were still connected when a
+    /// caller went on to stop the broker, and logged its disappearance as errors.
     public func runInBackground(completion: @escaping @Sendable ((any Error)?) -> Void = { _ in }) {
-        let thread = Thread { [self] in
+        let retained = Unmanaged.passRetained(self)
+        let thread = Thread {
             // Named from the thread itself, which is when Linux applies it (`top -H`, `perf`);
             // it keeps 15 bytes of a name and refuses a longer one.
             Thread.current.name = "moments-pipe"
-            do { try run(); completion(nil) } catch { completion(error) }
+            let error: (any Error)? = {
+                let pipeline = retained.takeRetainedValue()
+                do { try pipeline.run(); return nil } catch { return error }
+            }()
+            completion(error)
         }
         thread.start()
     }
