@@ -88,6 +88,10 @@ struct LatencyBench {
         Thread.sleep(forTimeInterval: 1)
         pipeline.stop()
         done.wait()
+        // Freed now, before the broker stops at the end of `run`: clients still connected then
+        // log its disappearance as errors.
+        _ = consume pipeline
+        _ = consume producer
         let sorted = samples.sorted
         guard !sorted.isEmpty else { print("latency: no outputs measured"); return }
         func q(_ p: Double) -> Double { Self.quantile(sorted, p) }
