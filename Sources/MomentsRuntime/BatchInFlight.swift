@@ -17,6 +17,8 @@ final class BatchInFlight: @unchecked Sendable {
     private var records: [PolledRecord?]
     /// The records' keys and values (`PolledBatch`); only read, by any thread.
     private let bytes: [UInt8]
+    /// Held for the records, which do not hold their tasks (`PolledRecord.task`).
+    private let tasks: [PartitionTask]
     private let outcomes: UnsafeMutablePointer<RecordOutcome>
     /// Outcomes not yet moved out, from the front; all of them are initialized once computed.
     private var next = 0
@@ -28,6 +30,7 @@ final class BatchInFlight: @unchecked Sendable {
     init(_ batch: consuming PolledBatch, wall: Int64) {
         self.records = batch.records
         self.bytes = batch.bytes
+        self.tasks = batch.tasks
         self.outcomes = .allocate(capacity: self.records.count)
         self.wall = wall
     }
@@ -35,7 +38,7 @@ final class BatchInFlight: @unchecked Sendable {
     /// Computes every record's outcome, each partition's records (`runs`, indices in poll
     /// order) as one job of that partition's `SerialJobs`, so after its earlier batches' jobs;
     /// on the engine threads when given, else on this thread before returning.
-    func compute(runs: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
+    func compute(runs: [[Int]], on threads: EngineThreads?, _ outcome: @escaping @Sendable (PolledRecord, PartitionTask, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
         guard let threads else {
             for run in runs { compute(run, outcome) }
             return
@@ -47,10 +50,14 @@ final class BatchInFlight: @unchecked Sendable {
 
     /// One run's outcomes. Records and bytes are only read until `waitUntilComputed`, so engine
     /// threads may read them at once.
-    private func compute(_ run: [Int], _ outcome: (PolledRecord, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
+    /// Each record's task is lent to `outcome` (`PolledRecord.withTask`), not counted.
+    private func compute(_ run: [Int], _ outcome: (PolledRecord, PartitionTask, UnsafeBufferPointer<UInt8>) -> RecordOutcome) {
         bytes.withUnsafeBufferPointer { bytes in
             records.withUnsafeBufferPointer { batch in
-                for i in run { (outcomes + i).initialize(to: outcome(batch[i]!, bytes)) }
+                for i in run {
+                    let record = batch[i]!
+                    (outcomes + i).initialize(to: record.withTask { outcome(record, $0, bytes) })
+                }
             }
         }
     }
@@ -64,15 +71,17 @@ final class BatchInFlight: @unchecked Sendable {
     }
 
     /// Gives `body` the next records in poll order (up to `limit`), each moved out of the batch
-    /// with its outcome, and the batch's bytes; a later call goes on where this one stopped.
-    func forEachInOrder(limit: Int = .max, _ body: (consuming PolledRecord, consuming RecordOutcome, UnsafeBufferPointer<UInt8>) -> Void) {
+    /// with its task (lent, see `PolledRecord.withTask`) and its outcome, and the batch's bytes;
+    /// a later call goes on where this one stopped.
+    func forEachInOrder(limit: Int = .max, _ body: (PolledRecord, PartitionTask, consuming RecordOutcome, UnsafeBufferPointer<UInt8>) -> Void) {
         precondition(computed, "outcomes read before they were computed")
         let end = records.count - next > limit ? next + limit : records.count
         bytes.withUnsafeBufferPointer { bytes in
             while next < end {
                 let i = next
                 next += 1
-                body(records[i].take()!, (outcomes + i).move(), bytes)
+                let record = records[i].take()!
+                record.withTask { body(record, $0, (outcomes + i).move(), bytes) }
             }
         }
     }

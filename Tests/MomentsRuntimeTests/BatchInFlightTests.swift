@@ -22,7 +22,7 @@ import Testing
                 return from..<batch.bytes.count
             }
             let key = i % 3 == 0 ? append("k\(i)") : nil
-            batch.records.append(PolledRecord(offset: Int64(i), key: key, value: append(String(i)), timestampMs: nil, task: tasks[p]))
+            batch.append(offset: Int64(i), key: key, value: append(String(i)), timestampMs: nil, task: tasks[p])
         }
         return batch
     }
@@ -48,7 +48,11 @@ import Testing
         let engines = EngineThreads(count: threads)
         defer { engines.stop() }
         let misread = Mutex(0)
-        batch.compute(runs: runs, on: engines) { p, bytes in
+        let lentOther = Mutex(0)
+        let taskIDs = tasks.map(ObjectIdentifier.init)
+        batch.compute(runs: runs, on: engines) { p, task, bytes in
+            // The task lent with a record is the one it was polled for.
+            if ObjectIdentifier(task) != taskIDs[Int(p.partition)] { lentOther.withLock { $0 += 1 } }
             seen.withLock { $0[p.partition, default: []].append(p.offset) }
             // Each record's key and value are its own, in the bytes the batch's records share.
             if text(p.value, bytes) != String(p.offset) || text(p.key, bytes) != (p.offset % 3 == 0 ? "k\(p.offset)" : nil) {
@@ -60,7 +64,8 @@ import Testing
         var offsets: [Int64] = []
         // In two calls: the second goes on where the first stopped.
         for limit in [300, Int.max] {
-            batch.forEachInOrder(limit: limit) { record, outcome, bytes in
+            batch.forEachInOrder(limit: limit) { record, task, outcome, bytes in
+                #expect(task === tasks[Int(record.partition)])
                 #expect(outcome.engineClock.milliseconds == record.offset * 10)
                 #expect(text(record.value, bytes) == String(record.offset))
                 #expect(text(record.key, bytes) == (record.offset % 3 == 0 ? "k\(record.offset)" : nil))
@@ -69,6 +74,7 @@ import Testing
         }
         #expect(offsets == Array(0..<700))
         #expect(misread.withLock { $0 } == 0)
+        #expect(lentOther.withLock { $0 } == 0)
         #expect(batch.wall == 42)
         for (partition, order) in seen.withLock({ $0 }) {
             #expect(order == order.sorted(), "partition \(partition) computed out of order")
@@ -129,15 +135,44 @@ import Testing
         let tasks = try tasks()
         let batch = BatchInFlight(records(10, tasks: tasks), wall: 0)
         let computed = Mutex(0)
-        batch.compute(runs: [Array(0..<10)], on: nil) { p, _ in
+        batch.compute(runs: [Array(0..<10)], on: nil) { p, _, _ in
             computed.withLock { $0 += 1 }
             return RecordOutcome(kind: .restored, engineClock: Timestamp(milliseconds: p.offset))
         }
         #expect(computed.withLock { $0 } == 10)
         batch.waitUntilComputed()
         var offsets: [Int64] = []
-        batch.forEachInOrder { record, _, _ in offsets.append(record.offset) }
+        batch.forEachInOrder { record, _, _, _ in offsets.append(record.offset) }
         #expect(offsets == Array(0..<10))
+    }
+
+    /// Records do not hold their tasks (`PolledRecord.taskReference`): the batch does, from the
+    /// poll until its last record is applied, even when nothing else holds them any more (a
+    /// partition revoked meanwhile).
+    @Test func theBatchHoldsItsRecordsTasks() throws {
+        weak var weakTask: PartitionTask?
+        var polled: PolledBatch
+        do {
+            let tasks = try tasks()
+            weakTask = tasks[1]
+            polled = records(50, tasks: tasks)
+            // Each task once per run of its records, in poll order.
+            #expect(polled.tasks.count == polled.records.indices.filter { $0 == 0 || polled.records[$0]!.taskIdentity != polled.records[$0 - 1]!.taskIdentity }.count)
+        }
+        #expect(weakTask != nil, "the polled batch let its task go")
+        let batch = BatchInFlight(polled, wall: 0)
+        polled = PolledBatch()
+        #expect(weakTask != nil, "the batch in flight let its task go")
+        batch.compute(runs: [Array(0..<50)], on: nil) { p, task, _ in
+            RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: Int64(task.partition.partition)))
+        }
+        batch.waitUntilComputed()
+        var partitions: [Int32] = []
+        batch.forEachInOrder { record, task, outcome, _ in
+            #expect(task.partition == record.task.partition)
+            partitions.append(Int32(outcome.engineClock.milliseconds))
+        }
+        #expect(partitions == (0..<50).map { i in i % 7 < 4 ? 0 : (i % 7 < 6 ? 1 : 2) })
     }
 
     /// A batch dropped half applied (a rebalance, a fatal error) releases what it still holds:
@@ -150,12 +185,12 @@ import Testing
             let batch = BatchInFlight(records(100, tasks: tasks), wall: 0)
             let engines = EngineThreads(count: 1)
             defer { engines.stop() }
-            batch.compute(runs: [Array(0..<100)], on: engines) { p, _ in
+            batch.compute(runs: [Array(0..<100)], on: engines) { p, _, _ in
                 RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.offset))
             }
             batch.waitUntilComputed()
             var applied = 0
-            batch.forEachInOrder(limit: 30) { _, _, _ in applied += 1 }
+            batch.forEachInOrder(limit: 30) { _, _, _, _ in applied += 1 }
             #expect(applied == 30)
         }
         // The engine thread lets go of its finished job just after the batch's wait returns.
