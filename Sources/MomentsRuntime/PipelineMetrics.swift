@@ -36,18 +36,51 @@ final class PipelineMetrics: @unchecked Sendable {
         g.record(value)
     }
 
-    /// Counts an acknowledged output by what it is (keys built without an array per output).
-    /// The output is read in its box: taken out as a value, all its strings were retained.
-    func delivered(_ record: OutputRecord, _ box: OutputBox?) {
-        count(MetricKey("moments_outputs_produced_total", ("topic", record.topic)))
-        guard let box else { return }
-        switch box.output {
-        case .alert(let a):
-            count(MetricKey("moments_moments_detected_total", ("rule", a.moment.rule), ("kind", a.moment.kind.rawValue), ("queue", a.moment.queue ?? "none")))
-        case .recovery(let r):
-            count(MetricKey("moments_recovery_actions_total", ("rule", r.rule), ("action", r.action)))
-        case .coaching(let c):
-            count(MetricKey("moments_coaching_signals_total", ("rule", c.rule), ("kind", c.kind.rawValue)))
+    /// An acknowledged output's labels, the key of its counter in `delivered`: three strings
+    /// hashed, where a `MetricKey` hashed seven (the metric's name, the labels' names and
+    /// values), for this and for the topic's counter: a seventh of the pipeline thread's `perf`
+    /// samples in the e2e bench, at an output for every seven events (eighteenth round).
+    private struct DeliveredLabels: Hashable {
+        enum Family: Hashable { case alert, recovery, coaching }
+        var family: Family
+        var rule: String
+        /// The moment's or the coaching signal's kind, or the recovery's action.
+        var kind: String
+        var queue: String?
+
+        var key: MetricKey {
+            switch family {
+            case .alert: MetricKey("moments_moments_detected_total", ("rule", rule), ("kind", kind), ("queue", queue ?? "none"))
+            case .recovery: MetricKey("moments_recovery_actions_total", ("rule", rule), ("action", kind))
+            case .coaching: MetricKey("moments_coaching_signals_total", ("rule", rule), ("kind", kind))
+            }
         }
+    }
+    private var deliveredCounters: [DeliveredLabels: Counter] = [:]
+    /// One per output topic, so few: found by comparing names, not by hashing them.
+    private var producedCounters: [(topic: String, counter: Counter)] = []
+
+    /// Counts an acknowledged output by what it is. The output is read in its box: taken out
+    /// as a value, all its strings were retained.
+    func delivered(_ record: OutputRecord, _ box: OutputBox?) {
+        producedCounter(topic: record.topic).increment()
+        guard let box else { return }
+        let labels = switch box.output {
+        case .alert(let a): DeliveredLabels(family: .alert, rule: a.moment.rule, kind: a.moment.kind.rawValue, queue: a.moment.queue)
+        case .recovery(let r): DeliveredLabels(family: .recovery, rule: r.rule, kind: r.action)
+        case .coaching(let c): DeliveredLabels(family: .coaching, rule: c.rule, kind: c.kind.rawValue)
+        }
+        if let c = deliveredCounters[labels] { c.increment(); return }
+        let key = labels.key
+        let c = Counter(label: key.name, dimensions: key.dimensions, factory: factory)
+        deliveredCounters[labels] = c
+        c.increment()
+    }
+
+    private func producedCounter(topic: String) -> Counter {
+        for entry in producedCounters where entry.topic == topic { return entry.counter }
+        let c = Counter(label: "moments_outputs_produced_total", dimensions: [("topic", topic)], factory: factory)
+        producedCounters.append((topic, c))
+        return c
     }
 }
