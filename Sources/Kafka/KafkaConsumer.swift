@@ -56,6 +56,11 @@ public final class KafkaConsumer: @unchecked Sendable {
         queue = rd_kafka_queue_get_consumer(rk)
     }
 
+    /// Stops telling `onRebalance` of assignments and revocations, for good (the assignment
+    /// itself still follows the group): for an owner about to go, whose handler must not run
+    /// from `deinit`'s close. Call it on the thread that polls.
+    public func stopRebalanceEvents() { context.onRebalance = nil }
+
     deinit {
         close()
         // A queue reference left over would keep the client from being destroyed.

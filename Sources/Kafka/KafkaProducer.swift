@@ -41,6 +41,12 @@ public final class KafkaProducer: @unchecked Sendable {
         rk = try NativeConfiguration.client(RD_KAFKA_PRODUCER, conf)
     }
 
+    /// Stops handing delivery reports to `onDelivery`, for good: for an owner about to go
+    /// while outputs may still be in flight, whose handler must not run from `deinit`'s flush
+    /// (a handler holding its owner `unowned` would trap there). Call it on the thread that
+    /// polls, as the reports come on that thread.
+    public func stopDeliveryReports() { context.onDelivery = nil }
+
     deinit {
         rd_kafka_flush(rk, 2000)
         rd_kafka_destroy(rk)

@@ -17,7 +17,9 @@ final class BatchInFlight: @unchecked Sendable {
     private var records: [PolledRecord?]
     /// The records' keys and values (`PolledBatch`); only read, by any thread.
     private let bytes: [UInt8]
-    /// Held for the records, which do not hold their tasks (`PolledRecord.task`).
+    /// Held for the records, which do not hold their tasks (`PolledRecord.task`). A task
+    /// revoked meanwhile may be freed with the batch, which can happen on an engine thread
+    /// (the last job lets go of the batch there): a task has no `deinit` that minds where.
     private let tasks: [PartitionTask]
     private let outcomes: UnsafeMutablePointer<RecordOutcome>
     /// Outcomes not yet moved out, from the front; all of them are initialized once computed.

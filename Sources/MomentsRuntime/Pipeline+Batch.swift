@@ -18,6 +18,8 @@ struct PolledRecord {
     /// 5–7 % of both threads' `perf` samples (eighteenth round).
     private let taskReference: Unmanaged<PartitionTask>
 
+    /// Made by `PolledBatch.append`, which holds `task`; whoever makes one otherwise (a test)
+    /// must keep `task` alive for as long as the record is used.
     init(offset: Int64, key: Range<Int>?, value: Range<Int>?, timestampMs: Int64?, task: PartitionTask) {
         self.offset = offset
         self.key = key

@@ -350,6 +350,12 @@ public final class Pipeline: @unchecked Sendable {
         if healthCheck != nil { _ = healthCheckDone.wait(timeout: .now() + 3) }
         statusBox.update { $0.brokerReachable = false }
         metrics.gauge("moments_ready", [], 0)
+        // The clients are freed with the pipeline, the producer flushing what is still in flight
+        // (its broker gone, say): their handlers hold the pipeline `unowned`, and one running
+        // from that flush, with the pipeline being freed, would trap. What they would report
+        // now changes nothing: the offsets are committed, the rest is reprocessed.
+        producer.stopDeliveryReports()
+        consumer.stopRebalanceEvents()
         log(.info, "stopped", final)
     }
 

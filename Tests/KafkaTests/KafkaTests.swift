@@ -5,6 +5,22 @@ import Testing
 
 /// The librdkafka wrapper against the mock cluster, over TCP on 127.0.0.1.
 @Suite(.serialized) struct KafkaTests {
+    /// After `stopDeliveryReports`, the reports of messages still in flight reach no handler,
+    /// not even from the flush at `deinit` (a pipeline stopping with its broker gone).
+    @Test func deliveryReportsStopWhenAsked() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let reports = Reports()
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]), onDelivery: reports.add)
+        try producer.produce(topic: "t", key: nil, value: Array("first".utf8), token: 1)
+        try producer.flush(timeoutMs: 10_000)
+        #expect(reports.all.map(\.token) == [1])
+        producer.stopDeliveryReports()
+        try producer.produce(topic: "t", key: nil, value: Array("second".utf8), token: 2)
+        try producer.flush(timeoutMs: 10_000)
+        #expect(reports.all.map(\.token) == [1], "a report reached the handler after stopDeliveryReports")
+    }
+
     @Test func produceAndConsumeThroughAGroup() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 2)

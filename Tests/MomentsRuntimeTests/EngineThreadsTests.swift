@@ -62,6 +62,9 @@ import Testing
     @Test func batchesAreSharedOutByWholePartitions() throws {
         let rules = try Stream.defaultRules()
         let tasks = (0..<3).map { PartitionTask(partition: TopicPartition(topic: "in", partition: Int32($0)), generation: $0, rules: rules, committed: nil) }
+        // Made directly, these records' tasks are held by `tasks` alone (a batch would hold them:
+        // `PolledBatch.append`), so `tasks` is kept alive to the end.
+        defer { withExtendedLifetime(tasks) {} }
         func batch(_ partitionOfEach: [Int]) -> [PolledRecord?] {
             partitionOfEach.enumerated().map { i, p in
                 PolledRecord(offset: Int64(i), key: nil, value: nil, timestampMs: nil, task: tasks[p])
