@@ -94,8 +94,10 @@ extension Engine {
     func update(_ ix: inout InteractionState, with event: Event) {
         let t = event.occurredAt
         if t > ix.lastEventAt { ix.lastEventAt = t }
-        if let q = event.queue { ix.queue = q }
-        if let a = event.agentID { ix.agentID = a }
+        // Compared first: most events repeat the interaction's queue and agent, and an
+        // assignment retained the event's string and released the state's.
+        if let q = event.queue, q != ix.queue { ix.queue = q }
+        if let a = event.agentID, a != ix.agentID { ix.agentID = a }
         ix.attributes.merge(event.attributes)
         var next: Phase?
         switch event.type {
