@@ -8,4 +8,14 @@ extension String {
         var copy = self
         return copy.withUTF8(body)
     }
+
+    /// Copies the string's UTF-8 bytes into `out` at `offset`; returns the offset after them.
+    /// For strings written once into storage of a length known first (`OutputID`, `Template`).
+    @inline(__always) func copyUTF8(into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        withUTF8Bytes { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return offset }
+            (out.baseAddress! + offset).update(from: base, count: bytes.count)
+            return offset + bytes.count
+        }
+    }
 }

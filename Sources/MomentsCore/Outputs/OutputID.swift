@@ -18,22 +18,14 @@ enum OutputID {
     private static func join(_ first: String, _ second: String, third: String?) -> String {
         let total = first.utf8.count + 1 + second.utf8.count + (third.map { 1 + $0.utf8.count } ?? 0)
         return String(unsafeUninitializedCapacity: total) { out in
-            var at = copy(first, into: out, at: 0)
+            var at = first.copyUTF8(into: out, at: 0)
             out[at] = UInt8(ascii: ":")
-            at = copy(second, into: out, at: at + 1)
+            at = second.copyUTF8(into: out, at: at + 1)
             if let third {
                 out[at] = UInt8(ascii: ":")
-                at = copy(third, into: out, at: at + 1)
+                at = third.copyUTF8(into: out, at: at + 1)
             }
             return at
-        }
-    }
-
-    private static func copy(_ s: String, into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
-        s.withUTF8Bytes { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return offset }
-            (out.baseAddress! + offset).update(from: base, count: bytes.count)
-            return offset + bytes.count
         }
     }
 }

@@ -49,17 +49,29 @@ public struct Template: Sendable, Equatable {
 
     /// Renders with `lookup`; a value the moment does not have renders as "-". `escape` is
     /// applied to filled-in values only (a runbook link encodes them, not its own text).
+    ///
+    /// The pieces are found first and then written once into a string of their total length
+    /// (as `OutputID` writes ids): appended one by one, even into reserved capacity, each piece
+    /// went through `String`'s general append, about 80 instructions, and rendering was a
+    /// tenth of the engine's work on a moment.
     public func render(_ lookup: (String) -> String?, escape: (String) -> String = { $0 }) -> String {
-        var out = ""
-        // One allocation, not one per segment that outgrows the string (a tenth of a moment's cost).
-        out.reserveCapacity(source.utf8.count + 32)
-        for s in segments {
-            switch s {
-            case .literal(let l): out += l
-            case .placeholder(let p): out += lookup(p).map(escape) ?? "-"
+        withUnsafeTemporaryAllocation(of: String.self, capacity: segments.count) { pieces in
+            var total = 0
+            for (i, segment) in segments.enumerated() {
+                let piece = switch segment {
+                case .literal(let l): l
+                case .placeholder(let p): lookup(p).map(escape) ?? "-"
+                }
+                total += piece.utf8.count
+                (pieces.baseAddress! + i).initialize(to: piece)
+            }
+            defer { pieces.baseAddress?.deinitialize(count: segments.count) }
+            return String(unsafeUninitializedCapacity: total) { out in
+                var at = 0
+                for i in 0..<segments.count { at = pieces[i].copyUTF8(into: out, at: at) }
+                return at
             }
         }
-        return out
     }
 }
 
