@@ -58,18 +58,30 @@ struct SmallIntMap<Value: Sendable>: Sendable, Sequence {
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
 
+    // By position, reading only the keys: `for e in entries` and `firstIndex(where:)` copied
+    // every entry they passed (a wait state retains what it holds), about 200 instructions an
+    // event for the wait rules' get and set.
     subscript(key: Int) -> Value? {
         get {
-            for e in entries where e.key == key { return e.value }
-            return nil
+            guard let i = position(of: key) else { return nil }
+            return entries[i].value
         }
         set {
-            if let i = entries.firstIndex(where: { $0.key == key }) {
+            if let i = position(of: key) {
                 if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
             } else if let newValue {
                 entries.append((key, newValue))
             }
         }
+    }
+
+    private func position(of key: Int) -> Int? {
+        var i = 0
+        while i < entries.count {
+            if entries[i].key == key { return i }
+            i += 1
+        }
+        return nil
     }
 
     subscript(key: Int, default value: @autoclosure () -> Value) -> Value {
