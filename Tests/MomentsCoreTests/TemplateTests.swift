@@ -39,4 +39,21 @@ import Testing
         let url = try Self.render("https://runbooks/x?q={queue}&t={time}", ["queue": "tech support", "time": "2026-12-05T10:00:00Z"], escape: URLComponent.encode)
         #expect(url == "https://runbooks/x?q=tech%20support&t=2026-12-05T10%3A00%3A00Z")
     }
+
+    /// A moment fills each placeholder from the right place when the template knows its fields
+    /// beforehand (`Template.momentFields`, as the engine renders), and the same as by name.
+    @Test func aMomentFillsEveryKindOfPlaceholder() throws {
+        let moment = Moment(
+            id: "i-1:long-wait:1", rule: "long-wait", kind: .pain, stage: "queue", severity: .high,
+            time: Timestamp(milliseconds: 0), interactionID: "i-1", customerID: "c-9", channel: .voice,
+            queue: "billing", agentID: nil, attributes: ["tier": "gold", "region": "de"],
+            measures: [.init(name: "waited", value: 95), .init(name: "ratio", value: 0.5)],
+            details: ["region": "at", "phrase": "cancel"], causeEventID: nil, summary: "")
+        let text = "{moment}|{kind}|{stage}|{severity}|{interaction_id}|{customer_id}|{agent_id}|{queue}|{channel}|{time}|"
+            + "{tier}|{region}|{language}|{waited}|{ratio}|{phrase}|{unknown}"
+        let template = try Template.parse(text).get()
+        let expected = "long-wait|pain|queue|high|i-1|c-9|-|billing|voice|1970-01-01T00:00:00.000Z|gold|at|-|95|0.5|cancel|-"
+        #expect(template.render(fields: moment.placeholder) == expected)
+        #expect(template.render(moment.placeholder) == expected)
+    }
 }

@@ -27,23 +27,25 @@ public struct Moment: Sendable, Equatable {
         @usableFromInline var runbook: String? = nil
 
         /// The value of a template placeholder for this moment.
-        func placeholder(_ name: String) -> String? {
-            switch name {
-            case "moment": return rule
-            case "kind": return kind.rawValue
-            case "stage": return stage
-            case "severity": return severity.rawValue
-            case "interaction_id": return interactionID
-            case "customer_id": return customerID
-            case "agent_id": return agentID
-            case "queue": return queue
-            case "channel": return channel.rawValue
-            case "time": return time.description
-            case "tier", "language", "region":
+        func placeholder(_ name: String) -> String? { placeholder(name, MomentField(placeholder: name)) }
+
+        /// The value of a placeholder whose moment field, if it names one, is already known
+        /// (`Template.momentFields`).
+        func placeholder(_ name: String, _ field: MomentField?) -> String? {
+            switch field {
+            case .moment: return rule
+            case .kind: return kind.rawValue
+            case .stage: return stage
+            case .severity: return severity.rawValue
+            case .interactionID: return interactionID
+            case .customerID: return customerID
+            case .agentID: return agentID
+            case .queue: return queue
+            case .channel: return channel.rawValue
+            case .time: return time.description
+            case nil:
                 if let d = details[name] { return d }
-                return attributes[name]
-            default:
-                if let d = details[name] { return d }
+                if name == "tier" || name == "language" || name == "region" { return attributes[name] }
                 if let m = measures.first(where: { $0.name == name }) {
                     return m.value == m.value.rounded() ? String(Int64(m.value)) : String(m.value)
                 }
@@ -97,6 +99,7 @@ public struct Moment: Sendable, Equatable {
 
     /// The value of a template placeholder for this moment.
     public func placeholder(_ name: String) -> String? { box.value.placeholder(name) }
+    func placeholder(_ name: String, _ field: MomentField?) -> String? { box.value.placeholder(name, field) }
 
     public static func == (lhs: Moment, rhs: Moment) -> Bool {
         lhs.box === rhs.box || lhs.box.value == rhs.box.value

@@ -6,10 +6,20 @@ public struct Template: Sendable, Equatable {
         case placeholder(String)
     }
 
-    public var segments: [Segment]
+    public let segments: [Segment]
     public var source: String
+    /// Per segment, the moment's own field a placeholder names, told apart once here rather
+    /// than by comparing the name with each field's at every render (a hundred instructions an
+    /// event); nil for literals and other placeholders (measures, details, attributes).
+    let momentFields: [MomentField?]
 
-    public init(segments: [Segment], source: String) { self.segments = segments; self.source = source }
+    public init(segments: [Segment], source: String) {
+        self.segments = segments
+        self.source = source
+        momentFields = segments.map { if case .placeholder(let name) = $0 { MomentField(placeholder: name) } else { nil } }
+    }
+
+    public static func == (lhs: Template, rhs: Template) -> Bool { lhs.segments == rhs.segments && lhs.source == rhs.source }
 
     /// Parses `text`; `{{` and `}}` stand for literal braces.
     public static func parse(_ text: String) -> Result<Template, TemplateError> {
@@ -55,12 +65,17 @@ public struct Template: Sendable, Equatable {
     /// went through `String`'s general append, about 80 instructions, and rendering was a
     /// tenth of the engine's work on a moment.
     public func render(_ lookup: (String) -> String?, escape: (String) -> String = { $0 }) -> String {
+        render(fields: { name, _ in lookup(name) }, escape: escape)
+    }
+
+    /// `render`, with each placeholder's moment field (`momentFields`) given beside its name.
+    func render(fields lookup: (_ name: String, _ field: MomentField?) -> String?, escape: (String) -> String = { $0 }) -> String {
         withUnsafeTemporaryAllocation(of: String.self, capacity: segments.count) { pieces in
             var total = 0
             for (i, segment) in segments.enumerated() {
                 let piece = switch segment {
                 case .literal(let l): l
-                case .placeholder(let p): lookup(p).map(escape) ?? "-"
+                case .placeholder(let p): lookup(p, momentFields[i]).map(escape) ?? "-"
                 }
                 total += piece.utf8.count
                 (pieces.baseAddress! + i).initialize(to: piece)
@@ -71,6 +86,27 @@ public struct Template: Sendable, Equatable {
                 for i in 0..<segments.count { at = pieces[i].copyUTF8(into: out, at: at) }
                 return at
             }
+        }
+    }
+}
+
+/// The placeholders a moment fills from a field of its own (`Moment.Fields.placeholder`).
+enum MomentField: Sendable {
+    case moment, kind, stage, severity, interactionID, customerID, agentID, queue, channel, time
+
+    init?(placeholder name: String) {
+        switch name {
+        case "moment": self = .moment
+        case "kind": self = .kind
+        case "stage": self = .stage
+        case "severity": self = .severity
+        case "interaction_id": self = .interactionID
+        case "customer_id": self = .customerID
+        case "agent_id": self = .agentID
+        case "queue": self = .queue
+        case "channel": self = .channel
+        case "time": self = .time
+        default: return nil
         }
     }
 }
