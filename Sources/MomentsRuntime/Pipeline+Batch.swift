@@ -251,7 +251,7 @@ extension Pipeline {
             let keyText = key.flatMap { String(validating: $0, as: UTF8.self) }
             let letter = DeadLetter(
                 original: record.valueBytes(in: bytes) ?? [], error: error,
-                origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, key: keyText),
+                origin: .kafka(topic: task.partition.topic, partition: task.partition.partition, offset: record.offset, key: keyText),
                 time: task.engine.clock)
             var out = configuration.routing.record(for: letter, originalKey: key)
             if let ts = record.timestampMs { out.sourceTimestampMs = ts }
@@ -287,7 +287,7 @@ extension Pipeline {
             _ = task.tracker.record(offset: polled.offset, outputs: 0)
             return
         }
-        batchCounts.countConsumed(topic: polled.topic)
+        batchCounts.countConsumed(topic: task.partition.topic)
         task.clock.observed(engineClock: outcome.engineClock, wallMs: wall)
         let kind = (consume outcome).kind
         switch consume kind {
@@ -305,7 +305,7 @@ extension Pipeline {
             statusBox.update { $0.deadLettered += 1 }
             metrics.count("moments_decode_failures_total", [("reason", error.category)])
             var fields = [
-                ("topic", polled.topic), ("partition", String(polled.partition)), ("offset", String(polled.offset)),
+                ("topic", task.partition.topic), ("partition", String(task.partition.partition)), ("offset", String(polled.offset)),
                 ("reason", error.description),
             ]
             // The original bytes may hold chat text: only logged where the configuration allows personal data.

@@ -28,7 +28,7 @@ extension Pipeline {
             let counts = task.engine.takeSuppressionCounts()
             guard !task.isRestoring else { continue }   // replayed moments were counted the first time
             for (key, n) in counts {
-                metrics.count("moments_moments_detected_total", [("rule", key.rule), ("kind", key.kind.rawValue), ("queue", key.queue ?? "none")], by: n)
+                metrics.countDetected(rule: key.rule, kind: key.kind.rawValue, queue: key.queue, by: n)
                 switch key.reason {
                 case .silenced:
                     metrics.count("moments_silenced_total", [("rule", key.rule)], by: n)

@@ -70,11 +70,21 @@ final class PipelineMetrics: @unchecked Sendable {
         case .recovery(let r): DeliveredLabels(family: .recovery, rule: r.rule, kind: r.action)
         case .coaching(let c): DeliveredLabels(family: .coaching, rule: c.rule, kind: c.kind.rawValue)
         }
-        if let c = deliveredCounters[labels] { c.increment(); return }
+        count(labels, by: 1)
+    }
+
+    /// Counts moments detected but held back (silenced, inhibited) with the delivered alerts'
+    /// counter of the same labels: one place says what `moments_moments_detected_total` carries.
+    func countDetected(rule: String, kind: String, queue: String?, by n: Int) {
+        count(DeliveredLabels(family: .alert, rule: rule, kind: kind, queue: queue), by: n)
+    }
+
+    private func count(_ labels: DeliveredLabels, by n: Int) {
+        if let c = deliveredCounters[labels] { c.increment(by: n); return }
         let key = labels.key
         let c = Counter(label: key.name, dimensions: key.dimensions, factory: factory)
         deliveredCounters[labels] = c
-        c.increment()
+        c.increment(by: n)
     }
 
     private func producedCounter(topic: String) -> Counter {
