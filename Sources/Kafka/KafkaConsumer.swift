@@ -179,21 +179,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         let m = message.pointee
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
-        var headers: [KafkaHeader] = []
-        var hdrs: OpaquePointer?
-        if rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
-            var i = 0
-            var name: UnsafePointer<CChar>?
-            var val: UnsafeRawPointer?
-            var size = 0
-            while rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: val.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
-                i += 1
-            }
-        }
         return ConsumerRecord(
             topic: topicName(rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
-            key: key, value: value, timestampMs: timestampMs(of: message), headers: headers)
+            key: key, value: value, timestampMs: timestampMs(of: message), headers: headers(of: message))
     }
 
     /// `name` as a String: the last one made when the bytes are the same (compared, not assumed

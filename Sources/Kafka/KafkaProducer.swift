@@ -31,11 +31,18 @@ public final class KafkaProducer: @unchecked Sendable {
             guard let message, let opaque else { return }
             let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
             let m = message.pointee
-            let report = DeliveryReport(
+            var report = DeliveryReport(
                 token: UInt64(UInt(bitPattern: m._private)),
                 topic: m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
                 partition: m.partition, offset: m.offset,
                 error: m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(m.err, "delivery failed"))
+            // Copied only for a failure: librdkafka frees the message after this callback.
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                report.undelivered = UndeliveredMessage(
+                    key: m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) },
+                    value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) },
+                    headers: headers(of: UnsafeMutablePointer(mutating: message)))
+            }
             context.onDelivery?(report)
         }
         rk = try NativeConfiguration.client(RD_KAFKA_PRODUCER, conf)

@@ -61,6 +61,21 @@ public struct DeliveryReport: Sendable {
     public var offset: Int64
     /// nil when the broker acknowledged the message.
     public var error: KafkaError?
+    /// A failed message's key, value and headers, as they were produced, so that whoever
+    /// produces it again need not keep its own copy while it is in flight; nil when acknowledged.
+    public var undelivered: UndeliveredMessage? = nil
+}
+
+/// The bytes of a message the broker did not acknowledge (`DeliveryReport.undelivered`).
+public struct UndeliveredMessage: Sendable {
+    public var key: [UInt8]?
+    /// nil for a tombstone.
+    public var value: [UInt8]?
+    public var headers: [KafkaHeader]
+
+    public init(key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]) {
+        self.key = key; self.value = value; self.headers = headers
+    }
 }
 
 /// Partitions handed to or taken from this consumer by its group.

@@ -15,8 +15,9 @@ final class BatchInFlight: @unchecked Sendable {
     /// was retained and released, atomically, on the pipeline thread — a tenth of that thread's
     /// `perf` samples, 2026-12-05.
     private var records: [PolledRecord?]
-    /// The records' keys and values (`PolledBatch`); only read, by any thread.
-    private let bytes: [UInt8]
+    /// The records' keys and values (`PolledBatch`); only read, by any thread, until every
+    /// record is applied (`takeBuffer`).
+    private var bytes: [UInt8]
     /// Held for the records, which do not hold their tasks (`PolledRecord.task`). A task
     /// revoked meanwhile may be freed with the batch, which can happen on an engine thread
     /// (the last job lets go of the batch there): a task has no `deinit` that minds where.
@@ -86,6 +87,15 @@ final class BatchInFlight: @unchecked Sendable {
                 record.withTask { body(record, $0, (outcomes + i).move(), bytes) }
             }
         }
+    }
+
+    /// The bytes' buffer, emptied, for another batch to fill; once every record is applied.
+    func takeBuffer() -> [UInt8] {
+        precondition(computed && next == records.count, "a batch's buffer taken before its records were applied")
+        var buffer: [UInt8] = []
+        swap(&buffer, &bytes)
+        buffer.removeAll(keepingCapacity: true)
+        return buffer
     }
 
     deinit {

@@ -20,17 +20,37 @@ struct PendingOutputs {
 
     /// Stores `output`; returns the token to give the producer.
     mutating func insert(_ output: consuming PendingOutput) -> UInt64 {
+        let token = reserve()
+        store(output, at: token)
+        return token
+    }
+
+    /// A slot for an output not stored yet, and its token: the producer is given the token
+    /// before the output is stored (`Pipeline.produce`). `store` or `cancel` it next.
+    mutating func reserve() -> UInt64 {
         let index: Int
         if let reused = freeSlots.popLast() {
             index = reused
-            slots[index] = output
         } else {
             index = slots.count
-            slots.append(output)
+            slots.append(nil)
             generations.append(1)
         }
-        count += 1
         return UInt64(generations[index]) << 32 | UInt64(index)
+    }
+
+    /// Stores `output` in the slot `reserve` gave `token`.
+    mutating func store(_ output: consuming PendingOutput, at token: UInt64) {
+        let index = Int(token & 0xFFFF_FFFF)
+        precondition(generations[index] == UInt32(truncatingIfNeeded: token >> 32), "an output stored in a slot not reserved for it")
+        assert(slots[index] == nil, "an output stored over another")
+        slots[index] = output
+        count += 1
+    }
+
+    /// Gives back a reserved slot that no output was stored in.
+    mutating func cancel(_ token: UInt64) {
+        freeSlots.append(Int(token & 0xFFFF_FFFF))
     }
 
     /// The output `token` stands for, taken out; nil if it was already taken or dropped.

@@ -122,6 +122,7 @@ extension Pipeline {
     /// Up to a batch of the records already there, with their tasks; nil when there are none.
     private func pollBatch() throws -> PolledBatch? {
         var batch = PolledBatch()
+        if let spare = spareBatchBuffers.popLast() { batch.bytes = spare }
         // As much as the last batch held: a backlog's batches are alike, and a light load's small.
         // Capped, so that one batch of huge messages does not set the size of every later one.
         batch.bytes.reserveCapacity(min(lastPolledBytes, Self.polledBytesReservedAtMost))
@@ -154,7 +155,11 @@ extension Pipeline {
             batch.removeRecords { tasks[$0.task.partition] !== $0.task }
         }
         lastPolledBytes = batch.bytes.count
-        return batch.records.isEmpty ? nil : batch
+        guard batch.records.isEmpty else { return batch }
+        // Kept for the next poll: an idle loop polls nothing many times a second.
+        batch.bytes.removeAll(keepingCapacity: true)
+        spareBatchBuffers.append(batch.bytes)
+        return nil
     }
 
     /// Hands a batch to the engine threads. A small batch, which is what a lightly loaded
@@ -184,12 +189,18 @@ extension Pipeline {
         batch.waitUntilComputed()
         let wall = batch.wall
         batch.forEachInOrder { polled, task, outcome, bytes in apply(outcome, of: polled, task: task, bytes: bytes, wall: wall) }
+        // Kept for a later poll unless grown past what a batch reserves (a batch of huge messages).
+        let buffer = batch.takeBuffer()
+        if spareBatchBuffers.count < Self.spareBatchBuffersKept && buffer.capacity <= Self.polledBytesReservedAtMost { spareBatchBuffers.append(buffer) }
         // Published per batch, not per pass: a pass may take several batches of a backlog.
         publishBatchCounts()
     }
 
     /// What a batch's buffer reserves at most; a larger batch grows it as it goes.
     static let polledBytesReservedAtMost = 8 << 20
+
+    /// As many as the batches whose buffers are in use at once: one polled, two computed.
+    static let spareBatchBuffersKept = 2
 
     /// Smaller batches stay on the pipeline thread, computed at once (see `startComputing`).
     static let minimumHandedOverBatch = 64
@@ -232,6 +243,10 @@ extension Pipeline {
             }
             task.skipUntil = nil
         }
+        if hooks.leaveOut == .engine {
+            task.noteProcessed(offset: record.offset)
+            return RecordOutcome(kind: .processed([], logFields: []), engineClock: task.engine.clock)
+        }
         let decoded: DecodedRecord
         if let value = record.value {
             decoded = decode(value, of: record, in: bytes, cache: task.attributeCache)
@@ -270,6 +285,7 @@ extension Pipeline {
             case .events(let events): for event in events { process(event) }
             case .failure: break   // dead-lettered above
             }
+            if hooks.leaveOut == .outputs { records.removeAll() }
             if let ts = record.timestampMs { for i in records.indices { records[i]!.0.sourceTimestampMs = ts } }
             kind = .processed(records, logFields: logFields)
         }

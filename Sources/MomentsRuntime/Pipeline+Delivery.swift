@@ -9,13 +9,20 @@ import MomentsCore
 typealias RoutedOutputs = [(OutputRecord, Output?)?]
 
 /// An output handed to the producer and not yet acknowledged.
+///
+/// Once the producer has an output (which keeps its own copy of the bytes until the broker
+/// answers), the pending entry lets go of its key, value, headers, id and output
+/// (`releaseProduced`), unless a hook waits for them or it is a state record: held until the
+/// acknowledgement, milliseconds and thousands of outputs later, they were out of every cache
+/// by then, and freeing them there was the largest part of the pipeline thread's work for an
+/// output. A failed delivery's report brings the bytes back (`restore(from:)`).
 struct PendingOutput {
     var record: OutputRecord
     /// Boxed: an output is a large value (its moment alone is some 250 bytes), and a pending
     /// output moves into its slot, out again, and with every other one when the slots grow by
     /// thousands at a checkpoint; inline, those moves and the memory they faulted in were a
     /// seventh of the pipeline thread's time.
-    let outputBox: OutputBox?
+    private(set) var outputBox: OutputBox?
     /// A copy of the output (its strings retained); `outputBox` reads it in place.
     var output: Output? { outputBox?.output }
     var partition: TopicPartition
@@ -31,6 +38,10 @@ struct PendingOutput {
     var epoch = 0
     /// For a state record: the changelog batch it belongs to.
     var stateBatch: Int?
+    /// The counters it adds to once acknowledged, found while it was at hand.
+    var counters = PipelineMetrics.DeliveredCounters.none
+    /// Whether its key, value, headers, id and output were let go (`releaseProduced`).
+    private(set) var released = false
 
     init(record: OutputRecord, output: consuming Output?, partition: TopicPartition, generation: Int, sequence: UInt64, arrivalWall: Int64) {
         self.record = record
@@ -42,11 +53,38 @@ struct PendingOutput {
         self.arrivalWall = arrivalWall
     }
 
-    /// What a log line about this output says: its id and topic, and the interaction and
-    /// customer it concerns.
+    /// Lets go of what only producing it again would need, now that the producer has it.
+    mutating func releaseProduced() {
+        record.key = nil
+        record.value = nil
+        record.headers = []
+        record.id = ""
+        outputBox = nil
+        released = true
+    }
+
+    /// Takes its bytes back from the report of its failed delivery, to produce it again. False
+    /// when they were let go and the report has none (librdkafka's reports always do).
+    mutating func restore(from report: DeliveryReport) -> Bool {
+        guard released else { return true }
+        guard let message = report.undelivered else { return false }
+        record.key = message.key
+        record.value = message.value
+        record.headers = message.headers.map { ($0.name, $0.value ?? []) }
+        released = false
+        return true
+    }
+
+    /// What a log line about this output says: its topic and id, and the interaction and
+    /// customer it concerns, or its key once those were let go.
     var logFields: [(String, String)] {
-        var fields = [("topic", record.topic), ("id", record.id)]
-        if let m = output?.moment { fields += [("interaction_id", m.interactionID), ("customer_id", m.customerID)] }
+        var fields = [("topic", record.topic)]
+        if !record.id.isEmpty { fields.append(("id", record.id)) }
+        if let m = output?.moment {
+            fields += [("interaction_id", m.interactionID), ("customer_id", m.customerID)]
+        } else if let key = record.key, let text = String(validating: key, as: UTF8.self) {
+            fields.append(("key", text))
+        }
         return fields
     }
 }
@@ -82,6 +120,7 @@ extension Pipeline {
             let kind = record.kind
             var p = PendingOutput(
                 record: consume record, output: consume output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall)
+            p.counters = metrics.counters(for: p.record, p.outputBox)
             p.producedWall = now
             if kind != .state {
                 p.epoch = epoch
@@ -117,14 +156,17 @@ extension Pipeline {
                 return
             }
         }
-        // Stored first: the token names its slot. What the producer needs is read before.
-        let record = p.record
-        let token = pending.insert(p)
+        // Produced with the token of a slot reserved for it, then stored: read in place for the
+        // producer (a copy of its record retained and released five references an output). No
+        // report comes for the token before it is stored: reports come on this thread.
+        let token = pending.reserve()
         do {
-            try producer.produce(topic: record.topic, partition: record.partition, key: record.key, value: record.value, headers: record.headers, token: token)
+            try producer.produce(topic: p.record.topic, partition: p.record.partition, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
+            if p.record.kind != .state && hooks.delivered == nil { p.releaseProduced() }
+            pending.store(p, at: token)
         } catch {
-            // Taken out again: an output is retried later; a changelog record is not (below).
-            guard let p = pending.remove(token: token) else { return }
+            pending.cancel(token)
+            // An output is retried later; a changelog record is not (below).
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
             // A changelog record is never retried later: a newer record of its customer may be
@@ -166,6 +208,12 @@ extension Pipeline {
             }
             // librdkafka already retried within message.timeout.ms; losing an output is not an
             // option, so it goes back to the producer and its input stays uncommitted.
+            guard p.restore(from: report) else {
+                // Never with librdkafka's reports. Left unacknowledged: its input is not
+                // committed, and the next owner of its partition processes it again.
+                log(.error, "output not acknowledged and its bytes are gone; its input stays uncommitted", p.logFields + [("error", "\(error)")])
+                return
+            }
             log(.warning, "output not acknowledged; producing it again", p.logFields + [("error", "\(error)")])
             p.attempts += 1
             retries.append(p)
@@ -187,7 +235,7 @@ extension Pipeline {
             return
         }
         outputSettled(epoch: p.epoch)
-        metrics.delivered(p.record, p.outputBox)
+        metrics.delivered(p.counters)
         if p.record.kind == .deadLetter { metrics.count("moments_dead_letters_total") }
         let now = wallClock.milliseconds()
         metrics.latency.recordNanoseconds(max(0, now - p.arrivalWall) * 1_000_000)

@@ -115,6 +115,9 @@ public final class Pipeline: @unchecked Sendable {
     @exclusivity(unchecked) var batchesInFlight: [BatchInFlight] = []
     /// The bytes of the last polled batch's keys and values: what the next batch reserves.
     @exclusivity(unchecked) var lastPolledBytes = 0
+    /// Buffers of applied batches, emptied, for the next polls to fill: a fresh buffer of a few
+    /// hundred kilobytes came from the kernel page by page, a page fault every 4 KiB copied in.
+    @exclusivity(unchecked) var spareBatchBuffers: [[UInt8]] = []
     /// Where batches' partitions are computed, by their bins; while `run()` runs.
     var engineThreads: EngineThreads?
 

@@ -69,7 +69,21 @@ public struct PipelineHooks: Sendable {
     /// An output (or dead letter) the broker acknowledged; `output` is nil for dead letters.
     /// Nil by default: handing each output to a hook that does nothing copied it.
     public var delivered: (@Sendable (OutputRecord, Output?, DeliveryTiming) -> Void)?
+    /// Work left out, for the end-to-end benchmark's attribution runs only (`moments bench
+    /// --suite e2e --leave-out`): what a run costs without a part says what the part costs.
+    /// Never set by the daemon: left out, events would be acknowledged unread, or outputs lost.
+    public var leaveOut: PipelineWork?
     public init() {}
+}
+
+/// A part of the pipeline's work that an attribution run leaves out (`PipelineHooks.leaveOut`).
+public enum PipelineWork: String, Sendable, CaseIterable {
+    /// Records are polled, counted as processed and committed, but not decoded or run through
+    /// the engine: what is left is consuming, bookkeeping and committing.
+    case engine
+    /// The engine runs and encodes every output, which is then dropped instead of produced: what
+    /// is left out is the outputs' way to the broker (producing, delivery reports, their counting).
+    case outputs
 }
 
 /// Where an acknowledged output's time inside the pipeline went, on the monotonic wall clock

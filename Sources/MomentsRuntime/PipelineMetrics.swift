@@ -36,7 +36,7 @@ final class PipelineMetrics: @unchecked Sendable {
         g.record(value)
     }
 
-    /// An acknowledged output's labels, the key of its counter in `delivered`: three strings
+    /// An acknowledged output's labels, the key of its counter (`counters(for:_:)`): three strings
     /// hashed, where a `MetricKey` hashed seven (the metric's name, the labels' names and
     /// values), for this and for the topic's counter: a seventh of the pipeline thread's `perf`
     /// samples in the e2e bench, at an output for every seven events (eighteenth round).
@@ -48,6 +48,21 @@ final class PipelineMetrics: @unchecked Sendable {
         var kind: String
         var queue: String?
 
+        /// The lengths and the rule's and queue's first bytes, not every byte: a rule set has a
+        /// few hundred label sets at most, and hashing the three strings whole (SipHash, for
+        /// every output) was most of this lookup. Equality still compares them whole.
+        func hash(into hasher: inout Hasher) {
+            func head(_ text: String) -> UInt64 {
+                var head: UInt64 = 0
+                for byte in text.utf8.prefix(8) { head = head << 8 | UInt64(byte) }
+                return head
+            }
+            hasher.combine(head(rule))
+            hasher.combine(head(queue ?? ""))
+            hasher.combine(family)
+            hasher.combine(rule.utf8.count << 32 | kind.utf8.count << 16 | (queue?.utf8.count ?? 0xFFFF))
+        }
+
         var key: MetricKey {
             switch family {
             case .alert: MetricKey("moments_moments_detected_total", ("rule", rule), ("kind", kind), ("queue", queue ?? "none"))
@@ -56,41 +71,59 @@ final class PipelineMetrics: @unchecked Sendable {
             }
         }
     }
-    private var deliveredCounters: [DeliveredLabels: Counter] = [:]
+    /// Counters of delivered outputs, by their labels: each an index into `outputCounters`.
+    private var deliveredCounters: [DeliveredLabels: Int] = [:]
     /// One per output topic, so few: found by comparing names, not by hashing them.
-    private var producedCounters: [(topic: String, counter: Counter)] = []
+    private var producedCounters: [(topic: String, counter: Int)] = []
+    /// The counters `deliveredCounters` and `producedCounters` name.
+    private var outputCounters: [Counter] = []
 
-    /// Counts an acknowledged output by what it is. The output is read in its box: taken out
-    /// as a value, all its strings were retained.
-    func delivered(_ record: OutputRecord, _ box: OutputBox?) {
-        producedCounter(topic: record.topic).increment()
-        guard let box else { return }
+    /// The counters an output adds to once acknowledged, found when it is handed to the
+    /// producer (`counters(for:_:)`), while its labels are in the cache: read at its delivery,
+    /// milliseconds and thousands of outputs later, they missed it.
+    struct DeliveredCounters {
+        fileprivate var produced: Int32   // -1: none (a state record)
+        fileprivate var labelled: Int32   // -1: none (a dead letter, a state record)
+        static let none = DeliveredCounters(produced: -1, labelled: -1)
+    }
+
+    /// The counters `record` (and its output, nil for a dead letter) adds to once acknowledged.
+    /// The output is read in its box: taken out as a value, all its strings were retained.
+    func counters(for record: OutputRecord, _ box: OutputBox?) -> DeliveredCounters {
+        let produced = producedCounter(topic: record.topic)
+        guard let box else { return DeliveredCounters(produced: Int32(produced), labelled: -1) }
         let labels = switch box.output {
         case .alert(let a): DeliveredLabels(family: .alert, rule: a.moment.rule, kind: a.moment.kind.rawValue, queue: a.moment.queue)
         case .recovery(let r): DeliveredLabels(family: .recovery, rule: r.rule, kind: r.action)
         case .coaching(let c): DeliveredLabels(family: .coaching, rule: c.rule, kind: c.kind.rawValue)
         }
-        count(labels, by: 1)
+        return DeliveredCounters(produced: Int32(produced), labelled: Int32(counter(labels)))
+    }
+
+    /// Counts an acknowledged output by what it is (`counters(for:_:)`).
+    func delivered(_ c: DeliveredCounters) {
+        if c.produced >= 0 { outputCounters[Int(c.produced)].increment() }
+        if c.labelled >= 0 { outputCounters[Int(c.labelled)].increment() }
     }
 
     /// Counts moments detected but held back (silenced, inhibited) with the delivered alerts'
     /// counter of the same labels: one place says what `moments_moments_detected_total` carries.
     func countDetected(rule: String, kind: String, queue: String?, by n: Int) {
-        count(DeliveredLabels(family: .alert, rule: rule, kind: kind, queue: queue), by: n)
+        outputCounters[counter(DeliveredLabels(family: .alert, rule: rule, kind: kind, queue: queue))].increment(by: n)
     }
 
-    private func count(_ labels: DeliveredLabels, by n: Int) {
-        if let c = deliveredCounters[labels] { c.increment(by: n); return }
+    private func counter(_ labels: DeliveredLabels) -> Int {
+        if let index = deliveredCounters[labels] { return index }
         let key = labels.key
-        let c = Counter(label: key.name, dimensions: key.dimensions, factory: factory)
-        deliveredCounters[labels] = c
-        c.increment(by: n)
+        outputCounters.append(Counter(label: key.name, dimensions: key.dimensions, factory: factory))
+        deliveredCounters[labels] = outputCounters.count - 1
+        return outputCounters.count - 1
     }
 
-    private func producedCounter(topic: String) -> Counter {
+    private func producedCounter(topic: String) -> Int {
         for entry in producedCounters where entry.topic == topic { return entry.counter }
-        let c = Counter(label: "moments_outputs_produced_total", dimensions: [("topic", topic)], factory: factory)
-        producedCounters.append((topic, c))
-        return c
+        outputCounters.append(Counter(label: "moments_outputs_produced_total", dimensions: [("topic", topic)], factory: factory))
+        producedCounters.append((topic, outputCounters.count - 1))
+        return outputCounters.count - 1
     }
 }

@@ -21,6 +21,33 @@ import Testing
         #expect(reports.all.map(\.token) == [1], "a report reached the handler after stopDeliveryReports")
     }
 
+    @Test func aFailedDeliveryReportBringsBackTheMessagesBytes() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let reports = Reports()
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "300"]), log: { _, _, _ in },   // the outage is meant
+            onDelivery: reports.add)
+        // Delivered first, so that the topic's leader is known; then the broker goes away and
+        // the next messages time out in the queue.
+        try producer.produce(topic: "t", key: nil, value: Array("first".utf8), token: 1)
+        try producer.flush(timeoutMs: 10_000)
+        try cluster.setBrokerDown()
+        try producer.produce(topic: "t", key: Array("k".utf8), value: Array("v".utf8), headers: [("h1", Array("a".utf8)), ("h2", [])], token: 2)
+        try producer.produce(topic: "t", key: nil, value: nil, token: 3)   // a tombstone without a key
+        try? producer.flush(timeoutMs: 10_000)
+        let byToken = Dictionary(reports.all.map { ($0.token, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byToken[1]?.error == nil && byToken[1]?.undelivered == nil)
+        let failed = try #require(byToken[2]?.undelivered)
+        #expect(byToken[2]?.error != nil)
+        #expect(failed.key == Array("k".utf8))
+        #expect(failed.value == Array("v".utf8))
+        #expect(failed.headers == [KafkaHeader(name: "h1", value: Array("a".utf8)), KafkaHeader(name: "h2", value: [])])
+        let tombstone = try #require(byToken[3]?.undelivered)
+        #expect(tombstone.key == nil && tombstone.value == nil && tombstone.headers.isEmpty)
+        try cluster.setBrokerUp()
+    }
+
     @Test func produceAndConsumeThroughAGroup() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 2)

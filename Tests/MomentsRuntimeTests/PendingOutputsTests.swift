@@ -33,6 +33,25 @@ import Testing
         #expect(pending.remove(token: new)?.record.id == "new")
     }
 
+    /// `Pipeline.produce` gives the producer a reserved slot's token before it stores the
+    /// output; a produce that fails gives the slot back.
+    @Test func aReservedSlotIsEmptyUntilStoredAndReusedWhenCancelled() {
+        var pending = PendingOutputs()
+        let reserved = pending.reserve()
+        #expect(pending.isEmpty)
+        #expect(pending.remove(token: reserved) == nil)   // nothing stored there yet
+        pending.cancel(reserved)
+        let again = pending.reserve()
+        #expect(again == reserved)   // the slot came back, and no output was ever in it
+        pending.store(output("a"), at: again)
+        #expect(pending.count == 1)
+        let other = pending.insert(output("b"))
+        #expect(other != again)
+        #expect(pending.remove(token: again)?.record.id == "a")
+        #expect(pending.remove(token: other)?.record.id == "b")
+        #expect(pending.isEmpty)
+    }
+
     @Test func unknownTokensFindNothing() {
         var pending = PendingOutputs()
         _ = pending.insert(output("a"))

@@ -48,6 +48,40 @@ import Testing
         #expect(p.status.staleDeliveries == 1)
     }
 
+    /// The pipeline lets go of an output's bytes once the producer has them
+    /// (`PendingOutput.releaseProduced`); a failed delivery's report brings them back.
+    @Test func aFailedOutputIsProducedAgainWithTheBytesItsReportBrings() throws {
+        let p = try pipeline()
+        let current = task(p)
+        var pending = output(of: current)
+        pending.releaseProduced()
+        #expect(pending.record.value == nil && pending.output == nil)
+        let token = p.pending.insert(pending)
+        let bytes = UndeliveredMessage(key: Array("i-1".utf8), value: [1, 2, 3], headers: [KafkaHeader(name: "content-type", value: Array("application/cloudevents+json".utf8))])
+        p.delivered(DeliveryReport(token: token, topic: "moments.alerts", partition: 0, offset: -1, error: KafkaError(code: KafkaError.timedOut, message: "message timed out"), undelivered: bytes))
+        let retry = try #require(p.retries.first)
+        #expect(retry.record.key == bytes.key)
+        #expect(retry.record.value == bytes.value)
+        #expect(retry.record.headers.map(\.0) == ["content-type"])
+        #expect(retry.record.headers.map(\.1) == [Array("application/cloudevents+json".utf8)])
+        #expect(retry.record.topic == "moments.alerts" && retry.record.kind == .alert)
+        #expect(retry.attempts == 1)
+        #expect(current.tracker.inFlight == 1)   // its input stays uncommitted until it lands
+    }
+
+    @Test func aFailedOutputWhoseBytesAreGoneIsNotProducedEmpty() throws {
+        let p = try pipeline()
+        let current = task(p)
+        var pending = output(of: current)
+        pending.releaseProduced()
+        let token = p.pending.insert(pending)
+        p.delivered(DeliveryReport(token: token, topic: "moments.alerts", partition: 0, offset: -1, error: KafkaError(code: KafkaError.timedOut, message: "message timed out")))
+        // Producing it again now would write an empty record; its input is processed again instead.
+        #expect(p.retries.isEmpty)
+        #expect(current.tracker.inFlight == 1)
+        #expect(current.tracker.committable == 10)
+    }
+
     @Test func aFailedOutputOfATaskThatIsGoneIsNotProducedAgain() throws {
         let p = try pipeline()
         let old = task(p)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MomentsApp
 import MomentsCore
+import MomentsRuntime
 import MomentsSimulation
 
 struct BenchCommand: ParsableCommand {
@@ -48,6 +49,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
     var engineThreads: Int?
 
+    @Option(name: .long, help: "e2e suite, to attribute its cost: the pipeline runs without a part of its work (engine: records committed unread; outputs: encoded, then dropped instead of produced). Not the figure: the ratio it prints is that of the pipeline less the part.")
+    var leaveOut: PipelineWork?
+
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
@@ -62,7 +66,7 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, leaveOut: leaveOut).run() }
         if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
@@ -91,3 +95,5 @@ enum FoundationValue: Decodable {
         if let s = try? c.decode(String.self) { self = .string(s) } else if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .other }
     }
 }
+
+extension PipelineWork: ExpressibleByArgument {}

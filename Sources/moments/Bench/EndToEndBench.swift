@@ -15,6 +15,8 @@ struct EndToEndBench {
     let runs: Int
     var changelog = true
     var engineThreads: Int?
+    /// An attribution run's part left out (`PipelineHooks.leaveOut`); nil for the figure.
+    var leaveOut: PipelineWork?
     let partitions = 8
 
     func run() throws {
@@ -23,6 +25,7 @@ struct EndToEndBench {
         let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
         try preload(stream, into: broker)
         print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker; \(runs) runs each after a warm-up")
+        if let leaveOut { print("  attribution run: the pipeline leaves out \(Self.describe(leaveOut)); not the figure") }
 
         // Not measured: the first run pays for connections, metadata and the first allocations.
         print("  warm-up, not counted:")
@@ -52,7 +55,7 @@ struct EndToEndBench {
         moments.sort()
         let p = median(plain), m = median(moments)
         print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f (median, broker included)", p, plain.first!, plain.last!, median(plainCores)))
-        print(String(format: "  moments pipeline (consume, engine, produce outputs\(changelog ? " and state" : ""), commit): %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f", m, moments.first!, moments.last!, median(momentsCores)))
+        print(String(format: "  moments pipeline (\(leaveOut.map { "without \(Self.describe($0))" } ?? "consume, engine, produce outputs\(changelog ? " and state" : ""), commit")): %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f", m, moments.first!, moments.last!, median(momentsCores)))
         print(String(format: "  ratio: %.0f%% of the plain consumer", m / p * 100))
         // The CPU an event costs, every thread of the process counted: less swayed by how
         // busy the machine is than the rates, and what a faster Moments must bring down.
@@ -60,6 +63,13 @@ struct EndToEndBench {
         // Runs of 100,000 events end before the first periodic checkpoint: the stop writes the
         // state of every customer the run touched, so this share is the changelog's cost, mostly.
         print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", median(stopShares) * 100))
+    }
+
+    static func describe(_ part: PipelineWork) -> String {
+        switch part {
+        case .engine: "the engine (records committed unread)"
+        case .outputs: "producing outputs (encoded, then dropped)"
+        }
     }
 
     /// Produces the stream to the input topic. A function of its own so the producer is gone
@@ -141,7 +151,9 @@ struct EndToEndBench {
         config.wallClockAdvance = false
         if let engineThreads { config.engineThreads = engineThreads }
         config.changelogTopic = changelog ? "\(group)-state-changelog" : nil
-        let pipeline = Pipeline(configuration: config, rules: rules)
+        var hooks = PipelineHooks()
+        hooks.leaveOut = leaveOut
+        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks)
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
         var start: Date?
@@ -153,8 +165,9 @@ struct EndToEndBench {
         while true {
             let s = pipeline.status
             if start == nil && s.eventsProcessed > 0 { start = Date(); startCPU = ProcessCPU.now(); startPressure = CPUPressure.now(); before = s.eventsProcessed }
-            // Every event processed and every output acknowledged: now the stop.
-            if s.eventsProcessed >= events && s.outputsInFlight == 0 && s.outputsDelivered > 0 { break }
+            // Every event processed and every output acknowledged: now the stop. (An
+            // attribution run may produce none.)
+            if s.eventsProcessed >= events && s.outputsInFlight == 0 && (s.outputsDelivered > 0 || leaveOut != nil) { break }
             Thread.sleep(forTimeInterval: 0.001)
         }
         let processedAt = Date()
