@@ -43,7 +43,11 @@ struct PendingOutput {
     /// Whether its key, value, headers, id and output were let go (`releaseProduced`).
     private(set) var released = false
 
-    init(record: OutputRecord, output: consuming Output?, partition: TopicPartition, generation: Int, sequence: UInt64, arrivalWall: Int64) {
+    /// - Parameter metrics: where its counters are found (`counters`), unless it is a state record.
+    init(
+        record: OutputRecord, output: consuming Output?, partition: TopicPartition, generation: Int, sequence: UInt64, arrivalWall: Int64,
+        producedWall: Int64 = 0, epoch: Int = 0, metrics: PipelineMetrics? = nil
+    ) {
         self.record = record
         // Moved into its box: `map` borrowed it and boxed a copy.
         if let output = consume output { outputBox = OutputBox(output) } else { outputBox = nil }
@@ -51,6 +55,10 @@ struct PendingOutput {
         self.generation = generation
         self.sequence = sequence
         self.arrivalWall = arrivalWall
+        self.producedWall = producedWall
+        self.epoch = epoch
+        // Here rather than by the caller: set on the finished value, the whole of it was copied.
+        if let metrics { counters = metrics.counters(for: self.record, outputBox) }
     }
 
     /// Lets go of what only producing it again would need, now that the producer has it.
@@ -118,15 +126,11 @@ extension Pipeline {
         for i in records.indices {
             let (record, output) = records[i].take()!
             let kind = record.kind
-            var p = PendingOutput(
-                record: consume record, output: consume output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall)
-            p.counters = metrics.counters(for: p.record, p.outputBox)
-            p.producedWall = now
-            if kind != .state {
-                p.epoch = epoch
-                unacknowledgedByEpoch[epoch, default: 0] += 1
-            }
-            produce(consume p)
+            if kind != .state { unacknowledgedByEpoch[epoch, default: 0] += 1 }
+            // Made whole at once: set afterwards, each field's store copied the whole value first.
+            produce(PendingOutput(
+                record: consume record, output: consume output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall,
+                producedWall: now, epoch: kind != .state ? epoch : 0, metrics: metrics))
         }
     }
 
@@ -158,26 +162,33 @@ extension Pipeline {
         }
         // Produced with the token of a slot reserved for it, then stored: read in place for the
         // producer (a copy of its record retained and released five references an output). No
-        // report comes for the token before it is stored: reports come on this thread.
+        // report comes for the token before it is stored: reports come on this thread. Stored
+        // outside the `do`: moved there, with the `catch` reading it too, it was copied instead.
         let token = pending.reserve()
+        let failure: KafkaError?
         do {
             try producer.produce(topic: p.record.topic, partition: p.record.partition, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
-            if p.record.kind != .state && hooks.delivered == nil { p.releaseProduced() }
-            pending.store(p, at: token)
+            failure = nil
         } catch {
-            pending.cancel(token)
-            // An output is retried later; a changelog record is not (below).
-            statusBox.update { $0.produceErrors += 1 }
-            metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
-            // A changelog record is never retried later: a newer record of its customer may be
-            // produced first, which the retry would then overwrite.
-            if let batch = p.stateBatch, let owner = task(for: p.partition, generation: p.generation) {
-                stateRecordFailed(p, batch: batch, of: owner, error)
-                return
-            }
-            log(.warning, "produce failed; will retry", p.logFields + [("error", "\(error)")])
-            retries.append(p)
+            failure = error
         }
+        guard let failure else {
+            if p.record.kind != .state && hooks.delivered == nil { p.releaseProduced() }
+            pending.store(consume p, at: token)
+            return
+        }
+        pending.cancel(token)
+        // An output is retried later; a changelog record is not (below).
+        statusBox.update { $0.produceErrors += 1 }
+        metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+        // A changelog record is never retried later: a newer record of its customer may be
+        // produced first, which the retry would then overwrite.
+        if let batch = p.stateBatch, let owner = task(for: p.partition, generation: p.generation) {
+            stateRecordFailed(p, batch: batch, of: owner, failure)
+            return
+        }
+        log(.warning, "produce failed; will retry", p.logFields + [("error", "\(failure)")])
+        retries.append(p)
     }
 
     /// Called on the pipeline thread from `producer.poll`.

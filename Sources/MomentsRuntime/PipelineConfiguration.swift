@@ -83,6 +83,7 @@ public enum PipelineWork: String, Sendable, CaseIterable {
     case engine
     /// The engine runs and encodes every output, which is then dropped instead of produced: what
     /// is left out is the outputs' way to the broker (producing, delivery reports, their counting).
+    /// Dead letters are still produced.
     case outputs
 }
 

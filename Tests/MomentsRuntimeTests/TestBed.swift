@@ -54,7 +54,7 @@ final class TestBed: @unchecked Sendable {
     func pipeline(
         group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
         transactionalID: String? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil, consumerProperties: [String: String] = [:],
-        producerProperties: [String: String] = [:], engineThreads: Int? = nil
+        producerProperties: [String: String] = [:], engineThreads: Int? = nil, hooks: PipelineHooks = PipelineHooks()
     ) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
@@ -77,7 +77,7 @@ final class TestBed: @unchecked Sendable {
             config.changelogTopic = topic
         }
         let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: log ? .info : .warning) }
-        return Pipeline(configuration: config, rules: rules, logger: logger)
+        return Pipeline(configuration: config, rules: rules, hooks: hooks, logger: logger)
     }
 }
 

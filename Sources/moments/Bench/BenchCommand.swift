@@ -49,7 +49,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
     var engineThreads: Int?
 
-    @Option(name: .long, help: "e2e suite, to attribute its cost: the pipeline runs without a part of its work (engine: records committed unread; outputs: encoded, then dropped instead of produced). Not the figure: the ratio it prints is that of the pipeline less the part.")
+    @Option(name: .long, help: "e2e suite, to attribute its cost: the pipeline runs without a part of its work (engine: records committed unread; outputs: encoded, then dropped instead of produced; dead letters still are). Not the figure: the ratio it prints is that of the pipeline less the part.")
     var leaveOut: PipelineWork?
 
     @Option(name: .long, help: "The rules file.")
