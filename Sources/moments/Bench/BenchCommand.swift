@@ -49,14 +49,15 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
     var engineThreads: Int?
 
-    @Option(name: .long, help: "e2e suite, to attribute its cost: the pipeline runs without a part of its work (engine: records committed unread; outputs: encoded, then dropped instead of produced; dead letters still are). Not the figure: the ratio it prints is that of the pipeline less the part.")
-    var leaveOut: PipelineWork?
+    @Option(name: .long, help: "e2e suite, to attribute its cost: in every run the pipeline also runs without these parts of its work, and the bench prints what each costs (comma-separated: engine — records committed unread, so no outputs either; outputs — encoded, then dropped instead of produced, dead letters aside).")
+    var leaveOut: String?
 
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
     func validate() throws {
         if let engineThreads, engineThreads < 1 { throw ValidationError("--engine-threads must be at least 1") }
+        _ = try partsLeftOut()
         if fetchWaitMs < 0 { throw ValidationError("--fetch-wait-ms must not be negative") }
     }
 
@@ -66,7 +67,7 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, leaveOut: leaveOut).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, leaveOut: try partsLeftOut()).run() }
         if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
@@ -96,4 +97,14 @@ enum FoundationValue: Decodable {
     }
 }
 
-extension PipelineWork: ExpressibleByArgument {}
+extension BenchCommand {
+    func partsLeftOut() throws -> [PipelineWork] {
+        guard let leaveOut else { return [] }
+        return try leaveOut.split(separator: ",").map { name in
+            guard let part = PipelineWork(rawValue: String(name)) else {
+                throw ValidationError("--leave-out: no part named '\(name)' (engine, outputs)")
+            }
+            return part
+        }
+    }
+}

@@ -15,8 +15,9 @@ struct EndToEndBench {
     let runs: Int
     var changelog = true
     var engineThreads: Int?
-    /// An attribution run's part left out (`PipelineHooks.leaveOut`); nil for the figure.
-    var leaveOut: PipelineWork?
+    /// Parts the attribution runs leave out (`PipelineHooks.leaveOut`), each run beside the
+    /// whole pipeline; none for the figure alone.
+    var leaveOut: [PipelineWork] = []
     let partitions = 8
 
     func run() throws {
@@ -25,41 +26,48 @@ struct EndToEndBench {
         let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
         try preload(stream, into: broker)
         print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker; \(runs) runs each after a warm-up")
-        if let leaveOut { print("  attribution run: the pipeline leaves out \(Self.describe(leaveOut)); not the figure") }
+        // The whole pipeline first, then each attribution variant, all in every run: a part's
+        // cost is the difference within one run, as the machine's speed drifts between runs.
+        let variants: [PipelineWork?] = [nil] + leaveOut
+        for part in leaveOut { print("  attribution: the pipeline also runs without \(Self.describe(part)), to tell what that part costs") }
 
         // Not measured: the first run pays for connections, metadata and the first allocations.
         print("  warm-up, not counted:")
         _ = try plainConsumer(broker, group: "plain-warm-up")
-        _ = try pipeline(broker, group: "bench-warm-up")
+        for part in variants { _ = try pipeline(broker, group: "bench-warm-up\(Self.suffix(part))", leaving: part) }
         print("  measured runs:")
-        var plain: [Double] = []
-        var moments: [Double] = []
+        var plain: [RunFigures] = []
+        var moments: [[RunFigures]] = variants.map { _ in [] }
         var stopShares: [Double] = []
-        var plainCores: [Double] = []
-        var momentsCores: [Double] = []
-        var plainCPU: [Double] = []
-        var momentsCPU: [Double] = []
         for run in 0..<runs {
-            let plainRun = try plainConsumer(broker, group: "plain-\(run)")
-            plain.append(plainRun.rate)
-            plainCores.append(plainRun.cores)
-            plainCPU.append(plainRun.cpuPerEvent)
-            let (pipelineRun, stopShare) = try pipeline(broker, group: "bench-\(run)")
-            moments.append(pipelineRun.rate)
-            stopShares.append(stopShare)
-            momentsCores.append(pipelineRun.cores)
-            momentsCPU.append(pipelineRun.cpuPerEvent)
+            plain.append(try plainConsumer(broker, group: "plain-\(run)"))
+            for (i, part) in variants.enumerated() {
+                let (figures, stopShare) = try pipeline(broker, group: "bench-\(run)\(Self.suffix(part))", leaving: part)
+                moments[i].append(figures)
+                if part == nil { stopShares.append(stopShare) }
+            }
         }
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-        plain.sort()
-        moments.sort()
-        let p = median(plain), m = median(moments)
-        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f (median, broker included)", p, plain.first!, plain.last!, median(plainCores)))
-        print(String(format: "  moments pipeline (\(leaveOut.map { "without \(Self.describe($0))" } ?? "consume, engine, produce outputs\(changelog ? " and state" : ""), commit")): %.0f events/s (median; runs %.0f–%.0f); cores busy %.2f", m, moments.first!, moments.last!, median(momentsCores)))
-        print(String(format: "  ratio: %.0f%% of the plain consumer", m / p * 100))
-        // The CPU an event costs, every thread of the process counted: less swayed by how
-        // busy the machine is than the rates, and what a faster Moments must bring down.
-        print(String(format: "  CPU per event (median, all threads): moments %.2f µs, plain consumer %.2f µs: %.1f×", median(momentsCPU), median(plainCPU), median(momentsCPU) / median(plainCPU)))
+        func range(_ xs: [Double]) -> String { String(format: "runs %.0f–%.0f", xs.min()!, xs.max()!) }
+        let p = median(plain.map(\.rate))
+        let plainCPU = median(plain.map(\.cpuPerEvent))
+        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; %@); cores busy %.2f (median, broker included)", p, range(plain.map(\.rate)), median(plain.map(\.cores))))
+        let wholeCPU = median(moments[0].map(\.cpuPerEvent))
+        for (i, part) in variants.enumerated() {
+            let rates = moments[i].map(\.rate)
+            let what = part.map { "without \(Self.describe($0))" } ?? "consume, engine, produce outputs\(changelog ? " and state" : ""), commit"
+            print(String(format: "  moments pipeline (\(what)): %.0f events/s (median; %@); cores busy %.2f", median(rates), range(rates), median(moments[i].map(\.cores))))
+            print(String(format: "  ratio\(part == nil ? "" : " without it"): %.0f%% of the plain consumer", median(rates) / p * 100))
+            // The CPU an event costs, every thread of the process counted: less swayed by how
+            // busy the machine is than the rates, and what a faster Moments must bring down.
+            let cpu = median(moments[i].map(\.cpuPerEvent))
+            print(String(format: "  CPU per event (median, all threads): moments %.2f µs, plain consumer %.2f µs: %.1f×", cpu, plainCPU, cpu / plainCPU))
+            if part != nil {
+                // Run by run, the whole pipeline's CPU an event less this variant's.
+                let costs = zip(moments[0], moments[i]).map { $0.cpuPerEvent - $1.cpuPerEvent }
+                print(String(format: "  what it costs: %.2f µs of CPU an event (median of the runs' differences), %.0f%% of the whole pipeline's", median(costs), median(costs) / wholeCPU * 100))
+            }
+        }
         // Runs of 100,000 events end before the first periodic checkpoint: the stop writes the
         // state of every customer the run touched, so this share is the changelog's cost, mostly.
         print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", median(stopShares) * 100))
@@ -67,10 +75,12 @@ struct EndToEndBench {
 
     static func describe(_ part: PipelineWork) -> String {
         switch part {
-        case .engine: "the engine (records committed unread)"
-        case .outputs: "producing outputs (encoded, then dropped)"
+        case .engine: "the engine, and so the outputs (records committed unread)"
+        case .outputs: "producing outputs (encoded, then dropped; dead letters still produced)"
         }
     }
+
+    static func suffix(_ part: PipelineWork?) -> String { part.map { "-without-\($0.rawValue)" } ?? "" }
 
     /// Produces the stream to the input topic. A function of its own so the producer is gone
     /// before the broker stops: alive at the end of `run`, it logged the broker's disappearance
@@ -140,7 +150,7 @@ struct EndToEndBench {
     /// state's cost only in runs long enough to cross a checkpoint (one a second): with a
     /// changelog, runs came out near 65,000 or near 130,000 events/s depending on that alone.
     /// Returns the run's figures and the share of it the stop took (its last checkpoint and commit).
-    func pipeline(_ broker: EmbeddedBroker, group: String) throws -> (RunFigures, stopShare: Double) {
+    func pipeline(_ broker: EmbeddedBroker, group: String, leaving leaveOut: PipelineWork?) throws -> (RunFigures, stopShare: Double) {
         let topics = OutputTopics()
         if changelog { try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions) }
         var config = PipelineConfiguration(
@@ -181,9 +191,9 @@ struct EndToEndBench {
         }
         let end = Date()
         let seconds = end.timeIntervalSince(start!)
-        let figures = report("pipeline", events: events - before, seconds: seconds, cpu: startCPU, pressure: startPressure)
+        let figures = report("pipeline" + (leaveOut.map { " without \($0.rawValue)" } ?? ""), events: events - before, seconds: seconds, cpu: startCPU, pressure: startPressure)
         done.wait()
-        precondition(!changelog || pipeline.status.stateRecordsWritten > 0, "no state was written")
+        precondition(!changelog || leaveOut == .engine || pipeline.status.stateRecordsWritten > 0, "no state was written")
         return (figures, end.timeIntervalSince(processedAt) / seconds)
     }
 }
