@@ -57,7 +57,7 @@ struct PendingOutput {
         self.arrivalWall = arrivalWall
         self.producedWall = producedWall
         self.epoch = epoch
-        // Here rather than by the caller: set on the finished value, the whole of it was copied.
+        // Found now, while the output's labels are in the cache (see `counters`).
         if let metrics { counters = metrics.counters(for: self.record, outputBox) }
     }
 
@@ -127,7 +127,6 @@ extension Pipeline {
             let (record, output) = records[i].take()!
             let kind = record.kind
             if kind != .state { unacknowledgedByEpoch[epoch, default: 0] += 1 }
-            // Made whole at once: set afterwards, each field's store copied the whole value first.
             produce(PendingOutput(
                 record: consume record, output: consume output, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall,
                 producedWall: now, epoch: kind != .state ? epoch : 0, metrics: metrics))
@@ -162,8 +161,7 @@ extension Pipeline {
         }
         // Produced with the token of a slot reserved for it, then stored: read in place for the
         // producer (a copy of its record retained and released five references an output). No
-        // report comes for the token before it is stored: reports come on this thread. Stored
-        // outside the `do`: moved there, with the `catch` reading it too, it was copied instead.
+        // report comes for the token before it is stored: reports come on this thread.
         let token = pending.reserve()
         let failure: KafkaError?
         do {

@@ -48,21 +48,6 @@ final class PipelineMetrics: @unchecked Sendable {
         var kind: String
         var queue: String?
 
-        /// The lengths and the rule's and queue's first bytes, not every byte: a rule set has a
-        /// few hundred label sets at most, and hashing the three strings whole (SipHash, for
-        /// every output) was most of this lookup. Equality still compares them whole.
-        func hash(into hasher: inout Hasher) {
-            func head(_ text: String) -> UInt64 {
-                var head: UInt64 = 0
-                for byte in text.utf8.prefix(8) { head = head << 8 | UInt64(byte) }
-                return head
-            }
-            hasher.combine(head(rule))
-            hasher.combine(head(queue ?? ""))
-            hasher.combine(family)
-            hasher.combine(rule.utf8.count << 32 | kind.utf8.count << 16 | (queue?.utf8.count ?? 0xFFFF))
-        }
-
         var key: MetricKey {
             switch family {
             case .alert: MetricKey("moments_moments_detected_total", ("rule", rule), ("kind", kind), ("queue", queue ?? "none"))
