@@ -66,10 +66,10 @@ extension Engine {
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
             case .phrases(let m):
-                // Read in the box: `let c = m.value.condition` copied the phrase list per message.
-                guard m.value.condition.sender == nil || m.value.condition.sender == event.data.sender, let text = event.data.text,
-                      let n = m.value.firstMatch(in: text) else { continue }
-                let hit = m.value.condition.phrases[n]
+                // Read in place: `let c = m.condition` copied the phrase list per message.
+                guard m.condition.sender == nil || m.condition.sender == event.data.sender, let text = event.data.text,
+                      let n = m.firstMatch(in: text) else { continue }
+                let hit = m.condition.phrases[n]
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      details: ["phrase": hit.original, "language": hit.language], into: &out)
             case .resolution(let c):

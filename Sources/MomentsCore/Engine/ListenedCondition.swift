@@ -9,7 +9,7 @@ enum ListenedCondition: Sendable {
     case threshold(Shared<ThresholdCondition>)
     case ended(Shared<EndedCondition>)
     case repeatContact(RepeatContactCondition)
-    case phrases(Shared<PhraseMatcher>)
+    case phrases(PhraseMatcher)   // a class of its own: read in place
     case resolution(ResolutionCondition)
 
     init(_ condition: Condition) {
@@ -20,7 +20,7 @@ enum ListenedCondition: Sendable {
         case .threshold(let c): self = .threshold(Shared(c))
         case .ended(let c): self = .ended(Shared(c))
         case .repeatContact(let c): self = .repeatContact(c)   // plain values: nothing to retain
-        case .phrases(let c): self = .phrases(Shared(PhraseMatcher(c)))
+        case .phrases(let c): self = .phrases(PhraseMatcher(c))
         case .resolution(let c): self = .resolution(c)
         }
     }

@@ -13,8 +13,9 @@ import Darwin
 /// the text looks only at the phrases whose second byte (a word's first letter) is the next
 /// byte, and the lowest phrase number found anywhere wins, which is the phrase the per-phrase
 /// search found first. The tables are flat arrays read through pointers: an array of arrays
-/// retained and released an inner array at every word start.
-struct PhraseMatcher: Sendable {
+/// retained and released an inner array at every word start. A class: as a struct in a shared
+/// box, calling its method copied it (its five arrays retained and released) for each message.
+final class PhraseMatcher: Sendable {
     let condition: PhraseCondition
     /// The folded phrases' bytes, one after another; phrase `n` is `bytes[starts[n]..<starts[n + 1]]`.
     private let bytes: [UInt8]
