@@ -41,7 +41,7 @@ import Testing
     }
 
     /// A moment fills each placeholder from the right place when the template knows its fields
-    /// beforehand (`Template.momentFields`, as the engine renders), and the same as by name.
+    /// beforehand (`Template.momentFields`), read in place (`render(from:)`, as the engine renders), and the same as by name.
     @Test func aMomentFillsEveryKindOfPlaceholder() throws {
         let moment = Moment(
             id: "i-1:long-wait:1", rule: "long-wait", kind: .pain, stage: "queue", severity: .high,
@@ -54,6 +54,7 @@ import Testing
         let template = try Template.parse(text).get()
         let expected = "long-wait|pain|queue|high|i-1|c-9|-|billing|voice|1970-01-01T00:00:00.000Z|gold|at|-|95|0.5|cancel|-"
         #expect(template.render(fields: moment.placeholder) == expected)
+        #expect(template.render(from: moment.box.value) == expected)   // the fields read in place, as the engine renders
         #expect(template.render(moment.placeholder) == expected)
     }
 }

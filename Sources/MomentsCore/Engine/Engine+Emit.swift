@@ -33,8 +33,8 @@ extension Engine {
             severity: rules.moments[r].severity, time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel,
             queue: ix.queue, agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
             causeEventID: causeEventID, summary: "")
-        fields.summary = rules.moments[r].summary.render(fields: fields.placeholder)
-        fields.runbook = rules.moments[r].runbook?.render(fields: fields.placeholder, escape: URLComponent.encode)
+        fields.summary = rules.moments[r].summary.render(from: fields)
+        fields.runbook = rules.moments[r].runbook?.render(from: fields, escape: URLComponent.encode)
         let moment = Moment(fields)
         pendingMoments.append(PendingMoment(rule: r, moment: moment, inhibitedBy: inhibitedBy))
     }
@@ -62,7 +62,7 @@ extension Engine {
                 let id = rules.coaching[i].id
                 out.append(.coaching(CoachingSignal(
                     id: OutputID.join(moment.id, id), rule: id, kind: rules.coaching[i].kind, agentID: agent,
-                    tip: rules.coaching[i].tip.render(fields: moment.placeholder), moment: moment)))
+                    tip: rules.coaching[i].tip.render(from: moment.box.value), moment: moment)))
             }
         }
     }

@@ -70,12 +70,19 @@ public struct Template: Sendable, Equatable {
 
     /// `render`, with each placeholder's moment field (`momentFields`) given beside its name.
     func render(fields lookup: (_ name: String, _ field: MomentField?) -> String?, escape: (String) -> String = { $0 }) -> String {
+        withoutActuallyEscaping(lookup) { render(from: PlaceholderLookup(lookup: $0), escape: escape) }
+    }
+
+    /// `render` with the values read from `values` where they are: a moment's fields passed
+    /// as `fields.placeholder` were copied into the function's context (a dozen references
+    /// retained and released) at every render.
+    func render<Values: PlaceholderValues>(from values: Values, escape: (String) -> String = { $0 }) -> String {
         withUnsafeTemporaryAllocation(of: String.self, capacity: segments.count) { pieces in
             var total = 0
             for (i, segment) in segments.enumerated() {
                 let piece = switch segment {
                 case .literal(let l): l
-                case .placeholder(let p): lookup(p, momentFields[i]).map(escape) ?? "-"
+                case .placeholder(let p): values.value(of: p, momentFields[i]).map(escape) ?? "-"
                 }
                 total += piece.utf8.count
                 (pieces.baseAddress! + i).initialize(to: piece)
@@ -88,6 +95,22 @@ public struct Template: Sendable, Equatable {
             }
         }
     }
+}
+
+/// What fills a template's placeholders (`Template.render(from:escape:)`).
+protocol PlaceholderValues {
+    /// The value of placeholder `name`, whose moment field, if it names one, is `field`.
+    func value(of name: String, _ field: MomentField?) -> String?
+}
+
+/// Placeholder values from a function.
+private struct PlaceholderLookup: PlaceholderValues {
+    let lookup: (String, MomentField?) -> String?
+    func value(of name: String, _ field: MomentField?) -> String? { lookup(name, field) }
+}
+
+extension Moment.Fields: PlaceholderValues {
+    func value(of name: String, _ field: MomentField?) -> String? { placeholder(name, field) }
 }
 
 /// The placeholders a moment fills from a field of its own (`Moment.Fields.placeholder`).
