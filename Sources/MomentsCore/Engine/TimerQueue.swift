@@ -48,22 +48,28 @@ struct TimerQueue: Sendable {
 
     mutating func setNextSequence(_ n: UInt64) { nextSequence = n }
 
-    mutating func schedule(_ timer: Timer, at deadline: Timestamp) {
-        insertPreservingSequence(Entry(deadline: deadline, sequence: nextSequence, timer: timer))
+    mutating func schedule(_ timer: consuming Timer, at deadline: Timestamp) {
+        insert(timer, deadline: deadline, sequence: nextSequence)
         nextSequence &+= 1
     }
 
     /// Inserts an entry keeping its sequence number (used when timers are carried over).
     mutating func insertPreservingSequence(_ entry: Entry) {
+        insert(entry.timer, deadline: entry.deadline, sequence: entry.sequence)
+    }
+
+    /// The timer is moved into its slot: stored from a borrowed entry, it was copied (its
+    /// strings retained) and the entry then destroyed (released) for every timer scheduled.
+    private mutating func insert(_ timer: consuming Timer, deadline: Timestamp, sequence: UInt64) {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
-            slots[Int(slot)] = entry.timer
+            slots[Int(slot)] = consume timer
         } else {
             slot = Int32(slots.count)
-            slots.append(entry.timer)
+            slots.append(consume timer)
         }
-        push(Key(deadline: entry.deadline.milliseconds, sequence: entry.sequence, slot: slot))
+        push(Key(deadline: deadline.milliseconds, sequence: sequence, slot: slot))
     }
 
     /// Removes and returns the earliest timer due at or before `time`.
