@@ -177,8 +177,7 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     private func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumerRecord {
         let m = message.pointee
-        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
+        let (key, value) = keyAndValue(of: m)
         return ConsumerRecord(
             topic: topicName(rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
             key: key, value: value, timestampMs: timestampMs(of: message), headers: headers(of: message))

@@ -38,10 +38,8 @@ public final class KafkaProducer: @unchecked Sendable {
                 error: m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(m.err, "delivery failed"))
             // Copied only for a failure: librdkafka frees the message after this callback.
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                report.undelivered = UndeliveredMessage(
-                    key: m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) },
-                    value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) },
-                    headers: headers(of: UnsafeMutablePointer(mutating: message)))
+                let (key, value) = keyAndValue(of: m)
+                report.undelivered = UndeliveredMessage(key: key, value: value, headers: headers(of: UnsafeMutablePointer(mutating: message)))
             }
             context.onDelivery?(report)
         }
