@@ -210,6 +210,11 @@ public final class Pipeline: @unchecked Sendable {
         thread.start()
     }
 
+    /// The producer's `linger.ms` unless `kafka.producer_properties` sets one: outputs wait up
+    /// to this long to share a produce request (fewer requests), and every alert waits that long
+    /// at most (the latency bench measures with it).
+    public static let defaultProducerLingerMs = 2
+
     func open() throws {
         var consumerProps = configuration.consumerProperties
         consumerProps["enable.auto.commit"] = "false"
@@ -226,7 +231,7 @@ public final class Pipeline: @unchecked Sendable {
         if producerProps["enable.idempotence"] == nil { producerProps["enable.idempotence"] = "true" }
         // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
         if producerProps["partitioner"] == nil { producerProps["partitioner"] = "murmur2_random" }
-        if producerProps["linger.ms"] == nil { producerProps["linger.ms"] = "2" }
+        if producerProps["linger.ms"] == nil { producerProps["linger.ms"] = "\(Self.defaultProducerLingerMs)" }
         // Small requests must not wait for Nagle's algorithm and delayed ACKs (40 ms each on Linux):
         // a checkpoint waits for acknowledgements, and every alert is latency.
         if producerProps["socket.nagle.disable"] == nil { producerProps["socket.nagle.disable"] = "true" }
