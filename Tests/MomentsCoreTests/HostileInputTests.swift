@@ -110,4 +110,46 @@ import Testing
         #expect(error != nil)
         #expect((error?.description.utf8.count ?? 0) < 1024)
     }
+
+    static func withAttributes(_ members: String) -> String {
+        valid.replacingOccurrences(of: #""channel":"voice""#, with: #""channel":"voice","attributes":{"# + members + "}")
+    }
+
+    /// An interaction keeps its events' attributes and every alert about it carries them: 80,000
+    /// of them in one message made alerts larger than Kafka accepts (retried for ever, holding the
+    /// partition's commits). Past the limits an event is refused, with or without the cache.
+    @Test func attributesPastTheirLimitsAreRefused() {
+        func members(_ n: Int) -> String { (0..<n).map { #""a\#($0)":"v""# }.joined(separator: ",") }
+        for cached in [nil, AttributeCache()] {
+            func decode(_ line: String) -> Result<Event, DecodeError> { EventDecoder().decode(Array(line.utf8), cache: cached) }
+            let atLimit = decode(Self.withAttributes(members(Attributes.maxCount)))
+            #expect((try? atLimit.get())?.attributes.count == Attributes.maxCount)
+            let tooMany = decode(Self.withAttributes(members(Attributes.maxCount + 1))).decodeError
+            #expect(tooMany == DecodeError(field: "attributes", reason: "invalid value: more than \(Attributes.maxCount) members"))
+            #expect(tooMany?.category == "invalid_value")
+            let longName = String(repeating: "k", count: Attributes.maxKeyBytes + 1)
+            #expect(decode(Self.withAttributes(#""\#(longName)":"v""#)).decodeError?.field == "attributes")
+            let longValue = String(repeating: "é", count: Attributes.maxValueBytes / 2 + 1)   // two bytes each
+            let error = decode(Self.withAttributes(#""tier":"\#(longValue)""#)).decodeError
+            #expect(error == DecodeError(field: "attributes.tier", reason: "invalid value: \(Attributes.maxValueBytes + 2) bytes, longer than \(Attributes.maxValueBytes)"))
+            let longest = String(repeating: "v", count: Attributes.maxValueBytes)
+            #expect((try? decode(Self.withAttributes(#""tier":"\#(longest)""#)).get())?.attributes["tier"] == longest)
+        }
+    }
+
+    /// Each event is bounded, but an interaction's events could bring new keys without end: an
+    /// interaction keeps at most `maxCount`, and the keys it has still take new values.
+    @Test func mergedAttributesStayWithinTheLimit() {
+        var kept = Attributes()
+        for batch in 0..<3 {
+            var next = Attributes()
+            for k in 0..<20 { next["b\(batch)-\(k)"] = "x" }
+            kept.merge(next)
+        }
+        #expect(kept.count == Attributes.maxCount)
+        #expect(kept["b2-0"] == nil, "a key past the limit was added")
+        kept.merge(["b0-0": "changed"])
+        #expect(kept["b0-0"] == "changed")
+        #expect(kept.count == Attributes.maxCount)
+    }
 }

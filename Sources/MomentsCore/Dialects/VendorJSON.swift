@@ -78,13 +78,13 @@ enum VendorJSON {
     /// and the size is capped, so a hostile attribute bag cannot bloat the engine's state.
     static func attributes(_ value: JSONValue?, into out: inout [String: String]) {
         guard case .object(let members)? = value else { return }
-        for (k, v) in members where out.count < maxAttributes && !k.isEmpty && k.utf8.count <= 64 {
-            guard let s = try? text(v, field: k), s.utf8.count <= 256 else { continue }
+        for (k, v) in members where out.count < maxAttributes && !k.isEmpty && k.utf8.count <= Attributes.maxKeyBytes {
+            guard let s = try? text(v, field: k), s.utf8.count <= Attributes.maxValueBytes else { continue }
             if out[k] == nil { out[k] = s }
         }
     }
 
-    static let maxAttributes = 32
+    static let maxAttributes = Attributes.maxCount
 
     static func format(_ n: Double) -> String {
         if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }

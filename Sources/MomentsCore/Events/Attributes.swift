@@ -15,6 +15,15 @@ public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionary
     private var bytes: [UInt8]
     public private(set) var count: Int
 
+    /// The most attributes an event may carry, and an interaction keeps (`merge`): every alert
+    /// about the interaction carries them, so they are bounded like ids are. A canonical event
+    /// past a limit is refused (dead-lettered); the vendor dialects keep the first pairs within
+    /// them.
+    public static let maxCount = 32
+    /// The longest attribute name and value, in UTF-8 bytes.
+    public static let maxKeyBytes = 64
+    public static let maxValueBytes = 256
+
     public init() { bytes = []; count = 0 }
 
     /// Pairs already sorted and unique, laid out as `AttributeBytes` says.
@@ -79,12 +88,20 @@ public struct Attributes: Sendable, Equatable, Sequence, ExpressibleByDictionary
         }
     }
 
-    /// Sets every pair of `other` (its values win), writing nothing when nothing differs.
+    /// Sets every pair of `other` (its values win), writing nothing when nothing differs. A key
+    /// new to these attributes is added only while they hold fewer than `maxCount`: each event
+    /// is bounded, but an interaction's events could bring new keys without end.
     public mutating func merge(_ other: Attributes) {
         if other.isEmpty { return }
-        if isEmpty { self = other; return }
+        if isEmpty && other.count <= Self.maxCount { self = other; return }
         if self == other { return }
-        for (k, v) in other where self[k] != v { self[k] = v }
+        for (k, v) in other {
+            guard let current = self[k] else {
+                if count < Self.maxCount { self[k] = v }
+                continue
+            }
+            if current != v { self[k] = v }
+        }
     }
 
     public func makeIterator() -> Iterator { Iterator(bytes: bytes) }

@@ -84,6 +84,7 @@ public struct EventDecoder: Sendable {
         if let bad = f.badAttribute {
             throw DecodeError(field: "attributes.\(clip(bad.name))", reason: "expected a string, found \(bad.typeName)")
         }
+        if let oversized = f.oversizedAttributes { throw oversized }
         var attributes = Attributes()
         swap(&attributes, &f.attributeValues)
         return Event(

@@ -38,6 +38,9 @@ struct EventScanner {
         var attributeValues = Attributes()
         /// The first attribute whose value is not a string: its name and what it was.
         var badAttribute: (name: String, typeName: String)?
+        /// Why the attributes are refused for their size (`Attributes.maxCount` and the byte
+        /// limits), if they are: the first limit the scan found exceeded.
+        var oversizedAttributes: DecodeError?
     }
 
     /// Scans the lexer's input into `found`; throws the first syntax error, wherever it is.
@@ -234,20 +237,42 @@ struct EventScanner {
         }
         if try lx.openObject(depth: 2) { return }
         found.attributeValues = try AttributeSpans.withList { (spans) throws(JSONParser.Error) -> Attributes in
+            var members = 0
             repeat {
                 let key = try lx.memberName()
+                members += 1
                 if lx.current == UInt8(ascii: "\"") {
-                    spans.append(key: key, value: try lx.string())
+                    let value = try lx.string()
+                    if found.oversizedAttributes == nil { found.oversizedAttributes = oversized(members: members, key: key, value: value, lx) }
+                    // Past a limit the rest is only checked: a refused object is never built.
+                    if found.oversizedAttributes == nil { spans.append(key: key, value: value) }
                 } else {
                     var value: Field?
                     try take(&value, &lx, depth: 2)
                     if found.badAttribute == nil, let value { found.badAttribute = (lx.text(key), value.typeName) }
                 }
             } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
+            if found.oversizedAttributes != nil { return Attributes() }
             // The whole object was checked above; an object with a bad value is an error, never stored.
             let attributes = spans.attributes(lx)
             if let cache, found.badAttribute == nil { cache.store(raw: UnsafeBufferPointer(rebasing: lx.buf[start..<lx.i]), attributes) }
             return attributes
         }
+    }
+
+    /// Whether the attribute just read (the `members`-th of its object) takes the attributes
+    /// past a limit: an interaction keeps its attributes and every alert about it carries them,
+    /// so a message of 80,000 of them made alerts larger than Kafka accepts, retried for ever.
+    private static func oversized(members: Int, key: JSONLexer.Text, value: JSONLexer.Text, _ lx: JSONLexer) -> DecodeError? {
+        if members > Attributes.maxCount {
+            return DecodeError(field: "attributes", reason: "invalid value: more than \(Attributes.maxCount) members")
+        }
+        if key.range.count > Attributes.maxKeyBytes {
+            return DecodeError(field: "attributes", reason: "invalid value: a name of \(key.range.count) bytes, longer than \(Attributes.maxKeyBytes)")
+        }
+        if value.range.count > Attributes.maxValueBytes {
+            return DecodeError(field: "attributes.\(lx.text(key))", reason: "invalid value: \(value.range.count) bytes, longer than \(Attributes.maxValueBytes)")
+        }
+        return nil
     }
 }
