@@ -111,6 +111,19 @@ import Testing
         #expect((error?.description.utf8.count ?? 0) < 1024)
     }
 
+    /// A transfer's queue becomes the interaction's queue in every later output: a megabyte of
+    /// it made alerts Kafka refuses. Bounded as `queue` is, in the canonical contract and the dialects.
+    @Test func aHugeTransferQueueIsRefused() throws {
+        let huge = String(repeating: "q", count: EventDecoder.maxIDBytes + 1)
+        let transfer = #"{"event_id":"e-2","type":"interaction.transferred","occurred_at":"2026-11-24T09:00:00Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","data":{"to_queue":"\#(huge)"}}"#
+        #expect(EventDecoder().decode(transfer).decodeError == EventDecoder.tooLong("data.to_queue", huge.utf8.count))
+        let longest = transfer.replacingOccurrences(of: huge, with: String(huge.dropLast()))
+        #expect((try? EventDecoder().decode(longest).get())?.data.toQueue?.utf8.count == EventDecoder.maxIDBytes)
+        let twilio = #"{"EventType":"task.transfer-initiated","TaskSid":"WT1","TaskChannelUniqueName":"voice","Timestamp":"1795510800","TransferTo":"\#(huge)","TaskAttributes":"{\"customers\":{\"external_id\":\"crm-77\"}}"}"#
+        let decoder = DialectDecoder(dialect: .twilioTaskRouter, customerKey: try CustomerKey(parsing: "TaskAttributes.customers.external_id"))
+        #expect(decoder.decode(twilio).decodeError?.field == "data.to_queue")
+    }
+
     static func withAttributes(_ members: String) -> String {
         valid.replacingOccurrences(of: #""channel":"voice""#, with: #""channel":"voice","attributes":{"# + members + "}")
     }

@@ -53,6 +53,10 @@ struct VendorMessage {
     ) throws(DecodeError) -> Event {
         // The interaction is checked first: the event id contains it, and the error should name the culprit.
         let interactionID = try checkedID(interaction, field: "interaction_id")
+        // A transfer's queue becomes the interaction's queue, in every later output: bounded as queues are.
+        if let q = data.toQueue, q.utf8.count > VendorMessage.maxIDBytes {
+            throw DecodeError(field: "data.to_queue", reason: "invalid value: \(q.utf8.count) bytes, longer than \(VendorMessage.maxIDBytes)")
+        }
         return Event(
             eventID: try checkedID(eventID(parts), field: "event_id"), type: type, occurredAt: time,
             interactionID: interactionID, customerID: customer, channel: channel,

@@ -161,7 +161,12 @@ public struct EventDecoder: Sendable {
         // initializer call at the end (+47), making the Event in each case (+286), or making
         // the Event's fields directly did not remove it. Inlined: -35.
         switch type {
-        case .interactionTransferred: return EventData(toQueue: try text(fields.toQueue, "to_queue", required: false))
+        case .interactionTransferred:
+            // The queue it moves to becomes the interaction's queue, in every later output:
+            // bounded as `queue` is (a megabyte of it made outputs Kafka refuses).
+            let toQueue = try text(fields.toQueue, "to_queue", required: false)
+            if let q = toQueue, q.utf8.count > Self.maxIDBytes { throw Self.tooLong("data.to_queue", q.utf8.count) }
+            return EventData(toQueue: toQueue)
         case .interactionEscalated: return EventData(to: try text(fields.to, "to", required: false))
         case .messageSent:
             let sender = try text(fields.sender, "sender", required: true)!
