@@ -101,6 +101,14 @@ import Testing
         #expect(events.allSatisfy { $0.customerID == "x-1" && $0.channel == .chat })
     }
 
+    @Test func anUnknownMediaTypeNamesWhereItWasFound() {
+        let decoder = DialectDecoder(dialect: .genesysCloud)
+        let snapshot = #"{"conversationId":"c1","participants":[{"purpose":"customer","sessions":[{"mediaType":"fax","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T10:00:00Z"}]}]}]}"#
+        #expect(decoder.decode(snapshot).decodeError?.field == "participants[0].sessions[0].mediaType")
+        let detail = #"{"topicName":"v2.detail.events.conversation.c.acd.start","eventBody":{"eventTime":1795510800000,"conversationId":"c","mediaType":"FAX","ani":"a"}}"#
+        #expect(decoder.decode(detail).decodeError?.field == "eventBody.mediaType")
+    }
+
     @Test func noCustomerAnywhereIsAClearError() {
         let json = #"{"topicName":"v2.detail.events.conversation.c.acd.start","eventBody":{"eventTime":1795510800000,"conversationId":"c","mediaType":"CHAT"}}"#
         let error = DialectDecoder(dialect: .genesysCloud).decode(json).decodeError
