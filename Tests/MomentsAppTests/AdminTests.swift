@@ -140,6 +140,40 @@ import Testing
         w.requestReload()                         // SIGHUP reports it again
         #expect(!w.check())
         #expect(registry.emitToString().contains("moments_rules_reload_failures_total 2"))
+        let broken = file.value
+        file.value = Self.valid                   // reverted to the running rules: nothing to do
+        #expect(!w.check())
+        file.value = broken                       // the same mistake again is a new refusal
+        #expect(!w.check())
+        #expect(registry.emitToString().contains("moments_rules_reload_failures_total 3"))
+        #expect(lines.value.filter { $0.contains("kind must be pain or glory") }.count == 3)
+        #expect(applied.value.isEmpty)
+    }
+
+    /// SIGHUP's queue and the watcher's loop both call check(): one runs at a time, so a
+    /// change seen by both is applied once.
+    @Test func checksFromTwoThreadsApplyAChangeOnce() {
+        let changed = Self.valid.replacingOccurrences(of: "escalation", with: "escalated")
+        let applied = Box<[RuleSet]>([]), loading = Box(0)
+        let initial = try! RulesParser.parse(yaml: Self.valid, file: "rules.yaml").get()
+        let w = RulesWatcher(
+            load: {
+                // Let a second check catch up with this one if it can (it cannot once checks are serialised).
+                loading.value += 1
+                let deadline = Date().addingTimeInterval(0.3)
+                while loading.value < 2 && Date() < deadline { usleep(1000) }
+                return RulesParser.parse(yaml: changed, file: "rules.yaml").map { ($0, changed, "rules.yaml") }
+            },
+            apply: { applied.value.append($0); usleep(50_000) },   // slow, as handing rules to the engines can be
+            state: RulesState(rules: initial, text: Self.valid, source: "rules.yaml"),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, metricsFactory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
+        let done = DispatchGroup()
+        for _ in 0..<2 {
+            done.enter()
+            Thread.detachNewThread { w.check(); done.leave() }
+        }
+        done.wait()
+        #expect(applied.value.count == 1)
     }
 
     @Test func sighupReloadsEvenWhenUnchanged() {

@@ -21,7 +21,10 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     private let failures: Counter
     private let lock = NSLock()
     private var requested = false
-    private var lastRefusedHash: String?
+    /// Held through a whole check: SIGHUP's queue and the watcher's loop both call `check()`,
+    /// and two at once would race on `lastRefusedErrors` and could apply the same rules twice.
+    private let checking = NSLock()
+    private var lastRefusedErrors: String?
 
     public init(
         load: @escaping Loader, apply: @escaping @Sendable (RuleSet) -> Void, state: RulesState, logger: Logger,
@@ -51,18 +54,22 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     /// Reloads if asked to or if the file changed; returns whether new rules were applied.
     @discardableResult
     public func check() -> Bool {
+        checking.lock()
+        defer { checking.unlock() }
         lock.lock()
         let forced = requested
         requested = false
         lock.unlock()
         switch load() {
         case .success(let loaded):
+            // A valid file ends the last refusal, even when it is the running rules again (a
+            // broken edit reverted): the same mistake made again later is reported again.
+            lastRefusedErrors = nil
             let hash = SHA256.hex(Array(loaded.text.utf8))
             guard forced || hash != state.hash else { return false }
             apply(loaded.rules)
             state.update(rules: loaded.rules, text: loaded.text, source: loaded.source)
             reloads.increment()
-            lastRefusedHash = nil
             logger.notice("rules reloaded", metadata: [
                 "source": "\(loaded.source)", "sha256": "\(hash)", "moments": "\(loaded.rules.moments.count)",
             ])
@@ -70,8 +77,8 @@ public final class RulesWatcher: Service, @unchecked Sendable {
         case .failure(let errors):
             // Report a broken file once per version, not every two seconds; SIGHUP reports again.
             let fingerprint = errors.description
-            guard forced || fingerprint != lastRefusedHash else { return false }
-            lastRefusedHash = fingerprint
+            guard forced || fingerprint != lastRefusedErrors else { return false }
+            lastRefusedErrors = fingerprint
             failures.increment()
             for e in errors.errors {
                 logger.error("rules reload refused; the running rules stay", metadata: [
