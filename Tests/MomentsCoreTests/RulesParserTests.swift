@@ -22,6 +22,8 @@ import Testing
               wait: { from: interaction.queued, until: agent.connected, longer_than: 120s }
         """
 
+    static let scheduled = "moments:\n  - id: s\n    kind: pain\n    schedule: { timezone: UTC, hours: \"08:00-18:00\" }\n"
+
     /// Each broken file and the one error it must produce, at its line and column.
     @Test(arguments: [
         (base + "\nrecovery:\n  - id: r\n    on: [long-wiat]\n    action: discount\n", 8, 10, "unknown moment 'long-wiat'"),
@@ -42,6 +44,17 @@ import Testing
         (base + "\n  - id: long-wait\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 6, 5, "duplicate moment id 'long-wait'"),
         ("recovery: []\n", 1, 1, "missing 'moments'"),
         ("settings:\n  duplicate_window: 5000000000\n" + base, 2, 21, "duplicate_window must be at most 4294967294"),
+        // Durations past 100 years would wrap event time: a wait's timer due at once, every
+        // interaction evicted after its first event.
+        (base.replacingOccurrences(of: "120s", with: "9223372036854775807ms"), 5, 78, "longer_than must be at most 100 years (36525d), found '9223372036854775807ms'"),
+        ("settings:\n  interaction_timeout: 106751991167d\n" + base, 2, 24, "interaction_timeout must be at most 100 years"),
+        (base + "\nrecovery:\n  - { id: r, on: long-wait, action: discount, cooldown: 36526d }\n", 7, 57, "cooldown must be at most 100 years"),
+        // Other limits outside a schedule are held to the same ranges as the condition's own.
+        (scheduled + "    outside: { below: 5 }\n    when: { threshold: { event: sentiment.scored, field: score, below: -0.6 } }\n", 5, 23, "below 5.0 is outside the sentiment range -1..1"),
+        (scheduled + "    outside: { at_least: -1 }\n    when: { threshold: { event: survey.submitted, field: csat, at_least: 4 } }\n", 5, 26, "at_least must not be negative for csat"),
+        // A moment named twice in `on` would give each of its moments two identical outputs.
+        (base + "\ncoaching:\n  - { id: c, on: [long-wait, long-wait], kind: corrective, tip: hi }\n", 7, 30, "moment 'long-wait' is named twice in on"),
+        (base + "\nrecovery:\n  - id: r\n    on: [long-wait, long-wait]\n    action: discount\n", 8, 21, "moment 'long-wait' is named twice in on"),
     ] as [(String, Int, Int, String)])
     func brokenFilesAreRefusedWithLocation(yaml: String, line: Int, column: Int, message: String) {
         let errors = Fixtures.errors(yaml)
@@ -50,6 +63,13 @@ import Testing
         #expect(match?.line == line, "\(errors.map(\.description))")
         #expect(match?.column == column, "\(errors.map(\.description))")
         #expect(match?.description.hasPrefix("test.yaml:\(line):\(column): error: ") == true)
+    }
+
+    @Test func durationsAreBoundedAtOneHundredYears() {
+        #expect(DurationParser.parse("36525d") == .days(36_525))
+        #expect(DurationParser.parse("36524d24h") == .days(36_525))
+        #expect(DurationParser.parse("36525d1ms") == nil)
+        #expect(DurationParser.parse("9223372036854775807ms") == nil)
     }
 
     @Test func everyErrorIsReportedAtOnce() {

@@ -112,19 +112,30 @@ enum ConditionSection {
             ctx.error(node, "threshold needs one of below, above, at_least, at_most")
             return nil
         }
-        if field == "score" {
-            for (k, v) in [("below", below), ("above", above), ("at_least", atLeast), ("at_most", atMost)] {
-                if let v, !(-1...1).contains(v) { ctx.error(m[k], "\(k) \(v) is outside the sentiment range -1..1") ; return nil }
-            }
-        }
-        if field == "csat" {
-            for (k, v) in [("below", below), ("above", above), ("at_least", atLeast), ("at_most", atMost)] {
-                if let v, v < 0 { ctx.error(m[k], "\(k) must not be negative for csat (1..5), found \(v)"); return nil }
-            }
-        }
+        guard boundsFitTheField(field, below: below, above: above, atLeast: atLeast, atMost: atMost, in: m, ctx) else { return nil }
         let window = TrailingWindowSection.parse(m["average_over"], minSamples: m["min_samples"], in: node, ctx)
         guard let event, let field, window != nil || m["average_over"] == nil else { return nil }
         return ThresholdCondition(event: event, field: field, below: below, above: above, atLeast: atLeast, atMost: atMost, window: window)
+    }
+
+    /// The range checks of a threshold's bounds, shared by `when:` and a schedule's `outside:`:
+    /// a score is within -1..1, a csat is not negative. Reports the first bound out of range.
+    static func boundsFitTheField(
+        _ field: String?, below: Double?, above: Double?, atLeast: Double?, atMost: Double?,
+        in m: [(key: String, keyNode: Node, value: Node)], _ ctx: YAMLContext
+    ) -> Bool {
+        let bounds = [("below", below), ("above", above), ("at_least", atLeast), ("at_most", atMost)]
+        if field == "score" {
+            for (k, v) in bounds {
+                if let v, !(-1...1).contains(v) { ctx.error(m[k], "\(k) \(v) is outside the sentiment range -1..1"); return false }
+            }
+        }
+        if field == "csat" {
+            for (k, v) in bounds {
+                if let v, v < 0 { ctx.error(m[k], "\(k) must not be negative for csat (1..5), found \(v)"); return false }
+            }
+        }
+        return true
     }
 
     static func ended(_ node: Node, _ ctx: YAMLContext) -> EndedCondition? {

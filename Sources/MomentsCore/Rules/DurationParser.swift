@@ -1,7 +1,20 @@
 /// Parses rule durations: "120s", "2m", "1h30m", "30d", "500ms". A bare number is refused on
 /// purpose: "120" could mean seconds or minutes, and the difference is a customer's wait.
 public enum DurationParser {
+    /// The longest duration accepted: 100 years (36,525 days), far beyond any wait, cooldown or
+    /// window a contact center means. Event time is bounded to 2000-2100, so an instant plus this
+    /// stays before 2200 and cannot wrap. Unbounded (up to Int64.max ms), `Timestamp + Duration`
+    /// wrapped: a wait's timer was due at once, and every interaction was evicted after its first event.
+    public static let maximum = Duration.days(36_525)
+
+    /// A duration up to `maximum`; nil for a malformed one or a longer one (`parseAnyLength` tells them apart).
     public static func parse(_ text: String) -> Duration? {
+        guard let d = parseAnyLength(text), d <= maximum else { return nil }
+        return d
+    }
+
+    /// Any duration that fits in Int64 milliseconds, for an error to say "too long" rather than "bad".
+    static func parseAnyLength(_ text: String) -> Duration? {
         let s = Array(text.trimmingWhitespace.utf8)
         guard !s.isEmpty else { return nil }
         var i = 0

@@ -227,6 +227,12 @@ enum MomentReferences {
             }
             ok = false
         }
+        // A moment listed twice would make the rule give two identical outputs each time it fires.
+        var seen: Set<String> = []
+        for (id, at) in items where !seen.insert(id).inserted {
+            ctx.error(at, "moment '\(id)' is named twice in on")
+            ok = false
+        }
         return ok ? items.map(\.value) : nil
     }
 }

@@ -119,6 +119,8 @@ enum ScheduleSection {
                 ctx.error(outside, "outside needs one of below, above, at_least, at_most (or outside: off)")
                 return nil
             }
+            guard ConditionSection.boundsFitTheField(t.field, below: alt.below, above: alt.above, atLeast: alt.atLeast, atMost: alt.atMost, in: m, ctx)
+            else { return nil }
             return RuleSchedule(schedule: schedule, outside: .threshold(alt))
         case nil:
             return nil

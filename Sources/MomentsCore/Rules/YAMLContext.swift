@@ -166,7 +166,11 @@ public final class YAMLContext {
         let text = s.string
         if text.hasPrefix("-") { error(node, "\(what) must not be negative, found '\(text)'"); return nil }
         guard let d = DurationParser.parse(text) else {
-            error(node, "bad duration '\(text)' for \(what) (use a number with a unit: 500ms, 120s, 5m, 24h, 30d)")
+            if DurationParser.parseAnyLength(text) != nil {
+                error(node, "\(what) must be at most 100 years (\(DurationParser.maximum.milliseconds / 86_400_000)d), found '\(text)'")
+            } else {
+                error(node, "bad duration '\(text)' for \(what) (use a number with a unit: 500ms, 120s, 5m, 24h, 30d)")
+            }
             return nil
         }
         if d.milliseconds == 0 && !allowZero { error(node, "\(what) must be longer than zero"); return nil }
