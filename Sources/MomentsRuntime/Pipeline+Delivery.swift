@@ -179,6 +179,15 @@ extension Pipeline {
         // An output is retried later; a changelog record is not (below).
         statusBox.update { $0.produceErrors += 1 }
         metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+        if configuration.exactlyOnce {
+            // As for a failed delivery (`delivered`): the transaction must not commit. Retried
+            // later instead, it was left out of the transaction that committed its input's
+            // offset, and lost if the partition left (or the pipeline stopped) before the retry
+            // landed; an abort also dropped it, and rewound only to that commit.
+            log(.warning, "produce failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(failure)")])
+            transactionFailed = true
+            return
+        }
         // A changelog record is never retried later: a newer record of its customer may be
         // produced first, which the retry would then overwrite.
         if let batch = p.stateBatch, let owner = task(for: p.partition, generation: p.generation) {

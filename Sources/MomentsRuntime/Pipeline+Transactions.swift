@@ -13,6 +13,13 @@ extension Pipeline {
             try abortAndRewind(reason: "an output of the transaction failed")
             return
         }
+        // An output waiting to be produced again is in no transaction: committing would take its
+        // input's offset with it. (Exactly-once fails the transaction instead of retrying, see
+        // `produce`; this keeps a retry from ever being committed past.)
+        if !retries.isEmpty {
+            try abortAndRewind(reason: "an output of the transaction waits to be produced again")
+            return
+        }
         writeChangelog(only: nil)
         var offsets: [TopicPartition: Int64] = [:]
         for (tp, task) in tasks where !task.isRestoring {

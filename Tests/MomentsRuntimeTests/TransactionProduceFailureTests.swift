@@ -1,0 +1,71 @@
+import Foundation
+import MomentsApp
+import MomentsCore
+import Testing
+@testable import Kafka
+@testable import MomentsRuntime
+
+/// Exactly-once: an output the producer refuses on the spot (over `message.max.bytes`, or a
+/// local queue still full after its wait) must fail its transaction like a failed delivery. It
+/// was put aside to be produced again instead, and the transaction committed its input's offset
+/// without it: a revocation or a stop then dropped the retry, and an abort rewound only to that
+/// commit, so the output was lost. The pipeline's bookkeeping is driven directly, with clients
+/// of the embedded broker (a transactional producer, a consumer assigned the input).
+@Suite(.serialized) struct TransactionProduceFailureTests {
+    @Test func anOutputRefusedOnTheSpotAbortsTheTransactionInsteadOfBeingCommittedPast() throws {
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let id = "moments-eos-refused"
+        let p = bed.pipeline(group: "eos-refused", rules: try Stream.defaultRules(), changelog: false, transactionalID: id)
+        // librdkafka refuses a message larger than message.max.bytes before queueing it.
+        let producerProperties = p.configuration.producerProperties.merging(["transactional.id": id, "message.max.bytes": "1000"]) { $1 }
+        p.producer = try KafkaProducer(configuration: KafkaConfiguration(producerProperties), onDelivery: { _ in })
+        p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(p.configuration.consumerProperties))
+        try p.producer.initTransactions()
+        try p.consumer.assign([tp: 0])   // as the group would have it: the rewind seeks it
+        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: nil)
+        p.nextGeneration += 1
+        task.lastOffset = 10
+        p.tasks[tp] = task
+
+        let record = OutputRecord(
+            topic: bed.topics.alerts, key: Array("i-1".utf8), value: Array(repeating: UInt8(ascii: " "), count: 2000), headers: [],
+            id: "i-1:long-wait:1:supervisor-alert", kind: .alert)
+        p.produce(PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
+        #expect(p.inTransaction)
+        #expect(p.transactionFailed)
+        #expect(p.retries.count == 0)
+
+        try p.commitTransaction()
+        #expect(p.status.commits == 0, "input 10's offset was committed without its output")
+        #expect(p.status.transactionsAborted == 1)
+        #expect(!p.inTransaction && !p.transactionFailed)
+        // Rewound to the last commit: a new task processes input 10 again.
+        #expect(p.tasks[tp] != nil && p.tasks[tp] !== task)
+    }
+
+    /// Whatever put it there, an output waiting to be produced again keeps the transaction from
+    /// committing: it is in none, and its input's offset would be.
+    @Test func aTransactionIsNeverCommittedWhileAnOutputWaitsToBeProducedAgain() throws {
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let id = "moments-eos-retry"
+        let p = bed.pipeline(group: "eos-retry", rules: try Stream.defaultRules(), changelog: false, transactionalID: id)
+        p.producer = try KafkaProducer(configuration: KafkaConfiguration(p.configuration.producerProperties.merging(["transactional.id": id]) { $1 }), onDelivery: { _ in })
+        p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(p.configuration.consumerProperties))
+        try p.producer.initTransactions()
+        try p.consumer.assign([tp: 0])
+        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: nil)
+        p.nextGeneration += 1
+        task.lastOffset = 4
+        p.tasks[tp] = task
+        let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:1", kind: .alert)
+        p.retries.append(PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 4, outputs: 1), arrivalWall: 0))
+
+        try p.commitTransaction()
+        #expect(p.status.commits == 0)
+        #expect(p.status.transactionsAborted == 1)
+        #expect(p.retries.count == 0)
+        #expect(p.tasks[tp] !== task)
+    }
+}
