@@ -65,9 +65,22 @@ struct Changelog {
         var partitionState: [UInt8]?
         var customers: [String: [UInt8]] = [:]
         var position = low
+        var received = false
         var waited: Int64 = 0
         while position < high {
             guard let r = try reader.poll(timeoutMs: 100) else {
+                // Written in transactions (exactly-once), the log ends with a commit marker, and
+                // aborted records end with an abort marker: offsets that librdkafka never hands
+                // over as records, but moves the reader's position past. Counted from records
+                // alone, the read never reached `high` and ran into the timeout, and the state
+                // was rebuilt by replaying the input instead. The position is asked only once a
+                // record of this read came: until then it may still be the one an earlier read
+                // of this partition left (librdkafka resets it when that read's fetch stops,
+                // on its own thread), which would end this read before it began.
+                if received, let reached = try? reader.position([tp])[tp], reached > position {
+                    position = reached
+                    continue
+                }
                 waited += 100
                 if waited > timeoutMs { throw KafkaError(code: KafkaError.timedOut, message: "reading \(tp) stopped at \(position) of \(high)") }
                 continue
@@ -75,6 +88,7 @@ struct Changelog {
             // Only this partition's records move the position: one of another partition (read
             // before, still queued) would end the read early, without the latest state.
             guard r.topic == topic, r.partition == tp.partition else { continue }
+            received = true
             position = r.offset + 1
             guard let key = r.key, key.starts(with: prefix) else { continue }
             if r.header("moments.state") == Self.partitionHeader.1 {
