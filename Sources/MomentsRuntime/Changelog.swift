@@ -20,8 +20,12 @@ struct Changelog {
     /// What changed in `task` since the last call, taken now and encoded later (`finish`, by
     /// `StateEncodingJob` off the pipeline thread): the customers' states are copies, the
     /// partition record is written now, as it is small and must describe the partition at this
-    /// instant. Nil when nothing changed and no partition record is owed.
+    /// instant. Nil when nothing changed and no partition record is owed. Only where no engine
+    /// job of the task is in flight (a checkpoint: between passes, or in a rebalance).
     func take(_ task: PartitionTask) -> PendingRecords? {
+        // Customers whose record failed for good go in with their current state.
+        for customer in task.unwrittenCustomers { task.engine.markUnwritten(customer) }
+        task.unwrittenCustomers.removeAll()
         let states = task.engine.takeChangedStates()
         guard !states.isEmpty || task.partitionRecordOwed else { return nil }
         task.partitionRecordOwed = false

@@ -37,6 +37,13 @@ final class PartitionTask {
     var changelogBatches: ChangelogBatches
     /// A partition record failed for good: the next checkpoint writes one even if no customer changed.
     var partitionRecordOwed = false
+    /// Customers whose changelog record failed for good, to be marked changed in the engine when
+    /// the next checkpoint takes its state (`Changelog.take`). Kept here, on the pipeline
+    /// thread's side, because a failure may be reported while an engine thread runs the
+    /// engine: from inside `producer.produce`, which serves delivery reports while the
+    /// producer's queue is full, as the pipeline thread applies one batch while the engine
+    /// threads compute the next (`Pipeline+Batch`).
+    var unwrittenCustomers: [String] = []
     /// With a changelog: the next offset the acknowledged state reflects; commits stop there.
     var durableOffset: Int64? {
         get { changelogBatches.durableOffset }

@@ -28,6 +28,7 @@ extension Pipeline {
     /// Takes the changed state of every running partition (or only `partitions`) and closes the epoch.
     func deferChangelog(only partitions: [TopicPartition]?) {
         guard let changelog else { return }
+        assert(batchesInFlight.isEmpty, "state taken while engine threads may run the engines")
         for (tp, task) in tasks where !task.isRestoring && (partitions?.contains(tp) ?? true) {
             guard let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
             // Nothing changed: the state reflecting `offset` is the one already written.

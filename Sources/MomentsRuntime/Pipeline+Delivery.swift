@@ -279,9 +279,11 @@ extension Pipeline {
             ])
             return
         }
+        // Not marked in the engine now: an engine thread may be running it (see
+        // `PartitionTask.unwrittenCustomers`); the next checkpoint marks it before taking state.
         let prefix = Array("\(owner.partition.topic)/".utf8)
         if let key = p.record.key, key.starts(with: prefix) {
-            owner.engine.markUnwritten(String(decoding: key[prefix.count...], as: UTF8.self))
+            owner.unwrittenCustomers.append(String(decoding: key[prefix.count...], as: UTF8.self))
         }
         let (due, first) = owner.changelogBatches.customerFailed(batch: batch, nextEpoch: epoch)
         sendPartitionRecords(due, from: owner)

@@ -172,6 +172,7 @@ extension Pipeline {
     /// open transaction. (At-least-once goes through `deferChangelog`, Pipeline+Checkpoint.)
     func writeChangelog(only partitions: [TopicPartition]?) {
         guard let changelog else { return }
+        assert(batchesInFlight.isEmpty, "state taken while engine threads may run the engines")
         for (tp, task) in tasks where !task.isRestoring && (partitions?.contains(tp) ?? true) {
             let records = changelog.records(for: task)
             guard !records.isEmpty, let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }

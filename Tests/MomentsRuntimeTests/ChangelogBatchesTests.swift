@@ -134,7 +134,45 @@ import Testing
         #expect(task.tracker.committable == 1)   // commits are held by the durable offset instead
         #expect(task.changelogBatches.inFlight == 0)   // the batch is done, durable or not
         #expect(task.durableOffset == 0)   // not: acknowledged, its partition record would have made it 1
-        #expect(task.engine.takeChangedStates().map(\.customer) == ["c-42"])
         #expect(p.status.stateRecordsFailed == 1)
+        // The next checkpoint takes the customer's current state.
+        p.changelog = Changelog(topic: "state")
+        p.deferChangelog(only: nil)
+        let taken = try #require(p.deferredState.last?.encoding?.records(wait: true))
+        #expect(taken.map(\.id) == ["state:c-42", "state:partition"])
+        #expect(p.deferredState.last?.epoch == 3)   // the epoch the failure holds batches below
+    }
+
+    /// A failure may be reported while an engine thread runs the task's engine: from inside
+    /// `producer.produce`, which serves delivery reports while the producer's queue is full,
+    /// as the pipeline thread applies one batch while the engine threads compute the next. So
+    /// the engine is not touched then; the customer waits on the task for the next checkpoint.
+    @Test func aFailedCustomerRecordLeavesTheEngineAloneUntilTheCheckpoint() throws {
+        let tp = TopicPartition(topic: "interactions", partition: 0)
+        let routing = OutputRouting(alerts: "moments.alerts", coaching: "moments.coaching", recovery: "moments.recovery", deadLetter: "moments.dead-letter")
+        var config = PipelineConfiguration(consumerProperties: [:], producerProperties: [:], inputTopics: [tp.topic], routing: routing)
+        config.changelogTopic = "state"
+        let p = Pipeline(configuration: config, rules: try Stream.defaultRules())
+        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: 0)
+        task.engine.tracksChanges = true
+        p.tasks[tp] = task
+        p.epoch = 1
+        let batch = task.changelogBatches.sent(customers: 2, partitionRecord: partitionRecord(0), reflecting: 0, epoch: 0).id
+        var tokens: [UInt64] = []
+        for customer in ["c-7", "c-8"] {
+            let record = OutputRecord(topic: "state", key: Array("interactions/\(customer)".utf8), value: [1], headers: [], partition: 0, id: "state:\(customer)", kind: .state)
+            var pending = PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 0, outputs: 1), arrivalWall: 0)
+            pending.stateBatch = batch
+            tokens.append(p.pending.insert(pending))
+        }
+        for token in tokens {
+            p.delivered(DeliveryReport(token: token, topic: "state", partition: 0, offset: -1, error: KafkaError(code: KafkaError.timedOut, message: "message timed out")))
+        }
+        #expect(task.unwrittenCustomers == ["c-7", "c-8"])
+        #expect(task.engine.takeChangedStates().isEmpty)   // the engine was not touched
+        let taken = try #require(Changelog(topic: "state").take(task))
+        #expect(taken.states.map(\.customer) == ["c-7", "c-8"])
+        #expect(task.unwrittenCustomers.isEmpty)
+        #expect(Changelog(topic: "state").take(task) == nil)   // written once
     }
 }
