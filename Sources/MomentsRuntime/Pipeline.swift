@@ -152,7 +152,12 @@ public final class Pipeline: @unchecked Sendable {
     /// Runs until `stop()`; blocks the calling thread, which must not be a Swift concurrency
     /// thread (use `Thread` or `runInBackground`).
     public func run() throws {
-        try open()
+        do {
+            try open()
+        } catch {
+            abandon()
+            throw error
+        }
         engineThreads = EngineThreads(count: configuration.engineThreads)
         defer {
             engineThreads?.stop()
@@ -160,6 +165,18 @@ public final class Pipeline: @unchecked Sendable {
             statusBox.update { $0.running = false }
         }
         statusBox.update { $0.running = true }
+        do {
+            try loop()
+        } catch {
+            // A fatal consumer error, or a fenced producer: nothing more is committed (the next
+            // owner reprocesses from the last commit), but the clients must stop calling back.
+            // (An unresumable assignment went through `shutdown` first; this changes nothing then.)
+            abandon()
+            throw error
+        }
+    }
+
+    private func loop() throws {
         while !statusBox.read({ $0.stopRequested }) {
             try pollInputs()
             if let error = unrecoverable {
@@ -187,6 +204,18 @@ public final class Pipeline: @unchecked Sendable {
             sleepUntilWork()
         }
         shutdown()
+    }
+
+    /// Leaving on an error, without `shutdown`'s drain and commit: the clients' handlers hold
+    /// the pipeline `unowned`, and the clients outlive this call (freed with the pipeline, the
+    /// producer flushing what is in flight, the consumer leaving its group), so a delivery report
+    /// or a revocation then ran a handler on a pipeline being freed, and trapped. The health
+    /// check, which holds the consumer, stops too.
+    func abandon() {
+        producer?.stopDeliveryReports()
+        consumer?.stopRebalanceEvents()
+        statusBox.update { $0.stopRequested = true }
+        metrics.gauge("moments_ready", [], 0)
     }
 
     /// Starts `run()` on a dedicated thread; `completion` gets its error, if any.

@@ -52,6 +52,28 @@ import Testing
         #expect(status.transactionsAborted >= 1)
         #expect(expected.isSubset(of: Set(collector.all.compactMap(\.cloudEventID))))
     }
+
+    /// A fatal transactional error (the broker answering the commit with PRODUCER_FENCED, as to an
+    /// instance a newer one with its transactional id has fenced) stops the pipeline with that
+    /// error, and the pipeline is then freed without any of its handlers being called: `run()`
+    /// rethrew without `shutdown`'s cleanup, and the consumer's close when it was freed (leaving
+    /// the group, revoking its partitions) ran the rebalance handler on the pipeline being
+    /// freed, which trapped and took the whole process down.
+    @Test func aFencedPipelineStopsWithTheErrorAndIsFreedCleanly() throws {
+        let lines = try referenceLines()
+        let rules = try Stream.defaultRules()
+        let bed = try TestBed(partitions: 1)
+        try bed.produce(lines.map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        bed.broker.cluster.pushRequestErrors(apiKey: 26 /* EndTxn */, errors: [90 /* PRODUCER_FENCED */])
+        var running: RunningPipeline? = RunningPipeline(bed.pipeline(group: "eos-fenced", rules: rules, transactionalID: "moments-eos-3"))
+        #expect(running?.ended(within: 60) == true)
+        let error = running?.stop()   // what run() ended with
+        #expect((error as? KafkaError)?.isFatal == true, "\(String(describing: error))")
+        #expect(running?.pipeline.status.commits == 0)
+        running = nil   // the pipeline and its clients are freed now
+        // The health check lets go of the consumer within its next step.
+        Thread.sleep(forTimeInterval: 2)
+    }
 }
 
 final class ErrorSlot: @unchecked Sendable {
