@@ -84,7 +84,7 @@ public struct EventDecoder: Sendable {
         if let bad = f.badAttribute {
             throw DecodeError(field: "attributes.\(clip(bad.name))", reason: "expected a string, found \(bad.typeName)")
         }
-        if let oversized = f.oversizedAttributes { throw oversized }
+        if let oversized = f.oversizedAttributes { throw oversized.error(lx) }
         var attributes = Attributes()
         swap(&attributes, &f.attributeValues)
         return Event(

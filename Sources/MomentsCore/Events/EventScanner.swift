@@ -20,6 +20,25 @@ struct EventScanner {
         }
     }
 
+    /// Which of `Attributes`' limits an attributes object exceeds.
+    enum AttributeLimit {
+        case members
+        case name(bytes: Int)
+        case value(key: JSONLexer.Text, bytes: Int)
+
+        /// The error the decoder reports for it.
+        func error(_ lx: JSONLexer) -> DecodeError {
+            switch self {
+            case .members:
+                return DecodeError(field: "attributes", reason: "invalid value: more than \(Attributes.maxCount) members")
+            case .name(let bytes):
+                return DecodeError(field: "attributes", reason: "invalid value: a name of \(bytes) bytes, longer than \(Attributes.maxKeyBytes)")
+            case .value(let key, let bytes):
+                return DecodeError(field: "attributes.\(lx.text(key))", reason: "invalid value: \(bytes) bytes, longer than \(Attributes.maxValueBytes)")
+            }
+        }
+    }
+
     /// The members of the `data` object the engine can use (first occurrence wins, as in a lookup).
     struct DataFields {
         var toQueue, to, sender, text, score, flag, source, reason, csat: Field?
@@ -38,9 +57,9 @@ struct EventScanner {
         var attributeValues = Attributes()
         /// The first attribute whose value is not a string: its name and what it was.
         var badAttribute: (name: String, typeName: String)?
-        /// Why the attributes are refused for their size (`Attributes.maxCount` and the byte
-        /// limits), if they are: the first limit the scan found exceeded.
-        var oversizedAttributes: DecodeError?
+        /// The first of the attributes' limits the scan found exceeded, if any (a plain value:
+        /// a `DecodeError` here, made and destroyed with every scan, cost 37 instructions an event).
+        var oversizedAttributes: AttributeLimit?
     }
 
     /// Scans the lexer's input into `found`; throws the first syntax error, wherever it is.
@@ -243,7 +262,7 @@ struct EventScanner {
                 members += 1
                 if lx.current == UInt8(ascii: "\"") {
                     let value = try lx.string()
-                    if found.oversizedAttributes == nil { found.oversizedAttributes = oversized(members: members, key: key, value: value, lx) }
+                    if found.oversizedAttributes == nil { found.oversizedAttributes = oversized(members: members, key: key, value: value) }
                     // Past a limit the rest is only checked: a refused object is never built.
                     if found.oversizedAttributes == nil { spans.append(key: key, value: value) }
                 } else {
@@ -263,16 +282,10 @@ struct EventScanner {
     /// Whether the attribute just read (the `members`-th of its object) takes the attributes
     /// past a limit: an interaction keeps its attributes and every alert about it carries them,
     /// so a message of 80,000 of them made alerts larger than Kafka accepts, retried for ever.
-    private static func oversized(members: Int, key: JSONLexer.Text, value: JSONLexer.Text, _ lx: JSONLexer) -> DecodeError? {
-        if members > Attributes.maxCount {
-            return DecodeError(field: "attributes", reason: "invalid value: more than \(Attributes.maxCount) members")
-        }
-        if key.range.count > Attributes.maxKeyBytes {
-            return DecodeError(field: "attributes", reason: "invalid value: a name of \(key.range.count) bytes, longer than \(Attributes.maxKeyBytes)")
-        }
-        if value.range.count > Attributes.maxValueBytes {
-            return DecodeError(field: "attributes.\(lx.text(key))", reason: "invalid value: \(value.range.count) bytes, longer than \(Attributes.maxValueBytes)")
-        }
+    private static func oversized(members: Int, key: JSONLexer.Text, value: JSONLexer.Text) -> AttributeLimit? {
+        if members > Attributes.maxCount { return .members }
+        if key.range.count > Attributes.maxKeyBytes { return .name(bytes: key.range.count) }
+        if value.range.count > Attributes.maxValueBytes { return .value(key: key, bytes: value.range.count) }
         return nil
     }
 }
