@@ -375,6 +375,21 @@ import Testing
 }
 
 @Suite struct ReloadTests {
+    /// A reload that changes `duplicate_window` applies to the running engine, which keeps the
+    /// ids it saw (before, it kept its old window while partitions assigned later used the new).
+    @Test func aChangedDuplicateWindowAppliesAndKeepsTheIdsSeen() throws {
+        var engine = Engine(rules: try Fixtures.defaultRules())
+        let s = Script()
+        let events = (0..<4).map { s.at(Double($0), .agentFlagged, data: EventData(flag: "rude"), id: "e-\($0)") }
+        _ = engine.run(events)
+        var smaller = try Fixtures.defaultRules()
+        smaller.settings.duplicateWindow = 2
+        engine = engine.reloaded(with: smaller)
+        #expect(engine.duplicates.capacity == 2)
+        _ = engine.run([events[3], events[2], events[1]])   // the newest two are remembered, the third is not
+        #expect(engine.stats.duplicatesDropped == 2)
+    }
+
     @Test func openInteractionsSurviveAReload() throws {
         let old = try Fixtures.defaultRules()
         var engine = Engine(rules: old)

@@ -105,6 +105,27 @@ import Testing
         #expect(again == [true, false])   // "a" was forgotten after three newer ids
     }
 
+    /// A window resized on reload keeps the newest ids that fit, oldest forgotten first, and
+    /// then evicts at its new size; a larger one keeps them all.
+    @Test func aResizedDuplicateFilterKeepsTheNewestIds() {
+        var f = DuplicateFilter(capacity: 5)
+        for id in ["a", "b", "c", "d", "e", "f", "g"] { _ = f.insert(id) }   // the ring wrapped: c…g
+        var smaller = f.resized(to: 3)
+        #expect(smaller.capacity == 3 && smaller.count == 3)
+        let remembered = ["g", "f", "e"].map { smaller.insert($0) }
+        #expect(remembered == [false, false, false])
+        let forgotten = [smaller.insert("d"), smaller.insert("e")]   // d was forgotten; it evicts e
+        #expect(forgotten == [true, true])
+        var larger = f.resized(to: 10)
+        let kept = ["c", "d", "e", "f", "g"].map { larger.insert($0) }
+        #expect(kept == [false, false, false, false, false])
+        let added = ["h", "i", "j", "k", "l"].map { larger.insert($0) }
+        #expect(added == [true, true, true, true, true])
+        #expect(larger.count == 10)
+        let cAgain = larger.insert("c")
+        #expect(!cAgain)
+    }
+
     /// The fingerprint table against the set and ring it replaced, through growth (it starts at
     /// 1,024 ids), wrap-around of the ring and many removals (which shift probe runs back).
     @Test func duplicateFilterMatchesASetWithFIFOEviction() {

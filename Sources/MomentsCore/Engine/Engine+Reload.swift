@@ -5,7 +5,8 @@ extension Engine {
     public func reloaded(with newRules: RuleSet) -> Engine {
         var next = Engine(rules: newRules, clock: clock)
         next.stats = stats
-        next.duplicates = duplicates
+        // The ids seen carry over, in a window of the new rules' size.
+        next.duplicates = duplicates.resized(to: newRules.settings.duplicateWindow)
         next.budgets = budgets
         next.suppressedCounts = suppressedCounts
         // A runtime's changelog still needs the customers changed since its last checkpoint, and

@@ -60,6 +60,22 @@ public struct DuplicateFilter: Sendable {
     }
 
     public var count: Int { table.count }
+
+    /// The same window with room for `newCapacity` ids, remembering the most recent of those it
+    /// holds: a reload that changes `duplicate_window` applies it to running partitions too
+    /// (keeping the old filter, they went on with the old size while partitions assigned later
+    /// used the new one).
+    public func resized(to newCapacity: Int) -> DuplicateFilter {
+        guard newCapacity != capacity else { return self }
+        var resized = DuplicateFilter(capacity: newCapacity)
+        // Oldest first, so the newest end up remembered when the new window is smaller. Once the
+        // ring is full, `next` is its oldest entry.
+        let oldest = ring.count < capacity ? 0 : next
+        for k in max(0, ring.count - newCapacity)..<ring.count {
+            _ = resized.insert(ring[(oldest + k) % ring.count])
+        }
+        return resized
+    }
 }
 
 /// Two independent 64-bit hashes of a string's UTF-8 bytes, computed without allocating.
