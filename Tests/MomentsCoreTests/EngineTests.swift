@@ -289,6 +289,22 @@ import Testing
         #expect(out.recoveries.map(\.id) == ["i-0:rude-agent:1:apology-discount", "i-1:rude-agent:1:apology-discount", "i-next:rude-agent:1:apology-discount"])
         #expect(engine.stats.recoverySkippedBudget == 2)
     }
+
+    /// A partition mixes customers' event times: a late moment from the day before must not
+    /// open a fresh budget. Counted by the moment's own day, the four discounts below all went
+    /// out with a budget of one a day (each change of day reset the count).
+    @Test func lateMomentsAroundMidnightDoNotResetTheBudget() throws {
+        var r = rules
+        r.recovery[0].dailyBudget = 1
+        var engine = Engine(rules: r)
+        let midnight = 15.0 * 3_600   // Script starts at 09:00 UTC
+        let offsets = [-10.0, 10, -5, 20]   // the third arrives late, from the day before
+        let events = offsets.enumerated().map { n, offset in rude("i-\(n)", customer: "c-\(n)", atDay: (midnight + offset) / 86_400) }
+        let out = engine.run(events)
+        #expect(out.recoveries.map(\.id) == ["i-0:rude-agent:1:apology-discount", "i-1:rude-agent:1:apology-discount"])
+        #expect(engine.stats.recoverySkippedBudget == 2)
+        #expect(engine.budgetUsedToday(rule: r.recovery[0].id) == 1)
+    }
 }
 
 @Suite struct EngineStateTests {

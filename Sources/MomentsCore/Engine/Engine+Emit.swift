@@ -75,7 +75,11 @@ extension Engine {
             stats.recoverySkippedCooldown += 1
             return nil
         }
-        let day = moment.time.utcDay
+        // The partition clock's day, which never moves back, not the moment's: a partition mixes
+        // customers' event times, and late moments (or timer moments, which carry their
+        // deadline) from the day before reset a count kept by the moment's day, each reset
+        // opening a fresh budget, so discounts went out past it near every midnight.
+        let day = clock.utcDay
         if let budget = rule.dailyBudget {
             let used = budgets[rule.id].flatMap { $0.day == day ? $0.used : nil } ?? 0
             guard used < budget else {
