@@ -33,6 +33,11 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Event time of the first event (RFC 3339), or 'now'.")
     var start: String = "2026-11-24T04:00:00Z"
 
+    func validate() throws {
+        // The stdout loop counts up to it: a negative count would trap, not stop.
+        if let count, count < 0 { throw ValidationError("--count must not be negative") }
+    }
+
     func run() throws {
         var options = SimulationOptions(seed: seed)
         options.arrivalsPerMinute = arrivals

@@ -70,14 +70,17 @@ import Testing
         }
     }
 
-    @Test func bearerTokenProtectsAllButHealth() async throws {
+    @Test func bearerTokenProtectsAllButProbesAndMetrics() async throws {
         try await app(token: "s3cret").test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
-            for path in ["/metrics", "/readyz", "/rules"] {
-                try await client.execute(uri: path, method: .get) { #expect($0.status == .unauthorized) }
-                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer wrong"]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }   // answered, not refused
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+            for path in ["/rules", "/rules/", "/silences", "/anything-else"] {
+                try await client.execute(uri: path, method: .get) { #expect($0.status == .unauthorized, "\(path)") }
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer wrong"]) { #expect($0.status == .unauthorized, "\(path)") }
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer s3cret2"]) { #expect($0.status == .unauthorized, "\(path)") }
             }
-            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer s3cret"]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "Bearer s3cret"]) { #expect($0.status == .ok) }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Kafka
 import Logging
 import MomentsApp
 import MomentsCore
@@ -43,10 +44,10 @@ import Testing
         return dir
     }
 
-    func app(_ registry: SilenceRegistry, token: String? = nil) -> some ApplicationProtocol {
+    func app(_ registry: SilenceRegistry, token: String? = nil, status: PipelineStatus = PipelineStatus()) -> some ApplicationProtocol {
         let state = RulesState(rules: Self.rules, text: "rules", source: "r.yaml")
         return Application(router: AdminRouter.make(
-            registry: PrometheusCollectorRegistry(), status: { PipelineStatus() }, rules: state, token: token, silences: registry))
+            registry: PrometheusCollectorRegistry(), status: { status }, rules: state, token: token, silences: registry))
     }
 
     func registry(_ dir: String, clock: Clock, pushed: Pushed = Pushed()) -> SilenceRegistry {
@@ -55,8 +56,8 @@ import Testing
         return r
     }
 
-    func list(_ client: some TestClientProtocol) async throws -> [[String: Any]] {
-        try await client.execute(uri: "/silences", method: .get) { response in
+    func list(_ client: some TestClientProtocol, token: String? = nil) async throws -> [[String: Any]] {
+        try await client.execute(uri: "/silences", method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:]) { response in
             #expect(response.status == .ok)
             let json = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
             return json?["silences"] as? [[String: Any]] ?? []
@@ -134,13 +135,136 @@ import Testing
         }
     }
 
-    @Test func theTokenProtectsSilences() async throws {
+    @Test func theTokenProtectsSilencesAndRulesButNotProbesOrMetrics() async throws {
         let dir = tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try await app(registry(dir, clock: Clock()), token: "s3cret").test(.router) { client in
+        var ready = PipelineStatus()
+        ready.running = true
+        ready.assigned = [.init(topic: "interactions", partition: 0)]
+        ready.brokerReachable = true
+        let body = ByteBuffer(string: #"{"match": {"queue": ["billing"]}, "for": "2h"}"#)
+        try await app(registry(dir, clock: Clock()), token: "s3cret", status: ready).test(.router) { client in
+            // Read-only, and probed or scraped by tools that cannot send a token.
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+            // What changes or reveals the rules, every method.
+            try await client.execute(uri: "/rules", method: .get) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: "/silences", method: .get) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/silences", method: .post, body: ByteBuffer(string: "{}")) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/silences", method: .get, headers: [.authorization: "Bearer s3cret"]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/silences", method: .post, body: body) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/silences", method: .post, headers: [.authorization: "Bearer wrong"], body: body) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/silences/from-rules", method: .delete) { #expect($0.status == .unauthorized) }
+            #expect(try await list(client, token: "s3cret").count == 1)   // nothing was created without the token
+            try await client.execute(uri: "/silences", method: .post, headers: [.authorization: "Bearer s3cret"], body: body) { #expect($0.status == .created) }
+            try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "Bearer s3cret"]) { #expect($0.status == .ok) }
+            #expect(try await list(client, token: "s3cret").count == 2)
         }
     }
+
+    /// A silence for a window already over when it is made (days later, to mute a replayed
+    /// backlog: silences work in event time) is kept a day from when it was made, not dropped at once.
+    @Test func aSilenceForAPastWindowIsKeptADayFromItsCreation() async throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = Clock()   // 2026-11-24T09:00Z, three days after the window
+        let pushed = Pushed()
+        let reg = registry(dir, clock: clock, pushed: pushed)
+        let body = #"{"match": {"queue": ["tech"]}, "starts_at": "2026-11-20T08:00:00Z", "ends_at": "2026-11-21T08:00:00Z", "comment": "replayed backlog"}"#
+        let id = try await app(reg).test(.router) { client in
+            let id = try await client.execute(uri: "/silences", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .created)
+                let json = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+                return try #require(json?["id"] as? String)
+            }
+            let listed = try await list(client).first { $0["id"] as? String == id }
+            #expect(listed?["state"] as? String == "ended")
+            #expect(listed?["created_at"] as? String == "2026-11-24T09:00:00.000Z")
+            return id
+        }
+        #expect(pushed.last?.map(\.id).contains(id) == true)   // the engines apply it to the backlog
+
+        // A restart keeps it, and when it was made.
+        clock.set(RFC3339.parse("2026-11-25T08:59:00Z")!)
+        let restartedPush = Pushed()
+        let restarted = registry(dir, clock: clock, pushed: restartedPush)
+        #expect(restartedPush.last?.map(\.id).contains(id) == true)
+        #expect(restarted.current().first { $0.silence.id == id }?.state == .ended)
+        // Another change within the day keeps it too.
+        _ = restarted.create(body: #"{"match": {"agent": ["a-1"]}, "for": "1h"}"#)
+        #expect(restartedPush.last?.map(\.id).contains(id) == true)
+        // A day after it was made it is dropped with the next change, and no longer listed.
+        clock.set(RFC3339.parse("2026-11-25T09:01:00Z")!)
+        #expect(restarted.current().contains { $0.silence.id == id } == false)
+        _ = restarted.create(body: #"{"match": {"agent": ["a-2"]}, "for": "1h"}"#)
+        #expect(restartedPush.last?.map(\.id).contains(id) == false)
+    }
+
+    @Test func aSilenceForAPastWindowCanBeDeleted() async throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pushed = Pushed()
+        let reg = registry(dir, clock: Clock(), pushed: pushed)
+        guard case .success(let s) = reg.create(body: #"{"match": {"queue": ["tech"]}, "starts_at": "2026-11-20T08:00:00Z", "for": "1d"}"#) else {
+            Issue.record("not created"); return
+        }
+        try await app(reg).test(.router) { client in
+            try await client.execute(uri: "/silences/\(s.id)", method: .delete) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/silences/\(s.id)", method: .delete) { #expect($0.status == .notFound) }
+        }
+        // Removed, not ended now: it must stop muting the backlog.
+        #expect(pushed.last?.map(\.id).contains(s.id) == false)
+    }
+
+    @Test func theStateDirectoryIsCheckedAtStart() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var admin = AdminSettings()
+        admin.stateDirectory = dir + "/nested/state"
+        try Daemon.checkStateDirectory(admin)   // created, and left empty
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/nested/state").isEmpty)
+        try Data().write(to: URL(fileURLWithPath: dir + "/file"))
+        admin.stateDirectory = dir + "/file/state"
+        #expect(throws: Daemon.StateDirectoryError.self) { try Daemon.checkStateDirectory(admin) }
+        admin.enabled = false   // no endpoint, no silence to keep
+        try Daemon.checkStateDirectory(admin)
+    }
+
+    /// A reload hands the pipeline its rules with the silences of that moment; a silence made
+    /// meanwhile must not be overwritten by that older set.
+    @Test func aReloadAppliesItsRulesBeforeASilenceMadeMeanwhile() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        /// The pipeline's view: whichever of replaceRules and replaceSilences came last wins.
+        final class LastWriterWins: @unchecked Sendable {
+            private let lock = NSLock()
+            private var value: [String] = []
+            func set(_ s: [Silence]) { lock.lock(); value = s.map(\.id); lock.unlock() }
+            var ids: [String] { lock.lock(); defer { lock.unlock() }; return value }
+        }
+        let pipeline = LastWriterWins()
+        let reg = SilenceRegistry(store: SilenceStore(directory: dir), rules: Self.rules, now: { Clock().now }, logger: Logger(label: "test"))
+        reg.attach { pipeline.set($0) }
+        let created = DispatchSemaphore(value: 0)
+        let createdID = Locked<String?>(nil)
+        reg.rulesLoaded(Self.rules) { merged in
+            // A POST /silences arrives while the reload is being handed over.
+            Thread.detachNewThread {
+                if case .success(let s) = reg.create(body: #"{"match": {"queue": ["tech"]}, "for": "1h"}"#) { createdID.set(s.id) }
+                created.signal()
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+            pipeline.set(merged.silences)
+        }
+        created.wait()
+        let id = try #require(createdID.get())
+        #expect(pipeline.ids.contains(id), "the reload's older set overwrote the new silence")
+    }
+}
+
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ v: Value) { lock.lock(); value = v; lock.unlock() }
+    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -6,8 +6,14 @@ import Prometheus
 /// The admin endpoint: `/metrics` (Prometheus text), `/healthz` (alive), `/readyz` (partitions
 /// assigned, state restored, broker reachable), `/rules` (the active rules), `/silences`
 /// (create, list, expire; see SilenceRoutes). An optional bearer
-/// token protects everything but `/healthz`, which orchestrators probe without credentials.
+/// token protects everything but the read-only `/healthz`, `/readyz` and `/metrics`.
 public enum AdminRouter {
+    /// Read-only, and asked by tools that cannot send a token: Kubernetes' httpGet probes
+    /// (/healthz, /readyz) and Prometheus' annotation-based scrapes (/metrics). Anything else —
+    /// /silences and /rules, and any path added later — needs the token: with /silences open,
+    /// anyone who reaches the port could mute every moment.
+    static let openPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
+
     public static func make(
         registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> PipelineStatus, rules: RulesState, token: String?,
         silences: SilenceRegistry? = nil
@@ -38,12 +44,12 @@ public enum AdminRouter {
     }
 }
 
-/// `Authorization: Bearer <token>` on every path but /healthz; compared in constant time.
+/// `Authorization: Bearer <token>` on every path but the open ones; compared in constant time.
 struct BearerToken<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/healthz" { return try await next(request, context) }
+        if AdminRouter.openPaths.contains(request.uri.path) { return try await next(request, context) }
         let given = Array((request.headers[.authorization] ?? "").utf8)
         let expected = Array("Bearer \(token)".utf8)
         var diff = given.count ^ expected.count

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import MomentsCore
 
-/// `POST /silences` (create; answers 201 with the id), `GET /silences` (active and pending),
+/// `POST /silences` (create; answers 201 with the id), `GET /silences` (active and pending, and
+/// ended ones made after their window, for a backlog),
 /// `DELETE /silences/{id}` (expire an admin-made silence now).
 enum SilenceRoutes {
     static func add(to router: Router<BasicRequestContext>, registry: SilenceRegistry) {
@@ -25,8 +26,10 @@ enum SilenceRoutes {
             w.beginObject()
             w.key("silences"); w.arrayValue()
             for entry in registry.current() {
-                // The silence's own fields, then where it comes from and whether it is in force now.
-                SilenceSection.json(entry.silence, extra: [("source", entry.source.rawValue), ("state", entry.active ? "active" : "pending")], into: &w)
+                // The silence's own fields, then where it comes from, whether it is in force now
+                // and, for an admin one, when it was made.
+                let made = entry.createdAt.map { [(key: "created_at", value: $0.description)] } ?? []
+                SilenceSection.json(entry.silence, extra: [("source", entry.source.rawValue), ("state", entry.state.rawValue)] + made, into: &w)
             }
             w.endArray()
             w.endObject()

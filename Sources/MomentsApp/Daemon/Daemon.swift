@@ -40,7 +40,7 @@ public final class Daemon: @unchecked Sendable {
         self.rulesState = state
         self.watcher = RulesWatcher(
             load: { Daemon.loadRules(configPath: configPath, environment: environment) },
-            apply: { pipeline.replaceRules(silences.rulesLoaded($0)) }, state: state, logger: logger, metricsFactory: metricsFactory)
+            apply: { silences.rulesLoaded($0, apply: pipeline.replaceRules) }, state: state, logger: logger, metricsFactory: metricsFactory)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if config.admin.enabled {
             let router = AdminRouter.make(registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences)
@@ -59,7 +59,49 @@ public final class Daemon: @unchecked Sendable {
         group = ServiceGroup(configuration: groupConfig)
     }
 
-    public func run() async throws { try await group.run() }
+    /// Runs until stopped; first refuses to start when the admin endpoint could not keep a
+    /// silence (see `checkStateDirectory`).
+    public func run() async throws {
+        try Self.checkStateDirectory(config.admin)
+        try await group.run()
+    }
+
+    /// The state directory cannot be created or written.
+    public struct StateDirectoryError: Error, CustomStringConvertible, LocalizedError {
+        public var description: String
+        public var errorDescription: String? { description }
+    }
+
+    /// With the admin endpoint on, `admin.state_dir` must be a directory this process can
+    /// create and write: otherwise every `POST /silences` answers 500, and nothing said so at
+    /// start (the image's default, `/etc/moments/state`, is not writable by its user). A file is
+    /// written and removed, since only that proves it (a read-only file system, another owner).
+    public static func checkStateDirectory(_ admin: AdminSettings) throws(StateDirectoryError) {
+        guard admin.enabled, let directory = admin.stateDirectory else { return }
+        let probe = (directory as NSString).appendingPathComponent(".moments-write-check")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+                throw StateDirectoryError(description: String(cString: strerror(errno)))
+            }
+            try FileManager.default.removeItem(atPath: probe)
+        } catch {
+            throw StateDirectoryError(description: """
+                cannot write the state directory \(directory) (admin.state_dir), where silences made through \
+                POST /silences are kept: \(systemReason(error)). Set admin.state_dir or MOMENTS_STATE_DIR to a \
+                directory this user can write, or turn the admin endpoint off (admin.enabled: false)
+                """)
+        }
+    }
+
+    /// "Not a directory" rather than Foundation's whole NSError.
+    private static func systemReason(_ error: any Error) -> String {
+        if let e = error as? StateDirectoryError { return e.description }
+        let ns = error as NSError
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns : (ns.userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+        guard let posix, posix.domain == NSPOSIXErrorDomain else { return "\(error)" }
+        return String(cString: strerror(Int32(posix.code)))
+    }
 
     /// Starts a graceful shutdown (first SIGTERM or SIGINT).
     public func shutdown() async { await group.triggerGracefulShutdown() }

@@ -15,12 +15,20 @@ public final class SilenceRegistry: @unchecked Sendable {
     private let logger: Logger
     private var fileSilences: [Silence] = []
     private var adminSilences: [Silence] = []
+    /// When each admin silence was made (wall clock), by id.
+    private var createdAt: [String: Timestamp] = [:]
     private var knownMoments: Set<String> = []
     private var push: @Sendable ([Silence]) -> Void = { _ in }
 
     /// An expired admin silence is kept this long after its end, so engines still behind in
-    /// event time (a backlog) keep applying it, then it is dropped from the file.
+    /// event time (a backlog) keep applying it, then it is dropped from the file. One made for a
+    /// window already over (to mute a replayed backlog) is kept this long after it was made:
+    /// measured from its end, it would be dropped at once, after a 201.
     public static let retention = Duration.hours(24)
+
+    /// Where a silence's window stands against the wall clock. `ended` is listed only for one
+    /// made after its window, while it is kept: it still mutes the backlog it was made for.
+    public enum State: String, Sendable { case active, pending, ended }
 
     /// - Parameters:
     ///   - store: where admin silences persist; nil keeps them in memory only.
@@ -33,7 +41,9 @@ public final class SilenceRegistry: @unchecked Sendable {
         self.knownMoments = Set(rules.moments.map(\.id))
         if let store {
             do {
-                adminSilences = try store.load()
+                let stored = try store.load()
+                adminSilences = stored.silences
+                createdAt = stored.createdAt
             } catch {
                 // A damaged file must not stop the daemon; it is moved aside, not overwritten.
                 let aside = store.path + ".damaged-\(now().milliseconds)"
@@ -57,13 +67,19 @@ public final class SilenceRegistry: @unchecked Sendable {
 
     /// New rules were loaded: their silences replace the file's, and the rules handed to the
     /// pipeline carry the whole set.
-    public func rulesLoaded(_ rules: RuleSet) -> RuleSet {
+    ///
+    /// - Parameter apply: hands the merged rules to the pipeline (`replaceRules`). It runs under
+    ///   the lock, so a silence made meanwhile is pushed after it: handed over once the lock is
+    ///   released, these rules would overwrite that newer silence with the older set.
+    @discardableResult
+    public func rulesLoaded(_ rules: RuleSet, apply: (RuleSet) -> Void = { _ in }) -> RuleSet {
         lock.lock(); defer { lock.unlock() }
         fileSilences = rules.silences
         knownMoments = Set(rules.moments.map(\.id))
         var merged = rules
         merged.silences = fileSilences + adminSilences
         push(merged.silences)
+        apply(merged)
         return merged
     }
 
@@ -79,9 +95,11 @@ public final class SilenceRegistry: @unchecked Sendable {
         guard let silence = SilenceSection.parse(node, ctx, id: id, defaultStart: now(), knownMoments: knownMoments), ctx.errors.isEmpty else {
             return .failure(ConfigErrors(ctx.errors))
         }
-        switch persist(adminSilences + [silence]) {
+        var made = createdAt
+        made[silence.id] = now()
+        switch persist(adminSilences + [silence], createdAt: made) {
         case .failure(let e): return .failure(e)
-        case .success(let kept): adminSilences = kept
+        case .success(let kept): (adminSilences, createdAt) = kept
         }
         push(fileSilences + adminSilences)
         logger.notice("silence created", metadata: ["id": "\(silence.id)", "starts_at": "\(silence.startsAt)", "ends_at": "\(silence.endsAt)"])
@@ -90,41 +108,53 @@ public final class SilenceRegistry: @unchecked Sendable {
 
     public enum ExpireResult: Equatable { case expired, notFound, declaredInRules, failed(String) }
 
-    /// Ends an admin silence now (a pending one is removed).
+    /// Ends an admin silence now (a pending one is removed, and so is one made after its window:
+    /// ending it now would leave it muting the backlog it was made for).
     public func expire(id: String) -> ExpireResult {
         lock.lock(); defer { lock.unlock() }
         if fileSilences.contains(where: { $0.id == id }) { return .declaredInRules }
         let t = now()
-        guard let i = adminSilences.firstIndex(where: { $0.id == id && $0.endsAt > t }) else { return .notFound }
+        guard let i = adminSilences.firstIndex(where: { $0.id == id && state(of: $0, at: t) != nil }) else { return .notFound }
         var next = adminSilences
-        if next[i].startsAt >= t { next.remove(at: i) } else { next[i].endsAt = t }
-        switch persist(next) {
+        if next[i].startsAt >= t || next[i].endsAt <= t { next.remove(at: i) } else { next[i].endsAt = t }
+        switch persist(next, createdAt: createdAt) {
         case .failure(let e): return .failed(e.description)
-        case .success(let kept): adminSilences = kept
+        case .success(let kept): (adminSilences, createdAt) = kept
         }
         push(fileSilences + adminSilences)
         logger.notice("silence expired", metadata: ["id": "\(id)"])
         return .expired
     }
 
-    /// Silences active now or starting later, with where each was declared.
-    public func current() -> [(silence: Silence, source: Source, active: Bool)] {
+    /// Silences active now or starting later, and admin ones made after their window while they
+    /// are kept, with where each was declared and when an admin one was made.
+    public func current() -> [(silence: Silence, source: Source, state: State, createdAt: Timestamp?)] {
         lock.lock(); defer { lock.unlock() }
         let t = now()
-        return (fileSilences.map { ($0, Source.rules) } + adminSilences.map { ($0, Source.admin) })
-            .filter { $0.0.endsAt > t }
-            .map { ($0.0, $0.1, $0.0.isActive(at: t)) }
+        return fileSilences.compactMap { s in s.endsAt > t ? (s, .rules, s.isActive(at: t) ? .active : .pending, nil) : nil }
+            + adminSilences.compactMap { s in state(of: s, at: t).map { (s, .admin, $0, createdAt[s.id]) } }
     }
 
-    /// Writes `silences` minus those expired beyond the retention, and returns what it kept;
-    /// an error (and nothing changes) if the file cannot be written.
-    private func persist(_ silences: [Silence]) -> Result<[Silence], ConfigErrors> {
+    /// Where an admin silence stands at `t`; nil once it is over, unless it was made after its
+    /// window and is still kept.
+    private func state(of s: Silence, at t: Timestamp) -> State? {
+        if s.isActive(at: t) { return .active }
+        if s.startsAt > t { return .pending }
+        guard let made = createdAt[s.id], s.endsAt <= made, made + Self.retention > t else { return nil }
+        return .ended
+    }
+
+    /// Writes `silences` minus those past the retention — a day after their end, or after they
+    /// were made if that is later — and returns what it kept; an error (and nothing changes) if
+    /// the file cannot be written.
+    private func persist(_ silences: [Silence], createdAt: [String: Timestamp]) -> Result<([Silence], [String: Timestamp]), ConfigErrors> {
         let horizon = now() - Self.retention
-        let kept = silences.filter { $0.endsAt > horizon }
-        guard let store else { return .success(kept) }
+        let kept = silences.filter { max($0.endsAt, createdAt[$0.id] ?? $0.endsAt) > horizon }
+        let keptCreatedAt = createdAt.filter { id, _ in kept.contains { $0.id == id } }
+        guard let store else { return .success((kept, keptCreatedAt)) }
         do {
-            try store.save(kept)
-            return .success(kept)
+            try store.save(SilenceStore.Contents(silences: kept, createdAt: keptCreatedAt))
+            return .success((kept, keptCreatedAt))
         } catch {
             logger.error("cannot write the silences", metadata: ["path": "\(store.path)", "error": "\(error)"])
             return .failure(ConfigErrors([ConfigError(file: store.path, line: 1, column: 1, message: "cannot save the silences: \(error)")]))

@@ -14,31 +14,48 @@ public struct SilenceStore: Sendable {
         public var description: String
     }
 
+    /// What the file keeps: the silences, and when each was made (files written before
+    /// 2026-12-05 have no `created_at`; those silences are kept a day after their end, as then).
+    public struct Contents: Sendable, Equatable {
+        public var silences: [Silence] = []
+        public var createdAt: [String: Timestamp] = [:]
+        public init(silences: [Silence] = [], createdAt: [String: Timestamp] = [:]) { self.silences = silences; self.createdAt = createdAt }
+    }
+
     /// The stored silences; none if the file does not exist yet.
-    public func load() throws(LoadError) -> [Silence] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
+    public func load() throws(LoadError) -> Contents {
+        guard FileManager.default.fileExists(atPath: path) else { return Contents() }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw LoadError(description: "cannot read \(path)") }
         // The file holds the same form as a rules file's `silences:` (JSON is YAML).
         let ctx = YAMLContext(file: path)
-        guard let root = ctx.compose(text), let top = ctx.mapping(root, what: "the silences file", allowed: ["v", "silences"]) else {
+        // `created_at` sits beside the list, by id, so each silence keeps a rules file's form.
+        guard let root = ctx.compose(text), let top = ctx.mapping(root, what: "the silences file", allowed: ["v", "silences", "created_at"]) else {
             throw LoadError(description: ctx.errors.map(\.description).joined(separator: "; "))
         }
-        var out: [Silence] = []
+        var out = Contents()
         for item in top["silences"].flatMap({ ctx.sequence($0, what: "silences") }) ?? [] {
-            if let s = SilenceSection.parse(item, ctx, id: nil, defaultStart: nil, knownMoments: nil) { out.append(s) }
+            if let s = SilenceSection.parse(item, ctx, id: nil, defaultStart: nil, knownMoments: nil) { out.silences.append(s) }
+        }
+        for entry in ctx.mapping(top["created_at"], what: "created_at") ?? [] {
+            guard let text = ctx.string(entry.value, what: "created_at") else { continue }
+            guard let t = RFC3339.parse(text) else { ctx.error(entry.value, "created_at of '\(entry.key)' must be an RFC 3339 time"); continue }
+            out.createdAt[entry.key] = t
         }
         guard ctx.errors.isEmpty else { throw LoadError(description: ctx.errors.map(\.description).joined(separator: "; ")) }
         return out
     }
 
-    public func save(_ silences: [Silence]) throws {
+    public func save(_ contents: Contents) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var w = JSONWriter()
         w.beginObject()
         w.key("v"); w.value(1)
         w.key("silences"); w.arrayValue()
-        for s in silences { SilenceSection.json(s, into: &w) }
+        for s in contents.silences { SilenceSection.json(s, into: &w) }
         w.endArray()
+        w.key("created_at"); w.objectValue()
+        for s in contents.silences { if let t = contents.createdAt[s.id] { w.key(s.id); w.value(t.description) } }
+        w.endObject()
         w.endObject()
         let tmp = path + ".tmp"
         guard FileManager.default.createFile(atPath: tmp, contents: Data(w.bytes + [10])) else {

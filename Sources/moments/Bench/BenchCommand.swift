@@ -55,11 +55,21 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
+    static let suites = ["engine", "e2e", "latency", "memory", "longrun", "all"]
+
     func validate() throws {
+        // A misspelt suite would otherwise run nothing, and say nothing.
+        let named = suite.split(separator: ",").map(String.init)
+        if named.isEmpty { throw ValidationError("--suite names no suite (expected \(Self.expectedSuites))") }
+        for name in named where !Self.suites.contains(name) {
+            throw ValidationError("unknown suite '\(name)' (expected \(Self.expectedSuites))")
+        }
         if let engineThreads, engineThreads < 1 { throw ValidationError("--engine-threads must be at least 1") }
         _ = try partsLeftOut()
         if fetchWaitMs < 0 { throw ValidationError("--fetch-wait-ms must not be negative") }
     }
+
+    static var expectedSuites: String { suites.dropLast().joined(separator: ", ") + " or " + suites.last! }
 
     func run() throws {
         let ruleSet = try RulesFile.load(rules)

@@ -1,0 +1,58 @@
+import Foundation
+import MomentsTestSupport
+import Testing
+
+/// Options the command line refuses before doing anything, as a user runs it: the real binary,
+/// its message and exit status (64, a usage error), never a trap or a run that does nothing.
+@Suite struct CommandLineValidationTests {
+    static let moments = RulesCommandLineTests.moments
+
+    @Test func simulateRefusesANegativeCount() throws {
+        let r = try Self.moments(["simulate", "--stdout", "--count=-1"])
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.contains("--count must not be negative"), "\(r.err)")
+        let none = try Self.moments(["simulate", "--stdout", "--count=0"])
+        #expect(none.status == 0 && none.out.isEmpty, "\(none.out)\(none.err)")
+        let two = try Self.moments(["simulate", "--stdout", "--count=2"])
+        #expect(two.status == 0 && two.out.split(separator: "\n").count == 2, "\(two.out)\(two.err)")
+    }
+
+    @Test func benchRefusesAnUnknownSuite() throws {
+        let r = try Self.moments(["bench", "--suite", "engine,e2ee"])
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.contains("unknown suite 'e2ee' (expected engine, e2e, latency, memory, longrun or all)"), "\(r.err)")
+        #expect(!r.out.contains("allocator"), "nothing runs: \(r.out)")
+        let empty = try Self.moments(["bench", "--suite", ","])
+        #expect(empty.status == 64, "\(empty.out)\(empty.err)")
+    }
+
+    /// `moments run` with an admin state directory it cannot write stops at once, naming the
+    /// directory and how to set it, instead of answering every POST /silences with a 500.
+    @Test func runRefusesAStateDirectoryItCannotWrite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A file where a folder must be: not writable even for root, which these tests may run as.
+        let blocker = dir.appendingPathComponent("not-a-folder")
+        try Data().write(to: blocker)
+        try "kafka: { bootstrap_servers: 127.0.0.1:1 }\nadmin: { listen: 127.0.0.1:0, state_dir: \(blocker.path)/state }\nrules: \(RulesCommandLineTests.root.path)/config/moments.yaml\n"
+            .write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
+        p.arguments = ["run", "--config", dir.appendingPathComponent("daemon.yaml").path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // A daemon that starts anyway runs until stopped: give it a while, then stop it.
+        let stopped = waitFor(seconds: 20) { !p.isRunning }
+        if !stopped { p.terminate() }
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let r = (status: p.terminationStatus, err: text)
+        #expect(stopped, "it started: \(r.err)")
+        #expect(r.status != 0, "\(r.err)")
+        #expect(r.err.contains("\(blocker.path)/state"), "\(r.err)")
+        #expect(r.err.contains("admin.state_dir") && r.err.contains("MOMENTS_STATE_DIR"), "\(r.err)")
+    }
+}
