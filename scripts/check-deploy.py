@@ -147,6 +147,27 @@ def doc(relpath: str, index: int = 0):
 
 daemon_config = yaml.safe_load((root / "config/daemon.yaml").read_text(encoding="utf-8"))
 dockerfile_uid = None
+dockerfile_state_dir = None
+# Every runtime must set MOMENTS_STATE_DIR to a directory the daemon's user can write: the
+# default (state/ beside the config: /etc/moments/state) is read-only for it, and `moments run`
+# refuses to start, with the admin endpoint on, when it cannot write the state directory.
+DEFAULT_STATE_DIR = "/etc/moments/state"
+
+
+def env_instructions(instructions) -> dict[str, str]:
+    """The variables a Dockerfile stage sets with ENV (NAME=value forms, or NAME value)."""
+    out = {}
+    for op, arg in instructions:
+        if op != "ENV":
+            continue
+        if "=" in arg.split()[0]:
+            for pair in arg.split():
+                k, _, v = pair.partition("=")
+                out[k] = v.strip('"')
+        else:
+            k, _, v = arg.partition(" ")
+            out[k] = v.strip().strip('"')
+    return out
 
 # --- Dockerfile -------------------------------------------------------------------------------
 with section("Dockerfile"):
@@ -176,6 +197,14 @@ with section("Dockerfile"):
     cmd = [arg for op, arg in final if op == "CMD"]
     check(bool(cmd) and json.loads(cmd[-1]) == RUN_ARGS, f"Dockerfile: CMD {json.dumps(RUN_ARGS)}")
     check(re.search(r"ENV\s+MOMENTS_ADMIN_LISTEN=0\.0\.0\.0:9464", text) is not None, "Dockerfile: ENV MOMENTS_ADMIN_LISTEN=0.0.0.0:9464")
+    dockerfile_state_dir = env_instructions(final).get("MOMENTS_STATE_DIR")
+    check(dockerfile_state_dir not in (None, "", DEFAULT_STATE_DIR), "Dockerfile: ENV MOMENTS_STATE_DIR (a writable state directory)")
+    if dockerfile_state_dir:
+        final_text = "\n".join(f"{op} {arg}" for op, arg in final)
+        owner = r"(?:moments|10001)"
+        made = (re.search(rf"install -d[^\n]*-o {owner}\b[^\n]*\s{re.escape(dockerfile_state_dir)}(?:\s|$)", final_text)
+                or re.search(rf"chown[^\n]*\b{owner}\b[^\n]*\s{re.escape(dockerfile_state_dir)}(?:\s|$)", final_text))
+        check(made is not None, f"Dockerfile: {dockerfile_state_dir} (MOMENTS_STATE_DIR) is made for the runtime user (install -d -o or chown)")
     build_stage = "\n".join(f"{op} {arg}" for op, arg in instr[: stages[-1]]) if stages else ""
     check("librdkafka-dev" in build_stage, "Dockerfile: the build stage installs librdkafka-dev")
     check(re.search(r"\blibrdkafka1\b", "\n".join(f"{op} {arg}" for op, arg in final)) is not None, "Dockerfile: the runtime stage installs librdkafka1")
@@ -274,6 +303,11 @@ with section("docker-compose.yml"):
     check(menv.get("MOMENTS_ADMIN_LISTEN") == f"0.0.0.0:{ADMIN_PORT}", f"compose: moments MOMENTS_ADMIN_LISTEN=0.0.0.0:{ADMIN_PORT}")
     check(all(env_name_known(n) for n in menv), f"compose: moments sets only known variables ({sorted(n for n in menv if not env_name_known(n))})")
     check(any(str(p).endswith(f"{ADMIN_PORT}:{ADMIN_PORT}") for p in m.get("ports", [])), f"compose: moments publishes {ADMIN_PORT}")
+    state_dir = menv.get("MOMENTS_STATE_DIR", dockerfile_state_dir)
+    check(state_dir not in (None, "", DEFAULT_STATE_DIR), "compose: moments has a writable MOMENTS_STATE_DIR (its own or the image's)")
+    state_volumes = [str(v).split(":") for v in m.get("volumes", []) if str(v).split(":")[1:2] == [state_dir]]
+    check(any(v[0] in (compose.get("volumes") or {}) and v[2:] != ["ro"] for v in state_volumes),
+          f"compose: moments mounts a named volume, read-write, at its state directory {state_dir} (admin silences survive a new container)")
     sim = services.get("simulator", {})
     check("demo" in sim.get("profiles", []), "compose: simulator only in the demo profile")
     sim_cmd = sim.get("command", [])
@@ -358,6 +392,13 @@ with section("systemd"):
     check(bool(svc.get("RestartSec")), "systemd: RestartSec set")
     check(bool(svc.get("TimeoutStopSec")), "systemd: TimeoutStopSec set")
     check("multi-user.target" in sections.get("Install", {}).get("WantedBy", []), "systemd: WantedBy=multi-user.target")
+    unit_env = dict(e.partition("=")[::2] for v in svc.get("Environment", []) for e in v.split())
+    state_dir = unit_env.get("MOMENTS_STATE_DIR")
+    check(state_dir not in (None, "", DEFAULT_STATE_DIR), "systemd: Environment=MOMENTS_STATE_DIR (a writable state directory)")
+    # StateDirectory=name is /var/lib/name, made for User=; ProtectSystem=strict leaves only ReadWritePaths writable.
+    check(state_dir in {f"/var/lib/{d}" for v in svc.get("StateDirectory", []) for d in v.split()},
+          f"systemd: MOMENTS_STATE_DIR {state_dir} is a StateDirectory= (made for the service's user)")
+    check(state_dir in {p for v in svc.get("ReadWritePaths", []) for p in v.split()}, f"systemd: MOMENTS_STATE_DIR {state_dir} is in ReadWritePaths=")
     env_example = (deploy / "systemd/moments.env.example").read_text(encoding="utf-8")
     set_vars = re.findall(r"^\s*#?\s*(MOMENTS_[A-Z0-9_]+)=", env_example, re.M)
     check("MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD" in set_vars, "systemd: moments.env.example shows MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD")
@@ -431,13 +472,24 @@ with section("kubernetes"):
     config_volume = volumes.get(mounts.get("/etc/moments", ""), {})
     check(config_volume.get("configMap", {}).get("name") == cm["metadata"]["name"], "deployment: /etc/moments is the ConfigMap")
     check("emptyDir" in volumes.get(mounts.get("/var/lib/moments", ""), {}), "deployment: /var/lib/moments is an emptyDir")
+    state_dir = cenv.get("MOMENTS_STATE_DIR", dockerfile_state_dir)
+    check(state_dir not in (None, "", DEFAULT_STATE_DIR), "deployment: a writable MOMENTS_STATE_DIR (its own or the image's)")
+    # readOnlyRootFilesystem: only a mounted volume can be written.
+    state_mount = next((m for m in container.get("volumeMounts", []) if m["mountPath"] == state_dir), None)
+    check(state_mount is not None and not state_mount.get("readOnly", False),
+          f"deployment: a read-write volume is mounted at MOMENTS_STATE_DIR {state_dir}")
     secret = objects["Secret"][0][1]
     secret_refs = [e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e]
     check(secret["metadata"]["name"] in secret_refs, "deployment: environment from the Secret")
     check("MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD" in (secret.get("stringData") or secret.get("data") or {}), "secret: MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD")
     check(all(env_name_known(n) for n in (secret.get("stringData") or {})), "secret: only known variables")
-    check("MOMENTS_ADMIN_TOKEN" not in (secret.get("stringData") or {}) or "exec" in container["readinessProbe"],
-          "secret: no MOMENTS_ADMIN_TOKEN while the readiness probe sends no token")
+    # The admin port is open to the pod network: POST /silences must need the token. The probes
+    # and the scrape use /healthz, /readyz and /metrics, which need none.
+    token = next((e for e in container.get("env", []) if e["name"] == "MOMENTS_ADMIN_TOKEN"), {})
+    token_ref = token.get("valueFrom", {}).get("secretKeyRef", {})
+    check(token_ref.get("name") == secret["metadata"]["name"] and not token_ref.get("optional", False),
+          "deployment: MOMENTS_ADMIN_TOKEN from the Secret, required")
+    check(token_ref.get("key") in (secret.get("stringData") or secret.get("data") or {}), "secret: has the MOMENTS_ADMIN_TOKEN key the deployment reads")
 
     service = objects["Service"][0][1]
     ports = service["spec"]["ports"]
