@@ -30,16 +30,32 @@ extension Pipeline {
         metrics.gauge("moments_open_interactions", [], Double(open))
         metrics.gauge("moments_customers_in_state", [], Double(customers))
         metrics.gauge("moments_partitions_assigned", [], Double(tasks.count))
-        for (rule, used) in budgets { metrics.gauge("moments_discount_budget_used", [("rule", rule)], Double(used)) }
+        // A rule no partition of this instance counts any more (all revoked, or the rule gone in
+        // a reload) is withdrawn, not left at its last value.
+        metrics.gauges("moments_discount_budget_used", label: "rule", budgets.mapValues(Double.init))
         statusBox.update { $0.restoringPartitions = restoring }
         metrics.gauge("moments_ready", [], status.ready ? 1 : 0)
+    }
+
+    /// The gauges of a partition that left (revoked or lost): its lag is its next owner's to
+    /// report now. Left as it was, every former owner kept exporting its last lag, and the
+    /// alerts' `sum by (job, topic)` counted it once more for each.
+    func withdrawGauges(of tp: TopicPartition) {
+        metrics.removeGauge("moments_consumer_lag", [("topic", tp.topic), ("partition", String(tp.partition))])
     }
 
     /// Switches every engine to rules handed over by `replaceRules`, keeping their state.
     func applyPendingRules() {
         defer { applyPendingSilences() }   // after the rules, whose silences may be older
-        guard let next = statusBox.read({ $0.pendingRules }) else { return }
-        statusBox.update { $0.pendingRules = nil; $0.rulesReloads += 1 }
+        // Taken and cleared in one critical section: read in one and cleared in the next, rules
+        // handed over in between were cleared unapplied (the engines kept the old ones while
+        // /rules showed the new, and the watcher does not hand the same rules over again).
+        let taken = statusBox.update { status -> RuleSet? in
+            defer { status.pendingRules = nil }
+            if status.pendingRules != nil { status.rulesReloads += 1 }
+            return status.pendingRules
+        }
+        guard let next = taken else { return }
         rules = next
         for task in tasks.values { task.engine = task.engine.reloaded(with: next) }
         log(.notice, "rules reloaded", [("moments", String(next.moments.count)), ("partitions", String(tasks.count))])

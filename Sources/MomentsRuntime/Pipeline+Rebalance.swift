@@ -92,6 +92,7 @@ extension Pipeline {
         countSuppressedMoments()   // their engines go now; what they held back was still detected
         for tp in partitions {
             tasks[tp] = nil
+            withdrawGauges(of: tp)
             log(.info, "partition revoked", [("partition", "\(tp)")])
         }
     }
@@ -113,6 +114,7 @@ extension Pipeline {
         countSuppressedMoments()
         for tp in partitions {
             tasks[tp] = nil
+            withdrawGauges(of: tp)
             log(.warning, "partition lost", [("partition", "\(tp)"), ("effect", "not committed; the next owner reprocesses from the last commit")])
         }
         statusBox.update { $0.partitionsLost += partitions.count }

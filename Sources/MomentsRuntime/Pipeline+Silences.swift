@@ -13,8 +13,13 @@ extension Pipeline {
     }
 
     func applyPendingSilences() {
-        guard let next = statusBox.read({ $0.pendingSilences }) else { return }
-        statusBox.update { $0.pendingSilences = nil }
+        // Taken and cleared at once, as pending rules are (`applyPendingRules`): a set handed
+        // over between a read and a separate clear was dropped unapplied.
+        let taken = statusBox.update { status -> [Silence]? in
+            defer { status.pendingSilences = nil }
+            return status.pendingSilences
+        }
+        guard let next = taken else { return }
         rules.silences = next
         for task in tasks.values { task.engine.setSilences(next) }
         log(.info, "silences updated", [("silences", String(next.count)), ("partitions", String(tasks.count))])

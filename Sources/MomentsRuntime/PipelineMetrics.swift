@@ -36,6 +36,26 @@ final class PipelineMetrics: @unchecked Sendable {
         g.record(value)
     }
 
+    /// Withdraws a gauge that describes something this instance no longer has (a revoked
+    /// partition's lag): left alone, it kept exporting its last value, which another instance
+    /// now exports too, and `sum by` counted it twice. The Prometheus backend unregisters it, so
+    /// the series is gone from /metrics; recorded again later, it comes back.
+    func removeGauge(_ name: String, _ labels: [(String, String)] = []) {
+        gauges.removeValue(forKey: MetricKey(name, labels: labels))?.destroy()
+    }
+
+    /// Label values of gauge families set as a whole (`gauges(_:label:_:)`), as last set.
+    private var gaugeFamilies: [String: Set<String>] = [:]
+
+    /// Sets a family of gauges of one label (the discount budget by rule) to `values`, and
+    /// withdraws those of last time that `values` no longer has: a rule left without a partition
+    /// (every partition revoked) or gone from the rules otherwise kept its last value.
+    func gauges(_ name: String, label: String, _ values: [String: Double]) {
+        for (value, v) in values { gauge(name, [(label, value)], v) }
+        for old in gaugeFamilies[name, default: []] where values[old] == nil { removeGauge(name, [(label, old)]) }
+        gaugeFamilies[name] = Set(values.keys)
+    }
+
     /// An acknowledged output's labels, the key of its counter (`counters(for:_:)`): three strings
     /// hashed, where a `MetricKey` hashed seven (the metric's name, the labels' names and
     /// values), for this and for the topic's counter: a seventh of the pipeline thread's `perf`
@@ -57,7 +77,22 @@ final class PipelineMetrics: @unchecked Sendable {
         }
     }
     /// Counters of delivered outputs, by their labels: each an index into `outputCounters`.
+    /// Bounded: rules, kinds and actions come from the rules file, and queues (from the input,
+    /// any string) are bounded by `queueLabelLimit`.
     private var deliveredCounters: [DeliveredLabels: Int] = [:]
+    /// The queues that have a `queue` label value of their own in `moments_moments_detected_total`:
+    /// the first `queueLabelLimit` this process counted a moment of (detected, silenced or
+    /// inhibited); later ones count under `otherQueue`. The queue comes from the input, so every
+    /// new value was a new series for good (in /metrics, in Prometheus, and a counter cached
+    /// here), and input with made-up queues grew them without bound. Which queues keep their
+    /// name depends on the order this process met them: another instance, or this one after a
+    /// restart, may name others.
+    private var labelledQueues: Set<String> = []
+    /// More queues than a contact center has (tens, a large one a few hundred skills folded into
+    /// fewer queues): at ~10 alert rules, at most a thousand or so series for this counter.
+    static let queueLabelLimit = 100
+    /// The `queue` label of the moments of every later queue.
+    static let otherQueue = "other"
     /// One per output topic, so few: found by comparing names, not by hashing them.
     private var producedCounters: [(topic: String, counter: Int)] = []
     /// The counters `deliveredCounters` and `producedCounters` name.
@@ -99,6 +134,19 @@ final class PipelineMetrics: @unchecked Sendable {
 
     private func counter(_ labels: DeliveredLabels) -> Int {
         if let index = deliveredCounters[labels] { return index }
+        // Only here, where a label set is new (or a queue past the limit): the outputs of known
+        // label sets, nearly all of them, pay nothing for the bound.
+        var labels = labels
+        if let queue = labels.queue, !labelledQueues.contains(queue) {
+            if labelledQueues.count < Self.queueLabelLimit {
+                labelledQueues.insert(queue)
+            } else {
+                // Not cached under its own queue, or `deliveredCounters` would grow without bound
+                // in its place: such outputs hash their labels twice more, every time.
+                labels.queue = Self.otherQueue
+                if let index = deliveredCounters[labels] { return index }
+            }
+        }
         let key = labels.key
         outputCounters.append(Counter(label: key.name, dimensions: key.dimensions, factory: factory))
         deliveredCounters[labels] = outputCounters.count - 1

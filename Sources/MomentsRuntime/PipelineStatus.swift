@@ -65,8 +65,11 @@ final class StatusBox: @unchecked Sendable {
         return part(status)
     }
 
-    func update(_ change: (inout PipelineStatus) -> Void) {
+    /// Changes the status; what `change` returns is read in the same critical section (a value
+    /// handed over by another thread, taken and cleared at once).
+    @discardableResult
+    func update<T>(_ change: (inout PipelineStatus) -> T) -> T {
         lock.lock(); defer { lock.unlock() }
-        change(&status)
+        return change(&status)
     }
 }

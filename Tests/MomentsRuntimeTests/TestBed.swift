@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import KafkaMock
 import Logging
+import Metrics
 import MomentsApp
 import MomentsCore
 import MomentsRuntime
@@ -54,7 +55,8 @@ final class TestBed: @unchecked Sendable {
     func pipeline(
         group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
         transactionalID: String? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil, consumerProperties: [String: String] = [:],
-        producerProperties: [String: String] = [:], engineThreads: Int? = nil, hooks: PipelineHooks = PipelineHooks()
+        producerProperties: [String: String] = [:], engineThreads: Int? = nil, hooks: PipelineHooks = PipelineHooks(),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
@@ -77,7 +79,7 @@ final class TestBed: @unchecked Sendable {
             config.changelogTopic = topic
         }
         let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: log ? .info : .warning) }
-        return Pipeline(configuration: config, rules: rules, hooks: hooks, logger: logger)
+        return Pipeline(configuration: config, rules: rules, hooks: hooks, logger: logger, metricsFactory: metricsFactory)
     }
 }
 
