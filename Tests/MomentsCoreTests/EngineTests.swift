@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MomentsCore
 
@@ -71,6 +72,58 @@ import Testing
         let out = engine.run([other.at(300, .agentConnected), other.at(0, .interactionQueued)])
         #expect(out.alerts.map(\.id) == ["i-2:long-wait:1"])
         #expect(out.alerts.first?.moment.measures.first?.value == 300)
+    }
+
+    /// Several closers before their opener: the wait ends at the first after it. Measured to the
+    /// latest (the call's end), a 30 s wait became a 5-minute long wait and an apology discount.
+    @Test func aLateOpenerEndsAtTheFirstCloseAfterIt() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-7"
+        let out = engine.run([s.at(30, .agentConnected), s.at(300, .interactionEnded, data: EventData(reason: "resolved")), s.at(0, .interactionQueued)])
+        #expect(out.alerts.map(\.id) == ["i-1:fast-resolution:1"])   // a moment of glory, not a long wait
+        #expect(out.recoveries.isEmpty)
+        // A hold whose end came first, then the call's end, then its start: a 20 s hold.
+        var hold = Script()
+        hold.interaction = "i-2"; hold.customer = "c-2"; hold.agent = "a-7"
+        let held = engine.run([hold.at(0, .agentConnected), hold.at(80, .holdEnded), hold.at(180, .interactionEnded, data: EventData(reason: "resolved")), hold.at(60, .holdStarted)])
+        #expect(held.alerts.map(\.id) == ["i-2:fast-resolution:1"])
+        #expect(held.coaching.map(\.rule) == ["fast-resolution-kudos"])
+        #expect(engine.advance(to: hold.time(400)).alerts.isEmpty)
+    }
+
+    /// Closes waiting for an opener: two kept in order, a third drops the earliest, and an
+    /// opener takes the first at or after it, dropping those before it.
+    @Test func pendingClosesKeepTwoInOrder() {
+        func t(_ seconds: Int64) -> Timestamp { Timestamp(milliseconds: seconds * 1000) }
+        var p = PendingCloses()
+        p.add(t(50)); p.add(t(10)); p.add(t(10))
+        #expect(p.all == [t(10), t(50)])
+        p.add(t(30))   // a third: the earliest (10) goes
+        #expect(p.all == [t(30), t(50)])
+        p.add(t(5))    // earlier than both: dropped
+        #expect(p.all == [t(30), t(50)])
+        #expect(p.take(notBefore: t(40)) == t(50))   // 30 belongs to an earlier episode
+        #expect(p.all.isEmpty)
+        p.add(t(60)); p.add(t(70))
+        #expect(p.take(notBefore: t(0)) == t(60))
+        #expect(p.all == [t(70)])
+        #expect(p.take(notBefore: t(80)) == nil)
+        #expect(p.all.isEmpty)
+    }
+
+    /// A repeated opener (a new event id) arriving after its episode closed belongs to that
+    /// episode: it opened a hold that never ended, and a long hold with coaching 60 s later.
+    @Test func aRepeatedOpenerAfterTheCloseOpensNothing() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-7"
+        _ = engine.run([s.at(0, .agentConnected), s.at(0, .holdStarted), s.at(20, .holdEnded), s.at(5, .holdStarted)])
+        let later = engine.advance(to: s.time(120))
+        #expect(later.alerts.isEmpty && later.coaching.isEmpty)
+        // A new hold from the close on is a new episode, and still reported when long.
+        let next = engine.run([s.at(20, .holdStarted), s.at(200, .agentConnected)])
+        #expect(next.alerts.map(\.id) == ["i-1:long-hold:2"])
     }
 
     @Test func overridesGiveGoldCustomersAShorterFuse() throws {
@@ -515,6 +568,36 @@ import Testing
         got += events[split...].flatMap { second.process($0) }
         #expect(got.ids == expected.ids)
         #expect(second.openInteractions == whole.openInteractions)
+    }
+
+    /// Closing events waiting for their opener, and the episode that last closed, are state: a
+    /// restored engine measures a late opener and ignores a repeated one as the first would
+    /// have. A record written before 2026-12-05 (one `pending_close`) still restores.
+    @Test func pendingClosesAndTheLastEpisodeSurviveARestore() throws {
+        let rules = try Fixtures.defaultRules()
+        var first = Engine(rules: rules)
+        first.tracksChanges = true
+        var s = Script()
+        s.agent = "a-7"
+        _ = first.run([s.at(0, .agentConnected), s.at(0, .holdStarted), s.at(20, .holdEnded), s.at(90, .agentConnected)])
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        var restored = try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 3), customers: records)
+        // The queue wait's close at 0 and 90 are pending; a late `queued` at -10 ends at 0.
+        let late = [s.at(5, .holdStarted), s.at(-10, .interactionQueued)]
+        let fromFirst = first.run(late) + first.advance(to: s.time(300))
+        let fromRestored = restored.run(late) + restored.advance(to: s.time(300))
+        #expect(fromRestored.ids == fromFirst.ids)
+        #expect(!fromRestored.alerts.contains { $0.moment.rule == "long-hold" || $0.moment.rule == "long-wait" })
+        // The layout before 2026-12-05: one pending close (the one a late opener needs here).
+        let json = String(decoding: records["c-1"]!, as: UTF8.self)
+        let start = s.time(0).milliseconds
+        let oldLayout = json.replacingOccurrences(of: #""pending_closes":[\#(start),\#(start + 90_000)]"#, with: #""pending_close":\#(start)"#)
+        #expect(oldLayout != json)
+        var fromOld = try Engine.restored(rules: rules, partition: nil, customers: ["c-1": Array(oldLayout.utf8)])
+        let fromOldOut = fromOld.run([s.at(-10, .interactionQueued)]) + fromOld.advance(to: s.time(300))
+        #expect(!fromOldOut.alerts.contains { $0.moment.rule == "long-wait" })
+        #expect(fromOld.openInteractions == 1)
     }
 
     @Test func forgottenCustomersBecomeTombstones() throws {

@@ -148,7 +148,10 @@ extension Engine {
                 w.key(json: "\"episode\":"); w.value(ws.episode)
                 w.key(json: "\"opened\":"); if let t = ws.openedAt { w.value(t.milliseconds) } else { w.null() }
                 w.key(json: "\"limit\":"); w.value(ws.limit.milliseconds)
-                w.key(json: "\"pending_close\":"); if let t = ws.pendingCloseAt { w.value(t.milliseconds) } else { w.null() }
+                w.key(json: "\"pending_closes\":"); w.arrayValue(); for t in ws.pendingCloses.all { w.value(t.milliseconds) }; w.endArray()
+                if !ws.lastEpisode.isEmpty {
+                    w.key(json: "\"last_episode\":"); w.arrayValue(); w.value(ws.lastEpisode.lowerBound.milliseconds); w.value(ws.lastEpisode.upperBound.milliseconds); w.endArray()
+                }
                 w.key(json: "\"fired_episodes\":"); w.arrayValue(); ws.firedEpisodes.forEachAscending { w.value($0) }; w.endArray()
                 w.endObject()
             }
@@ -198,7 +201,14 @@ extension Engine {
                     state.episode = Int(ws["episode"]?.numberValue ?? 0)
                     state.openedAt = ws["opened"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
                     state.limit = Duration(milliseconds: Int64(ws["limit"]?.numberValue ?? 0))
-                    state.pendingCloseAt = ws["pending_close"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
+                    if case .array(let closes)? = ws["pending_closes"] {
+                        for t in closes.compactMap(\.numberValue) { state.pendingCloses.add(Timestamp(milliseconds: Int64(t))) }
+                    } else if let t = ws["pending_close"]?.numberValue {
+                        state.pendingCloses.add(Timestamp(milliseconds: Int64(t)))   // written before 2026-12-05: one value
+                    }
+                    if case .array(let last)? = ws["last_episode"], last.count == 2, let opened = last[0].numberValue, let closed = last[1].numberValue, opened <= closed {
+                        state.lastEpisode = Timestamp(milliseconds: Int64(opened))..<Timestamp(milliseconds: Int64(closed))
+                    }
                     if case .array(let eps)? = ws["fired_episodes"] { state.firedEpisodes = SmallIntSet(eps.compactMap { $0.numberValue.map(Int.init) }) }
                     ix.waits[r] = state
                 }

@@ -11,18 +11,19 @@ extension Engine {
         var ws = ix.waits[r] ?? WaitState()
         defer { ix.waits[r] = ws }
         guard ws.openedAt == nil else { return }   // already waiting: a repeated opener changes nothing
+        // Within the episode that last closed: a repeated opener of it, arriving after its close.
+        if ws.lastEpisode.contains(t) { return }
         let limit = waitLimit(r, w, at: t, ix: ix)
-        if let closed = ws.pendingCloseAt, closed >= t {
+        if let closed = ws.pendingCloses.take(notBefore: t) {
             // The closing event arrived before this opener (out of order): the episode is over.
-            ws.pendingCloseAt = nil
             ws.episode += 1
             ws.limit = limit
+            ws.lastEpisode = t..<closed
             if closed - t >= limit {
                 fireWait(r, w, episode: ws.episode, waited: closed - t, deadline: t + limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
             }
             return
         }
-        ws.pendingCloseAt = nil
         ws.episode += 1
         ws.openedAt = t
         ws.limit = limit
@@ -37,11 +38,12 @@ extension Engine {
         var ws = ix.waits[r] ?? WaitState()
         defer { ix.waits[r] = ws }
         guard let opened = ws.openedAt else {
-            ws.pendingCloseAt = max(ws.pendingCloseAt ?? t, t)
+            ws.pendingCloses.add(t)
             return
         }
         guard t >= opened else { return }   // a late closer of an earlier episode
         ws.openedAt = nil
+        ws.lastEpisode = opened..<t
         // Normally the timer has reported a long wait already; this covers allowed lateness.
         if t - opened >= ws.limit {
             fireWait(r, w, episode: ws.episode, waited: t - opened, deadline: opened + ws.limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)

@@ -49,8 +49,52 @@ struct WaitState: Sendable {
     var episode = 0
     var openedAt: Timestamp?
     var limit = Duration.zero
-    /// A closing event that arrived while no episode was open (it may belong to a late opener).
-    var pendingCloseAt: Timestamp?
+    /// Closing events that arrived while no episode was open (they may belong to late openers):
+    /// a late opener's episode ends at the first of them at or after it. One value was kept
+    /// before, the latest, so a late `queued` was measured to the call's end instead of to the
+    /// `connected` that had closed it.
+    var pendingCloses = PendingCloses()
+    /// When the episode that last closed opened and closed: an opener within it belongs to it
+    /// (a repeated `hold.started` arriving after the `hold.ended` opened a hold that never ended).
+    /// Empty until an episode closes; a range, not an optional pair, to keep the state small
+    /// (it is copied in and out of its table at every event of the interaction).
+    var lastEpisode = Timestamp(milliseconds: 0)..<Timestamp(milliseconds: 0)
     /// Episodes that already fired (per-episode waits).
     var firedEpisodes = SmallIntSet()
+}
+
+/// The closing events of a wait that arrived while no episode was open, earliest first: two,
+/// held inline. A wait has two kinds of closer (its `until` events and the interaction's end),
+/// and events arrive only slightly out of order; a third drops the earliest, the likeliest to
+/// belong to no opener. Inline rather than an array: most waits that never open (a hold in a
+/// call without one) get the interaction's end as a pending close, and an array allocated for
+/// each cost 180 instructions an event.
+struct PendingCloses: Sendable, Equatable {
+    /// Marks an empty place: never an event time (those are refused outside 2000–2100). Not
+    /// optionals, which made the wait state 16 bytes larger, and every copy of it dearer.
+    private static var none: Timestamp { Timestamp(milliseconds: .max) }
+    private var a = none, b = none   // a <= b; `none` sorts last
+
+    var all: [Timestamp] { [a, b].filter { $0 != Self.none } }
+
+    mutating func add(_ t: Timestamp) {
+        if t == a || t == b { return }
+        guard b != Self.none else {
+            (a, b) = t < a ? (t, a) : (a, t)
+            return
+        }
+        // Past two, the earliest of the three goes.
+        if t < a { return }
+        (a, b) = t < b ? (t, b) : (b, t)
+    }
+
+    /// The first close at or after `t`, taken out, once the closes before `t` (of earlier
+    /// episodes) are dropped.
+    mutating func take(notBefore t: Timestamp) -> Timestamp? {
+        guard a != Self.none else { return nil }
+        if a >= t { let first = a; (a, b) = (b, Self.none); return first }
+        let second = b
+        (a, b) = (Self.none, Self.none)
+        return second != Self.none && second >= t ? second : nil
+    }
 }
