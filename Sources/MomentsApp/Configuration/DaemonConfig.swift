@@ -96,7 +96,8 @@ extension KafkaSettings {
 public struct AdminSettings: Sendable, Equatable {
     /// Where the admin HTTP endpoint listens (`host:port`); loopback unless deliberately opened.
     public var listen = "127.0.0.1:9464"
-    /// When set, every endpoint but /healthz needs `Authorization: Bearer <token>`.
+    /// When set, every endpoint but /healthz, /readyz and /metrics (read by probes and
+    /// scrapers, which cannot send it) needs `Authorization: Bearer <token>`.
     public var token: String?
     public var enabled = true
     /// Where the daemon keeps what it must remember across restarts: the silences made through
