@@ -7,6 +7,12 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     public init(_ properties: [String: String] = [:]) { self.properties = properties }
 
+    /// Why librdkafka would refuse `value` for the property `key`, or nil when it takes it
+    /// (checked alone: a combination of properties is judged when a client is made).
+    public static func refusal(ofProperty key: String, value: String) -> String? {
+        NativeConfiguration.refusal(ofProperty: key, value: value)
+    }
+
     public subscript(key: String) -> String? {
         get { properties[key] }
         set { properties[key] = newValue }

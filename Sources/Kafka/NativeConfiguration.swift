@@ -18,6 +18,16 @@ enum NativeConfiguration {
         return conf
     }
 
+    /// Why librdkafka refuses `value` for the property `key` (an unknown name, a bad value, a
+    /// feature this build lacks), or nil when it takes it: what `make` would throw for it, found
+    /// while the configuration file is read, so the refusal can name the file, line and column.
+    static func refusal(ofProperty key: String, value: String) -> String? {
+        let conf = rd_kafka_conf_new()!
+        defer { rd_kafka_conf_destroy(conf) }
+        var errstr = [CChar](repeating: 0, count: 512)
+        return rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) == RD_KAFKA_CONF_OK ? nil : errorText(errstr)
+    }
+
     /// Creates the client; on failure the conf is destroyed too.
     static func client(_ type: rd_kafka_type_t, _ conf: OpaquePointer) throws(KafkaError) -> OpaquePointer {
         var errstr = [CChar](repeating: 0, count: 512)

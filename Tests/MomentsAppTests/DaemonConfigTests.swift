@@ -94,6 +94,21 @@ import MomentsRuntime
         #expect(messages.contains { $0.contains("cannot read the rules file '/etc/moments/missing.yaml'") })
     }
 
+    /// librdkafka properties are offered to librdkafka while the file is read: a misspelt name
+    /// or a bad value is refused at its place (and so by `moments check`), not by `run` when it
+    /// makes its clients, with no location, restarted by its supervisor again and again.
+    @Test func kafkaPropertiesLibrdkafkaRefusesAreLocated() {
+        let yaml = "kafka:\n  consumer_properties:\n    fetch.wait.max.msec: 100\n  producer_properties: { linger.ms: soon, acks: all }\nrules: rules.yaml\n"
+        guard case .failure(let e) = parse(yaml) else { Issue.record("refused properties were accepted"); return }
+        let messages = e.errors.map(\.description)
+        #expect(messages.count == 2)
+        #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:3:5: error: consumer_properties.fetch.wait.max.msec: No such configuration property") })
+        #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:4:26: error: producer_properties.linger.ms: ") })
+        let fromEnvironment = parse("rules: rules.yaml\n", env: ["MOMENTS_KAFKA_PRODUCER_PROPERTY_LINGER_MS": "soon", "MOMENTS_KAFKA_PROPERTY_CLIENT_ID": "moments-1"])
+        guard case .failure(let env) = fromEnvironment else { Issue.record("a refused property from the environment was accepted"); return }
+        #expect(env.errors.map(\.description).map { $0.contains("MOMENTS_KAFKA_PRODUCER_PROPERTY_LINGER_MS: linger.ms: ") } == [true])
+    }
+
     @Test func engineThreadsMustBeAtLeastOne() {
         guard case .failure(let e) = parse("processing:\n  engine_threads: 0\nrules: rules.yaml\n") else {
             Issue.record("engine_threads: 0 was accepted"); return

@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import MomentsCore
 import Yams
 
@@ -93,12 +94,19 @@ enum KafkaSection {
         return k
     }
 
-    /// librdkafka properties are passed through as text; YAML numbers and booleans are written back as text.
+    /// librdkafka properties are passed through as text; YAML numbers and booleans are written
+    /// back as text. Each is offered to librdkafka here, so a misspelt name or a bad value is
+    /// refused at its line and column (by `moments check` too) rather than when `run` makes its
+    /// clients, with no location, restarted by its supervisor again and again.
     static func properties(_ node: Node?, _ ctx: YAMLContext, what: String) -> [String: String] {
         guard let m = ctx.mapping(node, what: what) else { return [:] }
         var out: [String: String] = [:]
         for member in m {
             guard case .scalar(let s) = member.value else { ctx.error(member.value, "\(what).\(member.key) must be a single value"); continue }
+            if let refusal = KafkaConfiguration.refusal(ofProperty: member.key, value: s.string) {
+                ctx.error(member.keyNode, "\(what).\(member.key): \(refusal)")
+                continue
+            }
             out[member.key] = s.string
         }
         return out

@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import MomentsCore
 
 /// Environment variables that override the configuration file, so containers and secret stores
@@ -84,15 +85,21 @@ public enum EnvironmentOverrides {
             }
         }
         bool("MOMENTS_LOG_PERSONAL_DATA") { config.logging.personalData = $0 }
-        for (name, value) in env {
+        for (name, value) in env.sorted(by: { $0.key < $1.key }) {
             // Longest prefix first: MOMENTS_KAFKA_PROPERTY_ is not a prefix of the others, but be explicit.
-            if let key = propertyName(name, prefix: consumerPropertyPrefix) {
-                config.kafka.consumerProperties[key] = value
-            } else if let key = propertyName(name, prefix: producerPropertyPrefix) {
-                config.kafka.producerProperties[key] = value
-            } else if let key = propertyName(name, prefix: propertyPrefix) {
-                config.kafka.properties[key] = value
+            let target: WritableKeyPath<KafkaSettings, [String: String]>, key: String
+            if let k = propertyName(name, prefix: consumerPropertyPrefix) {
+                (target, key) = (\.consumerProperties, k)
+            } else if let k = propertyName(name, prefix: producerPropertyPrefix) {
+                (target, key) = (\.producerProperties, k)
+            } else if let k = propertyName(name, prefix: propertyPrefix) {
+                (target, key) = (\.properties, k)
+            } else {
+                continue
             }
+            // Offered to librdkafka now, as the file's properties are (`KafkaSection.properties`).
+            if let refusal = KafkaConfiguration.refusal(ofProperty: key, value: value) { fail(name, "\(key): \(refusal)"); continue }
+            config.kafka[keyPath: target][key] = value
         }
         return errors.isEmpty ? .success(()) : .failure(ConfigErrors(errors))
     }
