@@ -1,14 +1,19 @@
 # The two commands a new user needs: `make demo` and `make test`.
-# Both install what they need (librdkafka-dev, libjemalloc-dev, python jsonschema) when it is missing.
+# Both install what they need when it is missing: librdkafka-dev and libjemalloc-dev (apt-get);
+# `make test` also the Python modules of its checks (jsonschema, PyYAML: pip, or a virtual
+# environment in .build/python where the system Python takes no pip installs).
 
 SWIFT ?= swift
 BUILD_FLAGS ?=
 BIN = .build/debug/moments
 
-.PHONY: demo test build deps check-schemas check-deploy clean bench fuzz instructions
+.PHONY: demo test build deps python-deps check-schemas check-deploy clean bench fuzz instructions
 
 deps:
 	@./scripts/install-deps.sh
+
+python-deps:
+	@./scripts/install-deps.sh --python
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -17,7 +22,7 @@ demo: deps
 	$(SWIFT) build -c release --product moments
 	.build/release/moments dev --duration $${DURATION:-120}
 
-test: deps
+test: deps python-deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --parallel --num-workers 2 $(BUILD_FLAGS)
 	$(MAKE) --no-print-directory check-schemas
@@ -27,17 +32,17 @@ test: deps
 	$(BIN) check config/examples/business-hours.yaml
 	$(BIN) test config/moments.test.yaml config/examples/business-hours.test.yaml
 
-check-schemas: build
+check-schemas: build python-deps
 	@mkdir -p .build/schema-check
 	$(BIN) replay --dead-letters --rules config/moments.yaml Tests/Fixtures/reference-stream.jsonl > .build/schema-check/replay.jsonl
 	$(BIN) simulate --stdout --seed 7 --count 2000 > .build/schema-check/simulated.jsonl
 	@# The vendor examples replayed in their dialects: the outputs they give must match the schemas too.
 	@# (The Contact Lens example needs the Kafka key as its customer, which a file does not have.)
 	for d in amazon-connect genesys-cloud twilio-taskrouter; do \
-	  python3 -c 'import json,sys; [print(json.dumps(json.load(open(f)))) for f in sorted(sys.argv[1:]) if "contact-lens" not in f]' schemas/dialects/$$d/*.json > .build/schema-check/$$d.jsonl && \
+	  ./scripts/python -c 'import json,sys; [print(json.dumps(json.load(open(f)))) for f in sorted(sys.argv[1:]) if "contact-lens" not in f]' schemas/dialects/$$d/*.json > .build/schema-check/$$d.jsonl && \
 	  $(BIN) replay --rules config/moments.yaml --dialect $$d .build/schema-check/$$d.jsonl > .build/schema-check/$$d-replay.jsonl || exit 1; \
 	done
-	python3 scripts/check-schemas.py schemas .build/schema-check/replay.jsonl .build/schema-check/amazon-connect-replay.jsonl \
+	./scripts/python scripts/check-schemas.py schemas .build/schema-check/replay.jsonl .build/schema-check/amazon-connect-replay.jsonl \
 	  .build/schema-check/genesys-cloud-replay.jsonl .build/schema-check/twilio-taskrouter-replay.jsonl --events .build/schema-check/simulated.jsonl
 
 # The seeded mutation fuzzer of every dialect's decoder and of the rules parser, for longer
@@ -51,8 +56,8 @@ fuzz: deps
 instructions: deps
 	./scripts/count-instructions.sh
 
-check-deploy:
-	python3 scripts/check-deploy.py
+check-deploy: python-deps
+	./scripts/python scripts/check-deploy.py
 
 clean:
 	rm -rf .build
