@@ -29,6 +29,15 @@ import Testing
         #expect(d.malformedLines > 0)   // the fixture has broken lines; both runs skip them
     }
 
+    /// Reordering a recovery rule's params changes no document a consumer reads: no change (it
+    /// showed every apology discount as changed, with no field named). A changed value still is one.
+    @Test func reorderedParamsChangeNothing() throws {
+        let d = try diff(try rules(replacing: "params: { percent: 15, reason: apology }", with: "params: { reason: apology, percent: 15 }"))
+        #expect(d.isEmpty, "\(d.changed.map(\.old.id).prefix(3))")
+        let changed = try diff(try rules(replacing: "params: { percent: 15, reason: apology }", with: "params: { reason: apology, percent: 20 }"))
+        #expect(!changed.changed.isEmpty && changed.changed.allSatisfy { ReplayDiff.rule(of: $0.new) == "apology-discount" })
+    }
+
     @Test func anAddedSilenceShowsWhatItHeldBack() throws {
         let d = try diff(try Fixtures.rules(defaultText + """
 

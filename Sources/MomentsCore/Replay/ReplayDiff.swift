@@ -97,7 +97,7 @@ public struct ReplayDiff: Sendable {
             newByID[o.id]!.removeFirst()
             paired.insert(i)
             let n = new[i]
-            if encoder.encode(o) == encoder.encode(n) {
+            if Self.sameDocument(encoder.encode(o), encoder.encode(n)) {
                 diff.unchanged += 1
             } else {
                 diff.changed.append(Change(old: o, new: n, fields: OutputFieldList.differences(o, n)))
@@ -110,6 +110,28 @@ public struct ReplayDiff: Sendable {
         }
         diff.rows = rows.values.sorted { ($0.kind.order, $0.rule) < ($1.kind.order, $1.rule) }
         return diff
+    }
+
+    /// Whether two encoded outputs are the same JSON document, whatever the order of their
+    /// members: a recovery rule's `params` keep the order the rules file writes them in, so
+    /// reordering them in the YAML, which changes nothing a consumer reads, showed every one of
+    /// its actions as changed (and failed `--fail-on-change`). The bytes are compared first.
+    static func sameDocument(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        if a == b { return true }
+        guard let x = try? JSONParser.parse(a), let y = try? JSONParser.parse(b) else { return false }
+        return sameValue(x, y)
+    }
+
+    private static func sameValue(_ x: JSONValue, _ y: JSONValue) -> Bool {
+        switch (x, y) {
+        case let (.object(a), .object(b)):
+            guard a.count == b.count else { return false }
+            return a.allSatisfy { name, value in b.contains { $0.0 == name && sameValue(value, $0.1) } }
+        case let (.array(a), .array(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { sameValue($0, $1) }
+        default:
+            return x == y
+        }
     }
 
     static func rule(of o: Output) -> String {

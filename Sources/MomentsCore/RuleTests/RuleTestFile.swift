@@ -43,11 +43,17 @@ public struct RuleTestCase: Sendable {
     public var suppressed: [SuppressionPattern] = []
 
     /// How far the clock runs: the latest instant named by an event, an expectation or `run_until`.
-    public var end: Timestamp {
+    public var end: Timestamp { end(allowedLateness: .zero) }
+
+    /// `end` under rules with `allowed_lateness`: an output's time is a timer's deadline, and the
+    /// timer fires that much later, so the clock runs on past an expectation's time by it.
+    /// Stopped at the time itself, the timer never fired: an `absent:` line could not fail, and
+    /// an `expect:` line of an output the daemon emits failed.
+    public func end(allowedLateness: Duration) -> Timestamp {
         var end = start
         for e in events where e.occurredAt > end { end = e.occurredAt }
-        for p in expected + absent { if let at = p.at, start + at > end { end = start + at } }
-        for p in suppressed { if let at = p.at, start + at > end { end = start + at } }
+        for p in expected + absent { if let at = p.at, start + at + allowedLateness > end { end = start + at + allowedLateness } }
+        for p in suppressed { if let at = p.at, start + at + allowedLateness > end { end = start + at + allowedLateness } }
         if let runUntil, start + runUntil > end { end = start + runUntil }
         return end
     }

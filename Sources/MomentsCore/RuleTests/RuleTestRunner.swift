@@ -43,9 +43,10 @@ public enum RuleTestRunner {
             outputs += engine.process(event)
             record(at: event.occurredAt)
         }
-        stepTimers(before: test.end, including: true)
-        outputs += engine.advance(to: test.end)
-        record(at: test.end)
+        let end = test.end(allowedLateness: rules.settings.allowedLateness)
+        stepTimers(before: end, including: true)
+        outputs += engine.advance(to: end)
+        record(at: end)
         var failures = check(test, outputs)
         failures += checkSuppressed(test, suppressed)
         failures.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
