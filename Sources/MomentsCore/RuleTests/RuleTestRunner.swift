@@ -55,13 +55,12 @@ public enum RuleTestRunner {
 
     /// Each `suppressed:` line claims one moment held back, as an expectation claims an output.
     static func checkSuppressed(_ test: RuleTestCase, _ suppressed: [SuppressedMoment]) -> [RuleTestFailure] {
-        var unclaimed = Array(suppressed.indices)
+        let pairing = ClaimMatching.assign(claims: test.suppressed.count, items: suppressed.count, order: Array(test.suppressed.indices)) { c in
+            suppressed.indices.filter { test.suppressed[c].matches(suppressed[$0], start: test.start) }
+        }
         var failures: [RuleTestFailure] = []
-        for p in test.suppressed {
-            if let k = unclaimed.firstIndex(where: { p.matches(suppressed[$0], start: test.start) }) {
-                unclaimed.remove(at: k)
-                continue
-            }
+        for (c, p) in test.suppressed.enumerated() {
+            guard pairing[c] == nil else { continue }
             var message = "expected \(p.text), not held back"
             if suppressed.isEmpty {
                 message += "\n  nothing was silenced or inhibited"
@@ -76,22 +75,22 @@ public enum RuleTestRunner {
     static func check(_ test: RuleTestCase, _ outputs: [Output]) -> [RuleTestFailure] {
         let matcher = OutputPatternMatcher(start: test.start)
         var failures: [RuleTestFailure] = []
-        var unclaimed = Array(outputs.indices)
-        // Each expectation claims one output. The most specific claim first, so "+2m moment x"
-        // is not starved by an earlier "moment x" that any time would satisfy.
+        // Each expectation claims one output, paired so that as many as possible are satisfied
+        // (`ClaimMatching`). The most specific claim is tried first, so where the pairing is free
+        // "+2m moment x" keeps its earliest output and "moment x" takes another.
         let order = test.expected.indices.sorted { a, b in
             let (pa, pb) = (test.expected[a], test.expected[b])
             let (sa, sb) = ((pa.at == nil ? 0 : 100) + pa.fields.count, (pb.at == nil ? 0 : 100) + pb.fields.count)
             return sa != sb ? sa > sb : a < b
         }
-        for i in order {
-            let p = test.expected[i]
-            if let k = unclaimed.firstIndex(where: { matcher.matches(p, outputs[$0]) }) {
-                unclaimed.remove(at: k)
-            } else {
-                failures.append(RuleTestFailure(location: p.location, message: RuleTestExplainer(test: test, outputs: outputs).missing(p)))
-            }
+        let pairing = ClaimMatching.assign(claims: test.expected.count, items: outputs.count, order: order) { c in
+            outputs.indices.filter { matcher.matches(test.expected[c], outputs[$0]) }
         }
+        for (c, p) in test.expected.enumerated() where pairing[c] == nil {
+            failures.append(RuleTestFailure(location: p.location, message: RuleTestExplainer(test: test, outputs: outputs).missing(p)))
+        }
+        let claimed = Set(pairing.compactMap { $0 })
+        let unclaimed = outputs.indices.filter { !claimed.contains($0) }
         for p in test.absent {
             let hits = outputs.filter { matcher.matches(p, $0) }
             if !hits.isEmpty {
