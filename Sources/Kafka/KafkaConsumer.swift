@@ -32,9 +32,13 @@ public final class KafkaConsumer: @unchecked Sendable {
     ///   - onRebalance: told of assignments and revocations; for an assignment it may return
     ///     start offsets for some partitions (to rewind and rebuild state), otherwise the
     ///     committed offsets (or `auto.offset.reset`) apply.
+    ///   - onCommit: told of the coordinator's answer to each commit, from `poll`: an
+    ///     asynchronous commit's failure (a rebalance under way, the coordinator moved, the
+    ///     generation ended) is known only from it. Without it, failures are logged.
     public init(
         configuration: KafkaConfiguration, log: @escaping @Sendable (Int32, String, String) -> Void = defaultKafkaLog,
-        onRebalance: @escaping (RebalanceEvent) -> [TopicPartition: Int64] = { _ in [:] }
+        onRebalance: @escaping (RebalanceEvent) -> [TopicPartition: Int64] = { _ in [:] },
+        onCommit: ((CommitResult) -> Void)? = nil
     ) throws(KafkaError) {
         var config = configuration
         guard config["group.id"] != nil else { throw KafkaError.client("a consumer needs group.id") }
@@ -43,6 +47,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let conf = try NativeConfiguration.make(config)
         context = CallbackContext(logLevel: configuration.logLevel, log: log)
         context.onRebalance = onRebalance
+        context.onCommit = onCommit
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         installLogCallback(conf)
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
@@ -50,16 +55,25 @@ public final class KafkaConsumer: @unchecked Sendable {
             let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
             KafkaConsumer.rebalance(rk, err, partitions, context)
         }
+        // Served by `poll`, like the rebalance callback (the main queue is routed to the consumer's).
+        rd_kafka_conf_set_offset_commit_cb(conf) { _, err, list, opaque in
+            guard let opaque else { return }
+            let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+            KafkaConsumer.committed(err, list, context)
+        }
         rk = try NativeConfiguration.client(RD_KAFKA_CONSUMER, conf)
         // Route the main queue to the consumer queue so one poll serves everything.
         rd_kafka_poll_set_consumer(rk)
         queue = rd_kafka_queue_get_consumer(rk)
     }
 
-    /// Stops telling `onRebalance` of assignments and revocations, for good (the assignment
-    /// itself still follows the group): for an owner about to go, whose handler must not run
-    /// from `deinit`'s close. Call it on the thread that polls.
-    public func stopRebalanceEvents() { context.onRebalance = nil }
+    /// Stops telling `onRebalance` of assignments and revocations, and `onCommit` of commit
+    /// results, for good (the assignment itself still follows the group): for an owner about to
+    /// go, whose handlers must not run from `deinit`'s close. Call it on the thread that polls.
+    public func stopEvents() {
+        context.onRebalance = nil
+        context.onCommit = nil
+    }
 
     deinit {
         close()
@@ -113,6 +127,29 @@ public final class KafkaConsumer: @unchecked Sendable {
         default:
             context.log(3, "REBALANCE", KafkaError(err, "rebalance").description)
             _ = rd_kafka_assign(rk, nil)
+        }
+    }
+
+    /// Hands a commit's result to `onCommit`, or logs its failures without one: installing the
+    /// callback stops librdkafka's own warning (`COMMITFAIL`). "Nothing to commit" is no failure.
+    private static func committed(_ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, _ context: CallbackContext) {
+        if err == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+        var offsets: [TopicPartition: Int64] = [:]
+        var errors: [TopicPartition: KafkaError] = [:]
+        for (tp, offset, partitionError) in list.map({ TopicPartitionList.elements($0) }) ?? [] {
+            offsets[tp] = offset
+            // A request-level error (the coordinator did not answer) fails every partition.
+            let e = partitionError != RD_KAFKA_RESP_ERR_NO_ERROR ? partitionError : err
+            if e != RD_KAFKA_RESP_ERR_NO_ERROR { errors[tp] = KafkaError(e, "commit of \(tp) at \(offset)") }
+        }
+        if offsets.isEmpty, err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            context.log(4, "COMMITFAIL", KafkaError(err, "commit").description)
+            return
+        }
+        if let onCommit = context.onCommit {
+            onCommit(CommitResult(offsets: offsets, errors: errors))
+        } else if !errors.isEmpty {
+            context.log(4, "COMMITFAIL", errors.values.map(\.description).sorted().joined(separator: "; "))
         }
     }
 

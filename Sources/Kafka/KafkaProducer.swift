@@ -162,6 +162,14 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Messages queued or in flight, not yet reported.
     public var outstanding: Int { Int(rd_kafka_outq_len(rk)) }
 
+    /// Raises a fabricated fatal error, as librdkafka's idempotence or transactions would raise a
+    /// real one (which cannot be provoked at will, not even on the mock cluster), so that tests
+    /// can check how the owner handles it: later produce calls fail with it, `fatalError` holds
+    /// it, and queued messages are purged. For tests only (`@testable import Kafka`).
+    func raiseFatalErrorForTesting(code: Int32, reason: String) {
+        _ = rd_kafka_test_fatal_error(rk, rd_kafka_resp_err_t(code), reason)
+    }
+
     /// The fatal error that stopped the producer (idempotence guarantees broken), if any.
     public var fatalError: KafkaError? {
         var errstr = [CChar](repeating: 0, count: 512)

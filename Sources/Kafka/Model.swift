@@ -87,3 +87,15 @@ public enum RebalanceEvent: Sendable, Equatable {
     /// Committing their offsets would fail, or overwrite the new owner's.
     case lost([TopicPartition])
 }
+
+/// The group coordinator's answer to a commit (`KafkaConsumer`'s `onCommit`), synchronous or not.
+public struct CommitResult: Sendable {
+    /// The offsets the commit carried, each the next offset to read.
+    public var offsets: [TopicPartition: Int64]
+    /// Why each partition's offset was not committed; absent for those that were.
+    public var errors: [TopicPartition: KafkaError]
+
+    public init(offsets: [TopicPartition: Int64], errors: [TopicPartition: KafkaError]) {
+        self.offsets = offsets; self.errors = errors
+    }
+}

@@ -56,6 +56,7 @@ final class CallbackContext: @unchecked Sendable {
     let log: @Sendable (Int32, String, String) -> Void
     var onDelivery: ((DeliveryReport) -> Void)?
     var onRebalance: ((RebalanceEvent) -> [TopicPartition: Int64])?
+    var onCommit: ((CommitResult) -> Void)?
 
     init(logLevel: Int32, log: @escaping @Sendable (Int32, String, String) -> Void) {
         self.logLevel = logLevel

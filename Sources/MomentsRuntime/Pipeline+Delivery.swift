@@ -179,6 +179,13 @@ extension Pipeline {
         // An output is retried later; a changelog record is not (below).
         statusBox.update { $0.produceErrors += 1 }
         metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+        if failure.isFatal {
+            // The producer refuses this and every later message: retried, it failed every 10 ms
+            // for ever while commits stalled behind it. Its input stays uncommitted.
+            producerFailed(failure)
+            if configuration.exactlyOnce { transactionFailed = true }
+            return
+        }
         if configuration.exactlyOnce {
             // As for a failed delivery (`delivered`): the transaction must not commit. Retried
             // later instead, it was left out of the transaction that committed its input's
@@ -201,6 +208,14 @@ extension Pipeline {
     /// Called on the pipeline thread from `producer.poll`.
     func delivered(_ report: DeliveryReport) {
         guard var p = pending.remove(token: report.token) else { return }
+        // Failed once the producer failed fatally (librdkafka purges what it still queued):
+        // produced again, it would be refused for ever. Its input stays uncommitted, and no state
+        // is written past it (its epoch never settles).
+        if report.error != nil, let fatal = producer?.fatalError {
+            producerFailed(fatal)
+            if configuration.exactlyOnce { transactionFailed = true }
+            return
+        }
         if let error = report.error, configuration.exactlyOnce {
             // Inside a transaction a lost output means the transaction must not commit.
             log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(error)")])
@@ -295,6 +310,19 @@ extension Pipeline {
         } else if logger.logLevel <= .debug {
             log(.debug, "state record not acknowledged", p.logFields + [("error", "\(error)")])
         }
+    }
+
+    /// The producer raised a fatal error (INTRODUCTION.md, "Fatal errors"): the idempotent
+    /// producer can no longer keep its promise of order without duplicates, and refuses every
+    /// later message; only a new instance can go on. The pipeline stops the way it does when it
+    /// cannot resume a partition (`unrecoverable`): what was acknowledged is committed, never an
+    /// offset past an output that was not, and `run()` throws the error, so the daemon exits
+    /// non-zero for its supervisor to restart it. Until 2026-12-06 the error went unseen: failed
+    /// outputs were produced again every 10 ms for ever, and commits stalled behind them.
+    func producerFailed(_ error: KafkaError) {
+        guard unrecoverable == nil else { return }
+        unrecoverable = error
+        log(.critical, "the producer failed fatally; stopping", [("error", "\(error)")])
     }
 
     func resendFailed() {

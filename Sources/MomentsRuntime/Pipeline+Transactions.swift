@@ -6,9 +6,36 @@ import MomentsCore
 /// the input offsets. An abortable failure aborts it and rewinds every partition to its last
 /// committed offset with its state rebuilt (Kafka Streams' "task corrupted"); a fatal one (a
 /// newer instance with the same transactional id fenced this one) stops the pipeline.
+///
+/// Committing and aborting are resumable (rdkafka.h): a call that returns a retriable error (its
+/// timeout, the coordinator out of reach) leaves the operation going on in the background, and
+/// only calling the same function again finishes it. Until then librdkafka refuses every other
+/// transactional call (a retriable `__CONFLICT`) and every produce (`__STATE`). So the pipeline
+/// remembers the call (`transactionEnding`), and its loop makes it again, and nothing else,
+/// until it succeeds, fails for good, or must be aborted. (Until 2026-12-06 a commit that timed
+/// out was left unfinished: the next outputs failed, the aborts that followed were refused, and
+/// the pipeline never committed or emitted again until it was restarted.)
 extension Pipeline {
+    /// A commit or abort librdkafka has not finished (see above).
+    enum TransactionEnding {
+        /// Committing the open transaction, which carries these input offsets.
+        case committing([TopicPartition: Int64])
+        /// Aborting it; every partition is rewound once it is done.
+        case aborting
+    }
+
     func commitTransaction() throws {
         lastCommitWall = wallClock.milliseconds()
+        switch transactionEnding {
+        case .committing(let offsets):
+            try endCommit(offsets)
+            return
+        case .aborting:
+            try endAbort()
+            return
+        case nil:
+            break
+        }
         if transactionFailed {
             try abortAndRewind(reason: "an output of the transaction failed")
             return
@@ -26,8 +53,36 @@ extension Pipeline {
             if let last = task.lastOffset, task.lastCommitted.map({ last + 1 > $0 }) ?? true { offsets[tp] = last + 1 }
         }
         guard inTransaction || !offsets.isEmpty else { return }
-        switch commit(offsets) {
+        let sent = Result { () throws(KafkaError) in
+            if !inTransaction {
+                try producer.beginTransaction()
+                inTransaction = true
+            }
+            try producer.sendOffsetsToTransaction(offsets, consumer: consumer)
+        }
+        switch sent {
         case .success:
+            try endCommit(offsets)
+        case .failure(let error) where error.isFatal:
+            log(.critical, "fenced or fatal transactional error; stopping", [("error", "\(error)")])
+            throw error
+        case .failure(let error) where error.txnRequiresAbort:
+            try abortAndRewind(reason: error.description)
+        case .failure(let error):
+            // Not committing yet: the transaction stays open, and the next interval sends its
+            // offsets again (retriable, not resumable).
+            log(.warning, "sending the offsets to the transaction failed; retrying at the next interval", [("error", "\(error)")])
+        }
+    }
+
+    /// Commits the open transaction, which carries `offsets`, or resumes its commit.
+    private func endCommit(_ offsets: [TopicPartition: Int64]) throws {
+        let result = Result { () throws(KafkaError) in
+            try producer.commitTransaction(timeoutMs: Int32(clamping: configuration.transactionCallTimeout.milliseconds))
+        }
+        switch result {
+        case .success:
+            transactionEnding = nil
             inTransaction = false
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
             statusBox.update { $0.commits += 1 }
@@ -35,28 +90,47 @@ extension Pipeline {
             log(.critical, "fenced or fatal transactional error; stopping", [("error", "\(error)")])
             throw error
         case .failure(let error) where error.txnRequiresAbort:
+            transactionEnding = nil
             try abortAndRewind(reason: error.description)
+        case .failure(let error) where error.isRetriable:
+            transactionEnding = .committing(offsets)
+            log(.warning, "transaction commit not finished; calling it again, new work waits", [("error", "\(error)")])
         case .failure(let error):
-            log(.warning, "transaction commit failed; retrying at the next interval", [("error", "\(error)")])
-        }
-    }
-
-    private func commit(_ offsets: [TopicPartition: Int64]) -> Result<Void, KafkaError> {
-        Result { () throws(KafkaError) in
-            if !inTransaction {
-                try producer.beginTransaction()
-                inTransaction = true
-            }
-            try producer.sendOffsetsToTransaction(offsets, consumer: consumer)
-            try producer.commitTransaction()
+            // Neither retriable, abortable nor fatal: rdkafka.h advises treating it as fatal.
+            log(.critical, "transaction commit failed; stopping", [("error", "\(error)")])
+            throw error
         }
     }
 
     func abortAndRewind(reason: String) throws {
         log(.warning, "aborting the transaction and reprocessing from the last commit", [("reason", reason)])
-        if case .failure(let error) = Result(catching: { () throws(KafkaError) in try producer.abortTransaction() }), error.isFatal {
-            throw error
+        try endAbort()
+    }
+
+    /// Aborts the open transaction, or resumes its abort; once it is done, rewinds.
+    private func endAbort() throws {
+        let result = Result { () throws(KafkaError) in
+            try producer.abortTransaction(timeoutMs: Int32(clamping: configuration.transactionCallTimeout.milliseconds))
         }
+        switch result {
+        case .failure(let error) where error.isFatal:
+            throw error
+        case .failure(let error) where error.isRetriable || error.txnRequiresAbort:
+            // Not finished: it goes on in the background (retriable), or the coordinator refused
+            // it and librdkafka starts it over when called again (abortable). Rewound before it
+            // ends, the redone work would be produced into a transaction that cannot begin.
+            transactionEnding = .aborting
+            log(.warning, "transaction abort not finished; calling it again, new work waits", [("error", "\(error)")])
+            return
+        case .success, .failure:
+            // Aborted, or nothing to abort (`__STATE`: no transaction was open).
+            transactionEnding = nil
+        }
+        try rewind()
+    }
+
+    /// Every partition back to its last commit, its state rebuilt, after an abort.
+    private func rewind() throws {
         inTransaction = false
         transactionFailed = false
         pending.removeAll()

@@ -106,6 +106,9 @@ public final class Pipeline: @unchecked Sendable {
     @exclusivity(unchecked) var inTransaction = false
     /// Exactly-once: an output of the open transaction failed; it must be aborted.
     var transactionFailed = false
+    /// Exactly-once: a commit or abort librdkafka has not finished, to be called again before
+    /// anything else (Pipeline+Transactions).
+    var transactionEnding: TransactionEnding?
     /// Set when the pipeline cannot go on correctly (see `cannotResume`); the loop stops on it.
     @exclusivity(unchecked) var unrecoverable: (any Error)?
     /// Rebalance callbacks so far: a batch polled across one checks that its tasks are still current.
@@ -178,6 +181,20 @@ public final class Pipeline: @unchecked Sendable {
 
     private func loop() throws {
         while !statusBox.read({ $0.stopRequested }) {
+            // Exactly-once: a commit or abort that did not finish is called again, and nothing
+            // else is done until it ends: librdkafka refuses every other transactional call and
+            // every produce meanwhile, so new input would only fail its transaction.
+            if transactionEnding != nil {
+                try commitTransaction()
+                if transactionEnding != nil {
+                    producer.poll(timeoutMs: 0)
+                    publishBatchCounts()
+                    // Its next call blocks while the operation goes on; this only paces one that
+                    // fails at once. `stop` still wakes it.
+                    wakeup.wait(timeoutMs: 100)
+                    continue
+                }
+            }
             try pollInputs()
             if let error = unrecoverable {
                 // What the other partitions finished is still delivered and committed.
@@ -213,7 +230,7 @@ public final class Pipeline: @unchecked Sendable {
     /// check, which holds the consumer, stops too.
     func abandon() {
         producer?.stopDeliveryReports()
-        consumer?.stopRebalanceEvents()
+        consumer?.stopEvents()
         statusBox.update { $0.stopRequested = true }
         metrics.gauge("moments_ready", [], 0)
     }
@@ -275,7 +292,8 @@ public final class Pipeline: @unchecked Sendable {
             onDelivery: { [unowned self] report in self.delivered(report) })
         consumer = try KafkaConsumer(
             configuration: KafkaConfiguration(consumerProps),
-            onRebalance: { [unowned self] event in self.rebalanced(event) })
+            onRebalance: { [unowned self] event in self.rebalanced(event) },
+            onCommit: { [unowned self] result in self.commitAnswered(result) })
         producer.notify(wakeup)
         consumer.notify(wakeup)
         if configuration.exactlyOnce {
@@ -352,11 +370,17 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Commits, per partition, the offset up to which every output has been acknowledged.
+    ///
+    /// An interval's commit skips the partitions that made no progress since the last one sent.
+    /// A synchronous one (leaving: a revocation, a shutdown) commits them all, rare and cheap:
+    /// the refusal of the last asynchronous commit may not have been heard yet (`commitAnswered`),
+    /// and skipped, the next owner would start from an older commit and process again what this
+    /// instance finished.
     func commitAcknowledged(synchronous: Bool, only partitions: [TopicPartition]? = nil) {
         lastCommitWall = wallClock.milliseconds()
         var offsets: [TopicPartition: Int64] = [:]
         for (tp, task) in tasks where partitions?.contains(tp) ?? true {
-            if let next = commitLimit(task), next != task.lastCommitted { offsets[tp] = next }
+            if let next = commitLimit(task), synchronous || next != task.lastCommitted { offsets[tp] = next }
         }
         guard !offsets.isEmpty else { return }
         do {
@@ -374,11 +398,33 @@ public final class Pipeline: @unchecked Sendable {
         }
     }
 
+    /// Called on the pipeline thread from `consumer.poll` (or `close`) with the coordinator's
+    /// answer to a commit. `lastCommitted` is set when a commit is sent, and a partition whose
+    /// offset equals it is not sent again; so a refused offset (a rebalance under way, the
+    /// coordinator moved, the generation ended) is forgotten, and the next checkpoint sends it
+    /// again. Before, the refusal went unheard: a partition that made no further progress kept
+    /// its older commit, even through its revocation, and its next owner processed again what
+    /// had been finished (duplicates). A refusal of an offset already superseded changes nothing.
+    func commitAnswered(_ result: CommitResult) {
+        guard !result.errors.isEmpty else { return }
+        var refused: [String] = []
+        for (tp, error) in result.errors.sorted(by: { $0.key < $1.key }) {
+            guard let task = tasks[tp], let offset = result.offsets[tp], task.lastCommitted == offset else { continue }
+            task.lastCommitted = nil
+            refused.append("\(tp)@\(offset): \(error.name)")
+        }
+        guard !refused.isEmpty else { return }
+        log(.warning, "commit refused; committing again at the next checkpoint", [("offsets", refused.joined(separator: ","))])
+    }
+
     /// Graceful stop: no more input; every output acknowledged; offsets committed; group left.
     func shutdown() {
         log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
         do { try checkpoint(synchronous: true) } catch { log(.error, "final commit failed; the next owner reprocesses from the last commit", [("error", "\(error)")]) }
+        if transactionEnding != nil {
+            log(.error, "the transaction's commit or abort had not finished at the stop; the next instance with this transactional id finishes it (init_transactions), and redoes the work if it was aborted", [])
+        }
         publishBatchCounts()   // what the drain acknowledged
         let final = progressFields()
         consumer.close()
@@ -392,7 +438,7 @@ public final class Pipeline: @unchecked Sendable {
         // from that flush, with the pipeline being freed, would trap. What they would report
         // now changes nothing: the offsets are committed, the rest is reprocessed.
         producer.stopDeliveryReports()
-        consumer.stopRebalanceEvents()
+        consumer.stopEvents()
         log(.info, "stopped", final)
     }
 

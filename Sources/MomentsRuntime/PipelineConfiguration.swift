@@ -29,6 +29,12 @@ public struct PipelineConfiguration: Sendable {
     /// instance, so a restarted instance fences its zombie predecessor.
     public var exactlyOnce = false
     public var transactionalID: String?
+    /// Exactly-once: the longest one call committing or aborting a transaction blocks the
+    /// pipeline thread. One that has not finished by then goes on in the background and is
+    /// called again, new work waiting meanwhile. (rdkafka.h recommends -1, the transaction's
+    /// remaining time, but librdkafka 2.0.2 does not cap these two calls by it: -1 blocked without
+    /// bound while the coordinator could not be reached, deaf to a stop.)
+    public var transactionCallTimeout: Duration = .seconds(30)
     /// Longest a graceful stop or a revocation may wait for the broker's acknowledgements.
     public var drainTimeout: Duration = .seconds(15)
     /// Longest a newly assigned partition waits for the broker to tell where it resumes (its

@@ -54,7 +54,8 @@ final class TestBed: @unchecked Sendable {
     /// `consumerProperties` are added to (or replace) the consumer's defaults below.
     func pipeline(
         group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
-        transactionalID: String? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil, consumerProperties: [String: String] = [:],
+        transactionalID: String? = nil, transactionCallTimeout: Duration? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil,
+        consumerProperties: [String: String] = [:],
         producerProperties: [String: String] = [:], engineThreads: Int? = nil, hooks: PipelineHooks = PipelineHooks(),
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) -> Pipeline {
@@ -68,6 +69,7 @@ final class TestBed: @unchecked Sendable {
         config.wallClockAdvance = wallClockAdvance
         if let drainTimeout { config.drainTimeout = drainTimeout }
         if let assignmentTimeout { config.assignmentTimeout = assignmentTimeout }
+        if let transactionCallTimeout { config.transactionCallTimeout = transactionCallTimeout }
         if let engineThreads { config.engineThreads = engineThreads }
         if let transactionalID {
             config.exactlyOnce = true

@@ -1,0 +1,59 @@
+import Foundation
+import Kafka
+import KafkaMock
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import Testing
+
+/// At-least-once: an asynchronous commit the group coordinator refuses (a rebalance under way,
+/// the coordinator moved, the generation ended) is committed again. Its refusal went unheard:
+/// the offset was taken for committed when it was sent, so a partition that made no further
+/// progress was never committed again, not even when it was revoked or the daemon stopped, and
+/// its next owner processed again what had been finished.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct CommitRefusalTests {
+    @Test func aRefusedCommitIsCommittedAgain() throws {
+        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let messages = lines.map { (key: Stream.customerKey($0) ?? "unknown", value: Array($0.utf8), partition: Int32?.none) }
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "refused"]))
+        func committed() -> Int64? { (try? reader.committed([tp], timeoutMs: 5000))?[tp] }
+
+        try bed.produce(Array(messages.prefix(50)))
+        let running = RunningPipeline(bed.pipeline(group: "refused", rules: try Stream.defaultRules(), changelog: false))
+        #expect(waitFor(seconds: 30) { committed() == 50 })
+
+        // The next commit, the one for input 50, is refused.
+        bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.offsetCommit, errors: [27 /* REBALANCE_IN_PROGRESS */])
+        try bed.produce([messages[50]])
+        #expect(waitFor(seconds: 15) { committed() == 51 }, "the refused commit was not made again while the pipeline ran")
+        let stopError = running.stop()
+        #expect(stopError == nil)
+        #expect(committed() == 51)
+    }
+
+    /// Leaving, every partition's offset is committed, whether or not it was sent before: the
+    /// refusal of the last asynchronous commit may not have been heard by then.
+    @Test func aStopCommitsEvenAnOffsetSentBefore() throws {
+        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "refused-stop"]))
+        func committed() -> Int64? { (try? reader.committed([tp], timeoutMs: 5000))?[tp] }
+
+        try bed.produce(lines.prefix(20).map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        let running = RunningPipeline(bed.pipeline(group: "refused-stop", rules: try Stream.defaultRules(), changelog: false))
+        #expect(waitFor(seconds: 30) { running.pipeline.status.eventsProcessed == 20 && running.pipeline.status.outputsInFlight == 0 })
+        #expect(waitFor(seconds: 10) { committed() == 20 })
+        // Refused, and the stop comes before its refusal can be heard (the answer waits 3 s).
+        try bed.broker.cluster.pushBrokerRequestError(broker: 1, apiKey: KafkaAPI.offsetCommit, error: 27, rttMs: 3000)
+        try bed.produce(lines.dropFirst(20).prefix(1).map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        #expect(waitFor(seconds: 10) { running.pipeline.status.committed[tp] == 21 })   // sent
+        let stopError = running.stop()
+        #expect(stopError == nil)
+        #expect(committed() == 21)
+    }
+}
