@@ -96,6 +96,14 @@ import Testing
         #expect(e.customerID == "c-ü😀\n")
     }
 
+    /// Instants RFC 3339 cannot write are described by their number, not a trap.
+    @Test func extremeTimestampsDescribeThemselves() {
+        #expect(Timestamp(milliseconds: .max).description == "Timestamp(milliseconds: \(Int64.max))")
+        #expect(Timestamp(milliseconds: .min).description == "Timestamp(milliseconds: \(Int64.min))")
+        #expect(Timestamp(milliseconds: 253_402_300_799_999).description == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(milliseconds: -62_167_219_200_000).description == "0000-01-01T00:00:00.000Z")
+    }
+
     @Test func duplicateFilterIsBounded() {
         var f = DuplicateFilter(capacity: 3)
         let inserted = ["a", "a", "b", "c", "d"].map { f.insert($0) }

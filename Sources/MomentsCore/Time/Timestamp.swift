@@ -22,7 +22,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The UTC day number, used for daily budgets.
     public var utcDay: Int64 { milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000 }
 
-    public var description: String { RFC3339.format(self) }
+    /// RFC 3339 for the years 0000–9999 it can write; any other instant (a sentinel such as
+    /// `Int64.max` milliseconds, in a test's failure message) as its number: the civil-date
+    /// arithmetic overflowed on it, and the trap took a whole test run down.
+    public var description: String {
+        guard Self.formattable.contains(milliseconds) else { return "Timestamp(milliseconds: \(milliseconds))" }
+        return RFC3339.format(self)
+    }
+
+    /// 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z.
+    private static let formattable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
 }
 
 /// A length of time in milliseconds (rules say "120s", "30d").
