@@ -317,7 +317,7 @@ extension Pipeline {
     /// later message; only a new instance can go on. The pipeline stops the way it does when it
     /// cannot resume a partition (`unrecoverable`): what was acknowledged is committed, never an
     /// offset past an output that was not, and `run()` throws the error, so the daemon exits
-    /// non-zero for its supervisor to restart it. Until 2026-12-06 the error went unseen: failed
+    /// non-zero for its supervisor to restart it. Until 2026-12-05 the error went unseen: failed
     /// outputs were produced again every 10 ms for ever, and commits stalled behind them.
     func producerFailed(_ error: KafkaError) {
         guard unrecoverable == nil else { return }

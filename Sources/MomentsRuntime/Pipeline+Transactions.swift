@@ -12,7 +12,7 @@ import MomentsCore
 /// only calling the same function again finishes it. Until then librdkafka refuses every other
 /// transactional call (a retriable `__CONFLICT`) and every produce (`__STATE`). So the pipeline
 /// remembers the call (`transactionEnding`), and its loop makes it again, and nothing else,
-/// until it succeeds, fails for good, or must be aborted. (Until 2026-12-06 a commit that timed
+/// until it succeeds, fails for good, or must be aborted. (Until 2026-12-05 a commit that timed
 /// out was left unfinished: the next outputs failed, the aborts that followed were refused, and
 /// the pipeline never committed or emitted again until it was restarted.)
 extension Pipeline {

@@ -110,9 +110,8 @@ import Testing
         #expect(changelog.take(task) == nil)
     }
 
-    /// Through the pipeline: a customer record that failed for good is not produced again (it
-    /// could overwrite a newer record of the customer) and the customer is in the next checkpoint.
-    @Test func aFailedCustomerRecordGoesIntoTheNextCheckpointInsteadOfBeingRetried() throws {
+    /// A pipeline (not started) writing a changelog, with one running task tracking changes.
+    func pipelineWithAChangelogTask() throws -> (Pipeline, PartitionTask, TopicPartition) {
         let tp = TopicPartition(topic: "interactions", partition: 0)
         let routing = OutputRouting(alerts: "moments.alerts", coaching: "moments.coaching", recovery: "moments.recovery", deadLetter: "moments.dead-letter")
         var config = PipelineConfiguration(consumerProperties: [:], producerProperties: [:], inputTopics: [tp.topic], routing: routing)
@@ -121,6 +120,13 @@ import Testing
         let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: 0)
         task.engine.tracksChanges = true
         p.tasks[tp] = task
+        return (p, task, tp)
+    }
+
+    /// Through the pipeline: a customer record that failed for good is not produced again (it
+    /// could overwrite a newer record of the customer) and the customer is in the next checkpoint.
+    @Test func aFailedCustomerRecordGoesIntoTheNextCheckpointInsteadOfBeingRetried() throws {
+        let (p, task, tp) = try pipelineWithAChangelogTask()
         p.epoch = 3
         let batch = task.changelogBatches.sent(customers: 1, partitionRecord: partitionRecord(0), reflecting: 0, epoch: 2).id
         let record = OutputRecord(topic: "state", key: Array("interactions/c-42".utf8), value: [1], headers: [], partition: 0, id: "state:c-42", kind: .state)
@@ -148,14 +154,7 @@ import Testing
     /// as the pipeline thread applies one batch while the engine threads compute the next. So
     /// the engine is not touched then; the customer waits on the task for the next checkpoint.
     @Test func aFailedCustomerRecordLeavesTheEngineAloneUntilTheCheckpoint() throws {
-        let tp = TopicPartition(topic: "interactions", partition: 0)
-        let routing = OutputRouting(alerts: "moments.alerts", coaching: "moments.coaching", recovery: "moments.recovery", deadLetter: "moments.dead-letter")
-        var config = PipelineConfiguration(consumerProperties: [:], producerProperties: [:], inputTopics: [tp.topic], routing: routing)
-        config.changelogTopic = "state"
-        let p = Pipeline(configuration: config, rules: try Stream.defaultRules())
-        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: 0)
-        task.engine.tracksChanges = true
-        p.tasks[tp] = task
+        let (p, task, tp) = try pipelineWithAChangelogTask()
         p.epoch = 1
         let batch = task.changelogBatches.sent(customers: 2, partitionRecord: partitionRecord(0), reflecting: 0, epoch: 0).id
         var tokens: [UInt64] = []

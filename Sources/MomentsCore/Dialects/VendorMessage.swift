@@ -34,10 +34,15 @@ struct VendorMessage {
     /// Ids become state keys and output keys: bounded, never empty.
     func checkedID(_ s: String, field: String) throws(DecodeError) -> String {
         guard !s.isEmpty else { throw DecodeError(field: field, reason: "empty") }
+        try checkLength(s, field: field)
+        return s
+    }
+
+    /// Refuses a value longer than an id may be (`maxIDBytes`).
+    func checkLength(_ s: String, field: String) throws(DecodeError) {
         guard s.utf8.count <= VendorMessage.maxIDBytes else {
             throw DecodeError(field: field, reason: "invalid value: \(s.utf8.count) bytes, longer than \(VendorMessage.maxIDBytes)")
         }
-        return s
     }
 
     static let maxIDBytes = 512
@@ -54,9 +59,7 @@ struct VendorMessage {
         // The interaction is checked first: the event id contains it, and the error should name the culprit.
         let interactionID = try checkedID(interaction, field: "interaction_id")
         // A transfer's queue becomes the interaction's queue, in every later output: bounded as queues are.
-        if let q = data.toQueue, q.utf8.count > VendorMessage.maxIDBytes {
-            throw DecodeError(field: "data.to_queue", reason: "invalid value: \(q.utf8.count) bytes, longer than \(VendorMessage.maxIDBytes)")
-        }
+        if let q = data.toQueue { try checkLength(q, field: "data.to_queue") }
         return Event(
             eventID: try checkedID(eventID(parts), field: "event_id"), type: type, occurredAt: time,
             interactionID: interactionID, customerID: customer, channel: channel,
