@@ -198,7 +198,11 @@ class Checker:
             if not d["moment_id"].startswith(prefix):
                 problems.append(f"$.data.moment_id: {d['moment_id']!r} does not start with {prefix!r}")
         elif name == "deadletter":
-            if ident != f"dlq:{subject}":
+            # An output Kafka refused as too large names the output; an input, its origin.
+            if ident.startswith("dlq:too-large:"):
+                if f"output {ident[len('dlq:too-large:'):]} " not in d["reason"]:
+                    problems.append(f"$.id: {ident!r} names an output its reason does not")
+            elif ident != f"dlq:{subject}":
                 problems.append(f"$.id: {ident!r} is not 'dlq:' + subject {subject!r}")
             o = d["origin"]
             if o["topic"] is not None and o["partition"] is not None and o["offset"] is not None:

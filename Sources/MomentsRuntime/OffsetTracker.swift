@@ -31,6 +31,13 @@ public struct OffsetTracker: Sendable {
         drain()
     }
 
+    /// The input offset of entry `sequence`, while it waits for outputs.
+    public func offset(of sequence: UInt64) -> Int64? {
+        guard sequence >= firstSequence else { return nil }
+        let index = head + Int(sequence - firstSequence)
+        return index < offsets.count ? offsets[index] : nil
+    }
+
     /// Entries whose outputs are not all acknowledged yet.
     public var inFlight: Int { pending.count - head }
 

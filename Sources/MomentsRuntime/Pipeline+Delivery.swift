@@ -42,6 +42,9 @@ struct PendingOutput {
     var counters = PipelineMetrics.DeliveredCounters.none
     /// Whether its key, value, headers, id and output were let go (`releaseProduced`).
     private(set) var released = false
+    /// The dead letter of an output Kafka refused as too large (`Pipeline+RefusedOutputs`):
+    /// refused in turn, it is not replaced again.
+    var isStandIn = false
 
     /// - Parameter metrics: where its counters are found (`counters`), unless it is a state record.
     init(
@@ -159,6 +162,10 @@ extension Pipeline {
                 return
             }
         }
+        if let reason = refusalAsTooLarge(of: p), let letter = standIn(for: p, reason: reason) {
+            noteReplaced(p, reason: reason)
+            p = letter
+        }
         // Produced with the token of a slot reserved for it, then stored: read in place for the
         // producer (a copy of its record retained and released five references an output). No
         // report comes for the token before it is stored: reports come on this thread.
@@ -179,6 +186,13 @@ extension Pipeline {
         // An output is retried later; a changelog record is not (below).
         statusBox.update { $0.produceErrors += 1 }
         metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
+        // Refused by librdkafka's own size check: the same at every attempt (with exactly-once
+        // too, the dead letter goes into the transaction in the output's place).
+        if Self.isTooLarge(failure), let letter = standIn(for: p, reason: "\(failure)") {
+            noteReplaced(p, reason: "\(failure)")
+            produce(letter)
+            return
+        }
         if failure.isFatal {
             // The producer refuses this and every later message: retried, it failed every 10 ms
             // for ever while commits stalled behind it. Its input stays uncommitted.
@@ -216,6 +230,7 @@ extension Pipeline {
             if configuration.exactlyOnce { transactionFailed = true }
             return
         }
+        if let error = report.error, Self.isTooLarge(error), refusedByBrokerAsTooLarge(&p, report, error) { return }
         if let error = report.error, configuration.exactlyOnce {
             // Inside a transaction a lost output means the transaction must not commit.
             log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(error)")])

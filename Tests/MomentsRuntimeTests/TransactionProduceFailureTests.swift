@@ -5,8 +5,10 @@ import Testing
 @testable import Kafka
 @testable import MomentsRuntime
 
-/// Exactly-once: an output the producer refuses on the spot (over `message.max.bytes`, or a
-/// local queue still full after its wait) must fail its transaction like a failed delivery. It
+/// Exactly-once: an output the producer refuses on the spot (a partition the topic does not
+/// have, or a local queue still full after its wait) must fail its transaction like a failed
+/// delivery (one over `message.max.bytes` is replaced by its dead letter instead:
+/// `RefusedOutputTests`). It
 /// was put aside to be produced again instead, and the transaction committed its input's offset
 /// without it: a revocation or a stop then dropped the retry, and an abort rewound only to that
 /// commit, so the output was lost. The pipeline's bookkeeping is driven directly, with clients
@@ -17,9 +19,10 @@ import Testing
         let tp = TopicPartition(topic: bed.input, partition: 0)
         let id = "moments-eos-refused"
         let p = bed.pipeline(group: "eos-refused", rules: try Stream.defaultRules(), changelog: false, transactionalID: id)
-        // librdkafka refuses a message larger than message.max.bytes before queueing it.
-        let producerProperties = p.configuration.producerProperties.merging(["transactional.id": id, "message.max.bytes": "1000"]) { $1 }
+        let producerProperties = p.configuration.producerProperties.merging(["transactional.id": id]) { $1 }
         p.producer = try KafkaProducer(configuration: KafkaConfiguration(producerProperties), onDelivery: { _ in })
+        // With the topic's partitions known, librdkafka refuses one it does not have before queueing it.
+        #expect(p.producer.prepare(topics: [bed.topics.alerts]).isEmpty)
         p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(p.configuration.consumerProperties))
         try p.producer.initTransactions()
         try p.consumer.assign([tp: 0])   // as the group would have it: the rewind seeks it
@@ -28,9 +31,10 @@ import Testing
         task.lastOffset = 10
         p.tasks[tp] = task
 
-        let record = OutputRecord(
-            topic: bed.topics.alerts, key: Array("i-1".utf8), value: Array(repeating: UInt8(ascii: " "), count: 2000), headers: [],
+        var record = OutputRecord(
+            topic: bed.topics.alerts, key: Array("i-1".utf8), value: Array("{}".utf8), headers: [],
             id: "i-1:long-wait:1:supervisor-alert", kind: .alert)
+        record.partition = 99
         p.produce(PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
         #expect(p.inTransaction)
         #expect(p.transactionFailed)

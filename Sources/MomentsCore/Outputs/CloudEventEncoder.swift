@@ -74,7 +74,7 @@ public struct CloudEventEncoder: Sendable {
         // carrying a ~800 kB original in base64 could never be written, and its partition would
         // stop committing. Past the limit the original is cut; it stays whole in the input topic
         // at the origin's offset, and the digest identifies it.
-        let kept = d.original.count <= DeadLetter.maxOriginalBytes ? d.original : Array(d.original.prefix(DeadLetter.maxOriginalBytes))
+        let kept = d.original.count <= d.originalLimit ? d.original : Array(d.original.prefix(d.originalLimit))
         w.key("original_base64"); w.value(Base64.encode(kept))
         w.key("original_size"); w.value(d.original.count)
         w.key("original_truncated"); w.value(kept.count < d.original.count)

@@ -21,21 +21,26 @@ public struct Origin: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// An input that could not be decoded, kept whole so nothing is lost.
+/// An input that could not be decoded, kept whole so nothing is lost; or an output Kafka
+/// refused as too large, in the dead letter that stands in for it (`Pipeline+RefusedOutputs`).
 public struct DeadLetter: Sendable, Equatable {
     public var original: [UInt8]
     public var error: DecodeError
     public var origin: Origin
     /// When it was refused (the partition clock), for the CloudEvents `time`.
     public var time: Timestamp
+    /// Deterministic: the same record refused twice has the same id. An input's is
+    /// `dlq:<origin>`; a refused output's names the output (several may share an origin).
+    public var id: String
+    /// The original is cut past this many bytes (see `CloudEventEncoder`).
+    public var originalLimit: Int
 
-    public init(original: [UInt8], error: DecodeError, origin: Origin, time: Timestamp) {
+    public init(original: [UInt8], error: DecodeError, origin: Origin, time: Timestamp, id: String? = nil, originalLimit: Int = DeadLetter.maxOriginalBytes) {
         self.original = original; self.error = error; self.origin = origin; self.time = time
+        self.id = id ?? "dlq:\(origin.description)"
+        self.originalLimit = originalLimit
     }
 
-    /// Originals longer than this are cut in the dead letter (see `CloudEventEncoder`).
+    /// An input's original longer than this is cut in its dead letter.
     public static let maxOriginalBytes = 256 * 1024
-
-    /// Deterministic: the same record refused twice has the same id.
-    public var id: String { "dlq:\(origin.description)" }
 }
