@@ -17,12 +17,13 @@ extension Engine {
         }
 
         let phaseBefore = ix.phase
-        update(&ix, with: event)
+        let phaseAtEnd = update(&ix, with: event)
         if event.type == .interactionStarted { recordStart(event, in: &customer) }
         if event.type == .interactionEnded {
             schedule(.evictInteraction(customer: event.customerID, interaction: event.interactionID), at: event.occurredAt + rules.settings.interactionGrace)
         }
         evaluateRules(event, phaseBefore: phaseBefore, ix: &ix, customer: &customer, into: &out)
+        if let phaseAtEnd { judgeEndAgain(in: phaseAtEnd, after: event, ix: &ix, customer: &customer, into: &out) }
 
         customer.interactions.put(consume ix)
         customers.checkIn(event.customerID, &customer, at: slot)
@@ -90,8 +91,10 @@ extension Engine {
     }
 
     /// Keeps the interaction's picture current. Phase changes only move forward in event time,
-    /// so an event that arrives late cannot undo a later one.
-    func update(_ ix: inout InteractionState, with event: Event) {
+    /// so an event that arrives late cannot undo a later one. Returns the phase the interaction
+    /// was in when it ended, when this event, arriving after the end, changes it.
+    @discardableResult
+    func update(_ ix: inout InteractionState, with event: Event) -> Phase? {
         let t = event.occurredAt
         if t > ix.lastEventAt { ix.lastEventAt = t }
         // Compared first: most events repeat the interaction's queue and agent, and an
@@ -112,12 +115,37 @@ extension Engine {
             if let q = event.data.toQueue { ix.queue = q }
         case .interactionEnded:
             next = .ended
+            if ix.endReason == nil, let reason = event.data.reason.flatMap(EndReason.init(rawValue:)) {
+                ix.endReason = reason
+                ix.endJudgedAt = ix.phaseSetAt
+            }
             ix.endedAt = t
         default: break
         }
-        if let next, t >= ix.phaseSetAt, ix.phase != .ended || next == .ended {
+        guard let next else { return nil }
+        if t >= ix.phaseSetAt, ix.phase != .ended || next == .ended {
             ix.phase = next
             ix.phaseSetAt = t
+            return nil
+        }
+        // Before the end, after the phase the end was judged in: the end is judged again.
+        guard next != .ended, ix.endReason != nil, let ended = ix.endedAt, t < ended, t >= ix.endJudgedAt else { return nil }
+        ix.endJudgedAt = t
+        return next
+    }
+
+    /// The `ended` conditions with a `while:` judged again for `phase`, the phase the
+    /// interaction now turns out to have been in when it ended (`update`): a moment that fits
+    /// fires, at the end's time, caused by `event` (the event whose late arrival showed it). One
+    /// that fired for the phase the end was first judged in stays (outputs are not withdrawn),
+    /// and none fires twice for an interaction.
+    mutating func judgeEndAgain(in phase: Phase, after event: Event, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]) {
+        guard let reason = ix.endReason, let ended = ix.endedAt, let ordinal = EventType.interactionEnded.ordinal else { return }
+        for k in index.momentsByEvent[ordinal].indices {
+            let r = index.momentsByEvent[ordinal][k].rule
+            guard case .ended(let c) = index.conditions[r], !c.value.phases.isEmpty, c.value.phases.contains(phase),
+                  c.value.reasons.contains(reason.rawValue) else { continue }
+            fire(r, ix: &ix, customer: &customer, event: event, time: ended, into: &out)
         }
     }
 

@@ -134,6 +134,11 @@ extension Engine {
             w.key(json: "\"phase_at\":"); w.value(ix.phaseSetAt.milliseconds)
             w.key(json: "\"first_connected\":"); if let t = ix.firstConnectedAt { w.value(t.milliseconds) } else { w.null() }
             w.key(json: "\"ended\":"); if let t = ix.endedAt { w.value(t.milliseconds) } else { w.null() }
+            if let reason = ix.endReason {
+                // Since 2026-12-06 (a snapshot without them restores an end that is not judged again).
+                w.key(json: "\"end_reason\":"); w.value(reason.rawValue)
+                w.key(json: "\"end_judged_at\":"); w.value(ix.endJudgedAt.milliseconds)
+            }
             w.key(json: "\"last\":"); w.value(ix.lastEventAt.milliseconds)
             w.key(json: "\"fired\":"); w.arrayValue()
             ix.fired.forEachAscending { w.value(momentIDs[$0]) }
@@ -189,6 +194,10 @@ extension Engine {
             ix.phaseSetAt = Timestamp(milliseconds: try int(v["phase_at"], "phase_at"))
             ix.firstConnectedAt = v["first_connected"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
             ix.endedAt = v["ended"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
+            if let reason = v["end_reason"]?.stringValue.flatMap(EndReason.init(rawValue:)), let judged = v["end_judged_at"]?.numberValue {
+                ix.endReason = reason
+                ix.endJudgedAt = Timestamp(milliseconds: Int64(judged))
+            }
             if case .array(let fired)? = v["fired"] { ix.fired = SmallIntSet(fired.compactMap { $0.stringValue.flatMap { ruleIndex[$0] } }) }
             if case .object(let counts)? = v["counts"] {
                 for (rule, n) in counts { if let r = ruleIndex[rule], let n = n.numberValue { ix.counts[r] = Int(n) } }

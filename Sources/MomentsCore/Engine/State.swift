@@ -24,6 +24,12 @@ struct InteractionState: Sendable {
     var phaseSetAt = Timestamp(milliseconds: .min)
     var firstConnectedAt: Timestamp?
     var endedAt: Timestamp?
+    /// The end's reason, and the event time of the phase the end is judged in (`phaseSetAt`
+    /// when it arrived): an event that arrives after the end but happened before it, later
+    /// than that phase, moves the phase the end is judged in (`Engine.judgeEndAgain`), so an
+    /// `abandoned` end that arrives before its `queued` is still the `abandoned` moment.
+    var endReason: EndReason?
+    var endJudgedAt = Timestamp(milliseconds: .min)
     var lastEventAt: Timestamp
     /// Moment rules (by index) that already fired for this interaction.
     var fired = SmallIntSet()
@@ -42,6 +48,11 @@ struct InteractionState: Sendable {
         self.attributes = [:]
         self.lastEventAt = time
     }
+}
+
+/// The reasons an interaction ends with (the event contract's `data.reason`).
+enum EndReason: String, Sendable {
+    case resolved, abandoned, unresolved
 }
 
 struct WaitState: Sendable {

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import MomentsCore
+
+/// An `interaction.ended` that arrives before events that happened before it: an `ended`
+/// condition with `while:` is judged in the phase the interaction turns out to have been in
+/// when it ended. Until 2026-12-06 it was judged in the phase it had when the end arrived, so an
+/// `abandoned` end that arrived before its `queued` was not the `abandoned` moment (and no
+/// priority callback was offered).
+@Suite struct LateEndTests {
+    let rules: RuleSet
+    init() throws { rules = try Fixtures.defaultRules() }
+
+    static let abandoned = EventData(reason: "abandoned")
+
+    @Test func anAbandonedEndArrivingBeforeItsQueuedIsStillAbandoned() {
+        let s = Script()
+        let inOrder = [s.at(0, .interactionStarted), s.at(1, .interactionQueued), s.at(40, .interactionEnded, data: Self.abandoned)]
+        var reference = Engine(rules: rules)
+        let expected = reference.run(inOrder)
+        #expect(expected.ids.contains("i-1:abandoned:1"))
+
+        var engine = Engine(rules: rules)
+        let late = s.at(1, .interactionQueued)
+        let out = engine.run([inOrder[0], inOrder[2], late])
+        #expect(out.ids == expected.ids)
+        let alert = out.alerts.first { $0.moment.rule == "abandoned" }
+        #expect(alert?.moment.time == s.time(40), "the moment is at the end's time")
+        #expect(alert?.moment.causeEventID == late.eventID, "caused by the event whose arrival showed it")
+        #expect(alert?.moment.queue == "billing")
+    }
+
+    /// Even without a `started`: the end creates the interaction, the `queued` comes after it.
+    @Test func anEndThatOpensTheInteractionIsJudgedAgain() {
+        let s = Script()
+        var engine = Engine(rules: rules)
+        #expect(engine.run([s.at(40, .interactionEnded, data: Self.abandoned)]).isEmpty)
+        #expect(engine.run([s.at(1, .interactionQueued)]).ids.contains("i-1:abandoned:1"))
+    }
+
+    /// A late event from before the phase the end was judged in changes nothing: connected at
+    /// 10 is the phase at the end, whatever came before it.
+    @Test func aLateEventBeforeTheJudgedPhaseChangesNothing() {
+        let s = Script()
+        var engine = Engine(rules: rules)
+        let out = engine.run([s.at(0, .interactionStarted), s.at(10, .agentConnected), s.at(40, .interactionEnded, data: Self.abandoned), s.at(1, .interactionQueued)])
+        #expect(!out.ids.contains("i-1:abandoned:1"))
+        // Nor does one after the end, or another reason.
+        var other = Script()
+        other.interaction = "i-2"
+        let resolved = engine.run([other.at(40, .interactionEnded, data: EventData(reason: "resolved")), other.at(1, .interactionQueued), other.at(50, .interactionQueued)])
+        #expect(!resolved.alerts.contains { $0.moment.rule == "abandoned" })
+    }
+
+    /// Outputs are not withdrawn: an end judged `abandoned` (queued when it arrived) stays so when
+    /// a `connected` from before the end arrives later; and the moment fires once.
+    @Test func aMomentAlreadyGivenStaysAndFiresOnce() {
+        let s = Script()
+        var engine = Engine(rules: rules)
+        let first = engine.run([s.at(1, .interactionQueued), s.at(40, .interactionEnded, data: Self.abandoned)])
+        #expect(first.ids.filter { $0 == "i-1:abandoned:1" }.count == 1)
+        let later = engine.run([s.at(30, .agentConnected), s.at(35, .interactionQueued)])
+        #expect(!later.ids.contains("i-1:abandoned:1"))
+    }
+
+    /// The end's reason and the phase time it was judged against survive a restore.
+    @Test func theJudgedEndSurvivesARestore() throws {
+        let s = Script()
+        var first = Engine(rules: rules)
+        first.tracksChanges = true
+        _ = first.run([s.at(0, .interactionStarted), s.at(40, .interactionEnded, data: Self.abandoned)])
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        let json = String(decoding: records["c-1"] ?? [], as: UTF8.self)
+        #expect(json.contains(#""end_reason":"abandoned""#))
+        var restored = try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 1), customers: records)
+        let late = [s.at(1, .interactionQueued)]
+        #expect(restored.run(late).ids == first.run(late).ids)
+        // A record written before 2026-12-06 has neither: its end is not judged again.
+        let oldLayout = json.replacingOccurrences(of: #","end_reason":"abandoned""#, with: "")
+            .replacingOccurrences(of: #","end_judged_at":"#, with: #","unused":"#)
+        var fromOld = try Engine.restored(rules: rules, partition: nil, customers: ["c-1": Array(oldLayout.utf8)])
+        #expect(!fromOld.run(late).ids.contains("i-1:abandoned:1"))
+    }
+}
