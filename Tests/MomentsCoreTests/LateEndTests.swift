@@ -83,3 +83,36 @@ import Testing
         #expect(!fromOld.run(late).ids.contains("i-1:abandoned:1"))
     }
 }
+
+/// Contacts of one customer that start out of order: each is counted with every contact that
+/// started before it, whenever they arrive. Until 2026-12-06 a contact was counted only with
+/// those that had arrived before it, so three contacts within 24 h arriving last-first gave no
+/// `repeat-contact` at all.
+@Suite struct LateContactTests {
+    let rules: RuleSet
+    init() throws { rules = try Fixtures.defaultRules() }
+
+    func contact(_ n: Int, at hours: Double) -> Event {
+        var s = Script()
+        s.interaction = "i-\(n)"
+        return s.at(hours * 3600, .interactionStarted)
+    }
+
+    @Test(arguments: [[0, 1, 2], [2, 1, 0], [2, 0, 1], [1, 2, 0], [0, 2, 1], [1, 0, 2]])
+    func theThirdContactIsReportedWhateverTheOrder(order: [Int]) {
+        let contacts = [contact(0, at: 0), contact(1, at: 5), contact(2, at: 10)]
+        var engine = Engine(rules: rules)
+        let out = engine.run(order.map { contacts[$0] })
+        let repeats = out.alerts.filter { $0.moment.rule == "repeat-contact" }
+        #expect(repeats.map(\.id) == ["i-2:repeat-contact:1"], "order \(order)")
+        #expect(repeats.first?.moment.time == contacts[2].occurredAt)
+        #expect(repeats.first?.moment.measures.first?.value == 3)
+    }
+
+    /// Outside the window nothing changes: a late contact 30 h before the others adds nothing.
+    @Test func aLateContactOutsideTheWindowAddsNothing() {
+        var engine = Engine(rules: rules)
+        let out = engine.run([contact(1, at: 30), contact(2, at: 40), contact(0, at: 0)])
+        #expect(!out.alerts.contains { $0.moment.rule == "repeat-contact" })
+    }
+}

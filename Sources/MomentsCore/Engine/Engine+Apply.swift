@@ -63,9 +63,14 @@ extension Engine {
                 let earlier = customer.starts.lazy.filter {
                     $0.interaction != event.interactionID && $0.at < event.occurredAt && $0.at >= event.occurredAt - c.within
                 }.count
-                guard earlier + 1 >= c.atLeast else { continue }
-                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
-                     measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
+                if earlier + 1 >= c.atLeast {
+                    fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
+                         measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
+                }
+                // A contact that started before others already seen (`starts` is in event time).
+                if let last = customer.starts.last, last.at > event.occurredAt {
+                    countLaterContactsAgain(r, c, after: event, customer: &customer, into: &out)
+                }
             case .phrases(let m):
                 // Read in place: `let c = m.condition` copied the phrase list per message.
                 guard m.condition.sender == nil || m.condition.sender == event.data.sender, let text = event.data.text,
@@ -87,6 +92,27 @@ extension Engine {
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      measures: [.init(name: "handle_seconds", value: handle.seconds)], details: ["handle": handle.description], into: &out)
             }
+        }
+    }
+
+    /// The customer's contacts that started after `event`'s, counted again now that it is
+    /// known: one that now reaches `at_least` fires, at its own start, caused by `event` (whose
+    /// late arrival showed it). Until 2026-12-06 a contact was counted only with the contacts
+    /// that had arrived before it, so the third of three contacts arriving out of order could
+    /// go unreported. A contact whose interaction was already forgotten is not reported.
+    mutating func countLaterContactsAgain(
+        _ r: Int, _ c: RepeatContactCondition, after event: Event, customer: inout CustomerState, into out: inout [Output]
+    ) {
+        let t = event.occurredAt
+        let later = customer.starts.filter { $0.interaction != event.interactionID && $0.at > t && $0.at - c.within <= t }
+        for contact in later {
+            let earlier = customer.starts.lazy.filter {
+                $0.interaction != contact.interaction && $0.at < contact.at && $0.at >= contact.at - c.within
+            }.count
+            guard earlier + 1 >= c.atLeast, var other = customer.interactions.removeValue(forKey: contact.interaction) else { continue }
+            fire(r, ix: &other, customer: &customer, event: event, time: contact.at,
+                 measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
+            customer.interactions.put(consume other)
         }
     }
 
