@@ -76,9 +76,11 @@ import Testing
         var restored = try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 1), customers: records)
         let late = [s.at(1, .interactionQueued)]
         #expect(restored.run(late).ids == first.run(late).ids)
-        // A record written before 2026-12-06 has neither: its end is not judged again.
+        // A record written before 2026-12-06: no reason, and the phase set at the end's time.
+        let ended = s.time(40).milliseconds
         let oldLayout = json.replacingOccurrences(of: #","end_reason":"abandoned""#, with: "")
-            .replacingOccurrences(of: #","end_judged_at":"#, with: #","unused":"#)
+            .replacingOccurrences(of: #""phase_at":-?[0-9]+"#, with: #""phase_at":\#(ended)"#, options: .regularExpression)
+        #expect(oldLayout.contains(#""phase_at":\#(ended)"#) && !oldLayout.contains("end_reason"))
         var fromOld = try Engine.restored(rules: rules, partition: nil, customers: ["c-1": Array(oldLayout.utf8)])
         #expect(!fromOld.run(late).ids.contains("i-1:abandoned:1"))
     }

@@ -141,23 +141,23 @@ extension Engine {
             if let q = event.data.toQueue { ix.queue = q }
         case .interactionEnded:
             next = .ended
-            if ix.endReason == nil, let reason = event.data.reason.flatMap(EndReason.init(rawValue:)) {
-                ix.endReason = reason
-                ix.endJudgedAt = ix.phaseSetAt
-            }
+            if ix.endReason == nil { ix.endReason = event.data.reason.flatMap(EndReason.init(rawValue:)) }
             ix.endedAt = t
         default: break
         }
         guard let next else { return nil }
-        if t >= ix.phaseSetAt, ix.phase != .ended || next == .ended {
-            ix.phase = next
+        if ix.phase == .ended {
+            // Before the end, after the phase the end was judged in: the end is judged again.
+            guard next != .ended, ix.endReason != nil, let ended = ix.endedAt, t < ended, t >= ix.phaseSetAt else { return nil }
             ix.phaseSetAt = t
-            return nil
+            return next
         }
-        // Before the end, after the phase the end was judged in: the end is judged again.
-        guard next != .ended, ix.endReason != nil, let ended = ix.endedAt, t < ended, t >= ix.endJudgedAt else { return nil }
-        ix.endJudgedAt = t
-        return next
+        if t >= ix.phaseSetAt {
+            ix.phase = next
+            // The end keeps the time of the phase it is judged in (see `phaseSetAt`).
+            if next != .ended { ix.phaseSetAt = t }
+        }
+        return nil
     }
 
     /// The `ended` conditions with a `while:` judged again for `phase`, the phase the

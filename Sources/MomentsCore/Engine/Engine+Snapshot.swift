@@ -135,9 +135,9 @@ extension Engine {
             w.key(json: "\"first_connected\":"); if let t = ix.firstConnectedAt { w.value(t.milliseconds) } else { w.null() }
             w.key(json: "\"ended\":"); if let t = ix.endedAt { w.value(t.milliseconds) } else { w.null() }
             if let reason = ix.endReason {
-                // Since 2026-12-06 (a snapshot without them restores an end that is not judged again).
+                // Since 2026-12-06; without it (and with `phase_at` the end's time, as written
+                // before) a restored end is not judged again.
                 w.key(json: "\"end_reason\":"); w.value(reason.rawValue)
-                w.key(json: "\"end_judged_at\":"); w.value(ix.endJudgedAt.milliseconds)
             }
             w.key(json: "\"last\":"); w.value(ix.lastEventAt.milliseconds)
             w.key(json: "\"fired\":"); w.arrayValue()
@@ -194,10 +194,7 @@ extension Engine {
             ix.phaseSetAt = Timestamp(milliseconds: try int(v["phase_at"], "phase_at"))
             ix.firstConnectedAt = v["first_connected"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
             ix.endedAt = v["ended"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
-            if let reason = v["end_reason"]?.stringValue.flatMap(EndReason.init(rawValue:)), let judged = v["end_judged_at"]?.numberValue {
-                ix.endReason = reason
-                ix.endJudgedAt = Timestamp(milliseconds: Int64(judged))
-            }
+            ix.endReason = v["end_reason"]?.stringValue.flatMap(EndReason.init(rawValue:))
             if case .array(let fired)? = v["fired"] { ix.fired = SmallIntSet(fired.compactMap { $0.stringValue.flatMap { ruleIndex[$0] } }) }
             if case .object(let counts)? = v["counts"] {
                 for (rule, n) in counts { if let r = ruleIndex[rule], let n = n.numberValue { ix.counts[r] = Int(n) } }
