@@ -13,6 +13,11 @@ struct ReplayCommand: ParsableCommand {
             With --diff OLD.yaml NEW.yaml EVENTS, both rule sets run over the same events and what the \
             change would have changed is printed: outputs only in old, only in new, changed (same id, \
             other content), and counts per rule.
+
+            With --partitions N, events are spread over N engines by customer key, as Kafka's default \
+            (murmur2) partitioner spreads them over N input partitions, so what the daemon keeps per \
+            partition (each rule's daily_budget, the duplicate_window, the clock that fires timers) \
+            holds per partition here too. Outputs are still printed in input order.
             """)
 
     @Option(name: .long, help: "The rules file (default: config/moments.yaml).")
@@ -39,7 +44,16 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: "Where a vendor event's customer key is (a path such as attributes.customer_id); default: the dialect's usual fields.")
     var customerKey: String?
 
+    @Option(name: .long, help: "Run one engine per input partition, events spread by customer key as Kafka's default partitioner spreads them (1...\(Self.maxPartitions)).")
+    var partitions: Int = 1
+
+    /// Far beyond any input topic's partition count, and short of the memory of that many engines.
+    static let maxPartitions = 10_000
+
     func validate() throws {
+        guard (1...Self.maxPartitions).contains(partitions) else {
+            throw ValidationError("--partitions must be between 1 and \(Self.maxPartitions) (one engine per input partition), found \(partitions)")
+        }
         if diff {
             guard (2...3).contains(inputs.count) else { throw ValidationError("--diff needs OLD.yaml NEW.yaml and the events file (or - for stdin)") }
             guard rules == nil else { throw ValidationError("--diff takes the two rules files as arguments, not --rules") }
@@ -55,7 +69,7 @@ struct ReplayCommand: ParsableCommand {
         let events = inputs.first ?? "-"
         let input = try Self.read(events)
         let name = events == "-" ? "<stdin>" : events
-        var replayer = Replayer(rules: ruleSet, dialect: try dialectDecoder())
+        var replayer = PartitionedReplayer(rules: ruleSet, partitions: partitions, dialect: try dialectDecoder())
         let encoder = CloudEventEncoder()
         var out = OutputBuffer()
         var tally = ReplayTally()
@@ -79,8 +93,9 @@ struct ReplayCommand: ParsableCommand {
         }
         if summary { out.write(Array(tally.table().utf8)) }
         out.flush()
-        let stats = replayer.engine.stats
-        Stderr.print("replayed \(stats.eventsProcessed) events (\(replayer.malformed) malformed, \(stats.duplicatesDropped) duplicates dropped): \(tally.total) outputs")
+        let stats = replayer.stats
+        let spread = partitions == 1 ? "" : " on \(partitions) partitions"
+        Stderr.print("replayed \(stats.eventsProcessed) events\(spread) (\(replayer.malformed) malformed, \(stats.duplicatesDropped) duplicates dropped): \(tally.total) outputs")
     }
 
     /// `--diff OLD NEW EVENTS`: both rule sets over the same events, compared by output id.
@@ -89,7 +104,7 @@ struct ReplayCommand: ParsableCommand {
         let events = inputs.count > 2 ? inputs[2] : "-"
         let old = try RulesFile.load(oldPath), new = try RulesFile.load(newPath)
         let bytes = [UInt8](try Self.read(events))
-        let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new, dialect: try dialectDecoder())
+        let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new, dialect: try dialectDecoder(), partitions: partitions)
         Stdout.print(ReplayDiffReport.render(result, oldName: oldPath, newName: newPath, listOutputs: !summary))
         if result.malformedLines > 0 { Stderr.print("\(events): \(result.malformedLines) malformed lines skipped (see moments replay --dead-letters)") }
         if failOnChange && !result.isEmpty { throw ExitCode(1) }

@@ -17,6 +17,17 @@ import Testing
         #expect(two.status == 0 && two.out.split(separator: "\n").count == 2, "\(two.out)\(two.err)")
     }
 
+    @Test func replayRefusesAPartitionCountOutOfRange() throws {
+        for n in ["0", "-3", "10001"] {
+            let r = try Self.moments(["replay", "--partitions=\(n)", "Tests/Fixtures/reference-stream.jsonl"])
+            #expect(r.status == 64, "\(r.out)\(r.err)")
+            #expect(r.err.contains("--partitions must be between 1 and 10000 (one engine per input partition), found \(n)"), "\(r.err)")
+            #expect(r.out.isEmpty, "nothing replayed: \(r.out)")
+        }
+        let most = try Self.moments(["replay", "--partitions", "10000", "--summary", "Tests/Fixtures/reference-stream.jsonl"])
+        #expect(most.status == 0, "\(most.err)")
+    }
+
     @Test func benchRefusesAnUnknownSuite() throws {
         let r = try Self.moments(["bench", "--suite", "engine,e2ee"])
         #expect(r.status == 64, "\(r.out)\(r.err)")

@@ -108,4 +108,21 @@ import Testing
         #expect(same.status == 0)
         #expect(same.out.hasSuffix("no change: 28 outputs identical\n"))
     }
+
+    /// `--partitions 1` is the replay there always was (stdout and stderr alike); more partitions
+    /// say so in the closing line, and `--diff` runs both sides on that many.
+    @Test func replayOnPartitions() throws {
+        let events = "Tests/Fixtures/reference-stream.jsonl"
+        let plain = try Self.moments(["replay", "--dead-letters", events])
+        let one = try Self.moments(["replay", "--dead-letters", "--partitions", "1", events])
+        #expect(plain.status == 0 && one.status == 0)
+        #expect(one.out == plain.out && one.err == plain.err)
+        #expect(plain.err.hasSuffix("replayed 69 events (2 malformed, 1 duplicates dropped): 28 outputs\n"), "\(plain.err)")
+        let eight = try Self.moments(["replay", "--summary", "--partitions", "8", events])
+        #expect(eight.status == 0)
+        #expect(eight.err.contains("reference-stream.jsonl:24: skipped malformed event"), "\(eight.err)")
+        #expect(eight.err.contains("replayed 69 events on 8 partitions (2 malformed, 1 duplicates dropped): "), "\(eight.err)")
+        let diff = try Self.moments(["replay", "--diff", "--fail-on-change", "--partitions", "8", "config/moments.yaml", "config/moments.yaml", events])
+        #expect(diff.status == 0 && diff.out.hasSuffix("no change: 26 outputs identical\n"), "\(diff.out)")
+    }
 }

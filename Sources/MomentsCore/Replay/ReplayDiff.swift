@@ -43,18 +43,19 @@ public struct ReplayDiff: Sendable {
 
     public var isEmpty: Bool { onlyOld.isEmpty && onlyNew.isEmpty && changed.isEmpty }
 
-    /// Replays `events` (JSON lines) through both rule sets, each on its own engine.
+    /// Replays `events` (JSON lines) through both rule sets, each on its own engines: one per
+    /// partition (`moments replay --partitions`), the same number for both.
     public static func replaying(
-        _ events: [UInt8], file: String, old: RuleSet, new: RuleSet, dialect: DialectDecoder = DialectDecoder(dialect: .canonical)
+        _ events: [UInt8], file: String, old: RuleSet, new: RuleSet, dialect: DialectDecoder = DialectDecoder(dialect: .canonical),
+        partitions: Int = 1
     ) -> ReplayDiff {
         var malformed = 0
         var held: [String: HeldBack] = [:]
         func outputs(_ rules: RuleSet, isOld: Bool) -> [Output] {
-            var replayer = Replayer(rules: rules, dialect: dialect)
+            var replayer = PartitionedReplayer(rules: rules, partitions: partitions, dialect: dialect)
             let items = replayer.feed(lines: events, file: file)
             malformed = replayer.malformed
-            var engine = replayer.engine
-            for (key, n) in engine.takeSuppressionCounts() {
+            for (key, n) in replayer.takeSuppressionCounts() {
                 let why: String
                 switch key.reason {
                 case .silenced(let id): why = "silenced by \(id)"

@@ -2,14 +2,31 @@ extension Replayer {
     /// Feeds a whole file of JSON lines and returns every item, in order.
     public mutating func feed(lines bytes: [UInt8], file: String) -> [Item] {
         var items: [Item] = []
+        JSONLines.forEach(in: bytes) { line, lineNumber in items += feed(line: line, file: file, lineNumber: lineNumber) }
+        return items
+    }
+}
+
+extension PartitionedReplayer {
+    /// Feeds a whole file of JSON lines and returns every item, in the order they were made.
+    public mutating func feed(lines bytes: [UInt8], file: String) -> [Replayer.Item] {
+        var items: [Replayer.Item] = []
+        JSONLines.forEach(in: bytes) { line, lineNumber in items += feed(line: line, file: file, lineNumber: lineNumber) }
+        return items
+    }
+}
+
+/// A file of JSON lines as replay numbers them: split at each newline, counted from 1, the last
+/// line read whether or not a newline ends it.
+enum JSONLines {
+    static func forEach(in bytes: [UInt8], _ body: (_ line: [UInt8], _ lineNumber: Int) -> Void) {
         var lineNumber = 0
         var start = 0
         while start < bytes.count {
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
             lineNumber += 1
-            items += feed(line: Array(bytes[start..<end]), file: file, lineNumber: lineNumber)
+            body(Array(bytes[start..<end]), lineNumber)
             start = end + 1
         }
-        return items
     }
 }

@@ -20,7 +20,7 @@ public struct Replayer: Sendable {
     /// Feeds one line (one JSON event); blank lines are skipped.
     public mutating func feed(line bytes: [UInt8], file: String, lineNumber: Int) -> [Item] {
         lines += 1
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return [] }
+        if Self.isBlank(bytes) { return [] }
         switch dialect.decode(bytes) {
         case .success(let events):
             // A vendor line may stand for several canonical events, or none.
@@ -29,5 +29,10 @@ public struct Replayer: Sendable {
             malformed += 1
             return [.deadLetter(DeadLetter(original: bytes, error: error, origin: .file(file, line: lineNumber), time: engine.clock))]
         }
+    }
+
+    /// Whether a line holds nothing to read (spaces, tabs, a carriage return): skipped, not refused.
+    static func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 }
