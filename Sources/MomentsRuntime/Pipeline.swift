@@ -136,7 +136,7 @@ public final class Pipeline: @unchecked Sendable {
         self.wallClock = wallClock
         self.hooks = hooks
         self.logger = logger
-        self.metrics = PipelineMetrics(factory: metricsFactory)
+        self.metrics = PipelineMetrics(factory: metricsFactory, queueLabelLimit: configuration.queueLabelLimit)
     }
 
     /// Hands new rules to the pipeline; its thread switches every engine over at the next pass,

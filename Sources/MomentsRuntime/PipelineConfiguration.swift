@@ -58,6 +58,13 @@ public struct PipelineConfiguration: Sendable {
     /// of fewer than 64 records is computed on the pipeline thread itself, at once). Two by default where there
     /// are two cores: librdkafka's own threads and the pipeline thread share them.
     public var engineThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Queues with a `queue` label of their own in `moments_moments_detected_total` (the first
+    /// this many met; later ones count as `other`): the queue comes from the input, and every
+    /// value is a series for good.
+    public var queueLabelLimit = PipelineConfiguration.defaultQueueLabelLimit
+    /// More queues than a contact center has (tens, a large one a few hundred skills folded into
+    /// fewer queues): at ~10 alert rules, at most a thousand or so series for that counter.
+    public static let defaultQueueLabelLimit = 100
     /// Whether logs may carry personal data (the original bytes of a malformed event, which may
     /// hold chat text). Off by default.
     public var logPersonalData = false

@@ -12,7 +12,8 @@ final class PipelineMetrics: @unchecked Sendable {
     private var gauges: [MetricKey: Gauge] = [:]
     let latency: Metrics.Timer
 
-    init(factory: any MetricsFactory) {
+    init(factory: any MetricsFactory, queueLabelLimit: Int = PipelineConfiguration.defaultQueueLabelLimit) {
+        self.queueLabelLimit = queueLabelLimit
         self.factory = factory
         latency = Metrics.Timer(label: "moments_processing_latency_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
     }
@@ -88,9 +89,8 @@ final class PipelineMetrics: @unchecked Sendable {
     /// name depends on the order this process met them: another instance, or this one after a
     /// restart, may name others.
     private var labelledQueues: Set<String> = []
-    /// More queues than a contact center has (tens, a large one a few hundred skills folded into
-    /// fewer queues): at ~10 alert rules, at most a thousand or so series for this counter.
-    static let queueLabelLimit = 100
+    /// `PipelineConfiguration.queueLabelLimit` (`admin.metrics_queue_labels`).
+    let queueLabelLimit: Int
     /// The `queue` label of the moments of every later queue.
     static let otherQueue = "other"
     /// One per output topic, so few: found by comparing names, not by hashing them.
@@ -138,7 +138,7 @@ final class PipelineMetrics: @unchecked Sendable {
         // label sets, nearly all of them, pay nothing for the bound.
         var labels = labels
         if let queue = labels.queue, !labelledQueues.contains(queue) {
-            if labelledQueues.count < Self.queueLabelLimit {
+            if labelledQueues.count < queueLabelLimit {
                 labelledQueues.insert(queue)
             } else {
                 // Not cached under its own queue, or `deliveredCounters` would grow without bound

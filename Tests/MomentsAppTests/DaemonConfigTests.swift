@@ -24,6 +24,19 @@ import MomentsRuntime
         #expect(try parse("rules: rules.yaml", env: ["MOMENTS_STATE_DIR": "/data"]).get().admin.stateDirectory == "/data")
     }
 
+    /// `admin.metrics_queue_labels` (or its variable) reaches the pipeline; a negative one is
+    /// refused with its place in the file.
+    @Test func theQueueLabelLimitIsASetting() throws {
+        #expect(try parse("rules: rules.yaml").get().pipelineConfiguration.queueLabelLimit == PipelineConfiguration.defaultQueueLabelLimit)
+        #expect(try parse("admin: { metrics_queue_labels: 400 }\nrules: rules.yaml").get().pipelineConfiguration.queueLabelLimit == 400)
+        #expect(try parse("rules: rules.yaml", env: ["MOMENTS_METRICS_QUEUE_LABELS": "0"]).get().pipelineConfiguration.queueLabelLimit == 0)
+        let refused = parse("admin: { metrics_queue_labels: -1 }\nrules: rules.yaml")
+        guard case .failure(let errors) = refused else { Issue.record("a negative limit was accepted"); return }
+        #expect(errors.description.contains("daemon.yaml:1:32") && errors.description.contains("metrics_queue_labels"), "\(errors)")
+        guard case .failure(let envErrors) = parse("rules: rules.yaml", env: ["MOMENTS_METRICS_QUEUE_LABELS": "many"]) else { Issue.record("accepted"); return }
+        #expect(envErrors.description.contains("MOMENTS_METRICS_QUEUE_LABELS"))
+    }
+
     @Test func readsEverySection() throws {
         let c = try parse("""
             kafka:

@@ -27,15 +27,17 @@ func samples(_ registry: PrometheusCollectorRegistry, _ name: String) -> [(label
 @Suite struct PipelineMetricsTests {
     /// The queue comes from the input, any string: only the first `queueLabelLimit` have a label
     /// value of their own; moments of the others are counted under "other", and none is lost.
-    @Test func queueLabelsStopAtTheLimitAndLaterQueuesAreCountedAsOther() {
+    /// The limit is the default or `admin.metrics_queue_labels` (0: every queue is "other").
+    @Test(arguments: [PipelineConfiguration.defaultQueueLabelLimit, 7, 0])
+    func queueLabelsStopAtTheLimitAndLaterQueuesAreCountedAsOther(limit: Int) {
         let registry = PrometheusCollectorRegistry()
-        let metrics = PipelineMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let limit = PipelineMetrics.queueLabelLimit
+        let metrics = PipelineMetrics(factory: PrometheusMetricsFactory(registry: registry), queueLabelLimit: limit)
+        let queuesMet = limit * 5 / 2 + 5
         var total = 0
-        // Two and a half times the limit of queues, a moment of two rules each, twice over: the
-        // second time, the first queues still count under their own labels.
+        // Two and a half times the limit of queues (and five), a moment of two rules each, twice
+        // over: the second time, the first queues still count under their own labels.
         for _ in 0..<2 {
-            for q in 0..<(limit * 5 / 2) {
+            for q in 0..<queuesMet {
                 metrics.countDetected(rule: "long-wait", kind: "pain", queue: "q-\(q)", by: 1)
                 metrics.countDetected(rule: "abandoned", kind: "pain", queue: "q-\(q)", by: 2)
                 total += 3
@@ -52,7 +54,8 @@ func samples(_ registry: PrometheusCollectorRegistry, _ name: String) -> [(label
         #expect(detected.count == 2 * (limit + 1) + 1)   // per rule: its queues and "other"
         #expect(Int(detected.reduce(0) { $0 + $1.value }) == total)
         let other = detected.filter { $0.labels["queue"] == PipelineMetrics.otherQueue && $0.labels["rule"] == "long-wait" }
-        #expect(other.map(\.value) == [Double(2 * (limit * 5 / 2 - limit))])
+        #expect(other.map(\.value) == [Double(2 * (queuesMet - limit))])
+        guard limit > 0 else { return }
         let first = detected.filter { $0.labels["queue"] == "q-0" && $0.labels["rule"] == "abandoned" }
         #expect(first.map(\.value) == [4])
     }

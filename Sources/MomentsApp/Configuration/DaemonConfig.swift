@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import MomentsCore
+import MomentsRuntime
 
 /// Everything `moments run` needs: where Kafka is, what to read and write, how to process, and
 /// the rules. Loaded from one YAML file, then overridden by environment variables.
@@ -103,6 +104,8 @@ public struct AdminSettings: Sendable, Equatable {
     /// Where the daemon keeps what it must remember across restarts: the silences made through
     /// the admin endpoint (`silences.json`). Must be writable.
     public var stateDirectory: String?
+    /// Queues with a `queue` label of their own in /metrics (`PipelineConfiguration.queueLabelLimit`).
+    public var metricsQueueLabels = PipelineConfiguration.defaultQueueLabelLimit
     public init() {}
 
     public var host: String { String(listen[..<(listen.lastIndex(of: ":") ?? listen.endIndex)]) }

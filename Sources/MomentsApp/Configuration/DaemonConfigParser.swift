@@ -137,7 +137,7 @@ enum ProcessingSection {
 
 enum AdminSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> AdminSettings? {
-        guard let m = ctx.mapping(node, what: "admin", allowed: ["listen", "token", "enabled", "state_dir"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "admin", allowed: ["listen", "token", "enabled", "state_dir", "metrics_queue_labels"]) else { return nil }
         var a = AdminSettings()
         if let v = ctx.string(m["listen"], what: "admin.listen") {
             if AdminSection.validListen(v) { a.listen = v } else { ctx.error(m["listen"], "admin.listen must be host:port, found '\(v)'") }
@@ -145,6 +145,7 @@ enum AdminSection {
         a.token = ctx.string(m["token"], what: "admin.token")
         if let b = ctx.bool(m["enabled"], what: "admin.enabled") { a.enabled = b }
         a.stateDirectory = ctx.string(m["state_dir"], what: "admin.state_dir")
+        if let n = ctx.integer(m["metrics_queue_labels"], what: "admin.metrics_queue_labels", minimum: 0) { a.metricsQueueLabels = n }
         return a
     }
 

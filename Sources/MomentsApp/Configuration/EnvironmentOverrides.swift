@@ -16,6 +16,7 @@ import MomentsCore
 /// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK, MOMENTS_CHANGELOG, MOMENTS_CHANGELOG_TOPIC, MOMENTS_PROCESSING_GUARANTEE, MOMENTS_TRANSACTIONAL_ID | processing.* |
 /// | MOMENTS_ADMIN_LISTEN, MOMENTS_ADMIN_TOKEN, MOMENTS_ADMIN_ENABLED | admin.* |
 /// | MOMENTS_STATE_DIR | admin.state_dir |
+/// | MOMENTS_METRICS_QUEUE_LABELS | admin.metrics_queue_labels |
 /// | MOMENTS_LOG_FORMAT, MOMENTS_LOG_LEVEL, MOMENTS_LOG_PERSONAL_DATA | logging.* |
 /// | MOMENTS_RULES | rules (a path) |
 public enum EnvironmentOverrides {
@@ -57,6 +58,9 @@ public enum EnvironmentOverrides {
         }
         duration("MOMENTS_SHUTDOWN_TIMEOUT") { config.processing.shutdownTimeout = $0 }
         duration("MOMENTS_ASSIGNMENT_TIMEOUT") { config.processing.assignmentTimeout = $0 }
+        if let v = env["MOMENTS_METRICS_QUEUE_LABELS"] {
+            if let n = Int(v), n >= 0 { config.admin.metricsQueueLabels = n } else { fail("MOMENTS_METRICS_QUEUE_LABELS", "expected a whole number of at least 0, found '\(v)'") }
+        }
         if let v = env["MOMENTS_ENGINE_THREADS"] {
             if let n = Int(v), n >= 1 { config.processing.engineThreads = n } else { fail("MOMENTS_ENGINE_THREADS", "expected a whole number of at least 1, found '\(v)'") }
         }

@@ -18,6 +18,7 @@ extension DaemonConfig {
         p.drainTimeout = processing.shutdownTimeout
         p.assignmentTimeout = processing.assignmentTimeout
         if let n = processing.engineThreads { p.engineThreads = n }
+        p.queueLabelLimit = admin.metricsQueueLabels
         p.restoreLookback = processing.restoreLookback
         p.logPersonalData = logging.personalData
         p.changelogTopic = changelogTopic
@@ -60,6 +61,7 @@ extension DaemonConfig {
               listen: \(admin.listen)
               token: \(admin.token == nil ? "none" : "******")
               state_dir: \(admin.stateDirectory ?? "none")
+              metrics_queue_labels: \(admin.metricsQueueLabels)
             logging:
               format: \(logging.format)
               level: \(logging.level)
