@@ -43,7 +43,7 @@ struct PendingOutput {
     /// Whether its key, value, headers, id and output were let go (`releaseProduced`).
     private(set) var released = false
     /// The dead letter of an output Kafka refused as too large (`Pipeline+RefusedOutputs`):
-    /// refused in turn, it is not replaced again.
+    /// refused in turn, it stops the pipeline instead of being replaced again.
     var isStandIn = false
 
     /// - Parameter metrics: where its counters are found (`counters`), unless it is a state record.
@@ -162,10 +162,6 @@ extension Pipeline {
                 return
             }
         }
-        if let reason = refusalAsTooLarge(of: p), let letter = standIn(for: p, reason: reason) {
-            noteReplaced(p, reason: reason)
-            p = letter
-        }
         // Produced with the token of a slot reserved for it, then stored: read in place for the
         // producer (a copy of its record retained and released five references an output). No
         // report comes for the token before it is stored: reports come on this thread.
@@ -188,11 +184,7 @@ extension Pipeline {
         metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
         // Refused by librdkafka's own size check: the same at every attempt (with exactly-once
         // too, the dead letter goes into the transaction in the output's place).
-        if Self.isTooLarge(failure), let letter = standIn(for: p, reason: "\(failure)") {
-            noteReplaced(p, reason: "\(failure)")
-            produce(letter)
-            return
-        }
+        if Self.isTooLarge(failure), replaceRefused(p, failure) { return }
         if failure.isFatal {
             // The producer refuses this and every later message: retried, it failed every 10 ms
             // for ever while commits stalled behind it. Its input stays uncommitted.
@@ -230,7 +222,7 @@ extension Pipeline {
             if configuration.exactlyOnce { transactionFailed = true }
             return
         }
-        if let error = report.error, Self.isTooLarge(error), refusedByBrokerAsTooLarge(&p, report, error) { return }
+        if let error = report.error, Self.isTooLarge(error) { warnOfABatchTooLarge(p, error) }
         if let error = report.error, configuration.exactlyOnce {
             // Inside a transaction a lost output means the transaction must not commit.
             log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(error)")])

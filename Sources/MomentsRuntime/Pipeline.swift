@@ -86,9 +86,6 @@ public final class Pipeline: @unchecked Sendable {
     var nextGeneration = 0
     @exclusivity(unchecked) var pending = PendingOutputs()
     var retries: [PendingOutput] = []
-    /// Ids of outputs Kafka refused as too large: produced again (a retry, or the redo after an
-    /// aborted transaction), each is replaced by its dead letter (`Pipeline+RefusedOutputs`).
-    var refusedAsTooLarge = RefusedOutputs()
     var lastCommitWall: Int64 = 0
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0

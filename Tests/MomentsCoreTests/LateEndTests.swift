@@ -63,6 +63,27 @@ import Testing
         #expect(!later.ids.contains("i-1:abandoned:1"))
     }
 
+    /// A second end at another time: the end is not judged again (its reason was the first
+    /// end's, its time the second's: an `abandoned` at the second end's time, after a queue that
+    /// came after the first end). Nor is an end that came before the last phase, which does not
+    /// end the interaction.
+    @Test func twoEndsOrAnEndBeforeTheLastPhaseAreNotJudgedAgain() {
+        let s = Script()
+        var engine = Engine(rules: rules)
+        let out = engine.run([
+            s.at(10, .agentConnected), s.at(40, .interactionEnded, data: Self.abandoned),
+            s.at(100, .interactionEnded, data: EventData(reason: "resolved")), s.at(60, .interactionQueued),
+        ])
+        #expect(!out.ids.contains("i-1:abandoned:1"))
+        var other = Script()
+        other.interaction = "i-2"
+        let early = engine.run([
+            other.at(50, .agentConnected), other.at(40, .interactionEnded, data: Self.abandoned),
+            other.at(100, .interactionEnded, data: EventData(reason: "resolved")), other.at(45, .interactionQueued),
+        ])
+        #expect(!early.alerts.contains { $0.moment.rule == "abandoned" })
+    }
+
     /// The end's reason and the phase time it was judged against survive a restore.
     @Test func theJudgedEndSurvivesARestore() throws {
         let s = Script()
@@ -109,6 +130,31 @@ import Testing
         #expect(repeats.map(\.id) == ["i-2:repeat-contact:1"], "order \(order)")
         #expect(repeats.first?.moment.time == contacts[2].occurredAt)
         #expect(repeats.first?.moment.measures.first?.value == 3)
+    }
+
+    /// A customer-wide inhibitor that fired on the late contact's own interaction holds back
+    /// the later contact's moment, as it does in order (the late interaction was out of the
+    /// customer's table when the later contacts were counted again).
+    @Test func anInhibitorOnTheLateContactHoldsTheLaterOnesBack() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: flagged
+                kind: pain
+                inhibits: [{ moment: repeat, scope: customer }]
+                when: { match: { event: agent.flagged } }
+              - id: repeat
+                kind: pain
+                when: { repeat_contact: { within: 24h, at_least: 3 } }
+            """)
+        var s = Script()
+        s.interaction = "i-0"
+        let events = [contact(0, at: 0), s.at(60, .agentFlagged, data: EventData(flag: "rude")), contact(1, at: 5), contact(2, at: 10)]
+        var inOrder = Engine(rules: rules)
+        let expected = inOrder.run(events)
+        #expect(!expected.ids.contains("i-2:repeat:1"))
+        var late = Engine(rules: rules)
+        let out = late.run([events[1], events[2], events[3], events[0]])
+        #expect(Set(out.ids) == Set(expected.ids))
     }
 
     /// Outside the window nothing changes: a late contact 30 h before the others adds nothing.

@@ -6,9 +6,9 @@ import Testing
 @testable import Kafka
 @testable import MomentsRuntime
 
-/// An output Kafka will never take (larger than the producer's `message.max.bytes`, or than
-/// the topic's `max.message.bytes` on the broker) goes to the dead-letter topic in its place,
-/// and its partition goes on committing. Before 2026-12-06 it was produced again for ever (with
+/// An output Kafka will never take (larger than the producer's `message.max.bytes`, which
+/// librdkafka checks before queueing it) goes to the dead-letter topic in its place, and its
+/// partition goes on committing. Before 2026-12-06 it was produced again for ever (with
 /// exactly-once, each commit interval aborted and redid the work), and its partition's commits
 /// stopped behind it. Only a rules file's templates can make one: here a summary of 120,000
 /// characters, with the producer's limit at 100,000 bytes.
@@ -80,54 +80,59 @@ import Testing
         #expect(String(decoding: kept.prefix(60), as: UTF8.self).contains(#""id":"i-1:rude-agent:1""#))
     }
 
-    /// The broker refuses a record over the topic's `max.message.bytes` (the mock is made to
-    /// answer a produce request so): with at-least-once, the output is produced again as its
-    /// dead letter, whose acknowledgement completes the input.
-    @Test func anOutputTheBrokerRefusesAsTooLargeIsProducedAgainAsItsDeadLetter() throws {
+    /// Under a producer limit too low for the output's first 16 KiB, its dead letter carries
+    /// only its size and digest.
+    @Test func underALowLimitTheDeadLetterCarriesOnlyTheSizeAndDigest() throws {
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let (p, task) = try Self.pipelineWithATask(bed, group: "low-limit", transactionalID: nil, producerProperties: ["message.max.bytes": "4000"])
+        var output = Self.output(id: "i-1:long-wait:1", bed)
+        output.value! += Array(repeating: UInt8(ascii: " "), count: 5000)   // JSON still: spaces after the object
+        p.produce(PendingOutput(record: output, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
+        #expect(p.retries.isEmpty)
+        #expect(Self.polling(p) { task.tracker.committable == 11 }, "the dead letter did not complete input 10")
+        let letter = try #require(try Self.read(bed.topics.deadLetter, bed).first)
+        let data = try #require((try JSONSerialization.jsonObject(with: Data(letter.value ?? [])) as? [String: Any])?["data"] as? [String: Any])
+        #expect(data["original_size"] as? Int == output.value!.count)
+        #expect(data["original_base64"] as? String == "")
+        #expect(data["original_truncated"] as? Bool == true)
+        #expect((data["original_sha256"] as? String)?.count == 64)
+    }
+
+    /// The broker's limit (the topic's `max.message.bytes`) is for a whole batch, and librdkafka
+    /// fails every output of a refused batch alike: those are produced again as themselves, not
+    /// replaced (a first version replaced them all, small alerts with them).
+    @Test func outputsOfABatchTheBrokerRefusesAsTooLargeAreProducedAgainAsThemselves() throws {
         let bed = try TestBed(partitions: 1)
         let tp = TopicPartition(topic: bed.input, partition: 0)
         let (p, task) = try Self.pipelineWithATask(bed, group: "broker-too-large", transactionalID: nil)
-        let output = Self.output(id: "i-1:long-wait:1", bed)
         bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.produce, errors: [KafkaError.messageTooLarge])
-        p.produce(PendingOutput(record: output, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
-        #expect(Self.polling(p) { p.retries.count == 1 }, "the refusal was not reported")
-        #expect(task.tracker.committable == nil)
+        for n in 1...3 {
+            let output = Self.output(id: "i-\(n):long-wait:1", bed)
+            p.produce(PendingOutput(record: output, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: Int64(9 + n), outputs: 1), arrivalWall: 0))
+        }
+        #expect(Self.polling(p) { p.retries.count == 3 }, "the refusal was not reported")
         p.resendFailed()
-        #expect(Self.polling(p) { task.tracker.committable == 11 }, "the dead letter did not complete input 10")
-        let letters = try Self.read(bed.topics.deadLetter, bed)
-        let letter = try #require(letters.first)
-        let text = String(decoding: letter.value ?? [], as: UTF8.self)
-        #expect(text.contains(#""id":"dlq:too-large:i-1:long-wait:1""#), "\(text)")
-        #expect(text.contains(#""offset":10"#))
-        #expect(p.status.produceErrors >= 1)
+        #expect(Self.polling(p) { task.tracker.committable == 13 }, "the outputs produced again did not land")
+        let alerts = Set(try Self.read(bed.topics.alerts, bed).compactMap(\.cloudEventID))
+        #expect(alerts == ["i-1:long-wait:1", "i-2:long-wait:1", "i-3:long-wait:1"])
+        #expect(try Self.read(bed.topics.deadLetter, bed, seconds: 1).isEmpty)
     }
 
-    /// With exactly-once a failed delivery makes the transaction abortable: it is aborted, and
-    /// when the work is redone the output is replaced by its dead letter before it is produced
-    /// (refused again, it aborted every transaction for ever).
-    @Test func withExactlyOnceTheRedoneOutputIsReplacedBeforeItIsProduced() throws {
+    /// A dead letter refused in turn (a producer limit below what even a dead letter without the
+    /// original needs) stops the pipeline rather than being produced again for ever.
+    @Test func aRefusedDeadLetterStopsThePipeline() throws {
         let bed = try TestBed(partitions: 1)
         let tp = TopicPartition(topic: bed.input, partition: 0)
-        let (p, task) = try Self.pipelineWithATask(bed, group: "eos-broker-too-large", transactionalID: "moments-eos-too-large")
-        let output = Self.output(id: "i-1:long-wait:1", bed)
-        bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.produce, errors: [KafkaError.messageTooLarge])
+        let (p, task) = try Self.pipelineWithATask(bed, group: "refused-letter", transactionalID: nil, producerProperties: ["message.max.bytes": "1000"])
+        // An id of 600 bytes: it is in the dead letter's id, reason and header, over 1,000 bytes.
+        let id = "i-1:" + String(repeating: "x", count: 600)
+        var output = Self.output(id: id, bed)
+        output.value! += Array(repeating: UInt8(ascii: " "), count: 1000)
         p.produce(PendingOutput(record: output, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
-        #expect(Self.polling(p) { p.transactionFailed }, "the refusal did not fail the transaction")
-        try p.commitTransaction()
-        #expect(p.status.transactionsAborted == 1)
-
-        // The redo: a new task produces the same output again.
-        let redo = try #require(p.tasks[tp])
-        #expect(redo !== task)
-        redo.lastOffset = 10
-        p.produce(PendingOutput(record: output, output: nil, partition: tp, generation: redo.generation, sequence: redo.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
-        #expect(Self.polling(p) { redo.tracker.committable == 11 }, "the dead letter did not complete input 10")
-        #expect(!p.transactionFailed)
-        try p.commitTransaction()
-        #expect(p.status.commits == 1)
-        let letters = try Self.read(bed.topics.deadLetter, bed)
-        #expect(letters.contains { String(decoding: $0.value ?? [], as: UTF8.self).contains(#""id":"dlq:too-large:i-1:long-wait:1""#) })
-        #expect(!(try Self.read(bed.topics.alerts, bed, seconds: 1)).contains { $0.cloudEventID == "i-1:long-wait:1" })
+        #expect((p.unrecoverable as? KafkaError)?.code == KafkaError.messageTooLarge)
+        #expect(p.retries.isEmpty)
+        #expect(task.tracker.committable == nil)
     }
 
     /// Serves the producer's delivery reports until `condition` holds (20 s at most).
@@ -147,9 +152,12 @@ import Testing
 
     /// A pipeline whose bookkeeping the test drives, with clients of the embedded broker whose
     /// delivery reports reach it, and a task for input partition 0 at offset 10.
-    static func pipelineWithATask(_ bed: TestBed, group: String, transactionalID: String?) throws -> (Pipeline, PartitionTask) {
+    static func pipelineWithATask(
+        _ bed: TestBed, group: String, transactionalID: String?, producerProperties: [String: String] = [:]
+    ) throws -> (Pipeline, PartitionTask) {
         let tp = TopicPartition(topic: bed.input, partition: 0)
-        let p = bed.pipeline(group: group, rules: try Stream.defaultRules(), changelog: false, transactionalID: transactionalID)
+        let p = bed.pipeline(
+            group: group, rules: try Stream.defaultRules(), changelog: false, transactionalID: transactionalID, producerProperties: producerProperties)
         var producerProperties = p.configuration.producerProperties
         if let transactionalID { producerProperties["transactional.id"] = transactionalID }
         p.producer = try KafkaProducer(configuration: KafkaConfiguration(producerProperties), onDelivery: { [unowned p] in p.delivered($0) })

@@ -26,6 +26,12 @@ extension Engine {
         if let phaseAtEnd { judgeEndAgain(in: phaseAtEnd, after: event, ix: &ix, customer: &customer, into: &out) }
 
         customer.interactions.put(consume ix)
+        // A contact that started before others already seen (`starts` is in event time): after
+        // its interaction is back in the table, where a customer-wide inhibitor that fired on
+        // it is seen (`firedInhibitor`).
+        if event.type == .interactionStarted, let last = customer.starts.last, last.at > event.occurredAt {
+            countLaterContactsAgain(after: event, customer: &customer, into: &out)
+        }
         customers.checkIn(event.customerID, &customer, at: slot)
     }
 
@@ -63,14 +69,9 @@ extension Engine {
                 let earlier = customer.starts.lazy.filter {
                     $0.interaction != event.interactionID && $0.at < event.occurredAt && $0.at >= event.occurredAt - c.within
                 }.count
-                if earlier + 1 >= c.atLeast {
-                    fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
-                         measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
-                }
-                // A contact that started before others already seen (`starts` is in event time).
-                if let last = customer.starts.last, last.at > event.occurredAt {
-                    countLaterContactsAgain(r, c, after: event, customer: &customer, into: &out)
-                }
+                guard earlier + 1 >= c.atLeast else { continue }
+                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
+                     measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
             case .phrases(let m):
                 // Read in place: `let c = m.condition` copied the phrase list per message.
                 guard m.condition.sender == nil || m.condition.sender == event.data.sender, let text = event.data.text,
@@ -100,19 +101,22 @@ extension Engine {
     /// late arrival showed it). Until 2026-12-06 a contact was counted only with the contacts
     /// that had arrived before it, so the third of three contacts arriving out of order could
     /// go unreported. A contact whose interaction was already forgotten is not reported.
-    mutating func countLaterContactsAgain(
-        _ r: Int, _ c: RepeatContactCondition, after event: Event, customer: inout CustomerState, into out: inout [Output]
-    ) {
+    mutating func countLaterContactsAgain(after event: Event, customer: inout CustomerState, into out: inout [Output]) {
+        guard let ordinal = EventType.interactionStarted.ordinal else { return }
         let t = event.occurredAt
-        let later = customer.starts.filter { $0.interaction != event.interactionID && $0.at > t && $0.at - c.within <= t }
-        for contact in later {
-            let earlier = customer.starts.lazy.filter {
-                $0.interaction != contact.interaction && $0.at < contact.at && $0.at >= contact.at - c.within
-            }.count
-            guard earlier + 1 >= c.atLeast, var other = customer.interactions.removeValue(forKey: contact.interaction) else { continue }
-            fire(r, ix: &other, customer: &customer, event: event, time: contact.at,
-                 measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
-            customer.interactions.put(consume other)
+        for k in index.momentsByEvent[ordinal].indices {
+            let r = index.momentsByEvent[ordinal][k].rule
+            guard case .repeatContact(let c) = index.conditions[r] else { continue }
+            let later = customer.starts.filter { $0.interaction != event.interactionID && $0.at > t && $0.at - c.within <= t }
+            for contact in later where !(customer.interactions[contact.interaction]?.fired.contains(r) ?? true) {
+                let earlier = customer.starts.lazy.filter {
+                    $0.interaction != contact.interaction && $0.at < contact.at && $0.at >= contact.at - c.within
+                }.count
+                guard earlier + 1 >= c.atLeast, var other = customer.interactions.removeValue(forKey: contact.interaction) else { continue }
+                fire(r, ix: &other, customer: &customer, event: event, time: contact.at,
+                     measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
+                customer.interactions.put(consume other)
+            }
         }
     }
 
@@ -141,7 +145,10 @@ extension Engine {
             if let q = event.data.toQueue { ix.queue = q }
         case .interactionEnded:
             next = .ended
-            if ix.endReason == nil { ix.endReason = event.data.reason.flatMap(EndReason.init(rawValue:)) }
+            // A second end at another time: which of the two a late event came before is not
+            // known, so the end is no longer judged again (its reason would be the first's,
+            // its time the second's).
+            if ix.phase == .ended, ix.endedAt != t { ix.endReason = nil }
             ix.endedAt = t
         default: break
         }
@@ -154,8 +161,9 @@ extension Engine {
         }
         if t >= ix.phaseSetAt {
             ix.phase = next
-            // The end keeps the time of the phase it is judged in (see `phaseSetAt`).
-            if next != .ended { ix.phaseSetAt = t }
+            // The end keeps the time of the phase it is judged in (see `phaseSetAt`), and its
+            // reason only when it ends the interaction (an end before the last phase does not).
+            if next == .ended { ix.endReason = event.data.reason.flatMap(EndReason.init(rawValue:)) } else { ix.phaseSetAt = t }
         }
         return nil
     }
