@@ -18,6 +18,9 @@ extension Pipeline {
     /// How much of a refused output its dead letter carries: the output's ids, moment and
     /// first template lines are in its first bytes; in base64, at most 22 kB.
     static let refusedOutputKeptBytes = 16 * 1024
+    /// What librdkafka adds to a message's key, value and headers when it checks the limit
+    /// (some tens of bytes), with room to spare.
+    static let standInMargin = 256
 
     static func isTooLarge(_ error: KafkaError) -> Bool { error.code == KafkaError.messageTooLarge }
 
@@ -38,26 +41,43 @@ extension Pipeline {
             let owner = task(for: p.partition, generation: p.generation), let offset = owner.tracker.offset(of: p.sequence)
         else { return false }
         guard !p.isStandIn else {
-            producerFailed(KafkaError(
+            // Not the producer's fatal error: a limit nothing smaller can meet. As for one, what
+            // was acknowledged is committed and nothing past this output; with exactly-once the
+            // open transaction (which carries its input's offset) must not commit.
+            let error = KafkaError(
                 code: failure.code,
-                message: "the dead letter of an output too large for Kafka is refused too (\(value.count) bytes); raise the producer's message.max.bytes: \(failure.message)"))
+                message: "the dead letter of an output too large for Kafka is refused too (\(p.record.size) bytes, message.max.bytes \(producerMessageLimit)); raise the producer's message.max.bytes")
+            if unrecoverable == nil {
+                unrecoverable = error
+                log(.critical, "a dead letter is refused as too large too; stopping", p.logFields + [("error", "\(error)")])
+            }
+            if configuration.exactlyOnce { transactionFailed = true }
             return true
         }
         let envelope = Self.envelope(of: value)
         let id = p.record.id.isEmpty ? envelope.id ?? "" : p.record.id
         var letter = DeadLetter(
             original: value,
-            error: DecodeError(field: nil, reason: "output \(id) for \(p.record.topic) refused by Kafka as too large (\(value.count) bytes): \(failure)"),
+            // Kafka's error adds nothing to this (it is always the same), and under a low limit
+            // every byte counts: the reason is written twice.
+            error: DecodeError(
+                field: nil,
+                reason: "output \(id) for \(p.record.topic) refused by Kafka as too large: \(p.record.size) bytes, message.max.bytes \(producerMessageLimit)"),
             // The input's key is not known here; the dead letter's own key is the output's.
             origin: .kafka(topic: p.partition.topic, partition: p.partition.partition, offset: offset, key: nil),
             time: envelope.time ?? Timestamp(milliseconds: wallClock.milliseconds()),
             id: "dlq:too-large:\(id)", originalLimit: Self.refusedOutputKeptBytes)
+        // As much of the original as fits the producer's limit, with a margin for what librdkafka
+        // adds: without it the dead letter is some hundreds of bytes, its reason written twice
+        // (in the value and in a header); under a limit lower still, the header says less.
+        letter.originalLimit = 0
         var record = configuration.routing.record(for: letter, originalKey: p.record.key)
-        // Under a limit this low (the producer's message.max.bytes may be as low as 1,000),
-        // the size and the digest say which output it was; its first bytes would not fit.
-        if record.size + 1024 > producerMessageLimit {
-            letter.originalLimit = 0
+        let room = producerMessageLimit - Self.standInMargin - record.size
+        if room > 0 {
+            letter.originalLimit = min(Self.refusedOutputKeptBytes, room / 4 * 3)
             record = configuration.routing.record(for: letter, originalKey: p.record.key)
+        } else if let i = record.headers.firstIndex(where: { $0.0 == "moments.reason" }) {
+            record.headers[i].1 = Array("output \(id) refused by Kafka as too large".utf8)
         }
         record.sourceTimestampMs = p.record.sourceTimestampMs
         var standIn = PendingOutput(
@@ -71,10 +91,13 @@ extension Pipeline {
     }
 
     /// A batch the broker refused as too large: its outputs are produced again (every output of
-    /// the batch fails alike, so the output at hand may be small). Said once per delivery
-    /// report, at warning level, with what to change.
+    /// the batch fails alike, so the output at hand may be small). Said at most every ten
+    /// seconds: each of a batch's outputs, at every attempt, brings a report.
     func warnOfABatchTooLarge(_ p: borrowing PendingOutput, _ error: KafkaError) {
-        log(.warning, "the broker refused a batch as too large; set kafka.producer_properties message.max.bytes at or below the output topics' max.message.bytes (librdkafka then never builds a larger batch, and replaces a larger output by its dead letter)", p.logFields + [("error", "\(error)")])
+        let now = wallClock.milliseconds()
+        guard now - lastBatchTooLargeWarningWall >= 10_000 else { return }
+        lastBatchTooLargeWarningWall = now
+        log(.warning, "the broker refused a batch as too large; set kafka.producer_properties message.max.bytes below the output topics' max.message.bytes (librdkafka keeps its batches within about that size, and replaces a larger output by its dead letter)", p.logFields + [("error", "\(error)")])
     }
 
     /// The id and time of an output's CloudEvent: its id was let go once the producer had it

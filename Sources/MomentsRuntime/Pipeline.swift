@@ -86,6 +86,8 @@ public final class Pipeline: @unchecked Sendable {
     var nextGeneration = 0
     @exclusivity(unchecked) var pending = PendingOutputs()
     var retries: [PendingOutput] = []
+    /// When `warnOfABatchTooLarge` last logged (`Pipeline+RefusedOutputs`).
+    var lastBatchTooLargeWarningWall: Int64 = 0
     var lastCommitWall: Int64 = 0
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0

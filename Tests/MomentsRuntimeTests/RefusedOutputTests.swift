@@ -80,9 +80,9 @@ import Testing
         #expect(String(decoding: kept.prefix(60), as: UTF8.self).contains(#""id":"i-1:rude-agent:1""#))
     }
 
-    /// Under a producer limit too low for the output's first 16 KiB, its dead letter carries
-    /// only its size and digest.
-    @Test func underALowLimitTheDeadLetterCarriesOnlyTheSizeAndDigest() throws {
+    /// Under a producer limit too low for the output's first 16 KiB, its dead letter carries as
+    /// much of it as fits, with its size and digest.
+    @Test func underALowLimitTheDeadLetterCarriesWhatFits() throws {
         let bed = try TestBed(partitions: 1)
         let tp = TopicPartition(topic: bed.input, partition: 0)
         let (p, task) = try Self.pipelineWithATask(bed, group: "low-limit", transactionalID: nil, producerProperties: ["message.max.bytes": "4000"])
@@ -94,9 +94,27 @@ import Testing
         let letter = try #require(try Self.read(bed.topics.deadLetter, bed).first)
         let data = try #require((try JSONSerialization.jsonObject(with: Data(letter.value ?? [])) as? [String: Any])?["data"] as? [String: Any])
         #expect(data["original_size"] as? Int == output.value!.count)
-        #expect(data["original_base64"] as? String == "")
+        let kept = try #require((data["original_base64"] as? String).flatMap { Data(base64Encoded: $0) })
+        #expect(kept.count > 1000 && kept.count < 4000, "\(kept.count) bytes kept")
+        #expect(Array(kept) == Array(output.value!.prefix(kept.count)))
         #expect(data["original_truncated"] as? Bool == true)
         #expect((data["original_sha256"] as? String)?.count == 64)
+        #expect((letter.value?.count ?? 0) < 4000)
+    }
+
+    /// At librdkafka's lowest limit (1,000 bytes) a dead letter of a realistic output still
+    /// fits: no original, and the reason only in the value (the header says less).
+    @Test func atTheLowestLimitTheDeadLetterStillFits() throws {
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let (p, task) = try Self.pipelineWithATask(bed, group: "lowest-limit", transactionalID: nil, producerProperties: ["message.max.bytes": "1000"])
+        var output = Self.output(id: "3f2b8c1e-5d4a-4e2b-9c1f-7a6b5c4d3e2f:rude-agent-escalation:1", bed)
+        output.value! += Array(repeating: UInt8(ascii: " "), count: 1200)
+        p.produce(PendingOutput(record: output, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
+        #expect(p.unrecoverable == nil)
+        #expect(Self.polling(p) { task.tracker.committable == 11 }, "the dead letter did not complete input 10")
+        let letter = try #require(try Self.read(bed.topics.deadLetter, bed).first)
+        #expect(letter.cloudEventID == "dlq:too-large:3f2b8c1e-5d4a-4e2b-9c1f-7a6b5c4d3e2f:rude-agent-escalation:1")
     }
 
     /// The broker's limit (the topic's `max.message.bytes`) is for a whole batch, and librdkafka
@@ -133,6 +151,24 @@ import Testing
         #expect((p.unrecoverable as? KafkaError)?.code == KafkaError.messageTooLarge)
         #expect(p.retries.isEmpty)
         #expect(task.tracker.committable == nil)
+    }
+
+    /// With exactly-once, the transaction that holds the input's offset must not commit: the
+    /// pipeline's stop would otherwise commit it, with neither the output nor its dead letter.
+    @Test func withExactlyOnceARefusedDeadLetterAbortsTheTransaction() throws {
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let (p, task) = try Self.pipelineWithATask(
+            bed, group: "eos-refused-letter", transactionalID: "moments-eos-refused-letter", producerProperties: ["message.max.bytes": "1000"])
+        let id = "i-1:" + String(repeating: "x", count: 600)
+        var output = Self.output(id: id, bed)
+        output.value! += Array(repeating: UInt8(ascii: " "), count: 1000)
+        p.produce(PendingOutput(record: output, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
+        #expect(p.unrecoverable != nil)
+        #expect(p.transactionFailed)
+        try p.commitTransaction()
+        #expect(p.status.commits == 0, "input 10's offset was committed without its output or its dead letter")
+        #expect(!p.inTransaction, "the transaction was not aborted")
     }
 
     /// Serves the producer's delivery reports until `condition` holds (20 s at most).
