@@ -34,8 +34,8 @@ extension Pipeline {
     /// handling of a failed produce, for a changelog record (it must not be replaced: see
     /// `stateRecordFailed`) and when its input is no longer known (its task is gone; the next
     /// owner processes the input again). A dead letter refused in turn stops the pipeline
-    /// (`producerFailed`): nothing smaller can be written, and producing it again for ever would
-    /// hold its partition's commits.
+    /// (`unrecoverable`, as a fatal producer error does): nothing smaller can be written, and
+    /// producing it again for ever would hold its partition's commits.
     func replaceRefused(_ p: borrowing PendingOutput, _ failure: KafkaError) -> Bool {
         guard p.record.kind != .state, let value = p.record.value,
             let owner = task(for: p.partition, generation: p.generation), let offset = owner.tracker.offset(of: p.sequence)
@@ -54,8 +54,9 @@ extension Pipeline {
             if configuration.exactlyOnce { transactionFailed = true }
             return true
         }
-        let envelope = Self.envelope(of: value)
-        let id = p.record.id.isEmpty ? envelope.id ?? "" : p.record.id
+        // Refused before the producer took it, so its id and output are still held
+        // (`PendingOutput.releaseProduced` lets go of them only once produced).
+        let id = p.record.id
         var letter = DeadLetter(
             original: value,
             // Kafka's error adds nothing to this (it is always the same), and under a low limit
@@ -65,12 +66,11 @@ extension Pipeline {
                 reason: "output \(id) for \(p.record.topic) refused by Kafka as too large: \(p.record.size) bytes, message.max.bytes \(producerMessageLimit)"),
             // The input's key is not known here; the dead letter's own key is the output's.
             origin: .kafka(topic: p.partition.topic, partition: p.partition.partition, offset: offset, key: nil),
-            time: envelope.time ?? Timestamp(milliseconds: wallClock.milliseconds()),
-            id: "dlq:too-large:\(id)", originalLimit: Self.refusedOutputKeptBytes)
+            time: p.output?.moment.time ?? Timestamp(milliseconds: wallClock.milliseconds()),
+            id: "dlq:too-large:\(id)", originalLimit: 0)
         // As much of the original as fits the producer's limit, with a margin for what librdkafka
         // adds: without it the dead letter is some hundreds of bytes, its reason written twice
         // (in the value and in a header); under a limit lower still, the header says less.
-        letter.originalLimit = 0
         var record = configuration.routing.record(for: letter, originalKey: p.record.key)
         let room = producerMessageLimit - Self.standInMargin - record.size
         if room > 0 {
@@ -98,15 +98,6 @@ extension Pipeline {
         guard now - lastBatchTooLargeWarningWall >= 10_000 else { return }
         lastBatchTooLargeWarningWall = now
         log(.warning, "the broker refused a batch as too large; set kafka.producer_properties message.max.bytes below the output topics' max.message.bytes (librdkafka keeps its batches within about that size, and replaces a larger output by its dead letter)", p.logFields + [("error", "\(error)")])
-    }
-
-    /// The id and time of an output's CloudEvent: its id was let go once the producer had it
-    /// (`PendingOutput.releaseProduced`).
-    static func envelope(of value: [UInt8]) -> (id: String?, time: Timestamp?) {
-        var limits = JSONParser.Limits()
-        limits.maxBytes = max(limits.maxBytes, value.count)
-        guard let document = try? JSONParser.parse(value, limits: limits) else { return (nil, nil) }
-        return (document["id"]?.stringValue, document["time"]?.stringValue.flatMap { RFC3339.parse($0) })
     }
 }
 

@@ -66,9 +66,7 @@ extension Engine {
                       c.value.phases.isEmpty || c.value.phases.contains(phaseBefore) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
             case .repeatContact(let c):
-                let earlier = customer.starts.lazy.filter {
-                    $0.interaction != event.interactionID && $0.at < event.occurredAt && $0.at >= event.occurredAt - c.within
-                }.count
+                let earlier = customer.contacts(before: event.occurredAt, within: c.within, besides: event.interactionID)
                 guard earlier + 1 >= c.atLeast else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
@@ -99,7 +97,6 @@ extension Engine {
     /// Keeps the interaction's picture current. Phase changes only move forward in event time,
     /// so an event that arrives late cannot undo a later one. Returns the phase the interaction
     /// was in when it ended, when this event, arriving after the end, changes it.
-    @discardableResult
     func update(_ ix: inout InteractionState, with event: Event) -> Phase? {
         let t = event.occurredAt
         if t > ix.lastEventAt { ix.lastEventAt = t }

@@ -29,9 +29,7 @@ extension Engine {
             guard case .repeatContact(let c) = index.conditions[r] else { continue }
             let later = customer.starts.filter { $0.interaction != event.interactionID && $0.at > t && $0.at - c.within <= t }
             for contact in later where !(customer.interactions[contact.interaction]?.fired.contains(r) ?? true) {
-                let earlier = customer.starts.lazy.filter {
-                    $0.interaction != contact.interaction && $0.at < contact.at && $0.at >= contact.at - c.within
-                }.count
+                let earlier = customer.contacts(before: contact.at, within: c.within, besides: contact.interaction)
                 guard earlier + 1 >= c.atLeast, var other = customer.interactions.removeValue(forKey: contact.interaction) else { continue }
                 fire(r, ix: &other, customer: &customer, event: event, time: contact.at,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)

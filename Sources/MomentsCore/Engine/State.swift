@@ -9,6 +9,13 @@ struct CustomerState: Sendable {
     var evictionScheduled = false
 
     var isEmpty: Bool { interactions.isEmpty && starts.isEmpty && lastRecovery.isEmpty }
+
+    /// Contacts that started within `window` before `time`, other than `interaction`: what
+    /// `repeat-contact` counts for a contact starting then (as it arrives, and again when an
+    /// earlier one arrives late).
+    func contacts(before time: Timestamp, within window: Duration, besides interaction: String) -> Int {
+        starts.lazy.filter { $0.interaction != interaction && $0.at < time && $0.at >= time - window }.count
+    }
 }
 
 struct InteractionState: Sendable {
