@@ -73,13 +73,8 @@ struct ReplayCommand: ParsableCommand {
         let encoder = CloudEventEncoder()
         var out = OutputBuffer()
         var tally = ReplayTally()
-        let bytes = [UInt8](input)
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-            lineNumber += 1
-            for item in replayer.feed(line: Array(bytes[start..<end]), file: name, lineNumber: lineNumber) {
+        JSONLines.forEach(in: [UInt8](input)) { line, lineNumber in
+            for item in replayer.feed(line: line, file: name, lineNumber: lineNumber) {
                 switch item {
                 case .output(let o):
                     tally.count(o)
@@ -89,7 +84,6 @@ struct ReplayCommand: ParsableCommand {
                     if deadLetters && !summary { out.write(encoder.encode(d)) }
                 }
             }
-            start = end + 1
         }
         if summary { out.write(Array(tally.table().utf8)) }
         out.flush()

@@ -3,8 +3,7 @@
 /// one engine per partition, so what an engine keeps for itself — each recovery rule's
 /// `daily_budget`, the `duplicate_window`, the event-time clock that fires timers — holds per
 /// partition; one engine over a whole day's file would issue one partition's budget and fire a
-/// customer's timers on other customers' events. With one partition this is `Replayer`: the same
-/// items in the same order.
+/// customer's timers on other customers' events. `Replayer` is this with one partition.
 public struct PartitionedReplayer: Sendable {
     /// One engine per partition, in partition order. Made as copies of one engine, whose storage
     /// is shared until an engine first changes it: a partition that sees no event costs nothing.
@@ -25,7 +24,7 @@ public struct PartitionedReplayer: Sendable {
     /// moves its clock and fires its timers; items come back in the order they were made.
     public mutating func feed(line bytes: [UInt8], file: String, lineNumber: Int) -> [Replayer.Item] {
         lines += 1
-        if Replayer.isBlank(bytes) { return [] }
+        if Self.isBlank(bytes) { return [] }
         switch dialect.decode(bytes) {
         case .success(let events):
             return events.flatMap { event in
@@ -38,6 +37,11 @@ public struct PartitionedReplayer: Sendable {
             // as `Replayer` stamps it).
             return [.deadLetter(DeadLetter(original: bytes, error: error, origin: .file(file, line: lineNumber), time: clock))]
         }
+    }
+
+    /// Whether a line holds nothing to read (spaces, tabs, a carriage return): skipped, not refused.
+    static func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
     /// The partition whose engine processes `event`: the one its customer's key hashes to.

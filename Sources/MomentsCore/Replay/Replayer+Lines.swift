@@ -18,8 +18,8 @@ extension PartitionedReplayer {
 
 /// A file of JSON lines as replay numbers them: split at each newline, counted from 1, the last
 /// line read whether or not a newline ends it.
-enum JSONLines {
-    static func forEach(in bytes: [UInt8], _ body: (_ line: [UInt8], _ lineNumber: Int) -> Void) {
+public enum JSONLines {
+    public static func forEach(in bytes: [UInt8], _ body: (_ line: [UInt8], _ lineNumber: Int) -> Void) {
         var lineNumber = 0
         var start = 0
         while start < bytes.count {

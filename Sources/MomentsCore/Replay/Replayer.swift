@@ -1,15 +1,17 @@
 /// Runs the engine over recorded events in event time, as `moments replay` does: the same
 /// engine, the same outputs, the same ids as the daemon, without Kafka.
 public struct Replayer: Sendable {
-    public private(set) var engine: Engine
+    /// One partition's replay: what `--partitions 1` runs, so the single-engine path and the
+    /// partitioned one are the same code.
+    private var partitioned: PartitionedReplayer
+    public var engine: Engine { partitioned.engines[0] }
     /// The dialect of the recorded lines (`moments replay --dialect`); canonical by default.
-    public let dialect: DialectDecoder
-    public private(set) var malformed = 0
-    public private(set) var lines = 0
+    public var dialect: DialectDecoder { partitioned.dialect }
+    public var malformed: Int { partitioned.malformed }
+    public var lines: Int { partitioned.lines }
 
     public init(rules: RuleSet, dialect: DialectDecoder = DialectDecoder()) {
-        self.engine = Engine(rules: rules)
-        self.dialect = dialect
+        partitioned = PartitionedReplayer(rules: rules, partitions: 1, dialect: dialect)
     }
 
     public enum Item: Sendable {
@@ -17,22 +19,9 @@ public struct Replayer: Sendable {
         case deadLetter(DeadLetter)
     }
 
-    /// Feeds one line (one JSON event); blank lines are skipped.
+    /// Feeds one line (one JSON event, or a vendor record standing for several); blank lines
+    /// are skipped.
     public mutating func feed(line bytes: [UInt8], file: String, lineNumber: Int) -> [Item] {
-        lines += 1
-        if Self.isBlank(bytes) { return [] }
-        switch dialect.decode(bytes) {
-        case .success(let events):
-            // A vendor line may stand for several canonical events, or none.
-            return events.flatMap { engine.process($0).map(Item.output) }
-        case .failure(let error):
-            malformed += 1
-            return [.deadLetter(DeadLetter(original: bytes, error: error, origin: .file(file, line: lineNumber), time: engine.clock))]
-        }
-    }
-
-    /// Whether a line holds nothing to read (spaces, tabs, a carriage return): skipped, not refused.
-    static func isBlank(_ bytes: [UInt8]) -> Bool {
-        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        partitioned.feed(line: bytes, file: file, lineNumber: lineNumber)
     }
 }
