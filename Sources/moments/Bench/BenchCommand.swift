@@ -49,6 +49,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
     var engineThreads: Int?
 
+    @Option(name: .long, help: "e2e and latency: the pipeline producer's linger.ms (default: the daemon's, \(Pipeline.defaultProducerLingerMs)), to measure what batching outputs longer saves against what it adds to latency.")
+    var lingerMs: Int?
+
     @Option(name: .long, help: "e2e suite, to attribute its cost: in every run the pipeline also runs without these parts of its work, and the bench prints what each costs (comma-separated: engine — records committed unread, so no outputs either; outputs — encoded, then dropped instead of produced, dead letters aside).")
     var leaveOut: String?
 
@@ -67,6 +70,7 @@ struct BenchCommand: ParsableCommand {
         if let engineThreads, engineThreads < 1 { throw ValidationError("--engine-threads must be at least 1") }
         _ = try partsLeftOut()
         if fetchWaitMs < 0 { throw ValidationError("--fetch-wait-ms must not be negative") }
+        if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
     }
 
     static var expectedSuites: String { suites.dropLast().joined(separator: ", ") + " or " + suites.last! }
@@ -77,8 +81,8 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, leaveOut: try partsLeftOut()).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut()).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs, lingerMs: lingerMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
     }

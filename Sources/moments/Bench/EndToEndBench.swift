@@ -15,6 +15,8 @@ struct EndToEndBench {
     let runs: Int
     var changelog = true
     var engineThreads: Int?
+    /// The pipeline producer's `linger.ms`; nil for the daemon's default.
+    var lingerMs: Int?
     /// Parts the attribution runs leave out (`PipelineHooks.leaveOut`), each run beside the
     /// whole pipeline; none for the figure alone.
     var leaveOut: [PipelineWork] = []
@@ -25,7 +27,7 @@ struct EndToEndBench {
         let topics = OutputTopics()
         let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
         try preload(stream, into: broker)
-        print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker; \(runs) runs each after a warm-up")
+        print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker; \(runs) runs each after a warm-up; the pipeline producer's linger.ms \(lingerMs ?? Pipeline.defaultProducerLingerMs)")
         // The whole pipeline first, then each attribution variant, all in every run: a part's
         // cost is the difference within one run, as the machine's speed drifts between runs.
         let variants: [PipelineWork?] = [nil] + leaveOut
@@ -58,6 +60,11 @@ struct EndToEndBench {
             let what = part.map { "without \(Self.describe($0))" } ?? "consume, engine, produce outputs\(changelog ? " and state" : ""), commit"
             print(String(format: "  moments pipeline (\(what)): %.0f events/s (median; %@); cores busy %.2f", median(rates), range(rates), median(moments[i].map(\.cores))))
             print(String(format: "  ratio\(part == nil ? "" : " without it"): %.0f%% of the plain consumer", median(rates) / p * 100))
+            // Each run's pipeline against the plain consumer run just before it, minutes apart
+            // at most: the machine's speed drifts between runs, so their spread says how far the
+            // ratio above can be trusted.
+            let pairs = zip(moments[i], plain).map { $0.rate / $1.rate * 100 }
+            print(String(format: "  ratio run by run (each against the plain consumer's run before it): median %.0f%%, runs %.0f–%.0f%%", median(pairs), pairs.min()!, pairs.max()!))
             // The CPU an event costs, every thread of the process counted: less swayed by how
             // busy the machine is than the rates, and what a faster Moments must bring down.
             let cpu = median(moments[i].map(\.cpuPerEvent))
@@ -155,7 +162,7 @@ struct EndToEndBench {
         if changelog { try broker.cluster.createTopic("\(group)-state-changelog", partitions: partitions) }
         var config = PipelineConfiguration(
             consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "10"],
-            producerProperties: ["bootstrap.servers": broker.bootstrapServers],
+            producerProperties: ["bootstrap.servers": broker.bootstrapServers].merging(lingerMs.map { ["linger.ms": "\($0)"] } ?? [:]) { $1 },
             inputTopics: ["interactions"],
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.wallClockAdvance = false

@@ -29,6 +29,8 @@ struct LatencyBench {
     /// answers as soon as the data is there. On the embedded broker it is therefore a floor
     /// under every event's latency that a real broker does not add.
     var fetchWaitMs = 1
+    /// The pipeline producer's `linger.ms`; nil for the daemon's default.
+    var lingerMs: Int?
 
     func run() throws {
         let topics = OutputTopics()
@@ -38,7 +40,7 @@ struct LatencyBench {
             // The daemon's own producer settings (linger.ms 2 among them), so the figure is what
             // a deployment with the defaults sees. Until 2026-12-05 this bench set linger.ms 0,
             // which no deployment runs with, and its p99 left out up to 2 ms of linger.
-            producerProperties: ["bootstrap.servers": broker.bootstrapServers],
+            producerProperties: ["bootstrap.servers": broker.bootstrapServers].merging(lingerMs.map { ["linger.ms": "\($0)"] } ?? [:]) { $1 },
             inputTopics: ["interactions"],
             routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
         config.changelogTopic = changelog ? "latency-state-changelog" : nil
@@ -98,8 +100,8 @@ struct LatencyBench {
         let sorted = samples.sorted
         guard !sorted.isEmpty else { print("latency: no outputs measured"); return }
         func q(_ p: Double) -> Double { Self.quantile(sorted, p) }
-        print(String(format: "latency at %.0f events/s%@ (%d partitions, %d events, 2 s of warm-up not counted; %d outputs; millisecond clock; fetch.wait.max.ms %d; the daemon's producer settings, linger.ms %d): p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms",
-                     produced, realtime ? ", event time = wall time" : "", partitions, total, sorted.count, fetchWaitMs, Pipeline.defaultProducerLingerMs, q(0.5), q(0.99), q(0.999), sorted.last!))
+        print(String(format: "latency at %.0f events/s%@ (%d partitions, %d events, 2 s of warm-up not counted; %d outputs; millisecond clock; fetch.wait.max.ms %d; %@ linger.ms %d): p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms",
+                     produced, realtime ? ", event time = wall time" : "", partitions, total, sorted.count, fetchWaitMs, lingerMs == nil ? "the daemon's producer settings," : "the daemon's producer settings but", lingerMs ?? Pipeline.defaultProducerLingerMs, q(0.5), q(0.99), q(0.999), sorted.last!))
         for (part, values) in [
             ("produced → polled by Moments (producer's linger, broker, fetch)", beforePoll),
             ("polled → handed to the producer (Moments: decode, engine, encode of its batch)", withinMoments),
