@@ -273,10 +273,14 @@ extension Pipeline {
             kind = .deadLettered(out, error)
         } else {
             var records: RoutedOutputs = []
+            let keepsOutputs = hooks.delivered != nil
             // Only gathered for debug logging: an array per event otherwise built for nothing.
             var logFields: [(String, String)] = []
             func process(_ event: Event) {
-                for output in task.engine.process(event) { records.append((configuration.routing.record(for: output), output)) }
+                for output in task.engine.process(event) {
+                    let record = configuration.routing.record(for: output)
+                    records.append((record, OutputFacts(output, keeping: keepsOutputs)))
+                }
                 if logsOutputs { logFields = [("interaction_id", event.interactionID), ("customer_id", event.customerID)] }
             }
             switch decoded {
@@ -327,7 +331,7 @@ extension Pipeline {
             // The original bytes may hold chat text: only logged where the configuration allows personal data.
             if configuration.logPersonalData, let value = polled.value { fields.append(("original", String(decoding: bytes[value].prefix(2048), as: UTF8.self))) }
             log(.warning, "dead-lettered a malformed event", fields)
-            send([(letter, nil)], from: task, offset: polled.offset, arrivalWall: wall)
+            send([(letter, OutputFacts())], from: task, offset: polled.offset, arrivalWall: wall)
         }
     }
 }

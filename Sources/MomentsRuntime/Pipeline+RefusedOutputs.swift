@@ -54,8 +54,8 @@ extension Pipeline {
             if configuration.exactlyOnce { transactionFailed = true }
             return true
         }
-        // Refused before the producer took it, so its id and output are still held
-        // (`PendingOutput.releaseProduced` lets go of them only once produced).
+        // Refused before the producer took it, so its id is still held (`PendingOutput.releaseProduced`
+        // lets go of it only once produced); its time came from the engine thread (`OutputFacts`).
         let id = p.record.id
         var letter = DeadLetter(
             original: value,
@@ -66,7 +66,7 @@ extension Pipeline {
                 reason: "output \(id) for \(p.record.topic) refused by Kafka as too large: \(p.record.size) bytes, message.max.bytes \(producerMessageLimit)"),
             // The input's key is not known here; the dead letter's own key is the output's.
             origin: .kafka(topic: p.partition.topic, partition: p.partition.partition, offset: offset, key: nil),
-            time: p.output?.moment.time ?? Timestamp(milliseconds: wallClock.milliseconds()),
+            time: p.time ?? Timestamp(milliseconds: wallClock.milliseconds()),
             id: "dlq:too-large:\(id)", originalLimit: 0)
         // As much of the original as fits the producer's limit, with a margin for what librdkafka
         // adds: without it the dead letter is some hundreds of bytes, its reason written twice

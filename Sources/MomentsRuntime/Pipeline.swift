@@ -343,7 +343,8 @@ public final class Pipeline: @unchecked Sendable {
             let outputs = task.engine.advance(to: now)
             guard !outputs.isEmpty else { continue }
             let offset = task.lastOffset ?? ((task.tracker.committable ?? 0) - 1)
-            send(outputs.map { (configuration.routing.record(for: $0), $0) }, from: task, offset: offset, arrivalWall: wall)
+            let keepsOutputs = hooks.delivered != nil
+            send(outputs.map { (configuration.routing.record(for: $0), OutputFacts($0, keeping: keepsOutputs)) }, from: task, offset: offset, arrivalWall: wall)
         }
     }
 

@@ -57,17 +57,32 @@ final class PipelineMetrics: @unchecked Sendable {
         gaugeFamilies[name] = Set(values.keys)
     }
 
-    /// An acknowledged output's labels, the key of its counter (`counters(for:_:)`): three strings
+    /// An acknowledged output's labels, the key of its counter (`counters(for:labels:)`): three strings
     /// hashed, where a `MetricKey` hashed seven (the metric's name, the labels' names and
     /// values), for this and for the topic's counter: a seventh of the pipeline thread's `perf`
     /// samples in the e2e bench, at an output for every seven events (eighteenth round).
-    private struct DeliveredLabels: Hashable {
+    /// Taken from the output on the engine thread that made it (`init(of:)`), so that the
+    /// output need not travel to the pipeline thread (`OutputFacts`).
+    struct DeliveredLabels: Hashable, Sendable {
         enum Family: Hashable { case alert, recovery, coaching }
         var family: Family
         var rule: String
         /// The moment's or the coaching signal's kind, or the recovery's action.
         var kind: String
         var queue: String?
+
+        init(family: Family, rule: String, kind: String, queue: String? = nil) {
+            self.family = family; self.rule = rule; self.kind = kind; self.queue = queue
+        }
+
+        /// The labels `output` is counted under once acknowledged. Pure: any thread may take them.
+        init(of output: borrowing Output) {
+            switch output {
+            case .alert(let a): self.init(family: .alert, rule: a.moment.rule, kind: a.moment.kind.rawValue, queue: a.moment.queue)
+            case .recovery(let r): self.init(family: .recovery, rule: r.rule, kind: r.action)
+            case .coaching(let c): self.init(family: .coaching, rule: c.rule, kind: c.kind.rawValue)
+            }
+        }
 
         var key: MetricKey {
             switch family {
@@ -99,7 +114,7 @@ final class PipelineMetrics: @unchecked Sendable {
     private var outputCounters: [Counter] = []
 
     /// The counters an output adds to once acknowledged, found when it is handed to the
-    /// producer (`counters(for:_:)`), while its labels are in the cache: read at its delivery,
+    /// producer (`counters(for:labels:)`), while its labels are in the cache: read at its delivery,
     /// milliseconds and thousands of outputs later, they missed it.
     struct DeliveredCounters {
         fileprivate var produced: Int32   // -1: none (a state record)
@@ -107,20 +122,14 @@ final class PipelineMetrics: @unchecked Sendable {
         static let none = DeliveredCounters(produced: -1, labelled: -1)
     }
 
-    /// The counters `record` (and its output, nil for a dead letter) adds to once acknowledged.
-    /// The output is read in its box: taken out as a value, all its strings were retained.
-    func counters(for record: OutputRecord, _ box: OutputBox?) -> DeliveredCounters {
+    /// The counters `record` (with its output's labels, nil for a dead letter) adds to once acknowledged.
+    func counters(for record: OutputRecord, labels: DeliveredLabels?) -> DeliveredCounters {
         let produced = producedCounter(topic: record.topic)
-        guard let box else { return DeliveredCounters(produced: Int32(produced), labelled: -1) }
-        let labels = switch box.output {
-        case .alert(let a): DeliveredLabels(family: .alert, rule: a.moment.rule, kind: a.moment.kind.rawValue, queue: a.moment.queue)
-        case .recovery(let r): DeliveredLabels(family: .recovery, rule: r.rule, kind: r.action)
-        case .coaching(let c): DeliveredLabels(family: .coaching, rule: c.rule, kind: c.kind.rawValue)
-        }
+        guard let labels else { return DeliveredCounters(produced: Int32(produced), labelled: -1) }
         return DeliveredCounters(produced: Int32(produced), labelled: Int32(counter(labels)))
     }
 
-    /// Counts an acknowledged output by what it is (`counters(for:_:)`).
+    /// Counts an acknowledged output by what it is (`counters(for:labels:)`).
     func delivered(_ c: DeliveredCounters) {
         if c.produced >= 0 { outputCounters[Int(c.produced)].increment() }
         if c.labelled >= 0 { outputCounters[Int(c.labelled)].increment() }

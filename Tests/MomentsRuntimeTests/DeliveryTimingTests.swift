@@ -42,7 +42,7 @@ import Testing
 
         let alert = OutputRecord(topic: bed.topics.alerts, key: Array("c-1".utf8), value: Array("{}".utf8), headers: [], id: "alert-1", kind: .alert)
         clock.set(1_130)   // the batch's engine work took 30 ms since its poll at 1,100
-        p.send([(alert, nil)], from: task, offset: 0, arrivalWall: 1_100)
+        p.send([(alert, OutputFacts())], from: task, offset: 0, arrivalWall: 1_100)
         try p.producer.flush(timeoutMs: 10_000)
         let report = try #require(collected.delivered.first)
         #expect(report.error == nil)

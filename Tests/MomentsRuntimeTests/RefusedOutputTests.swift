@@ -67,7 +67,11 @@ import Testing
 
         let letter = try #require(collector.on(bed.topics.deadLetter).first { $0.cloudEventID == "dlq:too-large:i-1:rude-agent:1" })
         #expect(letter.key == Array("i-1".utf8), "the output's key")
-        let data = try #require((try JSONSerialization.jsonObject(with: Data(letter.value ?? [])) as? [String: Any])?["data"] as? [String: Any])
+        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(letter.value ?? [])) as? [String: Any])
+        // Dated with the refused output's time (the event's), which came from the engine thread
+        // with the output's labels (`OutputFacts`): not with the wall clock.
+        #expect(envelope["time"] as? String == "2026-12-06T09:00:01.000Z")
+        let data = try #require(envelope["data"] as? [String: Any])
         let reason = try #require(data["reason"] as? String)
         #expect(reason.contains("i-1:rude-agent:1") && reason.contains("too large"), "\(reason)")
         let origin = try #require(data["origin"] as? [String: Any])
