@@ -13,8 +13,8 @@ typealias RoutedOutputs = [(OutputRecord, OutputFacts)?]
 /// `Pipeline+RefusedOutputs`), taken on the engine thread that made it. The output itself is
 /// dropped there, where it is still in the cache, unless a hook wants it (`PipelineHooks.delivered`):
 /// handed over, it was boxed, its labels read, and then freed on the pipeline thread, out of
-/// every cache and into the engine thread's allocator — together a sixth of that thread's
-/// share of an output in `perf` (2026-12-06).
+/// every cache and into the engine thread's allocator — a tenth of that thread's share of an
+/// output in `perf` (2026-12-06).
 struct OutputFacts {
     var labels: PipelineMetrics.DeliveredLabels?
     var time: Timestamp?
