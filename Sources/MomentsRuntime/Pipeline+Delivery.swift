@@ -20,10 +20,10 @@ struct OutputFacts {
     var time: Timestamp?
     var output: Output?
 
-    /// A dead letter's: no labels (dead letters have a counter of their own), no output.
-    init(time: Timestamp? = nil) {
+    /// A dead letter's: no labels (dead letters have a counter of their own), no time, no output.
+    init() {
         labels = nil
-        self.time = time
+        time = nil
         output = nil
     }
 
@@ -51,7 +51,7 @@ struct PendingOutput {
     private(set) var outputBox: OutputBox?
     /// A copy of the output (its strings retained); `outputBox` reads it in place.
     var output: Output? { outputBox?.output }
-    /// The output's time (`OutputFacts.time`); nil for a state record.
+    /// The output's time (`OutputFacts.time`); nil for a state record or a dead letter.
     var time: Timestamp?
     var partition: TopicPartition
     /// The generation of the task that produced it: `sequence` counts in that task's tracker only.
@@ -120,8 +120,9 @@ struct PendingOutput {
         return true
     }
 
-    /// What a log line about this output says: its topic and id, and the interaction and
-    /// customer it concerns, or its key once those were let go.
+    /// What a log line about this output says: its topic and id (an output id begins with its
+    /// interaction's), and the interaction and customer it concerns when a hook kept the output,
+    /// or else its key (`OutputFacts`: the output itself stays on the engine thread).
     var logFields: [(String, String)] {
         var fields = [("topic", record.topic)]
         if !record.id.isEmpty { fields.append(("id", record.id)) }

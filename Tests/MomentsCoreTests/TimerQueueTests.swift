@@ -20,7 +20,7 @@ import Testing
     /// Timers scheduled and fired in interleaved rounds, with many equal deadlines, against a
     /// list kept in order by (deadline, order of scheduling): every pop must be the list's first.
     @Test(arguments: [1, 2, 5, 17, 300, 5000])
-    func firesByDeadlineThenByScheduleOrder(size: Int) {
+    func firesByDeadlineThenByScheduleOrder(size: Int) throws {
         var queue = TimerQueue()
         var expected: [(deadline: Int64, customer: String)] = []
         var random = Generator(state: UInt64(size))
@@ -42,6 +42,7 @@ import Testing
             // Fire what is due at a time within the scheduled range: about half of them.
             clock += Int64(max(1, size / 16))
             while let entry = queue.popDue(at: Timestamp(milliseconds: clock)) {
+                try #require(!expected.isEmpty, "more timers fired than were scheduled")
                 let first = expected.removeFirst()
                 #expect(entry.deadline.milliseconds == first.deadline)
                 #expect(entry.timer == .evictCustomer(customer: first.customer), "fired out of order")
@@ -51,7 +52,9 @@ import Testing
         }
         // The rest, in order.
         while let entry = queue.popDue(at: Timestamp(milliseconds: .max)) {
+            try #require(!expected.isEmpty, "more timers fired than were scheduled")
             let first = expected.removeFirst()
+            #expect(entry.deadline.milliseconds == first.deadline)
             #expect(entry.timer == .evictCustomer(customer: first.customer))
         }
         #expect(expected.isEmpty && queue.count == 0)

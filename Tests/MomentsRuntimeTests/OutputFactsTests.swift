@@ -34,8 +34,23 @@ import Testing
         #expect(kept.output?.id == alert.id)
         #expect(kept.labels == dropped.labels)
 
-        let letter = OutputFacts(time: Timestamp(milliseconds: 5))
-        #expect(letter.labels == nil && letter.output == nil && letter.time == Timestamp(milliseconds: 5))
+        let letter = OutputFacts()
+        #expect(letter.labels == nil && letter.output == nil && letter.time == nil)
+
+        // A rude agent's moment brings a coaching signal (and, under the default rules, a
+        // recovery action): each counted under its own family, rule and kind or action.
+        let coaching = try #require(outputs.first { $0.kind == .coaching })
+        guard case .coaching(let signal) = coaching else { Issue.record("not a coaching signal"); return }
+        let coachingLabels = try #require(OutputFacts(coaching, keeping: false).labels)
+        #expect(coachingLabels == PipelineMetrics.DeliveredLabels(family: .coaching, rule: signal.rule, kind: signal.kind.rawValue))
+        #expect(coachingLabels.queue == nil)
+        var recoveries = 0
+        for output in outputs {
+            guard case .recovery(let action) = output else { continue }
+            recoveries += 1
+            #expect(OutputFacts(output, keeping: false).labels == PipelineMetrics.DeliveredLabels(family: .recovery, rule: action.rule, kind: action.action))
+        }
+        #expect(recoveries == 1, "the default rules recover a rude agent's moment once")
     }
 
     /// Through the pipeline: a hook that wants outputs gets each one with its record.

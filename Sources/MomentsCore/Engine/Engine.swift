@@ -69,7 +69,7 @@ public struct Engine: Sendable {
     /// The earliest instant at which a timer is due, so a runtime can sleep until then.
     public var nextDeadline: Timestamp? { timers.earliest }
 
-    public var openInteractions: Int { customers.values.reduce(0) { $0 + $1.interactions.count } }
+    public var openInteractions: Int { customers.interactionCount }
     public var customerCount: Int { customers.count }
     public var pendingTimers: Int { timers.count }
 

@@ -60,11 +60,12 @@ struct EndToEndBench {
             let what = part.map { "without \(Self.describe($0))" } ?? "consume, engine, produce outputs\(changelog ? " and state" : ""), commit"
             print(String(format: "  moments pipeline (\(what)): %.0f events/s (median; %@); cores busy %.2f", median(rates), range(rates), median(moments[i].map(\.cores))))
             print(String(format: "  ratio\(part == nil ? "" : " without it"): %.0f%% of the plain consumer", median(rates) / p * 100))
-            // Each run's pipeline against the plain consumer run just before it, minutes apart
-            // at most: the machine's speed drifts between runs, so their spread says how far the
-            // ratio above can be trusted.
+            // Each run's pipeline against the plain consumer's run of the same measured run (the
+            // one just before the whole pipeline's, and before the attribution variants'): the
+            // machine's speed drifts between runs, so their spread says how far the ratio above
+            // can be trusted.
             let pairs = zip(moments[i], plain).map { $0.rate / $1.rate * 100 }
-            print(String(format: "  ratio run by run (each against the plain consumer's run before it): median %.0f%%, runs %.0f–%.0f%%", median(pairs), pairs.min()!, pairs.max()!))
+            print(String(format: "  ratio run by run (each against the plain consumer's run of the same round): median %.0f%%, runs %.0f–%.0f%%", median(pairs), pairs.min()!, pairs.max()!))
             // The CPU an event costs, every thread of the process counted: less swayed by how
             // busy the machine is than the rates, and what a faster Moments must bring down.
             let cpu = median(moments[i].map(\.cpuPerEvent))

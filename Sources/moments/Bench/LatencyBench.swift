@@ -37,8 +37,8 @@ struct LatencyBench {
         let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all + ["latency-state-changelog"], partitions: partitions)
         var config = PipelineConfiguration(
             consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "latency", "fetch.wait.max.ms": "\(fetchWaitMs)"],
-            // The daemon's own producer settings (linger.ms 2 among them), so the figure is what
-            // a deployment with the defaults sees. Until 2026-12-05 this bench set linger.ms 0,
+            // The daemon's own producer settings (linger.ms 2 among them, unless --linger-ms
+            // says otherwise), so the figure is what a deployment with the defaults sees. Until 2026-12-05 this bench set linger.ms 0,
             // which no deployment runs with, and its p99 left out up to 2 ms of linger.
             producerProperties: ["bootstrap.servers": broker.bootstrapServers].merging(lingerMs.map { ["linger.ms": "\($0)"] } ?? [:]) { $1 },
             inputTopics: ["interactions"],
