@@ -273,7 +273,6 @@ extension Pipeline {
             kind = .deadLettered(out, error)
         } else {
             var records: RoutedOutputs = []
-            let keepsOutputs = hooks.delivered != nil
             // Only gathered for debug logging: an array per event otherwise built for nothing.
             var logFields: [(String, String)] = []
             func process(_ event: Event) {

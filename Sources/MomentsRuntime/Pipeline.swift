@@ -68,6 +68,9 @@ public final class Pipeline: @unchecked Sendable {
     let configuration: PipelineConfiguration
     let wallClock: any WallClock
     let hooks: PipelineHooks
+    /// Whether outputs go to the pipeline thread whole, for `hooks.delivered` (`OutputFacts`):
+    /// decided once, not read from the hooks at every record on the engine threads.
+    let keepsOutputs: Bool
     let logger: Logger
     let metrics: PipelineMetrics
     let canonicalDecoder = EventDecoder()
@@ -134,6 +137,7 @@ public final class Pipeline: @unchecked Sendable {
         self.rules = rules
         self.wallClock = wallClock
         self.hooks = hooks
+        keepsOutputs = hooks.delivered != nil
         self.logger = logger
         self.metrics = PipelineMetrics(factory: metricsFactory, queueLabelLimit: configuration.queueLabelLimit)
     }
@@ -343,7 +347,6 @@ public final class Pipeline: @unchecked Sendable {
             let outputs = task.engine.advance(to: now)
             guard !outputs.isEmpty else { continue }
             let offset = task.lastOffset ?? ((task.tracker.committable ?? 0) - 1)
-            let keepsOutputs = hooks.delivered != nil
             send(outputs.map { (configuration.routing.record(for: $0), OutputFacts($0, keeping: keepsOutputs)) }, from: task, offset: offset, arrivalWall: wall)
         }
     }
