@@ -75,19 +75,19 @@ struct PendingOutput {
     var isStandIn = false
 
     /// - Parameters:
-    ///   - output: kept only for a hook that wants it (see `OutputFacts`).
-    ///   - labels: what it is counted under once acknowledged (`OutputFacts.labels`); taken from
-    ///     `output` when not given.
+    ///   - facts: what the pipeline thread knows of its output (labels, time, and the output
+    ///     itself only for a hook); none for a dead letter or a state record.
     ///   - metrics: where its counters are found (`counters`), unless it is a state record.
     init(
-        record: OutputRecord, output: consuming Output?, labels: PipelineMetrics.DeliveredLabels? = nil, time: Timestamp? = nil,
+        record: OutputRecord, facts: consuming OutputFacts = OutputFacts(),
         partition: TopicPartition, generation: Int, sequence: UInt64, arrivalWall: Int64,
         producedWall: Int64 = 0, epoch: Int = 0, metrics: PipelineMetrics? = nil
     ) {
         self.record = record
+        time = facts.time
+        let labels = facts.labels
         // Moved into its box: `map` borrowed it and boxed a copy.
-        if let output = consume output { outputBox = OutputBox(output) } else { outputBox = nil }
-        self.time = time ?? outputBox?.output.moment.time
+        if let output = facts.output.take() { outputBox = OutputBox(output) } else { outputBox = nil }
         self.partition = partition
         self.generation = generation
         self.sequence = sequence
@@ -95,7 +95,7 @@ struct PendingOutput {
         self.producedWall = producedWall
         self.epoch = epoch
         // Found now, while the output's labels are in the cache (see `counters`).
-        if let metrics { counters = metrics.counters(for: self.record, labels: labels ?? outputBox.map { .init(of: $0.output) }) }
+        if let metrics { counters = metrics.counters(for: self.record, labels: labels) }
     }
 
     /// Lets go of what only producing it again would need, now that the producer has it.
@@ -166,8 +166,7 @@ extension Pipeline {
             let kind = record.kind
             if kind != .state { unacknowledgedByEpoch[epoch, default: 0] += 1 }
             produce(PendingOutput(
-                record: consume record, output: facts.output, labels: facts.labels, time: facts.time,
-                partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall,
+                record: consume record, facts: consume facts, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall,
                 producedWall: now, epoch: kind != .state ? epoch : 0, metrics: metrics))
         }
     }
@@ -179,7 +178,7 @@ extension Pipeline {
         let sequence = task.tracker.record(offset: offset, outputs: records.count)
         let wall = wallClock.milliseconds()
         for record in records {
-            var p = PendingOutput(record: record, output: nil, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: wall)
+            var p = PendingOutput(record: record, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: wall)
             p.stateBatch = batch
             produce(p)
         }

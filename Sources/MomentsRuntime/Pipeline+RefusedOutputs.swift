@@ -81,7 +81,7 @@ extension Pipeline {
         }
         record.sourceTimestampMs = p.record.sourceTimestampMs
         var standIn = PendingOutput(
-            record: record, output: nil, partition: p.partition, generation: p.generation, sequence: p.sequence, arrivalWall: p.arrivalWall,
+            record: record, partition: p.partition, generation: p.generation, sequence: p.sequence, arrivalWall: p.arrivalWall,
             producedWall: p.producedWall, epoch: p.epoch, metrics: metrics)
         standIn.isStandIn = true
         metrics.count("moments_outputs_too_large_total", [("topic", p.record.topic)])

@@ -130,7 +130,7 @@ import Testing
         p.epoch = 3
         let batch = task.changelogBatches.sent(customers: 1, partitionRecord: partitionRecord(0), reflecting: 0, epoch: 2).id
         let record = OutputRecord(topic: "state", key: Array("interactions/c-42".utf8), value: [1], headers: [], partition: 0, id: "state:c-42", kind: .state)
-        var pending = PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 0, outputs: 1), arrivalWall: 0)
+        var pending = PendingOutput(record: record, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 0, outputs: 1), arrivalWall: 0)
         pending.stateBatch = batch
         let token = p.pending.insert(pending)
 
@@ -160,7 +160,7 @@ import Testing
         var tokens: [UInt64] = []
         for customer in ["c-7", "c-8"] {
             let record = OutputRecord(topic: "state", key: Array("interactions/\(customer)".utf8), value: [1], headers: [], partition: 0, id: "state:\(customer)", kind: .state)
-            var pending = PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 0, outputs: 1), arrivalWall: 0)
+            var pending = PendingOutput(record: record, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 0, outputs: 1), arrivalWall: 0)
             pending.stateBatch = batch
             tokens.append(p.pending.insert(pending))
         }

@@ -66,7 +66,7 @@ import Testing
         p.tasks[tp] = task
         task.lastOffset = 3
         let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:1", kind: .alert)
-        p.produce(PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 3, outputs: 1), arrivalWall: 0))
+        p.produce(PendingOutput(record: record, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 3, outputs: 1), arrivalWall: 0))
         let queued = p.pending.count
         #expect(queued == 1)
 

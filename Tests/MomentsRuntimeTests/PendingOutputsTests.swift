@@ -6,7 +6,7 @@ import Testing
 @Suite struct PendingOutputsTests {
     func output(_ id: String) -> PendingOutput {
         PendingOutput(
-            record: OutputRecord(topic: "alerts", key: nil, value: [1], headers: [], id: id, kind: .alert), output: nil,
+            record: OutputRecord(topic: "alerts", key: nil, value: [1], headers: [], id: id, kind: .alert),
             partition: TopicPartition(topic: "in", partition: 0), generation: 0, sequence: 0, arrivalWall: 0)
     }
 

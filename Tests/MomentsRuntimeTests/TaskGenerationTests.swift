@@ -19,7 +19,7 @@ import Testing
     /// The old task's output of input 10, and the new task reprocessing input 10 from the commit.
     func output(of task: PartitionTask, epoch: Int = 0) -> PendingOutput {
         var p = PendingOutput(
-            record: OutputRecord(topic: "moments.alerts", key: nil, value: [1], headers: [], id: "i-1:m:1", kind: .alert), output: nil,
+            record: OutputRecord(topic: "moments.alerts", key: nil, value: [1], headers: [], id: "i-1:m:1", kind: .alert),
             partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0)
         p.epoch = epoch
         return p

@@ -35,7 +35,7 @@ import Testing
             topic: bed.topics.alerts, key: Array("i-1".utf8), value: Array("{}".utf8), headers: [],
             id: "i-1:long-wait:1:supervisor-alert", kind: .alert)
         record.partition = 99
-        p.produce(PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
+        p.produce(PendingOutput(record: record, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 10, outputs: 1), arrivalWall: 0))
         #expect(p.inTransaction)
         #expect(p.transactionFailed)
         #expect(p.retries.count == 0)
@@ -64,7 +64,7 @@ import Testing
         task.lastOffset = 4
         p.tasks[tp] = task
         let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:1", kind: .alert)
-        p.retries.append(PendingOutput(record: record, output: nil, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 4, outputs: 1), arrivalWall: 0))
+        p.retries.append(PendingOutput(record: record, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 4, outputs: 1), arrivalWall: 0))
 
         try p.commitTransaction()
         #expect(p.status.commits == 0)

@@ -41,7 +41,7 @@ import Testing
     func produceOutput(_ p: Pipeline, _ task: PartitionTask, _ bed: TestBed, offset: Int64) throws {
         task.lastOffset = offset
         let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:\(offset)", kind: .alert)
-        p.produce(PendingOutput(record: record, output: nil, partition: task.partition, generation: task.generation, sequence: task.tracker.record(offset: offset, outputs: 1), arrivalWall: 0))
+        p.produce(PendingOutput(record: record, partition: task.partition, generation: task.generation, sequence: task.tracker.record(offset: offset, outputs: 1), arrivalWall: 0))
         try p.producer.flush(timeoutMs: 10_000)
         let open = p.inTransaction && !p.transactionFailed
         #expect(open)

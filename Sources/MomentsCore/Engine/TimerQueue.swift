@@ -83,8 +83,9 @@ struct TimerQueue: Sendable {
 
     // Four children a node rather than two: half as many levels to sift through. The heap is
     // larger than the cache, and each level of a pop is a cache miss or two (a node's four
-    // children are 96 bytes side by side), where a binary heap had twice the levels. Which timer comes first does not depend on the heap's shape: keys are ordered by
-    // deadline, then by a sequence number no two timers share.
+    // children are 96 bytes side by side), where a binary heap had twice the levels. Which
+    // timer comes first does not depend on the heap's shape: keys are ordered by deadline, then
+    // by a sequence number no two timers share.
 
     private mutating func push(_ key: Key) {
         heap.append(key)

@@ -1,12 +1,3 @@
-extension Replayer {
-    /// Feeds a whole file of JSON lines and returns every item, in order.
-    public mutating func feed(lines bytes: [UInt8], file: String) -> [Item] {
-        var items: [Item] = []
-        JSONLines.forEach(in: bytes) { line, lineNumber in items += feed(line: line, file: file, lineNumber: lineNumber) }
-        return items
-    }
-}
-
 extension PartitionedReplayer {
     /// Feeds a whole file of JSON lines and returns every item, in the order they were made.
     public mutating func feed(lines bytes: [UInt8], file: String) -> [Replayer.Item] {

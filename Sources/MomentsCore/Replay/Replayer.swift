@@ -24,4 +24,9 @@ public struct Replayer: Sendable {
     public mutating func feed(line bytes: [UInt8], file: String, lineNumber: Int) -> [Item] {
         partitioned.feed(line: bytes, file: file, lineNumber: lineNumber)
     }
+
+    /// Feeds a whole file of JSON lines and returns every item, in order.
+    public mutating func feed(lines bytes: [UInt8], file: String) -> [Item] {
+        partitioned.feed(lines: bytes, file: file)
+    }
 }
