@@ -5,6 +5,10 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// Log lines from librdkafka at or below this syslog level are reported (3 = error, 4 = warning).
     public var logLevel: Int32 = 4
 
+    /// The level up to which a client reports log lines: one asked for `debug` contexts reports
+    /// their lines (syslog level 7) whatever `logLevel` says, or the property would do nothing.
+    var reportedLogLevel: Int32 { properties["debug", default: ""].isEmpty ? logLevel : max(logLevel, 7) }
+
     public init(_ properties: [String: String] = [:]) { self.properties = properties }
 
     /// Why librdkafka would refuse `value` for the property `key`, or nil when it takes it

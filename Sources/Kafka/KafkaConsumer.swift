@@ -45,7 +45,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         if config["enable.auto.commit"] == nil { config["enable.auto.commit"] = "false" }
         if config["enable.auto.offset.store"] == nil { config["enable.auto.offset.store"] = "false" }
         let conf = try NativeConfiguration.make(config)
-        context = CallbackContext(logLevel: configuration.logLevel, log: log)
+        context = CallbackContext(logLevel: configuration.reportedLogLevel, log: log)
         context.onRebalance = onRebalance
         context.onCommit = onCommit
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
@@ -240,6 +240,31 @@ public final class KafkaConsumer: @unchecked Sendable {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_commit(rk, list, synchronous ? 0 : 1)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit") }
+    }
+
+    /// Hands `offsets` (each the next offset to read) to librdkafka's own committer: with
+    /// `enable.auto.commit` on and `enable.auto.offset.store` off, it commits what was stored
+    /// every `auto.commit.interval.ms`, but only while this member is settled in its generation,
+    /// never while it is joining the next one. (A commit sent then carries the old generation;
+    /// refused as ILLEGAL_GENERATION, it makes librdkafka before 2.10 drop the whole assignment
+    /// and join again, which starts another rebalance: librdkafka issue #4059.) Partitions that
+    /// leave the assignment have what was stored for them committed on their way out, unless
+    /// `forgetStored` came first.
+    public func store(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(Array(offsets.keys), offsets: offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_offsets_store(rk, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "store offsets") }
+    }
+
+    /// Forgets what `store` left for `partitions`, so that librdkafka commits nothing for them
+    /// when they leave the assignment (lost partitions must not be committed).
+    public func forgetStored(_ partitions: [TopicPartition]) {
+        guard !partitions.isEmpty else { return }
+        let list = TopicPartitionList.make(partitions, offsets: Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        _ = rd_kafka_offsets_store(rk, list)
     }
 
     /// The group's committed offsets; partitions without one are absent.

@@ -23,7 +23,7 @@ public final class KafkaProducer: @unchecked Sendable {
         var config = configuration
         if config["enable.idempotence"] == nil { config["enable.idempotence"] = "true" }
         let conf = try NativeConfiguration.make(config)
-        context = CallbackContext(logLevel: configuration.logLevel, log: log)
+        context = CallbackContext(logLevel: configuration.reportedLogLevel, log: log)
         context.onDelivery = onDelivery
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         installLogCallback(conf)

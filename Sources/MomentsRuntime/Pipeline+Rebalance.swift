@@ -89,6 +89,7 @@ extension Pipeline {
         } catch {
             log(.error, "commit before revocation failed; the next owner reprocesses from the last commit", [("error", "\(error)")])
         }
+        consumer.forgetStored(partitions)   // committed just now: librdkafka need not commit them again
         countSuppressedMoments()   // their engines go now; what they held back was still detected
         for tp in partitions {
             tasks[tp] = nil
@@ -108,6 +109,7 @@ extension Pipeline {
     /// partitions are rewound with it.
     func lost(_ partitions: [TopicPartition]) {
         drainDeliveries()
+        consumer.forgetStored(partitions)   // or librdkafka would commit them on their way out
         let leaving = Set(partitions)
         deferredState.removeAll { leaving.contains($0.partition) }
         if configuration.exactlyOnce && inTransaction { transactionFailed = true }
@@ -140,6 +142,7 @@ extension Pipeline {
         var readerProps = consumerProps
         readerProps["group.id"] = (consumerProps["group.id"] ?? "moments") + "-changelog-reader"
         readerProps["enable.partition.eof"] = "false"
+        readerProps["enable.auto.commit"] = "false"   // it reads by assignment and commits nothing
         do {
             changelogReader = try KafkaConsumer(configuration: KafkaConfiguration(readerProps))
             changelog = Changelog(topic: topic)

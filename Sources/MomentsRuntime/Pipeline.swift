@@ -269,8 +269,13 @@ public final class Pipeline: @unchecked Sendable {
 
     func open() throws {
         var consumerProps = configuration.consumerProperties
-        consumerProps["enable.auto.commit"] = "false"
         consumerProps["enable.auto.offset.store"] = "false"
+        // At-least-once: a checkpoint stores the offsets it may commit, and librdkafka's own
+        // committer sends them, only while this member is settled in its generation; sent by
+        // us, one would now and then cross a rebalance, and librdkafka 2.0.2 takes the refusal
+        // for a lost assignment (`KafkaConsumer.store`). Exactly-once commits in the transaction.
+        consumerProps["enable.auto.commit"] = configuration.exactlyOnce ? "false" : "true"
+        consumerProps["auto.commit.interval.ms"] = String(max(1, configuration.commitInterval.milliseconds))
         if consumerProps["auto.offset.reset"] == nil { consumerProps["auto.offset.reset"] = "earliest" }
         // A fetch brings up to this much of each partition, and a batch is what the fetches
         // brought, in order: with librdkafka's 1 MiB a batch held one partition, and its
@@ -377,7 +382,9 @@ public final class Pipeline: @unchecked Sendable {
 
     /// Commits, per partition, the offset up to which every output has been acknowledged.
     ///
-    /// An interval's commit skips the partitions that made no progress since the last one sent.
+    /// An interval's commit stores the offsets for librdkafka's committer, which sends them
+    /// within `commit_interval` while the group is settled (`KafkaConsumer.store`); it skips the
+    /// partitions that made no progress since the last one.
     /// A synchronous one (leaving: a revocation, a shutdown) commits them all, rare and cheap:
     /// the refusal of the last asynchronous commit may not have been heard yet (`commitAnswered`),
     /// and skipped, the next owner would start from an older commit and process again what this
@@ -390,7 +397,7 @@ public final class Pipeline: @unchecked Sendable {
         }
         guard !offsets.isEmpty else { return }
         do {
-            try consumer.commit(offsets, synchronous: synchronous)
+            if synchronous { try consumer.commit(offsets, synchronous: true) } else { try consumer.store(offsets) }
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
             statusBox.update { status in
                 status.commits += 1

@@ -18,7 +18,8 @@ public struct PipelineStatus: Sendable {
     public var produceErrors = 0
     public var commits = 0
     /// The offsets last handed to a commit, per partition (the next offset to read; a periodic
-    /// commit is asynchronous, the one of a stop or a revocation waits for the broker).
+    /// one is stored for librdkafka's committer, which sends it within `commit_interval` while
+    /// the group is settled; the one of a stop or a revocation waits for the broker).
     public var committed: [TopicPartition: Int64] = [:]
     /// A broker answered the last health check.
     public var brokerReachable = false

@@ -92,6 +92,53 @@ import Testing
         consumer.close()
     }
 
+    /// What `store` leaves, librdkafka's own committer commits at its interval, and again when
+    /// the partition leaves the assignment; what `forgetStored` took back is not committed then
+    /// (the pipeline's lost partitions).
+    @Test func storedOffsetsAreCommittedByLibrdkafkaUnlessForgotten() throws {
+        let cluster = try filledTopic(10)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        func member(interval: String) throws -> KafkaConsumer {
+            let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "stored", ["enable.auto.commit": "true", "auto.commit.interval.ms": interval]))
+            try consumer.assign([tp: 0])
+            _ = try read(consumer, count: 10)
+            return consumer
+        }
+        let periodic = try member(interval: "100")
+        try periodic.store([tp: 4])
+        #expect(try waitUntil(step: { _ = try periodic.poll(timeoutMs: 20) }) { try periodic.committed([tp], timeoutMs: 2000)[tp] == 4 })
+        periodic.close()
+
+        // An interval too long to matter: only the way out commits.
+        let forgetting = try member(interval: "600000")
+        try forgetting.store([tp: 7])
+        forgetting.forgetStored([tp])
+        forgetting.close()
+        let leaving = try member(interval: "600000")
+        #expect(try leaving.committed([tp], timeoutMs: 5000)[tp] == 4, "a forgotten offset was committed")
+        try leaving.store([tp: 6])
+        leaving.close()
+        let reader = try KafkaConsumer(configuration: consumerConfig(cluster, group: "stored"))
+        #expect(try reader.committed([tp], timeoutMs: 5000)[tp] == 6, "the way out did not commit what was stored")
+        reader.close()
+    }
+
+    /// A client asked for `debug` contexts reports their lines (syslog level 7) to its log sink,
+    /// although it reports only warnings and worse otherwise.
+    @Test func aClientAskedForDebugContextsReportsTheirLines() throws {
+        let cluster = try filledTopic(1)
+        func debugLines(_ extra: [String: String]) throws -> Int {
+            let lines = LogLines()
+            let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "debug", extra), log: lines.add)
+            try consumer.assign([TopicPartition(topic: "t", partition: 0): 0])
+            _ = try read(consumer, count: 1)
+            consumer.close()
+            return lines.all.filter { $0.level == 7 }.count
+        }
+        #expect(try debugLines(["debug": "consumer"]) > 0)
+        #expect(try debugLines([:]) == 0)
+    }
+
     @Test func aPermanentProduceErrorReachesTheDeliveryReport() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 1)

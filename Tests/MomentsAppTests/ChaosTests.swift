@@ -97,6 +97,13 @@ import Testing
             }
             return owners.count == partitions && owners.values.allSatisfy { $0 == 1 }
         }
+        // What each instance's log says it owns, for a group that did not settle.
+        func ownership() -> String {
+            instances.map { instance in
+                let owned = Self.ownedPartitions(log: instance.log).sorted().joined(separator: ",")
+                return "\(instance.log.lastPathComponent)\(instance.process.isRunning ? "" : " (exited)"): [\(owned)]"
+            }.joined(separator: "; ")
+        }
         // The group coordinator is tracked so that it can fail over (see the default case below).
         var coordinator: Int32 = 1
         try broker.cluster.setCoordinator(type: "group", key: "chaos", broker: coordinator)
@@ -140,7 +147,7 @@ import Testing
                 // one's id; when the live owner of that id joins again, the mock's assertion
                 // `!member->resp` aborts the whole process. A real broker answers
                 // UNKNOWN_MEMBER_ID instead.
-                #expect(waitFor(seconds: 60, settled), "the group did not settle after kill \(kills)")
+                #expect(waitFor(seconds: 60, settled), "the group did not settle after kill \(kills): \(ownership())")
                 // Commits and fetches fail for a moment; the broker goes down and comes back.
                 // Not NOT_COORDINATOR here: see the coordinator failover below for why.
                 broker.cluster.pushRequestErrors(apiKey: KafkaAPI.offsetCommit, errors: [KafkaError.coordinatorLoadInProgress, KafkaError.requestTimedOut])
@@ -150,7 +157,7 @@ import Testing
                 Thread.sleep(forTimeInterval: 2)
                 try broker.cluster.setBrokerUp()
             default:
-                #expect(waitFor(seconds: 60, settled), "the group did not settle after kill \(kills)")
+                #expect(waitFor(seconds: 60, settled), "the group did not settle after kill \(kills): \(ownership())")
                 // The group coordinator's broker fails and another broker takes the group over.
                 // Its connections must close with it: librdkafka 2.0.2's mock keeps a member's
                 // pending JoinGroup/SyncGroup response on a connection it has stopped reading,
