@@ -244,18 +244,27 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Hands `offsets` (each the next offset to read) to librdkafka's own committer: with
     /// `enable.auto.commit` on and `enable.auto.offset.store` off, it commits what was stored
-    /// every `auto.commit.interval.ms`, but only while this member is settled in its generation,
-    /// never while it is joining the next one. (A commit sent then carries the old generation;
-    /// refused as ILLEGAL_GENERATION, it makes librdkafka before 2.10 drop the whole assignment
-    /// and join again, which starts another rebalance: librdkafka issue #4059.) Partitions that
-    /// leave the assignment have what was stored for them committed on their way out, unless
-    /// `forgetStored` came first.
-    public func store(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
-        guard !offsets.isEmpty else { return }
+    /// every `auto.commit.interval.ms`, and starts a commit only while this member is settled in
+    /// its generation, never while it is joining the next. (A commit sent then carries the old
+    /// generation; refused as ILLEGAL_GENERATION, it makes librdkafka before 2.10 drop the whole
+    /// assignment and join again, which starts another rebalance: librdkafka issue #4059. A
+    /// commit librdkafka resends after a coordinator error keeps its first generation, so that
+    /// can still happen, rarely.) A partition that leaves the assignment has what was stored for
+    /// it committed on its way out, even if older than what was committed since, unless
+    /// `forgetStored` came first. Returns why each partition's offset was not stored (one no
+    /// longer assigned, say).
+    @discardableResult
+    public func store(_ offsets: [TopicPartition: Int64]) -> [TopicPartition: KafkaError] {
+        guard !offsets.isEmpty else { return [:] }
         let list = TopicPartitionList.make(Array(offsets.keys), offsets: offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let err = rd_kafka_offsets_store(rk, list)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "store offsets") }
+        // The call itself fails only when every partition did; each one's own error says more.
+        _ = rd_kafka_offsets_store(rk, list)
+        var refused: [TopicPartition: KafkaError] = [:]
+        for (tp, offset, err) in TopicPartitionList.elements(list) where err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            refused[tp] = KafkaError(err, "store offset \(offset) of \(tp)")
+        }
+        return refused
     }
 
     /// Forgets what `store` left for `partitions`, so that librdkafka commits nothing for them

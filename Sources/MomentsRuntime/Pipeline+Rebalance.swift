@@ -89,7 +89,6 @@ extension Pipeline {
         } catch {
             log(.error, "commit before revocation failed; the next owner reprocesses from the last commit", [("error", "\(error)")])
         }
-        consumer.forgetStored(partitions)   // committed just now: librdkafka need not commit them again
         countSuppressedMoments()   // their engines go now; what they held back was still detected
         for tp in partitions {
             tasks[tp] = nil

@@ -396,29 +396,45 @@ public final class Pipeline: @unchecked Sendable {
             if let next = commitLimit(task), synchronous || next != task.lastCommitted { offsets[tp] = next }
         }
         guard !offsets.isEmpty else { return }
+        guard synchronous else {
+            let refused = consumer.store(offsets)
+            for (tp, next) in offsets where refused[tp] == nil { tasks[tp]?.lastCommitted = next }
+            if !refused.isEmpty { log(.warning, "offsets not handed to the committer; handing them over again at the next checkpoint", [("error", refused.values.map(\.description).sorted().joined(separator: "; "))]) }
+            return
+        }
+        // Leaving: what librdkafka still holds for these partitions is older, and it would commit
+        // it on their way out, over this commit; if this commit fails, that way out makes it again.
         do {
-            if synchronous { try consumer.commit(offsets, synchronous: true) } else { try consumer.store(offsets) }
+            try consumer.commit(offsets, synchronous: true)
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
-            statusBox.update { status in
-                status.commits += 1
-                status.committed.merge(offsets) { _, new in new }
-            }
-            if logger.logLevel <= .debug {
-                log(.debug, "offsets committed", [("offsets", offsets.sorted { $0.key.partition < $1.key.partition }.map { "\($0.key)@\($0.value)" }.joined(separator: ","))])
-            }
+            consumer.forgetStored(Array(offsets.keys))
         } catch {
-            log(.warning, "commit failed; will retry", [("error", "\(error)")])
+            consumer.store(offsets)
+            log(.warning, "commit failed; librdkafka commits these offsets again as the partitions leave", [("error", "\(error)")])
         }
     }
 
     /// Called on the pipeline thread from `consumer.poll` (or `close`) with the coordinator's
-    /// answer to a commit. `lastCommitted` is set when a commit is sent, and a partition whose
-    /// offset equals it is not sent again; so a refused offset (a rebalance under way, the
-    /// coordinator moved, the generation ended) is forgotten, and the next checkpoint sends it
-    /// again. Before, the refusal went unheard: a partition that made no further progress kept
-    /// its older commit, even through its revocation, and its next owner processed again what
-    /// had been finished (duplicates). A refusal of an offset already superseded changes nothing.
+    /// answer to a commit, ours or librdkafka's committer's. What it accepted is what the status
+    /// reports as committed (a stored offset is not committed yet). A refused offset (a
+    /// rebalance under way, the coordinator moved, the generation ended) stays stored, and
+    /// librdkafka's committer sends it again while it is above the committed one; `lastCommitted`
+    /// is cleared as well, so the next checkpoint hands it over again, in case librdkafka let go
+    /// of it. (Until 2026-12-05 the refusal went unheard: a partition that made no further
+    /// progress kept its older commit, even through its revocation, and its next owner processed
+    /// again what had been finished.) A refusal of an offset already superseded changes nothing.
     func commitAnswered(_ result: CommitResult) {
+        // librdkafka's committer lists the partitions it had nothing new for with a logical offset.
+        let accepted = result.offsets.filter { $0.value >= 0 && result.errors[$0.key] == nil }
+        if !accepted.isEmpty {
+            statusBox.update { status in
+                status.commits += 1
+                status.committed.merge(accepted) { _, new in new }
+            }
+            if logger.logLevel <= .debug {
+                log(.debug, "offsets committed", [("offsets", accepted.sorted { $0.key.partition < $1.key.partition }.map { "\($0.key)@\($0.value)" }.joined(separator: ","))])
+            }
+        }
         guard !result.errors.isEmpty else { return }
         var refused: [String] = []
         for (tp, error) in result.errors.sorted(by: { $0.key < $1.key }) {
@@ -427,7 +443,7 @@ public final class Pipeline: @unchecked Sendable {
             refused.append("\(tp)@\(offset): \(error.name)")
         }
         guard !refused.isEmpty else { return }
-        log(.warning, "commit refused; committing again at the next checkpoint", [("offsets", refused.joined(separator: ","))])
+        log(.warning, "commit refused; committing again", [("offsets", refused.joined(separator: ","))])
     }
 
     /// Graceful stop: no more input; every output acknowledged; offsets committed; group left.

@@ -16,10 +16,11 @@ public struct PipelineStatus: Sendable {
     public var outputsInFlight = 0
     public var outputsByKind: [String: Int] = [:]
     public var produceErrors = 0
+    /// Commits the group coordinator accepted (with exactly-once: transactions committed).
     public var commits = 0
-    /// The offsets last handed to a commit, per partition (the next offset to read; a periodic
-    /// one is stored for librdkafka's committer, which sends it within `commit_interval` while
-    /// the group is settled; the one of a stop or a revocation waits for the broker).
+    /// The offsets the group coordinator last accepted, per partition (the next offset to read;
+    /// with exactly-once, those of the transactions committed). A periodic commit is stored for
+    /// librdkafka's committer, which sends it within `commit_interval` while the group is settled.
     public var committed: [TopicPartition: Int64] = [:]
     /// A broker answered the last health check.
     public var brokerReachable = false

@@ -209,7 +209,7 @@ import Testing
         #expect(waitFor(seconds: 30) {
             let s = pipeline.status
             return s.ready && s.assigned.count == partitions && s.restoredCustomers > 0
-        })
+        }, "not back: \(Self.readiness(pipeline.status))")
         let reassigned = Date()
         // New tasks run while the old tasks' outputs are still unacknowledged.
         #expect(pipeline.status.staleDeliveries == 0, "acknowledged before the partitions came back: the test did not reach its case")
@@ -230,6 +230,11 @@ import Testing
         #expect(s.partitionsLost == partitions)
         #expect(expectedIDs.subtracting(gotIDs).isEmpty, "missing \(expectedIDs.subtracting(gotIDs).sorted().prefix(10))")
         #expect(gotIDs.subtracting(expectedIDs).isEmpty, "unexpected \(gotIDs.subtracting(expectedIDs).sorted().prefix(10))")
+    }
+
+    /// What `ready` is made of, for a failure message.
+    static func readiness(_ s: PipelineStatus) -> String {
+        "running \(s.running), assigned \(s.assigned.map(\.description)), restoring \(s.restoringPartitions), broker reachable \(s.brokerReachable), restored customers \(s.restoredCustomers), partitions lost \(s.partitionsLost)"
     }
 
     @Test func aCustomerStillWaitingIsReportedInRealTime() throws {

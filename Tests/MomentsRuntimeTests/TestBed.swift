@@ -55,7 +55,7 @@ final class TestBed: @unchecked Sendable {
     func pipeline(
         group: String = "moments", rules: RuleSet, wallClockAdvance: Bool = false, log: Bool = false, changelog: Bool = true,
         transactionalID: String? = nil, transactionCallTimeout: Duration? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil,
-        consumerProperties: [String: String] = [:],
+        consumerProperties: [String: String] = [:], commitInterval: Duration = .milliseconds(200),
         producerProperties: [String: String] = [:], engineThreads: Int? = nil, hooks: PipelineHooks = PipelineHooks(),
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) -> Pipeline {
@@ -65,7 +65,7 @@ final class TestBed: @unchecked Sendable {
             ].merging(consumerProperties) { $1 },
             producerProperties: ["bootstrap.servers": broker.bootstrapServers].merging(producerProperties) { $1 },
             inputTopics: [input], routing: routing)
-        config.commitInterval = .milliseconds(200)
+        config.commitInterval = commitInterval
         config.wallClockAdvance = wallClockAdvance
         if let drainTimeout { config.drainTimeout = drainTimeout }
         if let assignmentTimeout { config.assignmentTimeout = assignmentTimeout }

@@ -1,0 +1,37 @@
+import Foundation
+import Kafka
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import Testing
+
+/// Partitions that leave are committed by the pipeline itself, synchronously, and librdkafka's
+/// committer must not commit them again on their way out: what it still holds for them is the
+/// offset stored at the last checkpoint, older than the one just committed, and it commits that
+/// without comparing, which would move the group back (its next owner processing again what was
+/// finished).
+@Suite(.serialized, .timeLimit(.minutes(3))) struct LeavingCommitTests {
+    @Test func aStopDoesNotMoveTheCommitBack() throws {
+        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let messages = lines.map { (key: Stream.customerKey($0) ?? "unknown", value: Array($0.utf8), partition: Int32?.none) }
+        let bed = try TestBed(partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 0)
+        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "leaving"]))
+        defer { reader.close() }
+        func committed() -> Int64? { (try? reader.committed([tp], timeoutMs: 5000))?[tp] }
+
+        // Checkpoints far apart, so that the stop comes between two of them.
+        let pipeline = bed.pipeline(group: "leaving", rules: try Stream.defaultRules(), changelog: false, commitInterval: .seconds(8))
+        try bed.produce(Array(messages.prefix(20)))
+        let running = RunningPipeline(pipeline)
+        #expect(waitFor(seconds: 40) { committed() == 20 })   // stored at a checkpoint, committed by librdkafka
+        try bed.produce(Array(messages[20..<30]))
+        #expect(waitFor(seconds: 5) {
+            let s = pipeline.status
+            return s.eventsProcessed + s.deadLettered == 30 && s.outputsInFlight == 0
+        })
+        #expect(running.stop() == nil)
+        #expect(committed() == 30, "the stop's commit was moved back to the offset stored before it")
+    }
+}
