@@ -27,7 +27,7 @@ import Testing
         let running = RunningPipeline(pipeline)
         #expect(waitFor(seconds: 40) { committed() == 20 })   // stored at a checkpoint, committed by librdkafka
         try bed.produce(Array(messages[20..<30]))
-        #expect(waitFor(seconds: 5) {
+        #expect(waitFor(seconds: 20) {
             let s = pipeline.status
             return s.eventsProcessed + s.deadLettered == 30 && s.outputsInFlight == 0
         })
