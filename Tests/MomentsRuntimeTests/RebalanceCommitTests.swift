@@ -27,7 +27,7 @@ import Testing
         func committed() -> Int64 { ((try? reader.committed(partitions, timeoutMs: 5000)) ?? [:]).values.reduce(0, +) }
 
         // Traffic on every partition all along, so every member has progress to commit.
-        let feeding = try Feeder(bed: bed, messages: Stream.messages(Stream.busyTraffic(count: 20_000), partitions: 4))
+        let feeding = try Feeder(bed: bed, messages: Stream.messages(Stream.busyTraffic(count: 10_000), partitions: 4))
         defer { feeding.stop() }
 
         let a = member(), b = member()
@@ -52,8 +52,9 @@ import Testing
     }
 }
 
-/// Produces `messages` in small slices, with one producer, on its own thread until stopped (or
-/// out of messages).
+/// Produces `messages` in small slices, with one producer, on its own thread until stopped,
+/// starting over when through them (the engines take repeats for duplicates; the traffic is
+/// what matters), so that a slow machine cannot run it dry before the test is done.
 private final class Feeder: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
@@ -64,11 +65,12 @@ private final class Feeder: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             defer { done.signal() }
             var next = 0
-            while next < messages.count && !isStopped {
-                for (i, m) in messages[next..<min(next + 40, messages.count)].enumerated() {
-                    try? producer.produce(topic: bed.input, partition: m.partition, key: m.key.map { Array($0.utf8) }, value: m.value, token: UInt64(next + i))
+            while !isStopped {
+                for _ in 0..<40 {
+                    let m = messages[next % messages.count]
+                    try? producer.produce(topic: bed.input, partition: m.partition, key: m.key.map { Array($0.utf8) }, value: m.value, token: UInt64(next))
+                    next += 1
                 }
-                next += 40
                 producer.poll(timeoutMs: 0)
                 Thread.sleep(forTimeInterval: 0.05)
             }
