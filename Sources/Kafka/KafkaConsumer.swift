@@ -248,8 +248,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// its generation, never while it is joining the next. (A commit sent then carries the old
     /// generation; refused as ILLEGAL_GENERATION, it makes librdkafka before 2.10 drop the whole
     /// assignment and join again, which starts another rebalance: librdkafka issue #4059. A
-    /// commit librdkafka resends after a coordinator error keeps its first generation, so that
-    /// can still happen, rarely.) A partition that leaves the assignment has what was stored for
+    /// commit librdkafka retries after a coordinator error, or holds until the coordinator is
+    /// back, goes out whatever the join state, so that can still happen, rarely.) A partition
+    /// that leaves the assignment has what was stored for
     /// it committed on its way out, even if older than what was committed since, unless
     /// `forgetStored` came first. Returns why each partition's offset was not stored (one no
     /// longer assigned, say).
@@ -271,7 +272,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// when they leave the assignment (lost partitions must not be committed).
     public func forgetStored(_ partitions: [TopicPartition]) {
         guard !partitions.isEmpty else { return }
-        let list = TopicPartitionList.make(partitions, offsets: Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+        let list = TopicPartitionList.make(partitions)   // every offset RD_KAFKA_OFFSET_INVALID
         defer { rd_kafka_topic_partition_list_destroy(list) }
         _ = rd_kafka_offsets_store(rk, list)
     }

@@ -31,8 +31,9 @@ final class PartitionTask {
     /// Records below this offset are already reflected in state restored from the changelog (and
     /// their outputs were acknowledged before that state was written): they are passed over.
     @exclusivity(unchecked) var skipUntil: Int64?
-    /// The offset last sent in a commit; nil when none was, or the coordinator refused it
-    /// (`Pipeline.commitAnswered`): an interval's commit sends only offsets that differ.
+    /// The offset last handed over for a commit (stored for librdkafka's committer, or committed
+    /// on leaving); nil when none was, or the coordinator refused it (`Pipeline.commitAnswered`):
+    /// an interval's checkpoint hands over only offsets that differ.
     var lastCommitted: Int64?
     /// With a changelog: the batches in flight, and the next offset the durable state reflects.
     var changelogBatches: ChangelogBatches

@@ -108,7 +108,7 @@ extension Pipeline {
     /// partitions are rewound with it.
     func lost(_ partitions: [TopicPartition]) {
         drainDeliveries()
-        consumer.forgetStored(partitions)   // or librdkafka would commit them on their way out
+        if !configuration.exactlyOnce { consumer.forgetStored(partitions) }   // or librdkafka would commit them on their way out
         let leaving = Set(partitions)
         deferredState.removeAll { leaving.contains($0.partition) }
         if configuration.exactlyOnce && inTransaction { transactionFailed = true }

@@ -178,7 +178,8 @@ public final class Pipeline: @unchecked Sendable {
             try loop()
         } catch {
             // A fatal consumer error, or a fenced producer: nothing more is committed (the next
-            // owner reprocesses from the last commit), but the clients must stop calling back.
+            // owner reprocesses from the last commit; after a fatal error librdkafka refuses the
+            // commit its close would make of what was stored), but the clients must stop calling back.
             // (An unresumable assignment went through `shutdown` first; this changes nothing then.)
             abandon()
             throw error
@@ -267,6 +268,9 @@ public final class Pipeline: @unchecked Sendable {
     /// at most (the latency bench measures with it).
     public static let defaultProducerLingerMs = 2
 
+    /// How often librdkafka's committer looks for offsets a checkpoint stored (`open`).
+    static let committerIntervalMs: Int64 = 100
+
     func open() throws {
         var consumerProps = configuration.consumerProperties
         consumerProps["enable.auto.offset.store"] = "false"
@@ -275,7 +279,9 @@ public final class Pipeline: @unchecked Sendable {
         // us, one would now and then cross a rebalance, and librdkafka 2.0.2 takes the refusal
         // for a lost assignment (`KafkaConsumer.store`). Exactly-once commits in the transaction.
         consumerProps["enable.auto.commit"] = configuration.exactlyOnce ? "false" : "true"
-        consumerProps["auto.commit.interval.ms"] = String(max(1, configuration.commitInterval.milliseconds))
+        // The committer looks every 100 ms (or `commit_interval`, if shorter) and sends what a
+        // checkpoint stored since, so commits lag stores by that much at most.
+        consumerProps["auto.commit.interval.ms"] = String(max(1, min(configuration.commitInterval.milliseconds, Self.committerIntervalMs)))
         if consumerProps["auto.offset.reset"] == nil { consumerProps["auto.offset.reset"] = "earliest" }
         // A fetch brings up to this much of each partition, and a batch is what the fetches
         // brought, in order: with librdkafka's 1 MiB a batch held one partition, and its
@@ -403,11 +409,13 @@ public final class Pipeline: @unchecked Sendable {
             return
         }
         // Leaving: what librdkafka still holds for these partitions is older, and it would commit
-        // it on their way out, over this commit; if this commit fails, that way out makes it again.
+        // it on their way out, over this commit, or its committer could send it while this commit
+        // is under way (a stop comes in a settled generation); so it is forgotten first. If this
+        // commit fails, the offsets are stored again, and the partitions' way out commits them.
+        consumer.forgetStored(Array(offsets.keys))
         do {
             try consumer.commit(offsets, synchronous: true)
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
-            consumer.forgetStored(Array(offsets.keys))
         } catch {
             consumer.store(offsets)
             log(.warning, "commit failed; librdkafka commits these offsets again as the partitions leave", [("error", "\(error)")])

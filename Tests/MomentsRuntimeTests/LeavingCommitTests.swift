@@ -21,8 +21,9 @@ import Testing
         defer { reader.close() }
         func committed() -> Int64? { (try? reader.committed([tp], timeoutMs: 5000))?[tp] }
 
-        // Checkpoints far apart, so that the stop comes between two of them.
-        let pipeline = bed.pipeline(group: "leaving", rules: try Stream.defaultRules(), changelog: false, commitInterval: .seconds(8))
+        // Checkpoints far apart, so that the stop comes between two of them (librdkafka's
+        // committer sends what the first stored within 100 ms: about 14 s are left for the rest).
+        let pipeline = bed.pipeline(group: "leaving", rules: try Stream.defaultRules(), changelog: false, commitInterval: .seconds(15))
         try bed.produce(Array(messages.prefix(20)))
         let running = RunningPipeline(pipeline)
         #expect(waitFor(seconds: 40) { committed() == 20 })   // stored at a checkpoint, committed by librdkafka
