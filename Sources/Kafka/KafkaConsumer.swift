@@ -250,10 +250,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// assignment and join again, which starts another rebalance: librdkafka issue #4059. A
     /// commit librdkafka retries after a coordinator error, or holds until the coordinator is
     /// back, goes out whatever the join state, so that can still happen, rarely.) A partition
-    /// that leaves the assignment has what was stored for
-    /// it committed on its way out, even if older than what was committed since, unless
-    /// `forgetStored` came first. Returns why each partition's offset was not stored (one no
-    /// longer assigned, say).
+    /// that leaves the assignment has what was stored for it committed on its way out, even if
+    /// older than what was committed since, unless `forgetStored` came first. Returns why each
+    /// partition's offset was not stored (one no longer assigned, say).
     @discardableResult
     public func store(_ offsets: [TopicPartition: Int64]) -> [TopicPartition: KafkaError] {
         guard !offsets.isEmpty else { return [:] }

@@ -389,8 +389,8 @@ public final class Pipeline: @unchecked Sendable {
     /// Commits, per partition, the offset up to which every output has been acknowledged.
     ///
     /// An interval's commit stores the offsets for librdkafka's committer, which sends them
-    /// within `commit_interval` while the group is settled (`KafkaConsumer.store`); it skips the
-    /// partitions that made no progress since the last one.
+    /// within `committerIntervalMs` while the group is settled (`KafkaConsumer.store`); it skips
+    /// the partitions that made no progress since the last one.
     /// A synchronous one (leaving: a revocation, a shutdown) commits them all, rare and cheap:
     /// the refusal of the last asynchronous commit may not have been heard yet (`commitAnswered`),
     /// and skipped, the next owner would start from an older commit and process again what this

@@ -20,7 +20,7 @@ public struct PipelineStatus: Sendable {
     public var commits = 0
     /// The offsets the group coordinator last accepted, per partition (the next offset to read;
     /// with exactly-once, those of the transactions committed). A periodic commit is stored for
-    /// librdkafka's committer, which sends it within `commit_interval` while the group is settled.
+    /// librdkafka's committer, which sends it within 100 ms while the group is settled.
     public var committed: [TopicPartition: Int64] = [:]
     /// A broker answered the last health check.
     public var brokerReachable = false

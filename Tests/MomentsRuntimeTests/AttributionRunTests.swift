@@ -10,8 +10,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AttributionRunTests {
     /// The reference stream and one more malformed line, and the replay's outputs for the stream.
     func input() throws -> (lines: [String], expectedOutputs: Int) {
-        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let lines = try Stream.referenceLines()
         return (lines + ["{not json"], Stream.replay(lines, rules: try Stream.defaultRules()).count)
     }
 

@@ -13,13 +13,12 @@ import Testing
 /// its next owner processed again what had been finished.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct CommitRefusalTests {
     @Test func aRefusedCommitIsCommittedAgain() throws {
-        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
-        let messages = lines.map { (key: Stream.customerKey($0) ?? "unknown", value: Array($0.utf8), partition: Int32?.none) }
+        let lines = try Stream.referenceLines()
+        let messages = Stream.keyedMessages(lines)
         let bed = try TestBed(partitions: 1)
         let tp = TopicPartition(topic: bed.input, partition: 0)
-        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "refused"]))
-        func committed() -> Int64? { (try? reader.committed([tp], timeoutMs: 5000))?[tp] }
+        let read = try bed.committedReader(group: "refused")
+        func committed() -> Int64? { read([tp])?[tp] }
 
         try bed.produce(Array(messages.prefix(50)))
         let running = RunningPipeline(bed.pipeline(group: "refused", rules: try Stream.defaultRules(), changelog: false))
@@ -37,20 +36,19 @@ import Testing
     /// Leaving, every partition's offset is committed, whether or not it was sent before: the
     /// refusal of the last asynchronous commit may not have been heard by then.
     @Test func aStopCommitsEvenAnOffsetSentBefore() throws {
-        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let lines = try Stream.referenceLines()
         let bed = try TestBed(partitions: 1)
         let tp = TopicPartition(topic: bed.input, partition: 0)
-        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "refused-stop"]))
-        func committed() -> Int64? { (try? reader.committed([tp], timeoutMs: 5000))?[tp] }
+        let read = try bed.committedReader(group: "refused-stop")
+        func committed() -> Int64? { read([tp])?[tp] }
 
-        try bed.produce(lines.prefix(20).map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        try bed.produce(Stream.keyedMessages(lines.prefix(20)))
         let running = RunningPipeline(bed.pipeline(group: "refused-stop", rules: try Stream.defaultRules(), changelog: false))
         #expect(waitFor(seconds: 30) { running.pipeline.status.eventsProcessed == 20 && running.pipeline.status.outputsInFlight == 0 })
         #expect(waitFor(seconds: 10) { committed() == 20 })
         // Refused, and the stop comes before its refusal can be heard (the answer waits 3 s).
         try bed.broker.cluster.pushBrokerRequestError(broker: 1, apiKey: KafkaAPI.offsetCommit, error: 27, rttMs: 3000)
-        try bed.produce(lines.dropFirst(20).prefix(1).map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        try bed.produce(Stream.keyedMessages(lines.dropFirst(20).prefix(1)))
         #expect(waitFor(seconds: 10) { running.pipeline.status.eventsProcessed == 21 && running.pipeline.status.outputsInFlight == 0 })
         Thread.sleep(forTimeInterval: 0.5)   // a checkpoint (every 200 ms) hands offset 21 over
         let stopError = running.stop()

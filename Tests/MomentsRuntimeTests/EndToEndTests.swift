@@ -11,8 +11,7 @@ import Testing
 /// input, a separate consumer reads the outputs, as in a deployment.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct EndToEndTests {
     @Test func outputsMatchReplayExactly() throws {
-        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let lines = try Stream.referenceLines()
         let rules = try Stream.defaultRules()
         let expected = Stream.replay(lines, rules: rules)
         #expect(expected.count == 28)

@@ -12,8 +12,7 @@ import Testing
 /// not be shown on it (see README, "Exactly-once").
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ExactlyOnceTests {
     func referenceLines() throws -> [String] {
-        try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        try Stream.referenceLines()
     }
 
     @Test func transactionsCommitTheOutputs() throws {

@@ -18,8 +18,7 @@ import Testing
     static let outOfOrderSequence: Int32 = 45   // OUT_OF_ORDER_SEQUENCE_NUMBER
 
     @Test func aFatalProducerErrorStopsThePipelineWithItAndNothingIsCommittedPastTheFailedOutput() throws {
-        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let lines = try Stream.referenceLines()
         let rules = try Stream.defaultRules()
         // The first input that gives an output: its offset (one partition, a new topic).
         var replayer = Replayer(rules: rules)

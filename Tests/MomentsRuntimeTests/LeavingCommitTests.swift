@@ -12,14 +12,12 @@ import Testing
 /// finished).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct LeavingCommitTests {
     @Test func aStopDoesNotMoveTheCommitBack() throws {
-        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
-        let messages = lines.map { (key: Stream.customerKey($0) ?? "unknown", value: Array($0.utf8), partition: Int32?.none) }
+        let lines = try Stream.referenceLines()
+        let messages = Stream.keyedMessages(lines)
         let bed = try TestBed(partitions: 1)
         let tp = TopicPartition(topic: bed.input, partition: 0)
-        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "leaving"]))
-        defer { reader.close() }
-        func committed() -> Int64? { (try? reader.committed([tp], timeoutMs: 5000))?[tp] }
+        let read = try bed.committedReader(group: "leaving")
+        func committed() -> Int64? { read([tp])?[tp] }
 
         // Checkpoints far apart, so that the stop comes between two of them (librdkafka's
         // committer sends what the first stored within 100 ms: about 14 s are left for the rest).

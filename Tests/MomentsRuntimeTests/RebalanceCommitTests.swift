@@ -21,13 +21,9 @@ import Testing
             RunningPipeline(bed.pipeline(group: "settle", rules: rules, changelog: false, consumerProperties: ["heartbeat.interval.ms": "500"]))
         }
         // What the group has committed, as the broker says: the sum over the four partitions.
-        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "settle"]))
-        defer { reader.close() }
+        let read = try bed.committedReader(group: "settle")
         let partitions = (0..<Int32(4)).map { TopicPartition(topic: bed.input, partition: $0) }
-        func committed() -> Int64? {
-            for _ in 0..<3 { if let offsets = try? reader.committed(partitions, timeoutMs: 5000) { return offsets.values.reduce(0, +) } }
-            return nil
-        }
+        func committed() -> Int64? { read(partitions)?.values.reduce(0, +) }
 
         // Traffic on every partition all along, so every member has progress to commit.
         let feeding = try Feeder(bed: bed, messages: Stream.messages(Stream.busyTraffic(count: 10_000), partitions: 4))

@@ -48,6 +48,16 @@ final class TestBed: @unchecked Sendable {
         precondition(failures.count == 0, "test input not delivered")
     }
 
+    /// What `group` has committed for `partitions`, as the broker says, read by a consumer of its
+    /// own (it joins nothing): nil when the coordinator did not answer three times running.
+    func committedReader(group: String) throws -> (_ partitions: [TopicPartition]) -> [TopicPartition: Int64]? {
+        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers, "group.id": group]))
+        return { partitions in
+            for _ in 0..<3 { if let offsets = try? reader.committed(partitions, timeoutMs: 5000) { return offsets } }
+            return nil
+        }
+    }
+
     private var changelogs: Set<String> = []
 
     /// A pipeline in `group`, with its state changelog topic (the mock cannot create topics itself).
@@ -133,6 +143,17 @@ enum Stream {
     static func defaultRules() throws -> RuleSet {
         let path = root.appendingPathComponent("config/moments.yaml").path
         return try RulesParser.parse(yaml: String(contentsOfFile: path, encoding: .utf8), file: path).get()
+    }
+
+    /// The lines of the reference stream fixture (`Tests/Fixtures/reference-stream.jsonl`).
+    static func referenceLines() throws -> [String] {
+        try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+    }
+
+    /// `lines` as messages for `TestBed.produce`, keyed by customer and partitioned by key.
+    static func keyedMessages(_ lines: some Sequence<String>) -> [(key: String?, value: [UInt8], partition: Int32?)] {
+        lines.map { (key: customerKey($0) ?? "unknown", value: Array($0.utf8), partition: nil) }
     }
 
     /// The key a producer would use: the event's customer, when it can be read.

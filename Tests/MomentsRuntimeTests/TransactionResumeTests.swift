@@ -121,8 +121,7 @@ import Testing
 
     /// The whole pipeline: after a commit that timed out, it goes on committing and emitting.
     @Test func thePipelineGoesOnAfterACommitThatTimedOut() throws {
-        let lines = try String(contentsOf: Stream.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let lines = try Stream.referenceLines()
         let rules = try Stream.defaultRules()
         let expected = Set(Stream.replay(lines, rules: rules).map(\.id))
         let firstHalf = Set(Stream.replay(Array(lines.prefix(36)), rules: rules).map(\.id))
