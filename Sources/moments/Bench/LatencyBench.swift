@@ -4,6 +4,7 @@ import MomentsApp
 import MomentsCore
 import MomentsRuntime
 import MomentsSimulation
+import Prometheus
 
 /// From an event's produce to its output's delivery through the embedded broker; p50, p99 and
 /// p99.9 over every output. By default at a steady rate (5,000 events/s) of the reference stream,
@@ -63,7 +64,9 @@ struct LatencyBench {
             withinMoments.add(Double(timing.polledToProducedMs))
             afterHandOff.add(Double(timing.producedToAcknowledgedMs))
         }
-        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks)
+        // With the daemon's metrics (Prometheus, as `moments run` bootstraps them), not swift-metrics'
+        // no-op default: every output adds to counters and to the latency histogram.
+        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks, metricsFactory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
         while !pipeline.status.ready { Thread.sleep(forTimeInterval: 0.05) }
