@@ -16,9 +16,7 @@ import Testing
         let lines = try Stream.referenceLines()
         let messages = Stream.keyedMessages(lines)
         let bed = try TestBed(partitions: 1)
-        let tp = TopicPartition(topic: bed.input, partition: 0)
-        let read = try bed.committedReader(group: "refused")
-        func committed() -> Int64? { read([tp])?[tp] }
+        let committed = try bed.committedOffset(group: "refused")
 
         try bed.produce(Array(messages.prefix(50)))
         let running = RunningPipeline(bed.pipeline(group: "refused", rules: try Stream.defaultRules(), changelog: false))
@@ -38,9 +36,7 @@ import Testing
     @Test func aStopCommitsEvenAnOffsetSentBefore() throws {
         let lines = try Stream.referenceLines()
         let bed = try TestBed(partitions: 1)
-        let tp = TopicPartition(topic: bed.input, partition: 0)
-        let read = try bed.committedReader(group: "refused-stop")
-        func committed() -> Int64? { read([tp])?[tp] }
+        let committed = try bed.committedOffset(group: "refused-stop")
 
         try bed.produce(Stream.keyedMessages(lines.prefix(20)))
         let running = RunningPipeline(bed.pipeline(group: "refused-stop", rules: try Stream.defaultRules(), changelog: false))

@@ -58,6 +58,13 @@ final class TestBed: @unchecked Sendable {
         }
     }
 
+    /// What `group` has committed for partition `partition` of the input (`committedReader`).
+    func committedOffset(group: String, partition: Int32 = 0) throws -> () -> Int64? {
+        let read = try committedReader(group: group)
+        let tp = TopicPartition(topic: input, partition: partition)
+        return { read([tp])?[tp] }
+    }
+
     private var changelogs: Set<String> = []
 
     /// A pipeline in `group`, with its state changelog topic (the mock cannot create topics itself).
