@@ -5,7 +5,6 @@ import MomentsApp
 import MomentsCore
 import MomentsRuntime
 import MomentsSimulation
-import Prometheus
 
 /// Events per second through the embedded broker over TCP — consume, engine, produce outputs
 /// and state, commit — against a plain librdkafka consumer that only reads and touches the same
@@ -172,9 +171,7 @@ struct EndToEndBench {
         config.changelogTopic = changelog ? "\(group)-state-changelog" : nil
         var hooks = PipelineHooks()
         hooks.leaveOut = leaveOut
-        // With the daemon's metrics (Prometheus, as `moments run` bootstraps them), not swift-metrics'
-        // no-op default: every output adds to counters and to the latency histogram.
-        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks, metricsFactory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
+        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks, metricsFactory: DaemonMetrics.factory())
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
         var start: Date?

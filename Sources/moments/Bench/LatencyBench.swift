@@ -4,7 +4,6 @@ import MomentsApp
 import MomentsCore
 import MomentsRuntime
 import MomentsSimulation
-import Prometheus
 
 /// From an event's produce to its output's delivery through the embedded broker; p50, p99 and
 /// p99.9 over every output. By default at a steady rate (5,000 events/s) of the reference stream,
@@ -64,9 +63,7 @@ struct LatencyBench {
             withinMoments.add(Double(timing.polledToProducedMs))
             afterHandOff.add(Double(timing.producedToAcknowledgedMs))
         }
-        // With the daemon's metrics (Prometheus, as `moments run` bootstraps them), not swift-metrics'
-        // no-op default: every output adds to counters and to the latency histogram.
-        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks, metricsFactory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
+        let pipeline = Pipeline(configuration: config, rules: rules, hooks: hooks, metricsFactory: DaemonMetrics.factory())
         let done = DispatchSemaphore(value: 0)
         pipeline.runInBackground { _ in done.signal() }
         while !pipeline.status.ready { Thread.sleep(forTimeInterval: 0.05) }
