@@ -268,6 +268,21 @@ public final class Pipeline: @unchecked Sendable {
     /// at most (the latency bench measures with it).
     public static let defaultProducerLingerMs = 2
 
+    /// The output producer's librdkafka properties: `configured` (`kafka.producer_properties`)
+    /// with the daemon's defaults for what it leaves unset. Also what `bench --suite produce`
+    /// measures the outputs' way to the broker with.
+    public static func producerProperties(_ configured: [String: String]) -> [String: String] {
+        var props = configured
+        if props["enable.idempotence"] == nil { props["enable.idempotence"] = "true" }
+        // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
+        if props["partitioner"] == nil { props["partitioner"] = "murmur2_random" }
+        if props["linger.ms"] == nil { props["linger.ms"] = "\(defaultProducerLingerMs)" }
+        // Small requests must not wait for Nagle's algorithm and delayed ACKs (40 ms each on Linux):
+        // a checkpoint waits for acknowledgements, and every alert is latency.
+        if props["socket.nagle.disable"] == nil { props["socket.nagle.disable"] = "true" }
+        return props
+    }
+
     /// How often librdkafka's committer looks for offsets a checkpoint stored (`open`).
     static let committerIntervalMs: Int64 = 100
 
@@ -290,14 +305,7 @@ public final class Pipeline: @unchecked Sendable {
         // Cooperative rebalancing: partitions that stay with this instance keep running (and
         // keep their state) while others move.
         if consumerProps["partition.assignment.strategy"] == nil { consumerProps["partition.assignment.strategy"] = "cooperative-sticky" }
-        var producerProps = configuration.producerProperties
-        if producerProps["enable.idempotence"] == nil { producerProps["enable.idempotence"] = "true" }
-        // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
-        if producerProps["partitioner"] == nil { producerProps["partitioner"] = "murmur2_random" }
-        if producerProps["linger.ms"] == nil { producerProps["linger.ms"] = "\(Self.defaultProducerLingerMs)" }
-        // Small requests must not wait for Nagle's algorithm and delayed ACKs (40 ms each on Linux):
-        // a checkpoint waits for acknowledgements, and every alert is latency.
-        if producerProps["socket.nagle.disable"] == nil { producerProps["socket.nagle.disable"] = "true" }
+        var producerProps = Self.producerProperties(configuration.producerProperties)
         if consumerProps["socket.nagle.disable"] == nil { consumerProps["socket.nagle.disable"] = "true" }
         if configuration.exactlyOnce {
             guard let id = configuration.transactionalID else { throw KafkaError(code: -1, message: "exactly-once needs a transactional id") }

@@ -12,11 +12,12 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Build with -c release for meaningful figures. Suites: engine (decode + detect + encode, and the \
             decoder against Foundation's JSONDecoder), e2e (through the embedded broker over TCP, against a \
-            plain librdkafka consumer in the same run), latency (event produced to alert delivered at a steady \
+            plain librdkafka consumer in the same run), produce (the outputs' way to the broker alone: CPU a message \
+            as a produce request carries more or fewer), latency (event produced to alert delivered at a steady \
             rate), memory (resident bytes per open interaction). Each reports medians of several runs.
             """)
 
-    @Option(name: .long, help: "Which suites: engine, e2e, latency, memory, longrun or all (comma-separated).")
+    @Option(name: .long, help: "Which suites: engine, e2e, produce, latency, memory, longrun or all (comma-separated).")
     var suite: String = "engine"
 
     @Option(name: .long, help: "Events per run.")
@@ -58,7 +59,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
-    static let suites = ["engine", "e2e", "latency", "memory", "longrun", "all"]
+    static let suites = ["engine", "e2e", "produce", "latency", "memory", "longrun", "all"]
 
     func validate() throws {
         // A misspelt suite would otherwise run nothing, and say nothing.
@@ -82,6 +83,7 @@ struct BenchCommand: ParsableCommand {
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
         if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut()).run() }
+        if all || suites.contains("produce") { try ProduceBench(rules: ruleSet, messages: min(events, 100_000), runs: runs).run() }
         if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs, lingerMs: lingerMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }

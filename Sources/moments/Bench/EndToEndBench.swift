@@ -49,36 +49,35 @@ struct EndToEndBench {
                 if part == nil { stopShares.append(stopShare) }
             }
         }
-        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         func range(_ xs: [Double]) -> String { String(format: "runs %.0f–%.0f", xs.min()!, xs.max()!) }
-        let p = median(plain.map(\.rate))
-        let plainCPU = median(plain.map(\.cpuPerEvent))
-        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; %@); cores busy %.2f (median, broker included)", p, range(plain.map(\.rate)), median(plain.map(\.cores))))
-        let wholeCPU = median(moments[0].map(\.cpuPerEvent))
+        let p = plain.map(\.rate).median
+        let plainCPU = plain.map(\.cpuPerEvent).median
+        print(String(format: "  plain librdkafka consumer: %.0f events/s (median; %@); cores busy %.2f (median, broker included)", p, range(plain.map(\.rate)), plain.map(\.cores).median))
+        let wholeCPU = moments[0].map(\.cpuPerEvent).median
         for (i, part) in variants.enumerated() {
             let rates = moments[i].map(\.rate)
             let what = part.map { "without \(Self.describe($0))" } ?? "consume, engine, produce outputs\(changelog ? " and state" : ""), commit"
-            print(String(format: "  moments pipeline (\(what)): %.0f events/s (median; %@); cores busy %.2f", median(rates), range(rates), median(moments[i].map(\.cores))))
-            print(String(format: "  ratio\(part == nil ? "" : " without it"): %.0f%% of the plain consumer", median(rates) / p * 100))
+            print(String(format: "  moments pipeline (\(what)): %.0f events/s (median; %@); cores busy %.2f", rates.median, range(rates), moments[i].map(\.cores).median))
+            print(String(format: "  ratio\(part == nil ? "" : " without it"): %.0f%% of the plain consumer", rates.median / p * 100))
             // Each run's pipeline against the plain consumer's run of the same measured run (the
             // one just before the whole pipeline's, and before the attribution variants'): the
             // machine's speed drifts between runs, so their spread says how far the ratio above
             // can be trusted.
             let pairs = zip(moments[i], plain).map { $0.rate / $1.rate * 100 }
-            print(String(format: "  ratio run by run (each against the plain consumer's run of the same round): median %.0f%%, runs %.0f–%.0f%%", median(pairs), pairs.min()!, pairs.max()!))
+            print(String(format: "  ratio run by run (each against the plain consumer's run of the same round): median %.0f%%, runs %.0f–%.0f%%", pairs.median, pairs.min()!, pairs.max()!))
             // The CPU an event costs, every thread of the process counted: less swayed by how
             // busy the machine is than the rates, and what a faster Moments must bring down.
-            let cpu = median(moments[i].map(\.cpuPerEvent))
+            let cpu = moments[i].map(\.cpuPerEvent).median
             print(String(format: "  CPU per event (median, all threads): moments %.2f µs, plain consumer %.2f µs: %.1f×", cpu, plainCPU, cpu / plainCPU))
             if part != nil {
                 // Run by run, the whole pipeline's CPU an event less this variant's.
                 let costs = zip(moments[0], moments[i]).map { $0.cpuPerEvent - $1.cpuPerEvent }
-                print(String(format: "  what it costs: %.2f µs of CPU an event (median of the runs' differences), %.0f%% of the whole pipeline's", median(costs), median(costs) / wholeCPU * 100))
+                print(String(format: "  what it costs: %.2f µs of CPU an event (median of the runs' differences), %.0f%% of the whole pipeline's", costs.median, costs.median / wholeCPU * 100))
             }
         }
         // Runs of 100,000 events end before the first periodic checkpoint: the stop writes the
         // state of every customer the run touched, so this share is the changelog's cost, mostly.
-        print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", median(stopShares) * 100))
+        print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", stopShares.median * 100))
     }
 
     static func describe(_ part: PipelineWork) -> String {
