@@ -47,6 +47,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "latency suite: the pipeline consumer's fetch.wait.max.ms. The embedded broker holds a fetch that finds no data for all of it, even when data arrives meanwhile (a Kafka broker answers at once), so on it this is a floor under latency; 5 was the setting until 2026-12-03.")
     var fetchWaitMs: Int = 1
 
+    @Option(name: .long, help: "e2e and produce suites: partitions of each output topic (default: as many as the input's, 8, as the deployment examples have it), to measure what an output topic's partitions cost.")
+    var outputPartitions: Int?
+
     @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
     var engineThreads: Int?
 
@@ -72,6 +75,7 @@ struct BenchCommand: ParsableCommand {
         _ = try partsLeftOut()
         if fetchWaitMs < 0 { throw ValidationError("--fetch-wait-ms must not be negative") }
         if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
+        if let outputPartitions, outputPartitions < 1 { throw ValidationError("--output-partitions must be at least 1") }
     }
 
     static var expectedSuites: String { suites.dropLast().joined(separator: ", ") + " or " + suites.last! }
@@ -82,8 +86,8 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut()).run() }
-        if all || suites.contains("produce") { try ProduceBench(rules: ruleSet, messages: min(events, 100_000), runs: runs).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut(), outputPartitions: outputPartitions ?? 8).run() }
+        if all || suites.contains("produce") { try ProduceBench(rules: ruleSet, messages: min(events, 100_000), runs: runs, partitions: outputPartitions ?? 8).run() }
         if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs, lingerMs: lingerMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }

@@ -20,14 +20,17 @@ struct EndToEndBench {
     /// Parts the attribution runs leave out (`PipelineHooks.leaveOut`), each run beside the
     /// whole pipeline; none for the figure alone.
     var leaveOut: [PipelineWork] = []
+    /// Of each output topic; the input has `partitions`.
+    var outputPartitions = 8
     let partitions = 8
 
     func run() throws {
         let stream = TrafficSimulator.events(options: SimulationOptions(seed: 7), count: events)
         let topics = OutputTopics()
-        let broker = try EmbeddedBroker(topics: ["interactions"] + topics.all, partitions: partitions)
+        let broker = try EmbeddedBroker(topics: ["interactions"], partitions: partitions)
+        for topic in topics.all { try broker.cluster.createTopic(topic, partitions: outputPartitions) }
         try preload(stream, into: broker)
-        print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker; \(runs) runs each after a warm-up; the pipeline producer's linger.ms \(lingerMs ?? Pipeline.defaultProducerLingerMs)")
+        print("end-to-end: \(events) events preloaded on \(partitions) partitions of the embedded broker, \(outputPartitions) partitions to each output topic; \(runs) runs each after a warm-up; the pipeline producer's linger.ms \(lingerMs ?? Pipeline.defaultProducerLingerMs)")
         // The whole pipeline first, then each attribution variant, all in every run: a part's
         // cost is the difference within one run, as the machine's speed drifts between runs.
         let variants: [PipelineWork?] = [nil] + leaveOut

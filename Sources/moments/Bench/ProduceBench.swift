@@ -16,7 +16,8 @@ struct ProduceBench {
     let rules: RuleSet
     let messages: Int
     let runs: Int
-    let partitions = 8
+    /// Of each output topic.
+    let partitions: Int
 
     struct Variant {
         let label: String
