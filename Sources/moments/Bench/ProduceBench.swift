@@ -9,9 +9,9 @@ import MomentsSimulation
 /// outputs (their topics, keys, values and headers) produced to the embedded broker with the
 /// daemon's producer settings, as fast as one thread produces them, every delivery report
 /// served. Each variant caps how many messages a produce request may carry
-/// (`batch.num.messages`) or leaves the headers out, and the CPU a message costs in each, measured in the
-/// same run, tells librdkafka's and the broker's work per message from their work per request —
-/// which the end-to-end bench cannot, as its pipeline decides neither (about 29 outputs a request there).
+/// (`batch.num.messages`) or leaves the headers out; the CPU a message costs in each, measured in
+/// the same run, is what librdkafka and the broker alone spend on an output, and how that grows
+/// as requests carry fewer (the end-to-end pipeline's carry about 29).
 struct ProduceBench {
     let rules: RuleSet
     let messages: Int
@@ -45,8 +45,8 @@ struct ProduceBench {
         print("  measured runs:")
         var cpu: [[Double]] = Self.variants.map { _ in [] }
         for round in 0..<runs {
-            // Each round starts one variant later: the first of a round measured the most
-            // unevenly (1.0–2.7 µs a message when it was always the same one).
+            // Each round starts one variant later, so that none always runs first, right after
+            // the warm-up or the previous round.
             for k in 0..<Self.variants.count {
                 let i = (round + k) % Self.variants.count
                 cpu[i].append(try produce(records, to: broker, Self.variants[i]))
