@@ -31,10 +31,17 @@ import Testing
     @Test func benchRefusesAnUnknownSuite() throws {
         let r = try Self.moments(["bench", "--suite", "engine,e2ee"])
         #expect(r.status == 64, "\(r.out)\(r.err)")
-        #expect(r.err.contains("unknown suite 'e2ee' (expected engine, e2e, latency, memory, longrun or all)"), "\(r.err)")
+        #expect(r.err.contains("unknown suite 'e2ee' (expected engine, e2e, produce, latency, memory, longrun or all)"), "\(r.err)")
         #expect(!r.out.contains("allocator"), "nothing runs: \(r.out)")
         let empty = try Self.moments(["bench", "--suite", ","])
         #expect(empty.status == 64, "\(empty.out)\(empty.err)")
+    }
+
+    @Test func benchRefusesOutputTopicsWithoutPartitions() throws {
+        let r = try Self.moments(["bench", "--suite", "produce", "--output-partitions", "0"])
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.contains("--output-partitions must be at least 1"), "\(r.err)")
+        #expect(!r.out.contains("allocator"), "nothing runs: \(r.out)")
     }
 
     /// `moments run` with an admin state directory it cannot write stops at once, naming the
