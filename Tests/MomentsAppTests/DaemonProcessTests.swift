@@ -31,7 +31,7 @@ import Testing
         var c = PipelineConfiguration(
             consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "20", "session.timeout.ms": "6000"],
             producerProperties: ["bootstrap.servers": broker.bootstrapServers], inputTopics: ["interactions"],
-            routing: OutputRouting(alerts: t.alerts, coaching: t.coaching, recovery: t.recovery, deadLetter: t.deadLetter))
+            routing: t.routing)
         c.commitInterval = Duration(milliseconds: 200)
         c.wallClockAdvance = false
         return c

@@ -23,7 +23,7 @@ final class TestBed: @unchecked Sendable {
     }
 
     var routing: OutputRouting {
-        OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter)
+        topics.routing
     }
 
     /// Produces values with keys, to chosen partitions (or by key), and waits for every ack.

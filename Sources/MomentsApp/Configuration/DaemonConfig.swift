@@ -55,6 +55,9 @@ public struct OutputTopics: Sendable, Equatable {
     public init() {}
 
     public var all: [String] { [alerts, coaching, recovery, deadLetter] }
+
+    /// Where the pipeline sends each kind of output: these topics.
+    public var routing: OutputRouting { OutputRouting(alerts: alerts, coaching: coaching, recovery: recovery, deadLetter: deadLetter) }
 }
 
 public struct ProcessingSettings: Sendable, Equatable {

@@ -11,7 +11,7 @@ extension DaemonConfig {
         let producer = common.merging(kafka.producerProperties) { $1 }
         var p = PipelineConfiguration(
             consumerProperties: consumer, producerProperties: producer, inputTopics: kafka.inputTopics,
-            routing: OutputRouting(alerts: kafka.topics.alerts, coaching: kafka.topics.coaching, recovery: kafka.topics.recovery, deadLetter: kafka.topics.deadLetter))
+            routing: kafka.topics.routing)
         p.dialects = kafka.inputDialects.mapValues(\.decoder)
         p.commitInterval = processing.commitInterval
         p.wallClockAdvance = processing.wallClockAdvance

@@ -52,7 +52,7 @@ public final class DevSession: @unchecked Sendable {
             consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "moments-dev", "fetch.wait.max.ms": "20"],
             producerProperties: ["bootstrap.servers": broker.bootstrapServers],
             inputTopics: ["interactions"],
-            routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
+            routing: topics.routing)
         config.commitInterval = .seconds(1)
         config.changelogTopic = "moments-dev-state-changelog"
         var hooks = PipelineHooks()

@@ -173,7 +173,7 @@ struct EndToEndBench {
             consumerProperties: ["bootstrap.servers": broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "10"],
             producerProperties: ["bootstrap.servers": broker.bootstrapServers].merging(lingerMs.map { ["linger.ms": "\($0)"] } ?? [:]) { $1 },
             inputTopics: ["interactions"],
-            routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
+            routing: topics.routing)
         config.wallClockAdvance = false
         if let engineThreads { config.engineThreads = engineThreads }
         config.changelogTopic = changelog ? "\(group)-state-changelog" : nil

@@ -42,7 +42,7 @@ struct LatencyBench {
             // which no deployment runs with, and its p99 left out up to 2 ms of linger.
             producerProperties: ["bootstrap.servers": broker.bootstrapServers].merging(lingerMs.map { ["linger.ms": "\($0)"] } ?? [:]) { $1 },
             inputTopics: ["interactions"],
-            routing: OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter))
+            routing: topics.routing)
         config.changelogTopic = changelog ? "latency-state-changelog" : nil
         if let engineThreads { config.engineThreads = engineThreads }
         let samples = Samples()

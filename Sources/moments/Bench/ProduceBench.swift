@@ -91,8 +91,7 @@ struct ProduceBench {
 
     /// The reference workload's outputs as the pipeline hands them to the producer.
     static func outputs(rules: RuleSet) -> [OutputRecord] {
-        let topics = OutputTopics()
-        let routing = OutputRouting(alerts: topics.alerts, coaching: topics.coaching, recovery: topics.recovery, deadLetter: topics.deadLetter)
+        let routing = OutputTopics().routing
         let decoder = EventDecoder()
         var engine = Engine(rules: rules)
         var records: [OutputRecord] = []
