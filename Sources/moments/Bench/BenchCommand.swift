@@ -86,7 +86,7 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: min(events, 100_000), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut(), outputPartitions: outputPartitions ?? 8).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: EndToEndBench.events(asked: events), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut(), outputPartitions: outputPartitions ?? 8).run() }
         if all || suites.contains("produce") { try ProduceBench(rules: ruleSet, messages: min(events, 100_000), runs: runs, partitions: outputPartitions ?? 8).run() }
         if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs, lingerMs: lingerMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
