@@ -283,11 +283,42 @@ public final class Pipeline: @unchecked Sendable {
         return props
     }
 
+    /// The input consumer's librdkafka properties: `configured` (`kafka.consumer_properties`)
+    /// with the daemon's defaults for what it leaves unset. `open` then sets what the pipeline's
+    /// guarantees need, whatever is configured (offset storing, commits, isolation).
+    public static func consumerProperties(_ configured: [String: String]) -> [String: String] {
+        var props = configured
+        if props["auto.offset.reset"] == nil { props["auto.offset.reset"] = "earliest" }
+        // A fetch brings up to this much of each partition, and a batch is what the fetches
+        // brought, in order: with librdkafka's 1 MiB a batch held one partition, and its
+        // partitions could not run on the engine threads at once (`Pipeline+Batch`).
+        if props["max.partition.fetch.bytes"] == nil { props["max.partition.fetch.bytes"] = "262144" }
+        // Cooperative rebalancing: partitions that stay with this instance keep running (and
+        // keep their state) while others move.
+        if props["partition.assignment.strategy"] == nil { props["partition.assignment.strategy"] = "cooperative-sticky" }
+        if props["socket.nagle.disable"] == nil { props["socket.nagle.disable"] = "true" }
+        // The prefetch must hold about a second of processing. Once it is full, librdkafka
+        // 2.0.2's fetcher stops and sleeps until its broker thread's next one-second round
+        // (nothing the consumer does wakes it), so while catching up a backlog the pipeline ran
+        // at roughly what the prefetch holds per second: with librdkafka's 100,000 messages and
+        // 64 MiB, 200,000–250,000 events/s instead of 650,000–750,000 (`bench --suite e2e
+        // --input-partitions 64 --events 800000`, 2026-12-06). The cost is memory, during a
+        // backlog only: up to about 130 MB of events (librdkafka counts kilobytes of 1,000
+        // bytes) and a 296-byte op of librdkafka's for each, some 250 MB for 330-byte events.
+        if props["queued.min.messages"] == nil { props["queued.min.messages"] = "\(defaultPrefetchMessages)" }
+        if props["queued.max.messages.kbytes"] == nil { props["queued.max.messages.kbytes"] = "\(defaultPrefetchKilobytes)" }
+        return props
+    }
+
+    /// The consumer's prefetch, unless `kafka.consumer_properties` sets it (`consumerProperties`).
+    public static let defaultPrefetchMessages = 500_000
+    public static let defaultPrefetchKilobytes = 131_072
+
     /// How often librdkafka's committer looks for offsets a checkpoint stored (`open`).
     static let committerIntervalMs: Int64 = 100
 
     func open() throws {
-        var consumerProps = configuration.consumerProperties
+        var consumerProps = Self.consumerProperties(configuration.consumerProperties)
         consumerProps["enable.auto.offset.store"] = "false"
         // At-least-once: a checkpoint stores the offsets it may commit, and librdkafka's own
         // committer sends them, only while this member is settled in its generation; sent by
@@ -297,16 +328,7 @@ public final class Pipeline: @unchecked Sendable {
         // The committer looks every 100 ms (or `commit_interval`, if shorter) and sends what a
         // checkpoint stored since, so commits lag stores by that much at most.
         consumerProps["auto.commit.interval.ms"] = String(max(1, min(configuration.commitInterval.milliseconds, Self.committerIntervalMs)))
-        if consumerProps["auto.offset.reset"] == nil { consumerProps["auto.offset.reset"] = "earliest" }
-        // A fetch brings up to this much of each partition, and a batch is what the fetches
-        // brought, in order: with librdkafka's 1 MiB a batch held one partition, and its
-        // partitions could not run on the engine threads at once (`Pipeline+Batch`).
-        if consumerProps["max.partition.fetch.bytes"] == nil { consumerProps["max.partition.fetch.bytes"] = "262144" }
-        // Cooperative rebalancing: partitions that stay with this instance keep running (and
-        // keep their state) while others move.
-        if consumerProps["partition.assignment.strategy"] == nil { consumerProps["partition.assignment.strategy"] = "cooperative-sticky" }
         var producerProps = Self.producerProperties(configuration.producerProperties)
-        if consumerProps["socket.nagle.disable"] == nil { consumerProps["socket.nagle.disable"] = "true" }
         if configuration.exactlyOnce {
             guard let id = configuration.transactionalID else { throw KafkaError(code: -1, message: "exactly-once needs a transactional id") }
             producerProps["transactional.id"] = id

@@ -44,6 +44,13 @@ import Testing
         #expect(!r.out.contains("allocator"), "nothing runs: \(r.out)")
     }
 
+    @Test func benchRefusesAnInputWithoutPartitions() throws {
+        let r = try Self.moments(["bench", "--suite", "e2e", "--partitions", "0"])
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.contains("--partitions must be at least 1"), "\(r.err)")
+        #expect(!r.out.contains("allocator"), "nothing runs: \(r.out)")
+    }
+
     /// `moments run` with an admin state directory it cannot write stops at once, naming the
     /// directory and how to set it, instead of answering every POST /silences with a 500.
     @Test func runRefusesAStateDirectoryItCannotWrite() throws {

@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "latency suite: events per second (with --realtime, once the first interactions have run their course; a low rate leaves partitions idle between events, so timers are fired by the wall clock).")
     var rate: Double = 5000
 
-    @Option(name: .long, help: "latency suite: input partitions (the embedded broker's fetches slow down as each partition's log grows).")
+    @Option(name: .long, help: "latency and e2e suites: input partitions (the embedded broker's fetches slow down as each partition's log grows, and it keeps at most 5 MiB of each: e2e runs at most \(EndToEndBench.maxEventsPerPartition) events a partition, so more partitions make a longer backlog).")
     var partitions: Int = 8
 
     @Option(name: .long, help: "latency suite: the pipeline consumer's fetch.wait.max.ms. The embedded broker holds a fetch that finds no data for all of it, even when data arrives meanwhile (a Kafka broker answers at once), so on it this is a floor under latency; 5 was the setting until 2026-12-03.")
@@ -76,6 +76,7 @@ struct BenchCommand: ParsableCommand {
         if fetchWaitMs < 0 { throw ValidationError("--fetch-wait-ms must not be negative") }
         if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
         if let outputPartitions, outputPartitions < 1 { throw ValidationError("--output-partitions must be at least 1") }
+        if partitions < 1 { throw ValidationError("--partitions must be at least 1") }
     }
 
     static var expectedSuites: String { suites.dropLast().joined(separator: ", ") + " or " + suites.last! }
@@ -86,7 +87,7 @@ struct BenchCommand: ParsableCommand {
         let suites = Set(suite.split(separator: ",").map(String.init))
         let all = suites.contains("all")
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
-        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: EndToEndBench.events(asked: events), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut(), outputPartitions: outputPartitions ?? 8).run() }
+        if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: EndToEndBench.events(asked: events, partitions: partitions), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut(), outputPartitions: outputPartitions ?? 8, partitions: partitions).run() }
         if all || suites.contains("produce") { try ProduceBench(rules: ruleSet, messages: min(events, 100_000), runs: runs, partitions: outputPartitions ?? 8).run() }
         if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs, lingerMs: lingerMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }

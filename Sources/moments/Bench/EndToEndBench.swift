@@ -22,21 +22,23 @@ struct EndToEndBench {
     var leaveOut: [PipelineWork] = []
     /// Of each output topic; the input has `partitions`.
     var outputPartitions = 8
-    let partitions = 8
+    /// Of the input topic.
+    var partitions = 8
 
-    /// The most events a run reads. librdkafka's mock cluster keeps at most 5 MiB of each
-    /// partition's log and deletes the oldest message sets beyond it (`rdkafka_mock.c`, not
-    /// configurable in 2.0.2), so the 8 input partitions hold about 110,000–120,000 events of
-    /// the reference workload (keys hash unevenly). A longer run would wait for ever for events
-    /// the broker no longer has: 125,000 did (until 2026-12-06 that was taken for fetches slowing
-    /// down as the logs grew).
-    static let maxEvents = 100_000
+    /// The most events a run reads from each input partition. librdkafka's mock cluster keeps at
+    /// most 5 MiB of a partition's log and deletes the oldest message sets beyond it
+    /// (`rdkafka_mock.c`, not configurable in 2.0.2): 8 partitions hold about 110,000–120,000
+    /// events of the reference workload (keys hash unevenly), and a longer run waited for ever
+    /// for events the broker no longer had (125,000 did; until 2026-12-06 that was taken for
+    /// fetches slowing down as the logs grew).
+    static let maxEventsPerPartition = 12_500
 
-    /// `asked`, or the most a run can read, saying so when it is less.
-    static func events(asked: Int) -> Int {
-        guard asked > maxEvents else { return asked }
-        print("end-to-end: --events \(asked) capped at \(maxEvents): the embedded broker keeps at most 5 MiB of each partition's log, about 110,000 events of the reference workload on 8 partitions")
-        return maxEvents
+    /// `asked`, or the most a run on `partitions` input partitions can read, saying so when it is less.
+    static func events(asked: Int, partitions: Int) -> Int {
+        let most = maxEventsPerPartition * partitions
+        guard asked > most else { return asked }
+        print("end-to-end: --events \(asked) capped at \(most): the embedded broker keeps at most 5 MiB of each input partition's log, about \(maxEventsPerPartition) events of the reference workload (more with --partitions)")
+        return most
     }
 
     func run() throws {
