@@ -301,8 +301,8 @@ public final class Pipeline: @unchecked Sendable {
         // 2.0.2's fetcher stops and sleeps until its broker thread's next one-second round
         // (nothing the consumer does wakes it), so while catching up a backlog the pipeline ran
         // at roughly what the prefetch holds per second: with librdkafka's 100,000 messages and
-        // 64 MiB, 200,000–250,000 events/s instead of 650,000–750,000 (`bench --suite e2e
-        // --input-partitions 64 --events 800000`, 2026-12-06). The cost is memory, during a
+        // 64 MiB, 200,000–250,000 events/s instead of 650,000–800,000 (`bench --suite e2e
+        // --partitions 64 --events 800000`, 2026-12-06). The cost is memory, during a
         // backlog only: up to about 130 MB of events (librdkafka counts kilobytes of 1,000
         // bytes) and a 296-byte op of librdkafka's for each, some 250 MB for 330-byte events.
         if props["queued.min.messages"] == nil { props["queued.min.messages"] = "\(defaultPrefetchMessages)" }
