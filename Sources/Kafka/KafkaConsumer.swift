@@ -90,7 +90,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Whether records or events are waiting for `poll` (a batch may stop before the queue is empty).
-    public var hasQueued: Bool { rd_kafka_queue_length(queue) > 0 }
+    public var hasQueued: Bool { queuedCount > 0 }
+
+    /// How many records (and events: rebalances, commit results) wait for `poll`: what
+    /// librdkafka prefetched and was not read yet. Once it reaches `queued.min.messages`,
+    /// librdkafka stops fetching (see `Pipeline.consumerProperties`).
+    public var queuedCount: Int { Int(rd_kafka_queue_length(queue)) }
 
     /// Assigns or revokes as librdkafka requires, telling the owner at the right moment: after
     /// an assignment is decided (with a chance to choose start offsets), before a revocation

@@ -30,6 +30,8 @@ extension Pipeline {
         metrics.gauge("moments_open_interactions", [], Double(open))
         metrics.gauge("moments_customers_in_state", [], Double(customers))
         metrics.gauge("moments_partitions_assigned", [], Double(tasks.count))
+        // Near `queued.min.messages` while a backlog is read: the prefetch is what paces it.
+        metrics.gauge("moments_consumer_prefetched", [], Double(consumer.queuedCount))
         // A rule no partition of this instance counts any more (all revoked, or the rule gone in
         // a reload) is withdrawn, not left at its last value.
         metrics.gauges("moments_discount_budget_used", label: "rule", budgets.mapValues(Double.init))

@@ -46,6 +46,20 @@ import Testing
         #expect(try consumer.poll(timeoutMs: 10) == nil)
     }
 
+    /// What librdkafka fetched ahead and `poll` has not returned yet is counted, and shrinks as
+    /// records are read.
+    @Test func prefetchedRecordsAreCounted() throws {
+        let cluster = try filledTopic(100)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "prefetch"))
+        try consumer.assign([tp: 0])
+        #expect(try read(consumer, count: 1).map(\.offset) == [0])
+        #expect(waitUntil(seconds: 10, step: { Thread.sleep(forTimeInterval: 0.01) }) { consumer.queuedCount == 99 }, "\(consumer.queuedCount) queued")
+        #expect(try read(consumer, count: 10).map(\.offset) == Array(1...10))
+        #expect(consumer.queuedCount == 89)
+        consumer.close()
+    }
+
     @Test func cooperativeRebalancesMovePartitionsIncrementally() throws {
         let cluster = try filledTopic(0, partitions: 2)
         let config = consumerConfig(cluster, group: "coop", [

@@ -81,6 +81,7 @@ import Testing
         #expect(Self.metric(text, "moments_processing_latency_seconds_count") == Double(expected.count + 2))
         #expect(Self.metric(text, "moments_consumer_lag", #"partition="0""#) == 0)
         #expect(Self.metric(text, "moments_partitions_assigned") == 1)
+        #expect(Self.metric(text, "moments_consumer_prefetched") == 0)   // everything fetched was read
         #expect(Self.metric(text, "moments_discount_budget_used", #"rule="apology-discount""#) >= 1)
     }
 
