@@ -38,7 +38,7 @@ failed = 0
 METRICS = {
     "moments_events_consumed_total", "moments_decode_failures_total", "moments_dead_letters_total",
     "moments_moments_detected_total", "moments_recovery_actions_total", "moments_coaching_signals_total",
-    "moments_outputs_produced_total", "moments_produce_errors_total", "moments_consumer_lag",
+    "moments_outputs_produced_total", "moments_produce_errors_total", "moments_consumer_lag", "moments_consumer_prefetched",
     "moments_processing_latency_seconds", "moments_open_interactions", "moments_customers_in_state",
     "moments_rules_reloads_total", "moments_rules_reload_failures_total", "moments_discount_budget_used",
     "moments_ready", "moments_partitions_assigned", "moments_partitions_lost_total", "moments_stale_deliveries_total",

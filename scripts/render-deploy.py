@@ -59,7 +59,11 @@ supervisors = dashboard("moments-supervisors", "Moments — supervisors", [
 operators = dashboard("moments-operators", "Moments — operators", [
     panel(1, "Events consumed per second", [("sum by (topic) (rate(moments_events_consumed_total[1m]))", "{{topic}}")], 0, 0),
     panel(2, "Outputs produced per second", [("sum by (topic) (rate(moments_outputs_produced_total[1m]))", "{{topic}}")], 12, 0),
-    panel(3, "Consumer lag by partition", [("moments_consumer_lag", "{{topic}}/{{partition}}")], 0, 8),
+    # While a backlog is read the prefetch stays near queued.min.messages (README, "Catching up a backlog").
+    panel(3, "Consumer lag by partition, and records prefetched", [
+        ("moments_consumer_lag", "{{topic}}/{{partition}}"),
+        ("sum by (instance) (moments_consumer_prefetched)", "prefetched: {{instance}}"),
+    ], 0, 8),
     panel(4, "Processing latency", [
         ("histogram_quantile(0.5, sum by (le) (rate(moments_processing_latency_seconds_bucket[5m])))", "p50"),
         ("histogram_quantile(0.99, sum by (le) (rate(moments_processing_latency_seconds_bucket[5m])))", "p99"),
