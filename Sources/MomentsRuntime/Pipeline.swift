@@ -269,48 +269,53 @@ public final class Pipeline: @unchecked Sendable {
     public static let defaultProducerLingerMs = 2
 
     /// The output producer's librdkafka properties: `configured` (`kafka.producer_properties`)
-    /// with the daemon's defaults for what it leaves unset. Also what `bench --suite produce`
-    /// measures the outputs' way to the broker with.
+    /// with the daemon's defaults (`producerDefaults`) for what it leaves unset. Also what
+    /// `bench --suite produce` measures the outputs' way to the broker with.
     public static func producerProperties(_ configured: [String: String]) -> [String: String] {
-        var props = configured
-        if props["enable.idempotence"] == nil { props["enable.idempotence"] = "true" }
-        // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
-        if props["partitioner"] == nil { props["partitioner"] = "murmur2_random" }
-        if props["linger.ms"] == nil { props["linger.ms"] = "\(defaultProducerLingerMs)" }
-        // Small requests must not wait for Nagle's algorithm and delayed ACKs (40 ms each on Linux):
-        // a checkpoint waits for acknowledgements, and every alert is latency.
-        if props["socket.nagle.disable"] == nil { props["socket.nagle.disable"] = "true" }
-        return props
+        configured.merging(producerDefaults) { configured, _ in configured }
     }
 
+    static let producerDefaults = [
+        "enable.idempotence": "true",
+        // Java clients hash keys with murmur2; matching it keeps keyed outputs where they expect them.
+        "partitioner": "murmur2_random",
+        "linger.ms": "\(defaultProducerLingerMs)",
+        // Small requests must not wait for Nagle's algorithm and delayed ACKs (40 ms each on
+        // Linux): a checkpoint waits for acknowledgements, and every alert is latency.
+        "socket.nagle.disable": "true",
+    ]
+
     /// The input consumer's librdkafka properties: `configured` (`kafka.consumer_properties`)
-    /// with the daemon's defaults for what it leaves unset. `open` then sets what the pipeline's
-    /// guarantees need, whatever is configured (offset storing, commits, isolation).
+    /// with the daemon's defaults (`consumerDefaults`) for what it leaves unset. `open` then sets
+    /// what the pipeline's guarantees need, whatever is configured (offset storing, commits,
+    /// isolation).
     public static func consumerProperties(_ configured: [String: String]) -> [String: String] {
-        var props = configured
-        if props["auto.offset.reset"] == nil { props["auto.offset.reset"] = "earliest" }
+        configured.merging(consumerDefaults) { configured, _ in configured }
+    }
+
+    static let consumerDefaults = [
+        "auto.offset.reset": "earliest",
         // A fetch brings up to this much of each partition, and a batch is what the fetches
         // brought, in order: with librdkafka's 1 MiB a batch held one partition, and its
         // partitions could not run on the engine threads at once (`Pipeline+Batch`).
-        if props["max.partition.fetch.bytes"] == nil { props["max.partition.fetch.bytes"] = "262144" }
+        "max.partition.fetch.bytes": "262144",
         // Cooperative rebalancing: partitions that stay with this instance keep running (and
         // keep their state) while others move.
-        if props["partition.assignment.strategy"] == nil { props["partition.assignment.strategy"] = "cooperative-sticky" }
-        if props["socket.nagle.disable"] == nil { props["socket.nagle.disable"] = "true" }
+        "partition.assignment.strategy": "cooperative-sticky",
+        "socket.nagle.disable": "true",
         // The prefetch must hold about a second of processing. Once it is full, librdkafka
         // 2.0.2's fetcher stops and sleeps until its broker thread's next one-second round
         // (nothing the consumer does wakes it), so while catching up a backlog the pipeline ran
         // at roughly what the prefetch holds per second: with librdkafka's 100,000 messages and
-        // 64 MiB, 200,000–250,000 events/s instead of 650,000–800,000 (`bench --suite e2e
-        // --partitions 64 --events 800000`, 2026-12-06). The cost is memory, during a
-        // backlog only: up to about 130 MB of events (librdkafka counts kilobytes of 1,000
-        // bytes) and a 296-byte op of librdkafka's for each, some 250 MB for 330-byte events.
-        if props["queued.min.messages"] == nil { props["queued.min.messages"] = "\(defaultPrefetchMessages)" }
-        if props["queued.max.messages.kbytes"] == nil { props["queued.max.messages.kbytes"] = "\(defaultPrefetchKilobytes)" }
-        return props
-    }
+        // 65,536 KB, 195,000–251,000 events/s instead of 653,000–798,000 (`bench --suite e2e
+        // --partitions 64 --events 800000`, 2026-12-06). The cost is memory, during a backlog
+        // only: up to about 130 MB of events (librdkafka counts kilobytes of 1,000 bytes) and a
+        // 296-byte op of librdkafka's for each, some 250 MB for 330-byte events.
+        "queued.min.messages": "\(defaultPrefetchMessages)",
+        "queued.max.messages.kbytes": "\(defaultPrefetchKilobytes)",
+    ]
 
-    /// The consumer's prefetch, unless `kafka.consumer_properties` sets it (`consumerProperties`).
+    /// The consumer's prefetch, unless `kafka.consumer_properties` sets it (`consumerDefaults`).
     public static let defaultPrefetchMessages = 500_000
     public static let defaultPrefetchKilobytes = 131_072
 

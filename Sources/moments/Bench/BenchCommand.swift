@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "latency suite: the pipeline consumer's fetch.wait.max.ms. The embedded broker holds a fetch that finds no data for all of it, even when data arrives meanwhile (a Kafka broker answers at once), so on it this is a floor under latency; 5 was the setting until 2026-12-03.")
     var fetchWaitMs: Int = 1
 
-    @Option(name: .long, help: "e2e and produce suites: partitions of each output topic (default: as many as the input's, 8, as the deployment examples have it), to measure what an output topic's partitions cost.")
+    @Option(name: .long, help: "e2e and produce suites: partitions of each output topic (default 8, as the deployment examples give every output topic, whatever --partitions says), to measure what an output topic's partitions cost.")
     var outputPartitions: Int?
 
     @Option(name: .long, help: "e2e and latency: threads that run a batch's partitions at once (processing.engine_threads; default: the daemon's).")
