@@ -30,7 +30,8 @@ test: deps python-deps
 	$(BIN) check config/moments.yaml
 	$(BIN) check config/daemon.yaml
 	$(BIN) check config/examples/business-hours.yaml
-	$(BIN) test config/moments.test.yaml config/examples/business-hours.test.yaml
+	$(BIN) check config/examples/alert-heavy.yaml
+	$(BIN) test config/moments.test.yaml config/examples/business-hours.test.yaml config/examples/alert-heavy.test.yaml
 
 check-schemas: build python-deps
 	@mkdir -p .build/schema-check

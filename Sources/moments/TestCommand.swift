@@ -55,7 +55,11 @@ struct TestCommand: ParsableCommand {
         case .success(let f): file = f
         case .failure(let e): return .failure(Refusal(e.description))
         }
-        let rulesPath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file.rulesPath).path
+        // Relative to the test file's folder, unless absolute (appended to the folder, an absolute
+        // path named a file that did not exist).
+        let rulesPath = file.rulesPath.hasPrefix("/")
+            ? file.rulesPath
+            : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file.rulesPath).path
         let shown = relative(rulesPath)
         guard let rulesText = read(rulesPath) else {
             return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown)"))

@@ -46,6 +46,28 @@ import Testing
         #expect(check.out == "config/examples/business-hours.yaml: ok — 3 moments, 0 recovery rules, 0 coaching rules, 1 silence, 1 inhibition, 2 scheduled moments\n", "\(check.out)\(check.err)")
     }
 
+    @Test func theAlertHeavyWorkloadPassesItsTests() throws {
+        // The benchmark workload of README "Performance": an alert per event type and interaction.
+        let r = try Self.moments(["test", "config/examples/alert-heavy.test.yaml"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.hasSuffix("2 passed, 0 failed\n"), "\(r.out)")
+    }
+
+    @Test func aTestFileMayNameItsRulesByAnAbsolutePath() throws {
+        let rules = try Self.rulesCopy(threshold: "60s")
+        let elsewhere = try Self.rulesCopy(threshold: "120s")
+        defer { for d in [rules, elsewhere] { try? FileManager.default.removeItem(at: d) } }
+        // In a folder with rules of its own (120 s), the test names the 60 s copy absolutely:
+        // a long wait at the 60th second passes only against that one.
+        let test = elsewhere.appendingPathComponent("t.yaml")
+        try "rules: \(rules.appendingPathComponent("moments.yaml").path)\ntests:\n  - name: t\n    events: [\"+0s queued\"]\n    run_until: +5m\n    expect: [+60s moment long-wait]\n"
+            .write(to: test, atomically: true, encoding: .utf8)
+        let r = try Self.moments(["test", test.path])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.hasSuffix("1 passed, 0 failed\n"), "\(r.out)")
+        #expect(try Self.moments(["check", test.path]).status == 0)
+    }
+
     @Test func checkValidatesATestFileAgainstItsRulesWithoutRunningIt() throws {
         let ok = try Self.moments(["check", "config/moments.test.yaml"])
         #expect(ok.status == 0, "\(ok.out)\(ok.err)")
