@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MomentsApp
 import MomentsCore
 
 struct TestCommand: ParsableCommand {
@@ -55,11 +56,9 @@ struct TestCommand: ParsableCommand {
         case .success(let f): file = f
         case .failure(let e): return .failure(Refusal(e.description))
         }
-        // Relative to the test file's folder, unless absolute (appended to the folder, an absolute
-        // path named a file that did not exist).
-        let rulesPath = file.rulesPath.hasPrefix("/")
-            ? file.rulesPath
-            : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file.rulesPath).path
+        // As a configuration's `rules:` is: appended to the test file's folder, an absolute path
+        // named a file that did not exist.
+        let rulesPath = DaemonConfigParser.resolve(file.rulesPath, relativeTo: path)
         let shown = relative(rulesPath)
         guard let rulesText = read(rulesPath) else {
             return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown)"))

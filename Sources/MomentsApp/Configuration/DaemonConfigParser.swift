@@ -66,7 +66,9 @@ public enum DaemonConfigParser {
         }
     }
 
-    static func resolve(_ path: String, relativeTo file: String) -> String {
+    /// `path` as written in `file` (a configuration, a rule test file): relative to the file's
+    /// folder, unless absolute.
+    public static func resolve(_ path: String, relativeTo file: String) -> String {
         guard !path.hasPrefix("/") else { return path }
         let dir = (file as NSString).deletingLastPathComponent
         return dir.isEmpty ? path : (dir as NSString).appendingPathComponent(path)
