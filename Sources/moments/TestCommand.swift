@@ -56,8 +56,8 @@ struct TestCommand: ParsableCommand {
         case .success(let f): file = f
         case .failure(let e): return .failure(Refusal(e.description))
         }
-        // As a configuration's `rules:` is: appended to the test file's folder, an absolute path
-        // named a file that did not exist.
+        // Resolved as a daemon configuration's `rules:` is, relative to the file's folder unless
+        // absolute. (Appended to the folder, an absolute path named a file that did not exist.)
         let rulesPath = DaemonConfigParser.resolve(file.rulesPath, relativeTo: path)
         let shown = relative(rulesPath)
         guard let rulesText = read(rulesPath) else {
