@@ -53,6 +53,35 @@ import Testing
         #expect(recoveries == 1, "the default rules recover a rude agent's moment once")
     }
 
+    /// The labels are a counter's key, compared by a hash made once (`digest`) and then the
+    /// fields: equal exactly when every field is, whatever the strings' lengths (inline or
+    /// not, split differently between rule and kind), and a missing queue is not an empty one.
+    @Test func labelsAreEqualExactlyWhenEveryFieldIs() {
+        typealias Labels = PipelineMetrics.DeliveredLabels
+        let long = String(repeating: "customer-waiting-", count: 3)
+        let variants: [Labels] = [
+            Labels(family: .alert, rule: "long-wait", kind: "long_wait", queue: "billing"),
+            Labels(family: .alert, rule: "long-wait", kind: "long_wait", queue: "billinG"),
+            Labels(family: .alert, rule: "long-wait", kind: "long_wait", queue: ""),
+            Labels(family: .alert, rule: "long-wait", kind: "long_wait"),
+            Labels(family: .alert, rule: "long-wai", kind: "tlong_wait", queue: "billing"),
+            Labels(family: .alert, rule: long, kind: "long_wait", queue: "billing"),
+            Labels(family: .alert, rule: long + "x", kind: "long_wait", queue: "billing"),
+            Labels(family: .coaching, rule: "long-wait", kind: "long_wait", queue: "billing"),
+            Labels(family: .recovery, rule: "long-wait", kind: "long_wait"),
+        ]
+        for (i, a) in variants.enumerated() {
+            for (j, b) in variants.enumerated() { #expect((a == b) == (i == j), "\(a) against \(b)") }
+            // Made again from copies of its strings: equal, and hashed alike.
+            func copy(_ s: String) -> String { String(decoding: Array(s.utf8), as: UTF8.self) }
+            let again = Labels(family: a.family, rule: copy(a.rule), kind: copy(a.kind), queue: a.queue.map(copy))
+            #expect(again == a)
+            #expect(again.hashValue == a.hashValue)
+        }
+        #expect(Set(variants).count == variants.count)
+        #expect(variants[0].withQueue("billinG") == variants[1])
+    }
+
     /// Through the pipeline: a hook that wants outputs gets each one with its record.
     @Test func aDeliveryHookGetsEachOutputWithItsRecord() throws {
         final class Seen: @unchecked Sendable {

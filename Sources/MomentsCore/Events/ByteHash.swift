@@ -1,7 +1,8 @@
 /// The pieces the id hashes share (the customer table's, the duplicate filter's fingerprints,
-/// the attribute cache's): how a run of bytes is read as words, one mixing round and the
-/// finishing avalanche. None of these hashes is persisted, so they may change between versions.
-enum ByteHash {
+/// the attribute cache's, the pipeline's delivered-output counters'): how a run of bytes is read
+/// as words, one mixing round and the finishing avalanche. None of these hashes is persisted,
+/// so they may change between versions.
+public enum ByteHash {
     /// Visits every byte of `bytes` as little-endian words: 8 at a time, the last word the one
     /// that ends at the last byte (overlapping the one before); a run of up to 8 bytes as one
     /// word (`shortRunWord`). No byte loop. Runs of one length give one number of words, and a
@@ -51,4 +52,19 @@ enum ByteHash {
         x ^= x >> 33
         return x
     }
+
+    /// `h` with the UTF-8 bytes of `s` mixed in, length first (so that "ab" then "c" and "a"
+    /// then "bc" differ); `avalanche` the last result. A few instructions a word where a
+    /// `Hasher` runs SipHash over every byte: for tables of keys few and bounded, made by this
+    /// process, where flooding is no concern (`PipelineMetrics.DeliveredLabels`).
+    public static func mixing(_ s: String, into h: UInt64) -> UInt64 {
+        s.withUTF8Bytes { bytes in
+            var h = mix(h, UInt64(bytes.count))
+            forEachWord(bytes) { h = mix(h, $0) }
+            return h
+        }
+    }
+
+    /// MurmurHash3's finalizer (`avalanche`), for a hash made with `mixing`.
+    public static func finish(_ h: UInt64) -> UInt64 { avalanche(h) }
 }
