@@ -16,13 +16,19 @@ final class BatchInFlight: @unchecked Sendable {
     /// `perf` samples, 2026-12-05.
     private var records: [PolledRecord?]
     /// The records' keys and values (`PolledBatch`); only read, by any thread, until every
-    /// record is applied (`takeBuffer`).
+    /// record is applied (`takeBuffers`).
     private var bytes: [UInt8]
     /// Held for the records, which do not hold their tasks (`PolledRecord.task`). A task
     /// revoked meanwhile may be freed with the batch, which can happen on an engine thread
     /// (the last job lets go of the batch there): a task has no `deinit` that minds where.
     private let tasks: [PartitionTask]
+    /// Where the engine threads write the outcomes: an earlier batch's, when it has room
+    /// (`PolledBatch.Buffers`), else new.
+    private let storage: OutcomeStorage
+    /// `storage.base`, kept apart so that the engine threads read no reference to write an outcome.
     private let outcomes: UnsafeMutablePointer<RecordOutcome>
+    /// How many records and outcomes the batch has (`records` is handed on once applied).
+    private let count: Int
     /// Outcomes not yet moved out, from the front; all of them are initialized once computed.
     private var next = 0
     private var computed = false
@@ -34,7 +40,10 @@ final class BatchInFlight: @unchecked Sendable {
         self.records = batch.records
         self.bytes = batch.bytes
         self.tasks = batch.tasks
-        self.outcomes = .allocate(capacity: self.records.count)
+        let count = self.records.count
+        self.count = count
+        if let spare = batch.outcomes, spare.capacity >= count { storage = spare } else { storage = OutcomeStorage(capacity: count) }
+        outcomes = storage.base
         self.wall = wall
     }
 
@@ -78,7 +87,7 @@ final class BatchInFlight: @unchecked Sendable {
     /// a later call goes on where this one stopped.
     func forEachInOrder(limit: Int = .max, _ body: (PolledRecord, PartitionTask, consuming RecordOutcome, UnsafeBufferPointer<UInt8>) -> Void) {
         precondition(computed, "outcomes read before they were computed")
-        let end = records.count - next > limit ? next + limit : records.count
+        let end = count - next > limit ? next + limit : count
         bytes.withUnsafeBufferPointer { bytes in
             while next < end {
                 let i = next
@@ -89,19 +98,37 @@ final class BatchInFlight: @unchecked Sendable {
         }
     }
 
-    /// The bytes' buffer, emptied, for another batch to fill; once every record is applied.
-    func takeBuffer() -> [UInt8] {
-        precondition(computed && next == records.count, "a batch's buffer taken before its records were applied")
-        var buffer: [UInt8] = []
-        swap(&buffer, &bytes)
-        buffer.removeAll(keepingCapacity: true)
-        return buffer
+    /// The bytes' buffer, the records' array and the outcomes' storage, emptied, for another
+    /// batch to fill; once every record is applied (every outcome moved out).
+    func takeBuffers() -> PolledBatch.Buffers {
+        precondition(computed && next == count, "a batch's buffers taken before its records were applied")
+        var spare = PolledBatch.Buffers(bytes: [], records: [], outcomes: storage)
+        swap(&spare.bytes, &bytes)
+        swap(&spare.records, &records)
+        spare.empty()
+        return spare
     }
 
     deinit {
         // A batch is dropped only once computed (the pipeline thread waits for every batch it
         // handed over, see `settleBatchesInFlight`); what was not applied is deinitialized here.
-        if computed { (outcomes + next).deinitialize(count: records.count - next) }
-        outcomes.deallocate()
+        // The storage is freed by its own deinit, once no batch and no spare holds it.
+        if computed { (outcomes + next).deinitialize(count: count - next) }
     }
+}
+
+/// Room for a batch's outcomes, uninitialized: written by the engine threads, moved out by the
+/// pipeline thread (`BatchInFlight`), then kept for a later batch. Some 160 bytes an outcome,
+/// 650 KB for a batch of 4,096: allocated for every batch, it came from the kernel each time
+/// and went back to it, page faults and `madvise` on the pipeline thread.
+final class OutcomeStorage: @unchecked Sendable {
+    let base: UnsafeMutablePointer<RecordOutcome>
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
 }

@@ -53,6 +53,43 @@ struct PolledBatch {
     /// Optional only so that applying a record can move it out of its batch (`BatchInFlight`).
     private(set) var records: [PolledRecord?] = []
     var bytes: [UInt8] = []
+
+    /// The two arrays a batch fills, emptied with their capacity kept, for the next batch
+    /// (`Pipeline.spareBatchBuffers`). The records' array too: grown from empty in every batch,
+    /// it was copied into a larger allocation a dozen times on the way to a batch's 4,096
+    /// records (some 330 KB, most of it in allocations large enough to come from the kernel),
+    /// and the pages the allocator returned meanwhile were faulted in again by the next batch.
+    struct Buffers {
+        var bytes: [UInt8]
+        var records: [PolledRecord?]
+        /// Nothing initialized in it (`BatchInFlight.takeBuffers`).
+        var outcomes: OutcomeStorage?
+
+        /// Both arrays emptied, their storage kept.
+        mutating func empty() {
+            bytes.removeAll(keepingCapacity: true)
+            records.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Where its outcomes will be computed, if an earlier batch's storage came with its arrays.
+    private(set) var outcomes: OutcomeStorage?
+
+    init() {}
+
+    /// A batch that fills `spare`'s arrays (empty) rather than new ones.
+    init(reusing spare: consuming Buffers) {
+        bytes = spare.bytes
+        records = spare.records
+        outcomes = spare.outcomes
+    }
+
+    /// Its arrays, emptied, for another batch; the records' tasks are let go.
+    consuming func buffers() -> Buffers {
+        var spare = Buffers(bytes: bytes, records: records, outcomes: outcomes)
+        spare.empty()
+        return spare
+    }
     /// Every task a record refers to (in runs: a task again after another is listed again),
     /// which keeps them alive while the records are (`PolledRecord.task` does not).
     private(set) var tasks: [PartitionTask] = []
@@ -65,6 +102,9 @@ struct PolledBatch {
         }
         records.append(PolledRecord(offset: offset, key: key, value: value, timestampMs: timestampMs, task: task))
     }
+
+    /// Room for `count` records at once (as many as the last batch held, as for its bytes).
+    mutating func reserveRecords(_ count: Int) { records.reserveCapacity(count) }
 
     /// Drops the records `isDropped` picks; their tasks stay held with the others.
     mutating func removeRecords(where isDropped: (PolledRecord) -> Bool) {
@@ -121,11 +161,11 @@ extension Pipeline {
 
     /// Up to a batch of the records already there, with their tasks; nil when there are none.
     private func pollBatch() throws -> PolledBatch? {
-        var batch = PolledBatch()
-        if let spare = spareBatchBuffers.popLast() { batch.bytes = spare }
+        var batch = spareBatchBuffers.popLast().map { PolledBatch(reusing: $0) } ?? PolledBatch()
         // As much as the last batch held: a backlog's batches are alike, and a light load's small.
         // Capped, so that one batch of huge messages does not set the size of every later one.
         batch.bytes.reserveCapacity(min(lastPolledBytes, Self.polledBytesReservedAtMost))
+        batch.reserveRecords(min(lastPolledRecords, configuration.batchSize))
         let rebalancesBefore = rebalances
         // Records come in runs of one partition: the last record's task serves the next one of
         // its partition without hashing its topic (while no rebalance has happened meanwhile).
@@ -155,10 +195,10 @@ extension Pipeline {
             batch.removeRecords { tasks[$0.task.partition] !== $0.task }
         }
         lastPolledBytes = batch.bytes.count
+        lastPolledRecords = batch.records.count
         guard batch.records.isEmpty else { return batch }
         // Kept for the next poll: an idle loop polls nothing many times a second.
-        batch.bytes.removeAll(keepingCapacity: true)
-        spareBatchBuffers.append(batch.bytes)
+        spareBatchBuffers.append(batch.buffers())
         return nil
     }
 
@@ -190,8 +230,8 @@ extension Pipeline {
         let wall = batch.wall
         batch.forEachInOrder { polled, task, outcome, bytes in apply(outcome, of: polled, task: task, bytes: bytes, wall: wall) }
         // Kept for a later poll unless grown past what a batch reserves (a batch of huge messages).
-        let buffer = batch.takeBuffer()
-        if spareBatchBuffers.count < Self.spareBatchBuffersKept && buffer.capacity <= Self.polledBytesReservedAtMost { spareBatchBuffers.append(buffer) }
+        let buffers = batch.takeBuffers()
+        if spareBatchBuffers.count < Self.spareBatchBuffersKept && buffers.bytes.capacity <= Self.polledBytesReservedAtMost { spareBatchBuffers.append(buffers) }
         // Published per batch, not per pass: a pass may take several batches of a backlog.
         publishBatchCounts()
     }

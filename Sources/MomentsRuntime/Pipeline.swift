@@ -123,9 +123,11 @@ public final class Pipeline: @unchecked Sendable {
     @exclusivity(unchecked) var batchesInFlight: [BatchInFlight] = []
     /// The bytes of the last polled batch's keys and values: what the next batch reserves.
     @exclusivity(unchecked) var lastPolledBytes = 0
+    /// How many records the last polled batch held: what the next batch reserves room for.
+    @exclusivity(unchecked) var lastPolledRecords = 0
     /// Buffers of applied batches, emptied, for the next polls to fill: a fresh buffer of a few
     /// hundred kilobytes came from the kernel page by page, a page fault every 4 KiB copied in.
-    @exclusivity(unchecked) var spareBatchBuffers: [[UInt8]] = []
+    @exclusivity(unchecked) var spareBatchBuffers: [PolledBatch.Buffers] = []
     /// Where batches' partitions are computed, by their bins; while `run()` runs.
     var engineThreads: EngineThreads?
 

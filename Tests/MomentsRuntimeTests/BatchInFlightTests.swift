@@ -197,4 +197,53 @@ import Testing
         for _ in 0..<500 where weakTask != nil { Thread.sleep(forTimeInterval: 0.01) }
         #expect(weakTask == nil)
     }
+
+    /// A batch's arrays and outcome storage serve the next batch (`PolledBatch.Buffers`), empty
+    /// and with their room kept, and outcomes computed into reused storage are the new batch's
+    /// own; a larger batch than the storage holds gets storage of its own.
+    @Test func theNextBatchReusesABatchsBuffersAndOutcomeStorage() throws {
+        let tasks = try tasks()
+        func computeAndApply(_ polled: PolledBatch) -> (offsets: [Int64], buffers: PolledBatch.Buffers) {
+            let batch = BatchInFlight(polled, wall: 0)
+            batch.compute(runs: Pipeline.partitionRuns(of: polled.records), on: nil) { p, _, _ in
+                RecordOutcome(kind: .skipped, engineClock: Timestamp(milliseconds: p.offset))
+            }
+            batch.waitUntilComputed()
+            var offsets: [Int64] = []
+            batch.forEachInOrder { record, _, outcome, _ in
+                #expect(outcome.engineClock.milliseconds == record.offset)
+                offsets.append(record.offset)
+            }
+            return (offsets, batch.takeBuffers())
+        }
+        let first = computeAndApply(records(500, tasks: tasks))
+        #expect(first.offsets == (0..<500).map(Int64.init))
+        let spare = first.buffers
+        #expect(spare.bytes.isEmpty && spare.records.isEmpty)
+        #expect(spare.bytes.capacity > 0 && spare.records.capacity >= 500)
+        let storage = try #require(spare.outcomes)
+        #expect(storage.capacity == 500)
+
+        // Filled again through the reused arrays: a smaller batch, in the same storage.
+        func fill(_ spare: PolledBatch.Buffers, count: Int, from first: Int) -> PolledBatch {
+            var batch = PolledBatch(reusing: spare)
+            for i in 0..<count {
+                let from = batch.bytes.count
+                batch.bytes.append(contentsOf: Array("v\(i)".utf8))
+                batch.append(offset: Int64(first + i), key: nil, value: from..<batch.bytes.count, timestampMs: nil, task: tasks[i % 3])
+            }
+            return batch
+        }
+        let next = fill(spare, count: 300, from: 1000)
+        #expect(next.outcomes === storage)
+        let second = computeAndApply(next)
+        #expect(second.offsets == (0..<300).map { Int64(1000 + $0) })
+        #expect(second.buffers.outcomes === storage)
+
+        // A batch larger than the storage: new storage, as large as it.
+        let third = computeAndApply(fill(second.buffers, count: 800, from: 2000))
+        #expect(third.offsets == (0..<800).map { Int64(2000 + $0) })
+        #expect(third.buffers.outcomes !== storage && third.buffers.outcomes?.capacity == 800)
+    }
+
 }
