@@ -54,7 +54,8 @@ struct PolledBatch {
     private(set) var records: [PolledRecord?] = []
     var bytes: [UInt8] = []
 
-    /// The two arrays a batch fills, emptied with their capacity kept, for the next batch
+    /// What a batch fills — its bytes, its records and, once handed over, its outcomes
+    /// (`OutcomeStorage`) — emptied with their room kept, for the next batch
     /// (`Pipeline.spareBatchBuffers`). The records' array too: grown from empty in every batch,
     /// it was copied into a larger allocation a dozen times on the way to a batch's 4,096
     /// records (some 330 KB, most of it in allocations large enough to come from the kernel),

@@ -62,8 +62,8 @@ final class PipelineMetrics: @unchecked Sendable {
     /// output need not travel to the pipeline thread (`OutputFacts`), and hashed there too
     /// (`digest`): the pipeline thread, the one that bounds the pipeline's rate, then finds the
     /// counter with one word hashed and the fields compared, where `Hasher` ran SipHash over
-    /// the three strings (~6 % of that thread at an output an event, twenty-seventh round;
-    /// seven strings in a `MetricKey` before the eighteenth).
+    /// the three strings (~6 % of that thread on the alert-heavy workload, twenty-seventh
+    /// round; seven strings in a `MetricKey` before the eighteenth).
     struct DeliveredLabels: Hashable, Sendable {
         enum Family: UInt8, Hashable { case alert, recovery, coaching }
         let family: Family

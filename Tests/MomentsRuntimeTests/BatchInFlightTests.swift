@@ -245,5 +245,4 @@ import Testing
         #expect(third.offsets == (0..<800).map { Int64(2000 + $0) })
         #expect(third.buffers.outcomes !== storage && third.buffers.outcomes?.capacity == 800)
     }
-
 }
