@@ -58,7 +58,7 @@ struct TestCommand: ParsableCommand {
         }
         // Resolved as a daemon configuration's `rules:` is, relative to the file's folder unless
         // absolute. (Appended to the folder, an absolute path named a file that did not exist.)
-        let rulesPath = DaemonConfigParser.resolve(file.rulesPath, relativeTo: path)
+        let rulesPath = FilePaths.resolve(file.rulesPath, writtenIn: path)
         let shown = relative(rulesPath)
         guard let rulesText = read(rulesPath) else {
             return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown)"))

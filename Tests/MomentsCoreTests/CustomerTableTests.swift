@@ -65,7 +65,7 @@ import Testing
         for (n, k) in keys.enumerated() { table[k] = state(n) }
         #expect(table.count == Set(keys).count)
         for k in keys.reversed() { table[k] = nil }
-        #expect(table.isEmpty && table.keys.isEmpty && table.values.isEmpty)
+        #expect(table.isEmpty && table.count == 0 && table.keys.isEmpty)
         for k in keys.prefix(100) { #expect(table[k] == nil) }
         table["c-1"] = state(1)
         #expect(mark(table["c-1"]) == 1 && table.count == 1)

@@ -35,7 +35,7 @@ public enum DaemonConfigParser {
         if let rulesPath {
             rulesSource = rulesPath
         } else if let node = top["rules"], case .scalar = node, let path = ctx.string(node, what: "rules") {
-            rulesSource = resolve(path, relativeTo: file)
+            rulesSource = FilePaths.resolve(path, writtenIn: file)
         } else if let node = top["rules"] {
             rules = RulesParser.parse(node: node, context: ctx)
         } else {
@@ -58,20 +58,12 @@ public enum DaemonConfigParser {
         config.processing = processing
         config.admin = admin
         // Relative to the configuration file, as the rules path is; `state` beside it by default.
-        config.admin.stateDirectory = resolve(admin.stateDirectory ?? "state", relativeTo: file)
+        config.admin.stateDirectory = FilePaths.resolve(admin.stateDirectory ?? "state", writtenIn: file)
         config.logging = logging
         switch EnvironmentOverrides.apply(environment, to: &config) {
         case .success: return .success(config)
         case .failure(let e): return .failure(e)
         }
-    }
-
-    /// `path` as written in `file` (a configuration, a rule test file): relative to the file's
-    /// folder, unless absolute.
-    public static func resolve(_ path: String, relativeTo file: String) -> String {
-        guard !path.hasPrefix("/") else { return path }
-        let dir = (file as NSString).deletingLastPathComponent
-        return dir.isEmpty ? path : (dir as NSString).appendingPathComponent(path)
     }
 }
 

@@ -29,7 +29,6 @@ struct CustomerTable: Sendable {
     private var entries: [Entry] = []
     /// For snapshots and gauges, not for every event.
     var keys: [String] { entries.map(\.key) }
-    var values: [CustomerState] { entries.map(\.value) }
     private var slots: [UInt64]
     private var mask: Int
     private let seed: UInt64
