@@ -91,6 +91,7 @@ struct PolledBatch {
         spare.empty()
         return spare
     }
+
     /// Every task a record refers to (in runs: a task again after another is listed again),
     /// which keeps them alive while the records are (`PolledRecord.task` does not).
     private(set) var tasks: [PartitionTask] = []

@@ -96,8 +96,9 @@ struct EndToEndBench {
                 print(String(format: "  what it costs: %.2f µs of CPU an event (median of the runs' differences), %.0f%% of the whole pipeline's", costs.median, costs.median / wholeCPU * 100))
             }
         }
-        // Runs of 100,000 events (the default) end before the first periodic checkpoint: the stop writes the
-        // state of every customer the run touched, so this share is the changelog's cost, mostly.
+        // Runs of 100,000 events (the default) end before the first periodic checkpoint: the stop
+        // writes the state of every customer the run touched, so this share is the changelog's
+        // cost, mostly.
         print(String(format: "  of a pipeline run, the stop (last state written, acknowledged, committed): %.0f%% (median)", stopShares.median * 100))
     }
 
