@@ -46,9 +46,11 @@ public final class BootstrapRelay: @unchecked Sendable {
         // The threads hold the state, not the relay, so dropping the relay still stops them.
         let state = RelayState(listener: fd, upstream: upstream)
         self.state = state
-        let thread = Thread { state.acceptLoop() }
-        thread.name = "moments-relay"
-        thread.start()
+        // Named from the thread itself: Linux applies no name set before the thread starts.
+        Thread {
+            Thread.current.name = "moments-relay"
+            state.acceptLoop()
+        }.start()
     }
 
     deinit { stop() }

@@ -63,23 +63,25 @@ extension Pipeline {
         log(.notice, "rules reloaded", [("moments", String(next.moments.count)), ("partitions", String(tasks.count))])
     }
 
-    /// Asks the cluster for metadata every two seconds from a thread of its own, so readiness
-    /// reflects whether a broker answers, without stalling the pipeline thread.
+    /// Asks the cluster for metadata every two seconds (every half second while it does not
+    /// answer) from a thread of its own, so readiness reflects whether a broker answers, without
+    /// stalling the pipeline thread. It ends as soon as the pipeline stops (`healthCheckPause`).
     func startHealthCheck() {
         let consumer = self.consumer!
         let box = statusBox
         let done = healthCheckDone
+        let pause = healthCheckPause
         let thread = Thread {
+            // Named from the thread itself, which is when Linux applies it (`top -H`, `perf`).
+            Thread.current.name = "moments-health"
             defer { done.signal() }
-            while !box.read().stopRequested {
+            while !pause.isInterrupted && !box.read().stopRequested {
                 let ok = consumer.brokerReachable(timeoutMs: 1500)
-                if box.read().stopRequested { break }
+                if pause.isInterrupted || box.read().stopRequested { break }
                 box.update { $0.brokerReachable = ok }
-                // Sleep in short steps so a stop is noticed at once (the thread holds the consumer).
-                for _ in 0..<(ok ? 20 : 5) where !box.read().stopRequested { Thread.sleep(forTimeInterval: 0.1) }
+                guard pause.sleep(seconds: ok ? 2 : 0.5) else { break }
             }
         }
-        thread.name = "moments-health"
         thread.start()
         healthCheck = thread
     }

@@ -105,6 +105,8 @@ public final class Pipeline: @unchecked Sendable {
     let stateEncodingQueue = DispatchQueue(label: "moments.state-encoding")
     var healthCheck: Thread?
     let healthCheckDone = DispatchSemaphore(value: 0)
+    /// Interrupted by `stop`, `abandon` and `shutdown`, which ends the health check at once.
+    let healthCheckPause = InterruptibleSleep()
     var changelog: Changelog?
     var changelogReader: KafkaConsumer?
     /// Exactly-once: a transaction is open (begun at the first produce after a commit).
@@ -157,6 +159,7 @@ public final class Pipeline: @unchecked Sendable {
     /// Asks the loop to finish what is in flight, commit and leave the group. Thread-safe.
     public func stop() {
         statusBox.update { $0.stopRequested = true }
+        healthCheckPause.interrupt()
         wakeup.signal()
     }
 
@@ -241,6 +244,7 @@ public final class Pipeline: @unchecked Sendable {
         producer?.stopDeliveryReports()
         consumer?.stopEvents()
         statusBox.update { $0.stopRequested = true }
+        healthCheckPause.interrupt()
         metrics.gauge("moments_ready", [], 0)
     }
 
@@ -504,6 +508,8 @@ public final class Pipeline: @unchecked Sendable {
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
         publishBatchCounts()   // what the revocation and the flush acknowledged
+        // Also on an unrecoverable error, which ends the loop without `stop`.
+        healthCheckPause.interrupt()
         if healthCheck != nil { _ = healthCheckDone.wait(timeout: .now() + 3) }
         statusBox.update { $0.brokerReachable = false }
         metrics.gauge("moments_ready", [], 0)

@@ -67,12 +67,12 @@ public final class DevSession: @unchecked Sendable {
         let deadline = seconds.map { began.addingTimeInterval($0) }
         let producerDone = DispatchSemaphore(value: 0)
         let producerFailure = ErrorBox()
-        let thread = Thread { [self] in
+        // Named from the thread itself: Linux applies no name set before the thread starts.
+        Thread { [self] in
+            Thread.current.name = "moments-simulator"
             do { try produceTraffic(bootstrap: broker.bootstrapServers, until: deadline) } catch { producerFailure.set(error) }
             producerDone.signal()
-        }
-        thread.name = "moments-simulator"
-        thread.start()
+        }.start()
         producerDone.wait()
         // Give the pipeline a moment to finish what was just produced, then stop it cleanly.
         Thread.sleep(forTimeInterval: 1.0)
