@@ -497,6 +497,9 @@ public final class Pipeline: @unchecked Sendable {
 
     /// Graceful stop: no more input; every output acknowledged; offsets committed; group left.
     func shutdown() {
+        // Before the consumer closes, which the probe uses; also on an unrecoverable error,
+        // which ends the loop without `stop`.
+        healthCheckPause.interrupt()
         log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
         do { try checkpoint(synchronous: true) } catch { log(.error, "final commit failed; the next owner reprocesses from the last commit", [("error", "\(error)")]) }
@@ -508,8 +511,6 @@ public final class Pipeline: @unchecked Sendable {
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
         publishBatchCounts()   // what the revocation and the flush acknowledged
-        // Also on an unrecoverable error, which ends the loop without `stop`.
-        healthCheckPause.interrupt()
         if healthCheck != nil { _ = healthCheckDone.wait(timeout: .now() + 3) }
         statusBox.update { $0.brokerReachable = false }
         metrics.gauge("moments_ready", [], 0)
