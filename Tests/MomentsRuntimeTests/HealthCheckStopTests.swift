@@ -21,12 +21,15 @@ import Testing
         #expect(ended.wait(timeout: .now() + 10) == .success, "the sleep went on after its interruption")
         #expect(result.get() == false)
         #expect(pause.isInterrupted)
+        // The interruption is not used up by the sleep it ended.
+        #expect(pause.sleep(seconds: 600) == false)
     }
 
     @Test func aSleepAfterAnInterruptionEndsAtOnce() {
         let pause = InterruptibleSleep()
         pause.interrupt()
         let began = Date()
+        #expect(pause.sleep(seconds: 600) == false)
         #expect(pause.sleep(seconds: 600) == false)
         #expect(Date().timeIntervalSince(began) < 10)
     }
