@@ -75,9 +75,10 @@ extension Pipeline {
             // Named from the thread itself, which is when Linux applies it (`top -H`, `perf`).
             Thread.current.name = "moments-health"
             defer { done.signal() }
-            while !pause.isInterrupted && !box.read().stopRequested {
+            // Every way of stopping (`stop`, `abandon`, `shutdown`) interrupts `pause`.
+            while !pause.isInterrupted {
                 let ok = consumer.brokerReachable(timeoutMs: 1500)
-                if pause.isInterrupted || box.read().stopRequested { break }
+                if pause.isInterrupted { break }
                 box.update { $0.brokerReachable = ok }
                 guard pause.sleep(seconds: ok ? 2 : 0.5) else { break }
             }
