@@ -21,8 +21,9 @@ fi
 # valgrind 3.19 cannot read DWARF 5, which Swift 6 and clang write by default: this build (a
 # folder of its own, so `.build` is untouched) asks both for DWARF 4, and callgrind can then
 # also give the count per source line (callgrind_annotate .build-instructions/callgrind.out FILE).
+# The Swift runtime linked statically, as `make release` and the Dockerfile link it.
 scratch=.build-instructions
-swift build -c release --product moments-instructions --scratch-path "$scratch" \
+swift build -c release --static-swift-stdlib --product moments-instructions --scratch-path "$scratch" \
     -Xswiftc -g -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4 >&2
 # Deterministic hashing: Swift seeds its hashes at random per process, which moves
 # dictionaries' probe sequences and so the count by a few instructions an event.

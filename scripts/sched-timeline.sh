@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 events=${1:-100000}
 command -v perf >/dev/null 2>&1 || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
 ./scripts/install-deps.sh
-swift build -c release --product moments >&2
+swift build -c release --static-swift-stdlib --product moments >&2   # as `make release`
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 perf record -q -a -e sched:sched_switch -o "$scratch/sched.data" -- \
