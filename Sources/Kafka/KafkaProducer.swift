@@ -2,8 +2,10 @@ internal import CRdKafka
 
 /// An idempotent producer with delivery reports.
 ///
-/// `produce` may be called from any thread and never blocks for long; delivery reports are
-/// handed to `onDelivery` on the thread that calls `poll` or `flush`.
+/// Call `produce` from the thread that calls `poll` and `flush`: delivery reports are handed to
+/// `onDelivery` on that thread, and `produce` itself serves them while librdkafka's queue is
+/// full (so that it never blocks for long), which from another thread would run `onDelivery`
+/// there too, unsynchronized with the polling thread.
 public final class KafkaProducer: @unchecked Sendable {
     private let rk: OpaquePointer
     private let context: CallbackContext
