@@ -6,9 +6,16 @@ import MomentsCore
 /// state, a tombstone once forgotten — and one partition record (clock, budgets) marked by a
 /// header. Changelog partition n holds input partition n's state, so a new owner of a
 /// partition reads exactly one changelog partition.
+///
+/// A customer record also says, in a header, the last input offset its state reflects: a
+/// batch's customer records land before its partition record (`ChangelogBatches`), so after a
+/// crash in between, or a batch whose partition record never came, the newest record of a
+/// customer can be ahead of the partition record a restore resumes after. Those customers'
+/// events up to their own offset are then passed over (`CustomersAhead`), not applied twice.
 struct Changelog {
     let topic: String
     static let partitionHeader = ("moments.state", Array("partition".utf8))
+    static let offsetHeader = "moments.offset"
 
     func key(_ input: TopicPartition, _ customer: String) -> [UInt8] { Array("\(input.topic)/\(customer)".utf8) }
 
@@ -32,7 +39,7 @@ struct Changelog {
         let partitionRecord = OutputRecord(
             topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: task.lastOffset), headers: [Self.partitionHeader],
             partition: task.partition.partition, id: "state:partition", kind: .state)
-        return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord)
+        return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord, reflecting: task.lastOffset)
     }
 
     /// One partition's changed state, taken at a checkpoint and encoded later.
@@ -41,6 +48,8 @@ struct Changelog {
         let input: TopicPartition
         let states: [ChangedState]
         let partitionRecord: OutputRecord
+        /// The last input offset the states reflect (the partition record's); nil before any.
+        let reflecting: Int64?
 
         /// Every record, the partition record last. The pipeline holds the partition record back
         /// until the customer records are acknowledged (`ChangelogBatches`), so a partition record
@@ -48,9 +57,10 @@ struct Changelog {
         func finish() -> [OutputRecord] {
             var records: [OutputRecord] = []
             records.reserveCapacity(states.count + 1)
+            let headers = reflecting.map { [(Changelog.offsetHeader, Array(String($0).utf8))] } ?? []
             for state in states {
                 records.append(OutputRecord(
-                    topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: [],
+                    topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: headers,
                     partition: input.partition, id: "state:\(state.customer)", kind: .state))
             }
             records.append(partitionRecord)
@@ -58,16 +68,23 @@ struct Changelog {
         }
     }
 
+    /// What a read found: the partition record, the customers' states, and the input offset
+    /// each customer's latest record (tombstones included) reflects, where it says.
+    struct Contents {
+        var partition: [UInt8]?
+        var customers: [String: [UInt8]] = [:]
+        var customerOffsets: [String: Int64] = [:]
+    }
+
     /// Reads the changelog partition of `input` to its end: the latest record per key wins.
-    func read(_ input: TopicPartition, with reader: KafkaConsumer, timeoutMs: Int64 = 60_000) throws -> (partition: [UInt8]?, customers: [String: [UInt8]]) {
+    func read(_ input: TopicPartition, with reader: KafkaConsumer, timeoutMs: Int64 = 60_000) throws -> Contents {
         let tp = TopicPartition(topic: topic, partition: input.partition)
         let (low, high) = try reader.watermarks(tp, timeoutMs: 5000)
-        guard high > low else { return (nil, [:]) }
+        guard high > low else { return Contents() }
         try reader.assign([tp: low])
         defer { try? reader.assign([:]) }
         let prefix = Array("\(input.topic)/".utf8)
-        var partitionState: [UInt8]?
-        var customers: [String: [UInt8]] = [:]
+        var contents = Contents()
         var position = low
         var received = false
         var waited: Int64 = 0
@@ -96,12 +113,14 @@ struct Changelog {
             position = r.offset + 1
             guard let key = r.key, key.starts(with: prefix) else { continue }
             if r.header("moments.state") == Self.partitionHeader.1 {
-                partitionState = r.value
+                contents.partition = r.value
                 continue
             }
             let customer = String(decoding: key[prefix.count...], as: UTF8.self)
-            customers[customer] = r.value   // nil: a tombstone removes it
+            contents.customers[customer] = r.value   // nil: a tombstone removes it
+            // Written before the header existed: taken to reflect no more than the partition record.
+            contents.customerOffsets[customer] = r.header(Self.offsetHeader).flatMap { Int64(String(decoding: $0, as: UTF8.self)) }
         }
-        return (partitionState, customers)
+        return contents
     }
 }

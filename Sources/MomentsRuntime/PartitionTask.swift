@@ -6,7 +6,7 @@ import MomentsCore
 /// offset with outputs suppressed), then runs.
 ///
 /// The properties every record touches have their exclusivity unchecked: a task's engine side
-/// (`engine`, `restoreUntil`, `skipUntil`, `lastOffset`) is touched by one thread at a time, the
+/// (`engine`, `restoreUntil`, `skipUntil`, `customersAhead`, `lastOffset`) is touched by one thread at a time, the
 /// engine thread computing its partition's job or the pipeline thread once no job is in flight
 /// (`SerialJobs`, `BatchInFlight`), and its offsets and clock (`tracker`, `clock`) only by the
 /// pipeline thread. The runtime's checks of a class's stored properties, a begin and an end
@@ -31,6 +31,9 @@ final class PartitionTask {
     /// Records below this offset are already reflected in state restored from the changelog (and
     /// their outputs were acknowledged before that state was written): they are passed over.
     @exclusivity(unchecked) var skipUntil: Int64?
+    /// Customers whose restored state reflects records past `skipUntil`: their events in those
+    /// records are passed over (see `CustomersAhead`).
+    @exclusivity(unchecked) var customersAhead: CustomersAhead?
     /// The offset last handed over for a commit (stored for librdkafka's committer, or committed
     /// on leaving); nil when none was, or the coordinator refused it (`Pipeline.commitAnswered`):
     /// an interval's checkpoint hands over only offsets that differ.

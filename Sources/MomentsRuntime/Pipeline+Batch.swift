@@ -285,6 +285,7 @@ extension Pipeline {
             }
             task.skipUntil = nil
         }
+        if let ahead = task.customersAhead, record.offset > ahead.until { task.customersAhead = nil }
         if hooks.leaveOut == .engine {
             task.noteProcessed(offset: record.offset)
             return RecordOutcome(kind: .processed([], logFields: []), engineClock: task.engine.clock)
@@ -318,7 +319,11 @@ extension Pipeline {
             // Only gathered for debug logging: an array per event otherwise built for nothing.
             var logFields: [(String, String)] = []
             func process(_ event: Event) {
-                for output in task.engine.process(event) {
+                // Already in its customer's restored state: time moves on as the event moved it
+                // the first time, but the event is not applied again.
+                let outputs = task.customersAhead?.reflect(event.customerID, at: record.offset) == true
+                    ? task.engine.advance(to: event.occurredAt) : task.engine.process(event)
+                for output in outputs {
                     let record = configuration.routing.record(for: output)
                     records.append((record, OutputFacts(output, keeping: keepsOutputs)))
                 }
@@ -346,6 +351,7 @@ extension Pipeline {
     func apply(_ outcome: consuming RecordOutcome, of polled: PolledRecord, task: PartitionTask, bytes: UnsafeBufferPointer<UInt8>, wall: Int64) {
         if case .skipped = outcome.kind {
             _ = task.tracker.record(offset: polled.offset, outputs: 0)
+            statusBox.update { $0.recordsPassedOver += 1 }   // only right after a restore
             return
         }
         batchCounts.countConsumed(topic: task.partition.topic)

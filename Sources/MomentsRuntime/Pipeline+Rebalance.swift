@@ -106,16 +106,23 @@ extension Pipeline {
     /// reprocessed by the next owner (at-least-once). Exactly-once: the open transaction holds
     /// their outputs and offsets, so it is aborted at the next commit and the remaining
     /// partitions are rewound with it.
+    ///
+    /// Their tasks go before the drain: acknowledged during it, a customer record of theirs
+    /// would otherwise send its batch's partition record, which could land after the new
+    /// owner's and be restored in its place (an older clock and budgets, a resume point behind
+    /// the new owner's state), and a failed output of theirs would be produced again.
     func lost(_ partitions: [TopicPartition]) {
-        drainDeliveries()
-        if !configuration.exactlyOnce { consumer.forgetStored(partitions) }   // or librdkafka would commit them on their way out
-        let leaving = Set(partitions)
-        deferredState.removeAll { leaving.contains($0.partition) }
-        if configuration.exactlyOnce && inTransaction { transactionFailed = true }
         countSuppressedMoments()
         for tp in partitions {
             tasks[tp] = nil
             withdrawGauges(of: tp)
+        }
+        let leaving = Set(partitions)
+        deferredState.removeAll { leaving.contains($0.partition) }
+        drainDeliveries()
+        if !configuration.exactlyOnce { consumer.forgetStored(partitions) }   // or librdkafka would commit them on their way out
+        if configuration.exactlyOnce && inTransaction { transactionFailed = true }
+        for tp in partitions {
             log(.warning, "partition lost", [("partition", "\(tp)"), ("effect", "not committed; the next owner reprocesses from the last commit")])
         }
         statusBox.update { $0.partitionsLost += partitions.count }
@@ -162,8 +169,10 @@ extension Pipeline {
             task.engine = engine
             statusBox.update { $0.restoredCustomers += state.customers.count }
             let reflected = state.partition.flatMap { Engine.inputOffset(ofPartitionState: $0) }
+            task.customersAhead = CustomersAhead(state.customerOffsets, resumeAfter: reflected)
             log(.info, "state restored from the changelog", [
                 ("partition", "\(task.partition)"), ("customers", String(state.customers.count)), ("reflects_offset", reflected.map(String.init) ?? "-"),
+                ("customers_ahead", String(task.customersAhead?.count ?? 0)),
             ])
             return .some(reflected)
         } catch {

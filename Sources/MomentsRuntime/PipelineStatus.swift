@@ -32,12 +32,16 @@ public struct PipelineStatus: Sendable {
     /// Changelog records that failed for good; their customers went into the next checkpoint.
     public var stateRecordsFailed = 0
     public var restoredCustomers = 0
+    /// Input records passed over because the state restored from the changelog already reflects
+    /// them: its partition record is ahead of the committed offset (`PartitionTask.skipUntil`).
+    public var recordsPassedOver = 0
     public var transactionsAborted = 0
     /// Partitions taken away without a handover (see `Pipeline.lost`).
     public var partitionsLost = 0
-    /// Delivery reports that came after their output's partition had left (revoked or lost after
-    /// the drain gave up, perhaps assigned again since): recognised by the task generation and
-    /// applied to no task. Their inputs are reprocessed by the partition's next owner.
+    /// Delivery reports that came after their output's partition had left (revoked after the
+    /// drain gave up, or lost, whose task goes before the drain; perhaps assigned again since):
+    /// recognised by the task generation and applied to no task. Their inputs are reprocessed by
+    /// the partition's next owner.
     public var staleDeliveries = 0
     /// Lookups for newly assigned partitions (committed offsets, changelog, oldest offsets) the
     /// broker did not answer and that were asked again (see `Pipeline.persistently`).
