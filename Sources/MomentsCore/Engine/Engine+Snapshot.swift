@@ -100,7 +100,12 @@ extension Engine {
                 let ix = customer.interactions[iid]!
                 for (r, ws) in ix.waits.sorted(by: { $0.key < $1.key }) {
                     guard let opened = ws.openedAt else { continue }
-                    schedule(.wait(customer: id, interaction: iid, rule: r, episode: ws.episode), at: opened + ws.limit + settings.allowedLateness)
+                    // Due at or before the clock: it fired before the state was taken (a step
+                    // ends with every due timer fired), perhaps emitting nothing (a filter), and
+                    // the wait's close decides now. Rebuilt, it fired a second time.
+                    let due = opened + ws.limit + settings.allowedLateness
+                    guard due > clock else { continue }
+                    schedule(.wait(customer: id, interaction: iid, rule: r, episode: ws.episode), at: due)
                 }
                 let expiry = ix.endedAt != nil ? max(ix.endedAt!, ix.lastEventAt) + settings.interactionGrace : ix.lastEventAt + settings.interactionTimeout
                 schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)

@@ -1,0 +1,66 @@
+import MomentsCore
+import Testing
+
+/// Timers are not state of their own: a restored engine rebuilds them from the open waits.
+/// After every step the running engine holds no timer due at or before its clock (it fired
+/// them all), so a wait whose deadline the restored clock has passed had its timer fire already;
+/// rebuilding it fired it a second time at the first step after the restore.
+@Suite struct RestoredTimerTests {
+    /// The wait's deadline passes while the interaction is in a queue the rule does not watch, so
+    /// its timer fires and emits nothing; then it moves to a watched queue, the engine's state is
+    /// written, and the wait closes late: the moment comes from the close, with the whole wait
+    /// and the connecting event as its cause, restored or not.
+    @Test func aWaitTimerThatAlreadyFiredIsNotRebuilt() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: support-wait
+                kind: pain
+                only: { queue: [support] }
+                when:
+                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 300s }
+            """)
+        var s = Script()
+        s.queue = "sales"
+        let before = [s.at(0, .interactionStarted, id: "e-1"), s.at(1, .interactionQueued, id: "e-2"),
+                      s.at(360, .interactionTransferred, data: EventData(toQueue: "support"), id: "e-3")]
+        s.queue = "support"
+        let after = [s.at(480, .agentConnected, id: "e-4"), s.at(600, .interactionEnded, data: EventData(reason: "resolved"), id: "e-5")]
+
+        var whole = Engine(rules: rules)
+        let expected = whole.run(before + after)
+        #expect(expected.map(\.id) == ["i-1:support-wait:1"])
+
+        var first = Engine(rules: rules)
+        first.tracksChanges = true
+        var got = first.run(before)
+        #expect(got.isEmpty)
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        var second = try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 2), customers: records)
+        got += second.run(after)
+        let encoder = CloudEventEncoder()
+        let text = { (outputs: [Output]) in outputs.map { String(decoding: encoder.encode($0), as: UTF8.self) } }
+        #expect(text(got) == text(expected))
+    }
+
+    /// A deadline still ahead of the restored clock is rebuilt and fires as it would have.
+    @Test func aWaitTimerStillAheadIsRebuilt() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: long-wait
+                kind: pain
+                when:
+                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 300s }
+            """)
+        let s = Script()
+        var first = Engine(rules: rules)
+        first.tracksChanges = true
+        _ = first.run([s.at(0, .interactionStarted), s.at(1, .interactionQueued), s.at(200, .holdStarted)])
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        var second = try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 2), customers: records)
+        #expect(second.pendingTimers > 0)
+        let out = second.advance(to: s.time(400))
+        #expect(out.map(\.id) == ["i-1:long-wait:1"])
+    }
+}
