@@ -43,6 +43,12 @@ extension Engine {
                 return timer
             }
         }
+        // State of a rule removed or changed in kind was dropped above, but the changelog still
+        // holds it until each customer changes again: restored from there (by rule id), a rule
+        // back under its id found its old state (a moment fired, so never again in that
+        // interaction). Every customer is written again at the next checkpoint instead; a
+        // reload that keeps every rule changes no record.
+        if tracksChanges && map.count < rules.moments.count { next.markAllChanged() }
         return next
     }
 

@@ -64,3 +64,45 @@ import Testing
         #expect(out.map(\.id) == ["i-1:long-wait:1"])
     }
 }
+
+/// A reload drops the state of a rule removed or changed in kind; the changelog must not bring
+/// it back.
+@Suite struct ReloadedStateTests {
+    @Test func aRuleChangedInKindLeavesNoStateInTheChangelog() throws {
+        let before = try Fixtures.rules("""
+            moments:
+              - id: escalated
+                kind: pain
+                when: { match: { event: interaction.escalated } }
+            """)
+        let after = try Fixtures.rules("""
+            moments:
+              - id: escalated
+                kind: pain
+                when: { count: { event: interaction.escalated, reaches: 1 } }
+            """)
+        let s = Script()
+        var first = Engine(rules: before)
+        first.tracksChanges = true
+        #expect(first.run([s.at(0, .interactionStarted), s.at(10, .interactionEscalated)]).map(\.id) == ["i-1:escalated:1"])
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+
+        var reloaded = first.reloaded(with: after)
+        let rewritten = reloaded.takeChangedCustomers()
+        #expect(rewritten.map(\.customer) == ["c-1"], "the customer's record still holds the old rule's state")
+        for (id, state) in rewritten { records[id] = state }
+        var restored = try Engine.restored(rules: after, partition: reloaded.partitionState(inputOffset: 1), customers: records)
+        let next = s.at(20, .interactionEscalated)
+        let running = reloaded.process(next).map(\.id)
+        #expect(running == ["i-1:escalated:1"])
+        #expect(restored.process(next).map(\.id) == running)
+
+        // A reload that keeps every rule writes nothing again.
+        var same = restored.reloaded(with: after)
+        same.tracksChanges = true
+        _ = same.takeChangedCustomers()
+        var again = same.reloaded(with: after)
+        #expect(again.takeChangedCustomers().isEmpty)
+    }
+}
