@@ -26,7 +26,13 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        var daemon = try ConfigFile.load(config)
+        // Until the handler below is installed, a SIGHUP's default action would end the process:
+        // `systemctl reload` right after `start` (the unit counts as started at exec) killed the
+        // daemon while it read its configuration. Ignored until then; the rules watcher's first
+        // check reads the file anyway.
+        signal(SIGHUP, SIG_IGN)
+        let loaded = try ConfigFile.loadWithRulesText(config)
+        var daemon = loaded.config
         if let logLevel { daemon.logging.level = logLevel }
         if printConfig {
             print(daemon.printable, terminator: "")
@@ -44,8 +50,7 @@ struct RunCommand: AsyncParsableCommand {
             return l
         }()
 
-        let rulesText = (try? String(contentsOfFile: daemon.rulesSource == "inline" ? config : daemon.rulesSource, encoding: .utf8)) ?? ""
-        let app = Daemon(config: daemon, configPath: config, rulesText: rulesText, registry: registry, metricsFactory: factory, logger: logger)
+        let app = Daemon(config: daemon, configPath: config, rulesText: loaded.rulesText, registry: registry, metricsFactory: factory, logger: logger)
         let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { count in
             if count == 1 {
                 logger.notice("stopping on signal; a second signal forces exit")
@@ -70,12 +75,24 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 enum ConfigFile {
-    static func load(_ path: String) throws -> DaemonConfig {
+    static func load(_ path: String) throws -> DaemonConfig { try loadWithRulesText(path).config }
+
+    /// The configuration, and the text its rules were parsed from (the rules file's, or this
+    /// file's when they are inline), read once: the rules watcher compares the file with this
+    /// text's hash, and a second read could find a file replaced meanwhile, whose hash then
+    /// stood for rules the engines were not running, and which were never applied.
+    static func loadWithRulesText(_ path: String) throws -> (config: DaemonConfig, rulesText: String) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw CLIError("\(path): cannot read the configuration file")
         }
-        switch DaemonConfigParser.parse(yaml: text, file: path, environment: ProcessInfo.processInfo.environment) {
-        case .success(let c): return c
+        var rulesText = text
+        let parsed = DaemonConfigParser.parse(yaml: text, file: path, environment: ProcessInfo.processInfo.environment) { rulesPath in
+            let read = try? String(contentsOfFile: rulesPath, encoding: .utf8)
+            if let read { rulesText = read }
+            return read
+        }
+        switch parsed {
+        case .success(let c): return (c, rulesText)
         case .failure(let e): throw CLIError(e.description)
         }
     }

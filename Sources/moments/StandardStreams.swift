@@ -30,13 +30,22 @@ enum Stdout {
 }
 
 enum FileDescriptor {
-    /// Writes all bytes, retrying short writes and EINTR.
+    /// Writes all bytes, retrying short writes and EINTR. Output that cannot be written (a full
+    /// disk, a closed descriptor) ends the command with an error: `replay` and `simulate` said
+    /// what they had written and exited 0 with nothing written. (A closed pipe ends it through
+    /// SIGPIPE before this sees EPIPE.) A failing stderr is given up on quietly.
     static func write(_ fd: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue } else { return } }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    guard fd != STDERR_FILENO else { return }
+                    let reason = String(cString: strerror(errno))
+                    Stderr.print("error: cannot write the output: \(reason)")
+                    exit(1)
+                }
                 offset += n
             }
         }

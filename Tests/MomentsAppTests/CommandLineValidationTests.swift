@@ -80,4 +80,21 @@ import Testing
         #expect(r.err.contains("\(blocker.path)/state"), "\(r.err)")
         #expect(r.err.contains("admin.state_dir") && r.err.contains("MOMENTS_STATE_DIR"), "\(r.err)")
     }
+
+    /// Output that cannot be written is an error, not a success with nothing written.
+    @Test(arguments: [["simulate", "--stdout", "--seed", "7", "--count", "20"], ["replay", "--rules", "config/moments.yaml", "Tests/Fixtures/reference-stream.jsonl"]])
+    func aCommandWhoseOutputCannotBeWrittenFails(arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
+        p.currentDirectoryURL = RulesCommandLineTests.root
+        p.arguments = arguments
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0, "\(text)")
+        #expect(text.contains("cannot write the output"), "\(text)")
+    }
 }

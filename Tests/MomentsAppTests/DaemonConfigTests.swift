@@ -122,6 +122,25 @@ import MomentsRuntime
         #expect(env.errors.map(\.description).map { $0.contains("MOMENTS_KAFKA_PRODUCER_PROPERTY_LINGER_MS: linger.ms: ") } == [true])
     }
 
+    /// The daemon sets `bootstrap.servers` and `group.id` from settings of its own: in a
+    /// properties section they were overwritten without a word (the daemon then connected to
+    /// the default 127.0.0.1:9092), so they are refused there, naming the setting to use.
+    @Test func propertiesTheDaemonSetsItselfAreRefused() {
+        let yaml = "kafka:\n  properties: { bootstrap.servers: prod:9092 }\n  consumer_properties:\n    group.id: other\nrules: rules.yaml\n"
+        guard case .failure(let e) = parse(yaml) else { Issue.record("bootstrap.servers and group.id in properties were accepted"); return }
+        let messages = e.errors.map(\.description)
+        #expect(messages.count == 2)
+        #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:2:17: error: properties.bootstrap.servers is set by kafka.bootstrap_servers") })
+        #expect(messages.contains { $0.hasPrefix("/etc/moments/daemon.yaml:4:5: error: consumer_properties.group.id is set by kafka.group_id") })
+        let fromEnvironment = parse("rules: rules.yaml\n", env: ["MOMENTS_KAFKA_PROPERTY_BOOTSTRAP_SERVERS": "prod:9092"])
+        guard case .failure(let env) = fromEnvironment else { Issue.record("bootstrap.servers from the environment was accepted"); return }
+        #expect(env.errors.map(\.description).map { $0.contains("MOMENTS_KAFKA_PROPERTY_BOOTSTRAP_SERVERS: bootstrap.servers is set by kafka.bootstrap_servers") } == [true])
+        // The settings themselves still work.
+        guard case .success(let ok) = parse("kafka: { bootstrap_servers: prod:9092, group_id: other }\nrules: rules.yaml\n") else { Issue.record("refused"); return }
+        #expect(ok.pipelineConfiguration.consumerProperties["bootstrap.servers"] == "prod:9092")
+        #expect(ok.pipelineConfiguration.consumerProperties["group.id"] == "other")
+    }
+
     @Test func engineThreadsMustBeAtLeastOne() {
         guard case .failure(let e) = parse("processing:\n  engine_threads: 0\nrules: rules.yaml\n") else {
             Issue.record("engine_threads: 0 was accepted"); return

@@ -34,6 +34,18 @@ extension DaemonConfig {
 }
 
 public struct KafkaSettings: Sendable, Equatable {
+    /// librdkafka properties the daemon sets from settings of its own, whatever a properties
+    /// section says (it overwrote them without a word: `bootstrap.servers` in
+    /// `kafka.properties` left the daemon on the default 127.0.0.1:9092): refused there, with
+    /// the setting to use instead.
+    static func ownSetting(forProperty name: String) -> String? {
+        switch name {
+        case "bootstrap.servers": return "kafka.bootstrap_servers (MOMENTS_KAFKA_BOOTSTRAP_SERVERS)"
+        case "group.id": return "kafka.group_id (MOMENTS_KAFKA_GROUP_ID)"
+        default: return nil
+        }
+    }
+
     public var bootstrapServers = "127.0.0.1:9092"
     public var groupID = "moments"
     public var inputTopics = ["interactions"]

@@ -97,6 +97,10 @@ enum KafkaSection {
         var out: [String: String] = [:]
         for member in m {
             guard case .scalar(let s) = member.value else { ctx.error(member.value, "\(what).\(member.key) must be a single value"); continue }
+            if let setting = KafkaSettings.ownSetting(forProperty: member.key) {
+                ctx.error(member.keyNode, "\(what).\(member.key) is set by \(setting); set it there")
+                continue
+            }
             if let refusal = KafkaConfiguration.refusal(ofProperty: member.key, value: s.string) {
                 ctx.error(member.keyNode, "\(what).\(member.key): \(refusal)")
                 continue

@@ -101,6 +101,7 @@ public enum EnvironmentOverrides {
             } else {
                 continue
             }
+            if let setting = KafkaSettings.ownSetting(forProperty: key) { fail(name, "\(key) is set by \(setting); set it there"); continue }
             // Offered to librdkafka now, as the file's properties are (`KafkaSection.properties`).
             if let refusal = KafkaConfiguration.refusal(ofProperty: key, value: value) { fail(name, "\(key): \(refusal)"); continue }
             config.kafka[keyPath: target][key] = value

@@ -45,9 +45,12 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
+        let pause = Swift.Duration.milliseconds(interval.milliseconds)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             check()
-            try? await Task.sleep(for: .milliseconds(interval.milliseconds))
+            // Cut short by a graceful shutdown: the group stops its services one after another,
+            // the watcher after the pipeline, and every stop waited out the rest of the pause.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
 
