@@ -89,6 +89,11 @@ extension Pipeline {
         } catch {
             log(.error, "commit before revocation failed; the next owner reprocesses from the last commit", [("error", "\(error)")])
         }
+        // Exactly-once: a transaction still open here (its offsets could not be sent) holds the
+        // leaving partitions' outputs and state, and the next commit would send offsets only for
+        // the partitions that stay: theirs would be committed without their offsets, and their
+        // new owner would produce them again. It is aborted at the next commit instead.
+        if configuration.exactlyOnce && inTransaction && transactionEnding == nil { transactionFailed = true }
         countSuppressedMoments()   // their engines go now; what they held back was still detected
         for tp in partitions {
             tasks[tp] = nil

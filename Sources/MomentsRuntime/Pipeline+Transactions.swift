@@ -36,6 +36,11 @@ extension Pipeline {
         case nil:
             break
         }
+        // The state first: a record of it refused on the spot (a customer's state over
+        // `message.max.bytes`, a queue still full) fails the transaction as an output does, and
+        // was not seen when the checks below came before it: the offsets went past state that
+        // never reached the changelog, and the next abort rewound to a restore without it.
+        writeChangelog(only: nil)
         if transactionFailed {
             try abortAndRewind(reason: "an output of the transaction failed")
             return
@@ -47,7 +52,6 @@ extension Pipeline {
             try abortAndRewind(reason: "an output of the transaction waits to be produced again")
             return
         }
-        writeChangelog(only: nil)
         var offsets: [TopicPartition: Int64] = [:]
         for (tp, task) in tasks where !task.isRestoring {
             if let last = task.lastOffset, task.lastCommitted.map({ last + 1 > $0 }) ?? true { offsets[tp] = last + 1 }
@@ -156,7 +160,15 @@ extension Pipeline {
                 _ = cannotResume(partitions, error)
                 return
             }
-            try consumer.seek(tp, to: start)
+            // A partition left where it was would go on from its old position on state rebuilt at
+            // the commit, skipping the aborted records: it stops the pipeline instead, as a
+            // lookup that fails does (a revocation would otherwise log it and go on).
+            do {
+                try consumer.seek(tp, to: start)
+            } catch {
+                _ = cannotResume(partitions, error)
+                return
+            }
         }
         statusBox.update { $0.transactionsAborted += 1 }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaMock
 import MomentsApp
 import MomentsCore
 import Testing
@@ -71,5 +72,39 @@ import Testing
         #expect(p.status.transactionsAborted == 1)
         #expect(p.retries.count == 0)
         #expect(p.tasks[tp] !== task)
+    }
+
+    /// A changelog record refused on the spot fails the transaction as an output does: the
+    /// checks came before the state was written, so the transaction committed the offsets past
+    /// a customer's state that never reached the changelog (the customer's change was taken, so
+    /// it was never written again, and the next abort rewound to a restore without it).
+    @Test func aStateRecordRefusedOnTheSpotAbortsTheTransactionInsteadOfBeingCommittedPast() throws {
+        let bed = try TestBed(partitions: 2)
+        // Input partition 1's state goes to changelog partition 1, which this topic does not have.
+        let changelogTopic = "eos-refused-state-changelog"
+        try bed.broker.cluster.createTopic(changelogTopic, partitions: 1)
+        let tp = TopicPartition(topic: bed.input, partition: 1)
+        let id = "moments-eos-refused-state"
+        let p = bed.pipeline(group: "eos-refused-state", rules: try Stream.defaultRules(), changelog: false, transactionalID: id)
+        p.changelog = Changelog(topic: changelogTopic)
+        p.producer = try KafkaProducer(configuration: KafkaConfiguration(p.configuration.producerProperties.merging(["transactional.id": id]) { $1 }), onDelivery: { _ in })
+        #expect(p.producer.prepare(topics: [changelogTopic]).isEmpty)
+        p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(p.configuration.consumerProperties))
+        try p.producer.initTransactions()
+        try p.consumer.assign([tp: 0])
+        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: nil)
+        p.nextGeneration += 1
+        task.engine.tracksChanges = true
+        let event = try EventDecoder().decode(#"{"event_id":"e-1","type":"interaction.started","occurred_at":"2026-11-24T04:00:00.000Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice"}"#).get()
+        _ = task.engine.process(event)
+        _ = task.tracker.record(offset: 0, outputs: 0)
+        task.lastOffset = 0
+        p.tasks[tp] = task
+
+        try p.commitTransaction()
+        #expect(p.status.commits == 0, "input 0's offset was committed without its state")
+        #expect(p.status.transactionsAborted == 1)
+        #expect(!p.inTransaction && !p.transactionFailed)
+        #expect(p.tasks[tp] != nil && p.tasks[tp] !== task)
     }
 }
