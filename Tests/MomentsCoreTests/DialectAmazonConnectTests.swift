@@ -84,6 +84,13 @@ import Testing
         #expect(try DialectDecoder(dialect: .amazonConnect).decode(json).get().map(\.data.reason) == ["abandoned"])
         let noQueue = json.replacingOccurrences(of: #""queueInfo":{"queueArn":"arn:x/queue/q1"},"#, with: "")
         #expect(try DialectDecoder(dialect: .amazonConnect).decode(noQueue).get().map(\.data.reason) == ["unresolved"])
+        // A connect time that is null or empty is none: the member being there made it resolved.
+        for none in ["null", "\"\""] {
+            let named = json.replacingOccurrences(
+                of: #""agentArn":"arn:x/agent/a1""#, with: #""agentArn":"arn:x/agent/a1","connectedToAgentTimestamp":"# + none)
+            #expect(named != json)
+            #expect(try DialectDecoder(dialect: .amazonConnect).decode(named).get().map(\.data.reason) == ["abandoned"], "connect time \(none)")
+        }
     }
 
     @Test func aCallbackNamingTheFirstContactIsANewInteraction() throws {

@@ -30,6 +30,20 @@ import Testing
             interactionID: conversation, customerID: contact, channel: .voice, queue: queue, attributes: inbound))
     }
 
+    /// The direction becomes an attribute within the attributes' limits, as every other dialect
+    /// attribute does: an oversized one is left out, not kept with the interaction.
+    @Test func anOversizedDirectionIsLeftOut() throws {
+        let json = { (direction: String) in
+            #"{"topicName":"v2.detail.events.conversation.c1.customer.start","eventBody":{"eventTime":1795511700000,"conversationId":"c1","participantId":"p","sessionId":"s","mediaType":"VOICE","ani":"tel:1","direction":""# + direction + #""}}"#
+        }
+        let decoder = DialectDecoder(dialect: .genesysCloud)
+        #expect(try decoder.decode(json("Inbound")).get().map { $0.attributes["direction"] } == ["inbound"])
+        let long = String(repeating: "x", count: Attributes.maxValueBytes + 1)
+        let events = try decoder.decode(json(long)).get()
+        #expect(events.count == 1)
+        #expect(events.first?.attributes["direction"] == nil)
+    }
+
     @Test func aResentEventGivesTheSameEvent() throws {
         // 03 is 02 delivered again (another correlation id): same id, so the engine drops it.
         #expect(try one("03-acd-start-resent.json") == one("02-acd-start.json"))

@@ -43,6 +43,16 @@ import Testing
         #expect(e.reason.contains(reason))
     }
 
+    /// A timestamp that reads but is out of range is quoted clipped, as every other quoted input
+    /// is: a megabyte of fraction digits made a reason of a megabyte (twice in its dead letter).
+    @Test func anOutOfRangeTimestampIsQuotedClipped() throws {
+        let long = "2200-01-01T00:00:00." + String(repeating: "1", count: 5000) + "Z"
+        let error = try #require(EventDecoder().decode(replacing("2026-11-24T09:00:00.250Z", long)).decodeError)
+        #expect(error.field == "occurred_at")
+        #expect(error.reason.contains("outside the accepted range"))
+        #expect(error.reason.utf8.count < 300, "\(error.reason.utf8.count) bytes")
+    }
+
     @Test func everyBadFieldIsNamed() throws {
         let cases: [(String, String, String)] = [
             (replacing(#""event_id":"e-1""#, #""event_id":7"#), "event_id", "expected a string, found a number"),

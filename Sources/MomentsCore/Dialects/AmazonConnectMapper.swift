@@ -77,8 +77,12 @@ enum AmazonConnectMapper {
             type = .interactionEnded
             at = try time(m["disconnectTimestamp"], "detail.disconnectTimestamp")
             // An agent who was offered the contact but never connected (the caller hung up while
-            // it rang) leaves agentInfo without a connect time: that is still an abandon.
-            if VendorJSON.member(agentInfo, "connectedToAgentTimestamp") != nil {
+            // it rang) leaves agentInfo without a connect time: that is still an abandon. Read as
+            // the connect event reads it: null or empty is no connect time (a member that was
+            // there at all counted, and a null one made an abandoned call resolved).
+            let connectedAt = try VendorTime.parse(
+                VendorJSON.member(agentInfo, "connectedToAgentTimestamp"), field: "detail.agentInfo.connectedToAgentTimestamp")
+            if connectedAt != nil {
                 data.reason = "resolved"
             } else if queueInfo != nil {
                 data.reason = "abandoned"

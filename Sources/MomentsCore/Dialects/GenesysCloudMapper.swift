@@ -67,7 +67,11 @@ enum GenesysCloudMapper {
         let session = try VendorJSON.text(m["sessionId"], field: "eventBody.sessionId") ?? "-"
         let agent = kind.hasPrefix("user.") ? try VendorJSON.text(m["userId"], field: "eventBody.userId") : nil
         var attributes: [String: String] = [:]
-        if let direction = try VendorJSON.text(m["direction"], field: "eventBody.direction") { attributes["direction"] = direction.lowercased() }
+        // Within the attributes' limits, as `VendorJSON.attributes` keeps every other dialect
+        // attribute: a megabyte of it was kept by the interaction and sent with every alert.
+        if let direction = try VendorJSON.text(m["direction"], field: "eventBody.direction"), direction.utf8.count <= Attributes.maxValueBytes {
+            attributes["direction"] = direction.lowercased()
+        }
         return [
             try m.event(
                 id: [conversation, participant, session, kind, String(at.milliseconds)], type, at: at, interaction: conversation,

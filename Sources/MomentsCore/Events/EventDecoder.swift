@@ -125,7 +125,7 @@ public struct EventDecoder: Sendable {
         }
         guard t >= earliest, t < latest else {
             let text = field.flatMap { if case .scalar(.string(let t)) = $0 { lx.text(t) } else { nil } } ?? ""
-            throw DecodeError(field: "occurred_at", reason: "\(text) is outside the accepted range \(earliest) to \(latest)")
+            throw DecodeError(field: "occurred_at", reason: "\(clip(text)) is outside the accepted range \(earliest) to \(latest)")
         }
         return t
     }
