@@ -24,6 +24,29 @@ import Testing
 
     static let scheduled = "moments:\n  - id: s\n    kind: pain\n    schedule: { timezone: UTC, hours: \"08:00-18:00\" }\n"
 
+    /// A number in `where:` on a score or csat matches the event's number however it is
+    /// written: `1` never matched a score of 1 (compared as text with "1.0").
+    @Test func whereOnANumberMatchesItsValue() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: perfect
+                kind: glory
+                when: { match: { event: sentiment.scored, where: { score: [1, 0.50] } } }
+              - id: top
+                kind: glory
+                when: { match: { event: survey.submitted, where: { csat: "05" } } }
+            """)
+        var engine = Engine(rules: rules)
+        var s = Script()
+        let out = engine.run([
+            s.at(0, .sentimentScored, data: EventData(score: 1)), s.at(1, .surveySubmitted, data: EventData(csat: 5)),
+        ])
+        s.interaction = "i-2"
+        let half = engine.run([s.at(2, .sentimentScored, data: EventData(score: 0.5)), s.at(3, .sentimentScored, data: EventData(score: 0.25))])
+        #expect(out.alerts.map(\.id) == ["i-1:perfect:1", "i-1:top:1"])
+        #expect(half.alerts.map(\.id) == ["i-2:perfect:1"])
+    }
+
     /// Each broken file and the one error it must produce, at its line and column.
     @Test(arguments: [
         (base + "\nrecovery:\n  - id: r\n    on: [long-wiat]\n    action: discount\n", 8, 10, "unknown moment 'long-wiat'"),
@@ -37,6 +60,11 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      count: { event: interaction.transferred, reaches: -2 }\n", 5, 57, "must be at least 1"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flaged }\n", 5, 23, "unknown event type 'agent.flaged'"),
         ("moments:\n  - id: s\n    kind: pain\n    summary: \"waited {wiat}\"\n    when:\n      match: { event: agent.flagged }\n", 4, 22, "unknown placeholder '{wiat}'"),
+        // The same in a file with CRLF line ends (it was reported at the template's start).
+        ("moments:\r\n  - id: s\r\n    kind: pain\r\n    summary: \"waited {wiat}\"\r\n    when:\r\n      match: { event: agent.flagged }\r\n", 4, 22, "unknown placeholder '{wiat}'"),
+        // A number a score or csat can never be, at its item.
+        ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: sentiment.scored, where: { score: [0.5, high] } }\n", 5, 63, "where.score: 'high' is not a number"),
+        ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: survey.submitted, where: { csat: [4.5] } }\n", 5, 57, "where.csat: 4.5 is not an integer 1..5"),
         // On a later line of a folded template: at the template's start.
         ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),

@@ -51,8 +51,31 @@ enum ConditionSection {
                 ctx.error(member.keyNode, "unknown data field '\(member.key)' (known: \((EventData.textFields.union(EventData.numericFields)).sorted().joined(separator: ", ")))")
                 return nil
             }
-            guard let values = ctx.strings(member.value, what: "where.\(member.key)") else { return nil }
-            out.append(FieldMatcher(field: member.key, values: Set(values)))
+            guard let items = ctx.stringItems(member.value, what: "where.\(member.key)") else { return nil }
+            guard EventData.numericFields.contains(member.key) else {
+                out.append(FieldMatcher(field: member.key, values: Set(items.map(\.value))))
+                continue
+            }
+            // A number is matched as the event's number reads as text (`EventData.field`): `1`
+            // never matched a score of 1, which reads "1.0". Written in the canonical form here,
+            // and refused where no event could match it.
+            var values: Set<String> = []
+            for item in items {
+                guard let n = Double(item.value), n.isFinite else {
+                    ctx.error(item.node, "where.\(member.key): '\(item.value)' is not a number")
+                    return nil
+                }
+                if member.key == "csat" {
+                    guard n == n.rounded(), (1...5).contains(n) else {
+                        ctx.error(item.node, "where.csat: \(item.value) is not an integer 1..5")
+                        return nil
+                    }
+                    values.insert(String(Int(n)))
+                } else {
+                    values.insert(String(n))
+                }
+            }
+            out.append(FieldMatcher(field: member.key, values: values))
         }
         return out
     }

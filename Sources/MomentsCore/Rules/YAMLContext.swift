@@ -33,7 +33,9 @@ public final class YAMLContext {
 
     /// Parses YAML text into a node tree; syntax errors are recorded with their position.
     public func compose(_ text: String) -> Node? {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // By scalars: as Characters, "\r\n" is one, and a CRLF file was one long line, so no
+        // error could point inside a template.
+        lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
         do {
             return try Yams.compose(yaml: text)
         } catch let e as YamlError {
