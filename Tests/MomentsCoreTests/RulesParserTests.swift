@@ -47,6 +47,16 @@ import Testing
         #expect(half.alerts.map(\.id) == ["i-2:perfect:1"])
     }
 
+    /// Both lists of an `ended` condition are checked, every bad item at its place: a bad
+    /// reason used to hide a bad phase (`check` reports every problem at once).
+    @Test func everyBadItemOfAnEndedConditionIsReported() {
+        let yaml = "moments:\n  - id: s\n    kind: pain\n    when:\n      ended:\n        reason: [resolved, abandonned]\n        while: [queued, holding]\n"
+        let errors = Fixtures.errors(yaml).map { "\($0.line):\($0.column) \($0.message)" }
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.contains { $0.hasPrefix("6:28 reason must be resolved, abandoned or unresolved, found 'abandonned'") }, "\(errors)")
+        #expect(errors.contains { $0.hasPrefix("7:25 while must name phases") && $0.hasSuffix("found 'holding'") }, "\(errors)")
+    }
+
     /// Each broken file and the one error it must produce, at its line and column.
     @Test(arguments: [
         (base + "\nrecovery:\n  - id: r\n    on: [long-wiat]\n    action: discount\n", 8, 10, "unknown moment 'long-wiat'"),
@@ -65,6 +75,9 @@ import Testing
         // A number a score or csat can never be, at its item.
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: sentiment.scored, where: { score: [0.5, high] } }\n", 5, 63, "where.score: 'high' is not a number"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: survey.submitted, where: { csat: [4.5] } }\n", 5, 57, "where.csat: 4.5 is not an integer 1..5"),
+        // A bad item of a list at its own line and column, not at the list's first item.
+        ("moments:\n  - id: s\n    kind: pain\n    when:\n      wait:\n        from: interaction.queued\n        until:\n          - agent.connected\n          - interaction.endd\n        longer_than: 60s\n", 9, 13, "unknown event type 'interaction.endd'"),
+        ("moments:\n  - id: s\n    kind: pain\n    only: { channel: [voice, fax] }\n    when: { match: { event: agent.flagged } }\n", 4, 30, "unknown channel 'fax'"),
         // On a later line of a folded template: at the template's start.
         ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),

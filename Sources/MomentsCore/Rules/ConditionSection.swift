@@ -23,17 +23,19 @@ enum ConditionSection {
         }
     }
 
+    /// Each bad item is reported at its own place (they were all reported at the list's).
     static func eventTypes(_ node: Node?, _ ctx: YAMLContext, what: String) -> Set<EventType>? {
-        guard let names = ctx.strings(node, what: what) else { return nil }
+        guard let items = ctx.stringItems(node, what: what) else { return nil }
         var out: Set<EventType> = []
-        for n in names {
-            let t = EventType(name: n)
+        var bad = false
+        for item in items {
+            let t = EventType(name: item.value)
             if t.isKnown { out.insert(t) } else {
-                ctx.error(node, "unknown event type '\(n)' in \(what) (known: \(EventType.known.map(\.name).joined(separator: ", ")))")
-                return nil
+                ctx.error(item.node, "unknown event type '\(item.value)' in \(what) (known: \(EventType.known.map(\.name).joined(separator: ", ")))")
+                bad = true
             }
         }
-        return out
+        return bad ? nil : out
     }
 
     static func eventType(_ node: Node?, _ ctx: YAMLContext) -> EventType? {
@@ -163,21 +165,24 @@ enum ConditionSection {
 
     static func ended(_ node: Node, _ ctx: YAMLContext) -> EndedCondition? {
         guard let m = ctx.mapping(node, what: "ended", allowed: ["reason", "while"]) else { return nil }
-        let reasons = ctx.strings(ctx.required(m, "reason", in: node, what: "ended"), what: "reason")
-        for r in reasons ?? [] where !["resolved", "abandoned", "unresolved"].contains(r) {
-            ctx.error(m["reason"], "reason must be resolved, abandoned or unresolved, found '\(r)'")
-            return nil
+        // Every bad item at its own place, and both lists checked: a bad reason hid a bad phase.
+        let reasons = ctx.stringItems(ctx.required(m, "reason", in: node, what: "ended"), what: "reason")
+        var bad = false
+        for r in reasons ?? [] where !["resolved", "abandoned", "unresolved"].contains(r.value) {
+            ctx.error(r.node, "reason must be resolved, abandoned or unresolved, found '\(r.value)'")
+            bad = true
         }
         var phases: Set<Phase> = []
-        for p in m["while"].flatMap({ ctx.strings($0, what: "while") }) ?? [] {
-            guard let ph = Phase(rawValue: p) else {
-                ctx.error(m["while"], "while must name phases among \(Phase.allCases.map(\.rawValue).joined(separator: ", ")), found '\(p)'")
-                return nil
+        for p in m["while"].flatMap({ ctx.stringItems($0, what: "while") }) ?? [] {
+            guard let ph = Phase(rawValue: p.value) else {
+                ctx.error(p.node, "while must name phases among \(Phase.allCases.map(\.rawValue).joined(separator: ", ")), found '\(p.value)'")
+                bad = true
+                continue
             }
             phases.insert(ph)
         }
-        guard let reasons else { return nil }
-        return EndedCondition(reasons: Set(reasons), phases: phases)
+        guard let reasons, !bad else { return nil }
+        return EndedCondition(reasons: Set(reasons.map(\.value)), phases: phases)
     }
 
     static func repeatContact(_ node: Node, _ ctx: YAMLContext) -> RepeatContactCondition? {

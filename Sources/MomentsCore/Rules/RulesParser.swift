@@ -147,9 +147,9 @@ enum FilterSection {
     static func parse(_ node: Node, _ ctx: YAMLContext, what: String) -> Filter? {
         guard let m = ctx.mapping(node, what: what, allowed: ["channel", "queue", "attributes"]) else { return nil }
         var f = Filter()
-        for c in ctx.strings(m["channel"], what: "channel") ?? [] {
-            if let ch = Channel(rawValue: c) { f.channels.insert(ch) } else {
-                ctx.error(m["channel"], "unknown channel '\(c)' (expected voice, chat, email, sms or social)")
+        for c in ctx.stringItems(m["channel"], what: "channel") ?? [] {
+            if let ch = Channel(rawValue: c.value) { f.channels.insert(ch) } else {
+                ctx.error(c.node, "unknown channel '\(c.value)' (expected voice, chat, email, sms or social)")
             }
         }
         f.queues = Set(ctx.strings(m["queue"], what: "queue") ?? [])
