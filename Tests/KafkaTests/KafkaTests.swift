@@ -26,10 +26,13 @@ import Testing
         try cluster.createTopic("t", partitions: 1)
         let reports = Reports()
         let producer = try KafkaProducer(
-            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "300"]), log: { _, _, _ in },   // the outage is meant
+            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "1000"]), log: { _, _, _ in },   // the outage is meant
             onDelivery: reports.add)
         // Delivered first, so that the topic's leader is known; then the broker goes away and
-        // the next messages time out in the queue.
+        // the next messages time out in the queue. The metadata is fetched before the first
+        // message, so that its timeout covers no connection set-up: with 300 ms and no
+        // metadata yet, a busy machine (a parallel test run) timed the first message out too.
+        #expect(producer.prepare(topics: ["t"], timeoutMs: 10_000).isEmpty)
         try producer.produce(topic: "t", key: nil, value: Array("first".utf8), token: 1)
         try producer.flush(timeoutMs: 10_000)
         try cluster.setBrokerDown()
