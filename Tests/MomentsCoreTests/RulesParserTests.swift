@@ -78,6 +78,8 @@ import Testing
         // A bad item of a list at its own line and column, not at the list's first item.
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      wait:\n        from: interaction.queued\n        until:\n          - agent.connected\n          - interaction.endd\n        longer_than: 60s\n", 9, 13, "unknown event type 'interaction.endd'"),
         ("moments:\n  - id: s\n    kind: pain\n    only: { channel: [voice, fax] }\n    when: { match: { event: agent.flagged } }\n", 4, 30, "unknown channel 'fax'"),
+        // A control character the YAML reader refuses, at its place (it was reported at 1:1).
+        ("moments:\n  - id: s\n    kind: pain\n    summary: \"x \u{01} y\"\n    when: { match: { event: agent.flagged } }\n", 4, 17, "invalid YAML"),
         // On a later line of a folded template: at the template's start.
         ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),

@@ -46,6 +46,11 @@ public final class YAMLContext {
                 report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 report(line: context.mark.line, column: context.mark.column, "duplicate keys \(duplicates.joined(separator: ", "))")
+            case .reader(let problem, let offset?, _, _):
+                // A byte the reader refuses (a control character): its offset is in bytes of the
+                // text, and was reported at 1:1 with the place only inside the message.
+                let (line, column) = Self.lineAndColumn(ofByte: offset, in: text)
+                report(line: line, column: column, "invalid YAML: \(problem)")
             default:
                 report(line: 1, column: 1, "invalid YAML: \(e)")
             }
@@ -54,6 +59,16 @@ public final class YAMLContext {
             report(line: 1, column: 1, "invalid YAML: \(error)")
             return nil
         }
+    }
+
+    /// The line and column (in characters, as the parser's marks count) of the byte at `offset`.
+    static func lineAndColumn(ofByte offset: Int, in text: String) -> (line: Int, column: Int) {
+        var line = 1, lineStart = 0
+        let bytes = Array(text.utf8)
+        let end = min(max(offset, 0), bytes.count)
+        for i in 0..<end where bytes[i] == UInt8(ascii: "\n") { line += 1; lineStart = i + 1 }
+        let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).unicodeScalars.count + 1
+        return (line, column)
     }
 
     /// Where `needle` is written inside the scalar `node`, when the scalar starts on its line
