@@ -80,6 +80,9 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    only: { channel: [voice, fax] }\n    when: { match: { event: agent.flagged } }\n", 4, 30, "unknown channel 'fax'"),
         // A control character the YAML reader refuses, at its place (it was reported at 1:1).
         ("moments:\n  - id: s\n    kind: pain\n    summary: \"x \u{01} y\"\n    when: { match: { event: agent.flagged } }\n", 4, 17, "invalid YAML"),
+        // A measure that cannot be a placeholder, at its place (it was reported as a bad template).
+        ("moments:\n  - id: s\n    kind: pain\n    when:\n      wait: { from: hold.started, until: hold.ended, longer_than: 60s, measure: hold-time }\n", 5, 81, "measure 'hold-time' must be a placeholder name"),
+        ("moments:\n  - id: s\n    kind: pain\n    when:\n      count: { event: interaction.transferred, reaches: 2, measure: queue }\n", 5, 69, "measure 'queue' is a placeholder every moment fills already"),
         // On a later line of a folded template: at the template's start.
         ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),

@@ -91,7 +91,7 @@ enum ConditionSection {
         if let o = ctx.string(m["once_per"], what: "once_per") {
             if let v = OncePer(rawValue: o) { once = v } else { ctx.error(m["once_per"], "once_per must be interaction or episode, found '\(o)'") }
         }
-        let measure = ctx.string(m["measure"], what: "measure") ?? "wait"
+        let measure = measureName(m["measure"], default: "wait", ctx)
         var overrides: [(filter: Filter, longerThan: Duration)] = []
         for item in m["overrides"].flatMap({ ctx.sequence($0, what: "overrides") }) ?? [] {
             guard let o = ctx.mapping(item, what: "an override", allowed: ["if", "longer_than"]),
@@ -100,9 +100,27 @@ enum ConditionSection {
             else { continue }
             overrides.append((f, d))
         }
-        guard let from, let until, let limit else { return nil }
+        guard let from, let until, let limit, let measure else { return nil }
         if !from.isDisjoint(with: until) { ctx.error(node, "an event type cannot both start and end a wait") ; return nil }
         return WaitCondition(from: from, until: until, longerThan: limit, oncePer: once, measure: measure, overrides: overrides)
+    }
+
+    /// A measure is also the placeholder that shows it (`{wait}`), so its name must be one, and
+    /// not one every moment fills already: `hold-time` was refused as a bad template the user
+    /// never wrote (the default summary's), at the moment's first line, and `queue` could never
+    /// show (`{queue}` is the moment's queue).
+    static func measureName(_ node: Node?, default name: String, _ ctx: YAMLContext) -> String? {
+        guard let node else { return name }
+        guard let s = ctx.string(node, what: "measure") else { return nil }
+        guard !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            ctx.error(node, "measure '\(s)' must be a placeholder name (letters, digits and _)")
+            return nil
+        }
+        guard !Placeholders.common.contains(s) else {
+            ctx.error(node, "measure '\(s)' is a placeholder every moment fills already; choose another name")
+            return nil
+        }
+        return s
     }
 
     static func count(_ node: Node, _ ctx: YAMLContext) -> CountCondition? {
@@ -110,8 +128,8 @@ enum ConditionSection {
         let event = eventType(ctx.required(m, "event", in: node, what: "count"), ctx)
         let reaches = ctx.integer(ctx.required(m, "reaches", in: node, what: "count"), what: "reaches", minimum: 1)
         let matchers = matchers(m["where"], ctx)
-        let measure = ctx.string(m["measure"], what: "measure") ?? "count"
-        guard let event, let reaches, let matchers else { return nil }
+        let measure = measureName(m["measure"], default: "count", ctx)
+        guard let event, let reaches, let matchers, let measure else { return nil }
         return CountCondition(event: event, matchers: matchers, reaches: reaches, measure: measure)
     }
 
