@@ -83,6 +83,8 @@ import Testing
         // A measure that cannot be a placeholder, at its place (it was reported as a bad template).
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      wait: { from: hold.started, until: hold.ended, longer_than: 60s, measure: hold-time }\n", 5, 81, "measure 'hold-time' must be a placeholder name"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      count: { event: interaction.transferred, reaches: 2, measure: queue }\n", 5, 69, "measure 'queue' is a placeholder every moment fills already"),
+        // After a literal `{{…}}` of the same name: at the placeholder, not inside the literal.
+        ("moments:\n  - id: s\n    kind: pain\n    summary: \"{{queu}} and {queu}\"\n    when:\n      match: { event: agent.flagged }\n", 4, 28, "unknown placeholder '{queu}'"),
         // On a later line of a folded template: at the template's start.
         ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),

@@ -82,6 +82,13 @@ public final class YAMLContext {
         let want = Array(needle.unicodeScalars)
         guard !want.isEmpty, mark.column - 1 <= scalars.count - want.count else { return nil }
         for i in (mark.column - 1)...(scalars.count - want.count) where scalars[i..<(i + want.count)].elementsEqual(want) {
+            // A brace that is the second of a `{{` (an odd run of braces before it) is literal
+            // text: `{{queu}} and {queu}` was pointed at the literal.
+            if want.first == "{" {
+                var run = 0
+                while i - run - 1 >= mark.column - 1, scalars[i - run - 1] == "{" { run += 1 }
+                if run % 2 == 1 { continue }
+            }
             return (mark.line, i + 1)
         }
         return nil
