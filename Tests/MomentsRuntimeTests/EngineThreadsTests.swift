@@ -82,4 +82,36 @@ import Testing
         #expect(Pipeline.partitionRuns(of: batch(Array(repeating: 0, count: 500))) == [Array(0..<500)])
         #expect(Pipeline.partitionRuns(of: batch([0, 1, 2, 0, 1, 2])).map { $0.count } == [2, 2, 2])
     }
+
+    /// `stop()` returns once the threads have ended, so nothing a job held is let go of on an
+    /// engine thread afterwards (a job holding the last reference to a pipeline freed the
+    /// pipeline and its clients there, after `run()` had returned). The job here is still
+    /// running when `stop()` is called.
+    @Test func stopReturnsOnceTheJobsAndWhatTheyHeldAreGone() {
+        final class Released: @unchecked Sendable {
+            private let lock = NSLock()
+            private var done = false
+            func set() { lock.lock(); done = true; lock.unlock() }
+            var value: Bool { lock.lock(); defer { lock.unlock() }; return done }
+        }
+        final class Held: @unchecked Sendable {
+            let released: Released
+            init(_ released: Released) { self.released = released }
+            deinit { released.set() }
+        }
+        let released = Released()
+        let threads = EngineThreads(count: 2)
+        let started = DispatchSemaphore(value: 0)
+        do {
+            let held = Held(released)
+            threads.run {
+                started.signal()
+                Thread.sleep(forTimeInterval: 0.3)
+                _ = held
+            }
+        }
+        started.wait()
+        threads.stop()
+        #expect(released.value, "the job's closure was still alive after stop() returned")
+    }
 }
