@@ -113,4 +113,32 @@ import Testing
             "test.yaml:14:5: error: a silence needs ends_at or for (how long it lasts)",
         ])
     }
+
+    /// A silence is kept as RFC 3339, years 0000 to 9999: one ending later was written as a
+    /// number, and the admin silences file was refused whole at the next start.
+    @Test func aSilenceMustEndWithinTheYearsRFC3339Writes() {
+        let errors = Fixtures.errors("""
+            moments:
+              - id: escalation
+                kind: pain
+                when: { match: { event: interaction.escalated } }
+            silences:
+              - id: a
+                match: { queue: billing }
+                starts_at: 9999-12-31T00:00:00Z
+                for: 2d
+              - id: b
+                match: { queue: billing }
+                starts_at: 2026-11-24T09:00:00Z
+                ends_at: 9999-12-31T23:00:00-01:00
+              - id: c
+                match: { queue: billing }
+                starts_at: 9999-12-30T00:00:00Z
+                for: 1d
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:9:10: error: a silence must end within the years 0000 to 9999 (UTC)",
+            "test.yaml:13:14: error: a silence must end within the years 0000 to 9999 (UTC)",
+        ])
+    }
 }

@@ -45,6 +45,14 @@ public enum SilenceSection {
         case (nil, nil): ctx.error(node, "a silence needs ends_at or for (how long it lasts)")
         }
         if let start, let end, end <= start { ctx.error(m["ends_at"] ?? m["for"], "a silence must end after it starts") }
+        // Kept as RFC 3339 (silences.json, GET /silences), which has the years 0000–9999 only: a
+        // silence ending in the year 10000 was written as a number, and at the next start the
+        // file was refused whole, every admin silence in it lost.
+        if let start, !Timestamp.formattable.contains(start.milliseconds) {
+            ctx.error(m["starts_at"] ?? node, "starts_at must be within the years 0000 to 9999 (UTC)")
+        } else if let end, !Timestamp.formattable.contains(end.milliseconds) {
+            ctx.error(m["ends_at"] ?? m["for"] ?? node, "a silence must end within the years 0000 to 9999 (UTC)")
+        }
         let comment = m["comment"].flatMap { ctx.string($0, what: "comment") }
         let createdBy = m["created_by"].flatMap { ctx.string($0, what: "created_by") }
         guard ctx.errors.count == before, let id, let matchers, let start, let end else { return nil }

@@ -31,7 +31,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z.
-    private static let formattable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+    static let formattable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
 }
 
 /// A length of time in milliseconds (rules say "120s", "30d").
