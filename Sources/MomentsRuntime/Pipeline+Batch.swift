@@ -351,7 +351,7 @@ extension Pipeline {
     func apply(_ outcome: consuming RecordOutcome, of polled: PolledRecord, task: PartitionTask, bytes: UnsafeBufferPointer<UInt8>, wall: Int64) {
         if case .skipped = outcome.kind {
             _ = task.tracker.record(offset: polled.offset, outputs: 0)
-            statusBox.update { $0.recordsPassedOver += 1 }   // only right after a restore
+            batchCounts.passedOver += 1
             return
         }
         batchCounts.countConsumed(topic: task.partition.topic)

@@ -12,6 +12,8 @@ struct BatchCounts {
     /// engine threads (each partition's to whichever was free).
     var restored = 0
     var sharedBatches = 0
+    /// Records passed over because restored state reflects them (`PartitionTask.skipUntil`).
+    var passedOver = 0
     /// Consumed records by topic, but for the current run (`consumedRun`).
     private var consumedByTopic: [String: Int] = [:]
     /// Records of one topic in a row, not yet in `consumedByTopic`: a batch is mostly one
@@ -26,7 +28,7 @@ struct BatchCounts {
     var stale = 0
 
     var isEmpty: Bool {
-        processed == 0 && restored == 0 && sharedBatches == 0 && consumedByTopic.isEmpty && consumedRun == nil && delivered == 0
+        processed == 0 && restored == 0 && sharedBatches == 0 && passedOver == 0 && consumedByTopic.isEmpty && consumedRun == nil && delivered == 0
             && stateRecordsWritten == 0 && stale == 0
     }
 
@@ -379,6 +381,7 @@ public final class Pipeline: @unchecked Sendable {
         statusBox.update {
             $0.eventsProcessed += counts.processed
             $0.restoredEvents += counts.restored
+            $0.recordsPassedOver += counts.passedOver
             $0.batchesOnSeveralThreads += counts.sharedBatches
             $0.outputsInFlight = inFlight
             $0.outputsDelivered += counts.delivered

@@ -77,22 +77,10 @@ struct RunCommand: AsyncParsableCommand {
 enum ConfigFile {
     static func load(_ path: String) throws -> DaemonConfig { try loadWithRulesText(path).config }
 
-    /// The configuration, and the text its rules were parsed from (the rules file's, or this
-    /// file's when they are inline), read once: the rules watcher compares the file with this
-    /// text's hash, and a second read could find a file replaced meanwhile, whose hash then
-    /// stood for rules the engines were not running, and which were never applied.
+    /// The configuration and its rules' text, read once (`Daemon.loadConfig`, as reloads read them).
     static func loadWithRulesText(_ path: String) throws -> (config: DaemonConfig, rulesText: String) {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("\(path): cannot read the configuration file")
-        }
-        var rulesText = text
-        let parsed = DaemonConfigParser.parse(yaml: text, file: path, environment: ProcessInfo.processInfo.environment) { rulesPath in
-            let read = try? String(contentsOfFile: rulesPath, encoding: .utf8)
-            if let read { rulesText = read }
-            return read
-        }
-        switch parsed {
-        case .success(let c): return (c, rulesText)
+        switch Daemon.loadConfig(configPath: path, environment: ProcessInfo.processInfo.environment) {
+        case .success(let loaded): return loaded
         case .failure(let e): throw CLIError(e.description)
         }
     }

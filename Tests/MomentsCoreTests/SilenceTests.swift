@@ -87,12 +87,17 @@ import Testing
         #expect(engine.silences.map(\.id) == ["billing-migration"])
     }
 
+    /// A rules file's first four lines, one moment, for the silences that follow it.
+    static let oneMoment = """
+        moments:
+          - id: escalation
+            kind: pain
+            when: { match: { event: interaction.escalated } }
+
+        """
+
     @Test func silenceErrorsAreLocated() {
-        let errors = Fixtures.errors("""
-            moments:
-              - id: escalation
-                kind: pain
-                when: { match: { event: interaction.escalated } }
+        let errors = Fixtures.errors(Self.oneMoment + """
             silences:
               - id: a
                 match: { rule: [nope] }
@@ -117,11 +122,7 @@ import Testing
     /// A silence is kept as RFC 3339, years 0000 to 9999: one ending later was written as a
     /// number, and the admin silences file was refused whole at the next start.
     @Test func aSilenceMustEndWithinTheYearsRFC3339Writes() {
-        let errors = Fixtures.errors("""
-            moments:
-              - id: escalation
-                kind: pain
-                when: { match: { event: interaction.escalated } }
+        let errors = Fixtures.errors(Self.oneMoment + """
             silences:
               - id: a
                 match: { queue: billing }

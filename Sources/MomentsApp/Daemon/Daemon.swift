@@ -108,6 +108,14 @@ public final class Daemon: @unchecked Sendable {
 
     /// The rules as the configuration file says now, with their text, for reloads.
     static func loadRules(configPath: String, environment: [String: String]) -> Result<(rules: RuleSet, text: String, source: String), ConfigErrors> {
+        loadConfig(configPath: configPath, environment: environment).map { ($0.config.rules, $0.rulesText, $0.config.rulesSource) }
+    }
+
+    /// The configuration, and the text its rules were parsed from (the rules file's, or the
+    /// configuration's when they are inline), read once: the rules watcher compares the file
+    /// with this text's hash, and a second read at start-up could find a file replaced
+    /// meanwhile, whose hash then stood for rules the engines were not running.
+    public static func loadConfig(configPath: String, environment: [String: String]) -> Result<(config: DaemonConfig, rulesText: String), ConfigErrors> {
         guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
             return .failure(ConfigErrors([ConfigError(file: configPath, line: 1, column: 1, message: "cannot read the configuration file")]))
         }
@@ -117,7 +125,7 @@ public final class Daemon: @unchecked Sendable {
             if let t { rulesText = t }
             return t
         }
-        return parsed.map { ($0.rules, rulesText, $0.rulesSource) }
+        return parsed.map { ($0, rulesText) }
     }
 }
 

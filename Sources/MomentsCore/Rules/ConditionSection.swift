@@ -112,7 +112,7 @@ enum ConditionSection {
     static func measureName(_ node: Node?, default name: String, _ ctx: YAMLContext) -> String? {
         guard let node else { return name }
         guard let s = ctx.string(node, what: "measure") else { return nil }
-        guard !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+        guard Placeholders.isName(s) else {
             ctx.error(node, "measure '\(s)' must be a placeholder name (letters, digits and _)")
             return nil
         }

@@ -38,7 +38,7 @@ public struct Template: Sendable, Equatable {
                     return .failure(TemplateError(offset: i, message: "unclosed '{'"))
                 }
                 let name = String(chars[(i + 1)..<close])
-                guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                guard Placeholders.isName(name) else {
                     return .failure(TemplateError(offset: i, message: "invalid placeholder '{\(name)}'"))
                 }
                 if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
@@ -167,4 +167,10 @@ public enum Placeholders {
         "moment", "kind", "stage", "severity", "interaction_id", "customer_id", "agent_id", "queue", "channel",
         "time", "tier", "language", "region",
     ]
+
+    /// What a placeholder's name may be: letters, digits and `_` (a measure's name too, as the
+    /// placeholder that shows it).
+    public static func isName<S: StringProtocol>(_ name: S) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
 }
