@@ -90,6 +90,13 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),
         ("moments:\n  - id: s\n    kind: pain\n    when: [oops\n", 5, 1, "invalid YAML"),
         (base + "\n  - id: long-wait\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 6, 5, "duplicate moment id 'long-wait'"),
+        // A repeated key at its repeat, the mistake, naming the first (it was at the first).
+        ("moments:\n  - id: s\n    kind: pain\n    kind: gain\n    when: { match: { event: agent.flagged } }\n", 4, 5, "duplicate key 'kind' in one mapping ('kind' first at line 3, column 5)"),
+        ("moments:\n  - id: s\n    id: t\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 3, 5, "duplicate key 'id' in one mapping ('id' first at line 2, column 5)"),
+        ("moments:\n  - id: s\n    kind: pain\n    when: { match: { event: agent.flagged, event: agent.flagged } }\n", 4, 44, "duplicate key 'event' in one mapping ('event' first at line 4, column 22)"),
+        ("moments:\n  - id: s\n    kind: pain\n    \"kind\": gain\n    when: { match: { event: agent.flagged } }\n", 4, 5, "duplicate key 'kind' in one mapping"),
+        // Three times: at the second, the first repeat.
+        ("moments:\n  - id: s\n    kind: pain\n    kind: gain\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 4, 5, "duplicate key 'kind' in one mapping"),
         ("recovery: []\n", 1, 1, "missing 'moments'"),
         ("settings:\n  duplicate_window: 5000000000\n" + base, 2, 21, "duplicate_window must be at most 4294967294"),
         // Durations past 100 years would wrap event time: a wait's timer due at once, every

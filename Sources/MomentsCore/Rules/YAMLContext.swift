@@ -45,7 +45,7 @@ public final class YAMLContext {
                 let ctx = context.map { "\($0.text): " } ?? ""
                 report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)")
             case .duplicatedKeysInMapping(let duplicates, let context):
-                report(line: context.mark.line, column: context.mark.column, "duplicate keys \(duplicates.joined(separator: ", "))")
+                reportDuplicateKeys(duplicates, firstAt: context.mark, in: text)
             case .reader(let problem, let offset?, _, _):
                 // A byte the reader refuses (a control character): its offset is in bytes of the
                 // text, and was reported at 1:1 with the place only inside the message.
@@ -57,6 +57,68 @@ public final class YAMLContext {
             return nil
         } catch {
             report(line: 1, column: 1, "invalid YAML: \(error)")
+            return nil
+        }
+    }
+
+    /// Yams names the duplicated keys of a mapping and the place of the first one's first
+    /// occurrence, which the user wrote on purpose; the mistake is the repeat, so the error
+    /// points there when it can be found (`repeatOfKey`) and names the first place in the text.
+    private func reportDuplicateKeys(_ keys: [String], firstAt first: Mark, in text: String) {
+        let quoted = keys.map { "'\($0)'" }
+        let named = keys.count == 1 ? "duplicate key \(quoted[0])" : "duplicate keys \(quoted.joined(separator: ", "))"
+        guard let key = keys.first, let again = Self.repeatOfKey(key, firstAt: first, in: text) else {
+            report(line: first.line, column: first.column, named)
+            return
+        }
+        report(line: again.line, column: again.column, "\(named) in one mapping ('\(key)' first at line \(first.line), column \(first.column))")
+    }
+
+    /// Where `key`, first written at `first`, is written again in the same mapping: the first
+    /// occurrence is renamed (to private-use characters of the same length, so no place in the
+    /// text moves) and the text composed again. Then either Yams reports the key's next
+    /// occurrence as its first, or the tree composes and the renamed key's mapping holds the
+    /// repeat. Nil when the key is not written as itself at `first` (an escaped or multi-line
+    /// key): the caller then points at the first occurrence.
+    static func repeatOfKey(_ key: String, firstAt first: Mark, in text: String) -> (line: Int, column: Int)? {
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
+        guard first.line >= 1, first.line <= lines.count, first.column >= 1 else { return nil }
+        let want = Array(key.unicodeScalars)
+        var start = first.column - 1
+        let line = lines[first.line - 1]
+        if start < line.count, line[start] == "\"" || line[start] == "'" { start += 1 }
+        guard !want.isEmpty, start + want.count <= line.count, line[start..<(start + want.count)].elementsEqual(want) else { return nil }
+        let stand = String(repeating: "\u{E000}", count: want.count)
+        lines[first.line - 1].replaceSubrange(start..<(start + want.count), with: stand.unicodeScalars)
+        var renamed = String.UnicodeScalarView()
+        for (i, l) in lines.enumerated() {
+            if i > 0 { renamed.append("\n") }
+            renamed.append(contentsOf: l)
+        }
+        do {
+            guard let root = try Yams.compose(yaml: String(renamed)) else { return nil }
+            return repeatOfKey(key, renamedAs: stand, under: root)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) where duplicates.first == key {
+            return (context.mark.line, context.mark.column)
+        } catch {
+            return nil
+        }
+    }
+
+    private static func repeatOfKey(_ key: String, renamedAs stand: String, under node: Node) -> (line: Int, column: Int)? {
+        switch node {
+        case .mapping(let m):
+            if m.keys.contains(where: { $0.string == stand }) {
+                return m.keys.first(where: { $0.string == key })?.mark.map { ($0.line, $0.column) }
+            }
+            for (k, v) in m {
+                if let found = repeatOfKey(key, renamedAs: stand, under: k) ?? repeatOfKey(key, renamedAs: stand, under: v) { return found }
+            }
+            return nil
+        case .sequence(let s):
+            for item in s { if let found = repeatOfKey(key, renamedAs: stand, under: item) { return found } }
+            return nil
+        case .scalar, .alias:
             return nil
         }
     }
