@@ -229,6 +229,54 @@ import Testing
         try Daemon.checkStateDirectory(admin)
     }
 
+    /// One entry the store cannot read (written by hand, or by an older version) no longer
+    /// costs the others: they load, and the file as it was is copied aside before the next
+    /// save drops the bad entry. Until 2026-12-06 the whole file was moved aside.
+    @Test func aBadStoredSilenceCostsOnlyItself() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let file = """
+            {"v": 1, "silences": [
+              {"id": "good", "match": {"queue": ["tech"]}, "starts_at": "2026-11-24T08:00:00Z", "ends_at": "2026-11-24T12:00:00Z"},
+              {"id": "bad", "match": {"queu": ["tech"]}, "starts_at": "2026-11-24T08:00:00Z", "ends_at": "2026-11-24T12:00:00Z"},
+              {"id": "also-good", "match": {"agent": ["a-7"]}, "starts_at": "2026-11-24T08:00:00Z", "for": "2h"}
+            ], "created_at": {"good": "2026-11-24T07:00:00Z", "also-good": "yesterday"}}
+            """
+        let path = SilenceStore(directory: dir).path
+        try file.write(toFile: path, atomically: true, encoding: .utf8)
+
+        let loaded = try SilenceStore(directory: dir).load()
+        #expect(loaded.silences.map(\.id) == ["good", "also-good"])
+        #expect(loaded.createdAt == ["good": RFC3339.parse("2026-11-24T07:00:00Z")!])
+        // The bad silence (its unknown key, and so its missing `match`) and the bad time.
+        #expect(Set(loaded.refused.map { $0.dropFirst(path.count + 1).prefix { $0 != ":" } }) == ["3", "5"], "\(loaded.refused)")
+        #expect(loaded.refused.contains { $0.contains("unknown key 'queu'") })
+        #expect(loaded.refused.contains { $0.contains("created_at of 'also-good' must be an RFC 3339 time") })
+
+        let reg = registry(dir, clock: Clock())
+        #expect(reg.all.map(\.id) == ["from-rules", "good", "also-good"])
+        let copies = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("silences.json.refused-") }
+        #expect(copies.count == 1)
+        let copied = try copies.first.map { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }
+        #expect(copied == file)
+        #expect(FileManager.default.fileExists(atPath: path), "the file was moved aside, not copied")
+    }
+
+    /// A file that is not a silences file at all is still moved aside whole.
+    @Test func anUnreadableSilencesFileIsMovedAside() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = SilenceStore(directory: dir).path
+        try #"{"v": 1, "silences": {"id": "x"}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: SilenceStore.LoadError.self) { try SilenceStore(directory: dir).load() }
+        let reg = registry(dir, clock: Clock())
+        #expect(reg.all.map(\.id) == ["from-rules"])
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.hasPrefix("silences.json.damaged-") })
+    }
+
     /// A reload hands the pipeline its rules with the silences of that moment; a silence made
     /// meanwhile must not be overwritten by that older set.
     @Test func aReloadAppliesItsRulesBeforeASilenceMadeMeanwhile() throws {

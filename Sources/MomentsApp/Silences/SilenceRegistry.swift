@@ -44,6 +44,15 @@ public final class SilenceRegistry: @unchecked Sendable {
                 let stored = try store.load()
                 adminSilences = stored.silences
                 createdAt = stored.createdAt
+                if !stored.refused.isEmpty {
+                    // The next save writes the file without the refused entries: a copy keeps
+                    // them for whoever reads the log.
+                    let copy = store.path + ".refused-\(now().milliseconds)"
+                    try? FileManager.default.copyItem(atPath: store.path, toPath: copy)
+                    logger.error("some stored silences cannot be loaded; starting with the others", metadata: [
+                        "errors": "\(stored.refused.joined(separator: "; "))", "kept": "\(stored.silences.count)", "copied_to": "\(copy)",
+                    ])
+                }
             } catch {
                 // A damaged file must not stop the daemon; it is moved aside, not overwritten.
                 let aside = store.path + ".damaged-\(now().milliseconds)"

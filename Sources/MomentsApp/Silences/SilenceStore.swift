@@ -19,10 +19,16 @@ public struct SilenceStore: Sendable {
     public struct Contents: Sendable, Equatable {
         public var silences: [Silence] = []
         public var createdAt: [String: Timestamp] = [:]
-        public init(silences: [Silence] = [], createdAt: [String: Timestamp] = [:]) { self.silences = silences; self.createdAt = createdAt }
+        /// What was wrong with each entry left out (`file:line:column: error: …`): one bad
+        /// silence no longer costs the others.
+        public var refused: [String] = []
+        public init(silences: [Silence] = [], createdAt: [String: Timestamp] = [:], refused: [String] = []) {
+            self.silences = silences; self.createdAt = createdAt; self.refused = refused
+        }
     }
 
-    /// The stored silences; none if the file does not exist yet.
+    /// The stored silences; none if the file does not exist yet. Throws only when the file as a
+    /// whole cannot be read; an entry that cannot be is left out and named in `refused`.
     public func load() throws(LoadError) -> Contents {
         guard FileManager.default.fileExists(atPath: path) else { return Contents() }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw LoadError(description: "cannot read \(path)") }
@@ -32,16 +38,22 @@ public struct SilenceStore: Sendable {
         guard let root = ctx.compose(text), let top = ctx.mapping(root, what: "the silences file", allowed: ["v", "silences", "created_at"]) else {
             throw LoadError(description: ctx.errors.map(\.description).joined(separator: "; "))
         }
+        // The list itself must be one; past that, each entry stands or falls alone.
+        let items = top["silences"].flatMap { ctx.sequence($0, what: "silences") } ?? []
+        guard ctx.errors.isEmpty else { throw LoadError(description: ctx.errors.map(\.description).joined(separator: "; ")) }
         var out = Contents()
-        for item in top["silences"].flatMap({ ctx.sequence($0, what: "silences") }) ?? [] {
-            if let s = SilenceSection.parse(item, ctx, id: nil, defaultStart: nil, knownMoments: nil) { out.silences.append(s) }
+        for item in items {
+            let before = ctx.errors.count
+            let parsed = SilenceSection.parse(item, ctx, id: nil, defaultStart: nil, knownMoments: nil)
+            if let parsed, ctx.errors.count == before { out.silences.append(parsed) }
         }
+        // A bad `created_at` costs only its own: that silence is kept a day past its end.
         for entry in ctx.mapping(top["created_at"], what: "created_at") ?? [] {
             guard let text = ctx.string(entry.value, what: "created_at") else { continue }
             guard let t = RFC3339.parse(text) else { ctx.error(entry.value, "created_at of '\(entry.key)' must be an RFC 3339 time"); continue }
             out.createdAt[entry.key] = t
         }
-        guard ctx.errors.isEmpty else { throw LoadError(description: ctx.errors.map(\.description).joined(separator: "; ")) }
+        out.refused = ctx.errors.map(\.description)
         return out
     }
 
