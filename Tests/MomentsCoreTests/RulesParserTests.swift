@@ -47,6 +47,23 @@ import Testing
         #expect(half.alerts.map(\.id) == ["i-2:perfect:1"])
     }
 
+    /// Compared as numbers, not as the text of the numbers: a score of -0 (a sentiment model's
+    /// neutral, written `-0.0`) never matched `score: 0`, whose text is "0.0".
+    @Test func whereOnANumberComparesNumbers() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: neutral
+                kind: pain
+                when: { match: { event: sentiment.scored, where: { score: 0 } } }
+            """)
+        var engine = Engine(rules: rules)
+        var s = Script()
+        let out = engine.run([s.at(0, .sentimentScored, data: EventData(score: -0.0))])
+        #expect(out.alerts.map(\.id) == ["i-1:neutral:1"])
+        // And shown as the event's number is written.
+        #expect(rules.moments.first?.condition.summary.contains("score in [0.0]") == true, "\(String(describing: rules.moments.first?.condition.summary))")
+    }
+
     /// Both lists of an `ended` condition are checked, every bad item at its place: a bad
     /// reason used to hide a bad phase (`check` reports every problem at once).
     @Test func everyBadItemOfAnEndedConditionIsReported() {
@@ -75,6 +92,7 @@ import Testing
         // A number a score or csat can never be, at its item.
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: sentiment.scored, where: { score: [0.5, high] } }\n", 5, 63, "where.score: 'high' is not a number"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: survey.submitted, where: { csat: [4.5] } }\n", 5, 57, "where.csat: 4.5 is not an integer 1..5"),
+        ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: sentiment.scored, where: { score: [0.5, 1.5] } }\n", 5, 63, "where.score: 1.5 is outside the sentiment range -1..1"),
         // A bad item of a list at its own line and column, not at the list's first item.
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      wait:\n        from: interaction.queued\n        until:\n          - agent.connected\n          - interaction.endd\n        longer_than: 60s\n", 9, 13, "unknown event type 'interaction.endd'"),
         ("moments:\n  - id: s\n    kind: pain\n    only: { channel: [voice, fax] }\n    when: { match: { event: agent.flagged } }\n", 4, 30, "unknown channel 'fax'"),

@@ -58,10 +58,9 @@ enum ConditionSection {
                 out.append(FieldMatcher(field: member.key, values: Set(items.map(\.value))))
                 continue
             }
-            // A number is matched as the event's number reads as text (`EventData.field`): `1`
-            // never matched a score of 1, which reads "1.0". Written in the canonical form here,
-            // and refused where no event could match it.
-            var values: Set<String> = []
+            // Compared as numbers (`1` never matched a score of 1 when compared as text, which
+            // reads "1.0"), and refused where no event could match it.
+            var values: Set<Double> = []
             for item in items {
                 guard let n = Double(item.value), n.isFinite else {
                     ctx.error(item.node, "where.\(member.key): '\(item.value)' is not a number")
@@ -72,12 +71,14 @@ enum ConditionSection {
                         ctx.error(item.node, "where.csat: \(item.value) is not an integer 1..5")
                         return nil
                     }
-                    values.insert(String(Int(n)))
-                } else {
-                    values.insert(String(n))
+                } else if !(-1...1).contains(n) {
+                    // The decoder refuses a score outside it: such a matcher would never match.
+                    ctx.error(item.node, "where.score: \(item.value) is outside the sentiment range -1..1")
+                    return nil
                 }
+                values.insert(n)
             }
-            out.append(FieldMatcher(field: member.key, values: values))
+            out.append(FieldMatcher(field: member.key, numbers: values))
         }
         return out
     }

@@ -141,8 +141,26 @@ public struct WaitCondition: Sendable {
 /// `field: [values]` on an event's data; all listed fields must match one of their values.
 public struct FieldMatcher: Sendable {
     public var field: String
+    /// The values as text: what a text field must equal, and how a number is shown (the rules'
+    /// summary and JSON), written as `EventData.field` writes the event's.
     public var values: Set<String>
+    /// For a numeric field, the values as numbers, compared as numbers: as text, a score of
+    /// -0 ("-0.0") never matched `score: 0` ("0.0").
+    public var numbers: Set<Double>?
+
+    public init(field: String, values: Set<String>) { self.field = field; self.values = values; numbers = nil }
+
+    public init(field: String, numbers: Set<Double>) {
+        self.field = field
+        self.numbers = numbers
+        values = Set(numbers.map { $0 == $0.rounded() && field == "csat" ? String(Int($0)) : String($0) })
+    }
+
     public func matches(_ data: EventData) -> Bool {
+        if let numbers {
+            guard let n = data.number(field) else { return false }
+            return numbers.contains(n)
+        }
         guard let v = data.field(field) else { return false }
         return values.contains(v)
     }
