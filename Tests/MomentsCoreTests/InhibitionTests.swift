@@ -84,6 +84,34 @@ import Testing
         #expect(out.alerts.map(\.id) == ["i-3:long-wait:1"])
     }
 
+    /// Timers due at different instants are not "together" because one step of the clock
+    /// passed both: the earlier moment fired first and stays, as it would by the wall clock.
+    /// Until 2026-12-06 the later one inhibited it when no other event had moved the clock
+    /// between their deadlines, so the outcome hung on unrelated traffic and partitioning.
+    @Test func timersDueAtDifferentInstantsAreNotTogether() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }
+              - id: very-long-wait
+                kind: pain
+                inhibits: [{ moment: long-wait }]
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 300s } }
+            """)
+        var alone = Engine(rules: rules)
+        var s = Script()
+        let out = alone.run([s.at(0, .interactionQueued), s.at(600, .agentConnected)])
+        #expect(out.alerts.map(\.id) == ["i-1:long-wait:1", "i-1:very-long-wait:1"])
+        // The same with another customer's event between the deadlines: the same outputs.
+        var busy = Engine(rules: rules)
+        var other = Script()
+        other.customer = "c-2"; other.interaction = "i-9"
+        s = Script()
+        let outBusy = busy.run([s.at(0, .interactionQueued), other.at(200, .agentFlagged), s.at(600, .agentConnected)])
+        #expect(outBusy.alerts.map(\.id) == out.alerts.map(\.id))
+    }
+
     @Test func momentsOfTheSameEventInhibitWhateverTheirFileOrder() throws {
         // With allowed lateness the wait's timer has not fired when the customer hangs up at
         // 125 s: the abandon closes the wait, so long-wait (listed after abandoned, but the

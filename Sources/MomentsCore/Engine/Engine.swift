@@ -83,7 +83,15 @@ public struct Engine: Sendable {
     }
 
     mutating func fireDueTimers(into out: inout [Output]) {
+        var instant: Timestamp?
         while let entry = timers.popDue(at: clock) {
+            // Moments of timers due at different instants are not detected together: each
+            // instant's are settled before the next's fire, as the wall clock fires them apart.
+            // Settled once per clock step, a later deadline's moment inhibited an earlier one's,
+            // whenever nothing else had moved the clock between them (so a customer's outputs
+            // hung on other customers' traffic and on the partition count).
+            if let instant, instant != entry.deadline { flushMoments(into: &out) }
+            instant = entry.deadline
             switch entry.timer {
             case let .wait(customer, interaction, rule, episode):
                 fireWaitTimer(customer: customer, interaction: interaction, rule: rule, episode: episode, into: &out)
