@@ -59,6 +59,27 @@ import Testing
         #expect(engine.run([mon.at(20 * 60, .interactionEscalated)]).alerts.map(\.id) == ["i-mon:escalation:1"])
     }
 
+    /// A count whose n-th event came while the rule was off fires at the next one in hours
+    /// (it never fired in that interaction: it fired only at exactly the n-th), with the count.
+    @Test func aCountHeldBackAtItsNthEventFiresAtALaterOne() throws {
+        var engine = Engine(rules: try Fixtures.rules("""
+            schedules:
+              berlin-office: { timezone: Europe/Berlin, days: [mon-fri], hours: "08:00-18:00" }
+            moments:
+              - id: transfers
+                kind: pain
+                schedule: berlin-office
+                outside: off
+                when: { count: { event: interaction.transferred, reaches: 2, measure: transfers } }
+            """))
+        // Monday 30 March 07:58 and 07:59 local (off), then 08:01.
+        let mon = script("2026-03-30T05:58:00Z", interaction: "i-mon")
+        #expect(engine.run([mon.at(0, .interactionTransferred), mon.at(60, .interactionTransferred)]).isEmpty)
+        let out = engine.run([mon.at(180, .interactionTransferred), mon.at(240, .interactionTransferred)])
+        #expect(out.alerts.map(\.id) == ["i-mon:transfers:1"])
+        #expect(out.alerts.first?.moment.measures.map(\.value) == [3])
+    }
+
     @Test func outsideHoursAWaitGetsItsOtherLimit() throws {
         var engine = Engine(rules: try Fixtures.rules(Self.yaml))
         let open = script("2026-03-30T08:00:00Z", interaction: "i-open")      // 10:00 local

@@ -52,9 +52,13 @@ extension Engine {
             case .count(let c):
                 guard c.value.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
                 ix.counts[r, default: 0] += 1
-                if ix.counts[r] == c.value.reaches {
+                // At the n-th matching event or any later one (`fire` fires once): when the
+                // n-th was held back (`only:`, or `outside: off` before the schedule's hours),
+                // `==` never fired in that interaction, though a rule that is off may still fire
+                // later in it. The measure is the count the moment was detected at.
+                if let n = ix.counts[r], n >= c.value.reaches {
                     fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
-                         measures: [.init(name: c.value.measure, value: Double(c.value.reaches))], into: &out)
+                         measures: [.init(name: c.value.measure, value: Double(n))], into: &out)
                 }
             case .match(let c):
                 guard c.value.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }
