@@ -29,4 +29,21 @@ enum DecodedRecord {
     case event(Event)
     case events([Event])
     case failure(DecodeError)
+
+    /// Why the record is refused when one of its events is dated after `notAfter` (the host's
+    /// clock plus `bound`, `PipelineConfiguration.maxEventAhead`): the whole record, as for
+    /// any other bad field of a vendor message that stands for several events.
+    func tooFarAhead(of notAfter: Timestamp, bound: Duration?) -> DecodeError? {
+        let latest: Timestamp?
+        switch self {
+        case .event(let e): latest = e.occurredAt
+        case .events(let es): latest = es.map(\.occurredAt).max()
+        case .failure: latest = nil
+        }
+        guard let latest, latest > notAfter else { return nil }
+        let ahead = bound.map { latest - (notAfter - $0) }
+        return DecodeError(
+            field: "occurred_at",
+            reason: "\(latest) is out of range: \(ahead.map { "\($0) " } ?? "")ahead of this host's clock, more than processing.max_event_ahead (\(bound.map { "\($0)" } ?? "0"))")
+    }
 }

@@ -30,7 +30,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Interactions started per simulated minute.")
     var arrivals: Double = 60
 
-    @Option(name: .long, help: "Event time of the first event (RFC 3339), or 'now'.")
+    @Option(name: .long, help: "Event time of the first event (RFC 3339), or 'now': live traffic, each event sent at its own time (at most --rate a second).")
     var start: String = "2026-11-24T04:00:00Z"
 
     func validate() throws {
@@ -57,16 +57,19 @@ struct SimulateCommand: ParsableCommand {
         }
         let sent = try TrafficProducer.run(
             simulator: &simulator, bootstrapServers: bootstrapServers, topic: topic, rate: rate, count: count,
-            shouldStop: { false })
+            live: start == "now", shouldStop: { false })
         Stderr.print("produced \(sent) events to \(topic) at \(bootstrapServers)")
     }
 }
 
 /// Produces simulated events to Kafka, paced to a rate, keyed by customer.
 enum TrafficProducer {
+    /// - Parameter live: send no event before its own time: traffic of the present, which a
+    ///   daemon takes as it comes (sent at `rate`, simulated time ran several times faster than
+    ///   the clock, and within a minute past the daemon's `processing.max_event_ahead`).
     static func run(
         simulator: inout TrafficSimulator, bootstrapServers: String, topic: String, rate: Double, count: Int?,
-        shouldStop: () -> Bool, onEvent: (SimulatedEvent) -> Void = { _ in }
+        live: Bool = false, shouldStop: () -> Bool, onEvent: (SimulatedEvent) -> Void = { _ in }
     ) throws -> Int {
         let failures = FailureCount()
         let producer = try KafkaProducer(
@@ -76,6 +79,10 @@ enum TrafficProducer {
         var sent = 0
         while count.map({ sent < $0 }) ?? true, !shouldStop() {
             let e = simulator.next()
+            if live {
+                let wait = Double(e.occurredAt.milliseconds) / 1000 - Date().timeIntervalSince1970
+                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            }
             try producer.produce(topic: topic, key: Array(e.key.utf8), value: Array(e.json.utf8), token: UInt64(sent))
             onEvent(e)
             sent += 1

@@ -51,6 +51,7 @@ import MomentsRuntime
               wall_clock_advance: false
               assignment_timeout: 90s
               engine_threads: 3
+              max_event_ahead: 90s
             rules: rules.yaml
             """).get()
         #expect(c.kafka.bootstrapServers == "kafka-1:9092,kafka-2:9092")
@@ -64,6 +65,7 @@ import MomentsRuntime
         #expect(c.processing.assignmentTimeout == .seconds(90))
         #expect(c.pipelineConfiguration.assignmentTimeout == .seconds(90))
         #expect(c.pipelineConfiguration.engineThreads == 3)
+        #expect(c.pipelineConfiguration.maxEventAhead == .seconds(90))
         #expect(c.rulesSource == "/etc/moments/rules.yaml")
         #expect(c.rules.moments.map(\.id) == ["escalation"])
     }
@@ -90,6 +92,20 @@ import MomentsRuntime
         #expect(c.kafka.topics.alerts == "alerts.v2")
         #expect(c.processing.assignmentTimeout == .seconds(120))
         #expect(c.pipelineConfiguration.engineThreads == 1)
+    }
+
+    /// Events dated ahead of the host's clock are refused past five minutes unless told.
+    @Test func maxEventAheadDefaultsToFiveMinutesAndCanBeOff() throws {
+        let byDefault = try parse("rules: rules.yaml\n").get()
+        let off = try parse("processing: { max_event_ahead: off }\nrules: rules.yaml\n").get()
+        let offByEnvironment = try parse("rules: rules.yaml\n", env: ["MOMENTS_MAX_EVENT_AHEAD": "off"]).get()
+        let byEnvironment = try parse("rules: rules.yaml\n", env: ["MOMENTS_MAX_EVENT_AHEAD": "30s"]).get()
+        #expect(byDefault.pipelineConfiguration.maxEventAhead == .minutes(5))
+        #expect(off.pipelineConfiguration.maxEventAhead == nil)
+        #expect(offByEnvironment.processing.maxEventAhead == nil)
+        #expect(byEnvironment.processing.maxEventAhead == .seconds(30))
+        guard case .failure(let e) = parse("processing: { max_event_ahead: never }\nrules: rules.yaml\n") else { Issue.record("never was accepted"); return }
+        #expect(e.errors.map(\.description).contains { $0.hasPrefix("/etc/moments/daemon.yaml:1:32: error: bad duration 'never' for max_event_ahead") })
     }
 
     @Test func secretsAreMasked() {

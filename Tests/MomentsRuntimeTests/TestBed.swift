@@ -74,7 +74,7 @@ final class TestBed: @unchecked Sendable {
         transactionalID: String? = nil, transactionCallTimeout: Duration? = nil, drainTimeout: Duration? = nil, assignmentTimeout: Duration? = nil,
         consumerProperties: [String: String] = [:], commitInterval: Duration = .milliseconds(200),
         producerProperties: [String: String] = [:], engineThreads: Int? = nil, hooks: PipelineHooks = PipelineHooks(),
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, configure: (inout PipelineConfiguration) -> Void = { _ in }
     ) -> Pipeline {
         var config = PipelineConfiguration(
             consumerProperties: [
@@ -97,6 +97,7 @@ final class TestBed: @unchecked Sendable {
             if changelogs.insert(topic).inserted { try? broker.cluster.createTopic(topic, partitions: partitions, replicationFactor: broker.cluster.brokerCount) }
             config.changelogTopic = topic
         }
+        configure(&config)
         let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: log ? .info : .warning) }
         return Pipeline(configuration: config, rules: rules, hooks: hooks, logger: logger, metricsFactory: metricsFactory)
     }

@@ -113,7 +113,7 @@ enum KafkaSection {
 
 enum ProcessingSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> ProcessingSettings? {
-        guard let m = ctx.mapping(node, what: "processing", allowed: ["commit_interval", "wall_clock_advance", "restore_lookback", "shutdown_timeout", "assignment_timeout", "engine_threads", "changelog", "changelog_topic", "guarantee", "transactional_id"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "processing", allowed: ["commit_interval", "wall_clock_advance", "restore_lookback", "shutdown_timeout", "assignment_timeout", "engine_threads", "changelog", "changelog_topic", "guarantee", "transactional_id", "max_event_ahead"]) else { return nil }
         var p = ProcessingSettings()
         if let d = ctx.duration(m["commit_interval"], what: "commit_interval") { p.commitInterval = d }
         if let b = ctx.bool(m["wall_clock_advance"], what: "wall_clock_advance") { p.wallClockAdvance = b }
@@ -121,6 +121,9 @@ enum ProcessingSection {
         if let d = ctx.duration(m["shutdown_timeout"], what: "shutdown_timeout") { p.shutdownTimeout = d }
         if let d = ctx.duration(m["assignment_timeout"], what: "assignment_timeout") { p.assignmentTimeout = d }
         if let n = ctx.integer(m["engine_threads"], what: "engine_threads", minimum: 1) { p.engineThreads = n }
+        if let node = m["max_event_ahead"] {
+            if node.string == "off" { p.maxEventAhead = nil } else if let d = ctx.duration(node, what: "max_event_ahead") { p.maxEventAhead = d }
+        }
         if let b = ctx.bool(m["changelog"], what: "changelog") { p.changelog = b }
         if let t = ctx.string(m["changelog_topic"], what: "changelog_topic") { p.changelogTopic = t }
         if let g = ctx.string(m["guarantee"], what: "guarantee") {

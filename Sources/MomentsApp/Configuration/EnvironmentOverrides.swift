@@ -13,7 +13,7 @@ import MomentsCore
 /// | MOMENTS_TOPIC_ALERTS, _COACHING, _RECOVERY, _DEAD_LETTER | kafka.topics.* |
 /// | MOMENTS_KAFKA_PROPERTY_<NAME> | kafka.properties.<name>: lower case, `_` becomes `.` (MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD → sasl.password) |
 /// | MOMENTS_KAFKA_CONSUMER_PROPERTY_<NAME>, MOMENTS_KAFKA_PRODUCER_PROPERTY_<NAME> | kafka.consumer_properties / producer_properties |
-/// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK, MOMENTS_CHANGELOG, MOMENTS_CHANGELOG_TOPIC, MOMENTS_PROCESSING_GUARANTEE, MOMENTS_TRANSACTIONAL_ID | processing.* |
+/// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK, MOMENTS_MAX_EVENT_AHEAD, MOMENTS_CHANGELOG, MOMENTS_CHANGELOG_TOPIC, MOMENTS_PROCESSING_GUARANTEE, MOMENTS_TRANSACTIONAL_ID | processing.* |
 /// | MOMENTS_ADMIN_LISTEN, MOMENTS_ADMIN_TOKEN, MOMENTS_ADMIN_ENABLED | admin.* |
 /// | MOMENTS_STATE_DIR | admin.state_dir |
 /// | MOMENTS_METRICS_QUEUE_LABELS | admin.metrics_queue_labels |
@@ -65,6 +65,13 @@ public enum EnvironmentOverrides {
             if let n = Int(v), n >= 1 { config.processing.engineThreads = n } else { fail("MOMENTS_ENGINE_THREADS", "expected a whole number of at least 1, found '\(v)'") }
         }
         duration("MOMENTS_RESTORE_LOOKBACK", allowZero: true) { config.processing.restoreLookback = $0 }
+        if let v = env["MOMENTS_MAX_EVENT_AHEAD"] {
+            if v == "off" { config.processing.maxEventAhead = nil } else if let d = DurationParser.parse(v), d.milliseconds > 0 {
+                config.processing.maxEventAhead = d
+            } else {
+                fail("MOMENTS_MAX_EVENT_AHEAD", "expected a duration (5m) or off, found '\(v)'")
+            }
+        }
         bool("MOMENTS_WALL_CLOCK_ADVANCE") { config.processing.wallClockAdvance = $0 }
         bool("MOMENTS_CHANGELOG") { config.processing.changelog = $0 }
         if let v = env["MOMENTS_PROCESSING_GUARANTEE"] {

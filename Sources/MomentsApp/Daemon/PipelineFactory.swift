@@ -20,6 +20,7 @@ extension DaemonConfig {
         if let n = processing.engineThreads { p.engineThreads = n }
         p.queueLabelLimit = admin.metricsQueueLabels
         p.restoreLookback = processing.restoreLookback
+        p.maxEventAhead = processing.maxEventAhead
         p.logPersonalData = logging.personalData
         p.changelogTopic = changelogTopic
         p.exactlyOnce = exactlyOnce
@@ -53,6 +54,7 @@ extension DaemonConfig {
               assignment_timeout: \(processing.assignmentTimeout.milliseconds)ms
               engine_threads: \(pipelineConfiguration.engineThreads)
               restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
+              max_event_ahead: \(processing.maxEventAhead.map { "\($0.milliseconds)ms" } ?? "off")
               guarantee: \(processing.guarantee)\(exactlyOnce ? "  # transactional id \(transactionalID)" : "")
               changelog: \(processing.changelog)
               changelog_topic: \(changelogTopic ?? "none")
