@@ -309,12 +309,9 @@ extension Pipeline {
             }
             kind = .restored
         } else if case .failure(let error) = decoded {
-            let key = record.keyBytes(in: bytes)
-            let keyText = key.flatMap { String(validating: $0, as: UTF8.self) }
-            let letter = DeadLetter(
-                original: record.valueBytes(in: bytes) ?? [], error: error,
-                origin: .kafka(topic: task.partition.topic, partition: task.partition.partition, offset: record.offset, key: keyText),
-                time: task.engine.clock)
+            let (origin, key) = Origin.kafka(
+                topic: task.partition.topic, partition: task.partition.partition, offset: record.offset, keyBytes: record.keyBytes(in: bytes))
+            let letter = DeadLetter(original: record.valueBytes(in: bytes) ?? [], error: error, origin: origin, time: task.engine.clock)
             var out = configuration.routing.record(for: letter, originalKey: key)
             if let ts = record.timestampMs { out.sourceTimestampMs = ts }
             kind = .deadLettered(out, error)

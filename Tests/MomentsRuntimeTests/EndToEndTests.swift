@@ -81,6 +81,32 @@ import Testing
         #expect(collector.all.contains { $0.cloudEventID == "i-2:rude-agent:1" })
     }
 
+    /// A malformed record's key is cut to 1 KiB in its dead letter. Kept whole (twice: as the
+    /// key and as `origin.key`), a key of 900 kB made a dead letter Kafka refused, replaced by a
+    /// stand-in without the original; near a megabyte, the stand-in was refused too and the
+    /// daemon stopped on that record at every start.
+    @Test func aHugeKeyIsCutInItsDeadLetter() throws {
+        let rules = try Stream.defaultRules()
+        let key = String(repeating: "k", count: 899_999) + "é"
+        let bed = try TestBed(partitions: 1)
+        try bed.produce([(key, Array("not json".utf8), 0), ("c-1", Array(#"{"event_id":"e-1","type":"agent.flagged","occurred_at":"2026-11-24T09:00:00.000Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","agent_id":"a-1","data":{"flag":"rude"}}"#.utf8), 0)])
+        let running = RunningPipeline(bed.pipeline(rules: rules))
+        let collector = try OutputCollector(bed: bed)
+        collector.wait(seconds: 30) { records in records.contains { $0.cloudEventID == "i-1:rude-agent:1" } }
+        #expect(running.stop() == nil)
+        collector.stop()
+
+        let letters = collector.on(bed.topics.deadLetter)
+        #expect(letters.map(\.cloudEventID) == ["dlq:interactions/0/0"])
+        #expect(letters.first?.key == Array(String(repeating: "k", count: 1024).utf8))
+        let record = try #require(try letters.first.flatMap { try JSONSerialization.jsonObject(with: Data($0.value!)) as? [String: Any] })
+        let data = try #require(record["data"] as? [String: Any])
+        let origin = try #require(data["origin"] as? [String: Any])
+        #expect(origin["key"] as? String == String(repeating: "k", count: 1024))
+        #expect(origin["key_size"] as? Int == 900_001)
+        #expect(Data(base64Encoded: data["original_base64"] as! String) == Data("not json".utf8))
+    }
+
     /// An event dated further ahead of the host's clock than `maxEventAhead` is a dead letter,
     /// not its partition's new time: until 2026-12-06 one such event (an hour ahead here)
     /// moved the clock for good, and every customer then waiting got a long-wait alert and a

@@ -69,6 +69,7 @@ public struct CloudEventEncoder: Sendable {
         w.key("file"); w.value(d.origin.file)
         w.key("line"); if let l = d.origin.line { w.value(l) } else { w.null() }
         w.key("key"); w.value(d.origin.key)
+        if let size = d.origin.keySize { w.key("key_size"); w.value(size) }
         w.endObject()
         // Kafka refuses messages over message.max.bytes (1 MB by default): a dead letter
         // carrying a ~800 kB original in base64 could never be written, and its partition would
