@@ -95,7 +95,7 @@ enum MomentSection {
     static func parse(_ node: Node, _ ctx: YAMLContext, schedules: [String: Schedule] = [:]) -> MomentRule? {
         guard let m = ctx.mapping(node, what: "a moment", allowed: keys) else { return nil }
         let errorsBefore = ctx.errors.count
-        let id = ctx.string(ctx.required(m, "id", in: node, what: "a moment"), what: "id")
+        let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a moment"))
         let what = "moment '\(id ?? "?")'"
         var kind: MomentKind?
         if let k = ctx.string(ctx.required(m, "kind", in: node, what: what), what: "kind") {
@@ -185,7 +185,7 @@ enum RecoverySection {
     static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> RecoveryRule? {
         guard let m = ctx.mapping(node, what: "a recovery rule", allowed: ["id", "on", "action", "params", "cooldown", "daily_budget", "priority"]) else { return nil }
         let before = ctx.errors.count
-        let id = ctx.string(ctx.required(m, "id", in: node, what: "a recovery rule"), what: "id")
+        let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a recovery rule"))
         let what = "recovery rule '\(id ?? "?")'"
         let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known, declared: declared)
         let action = ctx.string(ctx.required(m, "action", in: node, what: what), what: "action")
@@ -213,7 +213,7 @@ enum CoachingSection {
     static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> CoachingRule? {
         guard let m = ctx.mapping(node, what: "a coaching rule", allowed: ["id", "on", "kind", "tip"]) else { return nil }
         let before = ctx.errors.count
-        let id = ctx.string(ctx.required(m, "id", in: node, what: "a coaching rule"), what: "id")
+        let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a coaching rule"))
         let what = "coaching rule '\(id ?? "?")'"
         let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known, declared: declared)
         var kind: CoachingKind?
