@@ -18,7 +18,11 @@ extension Pipeline {
         case .revoked(let partitions): revoked(partitions)
         case .lost(let partitions): lost(partitions)
         }
-        statusBox.update { $0.assigned = tasks.keys.sorted() }
+        // With the partitions restoring, in one update: refreshed only with the gauges (once a
+        // second), `/readyz` said ready for up to a second after an assignment whose
+        // partitions were still being replayed, long enough for a probe to mark the pod ready.
+        let restoring = tasks.values.reduce(0) { $0 + ($1.isRestoring ? 1 : 0) }
+        statusBox.update { $0.assigned = tasks.keys.sorted(); $0.restoringPartitions = restoring }
         return starts
     }
 
