@@ -7,28 +7,31 @@ enum RulesFile {
     /// A daemon configuration has `kafka`, `processing` or `rules` at the top; a rules file has
     /// `moments`.
     static func isDaemonConfig(_ path: String) throws -> Bool {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("\(path): cannot read the file")
-        }
-        return text.split(separator: "\n").contains { line in
+        try topLevelLines(of: text(path)).contains { line in
             ["kafka:", "processing:", "rules:"].contains { line.hasPrefix($0) }
         }
     }
 
     /// A rule-test file (`moments test`) has `tests` at the top (and `rules`, the file it tests).
     static func isRuleTestFile(_ path: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return false }
-        return text.split(separator: "\n").contains { $0.hasPrefix("tests:") }
+        guard let text = try? text(path) else { return false }
+        return topLevelLines(of: text).contains { $0.hasPrefix("tests:") }
+    }
+
+    /// By any line end: split on "\n" alone, a CRLF file (where "\r\n" is one Character) was one
+    /// line, so `check` took a rule-test or configuration file for a rules file and reported
+    /// its keys as unknown.
+    private static func topLevelLines(of text: String) -> [Substring] { text.split(whereSeparator: \.isNewline) }
+
+    /// The file's text, or why it cannot be had: unreadable, or not UTF-8 (both were "cannot read").
+    static func text(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the file") }
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path):1:1: error: the file is not UTF-8 text") }
+        return text
     }
 
     static func load(_ path: String) throws -> RuleSet {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("\(path): cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("\(path):1:1: error: the file is not UTF-8 text")
-        }
-        switch RulesParser.parse(yaml: text, file: path) {
+        switch RulesParser.parse(yaml: try text(path), file: path) {
         case .success(let rules): return rules
         case .failure(let errors): throw CLIError(errors.description)
         }

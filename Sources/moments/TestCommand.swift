@@ -50,7 +50,8 @@ struct TestCommand: ParsableCommand {
 
     /// Reads and parses a test file and the rules file it names: both, or why the file is refused.
     static func parse(_ path: String) -> Result<(RuleTestFile, RuleSet), Refusal> {
-        guard let text = read(path) else { return .failure(Refusal("\(path): cannot read the file")) }
+        let text: String
+        do { text = try RulesFile.text(path) } catch { return .failure(Refusal("\(error)")) }
         let file: RuleTestFile
         switch RuleTestParser.parse(yaml: text, file: path) {
         case .success(let f): file = f
@@ -60,7 +61,7 @@ struct TestCommand: ParsableCommand {
         // absolute. (Appended to the folder, an absolute path named a file that did not exist.)
         let rulesPath = FilePaths.resolve(file.rulesPath, writtenIn: path)
         let shown = relative(rulesPath)
-        guard let rulesText = read(rulesPath) else {
+        guard let rulesText = try? RulesFile.text(rulesPath) else {
             return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown)"))
         }
         let rules: RuleSet
@@ -69,10 +70,6 @@ struct TestCommand: ParsableCommand {
         case .failure(let e): return .failure(Refusal("\(file.rulesLocation): error: the rules file \(shown) is invalid:\n\(e.description)"))
         }
         return .success((file, rules))
-    }
-
-    private static func read(_ path: String) -> String? {
-        FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     /// The rules path as a user would type it from here (`config/moments.yaml`).

@@ -86,6 +86,31 @@ import Testing
         #expect(bad.err.contains("\(test.path):5:33: error: unknown moment 'long-wiat' in moments.yaml"), "\(bad.err)")
     }
 
+    /// A CRLF test file, or configuration, is told apart from a rules file as an LF one is:
+    /// split on "\n" alone it was one line, and `check` reported its keys as unknown rules keys
+    /// (and so never the typo in it). A file that is not UTF-8 says so.
+    @Test func checkTellsCRLFFilesApartAndNamesNonUTF8() throws {
+        let dir = try Self.rulesCopy(threshold: "120s")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let test = dir.appendingPathComponent("t.yaml")
+        try "rules: moments.yaml\r\ntests:\r\n  - name: t\r\n    events: [\"+0s queued\"]\r\n    absent: [moment long-wiat]\r\n"
+            .write(to: test, atomically: true, encoding: .utf8)
+        let bad = try Self.moments(["check", test.path])
+        #expect(bad.status == 1)
+        #expect(bad.err.contains("\(test.path):5:14: error: unknown moment rule 'long-wiat'"), "\(bad.err)")
+        let config = dir.appendingPathComponent("daemon.yaml")
+        try String(contentsOf: Self.root.appendingPathComponent("config/daemon.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "\n", with: "\r\n").write(to: config, atomically: true, encoding: .utf8)
+        let ok = try Self.moments(["check", config.path])
+        #expect(ok.status == 0, "\(ok.out)\(ok.err)")
+        #expect(ok.out.contains(": ok — configuration for group moments"), "\(ok.out)")
+        let latin = dir.appendingPathComponent("latin.yaml")
+        try Data(Array("moments:\n  - id: caf".utf8) + [0xE9, 0x0A]).write(to: latin)   // Latin-1 "é"
+        let refused = try Self.moments(["check", latin.path])
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("\(latin.path):1:1: error: the file is not UTF-8 text"), "\(refused.err)")
+    }
+
     @Test func aFailingTestExitsNonZeroWithItsLocation() throws {
         let dir = try Self.rulesCopy(threshold: "60s")
         defer { try? FileManager.default.removeItem(at: dir) }
