@@ -23,4 +23,17 @@ public struct SimulationOptions: Sendable {
     public var chatShare = 0.4
 
     public init(seed: UInt64 = 7) { self.seed = seed }
+
+    /// Arrivals a simulated minute it can make: fewer, and the gaps between arrivals ran past
+    /// the years a timestamp can be written in (at 0 or NaN, a trap); more, and they are under
+    /// a millisecond apart.
+    public static let arrivalsRange = 0.01...100_000.0
+    /// Starts whose traffic stays within the event times Moments accepts (2000–2100), for a
+    /// year of it.
+    public static let startRange = Timestamp(milliseconds: 946_684_800_000)...Timestamp(milliseconds: 4_070_908_800_000)   // 2000-01-01 to 2099-01-01
+
+    /// Why `arrivals` cannot be simulated, if it cannot.
+    public static func problem(arrivals: Double) -> String? {
+        arrivalsRange.contains(arrivals) ? nil : "--arrivals must be between 0.01 and 100000 interactions a simulated minute, found \(arrivals)"
+    }
 }

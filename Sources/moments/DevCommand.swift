@@ -31,6 +31,11 @@ struct DevCommand: ParsableCommand {
     @Flag(name: .long, help: "No colour, even on a terminal.")
     var noColor = false
 
+    func validate() throws {
+        if let problem = SimulationOptions.problem(arrivals: arrivals) { throw ValidationError(problem) }
+        guard speed.isFinite, speed > 0 else { throw ValidationError("--speed must be a number above 0, found \(speed)") }
+    }
+
     func run() throws {
         let ruleSet = try RulesFile.load(rules)
         let session = try DevSession(

@@ -111,6 +111,16 @@ import Testing
         #expect(refused.err.contains("\(latin.path):1:1: error: the file is not UTF-8 text"), "\(refused.err)")
     }
 
+    /// Options the simulator cannot honour are refused: `--arrivals 0` trapped (exit 132), a
+    /// tiny rate or a start near 9999 wrote timestamps no decoder accepts.
+    @Test(arguments: [["--arrivals", "0"], ["--arrivals", "nan"], ["--arrivals=-5"], ["--arrivals=1e-12"], ["--start", "9999-12-31T23:59:00Z"]])
+    func simulateRefusesWhatItCannotSimulate(options: [String]) throws {
+        let r = try Self.moments(["simulate", "--stdout", "--count", "2"] + options)
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.hasPrefix("Error: --"), "\(r.err)")
+        #expect(r.out.isEmpty)
+    }
+
     @Test func aFailingTestExitsNonZeroWithItsLocation() throws {
         let dir = try Self.rulesCopy(threshold: "60s")
         defer { try? FileManager.default.removeItem(at: dir) }
