@@ -137,11 +137,15 @@ struct ReplayTally {
     }
 
     func table() -> String {
+        // As wide as the longest rule id: `padding(toLength:)` cut a longer one, its count
+        // glued to what was left of it.
+        let width = max(32, ([moments, recovery, coaching].flatMap(\.keys).map(\.count).max() ?? 0) + 2)
+        func padded(_ text: String, to n: Int) -> String { text + String(repeating: " ", count: max(0, n - text.count)) }
         var s = ""
         for (title, counts) in [("moment", moments), ("recovery", recovery), ("coaching", coaching)] {
-            s += title.padding(toLength: 34, withPad: " ", startingAt: 0) + "count\n"
+            s += padded(title, to: width + 2) + "count\n"
             for k in counts.keys.sorted() {
-                s += "  " + k.padding(toLength: 32, withPad: " ", startingAt: 0) + String(counts[k]!) + "\n"
+                s += "  " + padded(k, to: width) + String(counts[k]!) + "\n"
             }
             s += "\n"
         }

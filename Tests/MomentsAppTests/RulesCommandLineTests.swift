@@ -166,6 +166,21 @@ import Testing
         #expect(same.out.hasSuffix("no change: 28 outputs identical\n"))
     }
 
+    /// `--summary` is as wide as the longest rule id: a longer one than 32 was cut, its count
+    /// glued to what was left of it.
+    @Test func replaySummaryShowsLongRuleIdsWhole() throws {
+        let dir = try Self.rulesCopy(threshold: "60s")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let long = "long-wait-in-the-billing-queue-for-a-very-long-time"
+        let rules = dir.appendingPathComponent("moments.yaml")
+        try String(contentsOf: rules, encoding: .utf8).replacingOccurrences(of: "long-wait", with: long).write(to: rules, atomically: true, encoding: .utf8)
+        let r = try Self.moments(["replay", "--summary", "--rules", rules.path, "Tests/Fixtures/reference-stream.jsonl"])
+        #expect(r.status == 0, "\(r.err)")
+        let row = try #require(r.out.split(separator: "\n").first { $0.contains(long) })
+        #expect(row.hasPrefix("  \(long)  "), "\(row)")
+        #expect(Int(row.split(separator: " ").last ?? "") ?? 0 > 0, "\(row)")
+    }
+
     /// `--partitions 1` is the replay there always was (stdout and stderr alike); more partitions
     /// say so in the closing line, and `--diff` runs both sides on that many.
     @Test func replayOnPartitions() throws {
