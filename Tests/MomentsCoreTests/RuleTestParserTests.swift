@@ -111,6 +111,7 @@ import Testing
         (oneTest(events: "      - +0s queued\n", extra: "    expect: [\"moment\"]\n"), 6, 14, "names its rule"),
         (oneTest(events: "      - +0s queued\n", extra: "    expect: [\"moment long-wait now\"]\n"), 6, 14, "unexpected 'now'"),
         (oneTest(events: "      - +0s queued\n", extra: ""), 3, 5, "checks nothing"),
+        (oneTest(events: "      - +0s queued\n", extra: "    expect: []\n"), 3, 5, "checks nothing"),
         (oneTest(events: "      - +0s queued\n", extra: "    absent: [moment]\n    run_unti: 1h\n"), 7, 5, "unknown key 'run_unti'"),
         ("tests:\n  - name: t\n    events: [\"+0s queued\"]\n    absent: [moment]\n", 1, 1, "missing 'rules'"),
         ("rules: r.yaml\nstart: yesterday\ntests:\n  - name: t\n    events: [\"+0s queued\"]\n    absent: [moment]\n", 2, 8, "start must be an RFC 3339 time"),

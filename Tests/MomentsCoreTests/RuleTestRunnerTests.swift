@@ -36,6 +36,28 @@ import Testing
         #expect(r[0].outputs.map(\.id) == ["i-1:long-wait:1", "i-1:long-wait:1:apology-discount"])
     }
 
+    /// Numbers are compared as numbers only where the output has a number: a queue "0042" is
+    /// not "42", and 120 seconds is not "0x78" (both passed until 2026-12-06).
+    @Test func onlyNumericFieldsCompareAsNumbers() throws {
+        let test = """
+            rules: moments.yaml
+            tests:
+              - name: numbers
+                events:
+                  - +0s queued 0042
+                  - +200s connected a-7
+                expect:
+
+            """
+        let exact = try results(test + "          - +120s moment long-wait: { queue: \"0042\", wait_seconds: 120.0 }\n")
+        #expect(exact[0].passed, "\(exact[0].failures)")
+        let loose = try results(test + "          - +120s moment long-wait: { queue: \"42\", wait_seconds: \"0x78\" }\n")
+        #expect(!loose[0].passed)
+        let text = loose[0].failures.map(\.message).joined(separator: "\n")
+        #expect(text.contains("queue is \"0042\", expected \"42\""), "\(text)")
+        #expect(text.contains("wait_seconds is \"120\", expected \"0x78\""), "\(text)")
+    }
+
     @Test func aWrongTimeFailsAtTheExpectationWithWhatWasEmitted() throws {
         let r = try results(Self.longWait + """
                 expect:
@@ -334,6 +356,37 @@ import Testing
                 suppressed: [+2m silenced long-wait]
             """)
         #expect(none[0].failures.map(\.message) == ["expected +2m silenced long-wait, not held back\n  nothing was silenced or inhibited"])
+    }
+
+    /// An expectation written twice for one output: the second says whose the output is
+    /// (it read "was emitted, but differs:" with no difference after it).
+    @Test func anOutputAnotherExpectationClaimedIsNamedSo() throws {
+        let r = try results(Self.longWait + """
+                expect:
+                  - +120s moment long-wait
+                  - +120s moment long-wait
+            """)
+        #expect(r[0].failures.count == 1)
+        let text = r[0].failures.first?.description ?? ""
+        #expect(text.hasPrefix("t.yaml:9:9: expected +2m moment long-wait, not emitted\n  moment long-wait was emitted, but differs:\n    i-1:long-wait:1: matches, but the expectation at line 8, column 9 claims it\n"), "\(text)")
+    }
+
+    /// Moments of one rule held back at one step are listed in one order, by queue: in a
+    /// dictionary's order they came out differently at every run.
+    @Test func heldBackMomentsOfOneStepAreListedInAFixedOrder() throws {
+        let r = try results("""
+            rules: moments.yaml
+            tests:
+              - name: four queues
+                silences: [{ id: quiet, match: { rule: long-wait }, for: 1h }]
+                events:
+                  - +0s queued tech: { interaction: i-1, customer: c-1 }
+                  - +0s queued sales: { interaction: i-2, customer: c-2 }
+                  - +0s queued billing: { interaction: i-3, customer: c-3 }
+                  - +0s queued support: { interaction: i-4, customer: c-4 }
+                suppressed: [+2m silenced long-wait]
+            """)
+        #expect(r[0].suppressed.compactMap(\.queue) == ["billing", "sales", "support", "tech"])
     }
 
     @Test func badSuppressedLinesAreRefusedWithTheirLocation() throws {

@@ -21,7 +21,7 @@ struct OutputPatternMatcher {
         }
         for f in p.fields {
             let actual = OutputFields.value(f.name, of: o)
-            if !OutputFields.equal(f.value, actual) {
+            if !OutputFields.equal(f.value, actual, number: OutputFields.number(f.name, of: o)) {
                 out.append("\(f.name) is \(actual.map { "\"\($0)\"" } ?? "not set"), expected \"\(f.value)\"")
             }
         }

@@ -4,6 +4,8 @@
 struct RuleTestExplainer {
     let test: RuleTestCase
     let outputs: [Output]
+    /// Where the expectation that claimed each output is written, by the output's index.
+    var claimedAt: [Int: SourceLocation] = [:]
     /// Outputs within this span of an expected time count as "around" it.
     static let window = Duration.minutes(2)
     static let maxLines = 12
@@ -12,11 +14,18 @@ struct RuleTestExplainer {
 
     func missing(_ p: OutputPattern) -> String {
         var lines = ["expected \(RuleTestNotation.pattern(p)), not emitted"]
-        let sameRule = outputs.filter { matcher.sameRule(p, $0) }
+        let sameRule = outputs.indices.filter { matcher.sameRule(p, outputs[$0]) }
         if !sameRule.isEmpty {
             lines.append("  \(p.kind.rawValue) \(p.rule ?? "") was emitted, but differs:")
-            for o in sameRule.prefix(Self.maxLines) {
-                lines.append("    \(o.id): " + matcher.differences(p, o).joined(separator: "; "))
+            for i in sameRule.prefix(Self.maxLines) {
+                let differences = matcher.differences(p, outputs[i])
+                // One that differs in nothing is another expectation's (each claims one output):
+                // it was listed with nothing after it.
+                if differences.isEmpty, let by = claimedAt[i] {
+                    lines.append("    \(outputs[i].id): matches, but the expectation at line \(by.line), column \(by.column) claims it")
+                } else {
+                    lines.append("    \(outputs[i].id): " + differences.joined(separator: "; "))
+                }
             }
         }
         lines += around(p.at)

@@ -80,7 +80,13 @@ public enum RuleTestParser {
             }
         }
         let suppressed = (m["suppressed"].flatMap { ctx.sequence($0, what: "suppressed") } ?? []).compactMap { SuppressionPattern.parse($0, ctx) }
-        if m["expect"] == nil && m["absent"] == nil && m["suppressed"] == nil && !nothingElse {
+        // An empty list checks nothing either (`expect: []` passed, checking nothing).
+        func checks(_ key: String) -> Bool {
+            guard let node = m[key] else { return false }
+            if case .sequence(let items) = node { return !items.isEmpty }
+            return true
+        }
+        if !checks("expect") && !checks("absent") && !checks("suppressed") && !nothingElse {
             ctx.error(node, "test '\(name ?? "?")' checks nothing: give 'expect', 'absent', 'suppressed' or 'nothing_else: true'")
         }
         guard ctx.errors.count == before, let name else { return nil }

@@ -23,7 +23,10 @@ public enum RuleTestRunner {
         let watch = !test.suppressed.isEmpty
         func record(at time: Timestamp) {
             guard watch else { return }
-            for (key, n) in engine.takeSuppressionCounts().sorted(by: { $0.key.rule < $1.key.rule }) {
+            // In a fixed order: by rule alone, a step's moments of one rule (a dictionary's
+            // entries) were listed in a different order at every run.
+            func order(_ k: SuppressionKey) -> [String] { [k.rule, k.queue ?? "", "\(k.reason)"] }
+            for (key, n) in engine.takeSuppressionCounts().sorted(by: { order($0.key).lexicographicallyPrecedes(order($1.key)) }) {
                 suppressed += Array(repeating: SuppressedMoment(time: time, rule: key.rule, queue: key.queue, reason: key.reason), count: n)
             }
         }
@@ -86,8 +89,10 @@ public enum RuleTestRunner {
         let pairing = ClaimMatching.assign(claims: test.expected.count, items: outputs.count, order: order) { c in
             outputs.indices.filter { matcher.matches(test.expected[c], outputs[$0]) }
         }
+        var claimedAt: [Int: SourceLocation] = [:]
+        for (c, o) in pairing.enumerated() { if let o { claimedAt[o] = test.expected[c].location } }
         for (c, p) in test.expected.enumerated() where pairing[c] == nil {
-            failures.append(RuleTestFailure(location: p.location, message: RuleTestExplainer(test: test, outputs: outputs).missing(p)))
+            failures.append(RuleTestFailure(location: p.location, message: RuleTestExplainer(test: test, outputs: outputs, claimedAt: claimedAt).missing(p)))
         }
         let claimed = Set(pairing.compactMap { $0 })
         let unclaimed = outputs.indices.filter { !claimed.contains($0) }
