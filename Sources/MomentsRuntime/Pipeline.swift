@@ -94,6 +94,8 @@ public final class Pipeline: @unchecked Sendable {
     /// When `warnOfABatchTooLarge` last logged (`Pipeline+RefusedOutputs`).
     var lastBatchTooLargeWarningWall: Int64 = 0
     var lastCommitWall: Int64 = 0
+    /// Set when a graceful stop begins: every drain of that stop ends by then (see `shutdown`).
+    var stopDeadlineWall: Int64?
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
     @exclusivity(unchecked) var batchCounts = BatchCounts()
@@ -503,6 +505,11 @@ public final class Pipeline: @unchecked Sendable {
         // Before the consumer closes, which the probe uses; also on an unrecoverable error,
         // which ends the loop without `stop`.
         healthCheckPause.interrupt()
+        // One deadline for the whole stop: each drain (this one, the checkpoint's two, and the
+        // revocation's as the consumer closes) waited `drainTimeout` afresh, so a stop with a
+        // partition out of reach took four to seven times `shutdown_timeout`, past every grace
+        // period the deployment files give before a SIGKILL.
+        stopDeadlineWall = wallClock.milliseconds() + configuration.drainTimeout.milliseconds
         log(.info, "stopping: draining outputs", [("in_flight", String(pending.count + retries.count))])
         drainDeliveries()
         do { try checkpoint(synchronous: true) } catch { log(.error, "final commit failed; the next owner reprocesses from the last commit", [("error", "\(error)")]) }
@@ -538,7 +545,7 @@ public final class Pipeline: @unchecked Sendable {
     /// Waits (bounded) until the broker acknowledged everything in flight.
     func drainDeliveries() {
         if configuration.exactlyOnce { return }   // the transaction commit flushes
-        let deadline = wallClock.milliseconds() + configuration.drainTimeout.milliseconds
+        let deadline = min(wallClock.milliseconds() + configuration.drainTimeout.milliseconds, stopDeadlineWall ?? .max)
         while (!pending.isEmpty || !retries.isEmpty) && wallClock.milliseconds() < deadline {
             // flush, unlike poll, sends what is lingering at once, and serves the acknowledgements.
             try? producer.flush(timeoutMs: 10)
