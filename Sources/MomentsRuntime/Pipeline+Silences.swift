@@ -31,7 +31,10 @@ extension Pipeline {
     func countSuppressedMoments() {
         for task in tasks.values {
             let counts = task.engine.takeSuppressionCounts()
+            let unalerted = task.engine.takeUnalertedCounts()
             guard !task.isRestoring else { continue }   // replayed moments were counted the first time
+            // Emitted without an alert (`alert: false`): nothing delivered counts them either.
+            for (key, n) in unalerted { metrics.countDetected(rule: key.rule, kind: key.kind.rawValue, queue: key.queue, by: n) }
             for (key, n) in counts {
                 metrics.countDetected(rule: key.rule, kind: key.kind.rawValue, queue: key.queue, by: n)
                 switch key.reason {

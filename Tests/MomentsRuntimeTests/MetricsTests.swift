@@ -60,6 +60,32 @@ func samples(_ registry: PrometheusCollectorRegistry, _ name: String) -> [(label
         #expect(first.map(\.value) == [4])
     }
 
+    /// A moment of a rule with `alert: false` is counted as detected: counted from delivered
+    /// alerts, it never was (a moment of glory meant only for coaching was on no dashboard).
+    @Test func aMomentWithoutAnAlertIsCountedAsDetected() throws {
+        let registry = PrometheusCollectorRegistry()
+        let p = try PendingHandoverTests.pipeline(metricsFactory: PrometheusMetricsFactory(registry: registry))
+        p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": "127.0.0.1:1", "group.id": "unalerted"]), log: { _, _, _ in })
+        let rules = try RulesParser.parse(yaml: """
+            moments:
+              - id: kudos
+                kind: glory
+                alert: false
+                when: { match: { event: agent.flagged } }
+            coaching:
+              - { id: praise, on: kudos, kind: positive, tip: well done }
+            """, file: "r.yaml").get()
+        let tp = TopicPartition(topic: "interactions", partition: 0)
+        let task = PartitionTask(partition: tp, generation: 0, rules: rules, committed: nil)
+        p.tasks[tp] = task
+        let event = try EventDecoder().decode(Array(#"{"event_id":"e-1","type":"agent.flagged","occurred_at":"2026-11-24T09:00:00Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","queue":"billing","agent_id":"a-1","data":{"flag":"great"}}"#.utf8)).get()
+        #expect(task.engine.process(event).map(\.id) == ["i-1:kudos:1:praise"])
+        p.updateGauges()
+        #expect(samples(registry, "moments_moments_detected_total").map { "\($0.labels["rule"] ?? "") \($0.labels["queue"] ?? "") \($0.value)" } == ["kudos billing 1.0"])
+        p.updateGauges()
+        #expect(samples(registry, "moments_moments_detected_total").map(\.value) == [1], "counted twice")
+    }
+
     /// A rule's budget gauge is the sum over this instance's partitions: once none is left, it
     /// is withdrawn rather than kept at its last value.
     @Test func theBudgetGaugeIsWithdrawnWithTheLastPartition() throws {

@@ -9,6 +9,7 @@ extension Engine {
         next.duplicates = duplicates.resized(to: newRules.settings.duplicateWindow)
         next.budgets = budgets
         next.suppressedCounts = suppressedCounts
+        next.unalertedCounts = unalertedCounts
         // A runtime's changelog still needs the customers changed since its last checkpoint, and
         // every change from now on: without these a reload silently stopped the changelog (no
         // customer record written again, while commits went on).

@@ -18,6 +18,14 @@ extension Engine {
         return suppressedCounts
     }
 
+    /// Moments emitted without an alert (`alert: false`) since the last call: the daemon counts
+    /// detected moments from their delivered alerts, and never saw these (a moment of glory
+    /// meant only for coaching was missing from every dashboard by rule).
+    public mutating func takeUnalertedCounts() -> [DetectedKey: Int] {
+        defer { unalertedCounts.removeAll(keepingCapacity: true) }
+        return unalertedCounts
+    }
+
     /// The first rule inhibiting `r` that has already fired in its scope.
     func firedInhibitor(of r: Int, ix: InteractionState, customer: CustomerState) -> Int? {
         for inhibitor in index.inhibitors[r] {
@@ -69,6 +77,9 @@ extension Engine {
             var state = CustomerState()
             let slot = customers.checkOut(id, into: &state)
             emitOutputs(p.rule, p.moment, customer: &state, into: &out)
+            if !rules.moments[p.rule].alert {
+                unalertedCounts[DetectedKey(rule: p.moment.rule, kind: p.moment.kind, queue: p.moment.queue), default: 0] += 1
+            }
             if let slot { customers.checkIn(id, &state, at: slot); markChanged(id) }
         }
     }
@@ -85,6 +96,13 @@ struct PendingMoment: Sendable {
     var moment: Moment
     /// The rule that had already inhibited it when it was detected.
     var inhibitedBy: Int?
+}
+
+/// What a detected moment is counted under.
+public struct DetectedKey: Hashable, Sendable {
+    public var rule: String
+    public var kind: MomentKind
+    public var queue: String?
 }
 
 /// What a suppressed moment is counted under.

@@ -30,6 +30,8 @@ public struct Engine: Sendable {
     var spareMoments: [PendingMoment] = []
     /// Moments detected but suppressed (silenced or inhibited) since `takeSuppressionCounts()`.
     var suppressedCounts: [SuppressionKey: Int] = [:]
+    /// Moments of rules with `alert: false` emitted since `takeUnalertedCounts()`.
+    var unalertedCounts: [DetectedKey: Int] = [:]
 
     public init(rules: RuleSet, clock: Timestamp = Timestamp(milliseconds: 0)) {
         self.rules = rules
