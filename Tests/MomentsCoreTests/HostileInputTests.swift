@@ -166,3 +166,33 @@ import Testing
         #expect(kept.count == Attributes.maxCount)
     }
 }
+
+/// One customer key shared by thousands of interactions (a placeholder such as `anonymous`, or a
+/// hostile sender) is bounded: every event of the key scanned all its interactions, and a late
+/// start recounted every later one, so 40,000 starts took seconds and 4,000 in reverse order
+/// half a minute.
+@Suite struct SharedCustomerKeyTests {
+    @Test func aCustomerKeepsItsMostRecentInteractionsAndStarts() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: again
+                kind: pain
+                when: { repeat_contact: { within: 30d, at_least: 2 } }
+            """)
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.customer = "anonymous"
+        var out: [Output] = []
+        for i in 1...1_005 {
+            s.interaction = "i-\(i)"
+            out += engine.run([s.at(Double(i), .interactionStarted)])
+        }
+        #expect(engine.openInteractions == CustomerState.maxInteractions)
+        // The newest start counts itself and the 255 starts before it that are remembered.
+        #expect(out.alerts.last?.moment.measures.first?.value == Double(CustomerState.maxStarts))
+        // An event of a recent interaction finds it (no new state, nothing forgotten for it).
+        s.interaction = "i-1005"
+        #expect(engine.run([s.at(1_006, .agentConnected)]).isEmpty)
+        #expect(engine.openInteractions == CustomerState.maxInteractions)
+    }
+}

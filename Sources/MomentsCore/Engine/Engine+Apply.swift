@@ -26,6 +26,7 @@ extension Engine {
         if let phaseAtEnd { judgeEndAgain(in: phaseAtEnd, after: event, ix: &ix, customer: &customer, into: &out) }
 
         customer.interactions.put(consume ix)
+        if customer.interactions.count > CustomerState.maxInteractions { forgetLeastRecentInteraction(of: &customer) }
         // A contact that started before others already seen (`starts` is in event time): after
         // its interaction is back in the table, where a customer-wide inhibitor that fired on
         // it is seen (`firedInhibitor`).
@@ -151,6 +152,15 @@ extension Engine {
         guard !customer.starts.contains(where: { $0.interaction == event.interactionID }) else { return }
         let at = customer.starts.firstIndex { $0.at > event.occurredAt } ?? customer.starts.count
         customer.starts.insert((event.interactionID, event.occurredAt), at: at)
+        if customer.starts.count > CustomerState.maxStarts { customer.starts.removeFirst() }
+    }
+
+    /// Past `CustomerState.maxInteractions`: the interaction whose last event is oldest goes,
+    /// as if it had timed out (its timers then find nothing).
+    func forgetLeastRecentInteraction(of customer: inout CustomerState) {
+        var oldest: (id: String, at: Timestamp)?
+        for (id, ix) in customer.interactions where oldest.map({ ix.lastEventAt < $0.at }) ?? true { oldest = (id, ix.lastEventAt) }
+        if let oldest { customer.interactions.removeValue(forKey: oldest.id) }
     }
 
     mutating func schedule(_ timer: TimerQueue.Timer, at time: Timestamp) {

@@ -28,7 +28,8 @@ extension Engine {
             let r = index.momentsByEvent[ordinal][k].rule
             guard case .repeatContact(let c) = index.conditions[r] else { continue }
             let later = customer.starts.filter { $0.interaction != event.interactionID && $0.at > t && $0.at - c.within <= t }
-            for contact in later where !(customer.interactions[contact.interaction]?.fired.contains(r) ?? true) {
+            // Read in place: a lookup by subscript copied the whole interaction for one flag.
+            for contact in later where !(customer.interactions.read(contact.interaction, { $0.fired.contains(r) }) ?? true) {
                 let earlier = customer.contacts(before: contact.at, within: c.within, besides: contact.interaction)
                 guard earlier + 1 >= c.atLeast, var other = customer.interactions.removeValue(forKey: contact.interaction) else { continue }
                 fire(r, ix: &other, customer: &customer, event: event, time: contact.at,

@@ -10,6 +10,15 @@ struct CustomerState: Sendable {
 
     var isEmpty: Bool { interactions.isEmpty && starts.isEmpty && lastRecovery.isEmpty }
 
+    /// Open interactions one customer holds at most. One key shared by many callers (a
+    /// placeholder such as `anonymous` for withheld numbers, or a hostile sender) made every
+    /// event of that key scan all its interactions: 40,000 of them took seconds per thousand
+    /// events. Past this, the least recently active is forgotten, as a timeout would.
+    static let maxInteractions = 1_000
+    /// Starts one customer remembers at most (the newest): a repeat contact counts a few, and
+    /// a late start recounts the later ones against all of them (quadratic in this number).
+    static let maxStarts = 256
+
     /// Contacts that started within `window` before `time`, other than `interaction`: what
     /// `repeat-contact` counts for a contact starting then (as it arrives, and again when an
     /// earlier one arrives late).
