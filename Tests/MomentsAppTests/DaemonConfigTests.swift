@@ -94,6 +94,23 @@ import MomentsRuntime
         #expect(c.pipelineConfiguration.engineThreads == 1)
     }
 
+    /// A rules path from MOMENTS_RULES that cannot be read is reported as the variable's, not
+    /// at the file's `rules:` line (which named another file).
+    @Test func anUnreadableRulesPathFromTheEnvironmentIsTheVariables() {
+        guard case .failure(let e) = parse("rules: rules.yaml\n", env: ["MOMENTS_RULES": "nowhere/moments.yaml"]) else {
+            Issue.record("an unreadable MOMENTS_RULES was accepted"); return
+        }
+        #expect(e.errors.map(\.description).contains { $0.hasPrefix("environment:0:0: error: MOMENTS_RULES: cannot read the rules file 'nowhere/moments.yaml'") }, "\(e)")
+    }
+
+    /// An IPv6 listen address in brackets, as URLs write it, is bound without them.
+    @Test func anIPv6ListenAddressMayBeBracketed() throws {
+        let c = try parse("admin: { listen: \"[::1]:19466\" }\nrules: rules.yaml\n").get()
+        #expect(c.admin.host == "::1" && c.admin.port == 19466)
+        let plain = try parse("admin: { listen: \"::1:19466\" }\nrules: rules.yaml\n").get()
+        #expect(plain.admin.host == "::1" && plain.admin.port == 19466)
+    }
+
     /// Events dated ahead of the host's clock are refused past five minutes unless told.
     @Test func maxEventAheadDefaultsToFiveMinutesAndCanBeOff() throws {
         let byDefault = try parse("rules: rules.yaml\n").get()

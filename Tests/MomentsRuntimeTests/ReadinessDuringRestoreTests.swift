@@ -2,6 +2,7 @@ import Foundation
 import MomentsCore
 import MomentsRuntime
 import MomentsSimulation
+import Prometheus
 import Testing
 
 /// A partition assigned with state to rebuild is reported restoring from the moment it is
@@ -18,7 +19,9 @@ import Testing
         // A second instance joins and runs (its gauges refreshed) with nothing assigned, as
         // long as the first holds the partition; the first leaves, and the second replays the
         // committed records to rebuild the state.
-        let second = RunningPipeline(bed.pipeline(group: "readiness", rules: rules, changelog: false))
+        let registry = PrometheusCollectorRegistry()
+        let second = RunningPipeline(bed.pipeline(
+            group: "readiness", rules: rules, changelog: false, metricsFactory: PrometheusMetricsFactory(registry: registry)))
         Thread.sleep(forTimeInterval: 2)
         #expect(second.pipeline.status.assigned.isEmpty)
         #expect(first.stop() == nil)
@@ -30,6 +33,8 @@ import Testing
         }
         #expect(waitFor(seconds: 60) { second.pipeline.status.ready })
         #expect(second.stop() == nil)
+        // The replayed records are not consumed events (they counted again at every rebalance).
+        #expect(samples(registry, "moments_events_consumed_total").allSatisfy { $0.value == 0 }, "\(samples(registry, "moments_events_consumed_total"))")
         let s = try #require(firstAssigned)
         #expect(s.restoringPartitions == 1, "\(EndToEndTests.readiness(s))")
         #expect(!s.ready)

@@ -126,7 +126,12 @@ public struct AdminSettings: Sendable, Equatable {
     public var metricsQueueLabels = PipelineConfiguration.defaultQueueLabelLimit
     public init() {}
 
-    public var host: String { String(listen[..<(listen.lastIndex(of: ":") ?? listen.endIndex)]) }
+    /// The address part; an IPv6 address written in brackets (`[::1]:9464`, as URLs write it)
+    /// loses them, which the resolver does not take (the daemon stopped with "unknown host").
+    public var host: String {
+        let address = listen[..<(listen.lastIndex(of: ":") ?? listen.endIndex)]
+        return address.hasPrefix("[") && address.hasSuffix("]") ? String(address.dropFirst().dropLast()) : String(address)
+    }
     public var port: Int { Int(listen[listen.index(after: listen.lastIndex(of: ":") ?? listen.startIndex)...]) ?? 9464 }
 }
 
