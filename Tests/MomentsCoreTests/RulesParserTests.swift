@@ -64,6 +64,25 @@ import Testing
         #expect(rules.moments.first?.condition.summary.contains("score in [0.0]") == true, "\(String(describing: rules.moments.first?.condition.summary))")
     }
 
+    /// A plain param is a number only as written: a code with leading zeros, a hex-looking
+    /// value and an integer past what a double holds stay text (they were sent as 42, 26 and
+    /// 1.2345678901234567e+19).
+    @Test func recoveryParamsAreNumbersOnlyAsWritten() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - { id: m, kind: pain, when: { match: { event: agent.flagged } } }
+            recovery:
+              - id: r
+                on: m
+                action: voucher
+                params: { percent: 15, rate: 0.5, big: 1e3, code: 0042, hex: 0x1A, account: 12345678901234567890, text: abc }
+            """)
+        let params = Dictionary(uniqueKeysWithValues: try #require(rules.recovery.first).params.map { ($0.key, $0.value) })
+        #expect(params["percent"] == .number(15) && params["rate"] == .number(0.5) && params["big"] == .number(1000))
+        #expect(params["code"] == .string("0042") && params["hex"] == .string("0x1A"))
+        #expect(params["account"] == .string("12345678901234567890") && params["text"] == .string("abc"))
+    }
+
     /// Both lists of an `ended` condition are checked, every bad item at its place: a bad
     /// reason used to hide a bad phase (`check` reports every problem at once).
     @Test func everyBadItemOfAnEndedConditionIsReported() {

@@ -75,6 +75,31 @@ extension RulesParser {
     }
 }
 
+extension RecoverySection {
+    /// Whether a plain param is a number as written: a decimal (`15`, `-0.5`, `1e3`) whose value
+    /// a double holds. Others stay text as written: `0042` (a code, sent as 42), `0x1A` (read
+    /// as 26), `12345678901234567890` (sent as 1.2345678901234567e+19).
+    static func isWrittenAsANumber(_ text: String, _ n: Double) -> Bool {
+        var rest = Substring(text)
+        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
+        func digits() -> Int {
+            let run = rest.prefix { $0.isASCII && $0.isNumber }
+            rest = rest.dropFirst(run.count)
+            return run.count
+        }
+        let leading = rest.first
+        let whole = digits()
+        guard whole > 0, whole == 1 || leading != "0" else { return false }
+        if rest.first == "." { rest = rest.dropFirst(); guard digits() > 0 else { return false } }
+        if rest.first == "e" || rest.first == "E" {
+            rest = rest.dropFirst()
+            if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return rest.isEmpty && (n != n.rounded() || abs(n) <= 9_007_199_254_740_992)
+    }
+}
+
 enum SettingsSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> EngineSettings? {
         guard let m = ctx.mapping(node, what: "settings", allowed: ["interaction_grace", "interaction_timeout", "duplicate_window", "allowed_lateness"]) else { return nil }
@@ -193,7 +218,7 @@ enum RecoverySection {
         if let p = ctx.mapping(m["params"], what: "params") {
             for member in p {
                 guard case .scalar(let s) = member.value else { ctx.error(member.value, "param '\(member.key)' must be a number or text"); continue }
-                if s.style == .plain, let n = Double(s.string), n.isFinite {
+                if s.style == .plain, let n = Double(s.string), n.isFinite, RecoverySection.isWrittenAsANumber(s.string, n) {
                     if n < 0 { ctx.error(member.value, "param '\(member.key)' must not be negative, found \(s.string)") }
                     params.append((member.key, .number(n)))
                 } else {
