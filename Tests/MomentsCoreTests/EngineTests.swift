@@ -126,6 +126,23 @@ import Testing
         #expect(next.alerts.map(\.id) == ["i-1:long-hold:2"])
     }
 
+    /// The same for an older episode than the last: only the last is remembered, and a
+    /// repeated opener of the one before it opened a hold no closer would end.
+    @Test func aRepeatedOpenerOfAnOlderEpisodeOpensNothing() {
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-7"
+        _ = engine.run([
+            s.at(0, .agentConnected), s.at(100, .holdStarted), s.at(110, .holdEnded), s.at(120, .holdStarted), s.at(130, .holdEnded),
+            s.at(100, .holdStarted, id: "again"),
+        ])
+        let later = engine.advance(to: s.time(1_300))
+        #expect(later.alerts.isEmpty && later.coaching.isEmpty, "\(later.ids)")
+        // An opener whose close came first (out of order) is still an episode.
+        let late = engine.run([s.at(200, .holdEnded, id: "close-3"), s.at(140, .holdStarted, id: "open-3")])
+        #expect(late.alerts.map(\.id) == ["i-1:long-hold:3"])
+    }
+
     @Test func overridesGiveGoldCustomersAShorterFuse() throws {
         let yaml = """
             moments:

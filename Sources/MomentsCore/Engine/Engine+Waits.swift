@@ -24,6 +24,11 @@ extension Engine {
             }
             return
         }
+        // Before the episode that last closed, with no close of its own waiting: an opener of
+        // an older episode, repeated (another event id) after that episode closed. Only the
+        // last episode is remembered, so `lastEpisode.contains` missed it, and it opened a wait
+        // that no closer would end (a false long hold at the interaction's end).
+        if !ws.lastEpisode.isEmpty, t < ws.lastEpisode.lowerBound { return }
         ws.episode += 1
         ws.openedAt = t
         ws.limit = limit
