@@ -17,17 +17,17 @@ struct CheckCommand: ParsableCommand {
             case .failure(let refusal): throw CLIError(refusal.message)
             case .success(let (tests, rules)):
                 if let errors = RuleTestRunner.validate(tests, rules: rules) { throw CLIError(errors.description) }
-                print("\(file): ok — \(tests.cases.count) rule tests of \(tests.rulesPath) (run them with moments test \(file))")
+                Stdout.print("\(file): ok — \(tests.cases.count) rule tests of \(tests.rulesPath) (run them with moments test \(file))")
             }
             return
         }
         if try RulesFile.isDaemonConfig(file) {
             let config = try ConfigFile.load(file)
             let rules = config.rules
-            print("\(file): ok — configuration for group \(config.kafka.groupID) on \(config.kafka.inputTopicsDescription); rules \(config.rulesSource): \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules")
+            Stdout.print("\(file): ok — configuration for group \(config.kafka.groupID) on \(config.kafka.inputTopicsDescription); rules \(config.rulesSource): \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules")
         } else {
             let rules = try RulesFile.load(file)
-            print("\(file): ok — \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules" + Self.extras(rules))
+            Stdout.print("\(file): ok — \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules" + Self.extras(rules))
         }
     }
 

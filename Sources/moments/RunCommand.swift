@@ -35,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
         var daemon = loaded.config
         if let logLevel { daemon.logging.level = logLevel }
         if printConfig {
-            print(daemon.printable, terminator: "")
+            FileDescriptor.write(STDOUT_FILENO, Array(daemon.printable.utf8))
             return
         }
         guard let level = Logger.Level(name: daemon.logging.level) else { throw CLIError("unknown log level '\(daemon.logging.level)'") }

@@ -121,6 +121,23 @@ import Testing
         #expect(r.out.isEmpty)
     }
 
+    /// `check` (and `run --print-config`) on a full disk fails as `replay` does: it printed its
+    /// verdict with `print` and exited 0 with nothing written.
+    @Test func checkFailsWhenItsVerdictCannotBeWritten() throws {
+        let p = Process()
+        p.executableURL = Self.root.appendingPathComponent(".build/debug/moments")
+        p.arguments = ["check", "config/moments.yaml"]
+        p.currentDirectoryURL = Self.root
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(String(decoding: e, as: UTF8.self).hasPrefix("error: cannot write the output"))
+    }
+
     @Test func aFailingTestExitsNonZeroWithItsLocation() throws {
         let dir = try Self.rulesCopy(threshold: "60s")
         defer { try? FileManager.default.removeItem(at: dir) }
