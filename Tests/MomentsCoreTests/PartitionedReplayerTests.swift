@@ -128,6 +128,13 @@ import Testing
         #expect(one.time == two.time && one.time == RFC3339.parse("2026-11-24T09:02:01Z")!)
     }
 
+    /// A file's UTF-8 byte order mark is not part of its first line (it made the line malformed).
+    @Test func aByteOrderMarkIsNotPartOfTheFirstLine() {
+        var lines: [(String, Int)] = []
+        JSONLines.forEach(in: [0xEF, 0xBB, 0xBF] + Array("{}\n{\"a\":1}".utf8)) { line, n in lines.append((String(decoding: line, as: UTF8.self), n)) }
+        #expect(lines.map(\.0) == ["{}", #"{"a":1}"#] && lines.map(\.1) == [1, 2])
+    }
+
     /// A line that cannot be decoded has no customer and so no partition: it is reported with its
     /// line number whatever the number of partitions, stamped with the latest event time of any.
     @Test func deadLettersAreReportedWhateverThePartitions() throws {
