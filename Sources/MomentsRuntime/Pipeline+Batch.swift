@@ -311,7 +311,11 @@ extension Pipeline {
         } else if case .failure(let error) = decoded {
             let (origin, key) = Origin.kafka(
                 topic: task.partition.topic, partition: task.partition.partition, offset: record.offset, keyBytes: record.keyBytes(in: bytes))
-            let letter = DeadLetter(original: record.valueBytes(in: bytes) ?? [], error: error, origin: origin, time: task.engine.clock)
+            // The partition's clock; before its first event (which leaves it at the epoch, a
+            // 1970 time no event may have), the record's own Kafka timestamp.
+            let clock = task.engine.clock
+            let time = clock.milliseconds > 0 ? clock : record.timestampMs.map { Timestamp(milliseconds: $0) } ?? clock
+            let letter = DeadLetter(original: record.valueBytes(in: bytes) ?? [], error: error, origin: origin, time: time)
             var out = configuration.routing.record(for: letter, originalKey: key)
             if let ts = record.timestampMs { out.sourceTimestampMs = ts }
             kind = .deadLettered(out, error)

@@ -105,6 +105,10 @@ import Testing
         #expect(origin["key"] as? String == String(repeating: "k", count: 1024))
         #expect(origin["key_size"] as? Int == 900_001)
         #expect(Data(base64Encoded: data["original_base64"] as! String) == Data("not json".utf8))
+        // Before the partition's first event its clock is the epoch: the dead letter's time is
+        // the record's Kafka timestamp instead (it was 1970-01-01, a time no event may have).
+        let time = try #require((record["time"] as? String).flatMap(RFC3339.parse))
+        #expect(abs(time.milliseconds - Int64(Date().timeIntervalSince1970 * 1000)) < 600_000, "\(time)")
     }
 
     /// An event dated further ahead of the host's clock than `maxEventAhead` is a dead letter,
