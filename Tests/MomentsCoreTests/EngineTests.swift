@@ -127,8 +127,10 @@ import Testing
     }
 
     /// The same for an older episode than the last: only the last is remembered, and a
-    /// repeated opener of the one before it opened a hold no closer would end.
-    @Test func aRepeatedOpenerOfAnOlderEpisodeOpensNothing() {
+    /// repeated opener of the one before it opened a hold no closer would end. Open at its
+    /// deadline, an episode that began before the last closed one is judged as ended when that
+    /// one began (here 20 s, not long).
+    @Test func aRepeatedOpenerOfAnOlderEpisodeMakesNoLongHold() {
         var engine = Engine(rules: rules)
         var s = Script()
         s.agent = "a-7"
@@ -138,9 +140,32 @@ import Testing
         ])
         let later = engine.advance(to: s.time(1_300))
         #expect(later.alerts.isEmpty && later.coaching.isEmpty, "\(later.ids)")
-        // An opener whose close came first (out of order) is still an episode.
+        // An opener whose close came first (out of order) is still an episode (the fourth: the
+        // repeated opener counted as one).
         let late = engine.run([s.at(200, .holdEnded, id: "close-3"), s.at(140, .holdStarted, id: "open-3")])
-        #expect(late.alerts.map(\.id) == ["i-1:long-hold:3"])
+        #expect(late.alerts.map(\.id) == ["i-1:long-hold:4"])
+    }
+
+    /// A real hold that arrives after a later one, its close later still, is measured to its
+    /// close (a first version of the fix above dropped every opener older than the last episode).
+    @Test func aLateHoldBeforeTheLastEpisodeIsStillMeasured() throws {
+        let rules = try Fixtures.rules("""
+            settings: { allowed_lateness: 2m }
+            moments:
+              - id: long-hold
+                kind: pain
+                when: { wait: { from: hold.started, until: hold.ended, longer_than: 30s, once_per: episode } }
+            """)
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.agent = "a-7"
+        var out = engine.run([
+            s.at(0, .agentConnected), s.at(60, .holdStarted, id: "h2"), s.at(65, .holdEnded, id: "e2"),
+            s.at(1, .holdStarted, id: "h1"), s.at(50, .holdEnded, id: "e1"),
+        ])
+        out += engine.advance(to: s.time(600))
+        #expect(out.alerts.map(\.id) == ["i-1:long-hold:2"])
+        #expect(out.alerts.first?.moment.measures.first?.value == 49)
     }
 
     @Test func overridesGiveGoldCustomersAShorterFuse() throws {

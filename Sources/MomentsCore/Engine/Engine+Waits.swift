@@ -24,11 +24,6 @@ extension Engine {
             }
             return
         }
-        // Before the episode that last closed, with no close of its own waiting: an opener of
-        // an older episode, repeated (another event id) after that episode closed. Only the
-        // last episode is remembered, so `lastEpisode.contains` missed it, and it opened a wait
-        // that no closer would end (a false long hold at the interaction's end).
-        if !ws.lastEpisode.isEmpty, t < ws.lastEpisode.lowerBound { return }
         ws.episode += 1
         ws.openedAt = t
         ws.limit = limit
@@ -66,7 +61,20 @@ extension Engine {
         var ix = customer.interactions.removeLast()
         markChanged(id)
         var ws = waiting
-        fireWait(r, shared, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        if !ws.lastEpisode.isEmpty, opened < ws.lastEpisode.lowerBound {
+            // Opened before the episode that last closed, and still open: an opener that came
+            // late with its close still to come, or one repeated after its episode closed (only
+            // the last episode is remembered). Either way it ended by the time that later
+            // episode began, so it is judged there: reported as still open, a repeated opener
+            // of the episode before the last made a false long hold.
+            let waited = ws.lastEpisode.lowerBound - opened
+            ws.openedAt = nil
+            if waited >= ws.limit {
+                fireWait(r, shared, episode: episode, waited: waited, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+            }
+        } else {
+            fireWait(r, shared, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        }
         ix.waits[r] = ws
         customer.interactions.put(consume ix)
         customers.checkIn(id, &customer, at: c)
