@@ -216,11 +216,12 @@ extension Pipeline {
         let batch = BatchInFlight(polled, wall: wallClock.milliseconds())
         // Read once a batch: `logLevel` copies the log handler (an existential) at every read.
         let logsOutputs = logger.logLevel <= .debug
-        // Read once a batch too: a batch is milliseconds of work, the bound minutes wide.
-        let notAfter = configuration.maxEventAhead.map { configuration.realTime() + $0 }
+        // Read once a batch too: a batch is milliseconds of work, the bound minutes wide. Only
+        // for records without a Kafka timestamp (see `EventTimeBound`).
+        let aheadBound = configuration.maxEventAhead.map { EventTimeBound(bound: $0, realTime: configuration.realTime()) }
         // Held strongly, for as long as the batch's jobs: `unowned` made a strong reference at
         // each record, an atomic on the pipeline's count that every engine thread shared.
-        batch.compute(runs: runs, on: handedOver) { [self] polled, task, bytes in outcome(of: polled, task: task, bytes: bytes, logsOutputs: logsOutputs, notAfter: notAfter) }
+        batch.compute(runs: runs, on: handedOver) { [self] polled, task, bytes in outcome(of: polled, task: task, bytes: bytes, logsOutputs: logsOutputs, aheadBound: aheadBound) }
         return batch
     }
 
@@ -276,9 +277,9 @@ extension Pipeline {
     /// Runs one record through its task: restore and skip bookkeeping, decoding, the engine, and
     /// encoding its outputs. Writes nothing but `task`, the record's (`bytes` are only read), so
     /// records of different partitions may be computed at the same time. `bytes`: its batch's (`PolledBatch`).
-    /// `logsOutputs`: whether debug logging wants each event's ids. `notAfter`: the latest
-    /// event time accepted (`PipelineConfiguration.maxEventAhead`), nil for any.
-    func outcome(of record: PolledRecord, task: PartitionTask, bytes: UnsafeBufferPointer<UInt8>, logsOutputs: Bool, notAfter: Timestamp? = nil) -> RecordOutcome {
+    /// `logsOutputs`: whether debug logging wants each event's ids. `aheadBound`: how far ahead
+    /// an event may be dated (`PipelineConfiguration.maxEventAhead`), nil for any.
+    func outcome(of record: PolledRecord, task: PartitionTask, bytes: UnsafeBufferPointer<UInt8>, logsOutputs: Bool, aheadBound: EventTimeBound? = nil) -> RecordOutcome {
         // Never suppress the output of a record at or past the committed offset.
         if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
         if let skip = task.skipUntil {
@@ -299,7 +300,7 @@ extension Pipeline {
         } else {
             decoded = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
         }
-        if let notAfter, let ahead = decoded.tooFarAhead(of: notAfter, bound: configuration.maxEventAhead) { decoded = .failure(ahead) }
+        if let aheadBound, let ahead = aheadBound.refusal(of: decoded, recordTimestampMs: record.timestampMs) { decoded = .failure(ahead) }
         let kind: RecordOutcome.Kind
         if task.isRestoring {
             switch decoded {

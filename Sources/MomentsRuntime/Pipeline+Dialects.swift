@@ -29,21 +29,33 @@ enum DecodedRecord {
     case event(Event)
     case events([Event])
     case failure(DecodeError)
+}
 
-    /// Why the record is refused when one of its events is dated after `notAfter` (the host's
-    /// clock plus `bound`, `PipelineConfiguration.maxEventAhead`): the whole record, as for
-    /// any other bad field of a vendor message that stands for several events.
-    func tooFarAhead(of notAfter: Timestamp, bound: Duration?) -> DecodeError? {
-        let latest: Timestamp?
-        switch self {
+/// How far ahead an event may be dated (`PipelineConfiguration.maxEventAhead`), measured from
+/// its record's Kafka timestamp: when it was produced (or appended, for a topic that stamps
+/// log-append time). The same record gets the same answer when it is read live and when a
+/// restore reads it again later (measured from the host's clock, a record refused live was
+/// applied by a restore once its time had passed), and a host whose own clock is behind does not
+/// refuse everything. A record without a timestamp is measured from the host's clock.
+struct EventTimeBound {
+    var bound: Duration
+    /// The host's real-time clock when the batch was handed over.
+    var realTime: Timestamp
+
+    /// Why the record is refused when one of its events is dated too far ahead: the whole
+    /// record, as for any other bad field of a vendor message that stands for several events.
+    func refusal(of decoded: DecodedRecord, recordTimestampMs: Int64?) -> DecodeError? {
+        var latest: Timestamp?
+        switch decoded {
         case .event(let e): latest = e.occurredAt
-        case .events(let es): latest = es.map(\.occurredAt).max()
-        case .failure: latest = nil
+        case .events(let es): for e in es where latest.map({ e.occurredAt > $0 }) ?? true { latest = e.occurredAt }
+        case .failure: return nil
         }
-        guard let latest, latest > notAfter else { return nil }
-        let ahead = bound.map { latest - (notAfter - $0) }
+        let from = recordTimestampMs.flatMap { $0 > 0 ? Timestamp(milliseconds: $0) : nil }
+        guard let latest, latest > (from ?? realTime) + bound else { return nil }
+        let what = from == nil ? "this host's clock" : "its Kafka record's timestamp"
         return DecodeError(
             field: "occurred_at",
-            reason: "\(latest) is out of range: \(ahead.map { "\($0) " } ?? "")ahead of this host's clock, more than processing.max_event_ahead (\(bound.map { "\($0)" } ?? "0"))")
+            reason: "\(latest) is out of range: \(latest - (from ?? realTime)) ahead of \(what), more than processing.max_event_ahead (\(bound))")
     }
 }

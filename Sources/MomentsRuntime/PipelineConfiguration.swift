@@ -65,14 +65,14 @@ public struct PipelineConfiguration: Sendable {
     /// More queues than a contact center has (tens, a large one a few hundred skills folded into
     /// fewer queues): at ~10 alert rules, at most a thousand or so series for that counter.
     public static let defaultQueueLabelLimit = 100
-    /// Events dated further than this ahead of this host's real-time clock go to the dead-letter
+    /// Events dated further than this ahead of their record's Kafka timestamp (`EventTimeBound`) go to the dead-letter
     /// topic instead of their partition's engine: one such event (a producer writing local time
     /// with a `Z`, a clock years off) moved the partition's clock to its time for good — every
     /// open wait due at once, every new one due as it opened, the daily budget's day in the
     /// future, all of it kept in the changelog. nil: no bound (simulated time running faster
     /// than the clock, as `moments dev` does; the benchmarks).
     public var maxEventAhead: Duration?
-    /// This host's real-time clock, for `maxEventAhead`; tests set it.
+    /// This host's real-time clock, for `maxEventAhead` on records without a timestamp; tests set it.
     public var realTime: @Sendable () -> Timestamp = PipelineConfiguration.systemRealTime
     public static let systemRealTime: @Sendable () -> Timestamp = {
         var ts = timespec()

@@ -111,29 +111,27 @@ import Testing
         #expect(abs(time.milliseconds - Int64(Date().timeIntervalSince1970 * 1000)) < 600_000, "\(time)")
     }
 
-    /// An event dated further ahead of the host's clock than `maxEventAhead` is a dead letter,
-    /// not its partition's new time: until 2026-12-06 one such event (an hour ahead here)
-    /// moved the clock for good, and every customer then waiting got a long-wait alert and a
-    /// discount at once.
+    /// An event dated further ahead of its record's Kafka timestamp than `maxEventAhead` is a
+    /// dead letter, not its partition's new time: until 2026-12-06 one such event (an hour
+    /// ahead here) moved the clock for good, and every customer then waiting got a long-wait
+    /// alert and a discount at once.
     @Test func anEventFromTheFutureIsADeadLetterNotThePartitionsTime() throws {
         let rules = try Stream.defaultRules()
-        func event(_ id: String, _ type: String, _ time: String, customer: String, interaction: String, data: String = "{}") -> [UInt8] {
-            Array(#"{"event_id":"\#(id)","type":"\#(type)","occurred_at":"2026-11-24T\#(time)Z","interaction_id":"\#(interaction)","customer_id":"\#(customer)","channel":"voice","queue":"billing","agent_id":"a-1","data":\#(data)}"#.utf8)
+        // Times around now: the records' timestamps are when the test produces them.
+        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        func event(_ id: String, _ type: String, _ seconds: Int64, customer: String, interaction: String, data: String = "{}") -> [UInt8] {
+            Array(#"{"event_id":"\#(id)","type":"\#(type)","occurred_at":"\#(now + .seconds(seconds))","interaction_id":"\#(interaction)","customer_id":"\#(customer)","channel":"voice","queue":"billing","agent_id":"a-1","data":\#(data)}"#.utf8)
         }
         let inputs: [(String?, [UInt8], Int32?)] = [
-            ("c-1", event("e-1", "interaction.queued", "09:00:00.000", customer: "c-1", interaction: "i-1"), 0),
-            ("c-2", event("e-2", "interaction.queued", "10:00:05.000", customer: "c-2", interaction: "i-2"), 0),   // an hour ahead
-            ("c-3", event("e-3", "agent.flagged", "09:00:20.000", customer: "c-3", interaction: "i-3", data: #"{"flag":"rude"}"#), 0),
-            ("c-1", event("e-4", "agent.connected", "09:00:30.000", customer: "c-1", interaction: "i-1"), 0),
-            ("c-4", event("e-5", "agent.flagged", "09:00:40.000", customer: "c-4", interaction: "i-4", data: #"{"flag":"rude"}"#), 0),
+            ("c-1", event("e-1", "interaction.queued", -60, customer: "c-1", interaction: "i-1"), 0),
+            ("c-2", event("e-2", "interaction.queued", 3605, customer: "c-2", interaction: "i-2"), 0),   // an hour ahead
+            ("c-3", event("e-3", "agent.flagged", 20, customer: "c-3", interaction: "i-3", data: #"{"flag":"rude"}"#), 0),   // within the bound
+            ("c-1", event("e-4", "agent.connected", -30, customer: "c-1", interaction: "i-1"), 0),
+            ("c-4", event("e-5", "agent.flagged", 25, customer: "c-4", interaction: "i-4", data: #"{"flag":"rude"}"#), 0),
         ]
         let bed = try TestBed(partitions: 1)
         try bed.produce(inputs)
-        let now = RFC3339.parse("2026-11-24T09:00:00Z")!
-        let running = RunningPipeline(bed.pipeline(rules: rules) { config in
-            config.maxEventAhead = .minutes(5)
-            config.realTime = { now }
-        })
+        let running = RunningPipeline(bed.pipeline(rules: rules) { config in config.maxEventAhead = .minutes(5) })
         let collector = try OutputCollector(bed: bed)
         collector.wait(seconds: 30) { records in records.contains { $0.cloudEventID == "i-4:rude-agent:1" } }
         _ = running.stop()
@@ -142,7 +140,8 @@ import Testing
         let letters = collector.on(bed.topics.deadLetter)
         #expect(letters.map { $0.headerText("moments.source.offset") } == ["1"])
         let reason = letters.first?.headerText("moments.reason") ?? ""
-        #expect(reason.contains("occurred_at: 2026-11-24T10:00:05.000Z is out of range: 1 h ahead of this host's clock, more than processing.max_event_ahead (5 min)"), "\(reason)")
+        #expect(reason.hasPrefix("occurred_at: \(now + .seconds(3605)) is out of range: "), "\(reason)")
+        #expect(reason.contains(" ahead of its Kafka record's timestamp, more than processing.max_event_ahead (5 min)"), "\(reason)")
         #expect(!collector.all.contains { $0.cloudEventID == "i-1:long-wait:1" }, "the future event moved the clock")
         #expect(collector.all.contains { $0.cloudEventID == "i-3:rude-agent:1" })
     }

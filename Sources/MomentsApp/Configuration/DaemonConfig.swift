@@ -94,7 +94,7 @@ public struct ProcessingSettings: Sendable, Equatable {
     /// The longest a newly assigned partition waits for the broker to say where it resumes
     /// before the daemon stops with an error (rather than run it without its state).
     public var assignmentTimeout = Duration.seconds(60)
-    /// Events dated further ahead of this host's clock go to the dead-letter topic instead of
+    /// Events dated further ahead of their record's Kafka timestamp go to the dead-letter topic instead of
     /// moving their partition's clock (`PipelineConfiguration.maxEventAhead`); nil: off.
     public var maxEventAhead: Duration? = .minutes(5)
     /// Threads that run the engines of a batch's partitions at once; nil: the pipeline's
