@@ -69,9 +69,13 @@ final class PartitionTask {
     /// Ends the restore once the record just before the committed offset has been replayed.
     func noteProcessed(offset: Int64) {
         lastOffset = offset
-        if let until = restoreUntil, offset + 1 >= until {
-            restoreUntil = nil
-            _ = engine.takeSuppressionCounts()   // replayed moments were counted when first processed
-        }
+        if let until = restoreUntil, offset + 1 >= until { endRestore() }
+    }
+
+    /// The restore is over: what the replay counted was counted when first processed.
+    func endRestore() {
+        restoreUntil = nil
+        _ = engine.takeSuppressionCounts()
+        _ = engine.takeUnalertedCounts()
     }
 }

@@ -281,7 +281,7 @@ extension Pipeline {
     /// an event may be dated (`PipelineConfiguration.maxEventAhead`), nil for any.
     func outcome(of record: PolledRecord, task: PartitionTask, bytes: UnsafeBufferPointer<UInt8>, logsOutputs: Bool, aheadBound: EventTimeBound? = nil) -> RecordOutcome {
         // Never suppress the output of a record at or past the committed offset.
-        if let until = task.restoreUntil, record.offset >= until { task.restoreUntil = nil }
+        if let until = task.restoreUntil, record.offset >= until { task.endRestore() }
         if let skip = task.skipUntil {
             if record.offset < skip {
                 task.noteProcessed(offset: record.offset)

@@ -84,6 +84,14 @@ func samples(_ registry: PrometheusCollectorRegistry, _ name: String) -> [(label
         #expect(samples(registry, "moments_moments_detected_total").map { "\($0.labels["rule"] ?? "") \($0.labels["queue"] ?? "") \($0.value)" } == ["kudos billing 1.0"])
         p.updateGauges()
         #expect(samples(registry, "moments_moments_detected_total").map(\.value) == [1], "counted twice")
+        // Replayed by a restore, it is not counted again (it was, once the restore ended).
+        task.restoreUntil = 1
+        let replayed = try EventDecoder().decode(Array(#"{"event_id":"e-2","type":"agent.flagged","occurred_at":"2026-11-24T09:01:00Z","interaction_id":"i-2","customer_id":"c-2","channel":"voice","queue":"billing","agent_id":"a-1","data":{"flag":"great"}}"#.utf8)).get()
+        #expect(task.engine.process(replayed).count == 1)
+        task.noteProcessed(offset: 0)
+        #expect(!task.isRestoring)
+        p.updateGauges()
+        #expect(samples(registry, "moments_moments_detected_total").map(\.value) == [1], "a replayed moment was counted")
     }
 
     /// A rule's budget gauge is the sum over this instance's partitions: once none is left, it
