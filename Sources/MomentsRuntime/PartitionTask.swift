@@ -77,5 +77,6 @@ final class PartitionTask {
         restoreUntil = nil
         _ = engine.takeSuppressionCounts()
         _ = engine.takeUnalertedCounts()
+        _ = engine.takeForgottenAtLimit()
     }
 }

@@ -32,7 +32,9 @@ extension Pipeline {
         for task in tasks.values {
             let counts = task.engine.takeSuppressionCounts()
             let unalerted = task.engine.takeUnalertedCounts()
+            let forgotten = task.engine.takeForgottenAtLimit()
             guard !task.isRestoring else { continue }   // replayed moments were counted the first time
+            if forgotten > 0 { metrics.count("moments_interactions_forgotten_at_limit_total", by: forgotten) }
             // Emitted without an alert (`alert: false`): nothing delivered counts them either.
             for (key, n) in unalerted { metrics.countDetected(rule: key.rule, kind: key.kind.rawValue, queue: key.queue, by: n) }
             for (key, n) in counts {

@@ -190,9 +190,36 @@ import Testing
         #expect(engine.openInteractions == CustomerState.maxInteractions)
         // The newest start counts itself and the 255 starts before it that are remembered.
         #expect(out.alerts.last?.moment.measures.first?.value == Double(CustomerState.maxStarts))
+        #expect(engine.takeForgottenAtLimit() == 5)
         // An event of a recent interaction finds it (no new state, nothing forgotten for it).
         s.interaction = "i-1005"
         #expect(engine.run([s.at(1_006, .agentConnected)]).isEmpty)
         #expect(engine.openInteractions == CustomerState.maxInteractions)
+    }
+
+    /// At the limit, ended interactions (kept only for late events) go first: the least recently
+    /// active alone were the callers still waiting in queue, whose long waits were then lost.
+    @Test func endedInteractionsAreForgottenBeforeWaitingOnes() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }
+            """)
+        var engine = Engine(rules: rules)
+        var s = Script()
+        s.customer = "anonymous"
+        for i in 1...500 {
+            s.interaction = "done-\(i)"
+            _ = engine.run([s.at(Double(i) / 100, .interactionStarted), s.at(Double(i) / 100, .interactionEnded, data: EventData(reason: "resolved"))])
+        }
+        var out: [Output] = []
+        for i in 1...600 {
+            s.interaction = "waiting-\(i)"
+            out += engine.run([s.at(10 + Double(i) / 100, .interactionQueued)])
+        }
+        #expect(engine.takeForgottenAtLimit() == 100)
+        out += engine.advance(to: s.time(200))
+        #expect(out.alerts.count == 600, "\(out.alerts.count) long waits of 600 callers waiting")
     }
 }

@@ -141,6 +141,7 @@ import Testing
         // Rule ids are part of output ids, which ':' joins.
         ("moments:\n  - id: vip:rude\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 2, 9, "id 'vip:rude' may hold only letters, digits, '-', '_' and '.'"),
         (base + "\ncoaching:\n  - { id: \"tip one\", on: long-wait, kind: corrective, tip: hi }\n", 7, 11, "id 'tip one' may hold only"),
+        ("moments:\n  - id: s\n    kind: pain\n    when: { repeat_contact: { within: 30d, at_least: 300 } }\n", 4, 54, "at_least must be at most 256, found 300"),
         ("recovery: []\n", 1, 1, "missing 'moments'"),
         ("settings:\n  duplicate_window: 5000000000\n" + base, 2, 21, "duplicate_window must be at most 4294967294"),
         // Durations past 100 years would wrap event time: a wait's timer due at once, every

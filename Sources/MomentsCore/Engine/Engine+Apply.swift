@@ -26,7 +26,7 @@ extension Engine {
         if let phaseAtEnd { judgeEndAgain(in: phaseAtEnd, after: event, ix: &ix, customer: &customer, into: &out) }
 
         customer.interactions.put(consume ix)
-        if customer.interactions.count > CustomerState.maxInteractions { forgetLeastRecentInteraction(of: &customer) }
+        while customer.interactions.count > CustomerState.maxInteractions, forgetOneInteraction(of: &customer, keeping: event.interactionID) {}
         // A contact that started before others already seen (`starts` is in event time): after
         // its interaction is back in the table, where a customer-wide inhibitor that fired on
         // it is seen (`firedInhibitor`).
@@ -155,12 +155,25 @@ extension Engine {
         if customer.starts.count > CustomerState.maxStarts { customer.starts.removeFirst() }
     }
 
-    /// Past `CustomerState.maxInteractions`: the interaction whose last event is oldest goes,
-    /// as if it had timed out (its timers then find nothing).
-    func forgetLeastRecentInteraction(of customer: inout CustomerState) {
-        var oldest: (id: String, at: Timestamp)?
-        for (id, ix) in customer.interactions where oldest.map({ ix.lastEventAt < $0.at }) ?? true { oldest = (id, ix.lastEventAt) }
-        if let oldest { customer.interactions.removeValue(forKey: oldest.id) }
+    /// Past `CustomerState.maxInteractions`, one interaction goes, as if its grace or timeout
+    /// had passed (its timers then find nothing): an ended one first (kept only for late events),
+    /// else the one whose last event is oldest, never `current`; ties by id, so a restored engine
+    /// forgets what a running one would. (The least recently active alone was usually a caller
+    /// still waiting in queue, whose long wait was then never reported.) False when only
+    /// `current` is left to forget.
+    mutating func forgetOneInteraction(of customer: inout CustomerState, keeping current: String) -> Bool {
+        var chosen: (id: String, ended: Bool, at: Timestamp)?
+        customer.interactions.forEachByID { ix in
+            guard ix.id != current else { return }
+            let ended = ix.endedAt != nil
+            let at = ix.endedAt ?? ix.lastEventAt
+            if let c = chosen, c.ended && !ended || c.ended == ended && c.at <= at { return }
+            chosen = (ix.id, ended, at)
+        }
+        guard let chosen else { return false }
+        customer.interactions.removeValue(forKey: chosen.id)
+        forgottenAtLimit += 1
+        return true
     }
 
     mutating func schedule(_ timer: TimerQueue.Timer, at time: Timestamp) {

@@ -10,6 +10,7 @@ extension Engine {
         next.budgets = budgets
         next.suppressedCounts = suppressedCounts
         next.unalertedCounts = unalertedCounts
+        next.forgottenAtLimit = forgottenAtLimit
         // A runtime's changelog still needs the customers changed since its last checkpoint, and
         // every change from now on: without these a reload silently stopped the changelog (no
         // customer record written again, while commits went on).

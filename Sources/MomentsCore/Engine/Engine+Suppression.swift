@@ -26,6 +26,13 @@ extension Engine {
         return unalertedCounts
     }
 
+    /// Interactions forgotten because their customer held `CustomerState.maxInteractions`
+    /// (a key many callers share), since the last call.
+    public mutating func takeForgottenAtLimit() -> Int {
+        defer { forgottenAtLimit = 0 }
+        return forgottenAtLimit
+    }
+
     /// The first rule inhibiting `r` that has already fired in its scope.
     func firedInhibitor(of r: Int, ix: InteractionState, customer: CustomerState) -> Int? {
         for inhibitor in index.inhibitors[r] {

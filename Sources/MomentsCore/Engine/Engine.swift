@@ -30,6 +30,8 @@ public struct Engine: Sendable {
     var spareMoments: [PendingMoment] = []
     /// Moments detected but suppressed (silenced or inhibited) since `takeSuppressionCounts()`.
     var suppressedCounts: [SuppressionKey: Int] = [:]
+    /// Interactions forgotten at `CustomerState.maxInteractions` since `takeForgottenAtLimit()`.
+    var forgottenAtLimit = 0
     /// Moments of rules with `alert: false` emitted since `takeUnalertedCounts()`.
     var unalertedCounts: [DetectedKey: Int] = [:]
 

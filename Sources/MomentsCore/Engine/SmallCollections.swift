@@ -113,10 +113,16 @@ extension SmallIntMap: Equatable where Value: Equatable {
 ///
 /// A dictionary holding a single interaction allocated room for two, about 430 bytes per open
 /// interaction, and hashed the id twice per event; this is about half of that, without hashing.
-/// The API is the part of Dictionary's that the engine uses.
+/// The API is the part of Dictionary's that the engine uses. Past `indexedFrom` interactions
+/// (one customer key many callers share, such as `anonymous` for withheld numbers) their
+/// positions are kept by id as well: searched, every event of such a key compared its id with
+/// all of them (40,000 starts of one key took 7 s).
 struct InteractionTable: Sendable, Sequence {
     typealias Element = (key: String, value: InteractionState)
     private var entries: [InteractionState] = []
+    /// Each interaction's position in `entries`, once there are more than `indexedFrom`.
+    private var positions: [String: Int]?
+    static let indexedFrom = 16
 
     init() {}
 
@@ -129,9 +135,9 @@ struct InteractionTable: Sendable, Sequence {
         get { index(of: id).map { entries[$0] } }
         set {
             if let i = index(of: id) {
-                if let newValue { entries[i] = newValue } else { entries.remove(at: i) }
+                if let newValue { entries[i] = newValue } else { _ = removeEntry(at: i) }
             } else if let newValue {
-                entries.append(newValue)
+                put(newValue)
             }
         }
     }
@@ -139,7 +145,22 @@ struct InteractionTable: Sendable, Sequence {
     @discardableResult
     mutating func removeValue(forKey id: String) -> InteractionState? {
         guard let i = index(of: id) else { return nil }
-        return entries.remove(at: i)
+        return removeEntry(at: i)
+    }
+
+    /// Removes the entry at `i`; indexed, the last entry takes its place (order is not kept).
+    private mutating func removeEntry(at i: Int) -> InteractionState {
+        guard positions != nil else { return entries.remove(at: i) }
+        if i != entries.count - 1 { swapEntries(i, entries.count - 1) }
+        return removeLast()
+    }
+
+    private mutating func swapEntries(_ i: Int, _ j: Int) {
+        entries.swapAt(i, j)
+        if positions != nil {
+            positions![entries[i].id] = i
+            positions![entries[j].id] = j
+        }
     }
 
     /// Puts interaction `id` last, so `removeLast` moves it out for an update and `put` moves
@@ -148,15 +169,33 @@ struct InteractionTable: Sendable, Sequence {
     /// returning an optional: the state (200 bytes) was moved into the optional and out again.
     mutating func moveToEnd(_ id: String) -> Bool {
         guard let i = index(of: id) else { return false }
-        if i != entries.count - 1 { entries.swapAt(i, entries.count - 1) }
+        if i != entries.count - 1 { swapEntries(i, entries.count - 1) }
         return true
     }
 
     /// Removes the last interaction (see `moveToEnd`).
-    mutating func removeLast() -> InteractionState { entries.removeLast() }
+    mutating func removeLast() -> InteractionState {
+        let last = entries.removeLast()
+        if positions != nil {
+            positions![last.id] = nil
+            // Well below the threshold again: searched, as a small table is.
+            if entries.count < Self.indexedFrom / 2 { positions = nil }
+        }
+        return last
+    }
 
     /// Adds an interaction that is not in the table (one moved out by `removeLast`, or a new one).
-    mutating func put(_ ix: consuming InteractionState) { entries.append(ix) }
+    mutating func put(_ ix: consuming InteractionState) {
+        entries.append(ix)
+        if positions != nil {
+            positions![entries[entries.count - 1].id] = entries.count - 1
+        } else if entries.count > Self.indexedFrom {
+            var p: [String: Int] = [:]
+            p.reserveCapacity(entries.count * 2)
+            for (i, e) in entries.enumerated() { p[e.id] = i }
+            positions = p
+        }
+    }
 
     /// Whether any interaction satisfies `predicate`, read in place (`values` would copy the array).
     func contains(where predicate: (InteractionState) -> Bool) -> Bool { entries.contains(where: predicate) }
@@ -175,7 +214,10 @@ struct InteractionTable: Sendable, Sequence {
         return entries[i].waits[r]
     }
 
-    private func index(of id: String) -> Int? { entries.firstIndex { $0.id == id } }
+    private func index(of id: String) -> Int? {
+        if let positions { return positions[id] }
+        return entries.firstIndex { $0.id == id }
+    }
 
     /// Visits the interactions in id order, in place (sorting the pairs copied every state).
     func forEachByID(_ body: (InteractionState) -> Void) {
@@ -192,6 +234,7 @@ struct InteractionTable: Sendable, Sequence {
     func mapValues(_ transform: (InteractionState) -> InteractionState) -> InteractionTable {
         var t = InteractionTable()
         t.entries = entries.map(transform)
+        t.positions = positions   // the same ids in the same places
         return t
     }
 

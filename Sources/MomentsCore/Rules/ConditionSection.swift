@@ -207,7 +207,8 @@ enum ConditionSection {
     static func repeatContact(_ node: Node, _ ctx: YAMLContext) -> RepeatContactCondition? {
         guard let m = ctx.mapping(node, what: "repeat_contact", allowed: ["within", "at_least"]) else { return nil }
         let within = ctx.duration(ctx.required(m, "within", in: node, what: "repeat_contact"), what: "within")
-        let atLeast = ctx.integer(ctx.required(m, "at_least", in: node, what: "repeat_contact"), what: "at_least", minimum: 2)
+        // A customer remembers its newest `CustomerState.maxStarts` starts: more could never be counted.
+        let atLeast = ctx.integer(ctx.required(m, "at_least", in: node, what: "repeat_contact"), what: "at_least", minimum: 2, maximum: CustomerState.maxStarts)
         guard let within, let atLeast else { return nil }
         return RepeatContactCondition(within: within, atLeast: atLeast)
     }
