@@ -654,3 +654,26 @@ import Testing
         #expect(changes.first?.state == nil)
     }
 }
+
+/// An interaction with an open wait outlives `interaction_timeout` until the wait is due: a 24 h
+/// e-mail wait with no event was forgotten at the 12 h default and never reported.
+@Suite struct LongWaitBeyondTimeoutTests {
+    @Test func aWaitLongerThanTheTimeoutStillFires() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: email-sla
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 24h } }
+            """)
+        #expect(rules.settings.interactionTimeout == .hours(12))
+        var engine = Engine(rules: rules)
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionQueued)])
+        #expect(engine.advance(to: s.time(13 * 3600)).isEmpty)
+        #expect(engine.openInteractions == 1, "forgotten at the timeout")
+        #expect(engine.advance(to: s.time(25 * 3600)).alerts.map(\.id) == ["i-1:email-sla:1"])
+        // Then, silent past the timeout again, it is forgotten.
+        _ = engine.advance(to: s.time(40 * 3600))
+        #expect(engine.openInteractions == 0)
+    }
+}

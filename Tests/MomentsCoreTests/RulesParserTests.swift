@@ -134,10 +134,6 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    \"kind\": gain\n    when: { match: { event: agent.flagged } }\n", 4, 5, "duplicate key 'kind' in one mapping"),
         // Three times: at the second, the first repeat.
         ("moments:\n  - id: s\n    kind: pain\n    kind: gain\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 4, 5, "duplicate key 'kind' in one mapping"),
-        // A wait that cannot end before its interaction is forgotten (it never fired).
-        ("moments:\n  - id: email-sla\n    kind: pain\n    when:\n      wait: { from: interaction.queued, until: agent.connected, longer_than: 24h }\n", 5, 78, "moment 'email-sla' waits up to 1 d, not less than settings.interaction_timeout (12 h)"),
-        ("settings: { interaction_timeout: 1h }\nmoments:\n  - id: s\n    kind: pain\n    when:\n      wait:\n        from: interaction.queued\n        until: agent.connected\n        longer_than: 120s\n        overrides: [{ if: { queue: [email] }, longer_than: 2h }]\n", 9, 22, "moment 's' waits up to 2 h, not less than settings.interaction_timeout (1 h)"),
-        ("settings: { interaction_timeout: 1h, allowed_lateness: 1m }\nmoments:\n  - id: s\n    kind: pain\n    when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 59m } }\n", 5, 84, "moment 's' waits up to 59 min plus allowed_lateness 1 min, not less than"),
         // Rule ids are part of output ids, which ':' joins.
         ("moments:\n  - id: vip:rude\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 2, 9, "id 'vip:rude' may hold only letters, digits, '-', '_' and '.'"),
         (base + "\ncoaching:\n  - { id: \"tip one\", on: long-wait, kind: corrective, tip: hi }\n", 7, 11, "id 'tip one' may hold only"),

@@ -4,11 +4,17 @@ extension Engine {
     mutating func evictInteractionIfExpired(customer id: String, interaction iid: String) {
         // Read in place, without a copy of the customer: a copy would make the removal below
         // copy the customer's interactions (copy on write).
+        let lateness = rules.settings.allowedLateness
         guard let c = customers.index(forKey: id),
-              let ix = customers.inPlace(at: c, { $0.interactions.read(iid, { (endedAt: $0.endedAt, lastEventAt: $0.lastEventAt) }) }) else { return }
-        let expiry = ix.endedAt != nil
+              let ix = customers.inPlace(at: c, { $0.interactions.read(iid, { ix in
+                  (endedAt: ix.endedAt, lastEventAt: ix.lastEventAt, waitDue: ix.endedAt == nil ? Self.latestWaitDue(of: ix, lateness: lateness) : nil)
+              }) }) else { return }
+        var expiry = ix.endedAt != nil
             ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
             : ix.lastEventAt + rules.settings.interactionTimeout
+        // Not before its open waits are due (their timers fire first): an e-mail waiting 24 h
+        // with no event was forgotten at the 12 h timeout, its wait with it, and never reported.
+        if let due = ix.waitDue, due >= expiry { expiry = due + Duration(milliseconds: 1) }
         guard clock >= expiry else {
             schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)
             return
@@ -16,6 +22,17 @@ extension Engine {
         customers.inPlace(at: c) { $0.interactions[iid] = nil }   // in place; the index is still valid
         markChanged(id)
         if customers.inPlace(at: c, { $0.interactions.isEmpty }) { evictCustomerIfExpired(id) }
+    }
+
+    /// When the last of an interaction's open waits is due (its timer), if any is open.
+    static func latestWaitDue(of ix: InteractionState, lateness: Duration) -> Timestamp? {
+        var latest: Timestamp?
+        ix.waits.forEachByKey { _, ws in
+            guard let opened = ws.openedAt else { return }
+            let due = opened + ws.limit + lateness
+            if latest.map({ due > $0 }) ?? true { latest = due }
+        }
+        return latest
     }
 
     mutating func evictCustomerIfExpired(_ id: String) {

@@ -36,7 +36,6 @@ public enum RulesParser {
             }
         }
         _ = InhibitionSection.validate(moments, nodes: ids.mapValues { $0["inhibits"] ?? $0 }, declared: declared, ctx)
-        checkWaitsEndBeforeTimeout(moments, settings: settings, nodes: ids, ctx)
         let known = Dictionary(uniqueKeysWithValues: moments.map { ($0.id, $0) })
         var recovery: [RecoveryRule] = []
         var recoveryIDs: Set<String> = []
@@ -54,24 +53,6 @@ public enum RulesParser {
         }
         let silences = top["silences"].map { SilenceSection.parseList($0, ctx, knownMoments: Set(known.keys), declared: declared) } ?? []
         return RuleSet(moments: moments, recovery: recovery, coaching: coaching, settings: settings, silences: silences)
-    }
-}
-
-extension RulesParser {
-    /// A wait's timer fires at its limit plus `allowed_lateness`; an interaction with no event
-    /// for `interaction_timeout` is forgotten, its open waits with it. A limit that reaches the
-    /// timeout (an e-mail's 24 h against the default 12 h) never fired, and `check` said ok.
-    static func checkWaitsEndBeforeTimeout(_ moments: [MomentRule], settings: EngineSettings, nodes: [String: Node], _ ctx: YAMLContext) {
-        for m in moments {
-            guard case .wait(let w) = m.condition else { continue }
-            var longest = w.longerThan
-            for o in w.overrides { longest = max(longest, o.longerThan) }
-            if let s = m.schedule, case .waitLimit(let d) = s.outside { longest = max(longest, d) }
-            guard longest.milliseconds + settings.allowedLateness.milliseconds >= settings.interactionTimeout.milliseconds else { continue }
-            let item = nodes[m.id]
-            ctx.error(item?["when"]?["wait"]?["longer_than"] ?? item,
-                "moment '\(m.id)' waits up to \(longest)\(settings.allowedLateness.milliseconds > 0 ? " plus allowed_lateness \(settings.allowedLateness)" : ""), not less than settings.interaction_timeout (\(settings.interactionTimeout)): an interaction with no event that long is forgotten, its wait with it, before the wait fires; raise interaction_timeout")
-        }
     }
 }
 
