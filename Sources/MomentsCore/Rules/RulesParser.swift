@@ -57,9 +57,10 @@ public enum RulesParser {
 }
 
 extension RecoverySection {
-    /// Whether a plain param is a number as written: a decimal (`15`, `-0.5`, `1e3`) whose value
-    /// a double holds. Others stay text as written: `0042` (a code, sent as 42), `0x1A` (read
-    /// as 26), `12345678901234567890` (sent as 1.2345678901234567e+19).
+    /// Whether a plain param is a number as written: a decimal (`15`, `-0.5`, `1e3`) of at most
+    /// 15 significant digits, which a double holds exactly as written. Others stay text as
+    /// written: `0042` (a code, sent as 42), `0x1A` (read as 26), `12345678901234567890` (sent
+    /// as 1.2345678901234567e+19), `9007199254740993` (sent as ...992).
     static func isWrittenAsANumber(_ text: String, _ n: Double) -> Bool {
         var rest = Substring(text)
         if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
@@ -69,15 +70,19 @@ extension RecoverySection {
             return run.count
         }
         let leading = rest.first
+        let mantissa = rest
         let whole = digits()
         guard whole > 0, whole == 1 || leading != "0" else { return false }
         if rest.first == "." { rest = rest.dropFirst(); guard digits() > 0 else { return false } }
+        // Significant digits: those of the mantissa, leading zeros (0.000123) not counted.
+        let significant = mantissa[..<rest.startIndex].filter { $0 != "." }.drop { $0 == "0" }.count
+        guard significant <= 15 else { return false }
         if rest.first == "e" || rest.first == "E" {
             rest = rest.dropFirst()
             if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
             guard digits() > 0 else { return false }
         }
-        return rest.isEmpty && (n != n.rounded() || abs(n) <= 9_007_199_254_740_992)
+        return rest.isEmpty
     }
 }
 
