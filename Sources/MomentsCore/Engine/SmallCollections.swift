@@ -155,12 +155,17 @@ struct InteractionTable: Sendable, Sequence {
         return removeLast()
     }
 
-    private mutating func swapEntries(_ i: Int, _ j: Int) {
+    // The index's work is kept out of line: `put`, `removeLast` and `moveToEnd` run at every
+    // event, nearly always on a table of one to three, and inlined with it they cost ~140
+    // instructions an event more (outlined copies of the state).
+    @inline(__always) private mutating func swapEntries(_ i: Int, _ j: Int) {
         entries.swapAt(i, j)
-        if positions != nil {
-            positions![entries[i].id] = i
-            positions![entries[j].id] = j
-        }
+        if positions != nil { reindex(i, j) }
+    }
+
+    @inline(never) private mutating func reindex(_ i: Int, _ j: Int) {
+        positions![entries[i].id] = i
+        positions![entries[j].id] = j
     }
 
     /// Puts interaction `id` last, so `removeLast` moves it out for an update and `put` moves
@@ -174,27 +179,32 @@ struct InteractionTable: Sendable, Sequence {
     }
 
     /// Removes the last interaction (see `moveToEnd`).
-    mutating func removeLast() -> InteractionState {
-        let last = entries.removeLast()
-        if positions != nil {
-            positions![last.id] = nil
-            // Well below the threshold again: searched, as a small table is.
-            if entries.count < Self.indexedFrom / 2 { positions = nil }
-        }
-        return last
+    @inline(__always) mutating func removeLast() -> InteractionState {
+        if positions != nil { unindexLast() }
+        return entries.removeLast()
+    }
+
+    @inline(never) private mutating func unindexLast() {
+        positions![entries[entries.count - 1].id] = nil
+        // Well below the threshold again: searched, as a small table is.
+        if entries.count <= Self.indexedFrom / 2 { positions = nil }
     }
 
     /// Adds an interaction that is not in the table (one moved out by `removeLast`, or a new one).
-    mutating func put(_ ix: consuming InteractionState) {
+    @inline(__always) mutating func put(_ ix: consuming InteractionState) {
         entries.append(ix)
+        if positions != nil || entries.count > Self.indexedFrom { indexLast() }
+    }
+
+    @inline(never) private mutating func indexLast() {
         if positions != nil {
             positions![entries[entries.count - 1].id] = entries.count - 1
-        } else if entries.count > Self.indexedFrom {
-            var p: [String: Int] = [:]
-            p.reserveCapacity(entries.count * 2)
-            for (i, e) in entries.enumerated() { p[e.id] = i }
-            positions = p
+            return
         }
+        var p: [String: Int] = [:]
+        p.reserveCapacity(entries.count * 2)
+        for (i, e) in entries.enumerated() { p[e.id] = i }
+        positions = p
     }
 
     /// Whether any interaction satisfies `predicate`, read in place (`values` would copy the array).
@@ -214,10 +224,12 @@ struct InteractionTable: Sendable, Sequence {
         return entries[i].waits[r]
     }
 
-    private func index(of id: String) -> Int? {
-        if let positions { return positions[id] }
+    @inline(__always) private func index(of id: String) -> Int? {
+        if positions != nil { return indexedPosition(of: id) }
         return entries.firstIndex { $0.id == id }
     }
+
+    @inline(never) private func indexedPosition(of id: String) -> Int? { positions![id] }
 
     /// Visits the interactions in id order, in place (sorting the pairs copied every state).
     func forEachByID(_ body: (InteractionState) -> Void) {
