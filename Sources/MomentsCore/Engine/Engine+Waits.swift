@@ -61,20 +61,7 @@ extension Engine {
         var ix = customer.interactions.removeLast()
         markChanged(id)
         var ws = waiting
-        if !ws.lastEpisode.isEmpty, opened < ws.lastEpisode.lowerBound {
-            // Opened before the episode that last closed, and still open: an opener that came
-            // late with its close still to come, or one repeated after its episode closed (only
-            // the last episode is remembered). Either way it ended by the time that later
-            // episode began, so it is judged there: reported as still open, a repeated opener
-            // of the episode before the last made a false long hold.
-            let waited = ws.lastEpisode.lowerBound - opened
-            ws.openedAt = nil
-            if waited >= ws.limit {
-                fireWait(r, shared, episode: episode, waited: waited, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
-            }
-        } else {
-            fireWait(r, shared, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
-        }
+        fireWait(r, shared, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
         customer.interactions.put(consume ix)
         customers.checkIn(id, &customer, at: c)
