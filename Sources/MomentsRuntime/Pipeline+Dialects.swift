@@ -32,11 +32,12 @@ enum DecodedRecord {
 }
 
 /// How far ahead an event may be dated (`PipelineConfiguration.maxEventAhead`), measured from
-/// its record's Kafka timestamp: when it was produced (or appended, for a topic that stamps
-/// log-append time). The same record gets the same answer when it is read live and when a
-/// restore reads it again later (measured from the host's clock, a record refused live was
-/// applied by a restore once its time had passed), and a host whose own clock is behind does not
-/// refuse everything. A record without a timestamp is measured from the host's clock.
+/// its record's Kafka timestamp — when it was produced (or appended, for a topic that stamps
+/// log-append time) — or from the host's clock when that is earlier (a record stamped in the
+/// future: a producer whose clock is off, or one that copies the event's time into the record's).
+/// From the record, a record gets the same answer when a restore reads it again later (from the
+/// host's clock alone, a record refused live was applied by a restore once its time had passed);
+/// only a record stamped in the future may not. A record without a timestamp: the host's clock.
 struct EventTimeBound {
     var bound: Duration
     /// The host's real-time clock when the batch was handed over.
@@ -51,11 +52,13 @@ struct EventTimeBound {
         case .events(let es): for e in es where latest.map({ e.occurredAt > $0 }) ?? true { latest = e.occurredAt }
         case .failure: return nil
         }
-        let from = recordTimestampMs.flatMap { $0 > 0 ? Timestamp(milliseconds: $0) : nil }
-        guard let latest, latest > (from ?? realTime) + bound else { return nil }
-        let what = from == nil ? "this host's clock" : "its Kafka record's timestamp"
+        let stamped = recordTimestampMs.flatMap { $0 > 0 ? Timestamp(milliseconds: $0) : nil }
+        let fromRecord = stamped.map { $0 <= realTime } ?? false
+        let from = fromRecord ? stamped! : realTime
+        guard let latest, latest > from + bound else { return nil }
+        let what = fromRecord ? "its Kafka record's timestamp" : "this host's clock"
         return DecodeError(
             field: "occurred_at",
-            reason: "\(latest) is out of range: \(latest - (from ?? realTime)) ahead of \(what), more than processing.max_event_ahead (\(bound))")
+            reason: "\(latest) is out of range: \(latest - from) ahead of \(what), more than processing.max_event_ahead (\(bound))")
     }
 }

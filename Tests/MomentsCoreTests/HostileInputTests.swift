@@ -209,14 +209,15 @@ import Testing
         var engine = Engine(rules: rules)
         var s = Script()
         s.customer = "anonymous"
-        for i in 1...500 {
-            s.interaction = "done-\(i)"
-            _ = engine.run([s.at(Double(i) / 100, .interactionStarted), s.at(Double(i) / 100, .interactionEnded, data: EventData(reason: "resolved"))])
-        }
+        // The waiting callers first: the least recently active, which the first form forgot.
         var out: [Output] = []
         for i in 1...600 {
             s.interaction = "waiting-\(i)"
-            out += engine.run([s.at(10 + Double(i) / 100, .interactionQueued)])
+            out += engine.run([s.at(Double(i) / 100, .interactionQueued)])
+        }
+        for i in 1...500 {
+            s.interaction = "done-\(i)"
+            _ = engine.run([s.at(10 + Double(i) / 100, .interactionStarted), s.at(10 + Double(i) / 100, .interactionEnded, data: EventData(reason: "resolved"))])
         }
         #expect(engine.takeForgottenAtLimit() == 100)
         out += engine.advance(to: s.time(200))

@@ -75,14 +75,14 @@ import Testing
               - id: r
                 on: m
                 action: voucher
-                params: { percent: 15, rate: 0.5, big: 1e3, code: 0042, hex: 0x1A, account: 12345678901234567890, text: abc, odd: 9007199254740993, fine: 1.00000000000000000001, small: 0.000123 }
+                params: { percent: 15, rate: 0.5, big: 1e3, code: 0042, hex: 0x1A, account: 12345678901234567890, text: abc, odd: 9007199254740993, fine: 1.00000000000000000001, small: 0.000123, tiny: 1e-400, zero: 0.0 }
             """)
         let params = Dictionary(uniqueKeysWithValues: try #require(rules.recovery.first).params.map { ($0.key, $0.value) })
         #expect(params["percent"] == .number(15) && params["rate"] == .number(0.5) && params["big"] == .number(1000))
         #expect(params["code"] == .string("0042") && params["hex"] == .string("0x1A"))
         #expect(params["account"] == .string("12345678901234567890") && params["text"] == .string("abc"))
         #expect(params["odd"] == .string("9007199254740993") && params["fine"] == .string("1.00000000000000000001"))
-        #expect(params["small"] == .number(0.000123))
+        #expect(params["small"] == .number(0.000123) && params["zero"] == .number(0) && params["tiny"] == .string("1e-400"))
     }
 
     /// Both lists of an `ended` condition are checked, every bad item at its place: a bad

@@ -21,8 +21,15 @@ import Testing
             #expect(bound.refusal(of: ahead, recordTimestampMs: produced.milliseconds)?.reason.contains("1 h ahead of its Kafka record's timestamp") == true)
             #expect(bound.refusal(of: within, recordTimestampMs: produced.milliseconds) == nil)
         }
-        // A host whose clock is an hour behind refuses nothing the record's time allows.
-        #expect(EventTimeBound(bound: .minutes(5), realTime: produced - .hours(1)).refusal(of: within, recordTimestampMs: produced.milliseconds) == nil)
+    }
+
+    /// A record stamped in the future (its producer's clock off, or the event's time copied into
+    /// the record's) is measured from the host's clock, which is earlier.
+    @Test func aRecordStampedInTheFutureIsMeasuredFromTheHostsClock() throws {
+        let ahead = try decoded(at: "2026-11-24T10:00:00Z")
+        let bound = EventTimeBound(bound: .minutes(5), realTime: produced)
+        let refusal = bound.refusal(of: ahead, recordTimestampMs: (produced + .hours(1)).milliseconds)
+        #expect(refusal?.reason.contains("1 h ahead of this host's clock") == true, "\(String(describing: refusal))")
     }
 
     /// A record without a timestamp is measured from the host's clock.

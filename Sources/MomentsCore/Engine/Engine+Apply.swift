@@ -163,11 +163,11 @@ extension Engine {
     /// `current` is left to forget.
     mutating func forgetOneInteraction(of customer: inout CustomerState, keeping current: String) -> Bool {
         var chosen: (id: String, ended: Bool, at: Timestamp)?
-        customer.interactions.forEachByID { ix in
+        customer.interactions.forEach { ix in
             guard ix.id != current else { return }
             let ended = ix.endedAt != nil
             let at = ix.endedAt ?? ix.lastEventAt
-            if let c = chosen, c.ended && !ended || c.ended == ended && c.at <= at { return }
+            if let c = chosen, c.ended && !ended || c.ended == ended && (c.at < at || c.at == at && c.id < ix.id) { return }
             chosen = (ix.id, ended, at)
         }
         guard let chosen else { return false }

@@ -82,7 +82,8 @@ extension RecoverySection {
             if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
             guard digits() > 0 else { return false }
         }
-        return rest.isEmpty
+        // Nothing lost to underflow either: `1e-400` read as 0, `4.9e-324` as a subnormal.
+        return rest.isEmpty && (n == 0 ? significant == 0 : abs(n) >= Double.leastNormalMagnitude)
     }
 }
 
