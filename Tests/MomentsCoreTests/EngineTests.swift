@@ -657,4 +657,25 @@ import Testing
         _ = engine.advance(to: s.time(40 * 3600))
         #expect(engine.openInteractions == 0)
     }
+
+    /// A reload that lowers `allowed_lateness` keeps the timers set before it: the interaction
+    /// is kept until they are due by the lateness they were set with.
+    @Test func aReloadThatLowersTheLatenessKeepsTheInteractionForItsTimer() throws {
+        func rules(lateness: String) throws -> RuleSet {
+            try Fixtures.rules("""
+                settings: { interaction_timeout: 1h, allowed_lateness: \(lateness) }
+                moments:
+                  - id: slow
+                    kind: pain
+                    when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 50m } }
+                """)
+        }
+        var engine = Engine(rules: try rules(lateness: "30m"))
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionQueued)])
+        engine = engine.reloaded(with: try rules(lateness: "0s"))
+        #expect(engine.advance(to: s.time(61 * 60)).isEmpty)
+        #expect(engine.openInteractions == 1, "forgotten before the timer set with 30 min of lateness")
+        #expect(engine.advance(to: s.time(81 * 60)).alerts.map(\.id) == ["i-1:slow:1"])
+    }
 }

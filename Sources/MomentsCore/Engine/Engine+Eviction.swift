@@ -4,7 +4,7 @@ extension Engine {
     mutating func evictInteractionIfExpired(customer id: String, interaction iid: String) {
         // Read in place, without a copy of the customer: a copy would make the removal below
         // copy the customer's interactions (copy on write).
-        let lateness = rules.settings.allowedLateness
+        let lateness = waitTimerLateness
         guard let c = customers.index(forKey: id),
               let ix = customers.inPlace(at: c, { $0.interactions.read(iid, { ix in
                   (endedAt: ix.endedAt, lastEventAt: ix.lastEventAt, waitDue: ix.endedAt == nil ? Self.latestWaitDue(of: ix, lateness: lateness) : nil)

@@ -11,6 +11,7 @@ extension Engine {
         next.suppressedCounts = suppressedCounts
         next.unalertedCounts = unalertedCounts
         next.forgottenAtLimit = forgottenAtLimit
+        next.waitTimerLateness = max(waitTimerLateness, newRules.settings.allowedLateness)
         // A runtime's changelog still needs the customers changed since its last checkpoint, and
         // every change from now on: without these a reload silently stopped the changelog (no
         // customer record written again, while commits went on).

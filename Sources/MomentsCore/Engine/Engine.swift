@@ -34,10 +34,15 @@ public struct Engine: Sendable {
     var forgottenAtLimit = 0
     /// Moments of rules with `alert: false` emitted since `takeUnalertedCounts()`.
     var unalertedCounts: [DetectedKey: Int] = [:]
+    /// The largest `allowed_lateness` a wait timer still pending may have been set with: a reload
+    /// keeps the timers set under the rules before it, so an interaction is kept until its open
+    /// waits are due by this (`evictInteractionIfExpired`), not by the current one only.
+    var waitTimerLateness: Duration
 
     public init(rules: RuleSet, clock: Timestamp = Timestamp(milliseconds: 0)) {
         self.rules = rules
         self.clock = clock
+        self.waitTimerLateness = rules.settings.allowedLateness
         self.duplicates = DuplicateFilter(capacity: rules.settings.duplicateWindow)
         self.index = RuleIndex(rules)
         self.silences = rules.silences
