@@ -34,6 +34,16 @@ public struct PartitionClock: Sendable {
     }
 }
 
+/// This host's real-time clock (UTC) as a timestamp: what "now" is for a silence's defaults, a
+/// restore's lookback and `maxEventAhead`. (Monotonic time, for durations, is `WallClock`'s.)
+public enum RealTimeClock {
+    public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(milliseconds: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
+}
+
 /// Monotonic wall time in milliseconds; injected so tests can drive it.
 public protocol WallClock: Sendable {
     func milliseconds() -> Int64

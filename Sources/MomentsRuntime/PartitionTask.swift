@@ -75,8 +75,6 @@ final class PartitionTask {
     /// The restore is over: what the replay counted was counted when first processed.
     func endRestore() {
         restoreUntil = nil
-        _ = engine.takeSuppressionCounts()
-        _ = engine.takeUnalertedCounts()
-        _ = engine.takeForgottenAtLimit()
+        _ = engine.takeTallies()
     }
 }

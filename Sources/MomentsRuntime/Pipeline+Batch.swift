@@ -216,8 +216,8 @@ extension Pipeline {
         let batch = BatchInFlight(polled, wall: wallClock.milliseconds())
         // Read once a batch: `logLevel` copies the log handler (an existential) at every read.
         let logsOutputs = logger.logLevel <= .debug
-        // Read once a batch too: a batch is milliseconds of work, the bound minutes wide. Only
-        // for records without a Kafka timestamp (see `EventTimeBound`).
+        // The host's clock read once a batch too (a batch is milliseconds of work, the bound
+        // minutes wide): for records without a Kafka timestamp, or stamped later than it.
         let aheadBound = configuration.maxEventAhead.map { EventTimeBound(bound: $0, realTime: configuration.realTime()) }
         // Held strongly, for as long as the batch's jobs: `unowned` made a strong reference at
         // each record, an atomic on the pipeline's count that every engine thread shared.
@@ -364,19 +364,20 @@ extension Pipeline {
         let kind = (consume outcome).kind
         // Replayed records (a restore) are not counted as consumed: read again after every
         // rebalance, they made "events consumed per second" spike with no new traffic.
-        if case .restored = kind {} else { batchCounts.countConsumed(topic: task.partition.topic) }
         switch consume kind {
         case .skipped:
             return
         case .restored:
             batchCounts.restored += 1
         case .processed(let records, let logFields):
+            batchCounts.countConsumed(topic: task.partition.topic)
             batchCounts.processed += 1
             if !records.isEmpty && logger.logLevel <= .debug {
                 log(.debug, "event produced outputs", logFields + [("offset", String(polled.offset)), ("outputs", records.map { $0!.0.id }.joined(separator: ","))])
             }
             send(records, from: task, offset: polled.offset, arrivalWall: wall)
         case .deadLettered(let letter, let error):
+            batchCounts.countConsumed(topic: task.partition.topic)
             statusBox.update { $0.deadLettered += 1 }
             metrics.count("moments_decode_failures_total", [("reason", error.category)])
             var fields = [

@@ -14,7 +14,7 @@ extension Pipeline {
     /// Gauges that describe state rather than events, refreshed once a second.
     func updateGauges() {
         lastGaugesWall = wallClock.milliseconds()
-        countSuppressedMoments()
+        countTallies()
         var open = 0, customers = 0, restoring = 0
         var budgets: [String: Int] = [:]
         for (tp, task) in tasks {

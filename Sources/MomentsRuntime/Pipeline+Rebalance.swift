@@ -43,7 +43,7 @@ extension Pipeline {
             return cannotResume(partitions, error)
         }
         let lookback: [TopicPartition: Int64] = configuration.restoreLookback.map { d in
-            let since = Int64(Date().timeIntervalSince1970 * 1000) - d.milliseconds
+            let since = (RealTimeClock.now() - d).milliseconds
             return consumer.offsets(at: since, for: partitions, timeoutMs: 5000)
         } ?? [:]
         for tp in partitions {
@@ -98,7 +98,7 @@ extension Pipeline {
         // the partitions that stay: theirs would be committed without their offsets, and their
         // new owner would produce them again. It is aborted at the next commit instead.
         if configuration.exactlyOnce && inTransaction && transactionEnding == nil { transactionFailed = true }
-        countSuppressedMoments()   // their engines go now; what they held back was still detected
+        countTallies()   // their engines go now; what they held back was still detected
         for tp in partitions {
             tasks[tp] = nil
             withdrawGauges(of: tp)
@@ -121,7 +121,7 @@ extension Pipeline {
     /// owner's and be restored in its place (an older clock and budgets, a resume point behind
     /// the new owner's state), and a failed output of theirs would be produced again.
     func lost(_ partitions: [TopicPartition]) {
-        countSuppressedMoments()
+        countTallies()
         for tp in partitions {
             tasks[tp] = nil
             withdrawGauges(of: tp)

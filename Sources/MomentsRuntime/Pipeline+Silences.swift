@@ -25,19 +25,18 @@ extension Pipeline {
         log(.info, "silences updated", [("silences", String(next.count)), ("partitions", String(tasks.count))])
     }
 
-    /// Counts the moments the engines detected but held back: a silenced or inhibited moment
-    /// emits no alert, so the delivery-time counters never see it. Counted under
-    /// `moments_moments_detected_total` as well, as a delivered alert is.
-    func countSuppressedMoments() {
+    /// Counts what the engines tallied that no delivered output shows (`EngineTallies`): moments
+    /// held back (a silenced or inhibited moment emits no alert, so the delivery-time counters
+    /// never see it) and moments without alerts, both under `moments_moments_detected_total` as
+    /// a delivered alert is; and interactions forgotten at a customer's limit.
+    func countTallies() {
         for task in tasks.values {
-            let counts = task.engine.takeSuppressionCounts()
-            let unalerted = task.engine.takeUnalertedCounts()
-            let forgotten = task.engine.takeForgottenAtLimit()
+            let tallies = task.engine.takeTallies()
             guard !task.isRestoring else { continue }   // replayed moments were counted the first time
-            if forgotten > 0 { metrics.count("moments_interactions_forgotten_at_limit_total", by: forgotten) }
+            if tallies.forgottenAtLimit > 0 { metrics.count("moments_interactions_forgotten_at_limit_total", by: tallies.forgottenAtLimit) }
             // Emitted without an alert (`alert: false`): nothing delivered counts them either.
-            for (key, n) in unalerted { metrics.countDetected(rule: key.rule, kind: key.kind.rawValue, queue: key.queue, by: n) }
-            for (key, n) in counts {
+            for (key, n) in tallies.unalerted { metrics.countDetected(rule: key.rule, kind: key.kind.rawValue, queue: key.queue, by: n) }
+            for (key, n) in tallies.suppressed {
                 metrics.countDetected(rule: key.rule, kind: key.kind.rawValue, queue: key.queue, by: n)
                 switch key.reason {
                 case .silenced:

@@ -73,12 +73,7 @@ public struct PipelineConfiguration: Sendable {
     /// than the clock, as `moments dev` does; the benchmarks).
     public var maxEventAhead: Duration?
     /// This host's real-time clock, for `maxEventAhead` on records without a timestamp; tests set it.
-    public var realTime: @Sendable () -> Timestamp = PipelineConfiguration.systemRealTime
-    public static let systemRealTime: @Sendable () -> Timestamp = {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(milliseconds: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
-    }
+    public var realTime: @Sendable () -> Timestamp = RealTimeClock.now
     /// Whether logs may carry personal data (the original bytes of a malformed event, which may
     /// hold chat text). Off by default.
     public var logPersonalData = false

@@ -190,7 +190,7 @@ import Testing
         #expect(engine.openInteractions == CustomerState.maxInteractions)
         // The newest start counts itself and the 255 starts before it that are remembered.
         #expect(out.alerts.last?.moment.measures.first?.value == Double(CustomerState.maxStarts))
-        #expect(engine.takeForgottenAtLimit() == 5)
+        #expect(engine.takeTallies().forgottenAtLimit == 5)
         // An event of a recent interaction finds it (no new state, nothing forgotten for it).
         s.interaction = "i-1005"
         #expect(engine.run([s.at(1_006, .agentConnected)]).isEmpty)
@@ -219,7 +219,7 @@ import Testing
             s.interaction = "done-\(i)"
             _ = engine.run([s.at(10 + Double(i) / 100, .interactionStarted), s.at(10 + Double(i) / 100, .interactionEnded, data: EventData(reason: "resolved"))])
         }
-        #expect(engine.takeForgottenAtLimit() == 100)
+        #expect(engine.takeTallies().forgottenAtLimit == 100)
         out += engine.advance(to: s.time(200))
         #expect(out.alerts.count == 600, "\(out.alerts.count) long waits of 600 callers waiting")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MomentsCore
+import MomentsRuntime
 
 /// The silences in force in this process: those of the rules file and those made through the
 /// admin endpoint (persisted by a `SilenceStore`). Every change is pushed to the pipeline, which
@@ -62,7 +63,7 @@ public final class SilenceRegistry: @unchecked Sendable {
         }
     }
 
-    public static let wallClock: @Sendable () -> Timestamp = { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
+    public static let wallClock: @Sendable () -> Timestamp = RealTimeClock.now
 
     /// Every silence in force, rules file first.
     public var all: [Silence] { lock.lock(); defer { lock.unlock() }; return fileSilences + adminSilences }

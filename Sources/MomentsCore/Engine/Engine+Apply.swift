@@ -163,7 +163,7 @@ extension Engine {
     /// `current` is left to forget.
     mutating func forgetOneInteraction(of customer: inout CustomerState, keeping current: String) -> Bool {
         var chosen: (id: String, ended: Bool, at: Timestamp)?
-        customer.interactions.forEach { ix in
+        customer.interactions.forEachUnordered { ix in
             guard ix.id != current else { return }
             let ended = ix.endedAt != nil
             let at = ix.endedAt ?? ix.lastEventAt
@@ -172,7 +172,7 @@ extension Engine {
         }
         guard let chosen else { return false }
         customer.interactions.removeValue(forKey: chosen.id)
-        forgottenAtLimit += 1
+        tallies.forgottenAtLimit += 1
         return true
     }
 

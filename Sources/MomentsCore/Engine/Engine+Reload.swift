@@ -8,9 +8,7 @@ extension Engine {
         // The ids seen carry over, in a window of the new rules' size.
         next.duplicates = duplicates.resized(to: newRules.settings.duplicateWindow)
         next.budgets = budgets
-        next.suppressedCounts = suppressedCounts
-        next.unalertedCounts = unalertedCounts
-        next.forgottenAtLimit = forgottenAtLimit
+        next.tallies = tallies
         next.waitTimerLateness = max(waitTimerLateness, newRules.settings.allowedLateness)
         // A runtime's changelog still needs the customers changed since its last checkpoint, and
         // every change from now on: without these a reload silently stopped the changelog (no

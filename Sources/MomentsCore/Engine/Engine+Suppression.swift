@@ -11,26 +11,17 @@ extension Engine {
     /// runtime hands in what the rules file and the admin endpoint say.
     public mutating func setSilences(_ silences: [Silence]) { self.silences = silences }
 
-    /// Suppressed moments counted since the last call, by rule, kind, queue and reason; the
-    /// daemon turns them into metrics (a silenced moment emits nothing to count at delivery).
+    /// Suppressed moments counted since the last call, by rule, kind, queue and reason (a silenced
+    /// moment emits nothing to count at delivery); the other tallies are kept for `takeTallies`.
     public mutating func takeSuppressionCounts() -> [SuppressionKey: Int] {
-        defer { suppressedCounts.removeAll(keepingCapacity: true) }
-        return suppressedCounts
+        defer { tallies.suppressed.removeAll(keepingCapacity: true) }
+        return tallies.suppressed
     }
 
-    /// Moments emitted without an alert (`alert: false`) since the last call: the daemon counts
-    /// detected moments from their delivered alerts, and never saw these (a moment of glory
-    /// meant only for coaching was missing from every dashboard by rule).
-    public mutating func takeUnalertedCounts() -> [DetectedKey: Int] {
-        defer { unalertedCounts.removeAll(keepingCapacity: true) }
-        return unalertedCounts
-    }
-
-    /// Interactions forgotten because their customer held `CustomerState.maxInteractions`
-    /// (a key many callers share), since the last call.
-    public mutating func takeForgottenAtLimit() -> Int {
-        defer { forgottenAtLimit = 0 }
-        return forgottenAtLimit
+    /// Everything counted since the last call, which the daemon turns into metrics.
+    public mutating func takeTallies() -> EngineTallies {
+        defer { tallies = EngineTallies() }
+        return tallies
     }
 
     /// The first rule inhibiting `r` that has already fired in its scope.
@@ -85,7 +76,7 @@ extension Engine {
             let slot = customers.checkOut(id, into: &state)
             emitOutputs(p.rule, p.moment, customer: &state, into: &out)
             if !rules.moments[p.rule].alert {
-                unalertedCounts[DetectedKey(rule: p.moment.rule, kind: p.moment.kind, queue: p.moment.queue), default: 0] += 1
+                tallies.unalerted[DetectedKey(rule: p.moment.rule, kind: p.moment.kind, queue: p.moment.queue), default: 0] += 1
             }
             if let slot { customers.checkIn(id, &state, at: slot); markChanged(id) }
         }
@@ -93,7 +84,7 @@ extension Engine {
 
     private mutating func count(_ p: PendingMoment, _ reason: SuppressionKey.Reason) {
         let m = p.moment
-        suppressedCounts[SuppressionKey(rule: m.rule, kind: m.kind, queue: m.queue, reason: reason), default: 0] += 1
+        tallies.suppressed[SuppressionKey(rule: m.rule, kind: m.kind, queue: m.queue, reason: reason), default: 0] += 1
     }
 }
 
@@ -103,6 +94,20 @@ struct PendingMoment: Sendable {
     var moment: Moment
     /// The rule that had already inhibited it when it was detected.
     var inhibitedBy: Int?
+}
+
+/// What the engine counts that no output shows: the daemon's metrics take them
+/// (`Engine.takeTallies`).
+public struct EngineTallies: Sendable {
+    /// Detected moments held back (silenced or inhibited).
+    public var suppressed: [SuppressionKey: Int] = [:]
+    /// Moments emitted without an alert (`alert: false`): the daemon counts detected moments
+    /// from their delivered alerts, and never saw these (a moment of glory meant only for
+    /// coaching was missing from every dashboard by rule).
+    public var unalerted: [DetectedKey: Int] = [:]
+    /// Interactions forgotten because their customer held `CustomerState.maxInteractions` (a
+    /// key many callers share).
+    public var forgottenAtLimit = 0
 }
 
 /// What a detected moment is counted under.

@@ -28,12 +28,8 @@ public struct Engine: Sendable {
     var pendingMoments: [PendingMoment] = []
     /// An empty buffer with capacity that `flushMoments` trades with `pendingMoments`.
     var spareMoments: [PendingMoment] = []
-    /// Moments detected but suppressed (silenced or inhibited) since `takeSuppressionCounts()`.
-    var suppressedCounts: [SuppressionKey: Int] = [:]
-    /// Interactions forgotten at `CustomerState.maxInteractions` since `takeForgottenAtLimit()`.
-    var forgottenAtLimit = 0
-    /// Moments of rules with `alert: false` emitted since `takeUnalertedCounts()`.
-    var unalertedCounts: [DetectedKey: Int] = [:]
+    /// What the daemon counts that no output shows, since `takeTallies()`.
+    var tallies = EngineTallies()
     /// The largest `allowed_lateness` a wait timer still pending may have been set with: a reload
     /// keeps the timers set under the rules before it, so an interaction is kept until its open
     /// waits are due by this (`evictInteractionIfExpired`), not by the current one only.

@@ -232,7 +232,7 @@ struct InteractionTable: Sendable, Sequence {
     @inline(never) private func indexedPosition(of id: String) -> Int? { positions![id] }
 
     /// Visits the interactions in no particular order, in place.
-    func forEach(_ body: (InteractionState) -> Void) { entries.withUnsafeBufferPointer { for ix in $0 { body(ix) } } }
+    func forEachUnordered(_ body: (InteractionState) -> Void) { entries.withUnsafeBufferPointer { for ix in $0 { body(ix) } } }
 
     /// Visits the interactions in id order, in place (sorting the pairs copied every state).
     func forEachByID(_ body: (InteractionState) -> Void) {

@@ -10,10 +10,10 @@ struct CustomerState: Sendable {
 
     var isEmpty: Bool { interactions.isEmpty && starts.isEmpty && lastRecovery.isEmpty }
 
-    /// Open interactions one customer holds at most. One key shared by many callers (a
-    /// placeholder such as `anonymous` for withheld numbers, or a hostile sender) made every
-    /// event of that key scan all its interactions: 40,000 of them took seconds per thousand
-    /// events. Past this, the least recently active is forgotten, as a timeout would.
+    /// Interactions one customer holds at most, for one key shared by many callers (a
+    /// placeholder such as `anonymous` for withheld numbers, or a hostile sender): its state
+    /// stays bounded and its changelog record within Kafka's message size. Past this, one is
+    /// forgotten (`Engine.forgetOneInteraction`).
     static let maxInteractions = 1_000
     /// Starts one customer remembers at most (the newest): a repeat contact counts a few, and
     /// a late start recounts the later ones against all of them (quadratic in this number).

@@ -65,20 +65,13 @@ enum OutputFields {
         return output.moment.measures.first { $0.name == name }?.value
     }
 
-    /// A numeric field equals a plain decimal of the same number ("15" and "15.0", "-0.80" and
-    /// "-0.8"); anything else is compared as text. Any two texts that read as numbers were
-    /// compared as numbers: `queue: "42"` passed on a queue "0042", `wait_seconds: "0x78"` on 120.
+    /// A numeric field equals a decimal of the same number ("15" and "15.0", "-0.80" and
+    /// "-0.8"; `DecimalText`); anything else is compared as text. Any two texts that read as
+    /// numbers were compared as numbers: `queue: "42"` passed on a queue "0042", `wait_seconds:
+    /// "0x78"` on 120.
     static func equal(_ expected: String, _ actual: String?, number: Double?) -> Bool {
         guard let actual else { return false }
-        if let number, isPlainDecimal(expected), let e = Double(expected) { return e == number }
+        if let number, let e = Double(expected), DecimalText.isExact(expected, e) { return e == number }
         return expected == actual
-    }
-
-    /// `-`? digits, and `.` digits after them: no hex, exponent, infinity or leading `+`.
-    static func isPlainDecimal(_ text: String) -> Bool {
-        var rest = Substring(text)
-        if rest.first == "-" { rest = rest.dropFirst() }
-        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        return parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 }

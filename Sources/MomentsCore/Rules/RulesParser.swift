@@ -56,37 +56,6 @@ public enum RulesParser {
     }
 }
 
-extension RecoverySection {
-    /// Whether a plain param is a number as written: a decimal (`15`, `-0.5`, `1e3`) of at most
-    /// 15 significant digits, which a double holds exactly as written. Others stay text as
-    /// written: `0042` (a code, sent as 42), `0x1A` (read as 26), `12345678901234567890` (sent
-    /// as 1.2345678901234567e+19), `9007199254740993` (sent as ...992).
-    static func isWrittenAsANumber(_ text: String, _ n: Double) -> Bool {
-        var rest = Substring(text)
-        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
-        func digits() -> Int {
-            let run = rest.prefix { $0.isASCII && $0.isNumber }
-            rest = rest.dropFirst(run.count)
-            return run.count
-        }
-        let leading = rest.first
-        let mantissa = rest
-        let whole = digits()
-        guard whole > 0, whole == 1 || leading != "0" else { return false }
-        if rest.first == "." { rest = rest.dropFirst(); guard digits() > 0 else { return false } }
-        // Significant digits: those of the mantissa, leading zeros (0.000123) not counted.
-        let significant = mantissa[..<rest.startIndex].filter { $0 != "." }.drop { $0 == "0" }.count
-        guard significant <= 15 else { return false }
-        if rest.first == "e" || rest.first == "E" {
-            rest = rest.dropFirst()
-            if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
-            guard digits() > 0 else { return false }
-        }
-        // Nothing lost to underflow either: `1e-400` read as 0, `4.9e-324` as a subnormal.
-        return rest.isEmpty && (n == 0 ? significant == 0 : abs(n) >= Double.leastNormalMagnitude)
-    }
-}
-
 enum SettingsSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> EngineSettings? {
         guard let m = ctx.mapping(node, what: "settings", allowed: ["interaction_grace", "interaction_timeout", "duplicate_window", "allowed_lateness"]) else { return nil }
@@ -205,7 +174,7 @@ enum RecoverySection {
         if let p = ctx.mapping(m["params"], what: "params") {
             for member in p {
                 guard case .scalar(let s) = member.value else { ctx.error(member.value, "param '\(member.key)' must be a number or text"); continue }
-                if s.style == .plain, let n = Double(s.string), n.isFinite, RecoverySection.isWrittenAsANumber(s.string, n) {
+                if s.style == .plain, let n = Double(s.string), n.isFinite, DecimalText.isExact(s.string, n) {
                     if n < 0 { ctx.error(member.value, "param '\(member.key)' must not be negative, found \(s.string)") }
                     params.append((member.key, .number(n)))
                 } else {
