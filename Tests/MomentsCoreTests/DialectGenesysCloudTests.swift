@@ -42,6 +42,11 @@ import Testing
         let events = try decoder.decode(json(long)).get()
         #expect(events.count == 1)
         #expect(events.first?.attributes["direction"] == nil)
+        // Measured as kept: "İ" (2 bytes) lowers to 3, so 128 of them were 384 bytes kept.
+        let growing = try decoder.decode(json(String(repeating: "İ", count: 128))).get()
+        #expect(growing.first?.attributes["direction"] == nil)
+        let fits = try decoder.decode(json(String(repeating: "İ", count: 85))).get()
+        #expect(fits.first?.attributes["direction"]?.utf8.count == 255)
     }
 
     @Test func aResentEventGivesTheSameEvent() throws {

@@ -124,6 +124,33 @@ import Testing
         #expect(decoder.decode(twilio).decodeError?.field == "data.to_queue")
     }
 
+    /// An error quotes at most 64 Unicode scalars of a hostile value: counted in Characters,
+    /// a letter followed by 200,000 combining marks was one, and its dead letter (reason in the
+    /// value and in a header) went over the producer's limit and lost the original message.
+    @Test func combiningMarksDoNotMakeALongError() throws {
+        let marks = "x" + String(repeating: "\u{301}", count: 200_000)
+        let sender = #"{"event_id":"e-1","type":"message.sent","occurred_at":"2026-11-24T09:00:00Z","interaction_id":"i-1","customer_id":"c-1","channel":"chat","data":{"sender":"\#(marks)","text":"hi"}}"#
+        let attribute = Self.withAttributes(#""\#(marks)":1"#)
+        let amazon = #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T09:00:00Z","detail":{"eventType":"INITIATED","contactId":"c1","channel":"\#(marks)","initiationMethod":"INBOUND","tags":{"customer_id":"k"}}}"#
+        let amazonDecoder = DialectDecoder(dialect: .amazonConnect, customerKey: try CustomerKey(parsing: "tags.customer_id"))
+        for (line, decoder, field) in [(sender, DialectDecoder(), "data.sender"), (attribute, DialectDecoder(), "attributes.x"), (amazon, amazonDecoder, "detail.channel")] {
+            let error = try #require(decoder.decode(line).decodeError)
+            #expect(error.field.map { $0.utf8.starts(with: field.utf8) } == true, "\(error.field ?? "-")")
+            #expect(error.description.utf8.count < 1024, "\(error.field ?? "-"): \(error.description.utf8.count) bytes")
+        }
+        #expect(DecodeError.clip("short") == "short")
+        #expect(DecodeError.clip(String(repeating: "é", count: 65)) == String(repeating: "é", count: 64) + "…")
+    }
+
+    /// An empty `to_queue` is no queue, as an empty `queue` is: it gave every later output of
+    /// the interaction the queue "".
+    @Test func anEmptyTransferQueueIsNoQueue() throws {
+        let transfer = #"{"event_id":"e-2","type":"interaction.transferred","occurred_at":"2026-11-24T09:00:00Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","data":{"to_queue":""}}"#
+        #expect(try EventDecoder().decode(transfer).get().data.toQueue == nil)
+        let named = transfer.replacingOccurrences(of: #""to_queue":"""#, with: #""to_queue":"billing""#)
+        #expect(try EventDecoder().decode(named).get().data.toQueue == "billing")
+    }
+
     static func withAttributes(_ members: String) -> String {
         valid.replacingOccurrences(of: #""channel":"voice""#, with: #""channel":"voice","attributes":{"# + members + "}")
     }

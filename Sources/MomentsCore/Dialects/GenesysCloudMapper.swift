@@ -69,8 +69,9 @@ enum GenesysCloudMapper {
         var attributes: [String: String] = [:]
         // Within the attributes' limits, as `VendorJSON.attributes` keeps every other dialect
         // attribute: a megabyte of it was kept by the interaction and sent with every alert.
-        if let direction = try VendorJSON.text(m["direction"], field: "eventBody.direction"), direction.utf8.count <= Attributes.maxValueBytes {
-            attributes["direction"] = direction.lowercased()
+        // Measured once lowered: "İ" is two bytes, and three lowered.
+        if let direction = try VendorJSON.text(m["direction"], field: "eventBody.direction")?.lowercased(), direction.utf8.count <= Attributes.maxValueBytes {
+            attributes["direction"] = direction
         }
         return [
             try m.event(

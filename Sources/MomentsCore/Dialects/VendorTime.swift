@@ -35,5 +35,5 @@ enum VendorTime {
         return Timestamp(milliseconds: Int64(ms.rounded()))
     }
 
-    static func clip(_ s: String) -> String { s.count <= 64 ? s : String(s.prefix(64)) + "…" }
+    static func clip(_ s: String) -> String { DecodeError.clip(s) }
 }

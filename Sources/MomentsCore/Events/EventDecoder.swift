@@ -17,6 +17,15 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         if reason.contains("outside") || reason.contains("out of range") { return "out_of_range" }
         return "invalid_value"
     }
+
+    /// A hostile value as an error quotes it: its first 64 Unicode scalars. Counted in
+    /// Characters, one letter followed by 400,000 combining marks was a single one, and its
+    /// dead letter carried an 800 KB reason twice (value and header), over the producer's limit.
+    static func clip(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        guard !scalars.dropFirst(64).isEmpty else { return s }
+        return String(String.UnicodeScalarView(scalars.prefix(64))) + "…"
+    }
 }
 
 /// Decodes canonical JSON events. Unknown fields and unknown types are accepted; a malformed
@@ -166,7 +175,8 @@ public struct EventDecoder: Sendable {
             // bounded as `queue` is (a megabyte of it made outputs Kafka refuses).
             let toQueue = try text(fields.toQueue, "to_queue", required: false)
             if let q = toQueue, q.utf8.count > Self.maxIDBytes { throw Self.tooLong("data.to_queue", q.utf8.count) }
-            return EventData(toQueue: toQueue)
+            // Empty is absent, as for `queue`: an empty `to_queue` gave every later output queue "".
+            return EventData(toQueue: toQueue?.isEmpty == false ? toQueue : nil)
         case .interactionEscalated: return EventData(to: try text(fields.to, "to", required: false))
         case .messageSent:
             let sender = try text(fields.sender, "sender", required: true)!
@@ -228,6 +238,5 @@ public struct EventDecoder: Sendable {
         DecodeError(field: key, reason: "invalid value: \(bytes) bytes, longer than \(maxIDBytes)")
     }
 
-    /// Keeps hostile values from bloating error messages.
-    func clip(_ s: String) -> String { s.count <= 64 ? s : String(s.prefix(64)) + "…" }
+    func clip(_ s: String) -> String { DecodeError.clip(s) }
 }

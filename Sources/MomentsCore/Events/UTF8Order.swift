@@ -1,13 +1,20 @@
-/// Orders and matches UTF-8 texts exactly as their Strings would be (String compares by
-/// canonical equivalence), without making Strings in the common case: for ASCII, String order
-/// is byte order. Only non-ASCII texts whose bytes differ are compared as Strings.
+import Foundation
+
+/// Orders and matches UTF-8 texts as their Strings are equal (String compares by canonical
+/// equivalence), without making Strings in the common case: for ASCII, String order is byte
+/// order. Non-ASCII texts whose bytes differ are ordered by the bytes of their canonical
+/// composition (NFC): Swift 6.3's `String <` is no total order there ("e\u{301}" against
+/// "\u{e9}a": neither `<`, `>` nor `==`), so a sort of attribute names depended on their order
+/// in the event, and equal names could end up apart and be kept twice.
 enum UTF8Order {
-    /// Negative, zero or positive as `a` sorts before, as, or after `b`, as Strings.
+    /// Negative, zero or positive as `a` sorts before, as, or after `b`, consistent with String
+    /// equality.
     static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
         let order = bytewise(a, b)
         if order == 0 || (isASCII(a) && isASCII(b)) { return order }
-        let x = String(validUTF8: a), y = String(validUTF8: b)
-        return x == y ? 0 : x < y ? -1 : 1
+        var x = String(validUTF8: a).precomposedStringWithCanonicalMapping
+        var y = String(validUTF8: b).precomposedStringWithCanonicalMapping
+        return x.withUTF8 { x in y.withUTF8 { y in bytewise(x, y) } }
     }
 
     /// The order of the bytes: the order of the Strings when both are ASCII.
@@ -20,11 +27,11 @@ enum UTF8Order {
         return a.count == b.count ? 0 : a.count < b.count ? -1 : 1
     }
 
-    /// Whether the Strings of `a` and `b` are equal.
+    /// Whether the Strings of `a` and `b` are equal (as `compare` orders them).
     static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         if a.count == b.count, bytewise(a, b) == 0 { return true }
         if isASCII(a), isASCII(b) { return false }
-        return String(validUTF8: a) == String(validUTF8: b)
+        return compare(a, b) == 0
     }
 
     static func isASCII(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
