@@ -58,7 +58,8 @@ extension Engine {
 
     /// The last input offset a partition record says its state reflects.
     public static func inputOffset(ofPartitionState bytes: [UInt8]) -> Int64? {
-        (try? parse(bytes))?["input_offset"]?.numberValue.map { Int64($0) }
+        guard let json = try? parse(bytes) else { return nil }
+        return try? optionalWhole(json["input_offset"], "input_offset")
     }
 
     /// Builds an engine from changelog records (the last per key wins, already applied by the
@@ -67,13 +68,14 @@ extension Engine {
         var engine = Engine(rules: rules)
         if let partition {
             let json = try parse(partition)
+            try checkFormat(json)
             engine.clock = Timestamp(milliseconds: try int(json["clock"], "clock"))
             if case .object(let members)? = json["budgets"] {
                 for (rule, v) in members {
                     guard case .array(let pair) = v, pair.count == 2, let d = pair[0].numberValue, let u = pair[1].numberValue else {
                         throw SnapshotError("budget of \(rule) is malformed")
                     }
-                    engine.budgets[rule] = (Int64(d), Int(u))
+                    engine.budgets[rule] = (try whole(d, "budget day of \(rule)"), Int(try whole(u, "budget use of \(rule)")))
                 }
             }
         }
@@ -174,17 +176,18 @@ extension Engine {
     }
 
     static func decodeCustomer(_ customerID: String, _ json: JSONValue, ruleIndex: [String: Int]) throws(SnapshotError) -> CustomerState {
+        try checkFormat(json)
         var c = CustomerState()
         if case .array(let starts)? = json["starts"] {
             for s in starts {
                 guard case .array(let pair) = s, pair.count == 2, let iid = pair[0].stringValue, let at = pair[1].numberValue else {
                     throw SnapshotError("a contact start is malformed")
                 }
-                c.starts.append((iid, Timestamp(milliseconds: Int64(at))))
+                c.starts.append((iid, Timestamp(milliseconds: try whole(at, "a contact start"))))
             }
         }
         if case .object(let members)? = json["last_recovery"] {
-            for (rule, at) in members { c.lastRecovery[rule] = Timestamp(milliseconds: Int64(at.numberValue ?? 0)) }
+            for (rule, at) in members { c.lastRecovery[rule] = Timestamp(milliseconds: try optionalWhole(at, "last recovery of \(rule)") ?? 0) }
         }
         guard case .object(let interactions)? = json["interactions"] else { throw SnapshotError("interactions missing") }
         for (iid, v) in interactions {
@@ -197,30 +200,33 @@ extension Engine {
             if case .object(let attrs)? = v["attributes"] { for (k, a) in attrs { ix.attributes[k] = a.stringValue } }
             ix.phase = v["phase"]?.stringValue.flatMap(Phase.init(rawValue:)) ?? .started
             ix.phaseSetAt = Timestamp(milliseconds: try int(v["phase_at"], "phase_at"))
-            ix.firstConnectedAt = v["first_connected"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
-            ix.endedAt = v["ended"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
+            ix.firstConnectedAt = try optionalWhole(v["first_connected"], "first_connected").map(Timestamp.init(milliseconds:))
+            ix.endedAt = try optionalWhole(v["ended"], "ended").map(Timestamp.init(milliseconds:))
             ix.endReason = v["end_reason"]?.stringValue.flatMap(EndReason.init(rawValue:))
             if case .array(let fired)? = v["fired"] { ix.fired = SmallIntSet(fired.compactMap { $0.stringValue.flatMap { ruleIndex[$0] } }) }
             if case .object(let counts)? = v["counts"] {
-                for (rule, n) in counts { if let r = ruleIndex[rule], let n = n.numberValue { ix.counts[r] = Int(n) } }
+                for (rule, n) in counts { if let r = ruleIndex[rule], let n = try optionalWhole(n, "count of \(rule)") { ix.counts[r] = Int(n) } }
             }
             try decodeWindows(v["windows"], into: &ix, ruleIndex: ruleIndex)
             if case .object(let waits)? = v["waits"] {
                 for (rule, ws) in waits {
                     guard let r = ruleIndex[rule] else { continue }
                     var state = WaitState()
-                    state.episode = Int(ws["episode"]?.numberValue ?? 0)
-                    state.openedAt = ws["opened"]?.numberValue.map { Timestamp(milliseconds: Int64($0)) }
-                    state.limit = Duration(milliseconds: Int64(ws["limit"]?.numberValue ?? 0))
+                    state.episode = Int(try optionalWhole(ws["episode"], "episode") ?? 0)
+                    state.openedAt = try optionalWhole(ws["opened"], "opened").map(Timestamp.init(milliseconds:))
+                    state.limit = Duration(milliseconds: try optionalWhole(ws["limit"], "limit") ?? 0)
                     if case .array(let closes)? = ws["pending_closes"] {
-                        for t in closes.compactMap(\.numberValue) { state.pendingCloses.add(Timestamp(milliseconds: Int64(t))) }
-                    } else if let t = ws["pending_close"]?.numberValue {
-                        state.pendingCloses.add(Timestamp(milliseconds: Int64(t)))   // written before 2026-12-05: one value
+                        for t in closes { if let t = try optionalWhole(t, "pending_closes") { state.pendingCloses.add(Timestamp(milliseconds: t)) } }
+                    } else if let t = try optionalWhole(ws["pending_close"], "pending_close") {
+                        state.pendingCloses.add(Timestamp(milliseconds: t))   // written before 2026-12-05: one value
                     }
-                    if case .array(let last)? = ws["last_episode"], last.count == 2, let opened = last[0].numberValue, let closed = last[1].numberValue, opened <= closed {
-                        state.lastEpisode = Timestamp(milliseconds: Int64(opened))..<Timestamp(milliseconds: Int64(closed))
+                    if case .array(let last)? = ws["last_episode"], last.count == 2,
+                       let opened = try optionalWhole(last[0], "last_episode"), let closed = try optionalWhole(last[1], "last_episode"), opened <= closed {
+                        state.lastEpisode = Timestamp(milliseconds: opened)..<Timestamp(milliseconds: closed)
                     }
-                    if case .array(let eps)? = ws["fired_episodes"] { state.firedEpisodes = SmallIntSet(eps.compactMap { $0.numberValue.map(Int.init) }) }
+                    if case .array(let eps)? = ws["fired_episodes"] {
+                        for e in eps { if let e = try optionalWhole(e, "fired_episodes") { state.firedEpisodes.insert(Int(e)) } }
+                    }
                     ix.waits[r] = state
                 }
             }
@@ -237,7 +243,30 @@ extension Engine {
 
     static func int(_ v: JSONValue?, _ name: String) throws(SnapshotError) -> Int64 {
         guard let n = v?.numberValue else { throw SnapshotError("\(name) missing") }
-        return Int64(n)
+        return try whole(n, name)
+    }
+
+    /// The whole number `v` holds, nil if it holds no number.
+    static func optionalWhole(_ v: JSONValue?, _ name: String) throws(SnapshotError) -> Int64? {
+        guard let n = v?.numberValue else { return nil }
+        return try whole(n, name)
+    }
+
+    /// A whole number as a record holds it (times in milliseconds, offsets, counts): one an
+    /// `Int64` holds exactly, such as the `Int64.min` an interaction's phase time starts at.
+    /// `Int64(_:)` traps on anything else, so one corrupt record (`"clock": 1e19`) stopped every
+    /// instance the partition was assigned to, at every start; refused, the partition is
+    /// rebuilt by replaying its input instead. (Time arithmetic wraps, so no value traps later.)
+    static func whole(_ n: Double, _ name: String) throws(SnapshotError) -> Int64 {
+        guard let value = Int64(exactly: n) else { throw SnapshotError("\(name) is not a whole number an Int64 holds: \(n)") }
+        return value
+    }
+
+    /// Refuses a record of another format: one written by a later version (after a rollback)
+    /// would be misread, not refused.
+    static func checkFormat(_ json: JSONValue) throws(SnapshotError) {
+        guard let v = json["v"]?.numberValue else { return }   // none: the earliest records
+        guard v == 1 else { throw SnapshotError("format \(v), this version reads format 1") }
     }
 }
 
