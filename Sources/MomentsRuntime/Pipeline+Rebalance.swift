@@ -176,6 +176,10 @@ extension Pipeline {
             var engine = try Engine.restored(rules: rules, partition: state.partition, customers: state.customers)
             engine.tracksChanges = true
             task.engine = engine
+            // An idle partition's timers run on its clock, which only an applied record used to
+            // anchor: a wait restored on a partition with no further input was never reported.
+            // Anchored at the restore, it fires at most the handover's length after its deadline.
+            if state.partition != nil { task.clock.observed(engineClock: engine.clock, wallMs: wallClock.milliseconds()) }
             statusBox.update { $0.restoredCustomers += state.customers.count }
             let reflected = state.partition.flatMap { Engine.inputOffset(ofPartitionState: $0) }
             task.customersAhead = CustomersAhead(state.customerOffsets, resumeAfter: reflected)
