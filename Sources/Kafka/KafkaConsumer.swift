@@ -316,12 +316,23 @@ public final class KafkaConsumer: @unchecked Sendable {
         return out
     }
 
-    /// Moves the fetch position of an assigned partition.
+    /// Moves the fetch position of an assigned partition, waiting up to `timeoutMs` for it.
     public func seek(_ tp: TopicPartition, to offset: Int64, timeoutMs: Int32 = 5000) throws(KafkaError) {
         let list = TopicPartitionList.make([tp], offsets: [tp: offset])
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        if let e = rd_kafka_seek_partitions(rk, list, timeoutMs) { throw KafkaError(consuming: e, "seek \(tp)") }
+        let timeout = Self.seekTimeoutArgument(timeoutMs: timeoutMs, version: rd_kafka_version())
+        if let e = rd_kafka_seek_partitions(rk, list, timeout) { throw KafkaError(consuming: e, "seek \(tp)") }
         if let (_, _, err) = TopicPartitionList.elements(list).first, err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "seek \(tp)") }
+    }
+
+    /// What to pass `rd_kafka_seek_partitions` for a wait of `timeoutMs`. Before 2.1.0
+    /// (librdkafka #4230) it waited for the answer with the milliseconds left read as
+    /// microseconds, so 5,000 ms was 5 ms: a seek that librdkafka's main thread served a little
+    /// late (a rebalance, a busy machine) failed with a time-out, and the rewind after an
+    /// aborted transaction took that for a partition it could not resume, and stopped the
+    /// daemon. A thousand times the wait makes the microseconds right there.
+    static func seekTimeoutArgument(timeoutMs: Int32, version: Int32) -> Int32 {
+        timeoutMs > 0 && version < 0x0201_00ff ? Int32(clamping: Int64(timeoutMs) * 1000) : timeoutMs
     }
 
     public func pause(_ partitions: [TopicPartition]) {

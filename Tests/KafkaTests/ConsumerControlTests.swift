@@ -1,10 +1,23 @@
 import Foundation
-import Kafka
+@testable import Kafka
 import KafkaMock
 import Testing
 
 /// Positions, pause/resume, seek, partition ends, cooperative rebalances and failed deliveries.
 @Suite(.serialized) struct ConsumerControlTests {
+    /// librdkafka before 2.1.0 waits for a seek with its milliseconds read as microseconds
+    /// (#4230): the wrapper passes a thousand times the wait there, so 5 s is 5 s and not 5 ms
+    /// (a seek served 5 ms late failed, and the rewind after an aborted transaction stopped the
+    /// daemon). The machine's own librdkafka is one of the two.
+    @Test func aSeekWaitsAsLongAsAskedOnEveryLibrdkafka() {
+        #expect(KafkaConsumer.seekTimeoutArgument(timeoutMs: 5000, version: 0x0200_02ff) == 5_000_000)
+        #expect(KafkaConsumer.seekTimeoutArgument(timeoutMs: 5000, version: 0x0201_00ff) == 5000)
+        #expect(KafkaConsumer.seekTimeoutArgument(timeoutMs: 5000, version: 0x0206_01ff) == 5000)
+        #expect(KafkaConsumer.seekTimeoutArgument(timeoutMs: 0, version: 0x0200_02ff) == 0)   // asynchronous
+        #expect(KafkaConsumer.seekTimeoutArgument(timeoutMs: -1, version: 0x0200_02ff) == -1)   // for ever
+        #expect(KafkaConsumer.seekTimeoutArgument(timeoutMs: .max, version: 0x0200_02ff) == .max)
+    }
+
     /// A topic with `count` one-byte records (values 0..<count) on partition 0.
     func filledTopic(_ count: Int, partitions: Int = 1) throws -> MockCluster {
         let cluster = try MockCluster()
