@@ -77,7 +77,7 @@ struct Changelog {
     }
 
     /// Reads the changelog partition of `input` to its end: the latest record per key wins.
-    func read(_ input: TopicPartition, with reader: KafkaConsumer, timeoutMs: Int64 = 60_000) throws -> Contents {
+    func read(_ input: TopicPartition, with reader: KafkaConsumer, timeoutMs: Int64 = 60_000, stopping: () -> Bool = { false }) throws -> Contents {
         let tp = TopicPartition(topic: topic, partition: input.partition)
         let (low, high) = try reader.watermarks(tp, timeoutMs: 5000)
         guard high > low else { return Contents() }
@@ -103,6 +103,7 @@ struct Changelog {
                     continue
                 }
                 waited += 100
+                if stopping() { throw StoppedBeforeResuming() }
                 if waited > timeoutMs { throw KafkaError(code: KafkaError.timedOut, message: "reading \(tp) stopped at \(position) of \(high)") }
                 continue
             }

@@ -171,7 +171,7 @@ extension Pipeline {
     func restoreFromChangelog(_ task: PartitionTask) -> Int64?? {
         guard let changelog, let reader = changelogReader else { return nil }
         do {
-            let state = try persistently("state changelog", of: [task.partition]) { try changelog.read(task.partition, with: reader) }
+            let state = try persistently("state changelog", of: [task.partition]) { try changelog.read(task.partition, with: reader, stopping: { isStopRequested }) }
             guard state.partition != nil || !state.customers.isEmpty else { return nil }
             var engine = try Engine.restored(rules: rules, partition: state.partition, customers: state.customers)
             engine.tracksChanges = true

@@ -13,8 +13,19 @@ public struct ResumeError: Error, CustomStringConvertible {
     }
 }
 
+/// A stop was asked for while newly assigned partitions waited for the broker: they are given up
+/// without a task (nothing of them is processed or committed), and the stop goes on.
+struct StoppedBeforeResuming: Error, CustomStringConvertible {
+    var description: String { "the pipeline is stopping" }
+}
+
 extension Pipeline {
-    /// Asks the broker `ask` until it answers, backing off, for up to `assignmentTimeout`.
+    var isStopRequested: Bool { statusBox.read { $0.stopRequested } }
+
+    /// Asks the broker `ask` until it answers, backing off, for up to `assignmentTimeout`, or
+    /// until a stop is asked for. (It runs in the rebalance handler, where the loop does not see
+    /// a stop: with the broker out of reach, a SIGTERM waited `assignmentTimeout` for each
+    /// partition assigned, minutes past any grace period before a SIGKILL.)
     ///
     /// Real time, not `wallClock`: this is waiting for a broker (tests drive `wallClock` by hand).
     func persistently<T>(_ what: String, of partitions: [TopicPartition], _ ask: () throws -> T) throws -> T {
@@ -25,6 +36,7 @@ extension Pipeline {
             do {
                 return try ask()
             } catch {
+                if isStopRequested { throw StoppedBeforeResuming() }
                 guard DispatchTime.now().uptimeNanoseconds - start + pauseMs * 1_000_000 < limit else { throw error }
                 statusBox.update { $0.resumeLookupRetries += 1 }
                 metrics.count("moments_resume_lookup_retries_total")
@@ -41,8 +53,12 @@ extension Pipeline {
     /// its offsets not committed), and the loop stops the pipeline (`unrecoverable`) so that
     /// a supervisor restarts it, rather than running the partitions without their state.
     func cannotResume(_ partitions: [TopicPartition], _ error: any Error) -> [TopicPartition: Int64] {
-        let failure = ResumeError(partitions: partitions, underlying: error)
         for tp in partitions { tasks[tp] = nil }
+        if error is StoppedBeforeResuming {
+            log(.info, "stopping before newly assigned partitions resumed; they stay uncommitted", [("partitions", partitions.map(String.init(describing:)).joined(separator: ","))])
+            return [:]
+        }
+        let failure = ResumeError(partitions: partitions, underlying: error)
         unrecoverable = failure
         log(.critical, "cannot resume newly assigned partitions; stopping", [("error", failure.description)])
         return [:]

@@ -66,4 +66,26 @@ import Testing
         #expect(running.pipeline.status.eventsProcessed == 0)
         #expect(running.pipeline.status.commits == 0)
     }
+
+    /// A stop asked for while the coordinator does not answer ends the pipeline within seconds,
+    /// without an error, processing and committing nothing of the partition (its next owner
+    /// resumes from the last commit). The lookups run in the rebalance handler, where the loop
+    /// does not see a stop: until 2026-12-07 the stop waited out `assignment_timeout` (a minute
+    /// by default, per partition assigned) and then ended with a ResumeError.
+    @Test func aStopWhileTheCoordinatorDoesNotAnswerEndsAtOnce() throws {
+        let rules = try Stream.defaultRules()
+        let bed = try TestBed(partitions: 1)
+        try bed.produce(Stream.messages(TrafficSimulator.events(options: SimulationOptions(seed: 3), count: 50), partitions: 1))
+        bed.broker.cluster.pushRequestErrors(apiKey: KafkaAPI.offsetFetch, errors: Array(repeating: KafkaError.coordinatorLoadInProgress, count: 5000))
+        let running = RunningPipeline(bed.pipeline(group: "stop-waiting", rules: rules, assignmentTimeout: .seconds(60)))
+        #expect(waitFor(seconds: 30) { running.pipeline.status.resumeLookupRetries > 0 })
+        let asked = Date()
+        let error = running.stop()
+        let took = Date().timeIntervalSince(asked)
+        bed.broker.cluster.clearRequestErrors(apiKey: KafkaAPI.offsetFetch)
+        #expect(error == nil, "ended with \(error.map { "\($0)" } ?? "no error")")
+        #expect(took < 20, "the stop took \(Int(took)) s")
+        #expect(running.pipeline.status.eventsProcessed == 0)
+        #expect(running.pipeline.status.commits == 0)
+    }
 }
