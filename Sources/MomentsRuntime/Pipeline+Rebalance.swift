@@ -29,7 +29,7 @@ extension Pipeline {
     /// New partitions get their state: from the changelog, or replayed from the oldest retained
     /// record up to the committed offset, outputs suppressed, so it matches the committed position.
     /// Returns where each partition's input starts: the replay's first offset, else the committed
-    /// offset itself; absent only for a partition never committed (auto.offset.reset).
+    /// offset itself, else (never committed) the start `auto.offset.reset` names.
     func assigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
         var starts: [TopicPartition: Int64] = [:]
         // Where each partition resumes decides the state it needs, so it is never guessed: a
@@ -79,9 +79,24 @@ extension Pipeline {
             // librdkafka's own lookup of the committed offset finds it a moment later: a late
             // commit of the partition's previous owner landing in between would move it past
             // records the restored state does not reflect.
-            if starts[tp] == nil, let c = committed[tp] { starts[tp] = c }
+            // Never committed, it starts where `auto.offset.reset` says, named here too: left to
+            // librdkafka's lookup, a commit the previous owner made on its way out, landing after
+            // the lookup above, would start it mid-stream with an empty state.
+            if starts[tp] == nil { starts[tp] = committed[tp] ?? neverCommittedStart }
         }
         return starts
+    }
+
+    /// Where a partition never committed starts: the logical offset `auto.offset.reset` names
+    /// (nil for `error` or a value librdkafka would refuse, left to librdkafka).
+    var neverCommittedStart: Int64? { Self.logicalStart(resetPolicy: Self.consumerProperties(configuration.consumerProperties)["auto.offset.reset"]) }
+
+    static func logicalStart(resetPolicy: String?) -> Int64? {
+        switch resetPolicy {
+        case "earliest", "smallest", "beginning": return -2   // RD_KAFKA_OFFSET_BEGINNING
+        case "latest", "largest", "end": return -1   // RD_KAFKA_OFFSET_END
+        default: return nil
+        }
     }
 
     /// Before partitions leave: every output acknowledged and offsets committed, so the next

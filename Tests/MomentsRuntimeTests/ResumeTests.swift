@@ -3,7 +3,7 @@ import Kafka
 import KafkaMock
 import MomentsApp
 import MomentsCore
-import MomentsRuntime
+@testable import MomentsRuntime
 import MomentsSimulation
 import Testing
 
@@ -87,5 +87,36 @@ import Testing
         #expect(took < 20, "the stop took \(Int(took)) s")
         #expect(running.pipeline.status.eventsProcessed == 0)
         #expect(running.pipeline.status.commits == 0)
+    }
+}
+
+/// A partition never committed starts where `auto.offset.reset` says, named by the pipeline
+/// itself as it is assigned: left to librdkafka's own lookup a moment later, a commit the
+/// previous owner made on its way out could land in between and start it mid-stream without
+/// its state.
+@Suite(.serialized) struct NeverCommittedStartTests {
+    @Test func theResetPolicyNamesTheStart() {
+        #expect(Pipeline.logicalStart(resetPolicy: "earliest") == -2)
+        #expect(Pipeline.logicalStart(resetPolicy: "smallest") == -2)
+        #expect(Pipeline.logicalStart(resetPolicy: "latest") == -1)
+        #expect(Pipeline.logicalStart(resetPolicy: "end") == -1)
+        #expect(Pipeline.logicalStart(resetPolicy: "error") == nil)
+        #expect(Pipeline.logicalStart(resetPolicy: nil) == nil)
+    }
+
+    /// `latest`: what was there before the assignment is not read, what comes after is.
+    @Test func latestStartsAtTheEnd() throws {
+        let rules = try Stream.defaultRules()
+        let bed = try TestBed(partitions: 1)
+        let messages = Stream.messages(TrafficSimulator.events(options: SimulationOptions(seed: 5), count: 60), partitions: 1)
+        try bed.produce(Array(messages[..<40]))
+        let running = RunningPipeline(bed.pipeline(group: "latest", rules: rules, consumerProperties: ["auto.offset.reset": "latest"]))
+        #expect(waitFor(seconds: 30) { !running.pipeline.status.assigned.isEmpty })
+        Thread.sleep(forTimeInterval: 3)   // the end is looked up once the partition is fetched
+        try bed.produce(Array(messages[40...]))
+        #expect(waitFor(seconds: 30) { running.pipeline.status.eventsProcessed >= 20 })
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(running.stop() == nil)
+        #expect(running.pipeline.status.eventsProcessed + running.pipeline.status.deadLettered == 20)
     }
 }
