@@ -36,10 +36,14 @@ struct Changelog {
         let states = task.engine.takeChangedStates()
         guard !states.isEmpty || task.partitionRecordOwed else { return nil }
         task.partitionRecordOwed = false
+        // Before the task's first record, its state is the restored one, and reflects what that
+        // did: a reload that changed every customer, written then, said it reflected nothing,
+        // and the next restore applied again the records the state already held.
+        let reflecting = task.lastOffset ?? task.restoredOffset
         let partitionRecord = OutputRecord(
-            topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: task.lastOffset), headers: [Self.partitionHeader],
+            topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: reflecting), headers: [Self.partitionHeader],
             partition: task.partition.partition, id: "state:partition", kind: .state)
-        return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord, reflecting: task.lastOffset)
+        return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord, reflecting: reflecting)
     }
 
     /// One partition's changed state, taken at a checkpoint and encoded later.

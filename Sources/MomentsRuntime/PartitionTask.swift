@@ -28,6 +28,9 @@ final class PartitionTask {
     @exclusivity(unchecked) var restoreUntil: Int64?
     /// The last offset processed, restored or not: timer outputs are accounted against it.
     @exclusivity(unchecked) var lastOffset: Int64?
+    /// The last input offset the state restored from the changelog reflects: what a state record
+    /// written before this task applied a record of its own says it reflects (`Changelog.take`).
+    @exclusivity(unchecked) var restoredOffset: Int64?
     /// Records below this offset are already reflected in state restored from the changelog (and
     /// their outputs were acknowledged before that state was written): they are passed over.
     @exclusivity(unchecked) var skipUntil: Int64?

@@ -53,6 +53,7 @@ extension Pipeline {
             if let c = committed[tp], let reflected = restoreFromChangelog(task) {
                 // State restored from the changelog: the input resumes at the committed offset,
                 // passing over records the state already reflects.
+                task.restoredOffset = reflected
                 if let s = reflected, s + 1 > c {
                     task.skipUntil = s + 1
                     task.durableOffset = s + 1   // the restored state already reflects those records

@@ -1,0 +1,72 @@
+import Foundation
+import Kafka
+import MomentsApp
+import MomentsCore
+import Testing
+@testable import MomentsRuntime
+
+/// State written before a task has applied a record of its own (a reload that changed every
+/// customer, right after a restore) says it reflects what the restored state reflected. Until
+/// 2026-12-07 its partition record said `input_offset: null` and its customer records carried no
+/// offset, so a restore from them no longer passed over the records that state already held.
+@Suite(.serialized) struct RestoredOffsetTests {
+    @Test func stateWrittenBeforeTheFirstRecordReflectsTheRestoredOffset() throws {
+        let yaml = """
+            moments:
+              - id: long-wait
+                kind: pain
+                when:
+                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 120s }
+              - id: rude-agent
+                kind: pain
+                when:
+                  match: { event: agent.flagged, where: { flag: rude } }
+            """
+        let rules = try RulesParser.parse(yaml: yaml, file: "t.yaml").get()
+        let fewer = try RulesParser.parse(yaml: String(yaml[..<yaml.range(of: "  - id: rude-agent")!.lowerBound]), file: "t.yaml").get()
+        #expect(fewer.moments.count == 1)
+        let lines = [
+            #"{"event_id":"e-1","type":"interaction.started","occurred_at":"2026-11-24T09:00:00Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice"}"#,
+            #"{"event_id":"e-2","type":"interaction.queued","occurred_at":"2026-11-24T09:00:01Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","queue":"billing"}"#,
+            #"{"event_id":"e-3","type":"agent.connected","occurred_at":"2026-11-24T09:00:30Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","agent_id":"a-1"}"#,
+        ]
+        // The previous owner applied offsets 0 to 2, wrote its state and committed 3.
+        var engine = Engine(rules: rules)
+        engine.tracksChanges = true
+        for line in lines { _ = engine.process(try EventDecoder().decode(line).get()) }
+        let states = engine.takeChangedStates()
+        let group = "restored-offset"
+        let bed = try TestBed(partitions: 1)
+        let input = TopicPartition(topic: bed.input, partition: 0)
+        let changelog = Changelog(topic: "\(group)-state-changelog")
+        try bed.produce(lines.map { (key: "c-1", value: Array($0.utf8), partition: 0) })
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers]), onDelivery: { _ in })
+        var token: UInt64 = 1
+        for s in states {
+            try producer.produce(topic: changelog.topic, partition: 0, key: changelog.key(input, s.customer), value: s.encoded(), headers: [(Changelog.offsetHeader, Array("2".utf8))], token: token)
+            token += 1
+        }
+        try producer.produce(topic: changelog.topic, partition: 0, key: changelog.key(input, ""), value: engine.partitionState(inputOffset: 2), headers: [Changelog.partitionHeader], token: token)
+        try producer.flush(timeoutMs: 10_000)
+        let committer = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": group]))
+        try committer.commit([input: 3], synchronous: true)
+        committer.close()
+
+        // The next owner restores it, has no record to apply, and its rules lose one: every
+        // customer changed, and written at the next checkpoint.
+        let pipeline = bed.pipeline(group: group, rules: rules)
+        let running = RunningPipeline(pipeline)
+        #expect(waitFor(seconds: 30) { pipeline.status.restoredCustomers == 1 && pipeline.status.restoringPartitions == 0 && !pipeline.status.assigned.isEmpty })
+        pipeline.replaceRules(fewer)
+        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "\(group)-reader", "enable.partition.eof": "false"]))
+        let changelogPartition = TopicPartition(topic: changelog.topic, partition: 0)
+        #expect(waitFor(seconds: 30) { ((try? reader.watermarks(changelogPartition, timeoutMs: 5000).high) ?? 0) >= 4 }, "nothing was written after the reload")
+        #expect(running.stop() == nil)
+        #expect(pipeline.status.eventsProcessed == 0)
+
+        let written = try changelog.read(input, with: reader, timeoutMs: 10_000)
+        let partitionRecord = try #require(written.partition)
+        #expect(Engine.inputOffset(ofPartitionState: partitionRecord) == 2)
+        #expect(written.customerOffsets["c-1"] == 2)
+    }
+}
