@@ -16,6 +16,10 @@ struct Changelog {
     let topic: String
     static let partitionHeader = ("moments.state", Array("partition".utf8))
     static let offsetHeader = "moments.offset"
+    /// On a customer record: the partition record of its batch (the partition's clock and daily
+    /// budgets when it was taken). A batch's customer records can land without its partition
+    /// record; a restore takes the clock and budgets of such customers from here.
+    static let batchStateHeader = "moments.batch-state"
 
     func key(_ input: TopicPartition, _ customer: String) -> [UInt8] { Array("\(input.topic)/\(customer)".utf8) }
 
@@ -61,7 +65,8 @@ struct Changelog {
         func finish() -> [OutputRecord] {
             var records: [OutputRecord] = []
             records.reserveCapacity(states.count + 1)
-            let headers = reflecting.map { [(Changelog.offsetHeader, Array(String($0).utf8))] } ?? []
+            var headers = reflecting.map { [(Changelog.offsetHeader, Array(String($0).utf8))] } ?? []
+            if let batchState = partitionRecord.value { headers.append((Changelog.batchStateHeader, batchState)) }
             for state in states {
                 records.append(OutputRecord(
                     topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: headers,
@@ -78,6 +83,9 @@ struct Changelog {
         var partition: [UInt8]?
         var customers: [String: [UInt8]] = [:]
         var customerOffsets: [String: Int64] = [:]
+        /// The partition record of the batch of each customer's latest record, where it says
+        /// (`batchStateHeader`).
+        var customerBatchStates: [String: [UInt8]] = [:]
     }
 
     /// Reads the changelog partition of `input` to its end: the latest record per key wins.
@@ -125,6 +133,7 @@ struct Changelog {
             contents.customers[customer] = r.value   // nil: a tombstone removes it
             // Written before the header existed: taken to reflect no more than the partition record.
             contents.customerOffsets[customer] = r.header(Self.offsetHeader).flatMap { Int64(String(decoding: $0, as: UTF8.self)) }
+            contents.customerBatchStates[customer] = r.value == nil ? nil : r.header(Self.batchStateHeader)
         }
         return contents
     }

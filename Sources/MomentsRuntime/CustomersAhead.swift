@@ -24,6 +24,8 @@ struct CustomersAhead {
 
     var count: Int { offsets.count }
 
+    func isAhead(_ customer: String) -> Bool { offsets[customer] != nil }
+
     /// Whether `customer`'s restored state already reflects the input record at `offset`.
     func reflect(_ customer: String, at offset: Int64) -> Bool {
         offsets[customer].map { offset <= $0 } ?? false

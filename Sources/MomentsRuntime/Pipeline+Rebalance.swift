@@ -189,16 +189,19 @@ extension Pipeline {
         do {
             let state = try persistently("state changelog", of: [task.partition]) { try changelog.read(task.partition, with: reader, stopping: { isStopRequested }) }
             guard state.partition != nil || !state.customers.isEmpty else { return nil }
-            var engine = try Engine.restored(rules: rules, partition: state.partition, customers: state.customers)
+            let reflected = state.partition.flatMap { Engine.inputOffset(ofPartitionState: $0) }
+            let ahead = CustomersAhead(state.customerOffsets, resumeAfter: reflected)
+            // Customers ahead of the partition record saw a later clock and budgets than it holds.
+            let aheadBatchStates = state.customerBatchStates.filter { ahead?.isAhead($0.key) == true }
+            var engine = try Engine.restored(rules: rules, partition: state.partition, customers: state.customers, laterBatchStates: aheadBatchStates)
             engine.tracksChanges = true
             task.engine = engine
+            task.customersAhead = ahead
             // An idle partition's timers run on its clock, which only an applied record used to
             // anchor: a wait restored on a partition with no further input was never reported.
             // Anchored at the restore, it fires at most the handover's length after its deadline.
             if state.partition != nil { task.clock.observed(engineClock: engine.clock, wallMs: wallClock.milliseconds()) }
             statusBox.update { $0.restoredCustomers += state.customers.count }
-            let reflected = state.partition.flatMap { Engine.inputOffset(ofPartitionState: $0) }
-            task.customersAhead = CustomersAhead(state.customerOffsets, resumeAfter: reflected)
             log(.info, "state restored from the changelog", [
                 ("partition", "\(task.partition)"), ("customers", String(state.customers.count)), ("reflects_offset", reflected.map(String.init) ?? "-"),
                 ("customers_ahead", String(task.customersAhead?.count ?? 0)),

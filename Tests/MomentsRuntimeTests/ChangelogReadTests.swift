@@ -63,6 +63,35 @@ import Glibc
         }
     }
 
+    /// Each customer record carries its batch's partition record, and a read gives the latest
+    /// one per customer (none after a tombstone): a restore takes the clock and budgets of
+    /// customers whose batch's partition record never landed from there (`LaterBatchStateTests`).
+    @Test func customerRecordsCarryTheirBatchsPartitionRecord() throws {
+        let rules = try Stream.defaultRules()
+        let task = PartitionTask(partition: input, generation: 1, rules: rules, committed: nil)
+        task.engine.tracksChanges = true
+        _ = task.engine.process(try EventDecoder().decode(CustomersAheadTests.line(0, "interaction.started")).get())
+        task.noteProcessed(offset: 0)
+        let records = try #require(changelog.take(task)).finish()
+        #expect(records.count == 2)
+        let batchState = try #require(records.last?.value)
+        #expect(records.first?.headers.first { $0.0 == Changelog.batchStateHeader }?.1 == batchState)
+
+        let bed = try TestBed(partitions: 1)
+        try bed.broker.cluster.createTopic(changelog.topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers]), onDelivery: { _ in })
+        for (i, r) in records.enumerated() {
+            try producer.produce(topic: changelog.topic, partition: 0, key: r.key, value: r.value, headers: r.headers, token: UInt64(i + 1))
+        }
+        try producer.flush(timeoutMs: 10_000)
+        var contents = try changelog.read(input, with: try reader(bed), timeoutMs: 5000)
+        #expect(contents.customerBatchStates == ["c-1": batchState])
+        #expect(contents.customerOffsets == ["c-1": 0])
+        try produce(bed, [("c-1", nil, false)])
+        contents = try changelog.read(input, with: try reader(bed), timeoutMs: 5000)
+        #expect(contents.customerBatchStates.isEmpty)
+    }
+
     /// Without markers (at-least-once), a read ends at its last record, as before.
     @Test func aReadEndsAtItsLastRecord() throws {
         let bed = try TestBed(partitions: 1)

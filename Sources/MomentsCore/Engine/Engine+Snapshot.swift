@@ -64,19 +64,29 @@ extension Engine {
 
     /// Builds an engine from changelog records (the last per key wins, already applied by the
     /// caller). Timers are rebuilt from the state: a customer still waiting gets their timer back.
-    public static func restored(rules: RuleSet, partition: [UInt8]?, customers records: [String: [UInt8]]) throws(SnapshotError) -> Engine {
+    ///
+    /// `laterBatchStates`: for customers whose record is of a later batch than the partition
+    /// record (its customer records landed, its partition record did not), that batch's partition
+    /// record. Its budgets are the later ones (a discount given in that batch counts against the
+    /// day's budget: taken from the older partition record, the budget forgot it and gave one
+    /// more), and its clock is the one such a customer's timers had run to (a wait that had
+    /// fired there was timed again, and fired a second time with other bytes).
+    public static func restored(
+        rules: RuleSet, partition: [UInt8]?, customers records: [String: [UInt8]], laterBatchStates: [String: [UInt8]] = [:]
+    ) throws(SnapshotError) -> Engine {
         var engine = Engine(rules: rules)
         if let partition {
-            let json = try parse(partition)
-            try checkFormat(json)
-            engine.clock = Timestamp(milliseconds: try int(json["clock"], "clock"))
-            if case .object(let members)? = json["budgets"] {
-                for (rule, v) in members {
-                    guard case .array(let pair) = v, pair.count == 2, let d = pair[0].numberValue, let u = pair[1].numberValue else {
-                        throw SnapshotError("budget of \(rule) is malformed")
-                    }
-                    engine.budgets[rule] = (try whole(d, "budget day of \(rule)"), Int(try whole(u, "budget use of \(rule)")))
-                }
+            let state = try decodePartition(partition)
+            engine.clock = state.clock
+            engine.budgets = state.budgets
+        }
+        var customerClocks: [String: Timestamp] = [:]
+        for (id, bytes) in laterBatchStates {
+            let later = try decodePartition(bytes)
+            customerClocks[id] = max(engine.clock, later.clock)
+            // The use of a later day, or more of the same day: budgets only grow within a day.
+            for (rule, b) in later.budgets where engine.budgets[rule].map({ ($0.day, $0.used) < (b.day, b.used) }) ?? true {
+                engine.budgets[rule] = b
             }
         }
         var ruleIndex: [String: Int] = [:]
@@ -84,12 +94,30 @@ extension Engine {
         for (id, bytes) in records {
             engine.customers[id] = try decodeCustomer(id, parse(bytes), ruleIndex: ruleIndex)
         }
-        engine.rebuildTimers()
+        engine.rebuildTimers(customerClocks: customerClocks)
         return engine
     }
 
+    /// A partition record's clock and daily budgets.
+    static func decodePartition(_ bytes: [UInt8]) throws(SnapshotError) -> (clock: Timestamp, budgets: [String: (day: Int64, used: Int)]) {
+        let json = try parse(bytes)
+        try checkFormat(json)
+        var budgets: [String: (day: Int64, used: Int)] = [:]
+        if case .object(let members)? = json["budgets"] {
+            for (rule, v) in members {
+                guard case .array(let pair) = v, pair.count == 2, let d = pair[0].numberValue, let u = pair[1].numberValue else {
+                    throw SnapshotError("budget of \(rule) is malformed")
+                }
+                budgets[rule] = (try whole(d, "budget day of \(rule)"), Int(try whole(u, "budget use of \(rule)")))
+            }
+        }
+        return (Timestamp(milliseconds: try int(json["clock"], "clock")), budgets)
+    }
+
     /// Schedules what the state implies: open waits, and the evictions that keep state bounded.
-    mutating func rebuildTimers() {
+    /// `customerClocks`: a customer's own clock where its state is of a later batch than the
+    /// partition's (`restored`).
+    mutating func rebuildTimers(customerClocks: [String: Timestamp] = [:]) {
         timers = TimerQueue()
         let settings = rules.settings
         for id in customers.keys.sorted() {
@@ -98,6 +126,7 @@ extension Engine {
                 schedule(.evictCustomer(customer: id), at: clock)
                 continue
             }
+            let firedUpTo = customerClocks[id] ?? clock
             for iid in customer.interactions.keys.sorted() {
                 let ix = customer.interactions[iid]!
                 for (r, ws) in ix.waits.sorted(by: { $0.key < $1.key }) {
@@ -106,7 +135,7 @@ extension Engine {
                     // ends with every due timer fired), perhaps emitting nothing (a filter), and
                     // the wait's close decides now. Rebuilt, it fired a second time.
                     let due = opened + ws.limit + settings.allowedLateness
-                    guard due > clock else { continue }
+                    guard due > firedUpTo else { continue }
                     schedule(.wait(customer: id, interaction: iid, rule: r, episode: ws.episode), at: due)
                 }
                 let expiry = ix.endedAt != nil ? max(ix.endedAt!, ix.lastEventAt) + settings.interactionGrace : ix.lastEventAt + settings.interactionTimeout
