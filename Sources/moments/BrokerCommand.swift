@@ -24,6 +24,18 @@ struct BrokerCommand: ParsableCommand {
     @Option(name: .long, help: "Number of brokers in the cluster.")
     var brokers: Int = 1
 
+    /// The mock cluster divides by the broker count and allocates per partition: 0 brokers was a
+    /// floating-point exception, a negative count an assertion in librdkafka.
+    static let maxBrokers = 16
+    static let maxPartitions = 1024
+
+    func validate() throws {
+        guard (1...Self.maxBrokers).contains(brokers) else { throw ValidationError("--brokers must be between 1 and \(Self.maxBrokers), found \(brokers)") }
+        guard (1...Self.maxPartitions).contains(partitions) else {
+            throw ValidationError("--partitions must be between 1 and \(Self.maxPartitions), found \(partitions)")
+        }
+    }
+
     func run() throws {
         let daemon = try ConfigFile.load(config)
         let parts = listen.split(separator: ":")

@@ -32,6 +32,10 @@ struct DevCommand: ParsableCommand {
     var noColor = false
 
     func validate() throws {
+        guard duration.isFinite, duration >= 0 else { throw ValidationError("--duration must be 0 (until Ctrl-C) or a number of seconds above 0, found \(duration)") }
+        guard (1...BrokerCommand.maxPartitions).contains(partitions) else {
+            throw ValidationError("--partitions must be between 1 and \(BrokerCommand.maxPartitions), found \(partitions)")
+        }
         if let problem = SimulationOptions.problem(arrivals: arrivals) { throw ValidationError(problem) }
         guard speed.isFinite, speed > 0 else { throw ValidationError("--speed must be a number above 0, found \(speed)") }
     }

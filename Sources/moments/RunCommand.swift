@@ -22,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the effective configuration (file plus environment, secrets masked) and exit.")
     var printConfig = false
 
-    @Option(name: .long, help: "Log level (overrides logging.level): trace, debug, info, notice, warning, error.")
+    @Option(name: .long, help: "Log level (overrides logging.level): trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
     func run() async throws {

@@ -36,6 +36,7 @@ struct SimulateCommand: ParsableCommand {
     func validate() throws {
         // The stdout loop counts up to it: a negative count would trap, not stop.
         if let count, count < 0 { throw ValidationError("--count must not be negative") }
+        guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate must be 0 (as fast as possible) or a number of events a second above 0, found \(rate)") }
         if let problem = SimulationOptions.problem(arrivals: arrivals) { throw ValidationError(problem) }
         if start != "now", let t = RFC3339.parse(start), !SimulationOptions.startRange.contains(t) {
             throw ValidationError("--start must be from 2000-01-01 to 2099-01-01 (events are accepted up to 2100), found \(start)")

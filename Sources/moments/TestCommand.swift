@@ -73,10 +73,18 @@ struct TestCommand: ParsableCommand {
     }
 
     /// The rules path as a user would type it from here (`config/moments.yaml`).
-    private static func relative(_ path: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        let standard = URL(fileURLWithPath: path).standardized.path
-        return standard.hasPrefix(cwd) ? String(standard.dropFirst(cwd.count)) : standard
+    /// Outside the working folder, a relative path stays as resolved (`../my/rules.yaml`).
+    /// (Foundation's `standardized` on Linux resolved `t/../my/rules.yaml` to `/my/rules.yaml`.)
+    static func relative(_ path: String, from cwd: String = FileManager.default.currentDirectoryPath) -> String {
+        let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") where part != "." {
+            if part == ".." { if !parts.isEmpty { parts.removeLast() } } else { parts.append(part) }
+        }
+        let normal = "/" + parts.joined(separator: "/")
+        let folder = cwd.hasSuffix("/") ? cwd : cwd + "/"
+        if normal.hasPrefix(folder) { return String(normal.dropFirst(folder.count)) }
+        return path.hasPrefix("/") ? normal : path
     }
 
     struct Refusal: Error { var message: String; init(_ m: String) { message = m } }

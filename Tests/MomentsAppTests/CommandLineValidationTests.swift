@@ -5,7 +5,7 @@ import Testing
 /// Options the command line refuses before doing anything, as a user runs it: the real binary,
 /// its message and exit status (64, a usage error), never a trap or a run that does nothing.
 @Suite struct CommandLineValidationTests {
-    static let moments = RulesCommandLineTests.moments
+    static func moments(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) { try RulesCommandLineTests.moments(arguments) }
 
     @Test func simulateRefusesANegativeCount() throws {
         let r = try Self.moments(["simulate", "--stdout", "--count=-1"])
@@ -26,6 +26,26 @@ import Testing
         }
         let most = try Self.moments(["replay", "--partitions", "10000", "--summary", "Tests/Fixtures/reference-stream.jsonl"])
         #expect(most.status == 0, "\(most.err)")
+    }
+
+    /// The embedded broker divides by its broker count and allocates per partition: `--brokers 0`
+    /// was a floating-point exception, negative counts an assertion in librdkafka, and `dev
+    /// --duration=-1` ran for ever; each is now refused before anything starts.
+    @Test func brokerDevAndSimulateRefuseCountsTheyCannotRun() throws {
+        let cases: [([String], String)] = [
+            (["broker", "--listen", "127.0.0.1:39095", "--brokers", "0"], "--brokers must be between 1 and 16, found 0"),
+            (["broker", "--listen", "127.0.0.1:39095", "--brokers=-1"], "--brokers must be between 1 and 16, found -1"),
+            (["broker", "--listen", "127.0.0.1:39095", "--partitions", "0"], "--partitions must be between 1 and 1024, found 0"),
+            (["broker", "--listen", "127.0.0.1:39095", "--partitions=-3"], "--partitions must be between 1 and 1024, found -3"),
+            (["dev", "--partitions=-1"], "--partitions must be between 1 and 1024, found -1"),
+            (["dev", "--duration=-1"], "--duration must be 0 (until Ctrl-C) or a number of seconds above 0, found -1.0"),
+            (["simulate", "--rate=-5", "--count", "1", "--bootstrap-servers", "127.0.0.1:39096"], "--rate must be 0 (as fast as possible) or a number of events a second above 0, found -5.0"),
+        ]
+        for (arguments, message) in cases {
+            let r = try Self.moments(arguments)
+            #expect(r.status == 64, "\(arguments): \(r.status) \(r.out)\(r.err)")
+            #expect(r.err.contains(message), "\(arguments): \(r.err)")
+        }
     }
 
     @Test func benchRefusesAnUnknownSuite() throws {

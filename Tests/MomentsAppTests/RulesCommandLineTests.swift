@@ -6,11 +6,11 @@ import Testing
 @Suite struct RulesCommandLineTests {
     static var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
-    static func moments(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    static func moments(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = root.appendingPathComponent(".build/debug/moments")
         p.arguments = arguments
-        p.currentDirectoryURL = root
+        p.currentDirectoryURL = directory ?? root
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -28,6 +28,26 @@ import Testing
         try text.replacingOccurrences(of: "longer_than: 120s", with: "longer_than: \(threshold)")
             .write(to: dir.appendingPathComponent("moments.yaml"), atomically: true, encoding: .utf8)
         return dir
+    }
+
+    /// A refused rules file is named by a path that leads to it from where `moments test` runs:
+    /// `t/../my/multi.yaml` was shown as `/my/multi.yaml`, and `../my/multi.yaml` as
+    /// `my/multi.yaml` (Foundation's `standardized` on a relative path).
+    @Test func aRefusedRulesFileIsNamedByAPathThatLeadsToIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-path-\(UUID().uuidString)").resolvingSymlinksInPath()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for sub in ["t", "my"] { try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
+        try "moments:\n  - id: x\n    kind: pian\n".write(to: dir.appendingPathComponent("my/multi.yaml"), atomically: true, encoding: .utf8)
+        let test = "rules: %@\ntests:\n  - name: one\n    events:\n      - +0s started\n    nothing_else: true\n"
+        try String(format: test, "../my/multi.yaml").write(to: dir.appendingPathComponent("t/br.test.yaml"), atomically: true, encoding: .utf8)
+        try String(format: test, "multi.yaml").write(to: dir.appendingPathComponent("my/sub.test.yaml"), atomically: true, encoding: .utf8)
+
+        let fromTop = try Self.moments(["test", "t/br.test.yaml"], in: dir)
+        #expect(fromTop.status == 1)
+        #expect((fromTop.out + fromTop.err).contains("the rules file my/multi.yaml is invalid"), "\(fromTop.out)\(fromTop.err)")
+        #expect((fromTop.out + fromTop.err).contains("\nmy/multi.yaml:3:"), "\(fromTop.out)\(fromTop.err)")
+        let fromBelow = try Self.moments(["test", "../my/sub.test.yaml"], in: dir.appendingPathComponent("t"))
+        #expect((fromBelow.out + fromBelow.err).contains("the rules file ../my/multi.yaml is invalid"), "\(fromBelow.out)\(fromBelow.err)")
     }
 
     @Test func theDefaultRulesPassTheirTests() throws {
