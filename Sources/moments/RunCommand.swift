@@ -6,6 +6,7 @@ import MomentsApp
 import MomentsCore
 import MomentsRuntime
 import Prometheus
+import Synchronization
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,15 +52,24 @@ struct RunCommand: AsyncParsableCommand {
         }()
 
         let app = Daemon(config: daemon, configPath: config, rulesText: loaded.rulesText, registry: registry, metricsFactory: factory, logger: logger)
+        let stopLimit = StopWatchdog.limit(shutdownTimeout: daemon.processing.shutdownTimeout, exactlyOnce: daemon.exactlyOnce)
+        let watchdog = Mutex<StopWatchdog?>(nil)
         let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { count in
             if count == 1 {
                 logger.notice("stopping on signal; a second signal forces exit")
+                watchdog.withLock {
+                    $0 = StopWatchdog(limit: stopLimit) {
+                        logger.critical("the stop did not end within its limit (a broker that does not answer?); exiting without the rest: what was not committed is processed again by the next owner", metadata: ["limit_ms": "\(stopLimit.milliseconds)"])
+                        _exit(1)
+                    }
+                }
                 Task { await app.shutdown() }
             } else {
                 logger.error("forced exit on second signal")
-                Foundation.exit(130)
+                _exit(130)   // at once: `exit` ran the process's exit handlers first, a second or two
             }
         }
+        defer { watchdog.withLock { $0?.stopFinished() } }
         let hangups = SignalHandler(signals: [SIGHUP]) { _ in
             logger.notice("SIGHUP: reloading the rules")
             app.watcher.requestReload()
