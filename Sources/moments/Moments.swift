@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Moments: AsyncParsableCommand {
@@ -7,4 +8,19 @@ struct Moments: AsyncParsableCommand {
         abstract: "Finds moments of truth in contact-center interaction events and reacts to them.",
         subcommands: [RunCommand.self, DevCommand.self, BrokerCommand.self, SimulateCommand.self, CheckCommand.self, TestCommand.self, ReplayCommand.self, BenchCommand.self]
     )
+
+    /// As the argument parser's own, but a diagnostic (`CLIError`: `file:line:column: error:
+    /// what`, as compilers print them) goes to stderr as it is, with status 1: prefixed
+    /// `Error: `, its first line was missed by tools matching `^file:line:column`.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

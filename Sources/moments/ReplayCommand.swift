@@ -106,7 +106,7 @@ struct ReplayCommand: ParsableCommand {
 
     static func read(_ events: String) throws -> Data {
         if events == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-        guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): cannot read the file") }
+        guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): cannot read the file: \(RulesFile.unreadable(events))") }
         return d
     }
 }

@@ -25,9 +25,17 @@ enum RulesFile {
 
     /// The file's text, or why it cannot be had: unreadable, or not UTF-8 (both were "cannot read").
     static func text(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the file: \(unreadable(path))") }
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path):1:1: error: the file is not UTF-8 text") }
         return text
+    }
+
+    /// Why `path` could not be read, as far as the file system says.
+    static func unreadable(_ path: String) -> String {
+        var folder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &folder) else { return "no such file" }
+        if folder.boolValue { return "it is a folder" }
+        return FileManager.default.isReadableFile(atPath: path) ? "reading failed" : "permission denied"
     }
 
     static func load(_ path: String) throws -> RuleSet {

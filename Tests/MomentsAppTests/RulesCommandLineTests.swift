@@ -50,6 +50,26 @@ import Testing
         #expect((fromBelow.out + fromBelow.err).contains("the rules file ../my/multi.yaml is invalid"), "\(fromBelow.out)\(fromBelow.err)")
     }
 
+    /// A diagnostic is `file:line:column: error: what` from its first line, as the README shows
+    /// (the argument parser prefixed the first with `Error: `), and a file that cannot be read
+    /// says why.
+    @Test func diagnosticsStartWithTheirLocation() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("diag-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml")
+        try "moments:\n  - id: a\n    kind: pian\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try Self.moments(["check", bad.path])
+        #expect(r.status == 1)
+        #expect(r.err.hasPrefix("\(bad.path):3:11: error: kind must be pain or glory, found 'pian'"), "\(r.err)")
+        let missing = try Self.moments(["check", dir.appendingPathComponent("none.yaml").path])
+        #expect(missing.status == 1)
+        #expect(missing.err == "\(dir.appendingPathComponent("none.yaml").path): cannot read the file: no such file\n", "\(missing.err)")
+        let folder = try Self.moments(["replay", "--rules", "config/moments.yaml", dir.path])
+        #expect(folder.status == 1)
+        #expect(folder.err.contains("\(dir.path): cannot read the file: it is a folder"), "\(folder.err)")
+    }
+
     @Test func theDefaultRulesPassTheirTests() throws {
         let r = try Self.moments(["test", "config/moments.test.yaml"])
         #expect(r.status == 0, "\(r.out)\(r.err)")
