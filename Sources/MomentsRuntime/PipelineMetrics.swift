@@ -16,7 +16,16 @@ final class PipelineMetrics: @unchecked Sendable {
         self.queueLabelLimit = queueLabelLimit
         self.factory = factory
         latency = Metrics.Timer(label: "moments_processing_latency_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
+        for name in Self.unlabelledCounters { count(name, by: 0) }
     }
+
+    /// Counters without labels, exported at 0 from the start: a series that first appears at 1
+    /// is not seen to rise by `increase()` or `rate()`, so the first partition lost or dead
+    /// letter went unnoticed by an alert on it (`deploy/`'s rules), and `/metrics` lacked them.
+    static let unlabelledCounters = [
+        "moments_dead_letters_total", "moments_interactions_forgotten_at_limit_total", "moments_partitions_lost_total",
+        "moments_resume_lookup_retries_total", "moments_stale_deliveries_total", "moments_state_records_failed_total",
+    ]
 
     func count(_ name: String, _ labels: [(String, String)] = [], by n: Int = 1) {
         count(MetricKey(name, labels: labels), by: n)
