@@ -100,7 +100,16 @@ import MomentsRuntime
         guard case .failure(let e) = parse("rules: rules.yaml\n", env: ["MOMENTS_RULES": "nowhere/moments.yaml"]) else {
             Issue.record("an unreadable MOMENTS_RULES was accepted"); return
         }
-        #expect(e.errors.map(\.description).contains { $0.hasPrefix("environment:0:0: error: MOMENTS_RULES: cannot read the rules file 'nowhere/moments.yaml'") }, "\(e)")
+        #expect(e.errors.map(\.description).contains { $0.hasPrefix("environment: error: MOMENTS_RULES: cannot read the rules file 'nowhere/moments.yaml'") }, "\(e)")
+    }
+
+    /// An environment variable's error names the variable without a place in a file (it said
+    /// `environment:0:0:`), and a bad duration there says how to write one, as the files do.
+    @Test func anEnvironmentDurationErrorSaysHowToWriteOne() {
+        guard case .failure(let e) = parse("rules: rules.yaml\n", env: ["MOMENTS_COMMIT_INTERVAL": "500"]) else {
+            Issue.record("MOMENTS_COMMIT_INTERVAL=500 was accepted"); return
+        }
+        #expect(e.errors.map(\.description).contains("environment: error: MOMENTS_COMMIT_INTERVAL: bad duration '500' (use a number with a unit: 500ms, 120s, 5m, 24h, 30d)"), "\(e)")
     }
 
     /// An IPv6 listen address in brackets, as URLs write it, is bound without them.

@@ -41,12 +41,12 @@ public enum EnvironmentOverrides {
         if let v = env["MOMENTS_TOPIC_DEAD_LETTER"], !v.isEmpty { config.kafka.topics.deadLetter = v }
         if let v = env["MOMENTS_COMMIT_INTERVAL"] {
             if let d = DurationParser.parse(v), d.milliseconds > 0 { config.processing.commitInterval = d } else {
-                fail("MOMENTS_COMMIT_INTERVAL", "bad duration '\(v)'")
+                fail("MOMENTS_COMMIT_INTERVAL", "bad duration '\(v)' (\(DurationParser.hint))")
             }
         }
         func duration(_ name: String, allowZero: Bool = false, _ apply: (Duration) -> Void) {
             guard let v = env[name] else { return }
-            if let d = DurationParser.parse(v), allowZero || d.milliseconds > 0 { apply(d) } else { fail(name, "bad duration '\(v)'") }
+            if let d = DurationParser.parse(v), allowZero || d.milliseconds > 0 { apply(d) } else { fail(name, "bad duration '\(v)' (\(DurationParser.hint))") }
         }
         func bool(_ name: String, _ apply: (Bool) -> Void) {
             guard let v = env[name] else { return }

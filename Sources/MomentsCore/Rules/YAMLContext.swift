@@ -11,7 +11,8 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         self.file = file; self.line = line; self.column = column; self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): error: \(message)" }
+    /// Without a place in a file (line 0: the environment), no `:0:0`.
+    public var description: String { line > 0 ? "\(file):\(line):\(column): error: \(message)" : "\(file): error: \(message)" }
 }
 
 /// Every problem found in one file; a file is refused if this is not empty.
@@ -271,7 +272,7 @@ public final class YAMLContext {
             if DurationParser.parseAnyLength(text) != nil {
                 error(node, "\(what) must be at most 100 years (\(DurationParser.maximum.milliseconds / 86_400_000)d), found '\(text)'")
             } else {
-                error(node, "bad duration '\(text)' for \(what) (use a number with a unit: 500ms, 120s, 5m, 24h, 30d)")
+                error(node, "bad duration '\(text)' for \(what) (\(DurationParser.hint))")
             }
             return nil
         }
