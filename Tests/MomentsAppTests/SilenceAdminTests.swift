@@ -128,7 +128,7 @@ import Testing
                 #expect(response.status == .badRequest)
                 let text = String(buffer: response.body)
                 #expect(text.contains("request:1:21: error: unknown moment 'nope'"))
-                #expect(text.contains("request:2:9: error: bad duration '2x' for for"))
+                #expect(text.contains("request:2:9: error: bad duration '2x' for 'for'"))
             }
             #expect(try await list(client).count == 1)   // only the rules' own silence
             #expect(!FileManager.default.fileExists(atPath: dir + "/silences.json"))

@@ -40,7 +40,7 @@ public enum SilenceSection {
         var end: Timestamp?
         switch (m["ends_at"], m["for"]) {
         case (let e?, nil): end = timestamp(e, ctx, what: "ends_at", offsetsFrom: offsetsFrom)
-        case (nil, let f?): if let d = ctx.duration(f, what: "for"), let start { end = start + d }
+        case (nil, let f?): if let d = ctx.duration(f, what: "'for'"), let start { end = start + d }
         case (_?, _?): ctx.error(m["for"], "a silence takes ends_at or for, not both")
         case (nil, nil): ctx.error(node, "a silence needs ends_at or for (how long it lasts)")
         }
