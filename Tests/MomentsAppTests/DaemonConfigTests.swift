@@ -17,6 +17,31 @@ import MomentsRuntime
         }
     }
 
+    /// `run --print-config` reads back as the configuration it printed: `@key` was printed
+    /// plain (not YAML), an unset lookback as `all retained` (not a duration), and the rules by
+    /// a path relative to where the command ran.
+    @Test func thePrintedConfigurationReadsBackAsTheSame() throws {
+        let yaml = """
+            kafka:
+              bootstrap_servers: "127.0.0.1:9092"
+              group_id: "group: one"
+              input_topics: [interactions, {name: contact-events, dialect: amazon-connect, customer_key: "@key"}]
+              consumer_properties: { fetch.wait.max.ms: "100" }
+            processing: { changelog: false }
+            admin: { state_dir: /var/lib/moments }
+            rules: rules.yaml
+            """
+        let config = try parse(yaml).get()
+        let printed = config.printable
+        #expect(printed.contains("# restore_lookback: unset"), "\(printed)")
+        #expect(printed.contains("rules: /etc/moments/rules.yaml"), "\(printed)")
+        let again = try parse(printed).get()
+        #expect(again.printable == printed)
+        #expect(again.kafka.groupID == "group: one")
+        #expect(again.kafka.inputTopicsDescription == config.kafka.inputTopicsDescription)
+        #expect(again.processing.restoreLookback == nil && again.changelogTopic == nil)
+    }
+
     @Test func theStateDirectoryIsBesideTheConfigUnlessSet() throws {
         #expect(try parse("rules: rules.yaml").get().admin.stateDirectory == "/etc/moments/state")
         #expect(try parse("admin: { state_dir: /var/lib/moments }\nrules: rules.yaml").get().admin.stateDirectory == "/var/lib/moments")

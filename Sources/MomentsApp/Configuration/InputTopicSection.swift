@@ -62,8 +62,37 @@ extension KafkaSettings {
     /// The input topics as the configuration would name them: `a, {name: b, dialect: genesys-cloud}`.
     public var inputTopicsDescription: String {
         inputTopics.map { topic in
-            guard let d = inputDialects[topic] else { return topic }
-            return "{name: \(topic), dialect: \(d.dialect)" + (d.customerKey.map { ", customer_key: \($0)" } ?? "") + "}"
+            guard let d = inputDialects[topic] else { return YAMLText.scalar(topic) }
+            return "{name: \(YAMLText.scalar(topic)), dialect: \(d.dialect)" + (d.customerKey.map { ", customer_key: \(YAMLText.scalar("\($0)"))" } ?? "") + "}"
         }.joined(separator: ", ")
+    }
+}
+
+/// Text as a YAML scalar that reads back as the same string: plain when it is plainly safe
+/// (letters, digits and `._/:-`, not read as another type), else double-quoted. `@key`
+/// printed plain by `run --print-config` was not YAML at all.
+enum YAMLText {
+    static func scalar(_ s: String) -> String {
+        let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._/-".unicodeScalars.contains($0) || $0 == ":" }
+            && !s.contains(": ") && !s.hasSuffix(":") && !s.hasPrefix("-") && Double(s) == nil
+            && !["true", "false", "yes", "no", "on", "off", "null", "~"].contains(s.lowercased())
+        guard !safe else { return s }
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 || c.value == 0x7F {
+                    let hex = String(c.value, radix: 16, uppercase: true)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MomentsCore
 import MomentsRuntime
 
@@ -28,22 +29,31 @@ extension DaemonConfig {
         return p
     }
 
-    /// The effective configuration as YAML, secrets masked (`moments run --print-config`).
+    /// The effective configuration as YAML, secrets masked (`moments run --print-config`). It
+    /// reads back as the same configuration, secrets aside: strings that need it are quoted,
+    /// what is unset is a comment, and the rules file is named by its absolute path (relative,
+    /// it was resolved against the saved file's folder and named another file).
     public var printable: String {
+        let q = YAMLText.scalar
         func props(_ title: String, _ p: [String: String]) -> String {
             guard !p.isEmpty else { return "  \(title): {}\n" }
-            return "  \(title):\n" + KafkaSettings.masked(p).sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)\n" }.joined()
+            return "  \(title):\n" + KafkaSettings.masked(p).sorted { $0.key < $1.key }.map { "    \(q($0.key)): \(q($0.value))\n" }.joined()
         }
+        func optional(_ key: String, _ value: String?, unset: String) -> String {
+            value.map { "  \(key): \($0)\n" } ?? "  # \(key): unset (\(unset))\n"
+        }
+        func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path }
+        let rulesPath = absolute(rulesSource)
         return """
             kafka:
-              bootstrap_servers: \(kafka.bootstrapServers)
-              group_id: \(kafka.groupID)
+              bootstrap_servers: \(q(kafka.bootstrapServers))
+              group_id: \(q(kafka.groupID))
               input_topics: [\(kafka.inputTopicsDescription)]
               topics:
-                alerts: \(kafka.topics.alerts)
-                coaching: \(kafka.topics.coaching)
-                recovery: \(kafka.topics.recovery)
-                dead_letter: \(kafka.topics.deadLetter)
+                alerts: \(q(kafka.topics.alerts))
+                coaching: \(q(kafka.topics.coaching))
+                recovery: \(q(kafka.topics.recovery))
+                dead_letter: \(q(kafka.topics.deadLetter))
 
             """ + props("properties", kafka.properties) + props("consumer_properties", kafka.consumerProperties)
             + props("producer_properties", kafka.producerProperties) + """
@@ -53,22 +63,25 @@ extension DaemonConfig {
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
               assignment_timeout: \(processing.assignmentTimeout.milliseconds)ms
               engine_threads: \(pipelineConfiguration.engineThreads)
-              restore_lookback: \(processing.restoreLookback.map { "\($0.milliseconds)ms" } ?? "all retained")
+
+            """ + optional("restore_lookback", processing.restoreLookback.map { "\($0.milliseconds)ms" }, unset: "a restore replays all retained input") + """
               max_event_ahead: \(processing.maxEventAhead.map { "\($0.milliseconds)ms" } ?? "off")
               guarantee: \(processing.guarantee)\(exactlyOnce ? "  # transactional id \(transactionalID)" : "")
               changelog: \(processing.changelog)
-              changelog_topic: \(changelogTopic ?? "none")
+
+            """ + optional("changelog_topic", changelogTopic.map(q), unset: "no changelog") + """
             admin:
               enabled: \(admin.enabled)
-              listen: \(admin.listen)
-              token: \(admin.token == nil ? "none" : "******")
-              state_dir: \(admin.stateDirectory ?? "none")
+              listen: \(q(admin.listen))
+
+            """ + (admin.token == nil ? "  # token: unset\n" : "  # token: set, masked (MOMENTS_ADMIN_TOKEN)\n")
+            + optional("state_dir", admin.stateDirectory.map { q(absolute($0)) }, unset: "silences kept in memory only") + """
               metrics_queue_labels: \(admin.metricsQueueLabels)
             logging:
               format: \(logging.format)
               level: \(logging.level)
               personal_data: \(logging.personalData)
-            rules: \(rulesSource)  # \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
+            rules: \(q(rulesPath))  # \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
 
             """
     }
