@@ -17,6 +17,9 @@ public final class DevSession: @unchecked Sendable {
     private var summary = FeedSummary()
     private var stopRequested = false
     private var produced = 0
+    /// Lines delivered since the last flush, with their event time and arrival.
+    private var pending: [(time: Timestamp, rank: Int, arrival: Int, line: String)] = []
+    private var arrivals = 0
 
     public init(rules: RuleSet, seed: UInt64, speed: Double, arrivalsPerMinute: Double, partitions: Int, color: Bool) throws {
         self.rules = rules
@@ -62,6 +65,16 @@ public final class DevSession: @unchecked Sendable {
         let finished = DispatchSemaphore(value: 0)
         let failure = ErrorBox()
         pipeline.runInBackground { error in failure.set(error); finished.signal() }
+        let feedDone = DispatchSemaphore(value: 0)
+        let feedStopped = ErrorBox()
+        Thread { [self] in
+            Thread.current.name = "moments-feed"
+            while feedStopped.error == nil {
+                Thread.sleep(forTimeInterval: Self.feedInterval)
+                flushFeed()
+            }
+            feedDone.signal()
+        }.start()
 
         let began = Date()
         let deadline = seconds.map { began.addingTimeInterval($0) }
@@ -78,6 +91,9 @@ public final class DevSession: @unchecked Sendable {
         Thread.sleep(forTimeInterval: 1.0)
         pipeline.stop()
         finished.wait()
+        feedStopped.set(CancellationError())
+        feedDone.wait()
+        flushFeed()
         let status = pipeline.status
         lock.lock()
         let text = summary.render(eventsProduced: produced, eventsProcessed: status.eventsProcessed, seconds: Date().timeIntervalSince(began))
@@ -113,16 +129,45 @@ public final class DevSession: @unchecked Sendable {
         if let e = failures.error { throw e }
     }
 
+    /// Delivery reports come by produce request, a topic's outputs together: the warm start's
+    /// burst was printed all coaching, then all alerts, then all recovery, times jumping back
+    /// and forth. Lines are held for at most this long and printed in event-time order.
+    static let feedInterval = 0.25
+
     func show(_ record: OutputRecord, _ output: Output?) {
         lock.lock()
         defer { lock.unlock() }
+        arrivals += 1
         if let output {
             summary.count(output)
-            writeLine(formatter.line(for: output))
+            pending.append((output.moment.time, Self.rank(output), arrivals, formatter.line(for: output)))
         } else {
             summary.deadLetters += 1
-            writeLine(formatter.deadLetterLine(reason: "malformed input", origin: record.id))
+            pending.append((Timestamp(milliseconds: .max), 3, arrivals, formatter.deadLetterLine(reason: "malformed input", origin: record.id)))
         }
+    }
+
+    /// At one time, the moment first, then what it led to.
+    static func rank(_ output: Output) -> Int {
+        switch output {
+        case .alert: return 0
+        case .recovery: return 1
+        case .coaching: return 2
+        }
+    }
+
+    /// Prints what was delivered since the last flush, by event time (then moment, recovery,
+    /// coaching, then arrival).
+    func flushFeed() {
+        lock.lock()
+        let lines = pending
+        pending.removeAll(keepingCapacity: true)
+        lock.unlock()
+        for line in Self.printOrder(lines) { writeLine(line) }
+    }
+
+    static func printOrder(_ entries: [(time: Timestamp, rank: Int, arrival: Int, line: String)]) -> [String] {
+        entries.sorted { ($0.time, $0.rank, $0.arrival) < ($1.time, $1.rank, $1.arrival) }.map(\.line)
     }
 }
 
