@@ -57,6 +57,7 @@ struct ReplayCommand: ParsableCommand {
         if diff {
             guard (2...3).contains(inputs.count) else { throw ValidationError("--diff needs OLD.yaml NEW.yaml and the events file (or - for stdin)") }
             guard rules == nil else { throw ValidationError("--diff takes the two rules files as arguments, not --rules") }
+            guard !deadLetters else { throw ValidationError("--dead-letters lists malformed lines of a replay; --diff compares outputs only (run 'moments replay --dead-letters' on the events)") }
         } else {
             guard inputs.count <= 1 else { throw ValidationError("one events file expected (to compare two rules files, use --diff OLD.yaml NEW.yaml EVENTS)") }
             guard !failOnChange else { throw ValidationError("--fail-on-change needs --diff") }
@@ -100,7 +101,7 @@ struct ReplayCommand: ParsableCommand {
         let bytes = [UInt8](try Self.read(events))
         let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new, dialect: try dialectDecoder(), partitions: partitions)
         Stdout.print(ReplayDiffReport.render(result, oldName: oldPath, newName: newPath, listOutputs: !summary))
-        if result.malformedLines > 0 { Stderr.print("\(events): \(result.malformedLines) malformed lines skipped (see moments replay --dead-letters)") }
+        if result.malformedLines > 0 { Stderr.print("\(events): \(result.malformedLines) malformed lines skipped (moments replay --dead-letters --rules \(newPath) \(events) lists them)") }
         if failOnChange && !result.isEmpty { throw ExitCode(1) }
     }
 

@@ -48,6 +48,13 @@ import Testing
         }
     }
 
+    /// `--dead-letters` has nothing to list in a `--diff` (it was ignored silently).
+    @Test func replayDiffRefusesDeadLetters() throws {
+        let r = try Self.moments(["replay", "--diff", "--dead-letters", "config/moments.yaml", "config/moments.yaml", "Tests/Fixtures/reference-stream.jsonl"])
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.contains("--dead-letters lists malformed lines of a replay; --diff compares outputs only"), "\(r.err)")
+    }
+
     @Test func benchRefusesAnUnknownSuite() throws {
         let r = try Self.moments(["bench", "--suite", "engine,e2ee"])
         #expect(r.status == 64, "\(r.out)\(r.err)")

@@ -28,7 +28,7 @@ struct VendorMessage {
         let tried = customerKeys.map(\.description).joined(separator: ", ")
         throw DecodeError(
             field: "customer_id",
-            reason: "missing: \(dialect) events carry no customer id and none was found at \(tried.isEmpty ? "(nowhere configured)" : tried); set the topic's customer_key")
+            reason: "missing: \(dialect) events carry no customer id and none was found at \(tried.isEmpty ? "(nowhere configured)" : tried); set the topic's customer_key (moments replay: --customer-key)")
     }
 
     /// Ids become state keys and output keys: bounded, never empty.
