@@ -76,23 +76,7 @@ enum YAMLText {
         let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._/-".unicodeScalars.contains($0) || $0 == ":" }
             && !s.contains(": ") && !s.hasSuffix(":") && !s.hasPrefix("-") && Double(s) == nil
             && !["true", "false", "yes", "no", "on", "off", "null", "~"].contains(s.lowercased())
-        guard !safe else { return s }
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 || c.value == 0x7F {
-                    let hex = String(c.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
+        // A JSON string is a YAML double-quoted scalar.
+        return safe ? s : MomentsLogHandler.jsonQuote(s)
     }
 }

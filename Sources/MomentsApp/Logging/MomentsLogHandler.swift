@@ -63,7 +63,8 @@ public struct MomentsLogHandler: LogHandler {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
+                // DEL too: YAML, which reads this form (`YAMLText`), does not take it raw.
+                if c.value < 0x20 || c.value == 0x7F { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
             }
         }
         return out + "\""
