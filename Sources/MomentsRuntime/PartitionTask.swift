@@ -23,6 +23,9 @@ final class PartitionTask {
     /// This partition's engine work, one job after another on the engine threads.
     let engineJobs = SerialJobs()
     @exclusivity(unchecked) var clock = PartitionClock()
+    /// Restored from the changelog: its clock is anchored once the partition has read what was
+    /// waiting for it (`Pipeline.anchorCaughtUpClocks`), if no applied record anchored it first.
+    var anchorsWhenCaughtUp = false
     @exclusivity(unchecked) var tracker: OffsetTracker
     /// Records below this offset are replayed to rebuild state; their outputs were already sent.
     @exclusivity(unchecked) var restoreUntil: Int64?

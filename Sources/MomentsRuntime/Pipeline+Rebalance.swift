@@ -50,7 +50,9 @@ extension Pipeline {
             let task = PartitionTask(partition: tp, generation: nextGeneration, rules: rules, committed: committed[tp])
             nextGeneration += 1
             task.engine.tracksChanges = changelog != nil
-            if let c = committed[tp], let reflected = restoreFromChangelog(task) {
+            let restored: Int64??
+            do { restored = committed[tp] == nil ? nil : try restoreFromChangelog(task) } catch { return cannotResume(partitions, error) }
+            if let c = committed[tp], let reflected = restored {
                 // State restored from the changelog: the input resumes at the committed offset,
                 // passing over records the state already reflects.
                 task.restoredOffset = reflected
@@ -183,8 +185,10 @@ extension Pipeline {
     }
 
     /// Restores a task's engine from its changelog partition. Returns nil when there is nothing
-    /// to restore, else the last input offset the state reflects (if known).
-    func restoreFromChangelog(_ task: PartitionTask) -> Int64?? {
+    /// to restore, else the last input offset the state reflects (if known). Throws only when a
+    /// stop is asked for meanwhile (`StoppedBeforeResuming`): the partition is then given up,
+    /// not replayed.
+    func restoreFromChangelog(_ task: PartitionTask) throws -> Int64?? {
         guard let changelog, let reader = changelogReader else { return nil }
         do {
             let state = try persistently("state changelog", of: [task.partition]) { try changelog.read(task.partition, with: reader, stopping: { isStopRequested }) }
@@ -197,10 +201,9 @@ extension Pipeline {
             engine.tracksChanges = true
             task.engine = engine
             task.customersAhead = ahead
-            // An idle partition's timers run on its clock, which only an applied record used to
-            // anchor: a wait restored on a partition with no further input was never reported.
-            // Anchored at the restore, it fires at most the handover's length after its deadline.
-            if state.partition != nil { task.clock.observed(engineClock: engine.clock, wallMs: wallClock.milliseconds()) }
+            // Its clock runs on with the wall clock once it has read what waits for it, even if
+            // nothing more comes (`anchorCaughtUpClocks`).
+            task.anchorsWhenCaughtUp = state.partition != nil
             statusBox.update { $0.restoredCustomers += state.customers.count }
             log(.info, "state restored from the changelog", [
                 ("partition", "\(task.partition)"), ("customers", String(state.customers.count)), ("reflects_offset", reflected.map(String.init) ?? "-"),
@@ -208,6 +211,7 @@ extension Pipeline {
             ])
             return .some(reflected)
         } catch {
+            if error is StoppedBeforeResuming { throw error }
             log(.warning, "changelog restore failed; replaying the input instead", [("partition", "\(task.partition)"), ("error", "\(error)")])
             return nil
         }

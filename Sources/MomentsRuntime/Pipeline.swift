@@ -396,9 +396,25 @@ public final class Pipeline: @unchecked Sendable {
         batchCounts = BatchCounts()
     }
 
+    /// A partition restored from the changelog has a clock only an applied record anchors (its
+    /// wall-time advance starts from the last record's arrival): one that received no record
+    /// after the restore never fired its waits. It is anchored here once it has read everything
+    /// there was to read, and not at the restore: partitions are restored one after the other
+    /// in the rebalance handler, and a clock running from then fired waits whose closing event
+    /// was still in the partition's backlog.
+    func anchorCaughtUpClocks(wall: Int64) {
+        for (tp, task) in tasks where task.anchorsWhenCaughtUp && !task.isRestoring {
+            guard task.clock.now(wallMs: wall) == nil else { task.anchorsWhenCaughtUp = false; continue }
+            guard let high = consumer.cachedHighWatermark(tp), let next = task.lastOffset.map({ $0 + 1 }) ?? task.tracker.committable, next >= high else { continue }
+            task.clock.observed(engineClock: task.engine.clock, wallMs: wall)
+            task.anchorsWhenCaughtUp = false
+        }
+    }
+
     /// Fires the timers of partitions whose clock wall time has moved past their deadlines.
     func advanceIdleClocks() {
         let wall = wallClock.milliseconds()
+        anchorCaughtUpClocks(wall: wall)
         for task in tasks.values where !task.isRestoring {
             guard let now = task.clock.now(wallMs: wall), let deadline = task.engine.nextDeadline, deadline <= now else { continue }
             let outputs = task.engine.advance(to: now)

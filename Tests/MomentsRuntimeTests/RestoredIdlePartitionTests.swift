@@ -56,4 +56,21 @@ import Testing
         #expect(pipeline.status.eventsProcessed == 0)
         #expect(reported, "the restored wait was not reported")
     }
+
+    /// The clock is anchored once the partition has read what waits for it, not at the restore:
+    /// partitions are restored one after the other, and a clock running from then fired waits
+    /// whose closing event was still in the backlog. With no high watermark known yet (nothing
+    /// fetched), nothing is anchored.
+    @Test func aRestoredClockWaitsUntilItsBacklogIsRead() throws {
+        let p = try PendingHandoverTests.pipeline()
+        p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": "127.0.0.1:1", "group.id": "anchor"]), log: { _, _, _ in })
+        let tp = TopicPartition(topic: "interactions", partition: 0)
+        let task = PartitionTask(partition: tp, generation: 0, rules: p.rules, committed: 5)
+        task.anchorsWhenCaughtUp = true
+        p.tasks[tp] = task
+        p.anchorCaughtUpClocks(wall: 1_000)
+        #expect(task.clock.now(wallMs: 2_000) == nil)
+        #expect(task.anchorsWhenCaughtUp)
+        p.consumer.close()
+    }
 }
