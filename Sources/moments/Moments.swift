@@ -12,12 +12,19 @@ struct Moments: AsyncParsableCommand {
     /// As the argument parser's own, but a diagnostic (`CLIError`: `file:line:column: error:
     /// what`, as compilers print them) goes to stderr as it is, with status 1: prefixed
     /// `Error: `, its first line was missed by tools matching `^file:line:column`.
+    /// A message that names no place in a file is marked `error: ` as diagnostics are (they
+    /// start with `file:line:column: error:` or `file: error:`).
+    static func diagnostic(_ message: String) -> String {
+        let first = message.prefix { $0 != "\n" }
+        return first.contains(": error: ") || first.hasPrefix("error: ") ? message : "error: " + message
+    }
+
     static func main() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
         } catch let error as CLIError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            FileHandle.standardError.write(Data((Self.diagnostic(error.description) + "\n").utf8))
             Foundation.exit(1)
         } catch {
             exit(withError: error)

@@ -107,7 +107,7 @@ struct ReplayCommand: ParsableCommand {
 
     static func read(_ events: String) throws -> Data {
         if events == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-        guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): cannot read the file: \(RulesFile.unreadable(events))") }
+        guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): error: cannot read the file: \(RulesFile.unreadable(events))") }
         return d
     }
 }

@@ -25,7 +25,7 @@ enum RulesFile {
 
     /// The file's text, or why it cannot be had: unreadable, or not UTF-8 (both were "cannot read").
     static func text(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the file: \(unreadable(path))") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): error: cannot read the file: \(unreadable(path))") }
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path):1:1: error: the file is not UTF-8 text") }
         return text
     }

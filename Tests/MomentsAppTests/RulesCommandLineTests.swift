@@ -64,10 +64,10 @@ import Testing
         #expect(r.err.hasPrefix("\(bad.path):3:11: error: kind must be pain or glory, found 'pian'"), "\(r.err)")
         let missing = try Self.moments(["check", dir.appendingPathComponent("none.yaml").path])
         #expect(missing.status == 1)
-        #expect(missing.err == "\(dir.appendingPathComponent("none.yaml").path): cannot read the file: no such file\n", "\(missing.err)")
+        #expect(missing.err == "\(dir.appendingPathComponent("none.yaml").path): error: cannot read the file: no such file\n", "\(missing.err)")
         let folder = try Self.moments(["replay", "--rules", "config/moments.yaml", dir.path])
         #expect(folder.status == 1)
-        #expect(folder.err.contains("\(dir.path): cannot read the file: it is a folder"), "\(folder.err)")
+        #expect(folder.err.contains("\(dir.path): error: cannot read the file: it is a folder"), "\(folder.err)")
     }
 
     @Test func theDefaultRulesPassTheirTests() throws {

@@ -68,7 +68,8 @@ import Testing
     @Test func theClockAndTheFormatAreChecked() throws {
         let (rules, _, _) = try Self.records()
         for bad in [#"{"v":1,"input_offset":3,"clock":1e19,"budgets":{}}"#, #"{"v":1,"input_offset":3,"clock":0.5,"budgets":{}}"#,
-                    #"{"v":2,"input_offset":3,"clock":5,"budgets":{}}"#, #"{"v":1,"input_offset":3,"clock":5,"budgets":{"r":[1e300,1]}}"#] {
+                    #"{"v":2,"input_offset":3,"clock":5,"budgets":{}}"#, #"{"v":1,"input_offset":3,"clock":5,"budgets":{"r":[1e300,1]}}"#,
+                    #"{"v":1,"input_offset":3.5,"clock":5,"budgets":{}}"#, #"{"v":1,"input_offset":-4,"clock":5,"budgets":{}}"#] {
             #expect(throws: SnapshotError.self, "\(bad)") { try Engine.restored(rules: rules, partition: Array(bad.utf8), customers: [:]) }
         }
         #expect(Engine.inputOffset(ofPartitionState: Array(#"{"v":1,"input_offset":1e19,"clock":5}"#.utf8)) == nil)

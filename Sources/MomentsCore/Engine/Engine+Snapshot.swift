@@ -102,6 +102,9 @@ extension Engine {
     static func decodePartition(_ bytes: [UInt8]) throws(SnapshotError) -> (clock: Timestamp, budgets: [String: (day: Int64, used: Int)]) {
         let json = try parse(bytes)
         try checkFormat(json)
+        // Read by `inputOffset(ofPartitionState:)`; refused here, so the restore replays instead
+        // of resuming after an offset the record does not really give.
+        if let offset = try optionalWhole(json["input_offset"], "input_offset"), offset < 0 { throw SnapshotError("input_offset \(offset) is negative") }
         var budgets: [String: (day: Int64, used: Int)] = [:]
         if case .object(let members)? = json["budgets"] {
             for (rule, v) in members {
