@@ -47,7 +47,19 @@ struct Changelog {
         let partitionRecord = OutputRecord(
             topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: reflecting), headers: [Self.partitionHeader],
             partition: task.partition.partition, id: "state:partition", kind: .state)
-        return PendingRecords(changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord, reflecting: reflecting)
+        // A customer still ahead of the task (restored from a later batch than the partition
+        // record, its input not reached yet) keeps the offset and batch state it was restored
+        // with: written with the task's, it was no longer ahead at the next restore, and its
+        // events up to its own offset were applied twice.
+        var stillAhead: [String: (offset: Int64, batchState: [UInt8]?)] = [:]
+        if let ahead = task.customersAhead {
+            for state in states {
+                guard let offset = ahead.offset(of: state.customer), offset > (reflecting ?? .min) else { continue }
+                stillAhead[state.customer] = (offset, task.aheadBatchStates[state.customer])
+            }
+        }
+        return PendingRecords(
+            changelog: self, input: task.partition, states: states, partitionRecord: partitionRecord, reflecting: reflecting, stillAhead: stillAhead)
     }
 
     /// One partition's changed state, taken at a checkpoint and encoded later.
@@ -58,6 +70,8 @@ struct Changelog {
         let partitionRecord: OutputRecord
         /// The last input offset the states reflect (the partition record's); nil before any.
         let reflecting: Int64?
+        /// Customers whose state reflects more than `reflecting` (`take`).
+        var stillAhead: [String: (offset: Int64, batchState: [UInt8]?)] = [:]
 
         /// Every record, the partition record last. The pipeline holds the partition record back
         /// until the customer records are acknowledged (`ChangelogBatches`), so a partition record
@@ -68,8 +82,13 @@ struct Changelog {
             var headers = reflecting.map { [(Changelog.offsetHeader, Array(String($0).utf8))] } ?? []
             if let batchState = partitionRecord.value { headers.append((Changelog.batchStateHeader, batchState)) }
             for state in states {
+                var own = headers
+                if let ahead = stillAhead[state.customer] {
+                    own = [(Changelog.offsetHeader, Array(String(ahead.offset).utf8))]
+                    if let batchState = ahead.batchState ?? partitionRecord.value { own.append((Changelog.batchStateHeader, batchState)) }
+                }
                 records.append(OutputRecord(
-                    topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: headers,
+                    topic: changelog.topic, key: changelog.key(input, state.customer), value: state.encoded(), headers: own,
                     partition: input.partition, id: "state:\(state.customer)", kind: .state))
             }
             records.append(partitionRecord)

@@ -26,6 +26,9 @@ struct CustomersAhead {
 
     func isAhead(_ customer: String) -> Bool { offsets[customer] != nil }
 
+    /// The last input offset `customer`'s restored state reflects, if it is ahead.
+    func offset(of customer: String) -> Int64? { offsets[customer] }
+
     /// Whether `customer`'s restored state already reflects the input record at `offset`.
     func reflect(_ customer: String, at offset: Int64) -> Bool {
         offsets[customer].map { offset <= $0 } ?? false

@@ -40,6 +40,8 @@ final class PartitionTask {
     /// Customers whose restored state reflects records past `skipUntil`: their events in those
     /// records are passed over (see `CustomersAhead`).
     @exclusivity(unchecked) var customersAhead: CustomersAhead?
+    /// The batch states (`Changelog.batchStateHeader`) those customers were restored with.
+    var aheadBatchStates: [String: [UInt8]] = [:]
     /// The offset last handed over for a commit (stored for librdkafka's committer, or committed
     /// on leaving); nil when none was, or the coordinator refused it (`Pipeline.commitAnswered`):
     /// an interval's checkpoint hands over only offsets that differ.

@@ -201,6 +201,7 @@ extension Pipeline {
             engine.tracksChanges = true
             task.engine = engine
             task.customersAhead = ahead
+            task.aheadBatchStates = aheadBatchStates
             // Its clock runs on with the wall clock once it has read what waits for it, even if
             // nothing more comes (`anchorCaughtUpClocks`).
             task.anchorsWhenCaughtUp = state.partition != nil

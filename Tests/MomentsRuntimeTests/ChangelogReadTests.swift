@@ -92,6 +92,30 @@ import Glibc
         #expect(contents.customerBatchStates.isEmpty)
     }
 
+    /// A customer still ahead of its task (restored from a later batch than the partition record,
+    /// its input not reached yet) is written with the offset and batch state it was restored
+    /// with when something changes it early (a reload, a timer): written with the task's, it was
+    /// no longer ahead at the next restore, and its events up to its own offset applied twice.
+    @Test func aCustomerStillAheadKeepsItsOffsetAndBatchState() throws {
+        let rules = try Stream.defaultRules()
+        let task = PartitionTask(partition: input, generation: 1, rules: rules, committed: 4)
+        task.engine.tracksChanges = true
+        let ahead = CustomersAheadTests.line(0, "interaction.started")
+        let other = ahead.replacingOccurrences(of: "c-1", with: "c-2").replacingOccurrences(of: "i-1", with: "i-2").replacingOccurrences(of: "\"e-0\"", with: "\"e-9\"")
+        for line in [ahead, other] { _ = task.engine.process(try EventDecoder().decode(line).get()) }
+        task.restoredOffset = 3
+        task.customersAhead = CustomersAhead(["c-1": 7, "c-2": 3], resumeAfter: 3)
+        task.aheadBatchStates = ["c-1": Array("later batch".utf8)]
+        let records = try #require(changelog.take(task)).finish()
+        func header(_ customer: String, _ name: String) -> String? {
+            records.first { $0.id == "state:\(customer)" }?.headers.first { $0.0 == name }.map { String(decoding: $0.1, as: UTF8.self) }
+        }
+        #expect(header("c-1", Changelog.offsetHeader) == "7")
+        #expect(header("c-1", Changelog.batchStateHeader) == "later batch")
+        #expect(header("c-2", Changelog.offsetHeader) == "3")
+        #expect(header("c-2", Changelog.batchStateHeader) == records.last?.value.map { String(decoding: $0, as: UTF8.self) })
+    }
+
     /// Without markers (at-least-once), a read ends at its last record, as before.
     @Test func aReadEndsAtItsLastRecord() throws {
         let bed = try TestBed(partitions: 1)
