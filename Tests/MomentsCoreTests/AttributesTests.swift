@@ -93,6 +93,9 @@ import Testing
         }
         let strings = Attributes(strings: [("cafe\u{301}", "1"), ("caf\u{e9}s", "2"), ("caf\u{e9}", "3")])
         #expect(strings.count == 2 && strings["café"] == "3")
+        // Equal as Strings by the standard library's tables, newer than Foundation's: one name.
+        let newer = Attributes(strings: [("\u{16D68}", "1"), ("\u{16D67}\u{16D67}", "2")])
+        #expect(newer.count == 1 && newer["\u{16D68}"] == "2")
     }
 
     @Test func setterInsertsReplacesAndRemovesInPlace() {
