@@ -35,11 +35,11 @@ struct RunCommand: AsyncParsableCommand {
         let loaded = try ConfigFile.loadWithRulesText(config)
         var daemon = loaded.config
         if let logLevel { daemon.logging.level = logLevel }
+        guard let level = Logger.Level(name: daemon.logging.level) else { throw CLIError("unknown log level '\(daemon.logging.level)'") }
         if printConfig {
             FileDescriptor.write(STDOUT_FILENO, Array(daemon.printable.utf8))
             return
         }
-        guard let level = Logger.Level(name: daemon.logging.level) else { throw CLIError("unknown log level '\(daemon.logging.level)'") }
         let format = LogFormat(rawValue: daemon.logging.format) ?? .logfmt
         LoggingSystem.bootstrap { MomentsLogHandler(label: $0, format: format, level: level) }
         let registry = PrometheusCollectorRegistry()

@@ -1,5 +1,5 @@
 import Testing
-import MomentsApp
+@testable import MomentsApp
 import MomentsCore
 import MomentsRuntime
 
@@ -27,8 +27,8 @@ import MomentsRuntime
               group_id: "group: one"
               input_topics: [interactions, {name: contact-events, dialect: amazon-connect, customer_key: "@key"}]
               consumer_properties: { fetch.wait.max.ms: "100" }
-            processing: { changelog: false }
-            admin: { state_dir: /var/lib/moments }
+            processing: { changelog: false, guarantee: exactly_once, transactional_id: "tx:1" }
+            admin: { state_dir: /var/lib/moments, token: s3cret }
             rules: rules.yaml
             """
         let config = try parse(yaml).get()
@@ -40,6 +40,10 @@ import MomentsRuntime
         #expect(again.kafka.groupID == "group: one")
         #expect(again.kafka.inputTopicsDescription == config.kafka.inputTopicsDescription)
         #expect(again.processing.restoreLookback == nil && again.changelogTopic == nil)
+        #expect(again.processing.transactionalID == "tx:1")
+        #expect(again.admin.token == "******", "read back, the endpoint stays closed")
+        #expect(!printed.contains("s3cret"))
+        #expect(YAMLText.scalar(":id") == "\":id\"" && YAMLText.scalar("a\u{85}b") == "\"a\\u0085b\"")
     }
 
     @Test func theStateDirectoryIsBesideTheConfigUnlessSet() throws {

@@ -74,7 +74,7 @@ extension KafkaSettings {
 enum YAMLText {
     static func scalar(_ s: String) -> String {
         let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._/-".unicodeScalars.contains($0) || $0 == ":" }
-            && !s.contains(": ") && !s.hasSuffix(":") && !s.hasPrefix("-") && Double(s) == nil
+            && !s.contains(": ") && !s.hasSuffix(":") && !s.hasPrefix("-") && !s.hasPrefix(":") && Double(s) == nil
             && !["true", "false", "yes", "no", "on", "off", "null", "~"].contains(s.lowercased())
         // A JSON string is a YAML double-quoted scalar.
         return safe ? s : MomentsLogHandler.jsonQuote(s)

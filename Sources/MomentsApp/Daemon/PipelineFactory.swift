@@ -66,22 +66,25 @@ extension DaemonConfig {
 
             """ + optional("restore_lookback", processing.restoreLookback.map { "\($0.milliseconds)ms" }, unset: "a restore replays all retained input") + """
               max_event_ahead: \(processing.maxEventAhead.map { "\($0.milliseconds)ms" } ?? "off")
-              guarantee: \(processing.guarantee)\(exactlyOnce ? "  # transactional id \(transactionalID)" : "")
+              guarantee: \(processing.guarantee)
               changelog: \(processing.changelog)
+
+            """ + (processing.transactionalID.map { "  transactional_id: \(q($0))\n" }
+                ?? (exactlyOnce ? "  # transactional_id: unset (\(q(transactionalID)), from the group and the host name)\n" : "")) + """
 
             """ + optional("changelog_topic", changelogTopic.map(q), unset: "no changelog") + """
             admin:
               enabled: \(admin.enabled)
               listen: \(q(admin.listen))
 
-            """ + (admin.token == nil ? "  # token: unset\n" : "  # token: set, masked (MOMENTS_ADMIN_TOKEN)\n")
+            """ + (admin.token == nil ? "  # token: unset\n" : "  token: \"******\"  # masked: set it again, or MOMENTS_ADMIN_TOKEN\n")
             + optional("state_dir", admin.stateDirectory.map { q(absolute($0)) }, unset: "silences kept in memory only") + """
               metrics_queue_labels: \(admin.metricsQueueLabels)
             logging:
               format: \(logging.format)
               level: \(logging.level)
               personal_data: \(logging.personalData)
-            rules: \(q(rulesPath))  # \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
+            \(rulesSource == "inline" ? "# rules: inline in the configuration (not printed);" : "rules: \(q(rulesPath))  #") \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
 
             """
     }

@@ -63,8 +63,13 @@ public struct MomentsLogHandler: LogHandler {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                // DEL too: YAML, which reads this form (`YAMLText`), does not take it raw.
-                if c.value < 0x20 || c.value == 0x7F { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
+                // DEL, the C1 controls and the noncharacters U+FFFE/FFFF too: YAML, which reads
+                // this form (`YAMLText`), does not take them raw (and folds U+0085 to a space).
+                if c.value < 0x20 || (0x7F...0x9F).contains(c.value) || c.value == 0xFFFE || c.value == 0xFFFF {
+                    out += String(format: "\\u%04x", c.value)
+                } else {
+                    out.unicodeScalars.append(c)
+                }
             }
         }
         return out + "\""
