@@ -9,9 +9,6 @@ struct Moments: AsyncParsableCommand {
         subcommands: [RunCommand.self, DevCommand.self, BrokerCommand.self, SimulateCommand.self, CheckCommand.self, TestCommand.self, ReplayCommand.self, BenchCommand.self]
     )
 
-    /// As the argument parser's own, but a diagnostic (`CLIError`: `file:line:column: error:
-    /// what`, as compilers print them) goes to stderr as it is, with status 1: prefixed
-    /// `Error: `, its first line was missed by tools matching `^file:line:column`.
     /// A message that names no place in a file is marked `error: ` as diagnostics are (they
     /// start with `file:line:column: error:` or `file: error:`).
     static func diagnostic(_ message: String) -> String {
@@ -19,6 +16,9 @@ struct Moments: AsyncParsableCommand {
         return first.contains(": error: ") || first.hasPrefix("error: ") ? message : "error: " + message
     }
 
+    /// As the argument parser's own, but a diagnostic (`CLIError`: `file:line:column: error:
+    /// what`, as compilers print them) goes to stderr as it is, with status 1: prefixed
+    /// `Error: `, its first line was missed by tools matching `^file:line:column`.
     static func main() async {
         do {
             var command = try parseAsRoot()
