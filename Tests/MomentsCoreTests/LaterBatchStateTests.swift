@@ -68,14 +68,7 @@ import Testing
     /// customer record lands without its partition record. Timed again from the older clock, the
     /// wait fired a second time on the way past the transfer, with other bytes under the same id.
     @Test func aWaitThatFiredInALaterBatchIsNotTimedAgain() throws {
-        let rules = try Fixtures.rules("""
-            moments:
-              - id: support-wait
-                kind: pain
-                only: { queue: [support] }
-                when:
-                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 300s }
-            """)
+        let rules = try Fixtures.rules(RestoredTimerTests.supportWait)
         var s = Script()
         s.queue = "sales"
         let e0 = s.at(0, .interactionStarted, id: "e-1"), e1 = s.at(1, .interactionQueued, id: "e-2"), e2 = s.at(200, .holdStarted, id: "e-h")

@@ -6,19 +6,22 @@ import Testing
 /// them all), so a wait whose deadline the restored clock has passed had its timer fire already;
 /// rebuilding it fired it a second time at the first step after the restore.
 @Suite struct RestoredTimerTests {
+    /// A wait watched only in queue `support`: a deadline passed elsewhere fires emitting nothing.
+    static let supportWait = """
+        moments:
+          - id: support-wait
+            kind: pain
+            only: { queue: [support] }
+            when:
+              wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 300s }
+        """
+
     /// The wait's deadline passes while the interaction is in a queue the rule does not watch, so
     /// its timer fires and emits nothing; then it moves to a watched queue, the engine's state is
     /// written, and the wait closes late: the moment comes from the close, with the whole wait
     /// and the connecting event as its cause, restored or not.
     @Test func aWaitTimerThatAlreadyFiredIsNotRebuilt() throws {
-        let rules = try Fixtures.rules("""
-            moments:
-              - id: support-wait
-                kind: pain
-                only: { queue: [support] }
-                when:
-                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 300s }
-            """)
+        let rules = try Fixtures.rules(Self.supportWait)
         var s = Script()
         s.queue = "sales"
         let before = [s.at(0, .interactionStarted, id: "e-1"), s.at(1, .interactionQueued, id: "e-2"),

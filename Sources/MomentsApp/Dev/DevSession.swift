@@ -65,14 +65,10 @@ public final class DevSession: @unchecked Sendable {
         let finished = DispatchSemaphore(value: 0)
         let failure = ErrorBox()
         pipeline.runInBackground { error in failure.set(error); finished.signal() }
-        let feedDone = DispatchSemaphore(value: 0)
-        let feedStopped = ErrorBox()
+        let feedStop = DispatchSemaphore(value: 0), feedDone = DispatchSemaphore(value: 0)
         Thread { [self] in
             Thread.current.name = "moments-feed"
-            while feedStopped.error == nil {
-                Thread.sleep(forTimeInterval: Self.feedInterval)
-                flushFeed()
-            }
+            while feedStop.wait(timeout: .now() + Self.feedInterval) == .timedOut { flushFeed() }
             feedDone.signal()
         }.start()
 
@@ -91,7 +87,7 @@ public final class DevSession: @unchecked Sendable {
         Thread.sleep(forTimeInterval: 1.0)
         pipeline.stop()
         finished.wait()
-        feedStopped.set(CancellationError())
+        feedStop.signal()
         feedDone.wait()
         flushFeed()
         let status = pipeline.status

@@ -115,7 +115,7 @@ enum AmazonConnectMapper {
             throw DecodeError(field: "time", reason: "missing")
         }
         let flag = slug(rule)
-        guard !flag.isEmpty else { throw DecodeError(field: "detail.ruleName", reason: "invalid value: '\(VendorTime.clip(rule))' has no letters or digits") }
+        guard !flag.isEmpty else { throw DecodeError(field: "detail.ruleName", reason: "invalid value: '\(DecodeError.clip(rule))' has no letters or digits") }
         let agent = try VendorJSON.text(m["agentArn"], field: "detail.agentArn").map(VendorJSON.lastSegment)
         let queue = try VendorJSON.text(m["queueArn"], field: "detail.queueArn").map(VendorJSON.lastSegment)
         return [
@@ -133,7 +133,7 @@ enum AmazonConnectMapper {
         case "chat": return .chat
         case "email": return .email
         case "task": return nil
-        default: throw DecodeError(field: "detail.channel", reason: "'\(VendorTime.clip(text))' is not VOICE, CHAT, EMAIL or TASK")
+        default: throw DecodeError(field: "detail.channel", reason: "'\(DecodeError.clip(text))' is not VOICE, CHAT, EMAIL or TASK")
         }
     }
 

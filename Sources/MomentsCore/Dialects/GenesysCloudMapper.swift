@@ -96,7 +96,7 @@ enum GenesysCloudMapper {
             default: return .chat
             }
         case "COBROWSE", "VIDEO", "SCREENSHARE", "INTERNALMESSAGE": return nil
-        default: throw DecodeError(field: "\(prefix).mediaType", reason: "'\(VendorTime.clip(media))' is not a Genesys media type")
+        default: throw DecodeError(field: "\(prefix).mediaType", reason: "'\(DecodeError.clip(media))' is not a Genesys media type")
         }
     }
 }

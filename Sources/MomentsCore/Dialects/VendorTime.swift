@@ -18,7 +18,7 @@ enum VendorTime {
             } else if let parsed = RFC3339.parse(s) {
                 t = parsed
             } else {
-                throw DecodeError(field: field, reason: "'\(clip(s))' is not an RFC 3339 timestamp or epoch time")
+                throw DecodeError(field: field, reason: "'\(DecodeError.clip(s))' is not an RFC 3339 timestamp or epoch time")
             }
         case let other?: throw DecodeError(field: field, reason: "expected a timestamp, found \(other.typeName)")
         }
@@ -34,6 +34,4 @@ enum VendorTime {
         let ms = abs(n) < 1e11 ? n * 1000 : n
         return Timestamp(milliseconds: Int64(ms.rounded()))
     }
-
-    static func clip(_ s: String) -> String { DecodeError.clip(s) }
 }

@@ -91,7 +91,7 @@ public struct EventDecoder: Sendable {
         case let other?: throw DecodeError(field: "attributes", reason: "expected an object, found \(other.typeName)")
         }
         if let bad = f.badAttribute {
-            throw DecodeError(field: "attributes.\(clip(bad.name))", reason: "expected a string, found \(bad.typeName)")
+            throw DecodeError(field: "attributes.\(DecodeError.clip(bad.name))", reason: "expected a string, found \(bad.typeName)")
         }
         if let oversized = f.oversizedAttributes { throw oversized.error(lx) }
         var attributes = Attributes()
@@ -122,7 +122,7 @@ public struct EventDecoder: Sendable {
             }
         }
         let text = try requiredString(field, "channel", lx)
-        throw DecodeError(field: "channel", reason: "'\(clip(text))' is not one of voice, chat, email, sms, social")
+        throw DecodeError(field: "channel", reason: "'\(DecodeError.clip(text))' is not one of voice, chat, email, sms, social")
     }
 
     func timestamp(_ field: EventScanner.Field?, _ lx: JSONLexer) throws(DecodeError) -> Timestamp {
@@ -130,11 +130,11 @@ public struct EventDecoder: Sendable {
         if case .scalar(.string(let t))? = field { parsed = lx.withBytes(t) { RFC3339.parse($0) } }
         guard let t = parsed else {
             let text = try requiredString(field, "occurred_at", lx)
-            throw DecodeError(field: "occurred_at", reason: "'\(clip(text))' is not an RFC 3339 timestamp")
+            throw DecodeError(field: "occurred_at", reason: "'\(DecodeError.clip(text))' is not an RFC 3339 timestamp")
         }
         guard t >= earliest, t < latest else {
             let text = field.flatMap { if case .scalar(.string(let t)) = $0 { lx.text(t) } else { nil } } ?? ""
-            throw DecodeError(field: "occurred_at", reason: "\(clip(text)) is outside the accepted range \(earliest) to \(latest)")
+            throw DecodeError(field: "occurred_at", reason: "\(DecodeError.clip(text)) is outside the accepted range \(earliest) to \(latest)")
         }
         return t
     }
@@ -181,7 +181,7 @@ public struct EventDecoder: Sendable {
         case .messageSent:
             let sender = try text(fields.sender, "sender", required: true)!
             guard sender == "customer" || sender == "agent" else {
-                throw DecodeError(field: "data.sender", reason: "'\(clip(sender))' is not customer or agent")
+                throw DecodeError(field: "data.sender", reason: "'\(DecodeError.clip(sender))' is not customer or agent")
             }
             return EventData(sender: sender, text: try text(fields.text, "text", required: true))
         case .sentimentScored:
@@ -196,7 +196,7 @@ public struct EventDecoder: Sendable {
         case .interactionEnded:
             let r = try text(fields.reason, "reason", required: true)!
             guard r == "resolved" || r == "abandoned" || r == "unresolved" else {
-                throw DecodeError(field: "data.reason", reason: "'\(clip(r))' is not resolved, abandoned or unresolved")
+                throw DecodeError(field: "data.reason", reason: "'\(DecodeError.clip(r))' is not resolved, abandoned or unresolved")
             }
             return EventData(reason: r)
         case .surveySubmitted:
@@ -237,6 +237,4 @@ public struct EventDecoder: Sendable {
     static func tooLong(_ key: String, _ bytes: Int) -> DecodeError {
         DecodeError(field: key, reason: "invalid value: \(bytes) bytes, longer than \(maxIDBytes)")
     }
-
-    func clip(_ s: String) -> String { DecodeError.clip(s) }
 }
