@@ -152,11 +152,12 @@ extension Pipeline {
         let starts = assigned(partitions)
         guard unrecoverable == nil else { return }
         for tp in partitions {
-            // Never committed (a logical start): from the oldest retained record, whatever
-            // `auto.offset.reset` says, so no record of the aborted transaction is passed over.
+            // Never committed: from the oldest retained record, whatever `auto.offset.reset`
+            // says (`latest` would name the end), so no record of the aborted transaction is
+            // passed over.
             let start: Int64
             do {
-                start = try starts[tp].flatMap { $0 >= 0 ? $0 : nil } ?? persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
+                start = try (tasks[tp]?.lastCommitted == nil ? nil : starts[tp]) ?? persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
             } catch {
                 _ = cannotResume(partitions, error)
                 return

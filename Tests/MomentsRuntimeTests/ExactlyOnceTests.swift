@@ -53,6 +53,36 @@ import Testing
         #expect(expected.isSubset(of: Set(collector.all.compactMap(\.cloudEventID))))
     }
 
+    /// `auto.offset.reset: latest`, and the first transaction aborted before anything was
+    /// committed: the rewind goes back to the oldest retained record, not to the end that
+    /// `latest` names now, which would pass over every record of the aborted transaction. (The
+    /// embedded broker drops offsets sent in a transaction, so the partition stays never committed.)
+    @Test func anAbortBeforeTheFirstCommitRewindsToTheOldestRecordUnderLatest() throws {
+        let lines = try referenceLines()
+        let rules = try Stream.defaultRules()
+        let expected = Set(Stream.replay(lines, rules: rules).map(\.id))
+        // The input on broker 1, what the pipeline writes on broker 2, whose first produce
+        // request fails: the test's own input is produced after the pipeline's assignment.
+        let group = "eos-latest"
+        let bed = try TestBed(partitions: 1, brokers: 2)
+        let pipeline = bed.pipeline(group: group, rules: rules, transactionalID: "moments-eos-latest", consumerProperties: ["auto.offset.reset": "latest"])
+        try bed.broker.cluster.setCoordinator(key: group, broker: 1)
+        try bed.lead([bed.input], on: 1)
+        try bed.lead(bed.topics.all + ["\(group)-state-changelog"], on: 2)
+        try bed.broker.cluster.pushBrokerRequestError(broker: 2, apiKey: KafkaAPI.produce, error: KafkaError.topicAuthorizationFailed, rttMs: 0)
+        let running = RunningPipeline(pipeline)
+        #expect(waitFor(seconds: 30) { !running.pipeline.status.assigned.isEmpty })
+        try bed.produce(lines.map { (Stream.customerKey($0) ?? "unknown", Array($0.utf8), nil) })
+        let collector = try OutputCollector(bed: bed)
+        let complete = collector.wait(seconds: 40) { expected.isSubset(of: Set($0.compactMap(\.cloudEventID))) && running.pipeline.status.transactionsAborted > 0 }
+        let status = running.pipeline.status
+        #expect(running.stop() == nil)
+        collector.stop()
+        #expect(complete)
+        #expect(status.transactionsAborted >= 1)
+        #expect(expected.isSubset(of: Set(collector.all.compactMap(\.cloudEventID))))
+    }
+
     /// A fatal transactional error (the broker answering the commit with PRODUCER_FENCED, as to an
     /// instance a newer one with its transactional id has fenced) stops the pipeline with that
     /// error, and the pipeline is then freed without any of its handlers being called: `run()`
