@@ -229,6 +229,9 @@ struct EndToEndBench {
         let wholeRun = ProcessCPU.now().since(startOfRunCPU).values.reduce(0, +) / Double(events) * 1e6
         var figures = report("pipeline" + (leaveOut.map { " without \($0.rawValue)" } ?? ""), events: events - before, seconds: seconds, cpu: startCPU, pressure: startPressure)
         figures.wholeRunCPUPerEvent = wholeRun
+        // Where a slow run's time went: processing the events, or the stop after it (a run that
+        // waited rather than computed shows here; 2026-12-07's stall was in the processing).
+        print(String(format: "      processed in %.0f ms, then the stop in %.0f ms", processedAt.timeIntervalSince(start!) * 1000, end.timeIntervalSince(processedAt) * 1000))
         done.wait()
         precondition(!changelog || leaveOut == .engine || pipeline.status.stateRecordsWritten > 0, "no state was written")
         return (figures, end.timeIntervalSince(processedAt) / seconds)
