@@ -38,6 +38,17 @@ import Testing
         #expect(String(decoding: CloudEventEncoder().encode(.alert(alert)), as: UTF8.self).contains(#""runbook":null"#))
     }
 
+    /// YAML's null written as a value is not the text "null": until 2026-12-07 `runbook: null`
+    /// made alerts say `"runbook":"null"`. Refused at its position; quoted, it is text.
+    @Test func aNullTextIsRefusedWithItsPosition() throws {
+        for null in ["~", "null", "Null", "NULL"] {
+            let errors = Fixtures.errors(Self.rulesText.replacingOccurrences(of: #"runbook: "https://wiki.example.com/rb/long-wait?queue={queue}&at={time}""#, with: "runbook: \(null)"))
+            #expect(errors.map { "\($0.line):\($0.column): \($0.message)" } == ["5:14: runbook is null; remove the key to leave it unset, or quote the text"])
+        }
+        let quoted = try Fixtures.rules(Self.rulesText.replacingOccurrences(of: "kind: pain\n    summary", with: "kind: pain\n    stage: \"null\"\n    summary"))
+        #expect(quoted.moments.first?.stage == "null")
+    }
+
     @Test func anUnknownPlaceholderInARunbookIsAnErrorWithItsPosition() {
         let errors = Fixtures.errors(Self.rulesText.replacingOccurrences(of: "queue={queue}", with: "queue={queu}"))
         #expect(errors.count == 1)

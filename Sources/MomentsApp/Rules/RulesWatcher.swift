@@ -8,6 +8,12 @@ import ServiceLifecycle
 /// Hot reload of the rules, on SIGHUP and when the file changes (checked every two seconds).
 /// New rules are validated first: an invalid file is refused with file:line:column in the log
 /// and `moments_rules_reload_failures_total`, and the running rules stay.
+///
+/// A change the check finds is acted on only once the file reads the same at the next check,
+/// `settle` later: an editor or `cp` writing the file in place leaves it half written for a
+/// moment, and a valid first half (the first moments of the list) was applied as the rules,
+/// dropping the state of every rule it left out, until the whole file came two seconds later
+/// (until 2026-12-07). SIGHUP applies what is there at once.
 public final class RulesWatcher: Service, @unchecked Sendable {
     /// Reads and validates the rules as they are on disk now, with the text they came from.
     public typealias Loader = @Sendable () -> Result<(rules: RuleSet, text: String, source: String), ConfigErrors>
@@ -17,6 +23,7 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     private let state: RulesState
     private let logger: Logger
     private let interval: Duration
+    private let settle: Duration
     private let reloads: Counter
     private let failures: Counter
     private let lock = NSLock()
@@ -25,16 +32,19 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     /// and two at once would race on `lastRefusedErrors` and could apply the same rules twice.
     private let checking = NSLock()
     private var lastRefusedErrors: String?
+    /// What the last check found changed, not yet acted on: the text's hash, or the errors.
+    private var unsettled: String?
 
     public init(
         load: @escaping Loader, apply: @escaping @Sendable (RuleSet) -> Void, state: RulesState, logger: Logger,
-        interval: Duration = .seconds(2), metricsFactory: any MetricsFactory = MetricsSystem.factory
+        interval: Duration = .seconds(2), settle: Duration = Duration(milliseconds: 500), metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.load = load
         self.apply = apply
         self.state = state
         self.logger = logger
         self.interval = interval
+        self.settle = settle
         self.reloads = Counter(label: "moments_rules_reloads_total", factory: metricsFactory)
         self.failures = Counter(label: "moments_rules_reload_failures_total", factory: metricsFactory)
     }
@@ -45,50 +55,70 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        let pause = Swift.Duration.milliseconds(interval.milliseconds)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            check()
+            let settling = outcome() == .settling
+            let pause = Swift.Duration.milliseconds((settling ? settle : interval).milliseconds)
             // Cut short by a graceful shutdown: the group stops its services one after another,
             // the watcher after the pipeline, and every stop waited out the rest of the pause.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
 
-    /// Reloads if asked to or if the file changed; returns whether new rules were applied.
+    /// What a check did.
+    enum Outcome { case applied, unchanged, refused, settling }
+
+    /// Reloads if asked to or if the file changed and has settled; returns whether new rules
+    /// were applied.
     @discardableResult
-    public func check() -> Bool {
+    public func check() -> Bool { outcome() == .applied }
+
+    func outcome() -> Outcome {
         checking.lock()
         defer { checking.unlock() }
         lock.lock()
         let forced = requested
         requested = false
         lock.unlock()
-        switch load() {
+        let loaded = load()
+        if !forced {
+            // Nothing new: the running rules, or the refusal already reported.
+            let found: String
+            switch loaded {
+            case .success(let l):
+                found = SHA256.hex(Array(l.text.utf8))
+                if found == state.hash { lastRefusedErrors = nil; unsettled = nil; return .unchanged }
+            case .failure(let errors):
+                found = errors.description
+                if found == lastRefusedErrors { unsettled = nil; return .unchanged }
+            }
+            // New: acted on once the next read finds the same.
+            guard found == unsettled else { unsettled = found; return .settling }
+        }
+        unsettled = nil
+        switch loaded {
         case .success(let loaded):
             // A valid file ends the last refusal, even when it is the running rules again (a
             // broken edit reverted): the same mistake made again later is reported again.
             lastRefusedErrors = nil
             let hash = SHA256.hex(Array(loaded.text.utf8))
-            guard forced || hash != state.hash else { return false }
             apply(loaded.rules)
             state.update(rules: loaded.rules, text: loaded.text, source: loaded.source)
             reloads.increment()
             logger.notice("rules reloaded", metadata: [
                 "source": "\(loaded.source)", "sha256": "\(hash)", "moments": "\(loaded.rules.moments.count)",
             ])
-            return true
+            return .applied
         case .failure(let errors):
-            // Report a broken file once per version, not every two seconds; SIGHUP reports again.
-            let fingerprint = errors.description
-            guard forced || fingerprint != lastRefusedErrors else { return false }
-            lastRefusedErrors = fingerprint
+            // A broken file is reported once for its errors, not every two seconds; SIGHUP
+            // reports it again.
+            lastRefusedErrors = errors.description
             failures.increment()
             for e in errors.errors {
                 logger.error("rules reload refused; the running rules stay", metadata: [
                     "location": "\(e.file):\(e.line):\(e.column)", "error": "\(e.message)",
                 ])
             }
-            return false
+            return .refused
         }
     }
 }

@@ -197,8 +197,17 @@ public final class YAMLContext {
         guard let node else { return nil }
         guard case .scalar(let s) = node else { error(node, "\(what) must be text"); return nil }
         guard !s.string.isEmpty else { error(node, "\(what) must not be empty"); return nil }
+        // `runbook: ~` or `stage: null` is YAML's null, not text: taken as the text, alerts said
+        // `"runbook":"null"` (until 2026-12-07), where a rule without one says null.
+        guard !(s.style == .plain && Self.nullForms.contains(s.string)) else {
+            error(node, "\(what) is null; remove the key to leave it unset, or quote the text")
+            return nil
+        }
         return s.string
     }
+
+    /// The plain scalars YAML 1.2's core schema reads as null (the empty one is refused as empty).
+    static let nullForms: Set<String> = ["~", "null", "Null", "NULL"]
 
     /// A moment's, recovery rule's or coaching rule's id. It becomes part of output ids, which
     /// `:` joins (`<interaction>:<moment>:<n>`, `<moment id>:<rule>`): with a `:` in rule ids,
