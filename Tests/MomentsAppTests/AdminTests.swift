@@ -81,6 +81,10 @@ import Testing
                 try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer s3cret2"]) { #expect($0.status == .unauthorized, "\(path)") }
             }
             try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "Bearer s3cret"]) { #expect($0.status == .ok) }
+            // The scheme's name in any case (refused until 2026-12-07); the token's is exact.
+            try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "bearer s3cret"]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "BEARER s3cret"]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "Bearer S3cret"]) { #expect($0.status == .unauthorized) }
         }
     }
 

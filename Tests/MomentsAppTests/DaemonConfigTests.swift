@@ -1,3 +1,4 @@
+import Logging
 import Testing
 @testable import MomentsApp
 import MomentsCore
@@ -121,6 +122,60 @@ import MomentsRuntime
         #expect(c.kafka.topics.alerts == "alerts.v2")
         #expect(c.processing.assignmentTimeout == .seconds(120))
         #expect(c.pipelineConfiguration.engineThreads == 1)
+    }
+
+    /// A topic the daemon writes that it also reads is refused where its name was set: with
+    /// `topics.dead_letter` an input, it read its own alerts back as malformed events and
+    /// dead-lettered them into its input for ever (accepted until 2026-12-07).
+    @Test func aTopicTheDaemonWritesAndReadsIsRefusedWhereItWasNamed() {
+        func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
+            guard case .failure(let e) = parse(yaml, env: env) else { return [] }
+            return e.errors.map(\.description)
+        }
+        let looped = """
+            kafka:
+              input_topics: [interactions]
+              topics: { alerts: interactions, dead_letter: moments.dlq }
+            processing: { changelog_topic: moments.dlq }
+            rules: rules.yaml
+            """
+        #expect(errors(looped) == [
+            "/etc/moments/daemon.yaml:3:21: error: topics.alerts 'interactions' is also an input topic: the daemon would read what it writes there",
+            "/etc/moments/daemon.yaml:4:32: error: processing.changelog_topic 'moments.dlq' is also an output topic: state records would go to its consumers",
+        ])
+        // A default name an input names, and a name from the environment.
+        #expect(errors("kafka: { input_topics: [interactions, moments.alerts] }\nrules: rules.yaml\n") == [
+            "/etc/moments/daemon.yaml:1:24: error: 'moments.alerts', the default name of topics.alerts, is also an input topic: the daemon would read what it writes there",
+        ])
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_TOPIC_DEAD_LETTER": "interactions"]) == [
+            "environment: error: MOMENTS_TOPIC_DEAD_LETTER: topic 'interactions' is also an input topic: the daemon would read what it writes there",
+        ])
+        // Outputs may share a topic with each other.
+        #expect(errors("kafka: { topics: { alerts: moments.out, coaching: moments.out } }\nrules: rules.yaml\n").isEmpty)
+    }
+
+    /// Values accepted until 2026-12-07 that then failed or misbehaved: a YAML null taken as
+    /// the text "null" (the admin token became the guessable "null"), a listen address with a
+    /// second colon (an "unknown host" at start), a level only `--log-level` took, an input
+    /// topic listed twice in the environment.
+    @Test func nullsListenAddressesLevelsAndRepeatedTopicsAreRefused() {
+        func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
+            guard case .failure(let e) = parse(yaml, env: env) else { return [] }
+            return e.errors.map(\.description)
+        }
+        #expect(errors("admin: { token: null }\nrules: rules.yaml\n") == [
+            "/etc/moments/daemon.yaml:1:17: error: admin.token is null; remove the key to leave it unset, or quote the text",
+        ])
+        #expect(errors("kafka: { properties: { sasl.password: ~ } }\nrules: rules.yaml\n") == [
+            "/etc/moments/daemon.yaml:1:39: error: properties.sasl.password is null; remove it to leave librdkafka's default, or quote the text",
+        ])
+        #expect(errors("admin: { listen: \"127.0.0.1:9464:9471\" }\nrules: rules.yaml\n") == [
+            "/etc/moments/daemon.yaml:1:18: error: admin.listen must be host:port, found '127.0.0.1:9464:9471'",
+        ])
+        #expect(errors("admin: { listen: \"[::1]:9464\" }\nrules: rules.yaml\n").isEmpty)
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_LOG_LEVEL": "WARN"]) == ["environment: error: MOMENTS_LOG_LEVEL: unknown level 'WARN'"])
+        #expect(Logger.Level(name: "warn") == nil && Logger.Level(name: "WARNING") == nil && Logger.Level(name: "warning") == .warning)
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_KAFKA_INPUT_TOPICS": "a, b, a"]) == ["environment: error: MOMENTS_KAFKA_INPUT_TOPICS: input topic 'a' is listed twice"])
     }
 
     /// A rules path from MOMENTS_RULES that cannot be read is reported as the variable's, not

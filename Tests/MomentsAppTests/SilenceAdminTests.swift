@@ -199,6 +199,38 @@ import Testing
         #expect(restartedPush.last?.map(\.id).contains(id) == false)
     }
 
+    /// Past its retention a silence is dropped without waiting for another change: by the
+    /// once-a-minute `prune`, and at a start from a file that still holds it. Until 2026-12-07
+    /// only a create or an expiry dropped it, so it went on muting while no longer listed, and
+    /// `DELETE` refused it.
+    @Test func aSilencePastItsRetentionIsDroppedWithoutAnotherChange() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = Clock()
+        let pushed = Pushed()
+        let reg = registry(dir, clock: clock, pushed: pushed)
+        guard case .success(let s) = reg.create(body: #"{"match": {"queue": ["tech"]}, "for": "1h"}"#) else {
+            Issue.record("not created"); return
+        }
+        #expect(!reg.prune())                                  // within its day: kept
+        #expect(pushed.last?.map(\.id).contains(s.id) == true)
+        let stored = try String(contentsOfFile: dir + "/silences.json", encoding: .utf8)
+
+        clock.set(RFC3339.parse("2026-11-25T10:01:00Z")!)      // a day after its end
+        #expect(reg.prune())
+        #expect(pushed.last?.map(\.id).contains(s.id) == false)
+        #expect(try String(contentsOfFile: dir + "/silences.json", encoding: .utf8).contains(s.id) == false)
+        #expect(!reg.prune())                                  // nothing more to drop
+
+        // A file that still holds it (written before, and the daemon stopped meanwhile).
+        try stored.write(toFile: dir + "/silences.json", atomically: true, encoding: .utf8)
+        let restartedPush = Pushed()
+        let restarted = registry(dir, clock: clock, pushed: restartedPush)
+        #expect(restartedPush.last?.map(\.id).contains(s.id) == false)
+        #expect(restarted.all.contains { $0.id == s.id } == false)
+        #expect(try String(contentsOfFile: dir + "/silences.json", encoding: .utf8).contains(s.id) == false)
+    }
+
     @Test func aSilenceForAPastWindowCanBeDeleted() async throws {
         let dir = tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -50,7 +50,9 @@ struct BearerToken<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if AdminRouter.openPaths.contains(request.uri.path) { return try await next(request, context) }
-        let given = Array((request.headers[.authorization] ?? "").utf8)
+        // The scheme's name is case-insensitive (RFC 9110, 11.1): `bearer` is `Bearer`.
+        var given = Array((request.headers[.authorization] ?? "").utf8)
+        if given.count >= 7, String(decoding: given[..<7], as: UTF8.self).lowercased() == "bearer " { given.replaceSubrange(..<7, with: Array("Bearer ".utf8)) }
         let expected = Array("Bearer \(token)".utf8)
         var diff = given.count ^ expected.count
         for i in 0..<min(given.count, expected.count) { diff |= Int(given[i] ^ expected[i]) }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Logging
 import MomentsCore
 import Yams
 
@@ -64,7 +65,9 @@ public enum DaemonConfigParser {
         config.admin.stateDirectory = FilePaths.resolve(admin.stateDirectory ?? "state", writtenIn: file)
         config.logging = logging
         switch EnvironmentOverrides.apply(environment, to: &config) {
-        case .success: return .success(config)
+        case .success:
+            let clashes = TopicClashes.check(config, kafka: top["kafka"], processing: top["processing"], environment: environment, ctx)
+            return clashes.isEmpty ? .success(config) : .failure(ConfigErrors(clashes))
         case .failure(let e): return .failure(e)
         }
     }
@@ -100,6 +103,9 @@ enum KafkaSection {
         var out: [String: String] = [:]
         for member in m {
             guard case .scalar(let s) = member.value else { ctx.error(member.value, "\(what).\(member.key) must be a single value"); continue }
+            guard !(s.style == .plain && YAMLContext.nullForms.contains(s.string)) else {
+                ctx.error(member.value, "\(what).\(member.key) is null; remove it to leave librdkafka's default, or quote the text"); continue
+            }
             if let setting = KafkaSettings.ownSetting(forProperty: member.key) {
                 ctx.error(member.keyNode, "\(what).\(member.key) is set by \(setting); set it there")
                 continue
@@ -153,8 +159,17 @@ enum AdminSection {
         return a
     }
 
+    /// `host:port`; a host with a colon must be an IPv6 address (bracketed or not): one such as
+    /// `127.0.0.1:9464:9471` passed until 2026-12-07 and failed at start with the server's
+    /// "unknown host" and no location.
     static func validListen(_ v: String) -> Bool {
         guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]) else { return false }
+        var host = String(v[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.contains(":") {
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, host, &address) == 1 else { return false }
+        }
         return (0...65535).contains(port) && colon != v.startIndex
     }
 }
@@ -167,7 +182,7 @@ enum LoggingSection {
             if ["logfmt", "json"].contains(f) { l.format = f } else { ctx.error(m["format"], "logging.format must be logfmt or json, found '\(f)'") }
         }
         if let v = ctx.string(m["level"], what: "logging.level") {
-            if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) { l.level = v } else {
+            if Logger.Level(name: v) != nil { l.level = v } else {
                 ctx.error(m["level"], "logging.level must be trace, debug, info, notice, warning, error or critical, found '\(v)'")
             }
         }

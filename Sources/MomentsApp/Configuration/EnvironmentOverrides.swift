@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import Kafka
 import MomentsCore
@@ -33,7 +34,11 @@ public enum EnvironmentOverrides {
         if let v = env["MOMENTS_KAFKA_GROUP_ID"], !v.isEmpty { config.kafka.groupID = v }
         if let v = env["MOMENTS_KAFKA_INPUT_TOPICS"] {
             let topics = v.split(separator: ",").map { String($0).trimmingWhitespaceForConfig }.filter { !$0.isEmpty }
-            if topics.isEmpty { fail("MOMENTS_KAFKA_INPUT_TOPICS", "names no topic") } else { config.kafka.inputTopics = topics }
+            if topics.isEmpty { fail("MOMENTS_KAFKA_INPUT_TOPICS", "names no topic") }
+            else if let twice = topics.enumerated().first(where: { i, t in topics[..<i].contains(t) })?.element {
+                // Refused as the file refuses it (accepted until 2026-12-07).
+                fail("MOMENTS_KAFKA_INPUT_TOPICS", "input topic '\(twice)' is listed twice")
+            } else { config.kafka.inputTopics = topics }
         }
         if let v = env["MOMENTS_TOPIC_ALERTS"], !v.isEmpty { config.kafka.topics.alerts = v }
         if let v = env["MOMENTS_TOPIC_COACHING"], !v.isEmpty { config.kafka.topics.coaching = v }
@@ -91,7 +96,7 @@ public enum EnvironmentOverrides {
             if ["logfmt", "json"].contains(v) { config.logging.format = v } else { fail("MOMENTS_LOG_FORMAT", "expected logfmt or json, found '\(v)'") }
         }
         if let v = env["MOMENTS_LOG_LEVEL"] {
-            if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) { config.logging.level = v } else {
+            if Logger.Level(name: v) != nil { config.logging.level = v } else {
                 fail("MOMENTS_LOG_LEVEL", "unknown level '\(v)'")
             }
         }

@@ -51,6 +51,7 @@ public final class Daemon: @unchecked Sendable {
             services.append(.init(service: app))
         }
         services.append(.init(service: watcher))
+        services.append(.init(service: SilenceExpiry(silences: silences)))
         services.append(.init(
             service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup,
             failureTerminationBehavior: .gracefullyShutdownGroup))

@@ -101,14 +101,16 @@ enum LogTime {
 }
 
 extension Logger.Level {
-    /// Parses a level name as the configuration and `--log-level` spell it.
+    /// Parses a level name as the configuration file, `MOMENTS_LOG_LEVEL` and `--log-level`
+    /// all spell it. (Until 2026-12-07 `--log-level` alone also took `WARN` or `warn`, and
+    /// `run --print-config` then printed a level the file refuses.)
     public init?(name: String) {
-        switch name.lowercased() {
+        switch name {
         case "trace": self = .trace
         case "debug": self = .debug
         case "info": self = .info
         case "notice": self = .notice
-        case "warning", "warn": self = .warning
+        case "warning": self = .warning
         case "error": self = .error
         case "critical": self = .critical
         default: return nil

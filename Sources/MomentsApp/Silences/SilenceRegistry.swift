@@ -61,6 +61,34 @@ public final class SilenceRegistry: @unchecked Sendable {
                 logger.error("cannot load the silences; starting without them", metadata: ["error": "\(error)", "moved_to": "\(aside)"])
             }
         }
+        prune()
+    }
+
+    /// Drops the admin silences past their retention, from the file too, and hands the engines
+    /// the rest if any went. Called at start and once a minute (`SilenceExpiry`): until
+    /// 2026-12-07 only a create or an expiry dropped them, so one past its retention, no longer
+    /// listed and refused by `DELETE`, went on muting late events, across restarts too.
+    /// Returns whether any went.
+    @discardableResult
+    public func prune() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        let gone = adminSilences.filter { !Self.isKept($0, createdAt: createdAt, horizon: now() - Self.retention) }.map(\.id)
+        guard !gone.isEmpty else { return false }
+        switch persist(adminSilences, createdAt: createdAt) {
+        case .success(let kept): (adminSilences, createdAt) = kept
+        case .failure:
+            // Not saved (logged by `persist`): over all the same; the next start drops them again.
+            adminSilences.removeAll { gone.contains($0.id) }
+            createdAt = createdAt.filter { id, _ in !gone.contains(id) }
+        }
+        push(fileSilences + adminSilences)
+        logger.notice("silences past their retention dropped", metadata: ["ids": "\(gone.joined(separator: ","))"])
+        return true
+    }
+
+    /// Whether a silence is still kept: until a day after its end, or after it was made if later.
+    private static func isKept(_ s: Silence, createdAt: [String: Timestamp], horizon: Timestamp) -> Bool {
+        max(s.endsAt, createdAt[s.id] ?? s.endsAt) > horizon
     }
 
     public static let wallClock: @Sendable () -> Timestamp = RealTimeClock.now
@@ -159,7 +187,7 @@ public final class SilenceRegistry: @unchecked Sendable {
     /// the file cannot be written.
     private func persist(_ silences: [Silence], createdAt: [String: Timestamp]) -> Result<([Silence], [String: Timestamp]), ConfigErrors> {
         let horizon = now() - Self.retention
-        let kept = silences.filter { max($0.endsAt, createdAt[$0.id] ?? $0.endsAt) > horizon }
+        let kept = silences.filter { Self.isKept($0, createdAt: createdAt, horizon: horizon) }
         let keptCreatedAt = createdAt.filter { id, _ in kept.contains { $0.id == id } }
         guard let store else { return .success((kept, keptCreatedAt)) }
         do {

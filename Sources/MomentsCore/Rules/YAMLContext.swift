@@ -207,7 +207,7 @@ public final class YAMLContext {
     }
 
     /// The plain scalars YAML 1.2's core schema reads as null (the empty one is refused as empty).
-    static let nullForms: Set<String> = ["~", "null", "Null", "NULL"]
+    public static let nullForms: Set<String> = ["~", "null", "Null", "NULL"]
 
     /// A moment's, recovery rule's or coaching rule's id. It becomes part of output ids, which
     /// `:` joins (`<interaction>:<moment>:<n>`, `<moment id>:<rule>`): with a `:` in rule ids,

@@ -1,0 +1,61 @@
+import MomentsCore
+import Yams
+
+/// Topics the daemon writes that it also reads. An output topic that is an input topic feeds
+/// the daemon its own alerts, which it dead-letters as malformed events into the dead-letter
+/// topic, which, if it is an input too, it reads again, for ever; a changelog shared with an
+/// output or an input mixes state records into them. `moments check` accepted such a
+/// configuration until 2026-12-07. Checked once the environment has had its say, and reported
+/// where the name was set: the file's line and column, or the variable.
+enum TopicClashes {
+    /// A topic the daemon writes, where its name comes from.
+    private struct Written {
+        var role: String
+        var topic: String
+        var variable: String
+        var node: Node?
+    }
+
+    static func check(_ config: DaemonConfig, kafka: Node?, processing: Node?, environment: [String: String], _ ctx: YAMLContext) -> [ConfigError] {
+        let topics = kafka?["topics"]
+        var written = [
+            Written(role: "topics.alerts", topic: config.kafka.topics.alerts, variable: "MOMENTS_TOPIC_ALERTS", node: topics?["alerts"]),
+            Written(role: "topics.coaching", topic: config.kafka.topics.coaching, variable: "MOMENTS_TOPIC_COACHING", node: topics?["coaching"]),
+            Written(role: "topics.recovery", topic: config.kafka.topics.recovery, variable: "MOMENTS_TOPIC_RECOVERY", node: topics?["recovery"]),
+            Written(role: "topics.dead_letter", topic: config.kafka.topics.deadLetter, variable: "MOMENTS_TOPIC_DEAD_LETTER", node: topics?["dead_letter"]),
+        ]
+        let outputs = written
+        if let changelog = config.changelogTopic {
+            written.append(Written(role: "processing.changelog_topic", topic: changelog, variable: "MOMENTS_CHANGELOG_TOPIC", node: processing?["changelog_topic"]))
+        }
+        var errors: [ConfigError] = []
+        func located(_ node: Node, _ message: String) {
+            let before = ctx.errors.count
+            ctx.error(node, message)
+            errors += ctx.errors[before...]
+        }
+        func report(_ w: Written, _ what: String) {
+            if let v = environment[w.variable], !v.isEmpty {
+                errors.append(ConfigError(file: "environment", line: 0, column: 0, message: "\(w.variable): topic '\(w.topic)' \(what)"))
+            } else if let node = w.node {
+                located(node, "\(w.role) '\(w.topic)' \(what)")
+            } else if environment["MOMENTS_KAFKA_INPUT_TOPICS"] != nil {
+                // A default name (the changelog's is made from the group id) that an input names.
+                errors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_KAFKA_INPUT_TOPICS: '\(w.topic)', the default name of \(w.role), \(what)"))
+            } else if let node = kafka?["input_topics"] {
+                located(node, "'\(w.topic)', the default name of \(w.role), \(what)")
+            } else {
+                errors.append(ConfigError(file: ctx.file, line: 1, column: 1, message: "\(w.role) '\(w.topic)' \(what)"))
+            }
+        }
+        let inputs = Set(config.kafka.inputTopics)
+        for w in written where inputs.contains(w.topic) {
+            report(w, "is also an input topic: the daemon would read what it writes there")
+        }
+        if let changelog = written.last, config.changelogTopic != nil, !inputs.contains(changelog.topic),
+           outputs.contains(where: { $0.topic == changelog.topic }) {
+            report(changelog, "is also an output topic: state records would go to its consumers")
+        }
+        return errors
+    }
+}
