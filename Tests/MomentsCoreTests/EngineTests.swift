@@ -149,6 +149,49 @@ import Testing
         #expect(out.alerts.first?.moment.measures.first?.value == 49)
     }
 
+    /// With `allowed_lateness`, a long wait is decided by its timer, not by the first closer to
+    /// arrive: a `connected` at 100 s arriving after the call's end at 130 s ends the wait at
+    /// 100 s, under the limit (until 2026-12-07: a long wait of 130 s and an apology discount).
+    /// The same events in order, and a wait that really was long, are reported as before, at
+    /// the timer, measured to the earliest closer.
+    @Test func aLongWaitIsDecidedByTheEarliestCloserWithinTheLateness() throws {
+        let rules = try Fixtures.rules("""
+            settings: { allowed_lateness: 30s }
+            moments:
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 120s } }
+              - id: long-hold
+                kind: pain
+                when: { wait: { from: hold.started, until: [hold.ended, interaction.ended], longer_than: 60s, once_per: episode } }
+            """)
+        let resolved = EventData(reason: "resolved")
+        func run(_ script: (Script) -> [Event]) -> [Output] {
+            var engine = Engine(rules: rules)
+            var s = Script()
+            s.agent = "a-1"
+            var out = engine.run(script(s))
+            out += engine.advance(to: s.time(900))
+            return out
+        }
+        let lateConnect = run { s in [s.at(0, .interactionQueued), s.at(130, .interactionEnded, data: resolved), s.at(100, .agentConnected)] }
+        #expect(lateConnect.alerts.isEmpty, "\(lateConnect.alerts.map(\.id))")
+        let inOrder = run { s in [s.at(0, .interactionQueued), s.at(100, .agentConnected), s.at(130, .interactionEnded, data: resolved)] }
+        #expect(inOrder.alerts.isEmpty)
+        // A hold of 40 s whose end arrives after the call's end at 65 s: no long hold.
+        let lateHoldEnd = run { s in [s.at(0, .agentConnected), s.at(5, .holdStarted), s.at(65, .interactionEnded, data: resolved), s.at(45, .holdEnded)] }
+        #expect(lateHoldEnd.alerts.isEmpty, "\(lateHoldEnd.alerts.map(\.id))")
+        // Really long (connected at 140 s, arriving after the end at 145 s): reported once, 140 s.
+        let long = run { s in [s.at(0, .interactionQueued), s.at(145, .interactionEnded, data: resolved), s.at(140, .agentConnected)] }
+        #expect(long.alerts.map(\.id) == ["i-1:long-wait:1"])
+        #expect(long.alerts.first?.moment.measures.first?.value == 140)
+        #expect(long.alerts.first?.moment.time == Script().time(120))
+        // A late opener closed long by a pending closer waits for its timer too.
+        let lateOpener = run { s in [s.at(145, .interactionEnded, data: resolved), s.at(140, .agentConnected), s.at(0, .interactionQueued)] }
+        #expect(lateOpener.alerts.map(\.id) == ["i-1:long-wait:1"])
+        #expect(lateOpener.alerts.first?.moment.measures.first?.value == 140)
+    }
+
     @Test func overridesGiveGoldCustomersAShorterFuse() throws {
         let yaml = """
             moments:

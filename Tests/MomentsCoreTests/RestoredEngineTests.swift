@@ -66,6 +66,36 @@ import Testing
         let out = second.advance(to: s.time(400))
         #expect(out.map(\.id) == ["i-1:long-wait:1"])
     }
+
+    /// A long wait already closed whose decision `allowed_lateness` holds back (`closeWait`)
+    /// has its timer rebuilt too: the restored engine still reports it, and still lets an
+    /// earlier closer that arrives after the restore end the wait there.
+    @Test func aClosedWaitAwaitingItsDecisionIsRebuilt() throws {
+        let rules = try Fixtures.rules("""
+            settings: { allowed_lateness: 30s }
+            moments:
+              - id: long-wait
+                kind: pain
+                when:
+                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 120s }
+            """)
+        let s = Script()
+        func restoredAfterTheEnd() throws -> Engine {
+            var first = Engine(rules: rules)
+            first.tracksChanges = true
+            #expect(first.run([s.at(0, .interactionQueued), s.at(140, .interactionEnded, data: EventData(reason: "resolved"))]).isEmpty)
+            var records: [String: [UInt8]] = [:]
+            for (id, state) in first.takeChangedCustomers() { records[id] = state }
+            return try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 1), customers: records)
+        }
+        var decided = try restoredAfterTheEnd()
+        let long = decided.advance(to: s.time(400))
+        #expect(long.map(\.id) == ["i-1:long-wait:1"])
+        var shortened = try restoredAfterTheEnd()
+        var out = shortened.run([s.at(100, .agentConnected)])
+        out += shortened.advance(to: s.time(400))
+        #expect(out.isEmpty)
+    }
 }
 
 /// A reload drops the state of a rule removed or changed in kind; the changelog must not bring

@@ -28,8 +28,7 @@ extension Engine {
     static func latestWaitDue(of ix: InteractionState, lateness: Duration) -> Timestamp? {
         var latest: Timestamp?
         ix.waits.forEachByKey { _, ws in
-            guard let opened = ws.openedAt else { return }
-            let due = opened + ws.limit + lateness
+            guard let due = ws.decisionDue(lateness: lateness) else { return }
             if latest.map({ due > $0 }) ?? true { latest = due }
         }
         return latest

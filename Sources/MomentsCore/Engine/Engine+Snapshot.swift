@@ -133,12 +133,10 @@ extension Engine {
             for iid in customer.interactions.keys.sorted() {
                 let ix = customer.interactions[iid]!
                 for (r, ws) in ix.waits.sorted(by: { $0.key < $1.key }) {
-                    guard let opened = ws.openedAt else { continue }
                     // Due at or before the clock: it fired before the state was taken (a step
                     // ends with every due timer fired), perhaps emitting nothing (a filter), and
                     // the wait's close decides now. Rebuilt, it fired a second time.
-                    let due = opened + ws.limit + settings.allowedLateness
-                    guard due > firedUpTo else { continue }
+                    guard let due = ws.decisionDue(lateness: settings.allowedLateness), due > firedUpTo else { continue }
                     schedule(.wait(customer: id, interaction: iid, rule: r, episode: ws.episode), at: due)
                 }
                 let expiry = ix.endedAt != nil ? max(ix.endedAt!, ix.lastEventAt) + settings.interactionGrace : ix.lastEventAt + settings.interactionTimeout

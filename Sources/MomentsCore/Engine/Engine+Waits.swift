@@ -13,6 +13,7 @@ extension Engine {
         guard ws.openedAt == nil else { return }   // already waiting: a repeated opener changes nothing
         // Within the episode that last closed: a repeated opener of it, arriving after its close.
         if ws.lastEpisode.contains(t) { return }
+        settleClosedEpisode(r, w, ws: &ws, ix: &ix, customer: &customer, into: &out)
         let limit = waitLimit(r, w, at: t, ix: ix)
         if let closed = ws.pendingCloses.take(notBefore: t) {
             // The closing event arrived before this opener (out of order): the episode is over.
@@ -20,7 +21,13 @@ extension Engine {
             ws.limit = limit
             ws.lastEpisode = t..<closed
             if closed - t >= limit {
-                fireWait(r, w, episode: ws.episode, waited: closed - t, deadline: t + limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
+                // With `allowed_lateness`, an earlier closer may still come: its timer decides.
+                let due = t + limit + rules.settings.allowedLateness
+                if due > clock {
+                    schedule(.wait(customer: event.customerID, interaction: event.interactionID, rule: r, episode: ws.episode), at: due)
+                } else {
+                    fireWait(r, w, episode: ws.episode, waited: closed - t, deadline: t + limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
+                }
             }
             return
         }
@@ -38,30 +45,55 @@ extension Engine {
         var ws = ix.waits[r] ?? WaitState()
         defer { ix.waits[r] = ws }
         guard let opened = ws.openedAt else {
+            // Earlier than the closer that ended the last episode, whose moment waits for its
+            // timer (`allowed_lateness`): the episode ended here, and the timer judges that.
+            if ws.lastEpisode.contains(t), let due = ws.decisionDue(lateness: rules.settings.allowedLateness), due > clock {
+                ws.lastEpisode = ws.lastEpisode.lowerBound..<t
+                return
+            }
             ws.pendingCloses.add(t)
             return
         }
         guard t >= opened else { return }   // a late closer of an earlier episode
         ws.openedAt = nil
         ws.lastEpisode = opened..<t
-        // Normally the timer has reported a long wait already; this covers allowed lateness.
-        if t - opened >= ws.limit {
+        // A long wait: reported by its timer already, unless `allowed_lateness` holds the timer
+        // back; then the timer still decides, so that a closer that happened earlier and
+        // arrives later ends the episode there. (Until 2026-12-07 the first closer to arrive
+        // decided: a call connected at 100 s whose `agent.connected` came after its end at
+        // 130 s got a long wait of 130 s and an apology discount, with lateness meant to
+        // prevent just that.)
+        if t - opened >= ws.limit, opened + ws.limit + rules.settings.allowedLateness <= clock {
             fireWait(r, w, episode: ws.episode, waited: t - opened, deadline: opened + ws.limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
         }
+    }
+
+    /// A new episode opens while the last one, closed long, waits for its timer: it is decided
+    /// now, as the timer will find the episode number moved on.
+    mutating func settleClosedEpisode(
+        _ r: Int, _ w: Shared<WaitCondition>, ws: inout WaitState, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
+        guard ws.openedAt == nil, let due = ws.decisionDue(lateness: rules.settings.allowedLateness), due > clock else { return }
+        let episode = ws.lastEpisode
+        fireWait(r, w, episode: ws.episode, waited: episode.upperBound - episode.lowerBound, deadline: episode.lowerBound + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
     }
 
     mutating func fireWaitTimer(customer id: String, interaction iid: String, rule r: Int, episode: Int, into out: inout [Output]) {
         // Most wait timers find the episode closed: check that in place before moving anything.
         guard case .wait(let shared) = index.conditions[r], let c = customers.index(forKey: id),
               let waiting = customers.inPlace(at: c, { $0.interactions.waitState(of: iid, rule: r) }),
-              waiting.episode == episode, let opened = waiting.openedAt else { return }
+              waiting.episode == episode, waiting.openedAt != nil || waiting.closedLong else { return }
         var customer = CustomerState()
         customers.checkOut(at: c, into: &customer)
         _ = customer.interactions.moveToEnd(iid)   // there: its wait state was just read
         var ix = customer.interactions.removeLast()
         markChanged(id)
         var ws = waiting
-        fireWait(r, shared, episode: episode, waited: ws.limit, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        // Still waiting: reported at the limit. Closed long, its decision held back by
+        // `allowed_lateness` (`closeWait`): reported as long as it lasted.
+        let opened = ws.openedAt ?? ws.lastEpisode.lowerBound
+        let waited = ws.openedAt == nil ? ws.lastEpisode.upperBound - opened : ws.limit
+        fireWait(r, shared, episode: episode, waited: waited, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
         customer.interactions.put(consume ix)
         customers.checkIn(id, &customer, at: c)

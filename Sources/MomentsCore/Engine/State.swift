@@ -90,6 +90,19 @@ struct WaitState: Sendable {
     var lastEpisode = Timestamp(milliseconds: 0)..<Timestamp(milliseconds: 0)
     /// Episodes that already fired (per-episode waits).
     var firedEpisodes = SmallIntSet()
+
+    /// The episode that last closed lasted `limit` or longer.
+    var closedLong: Bool { !lastEpisode.isEmpty && lastEpisode.upperBound - lastEpisode.lowerBound >= limit }
+
+    /// When this wait's moment is decided, if that is still to come: the open episode's timer
+    /// or, with `allowed_lateness`, the timer of a long episode already closed, which waits so
+    /// that a closer that happened earlier, arriving later, can still end the episode there
+    /// (`Engine.closeWait`). Without lateness a closed episode's timer has always passed.
+    func decisionDue(lateness: Duration) -> Timestamp? {
+        if let opened = openedAt { return opened + limit + lateness }
+        guard lateness > .zero, closedLong else { return nil }
+        return lastEpisode.lowerBound + limit + lateness
+    }
 }
 
 /// The closing events of a wait that arrived while no episode was open, earliest first: two,
