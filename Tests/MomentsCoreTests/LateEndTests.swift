@@ -30,6 +30,29 @@ import Testing
         #expect(alert?.moment.queue == "billing")
     }
 
+    /// A resolved end that arrives before the call's first `agent.connected`: the fast
+    /// resolution is judged again once the connection is known, at the end's time, caused by
+    /// the late event (until 2026-12-07 nothing fired: no moment of glory, no kudos).
+    @Test func aResolvedEndArrivingBeforeItsConnectedIsStillAFastResolution() {
+        var s = Script()
+        s.agent = "a-1"
+        let resolved = EventData(reason: "resolved")
+        let inOrder = [s.at(0, .interactionStarted), s.at(1, .interactionQueued), s.at(60, .agentConnected), s.at(62, .interactionEnded, data: resolved)]
+        var reference = Engine(rules: rules)
+        let expected = reference.run(inOrder)
+        #expect(expected.ids.contains("i-1:fast-resolution:1"))
+
+        var engine = Engine(rules: rules)
+        let late = inOrder[2]
+        let out = engine.run([inOrder[0], inOrder[1], inOrder[3], late])
+        #expect(out.ids == expected.ids)
+        let alert = out.alerts.first { $0.moment.rule == "fast-resolution" }
+        #expect(alert?.moment.time == s.time(62), "the moment is at the end's time")
+        #expect(alert?.moment.causeEventID == late.eventID, "caused by the event whose arrival showed it")
+        // Learnt again later (a redelivery): nothing fires twice.
+        #expect(engine.run([s.at(60, .agentConnected)]).isEmpty)
+    }
+
     /// Even without a `started`: the end creates the interaction, the `queued` comes after it.
     @Test func anEndThatOpensTheInteractionIsJudgedAgain() {
         let s = Script()

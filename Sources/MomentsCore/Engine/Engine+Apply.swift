@@ -17,6 +17,7 @@ extension Engine {
         }
 
         let phaseBefore = ix.phase
+        let connectedBefore = ix.firstConnectedAt
         let phaseAtEnd = update(&ix, with: event)
         if event.type == .interactionStarted { recordStart(event, in: &customer) }
         if event.type == .interactionEnded {
@@ -24,6 +25,9 @@ extension Engine {
         }
         evaluateRules(event, phaseBefore: phaseBefore, ix: &ix, customer: &customer, into: &out)
         if let phaseAtEnd { judgeEndAgain(in: phaseAtEnd, after: event, ix: &ix, customer: &customer, into: &out) }
+        if ix.firstConnectedAt != connectedBefore, phaseBefore == .ended {
+            judgeResolutionAgain(after: event, ix: &ix, customer: &customer, into: &out)
+        }
 
         customer.interactions.put(consume ix)
         while customer.interactions.count > CustomerState.maxInteractions, forgetOneInteraction(of: &customer, keeping: event.interactionID) {}
@@ -83,18 +87,8 @@ extension Engine {
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      details: ["phrase": hit.original, "language": hit.language], into: &out)
             case .resolution(let c):
-                guard event.data.reason == "resolved", let connected = ix.firstConnectedAt else { continue }
-                let handle = event.occurredAt - connected
-                guard handle.milliseconds >= 0, handle <= c.within else { continue }
-                if let window = c.firstContactWithin {
-                    let startedAt = customer.starts.first(where: { $0.interaction == event.interactionID })?.at ?? connected
-                    let other = customer.starts.contains {
-                        $0.interaction != event.interactionID && $0.at < startedAt && $0.at >= startedAt - window
-                    }
-                    guard !other else { continue }
-                }
-                fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
-                     measures: [.init(name: "handle_seconds", value: handle.seconds)], details: ["handle": handle.description], into: &out)
+                guard event.data.reason == "resolved" else { continue }
+                judgeResolution(r, c, endedAt: event.occurredAt, cause: event, ix: &ix, customer: &customer, into: &out)
             }
         }
     }

@@ -16,6 +16,41 @@ extension Engine {
         }
     }
 
+    /// The resolution conditions judged again when an interaction already resolved learns of
+    /// an earlier first connection (`event`, an `agent.connected` arriving after the end): a
+    /// fast resolution that fits fires, at the end's time, caused by `event`. Until 2026-12-07
+    /// a call whose `connected` came two seconds after its resolved end got no fast-resolution
+    /// moment and no kudos, as `abandoned` got none before 2026-12-06 (`judgeEndAgain`).
+    mutating func judgeResolutionAgain(after event: Event, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]) {
+        guard ix.endReason == .resolved, let ended = ix.endedAt, let ordinal = EventType.interactionEnded.ordinal else { return }
+        for k in index.momentsByEvent[ordinal].indices {
+            let r = index.momentsByEvent[ordinal][k].rule
+            guard case .resolution(let c) = index.conditions[r] else { continue }
+            judgeResolution(r, c, endedAt: ended, cause: event, ix: &ix, customer: &customer, into: &out)
+        }
+    }
+
+    /// A resolution at `endedAt`: fires when the handle time from the first connection is
+    /// within the condition's, and, with `first_contact_within`, no other contact of the
+    /// customer started within that window before this one.
+    mutating func judgeResolution(
+        _ r: Int, _ c: ResolutionCondition, endedAt: Timestamp, cause event: Event,
+        ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
+        guard let connected = ix.firstConnectedAt else { return }
+        let handle = endedAt - connected
+        guard handle.milliseconds >= 0, handle <= c.within else { return }
+        if let window = c.firstContactWithin {
+            let startedAt = customer.starts.first(where: { $0.interaction == ix.id })?.at ?? connected
+            let other = customer.starts.contains {
+                $0.interaction != ix.id && $0.at < startedAt && $0.at >= startedAt - window
+            }
+            guard !other else { return }
+        }
+        fire(r, ix: &ix, customer: &customer, event: event, time: endedAt,
+             measures: [.init(name: "handle_seconds", value: handle.seconds)], details: ["handle": handle.description], into: &out)
+    }
+
     /// The customer's contacts that started after `event`'s, counted again now that it is
     /// known: one that now reaches `at_least` fires, at its own start, caused by `event` (whose
     /// late arrival showed it). Until 2026-12-06 a contact was counted only with the contacts
