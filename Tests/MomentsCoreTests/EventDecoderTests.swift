@@ -256,6 +256,14 @@ import Testing
         #expect(TextNormalizer.normalize("Straße") == " strasse ")
         #expect(TextNormalizer.normalize("I don't") == " i dont ")
     }
+
+    /// Invisible format characters are not word breaks (until 2026-12-07 a soft hyphen split
+    /// "kündigen" in two, on both the byte path and the Unicode one).
+    @Test func invisibleFormatCharactersAreDropped() {
+        #expect(TextNormalizer.normalize("kün\u{AD}digen") == " kundigen ")
+        #expect(TextNormalizer.normalize("can\u{200B}cel now") == " cancel now ")
+        #expect(TextNormalizer.normalize("\u{FEFF}I want to can\u{2060}cel") == " i want to cancel ")
+    }
 }
 
 @Suite struct PhraseSearchTests {
@@ -285,6 +293,21 @@ import Testing
             if expected != nil { found += 1 }
         }
         #expect(found > 1_000 && found < texts.count)   // the texts test both outcomes
+    }
+
+    /// A phrase written with ä, ö or ü also matches the spelling without them (ae, oe, ue), as
+    /// German is typed on keyboards without umlauts; the phrase found is still the first in
+    /// file order (until 2026-12-07 "ICH WILL KUENDIGEN" went unmatched).
+    @Test func umlautsMatchTheirSpellingWithoutThem() {
+        let m = matcher(["ich will kündigen", "Vertrag KÜNDIGEN", "cancel"])
+        #expect(m.firstMatch(in: "ICH WILL KUENDIGEN!") == 0)
+        #expect(m.firstMatch(in: "ich will kündigen") == 0)
+        #expect(m.firstMatch(in: "den vertrag kuendigen bitte") == 1)
+        #expect(m.firstMatch(in: "kuendigen") == nil)
+        #expect(m.firstMatch(in: "cancel, vertrag kuendigen") == 1)
+        #expect(matcher(["ku\u{308}ndigen"]).firstMatch(in: "Kuendigen") == 0)   // a combining diaeresis too
+        #expect(PhraseMatcher.umlautSpelling("cancel") == nil)
+        #expect(PhraseMatcher.umlautSpelling("Öffnung für Männer") == "Oeffnung fuer Maenner")
     }
 
     @Test func aPhraseMatchesWholeWordsOnly() {

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,11 +18,14 @@ import Darwin
 /// box, calling its method copied it (its five arrays retained and released) for each message.
 final class PhraseMatcher: Sendable {
     let condition: PhraseCondition
-    /// The folded phrases' bytes, one after another; phrase `n` is `bytes[starts[n]..<starts[n + 1]]`.
+    /// The folded forms' bytes, one after another; form `e` is `bytes[starts[e]..<starts[e + 1]]`,
+    /// a form of phrase `phraseOf[e]`. A phrase has one form, or two when it is written with
+    /// a German umlaut (`umlautSpelling`).
     private let bytes: [UInt8]
     private let starts: [Int]
-    /// Per byte value `b`: the phrases whose second byte is `b`, in file order, as the range
-    /// `candidates[first[b]..<first[b + 1]]`.
+    private let phraseOf: [Int]
+    /// Per byte value `b`: the forms whose second byte is `b`, in file order of their phrases,
+    /// as the range `candidates[first[b]..<first[b + 1]]`.
     private let candidates: [Int]
     private let first: [Int]
     /// The phrases must be folded (`TextNormalizer.normalize`, as the rules parser leaves
@@ -29,14 +33,30 @@ final class PhraseMatcher: Sendable {
     /// match can only start at a space of the text.
     init(_ condition: PhraseCondition) {
         self.condition = condition
-        let phrases = condition.phrases.map { Array($0.phrase.utf8) }
-        precondition(phrases.allSatisfy { $0.count >= 2 && $0[0] == 0x20 && $0[1] != 0x20 }, "phrases must be folded")
-        bytes = phrases.flatMap { $0 }
-        starts = phrases.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        var forms: [(phrase: Int, bytes: [UInt8])] = []
+        for (n, p) in condition.phrases.enumerated() {
+            forms.append((n, Array(p.phrase.utf8)))
+            if let spelt = Self.umlautSpelling(p.original) { forms.append((n, Array(TextNormalizer.normalize(spelt).utf8))) }
+        }
+        precondition(forms.allSatisfy { $0.bytes.count >= 2 && $0.bytes[0] == 0x20 && $0.bytes[1] != 0x20 }, "phrases must be folded")
+        bytes = forms.flatMap(\.bytes)
+        starts = forms.reduce(into: [0]) { $0.append($0.last! + $1.bytes.count) }
+        phraseOf = forms.map(\.phrase)
         var lists = Array(repeating: [Int](), count: 256)
-        for (n, p) in phrases.enumerated() { lists[Int(p[1])].append(n) }
+        for (e, f) in forms.enumerated() { lists[Int(f.bytes[1])].append(e) }
         candidates = lists.flatMap { $0 }
         first = lists.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+    }
+
+    /// A phrase with ä, ö or ü written as German is typed without them (ae, oe, ue): "ich will
+    /// kündigen" is also "ich will kuendigen". Folding alone makes it "kundigen", which the
+    /// second spelling never is (until 2026-12-07 it went unmatched). Nil for a phrase without.
+    static func umlautSpelling(_ phrase: String) -> String? {
+        let spellings: [Character: String] = ["ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"]
+        // Composed first: "u" and a combining diaeresis is "ü" too.
+        let composed = phrase.precomposedStringWithCanonicalMapping
+        guard composed.contains(where: { spellings[$0] != nil }) else { return nil }
+        return String(composed.flatMap { spellings[$0].map(Array.init) ?? [$0] })
     }
 
     /// The number of the first phrase (in file order) that the message contains, or nil.
@@ -51,19 +71,21 @@ final class PhraseMatcher: Sendable {
             starts.withUnsafeBufferPointer { starts in
                 candidates.withUnsafeBufferPointer { candidates in
                     first.withUnsafeBufferPointer { first in
-                        var i = 0
-                        while i + 1 < text.count {
-                            defer { i += 1 }
-                            if text[i] != 0x20 { continue }
-                            let next = Int(text[i + 1])
-                            for k in first[next]..<first[next + 1] {
-                                let n = candidates[k]
-                                guard n < best else { break }   // in file order: nothing later can win
-                                let start = starts[n], count = starts[n + 1] - start
-                                if count <= text.count - i,
-                                   memcmp(text.baseAddress! + i, bytes.baseAddress! + start, count) == 0 {
-                                    best = n
-                                    break
+                        phraseOf.withUnsafeBufferPointer { phraseOf in
+                            var i = 0
+                            while i + 1 < text.count {
+                                defer { i += 1 }
+                                if text[i] != 0x20 { continue }
+                                let next = Int(text[i + 1])
+                                for k in first[next]..<first[next + 1] {
+                                    let e = candidates[k], n = phraseOf[e]
+                                    guard n < best else { break }   // in file order: nothing later can win
+                                    let start = starts[e], count = starts[e + 1] - start
+                                    if count <= text.count - i,
+                                       memcmp(text.baseAddress! + i, bytes.baseAddress! + start, count) == 0 {
+                                        best = n
+                                        break
+                                    }
                                 }
                             }
                         }

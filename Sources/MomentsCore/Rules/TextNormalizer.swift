@@ -19,7 +19,9 @@ public enum TextNormalizer {
         out.append(" ")
         var lastWasSpace = true
         for scalar in text.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars {
-            if isCombiningMark(scalar) { continue }
+            // Invisible format characters (a soft hyphen, a zero-width space or joiner) are
+            // not word breaks: "kün\u{AD}digen" is one word (until 2026-12-07, two).
+            if isCombiningMark(scalar) || scalar.properties.generalCategory == .format { continue }
             if scalar == "ß" { out.append("s"); out.append("s"); lastWasSpace = false; continue }
             if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
                 out.append(scalar)
@@ -65,6 +67,7 @@ public enum TextNormalizer {
                     switch latinFolds[scalar] {
                     case .letters(let folded): out.append(contentsOf: folded); lastWasSpace = false
                     case .separator: if !lastWasSpace { out.append(0x20); lastWasSpace = true }
+                    case .ignored: continue
                     case .unknown: return nil
                     }
                 case 0x80...: return nil
@@ -82,6 +85,8 @@ public enum TextNormalizer {
         case letters([UInt8])
         /// Punctuation or a symbol: a word boundary.
         case separator
+        /// An invisible format character (the soft hyphen): nothing.
+        case ignored
         /// Not in the table (ASCII, which the byte switch handles, or a fold the table cannot
         /// express): the text takes the general path.
         case unknown
@@ -91,6 +96,7 @@ public enum TextNormalizer {
     /// two paths cannot disagree.
     static let latinFolds: [LatinFold] = (0..<0x250).map { value -> LatinFold in
         guard value >= 0x80, let scalar = Unicode.Scalar(value) else { return .unknown }
+        if scalar.properties.generalCategory == .format { return .ignored }
         let folded = Array(normalizeUnicode(String(Character(scalar))).utf8)
         if folded == [0x20] { return .separator }
         guard folded.count > 2, folded.first == 0x20, folded.last == 0x20, !folded.dropFirst().dropLast().contains(0x20) else { return .unknown }
