@@ -153,6 +153,15 @@ import Testing
         // A moment named twice in `on` would give each of its moments two identical outputs.
         (base + "\ncoaching:\n  - { id: c, on: [long-wait, long-wait], kind: corrective, tip: hi }\n", 7, 30, "moment 'long-wait' is named twice in on"),
         (base + "\nrecovery:\n  - id: r\n    on: [long-wait, long-wait]\n    action: discount\n", 8, 21, "moment 'long-wait' is named twice in on"),
+        // Conditions that could never hold (accepted until 2026-12-07): a field the event type
+        // never carries, bounds no value meets together.
+        ("moments:\n  - id: s\n    kind: pain\n    when: { match: { event: agent.flagged, where: { csat: 1 } } }\n", 4, 53, "agent.flagged events carry no 'csat' (they carry: flag, source), so this condition could never hold"),
+        ("moments:\n  - id: s\n    kind: pain\n    when: { count: { event: agent.connected, where: { flag: rude }, reaches: 2 } }\n", 4, 55, "agent.connected events carry no 'flag' (they carry no data fields)"),
+        ("moments:\n  - id: s\n    kind: pain\n    when: { threshold: { event: sentiment.scored, field: csat, at_most: 2 } }\n", 4, 58, "sentiment.scored events carry no 'csat' (they carry: score)"),
+        ("moments:\n  - id: s\n    kind: pain\n    when: { threshold: { event: sentiment.scored, field: score, below: -0.6, above: 0.6 } }\n", 4, 72, "no score (-1..1) is below -0.6 and above 0.6 at once, so this condition could never hold"),
+        ("moments:\n  - id: s\n    kind: glory\n    when: { threshold: { event: survey.submitted, field: csat, at_least: 6 } }\n", 4, 74, "no csat (an integer 1..5) is at_least 6 at once"),
+        ("moments:\n  - id: s\n    kind: glory\n    when: { threshold: { event: survey.submitted, field: csat, above: 4.2, below: 4.8 } }\n", 4, 83, "no csat (an integer 1..5) is below 4.8 and above 4.2 at once"),
+        (scheduled + "    outside: { at_least: 0.5, at_most: 0.2 }\n    when: { threshold: { event: sentiment.scored, field: score, below: -0.6 } }\n", 5, 26, "no score (-1..1) is at_least 0.5 and at_most 0.2 at once"),
     ] as [(String, Int, Int, String)])
     func brokenFilesAreRefusedWithLocation(yaml: String, line: Int, column: Int, message: String) {
         let errors = Fixtures.errors(yaml)
@@ -161,6 +170,12 @@ import Testing
         #expect(match?.line == line, "\(errors.map(\.description))")
         #expect(match?.column == column, "\(errors.map(\.description))")
         #expect(match?.description.hasPrefix("test.yaml:\(line):\(column): error: ") == true)
+    }
+
+    /// Bounds that only an average meets are kept: a csat averaged over surveys can be 4.5.
+    @Test func boundsAnAverageMeetsAreKept() throws {
+        let rules = try Fixtures.rules("moments:\n  - id: s\n    kind: glory\n    when: { threshold: { event: survey.submitted, field: csat, above: 4.2, below: 4.8, average_over: 3 } }\n")
+        #expect(rules.moments.count == 1)
     }
 
     @Test func durationsAreBoundedAtOneHundredYears() {

@@ -291,4 +291,19 @@ public struct EventData: Sendable, Equatable {
 
     public static let textFields: Set<String> = ["to_queue", "to", "sender", "text", "flag", "source", "reason"]
     public static let numericFields: Set<String> = ["score", "csat"]
+
+    /// The data fields an event of `type` can carry (`EventDecoder.decodeData`; the vendor
+    /// dialects fill the same ones): a condition on any other field of that type never holds.
+    public static func fields(of type: EventType) -> Set<String> {
+        switch type {
+        case .interactionTransferred: ["to_queue"]
+        case .interactionEscalated: ["to"]
+        case .messageSent: ["sender", "text"]
+        case .sentimentScored: ["score"]
+        case .agentFlagged: ["flag", "source"]
+        case .interactionEnded: ["reason"]
+        case .surveySubmitted: ["csat"]
+        default: []
+        }
+    }
 }

@@ -44,13 +44,20 @@ enum ConditionSection {
         return set.first
     }
 
-    static func matchers(_ node: Node?, _ ctx: YAMLContext) -> [FieldMatcher]? {
+    /// - Parameter event: the condition's event type (nil when it was refused): a field events
+    ///   of that type never carry is refused, as a condition that could never hold (`where:
+    ///   {csat: 1}` on `agent.flagged` was accepted until 2026-12-07, and never fired).
+    static func matchers(_ node: Node?, event: EventType?, _ ctx: YAMLContext) -> [FieldMatcher]? {
         guard let node else { return [] }
         guard let m = ctx.mapping(node, what: "where") else { return nil }
         var out: [FieldMatcher] = []
         for member in m {
             guard EventData.textFields.contains(member.key) || EventData.numericFields.contains(member.key) else {
                 ctx.error(member.keyNode, "unknown data field '\(member.key)' (known: \((EventData.textFields.union(EventData.numericFields)).sorted().joined(separator: ", ")))")
+                return nil
+            }
+            if let event, !EventData.fields(of: event).contains(member.key) {
+                ctx.error(member.keyNode, Self.notCarried(member.key, by: event))
                 return nil
             }
             guard let items = ctx.stringItems(member.value, what: "where.\(member.key)") else { return nil }
@@ -128,7 +135,7 @@ enum ConditionSection {
         guard let m = ctx.mapping(node, what: "count", allowed: ["event", "where", "reaches", "measure"]) else { return nil }
         let event = eventType(ctx.required(m, "event", in: node, what: "count"), ctx)
         let reaches = ctx.integer(ctx.required(m, "reaches", in: node, what: "count"), what: "reaches", minimum: 1)
-        let matchers = matchers(m["where"], ctx)
+        let matchers = matchers(m["where"], event: event, ctx)
         let measure = measureName(m["measure"], default: "count", ctx)
         guard let event, let reaches, let matchers, let measure else { return nil }
         return CountCondition(event: event, matchers: matchers, reaches: reaches, measure: measure)
@@ -137,7 +144,7 @@ enum ConditionSection {
     static func match(_ node: Node, _ ctx: YAMLContext) -> MatchCondition? {
         guard let m = ctx.mapping(node, what: "match", allowed: ["event", "where"]) else { return nil }
         let event = eventType(ctx.required(m, "event", in: node, what: "match"), ctx)
-        let matchers = matchers(m["where"], ctx)
+        let matchers = matchers(m["where"], event: event, ctx)
         guard let event, let matchers else { return nil }
         return MatchCondition(event: event, matchers: matchers)
     }
@@ -149,6 +156,9 @@ enum ConditionSection {
         if let f = field, !EventData.numericFields.contains(f) {
             ctx.error(m["field"], "field '\(f)' is not numeric (numeric fields: \(EventData.numericFields.sorted().joined(separator: ", ")))")
             field = nil
+        } else if let f = field, let event, !EventData.fields(of: event).contains(f) {
+            ctx.error(m["field"], Self.notCarried(f, by: event))
+            field = nil
         }
         let below = ctx.number(m["below"], what: "below"), above = ctx.number(m["above"], what: "above")
         let atLeast = ctx.number(m["at_least"], what: "at_least"), atMost = ctx.number(m["at_most"], what: "at_most")
@@ -156,15 +166,50 @@ enum ConditionSection {
             ctx.error(node, "threshold needs one of below, above, at_least, at_most")
             return nil
         }
-        guard boundsFitTheField(field, below: below, above: above, atLeast: atLeast, atMost: atMost, in: m, ctx) else { return nil }
+        guard boundsFitTheField(field, below: below, above: above, atLeast: atLeast, atMost: atMost, averaged: m["average_over"] != nil, in: m, ctx) else { return nil }
         let window = TrailingWindowSection.parse(m["average_over"], minSamples: m["min_samples"], in: node, ctx)
         guard let event, let field, window != nil || m["average_over"] == nil else { return nil }
         return ThresholdCondition(event: event, field: field, below: below, above: above, atLeast: atLeast, atMost: atMost, window: window)
     }
 
+    static func notCarried(_ field: String, by event: EventType) -> String {
+        let carried = EventData.fields(of: event).sorted()
+        return "\(event.name) events carry no '\(field)' (\(carried.isEmpty ? "they carry no data fields" : "they carry: " + carried.joined(separator: ", "))), so this condition could never hold"
+    }
+
     /// The range checks of a threshold's bounds, shared by `when:` and a schedule's `outside:`:
-    /// a score is within -1..1, a csat is not negative. Reports the first bound out of range.
+    /// a score is within -1..1, a csat is not negative. Reports the first bound out of range,
+    /// then bounds no value of the field meets together (`below: -0.6, above: 0.6`; a csat
+    /// `at_least: 6`), which were accepted until 2026-12-07 and never fired.
+    /// - Parameter averaged: compared with an average (`average_over`), which a csat's need
+    ///   not be a whole number.
     static func boundsFitTheField(
+        _ field: String?, below: Double?, above: Double?, atLeast: Double?, atMost: Double?, averaged: Bool,
+        in m: [(key: String, keyNode: Node, value: Node)], _ ctx: YAMLContext
+    ) -> Bool {
+        guard boundsInRange(field, below: below, above: above, atLeast: atLeast, atMost: atMost, in: m, ctx) else { return false }
+        let bounds = ThresholdCondition(event: .sentimentScored, field: field ?? "score", below: below, above: above, atLeast: atLeast, atMost: atMost, window: nil)
+        let anyMeets: Bool
+        switch (field, averaged) {
+        case ("csat", false): anyMeets = (1...5).contains { bounds.crossed(by: Double($0)) }
+        case ("csat", true), ("score", _):
+            let range: ClosedRange<Double> = field == "csat" ? 1...5 : -1...1
+            let low = [range.lowerBound, above, atLeast].compactMap { $0 }.max()!, high = [range.upperBound, below, atMost].compactMap { $0 }.min()!
+            anyMeets = low <= high && [low, high, (low + high) / 2].contains { bounds.crossed(by: $0) }
+        default: anyMeets = true
+        }
+        guard anyMeets else {
+            let first = ["below", "above", "at_least", "at_most"].first { k in m.contains { $0.key == k } } ?? "below"
+            let said = [("below", below), ("above", above), ("at_least", atLeast), ("at_most", atMost)].compactMap { k, v in v.map { "\(k) \(Self.number($0))" } }
+            ctx.error(m[first], "no \(field ?? "value")\(field == "csat" ? " (an integer 1..5)" : field == "score" ? " (-1..1)" : "") is \(said.joined(separator: " and ")) at once, so this condition could never hold")
+            return false
+        }
+        return true
+    }
+
+    private static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)" }
+
+    private static func boundsInRange(
         _ field: String?, below: Double?, above: Double?, atLeast: Double?, atMost: Double?,
         in m: [(key: String, keyNode: Node, value: Node)], _ ctx: YAMLContext
     ) -> Bool {

@@ -119,7 +119,7 @@ enum ScheduleSection {
                 ctx.error(outside, "outside needs one of below, above, at_least, at_most (or outside: off)")
                 return nil
             }
-            guard ConditionSection.boundsFitTheField(t.field, below: alt.below, above: alt.above, atLeast: alt.atLeast, atMost: alt.atMost, in: m, ctx)
+            guard ConditionSection.boundsFitTheField(t.field, below: alt.below, above: alt.above, atLeast: alt.atLeast, atMost: alt.atMost, averaged: t.window != nil, in: m, ctx)
             else { return nil }
             return RuleSchedule(schedule: schedule, outside: .threshold(alt))
         case nil:
