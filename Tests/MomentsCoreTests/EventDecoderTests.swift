@@ -238,6 +238,11 @@ import Testing
         #expect(DurationParser.parse("500ms") == Duration(milliseconds: 500))
         #expect(DurationParser.parse("120") == nil)
         #expect(DurationParser.parse("12x") == nil)
+        // Units from larger to smaller, each once (until 2026-12-07 these were sums).
+        #expect(DurationParser.parse("1d2h3m4s5ms") == Duration(milliseconds: 93_784_005))
+        #expect(DurationParser.parse("30s2h") == nil)
+        #expect(DurationParser.parse("1m1m1m") == nil)
+        #expect(DurationParser.parse("2m1min") == nil)
         #expect(DurationParser.parse("99999999999999999999d") == nil)
     }
 

@@ -21,6 +21,9 @@ public enum DurationParser {
         guard !s.isEmpty else { return nil }
         var i = 0
         var total: Int64 = 0
+        // Each unit smaller than the one before it, as durations are written ("1h30m"):
+        // "30s2h" and "1m1m1m" were read as sums until 2026-12-07, a mistake taken for a value.
+        var previous = Int64.max
         while i < s.count {
             var n: Int64 = 0
             let start = i
@@ -43,6 +46,8 @@ public enum DurationParser {
             case "w": factor = 604_800_000
             default: return nil
             }
+            guard factor < previous else { return nil }
+            previous = factor
             let (v, o) = n.multipliedReportingOverflow(by: factor)
             // "100000000000d100000000000d": each part fits, their sum does not (found by the fuzzer's corpus).
             let (sum, o3) = total.addingReportingOverflow(v)
