@@ -172,6 +172,30 @@ import Testing
         #expect(match?.description.hasPrefix("test.yaml:\(line):\(column): error: ") == true)
     }
 
+    /// One mistake, one error: a schedule refused at its declaration is not also "unknown" at
+    /// the moment naming it, and an override without `if` is not read as its own filter (both
+    /// gave a second, misleading error until 2026-12-07).
+    @Test func aMistakeIsReportedOnceWhereItIs() {
+        let badSchedule = Fixtures.errors("""
+            schedules:
+              office: { timezone: Mars/Olympus, hours: "08:00-18:00" }
+            moments:
+              - id: s
+                kind: pain
+                schedule: office
+                when: { match: { event: agent.flagged } }
+            """)
+        #expect(badSchedule.count == 1 && badSchedule.first?.line == 2, "\(badSchedule.map(\.description))")
+        let noIf = Fixtures.errors("""
+            moments:
+              - id: s
+                kind: pain
+                when:
+                  wait: { from: interaction.queued, until: agent.connected, longer_than: 120s, overrides: [ { longer_than: 60s } ] }
+            """)
+        #expect(noIf.map(\.message) == ["missing 'if' in an override"], "\(noIf.map(\.description))")
+    }
+
     /// Bounds that only an average meets are kept: a csat averaged over surveys can be 4.5.
     @Test func boundsAnAverageMeetsAreKept() throws {
         let rules = try Fixtures.rules("moments:\n  - id: s\n    kind: glory\n    when: { threshold: { event: survey.submitted, field: csat, above: 4.2, below: 4.8, average_over: 3 } }\n")

@@ -102,8 +102,11 @@ enum ConditionSection {
         let measure = measureName(m["measure"], default: "wait", ctx)
         var overrides: [(filter: Filter, longerThan: Duration)] = []
         for item in m["overrides"].flatMap({ ctx.sequence($0, what: "overrides") }) ?? [] {
+            // Without its `if`, only that is reported: the override itself was read as the
+            // filter, and its `longer_than` reported as an unknown key of `if` (until 2026-12-07).
             guard let o = ctx.mapping(item, what: "an override", allowed: ["if", "longer_than"]),
-                let f = FilterSection.parse(ctx.required(o, "if", in: item, what: "an override") ?? item, ctx, what: "if"),
+                let ifNode = ctx.required(o, "if", in: item, what: "an override"),
+                let f = FilterSection.parse(ifNode, ctx, what: "if"),
                 let d = ctx.duration(ctx.required(o, "longer_than", in: item, what: "an override"), what: "longer_than")
             else { continue }
             overrides.append((f, d))

@@ -21,6 +21,10 @@ public enum RulesParser {
         guard let top = ctx.mapping(root, what: "the rules file", allowed: topKeys) else { return nil }
         let settings = top["settings"].flatMap { SettingsSection.parse($0, ctx) } ?? EngineSettings()
         let schedules = top["schedules"].map { ScheduleSection.parseNamed($0, ctx) } ?? [:]
+        // Named under `schedules:`, valid or not: a moment naming one that was refused is not
+        // told it is unknown as well (it was, until 2026-12-07, beside the schedule's own error).
+        var declaredSchedules: Set<String> = []
+        if case .mapping(let m)? = top["schedules"] { for key in m.keys { if let k = key.string { declaredSchedules.insert(k) } } }
         var moments: [MomentRule] = []
         var ids: [String: Node] = [:]
         // Every id written, valid moment or not: a reference to a moment that has errors of
@@ -29,7 +33,7 @@ public enum RulesParser {
         if case .sequence(let items)? = top["moments"] { for item in items { if let id = item["id"]?.string { declared.insert(id) } } }
         if let list = ctx.sequence(top["moments"] ?? { ctx.error(root, "missing 'moments' (the list of moments to detect)"); return nil }(), what: "moments") {
             for item in list {
-                guard let m = MomentSection.parse(item, ctx, schedules: schedules) else { continue }
+                guard let m = MomentSection.parse(item, ctx, schedules: schedules, declaredSchedules: declaredSchedules) else { continue }
                 if ids[m.id] != nil { ctx.error(item, "duplicate moment id '\(m.id)'"); continue }
                 ids[m.id] = item
                 moments.append(m)
@@ -73,7 +77,7 @@ enum SettingsSection {
 enum MomentSection {
     static let keys = ["id", "kind", "stage", "severity", "when", "only", "alert", "summary", "runbook", "schedule", "outside", "inhibits"]
 
-    static func parse(_ node: Node, _ ctx: YAMLContext, schedules: [String: Schedule] = [:]) -> MomentRule? {
+    static func parse(_ node: Node, _ ctx: YAMLContext, schedules: [String: Schedule] = [:], declaredSchedules: Set<String> = []) -> MomentRule? {
         guard let m = ctx.mapping(node, what: "a moment", allowed: keys) else { return nil }
         let errorsBefore = ctx.errors.count
         let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a moment"))
@@ -93,7 +97,7 @@ enum MomentSection {
         let condition = ConditionSection.parse(ctx.required(m, "when", in: node, what: what), ctx)
         let filter = m["only"].flatMap { FilterSection.parse($0, ctx, what: "only") } ?? Filter()
         let alert = ctx.bool(m["alert"], what: "alert") ?? true
-        let schedule = ScheduleSection.parseRule(schedule: m["schedule"], outside: m["outside"], condition: condition, named: schedules, ctx)
+        let schedule = ScheduleSection.parseRule(schedule: m["schedule"], outside: m["outside"], condition: condition, named: schedules, declared: declaredSchedules, ctx)
         let inhibits = m["inhibits"].flatMap { InhibitionSection.parse($0, ctx) } ?? []
         var summary = Template(segments: [], source: "")
         var runbook: Template?

@@ -80,7 +80,7 @@ enum ScheduleSection {
 
     /// A moment's `schedule:` and `outside:`; `outside` is checked against the condition it changes.
     static func parseRule(
-        schedule node: Node?, outside: Node?, condition: Condition?, named: [String: Schedule], _ ctx: YAMLContext
+        schedule node: Node?, outside: Node?, condition: Condition?, named: [String: Schedule], declared: Set<String> = [], _ ctx: YAMLContext
     ) -> RuleSchedule? {
         guard let node else {
             if let outside { ctx.error(outside, "'outside' needs a 'schedule'") }
@@ -89,7 +89,7 @@ enum ScheduleSection {
         var schedule: Schedule?
         if case .scalar = node, let name = ctx.string(node, what: "schedule") {
             schedule = named[name]
-            if schedule == nil {
+            if schedule == nil && !declared.contains(name) {
                 let known = named.keys.sorted()
                 ctx.error(node, "unknown schedule '\(name)'" + (known.isEmpty ? " (declare it under 'schedules:')" : " (declared schedules: \(known.joined(separator: ", ")))"))
             }
