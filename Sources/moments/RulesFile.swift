@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MomentsApp
 import MomentsCore
 
 /// Reading rules from disk, at the edge; parsing and validation live in MomentsCore.
@@ -26,7 +27,9 @@ enum RulesFile {
     /// The file's text, or why it cannot be had: unreadable, or not UTF-8 (both were "cannot read").
     static func text(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): error: cannot read the file: \(unreadable(path))") }
-        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path):1:1: error: the file is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIError(TextFiles.notUTF8(path: path)?.description ?? "\(path):1:1: error: the file is not UTF-8 text")
+        }
         return text
     }
 

@@ -62,6 +62,9 @@ struct TestCommand: ParsableCommand {
         let rulesPath = FilePaths.resolve(file.rulesPath, writtenIn: path)
         let shown = relative(rulesPath)
         guard let rulesText = try? RulesFile.text(rulesPath) else {
+            if let notText = TextFiles.notUTF8(path: rulesPath, shownAs: shown) {
+                return .failure(Refusal("\(file.rulesLocation): error: the rules file \(shown) is invalid:\n\(notText.description)"))
+            }
             return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown)"))
         }
         let rules: RuleSet

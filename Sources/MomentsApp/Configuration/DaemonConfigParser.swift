@@ -48,6 +48,8 @@ public enum DaemonConfigParser {
                 case .success(let r): rules = r
                 case .failure(let e): rulesErrors = e.errors
                 }
+            } else if let notText = TextFiles.notUTF8(path: rulesSource) {
+                rulesErrors.append(notText)
             } else if rulesPath != nil {
                 // Not the file's `rules:` line, which did not name this file.
                 rulesErrors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_RULES: cannot read the rules file '\(rulesSource)' (a path relative to the working directory, \(FileManager.default.currentDirectoryPath))"))

@@ -118,7 +118,7 @@ public final class Daemon: @unchecked Sendable {
     /// meanwhile, whose hash then stood for rules the engines were not running.
     public static func loadConfig(configPath: String, environment: [String: String]) -> Result<(config: DaemonConfig, rulesText: String), ConfigErrors> {
         guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
-            return .failure(ConfigErrors([ConfigError(file: configPath, line: 1, column: 1, message: "cannot read the configuration file")]))
+            return .failure(ConfigErrors([TextFiles.notUTF8(path: configPath) ?? ConfigError(file: configPath, line: 1, column: 1, message: "cannot read the configuration file")]))
         }
         var rulesText = text
         let parsed = DaemonConfigParser.parse(yaml: text, file: configPath, environment: environment) { path in
