@@ -8,15 +8,25 @@ enum RulesFile {
     /// A daemon configuration has `kafka`, `processing` or `rules` at the top; a rules file has
     /// `moments`.
     static func isDaemonConfig(_ path: String) throws -> Bool {
-        try topLevelLines(of: text(path)).contains { line in
-            ["kafka:", "processing:", "rules:"].contains { line.hasPrefix($0) }
-        }
+        hasTopLevelKey(["kafka", "processing", "rules"], in: try text(path))
     }
 
     /// A rule-test file (`moments test`) has `tests` at the top (and `rules`, the file it tests).
     static func isRuleTestFile(_ path: String) -> Bool {
         guard let text = try? text(path) else { return false }
-        return topLevelLines(of: text).contains { $0.hasPrefix("tests:") }
+        return hasTopLevelKey(["tests"], in: text)
+    }
+
+    /// By the YAML's top-level keys; by its lines only when it is not YAML (whichever kind of
+    /// file it was meant to be then reports the YAML error). By lines alone, a quoted text
+    /// running on to a line that starts with `rules:` made a rules file a configuration
+    /// (until 2026-12-07).
+    private static func hasTopLevelKey(_ keys: Set<String>, in text: String) -> Bool {
+        let ctx = YAMLContext(file: "")
+        if let root = ctx.compose(text) {
+            return ctx.mapping(root, what: "the file")?.contains { keys.contains($0.key) } ?? false
+        }
+        return topLevelLines(of: text).contains { line in keys.contains { line.hasPrefix($0 + ":") } }
     }
 
     /// By any line end: split on "\n" alone, a CRLF file (where "\r\n" is one Character) was one

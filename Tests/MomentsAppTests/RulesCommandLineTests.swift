@@ -70,6 +70,25 @@ import Testing
         #expect(folder.err.contains("\(dir.path): error: cannot read the file: it is a folder"), "\(folder.err)")
     }
 
+    /// `check` tells a rules file from a configuration by its YAML's top-level keys: a quoted
+    /// summary running on to a line that starts with `rules:` made it a configuration, whose
+    /// keys it then refused (until 2026-12-07). A file that is not UTF-8 is refused at its byte.
+    @Test func checkReadsTheKindOfFileFromItsKeys() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rules = dir.appendingPathComponent("rules.yaml")
+        try "moments:\n  - id: s\n    kind: pain\n    summary: \"a long\nrules: text\"\n    when: { match: { event: agent.flagged } }\n".write(to: rules, atomically: true, encoding: .utf8)
+        let r = try Self.moments(["check", rules.path])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.contains("ok — 1 moments"), "\(r.out)")
+        let binary = dir.appendingPathComponent("binary.yaml")
+        try Data(Array("moments:\n  - id: s".utf8) + [0xC3, 0x28] + Array("\n".utf8)).write(to: binary)
+        let b = try Self.moments(["check", binary.path])
+        #expect(b.status == 1)
+        #expect(b.err == "\(binary.path):2:10: error: byte 0xC3 is not UTF-8 text; the file must be UTF-8\n", "\(b.err)")
+    }
+
     @Test func theDefaultRulesPassTheirTests() throws {
         let r = try Self.moments(["test", "config/moments.test.yaml"])
         #expect(r.status == 0, "\(r.out)\(r.err)")
@@ -148,7 +167,7 @@ import Testing
         try Data(Array("moments:\n  - id: caf".utf8) + [0xE9, 0x0A]).write(to: latin)   // Latin-1 "é"
         let refused = try Self.moments(["check", latin.path])
         #expect(refused.status == 1)
-        #expect(refused.err.contains("\(latin.path):1:1: error: the file is not UTF-8 text"), "\(refused.err)")
+        #expect(refused.err.contains("\(latin.path):2:12: error: byte 0xE9 is not UTF-8 text"), "\(refused.err)")
     }
 
     /// Options the simulator cannot honour are refused: `--arrivals 0` trapped (exit 132), a
