@@ -75,6 +75,9 @@ import Testing
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }   // answered, not refused
             try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+            // HEAD on the probes (404 until 2026-12-07), open as GET is.
+            try await client.execute(uri: "/healthz", method: .head) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .head) { #expect($0.status == .serviceUnavailable) }
             for path in ["/rules", "/rules/", "/silences", "/anything-else"] {
                 try await client.execute(uri: path, method: .get) { #expect($0.status == .unauthorized, "\(path)") }
                 try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer wrong"]) { #expect($0.status == .unauthorized, "\(path)") }

@@ -31,6 +31,9 @@ public enum AdminRouter {
                 status: s.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        // HEAD on the probes, which some load balancers and uptime checks send (404 until 2026-12-07).
+        router.head("/healthz") { _, _ in Response(status: .ok) }
+        router.head("/readyz") { _, _ in Response(status: status().ready ? .ok : .serviceUnavailable) }
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
