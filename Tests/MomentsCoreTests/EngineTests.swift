@@ -192,6 +192,55 @@ import Testing
         #expect(lateOpener.alerts.first?.moment.measures.first?.value == 140)
     }
 
+    /// What the held-back decision must not lose (from the review of that change): an ended
+    /// interaction is kept until the decision, even with a grace shorter than the lateness; an
+    /// episode shortened by an earlier closer keeps the later closer for an opener arriving in
+    /// between; a reload that lowers the lateness still decides the episode it held back.
+    @Test func aHeldBackWaitDecisionIsNotLost() throws {
+        let rules = try Fixtures.rules("""
+            settings: { allowed_lateness: 120s, interaction_grace: 10s }
+            moments:
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 60s, once_per: episode } }
+            """)
+        var s = Script()
+        s.agent = "a-1"
+        var ended = Engine(rules: rules)
+        var out = ended.run([s.at(0, .interactionQueued), s.at(100, .interactionEnded, data: EventData(reason: "abandoned"))])
+        out += ended.advance(to: s.time(900))   // one jump past both timers: the wait's fires first
+        #expect(out.alerts.map(\.id) == ["i-1:long-wait:1"])
+        // The same for a wait still open past the interaction timeout, the clock jumping past
+        // both (an idle partition's next event): it was forgotten before its timer fired.
+        var open = Engine(rules: try Fixtures.rules("""
+            settings: { interaction_timeout: 1h }
+            moments:
+              - id: long-email-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 2h } }
+            """))
+        out = open.run([s.at(0, .interactionQueued)])
+        out += open.advance(to: s.time(5 * 3600))
+        #expect(out.alerts.map(\.id) == ["i-1:long-email-wait:1"])
+
+        var shortened = Engine(rules: rules)
+        out = shortened.run([s.at(0, .interactionQueued), s.at(120, .agentConnected), s.at(50, .agentConnected), s.at(70, .interactionQueued)])
+        out += shortened.advance(to: s.time(900))
+        #expect(out.alerts.isEmpty, "\(out.alerts.map(\.id))")   // 0–50 s and 70–120 s: neither is long
+
+        var reloaded = Engine(rules: rules)
+        out = reloaded.run([s.at(0, .interactionQueued), s.at(70, .agentConnected)])
+        reloaded = reloaded.reloaded(with: try Fixtures.rules("""
+            moments:
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 60s, once_per: episode } }
+            """))
+        out += reloaded.run([s.at(80, .interactionQueued), s.at(90, .agentConnected)])
+        out += reloaded.advance(to: s.time(900))
+        #expect(out.alerts.map(\.id) == ["i-1:long-wait:1"])
+    }
+
     @Test func overridesGiveGoldCustomersAShorterFuse() throws {
         let yaml = """
             moments:

@@ -45,6 +45,9 @@ import Testing
             let errors = Fixtures.errors(Self.rulesText.replacingOccurrences(of: #"runbook: "https://wiki.example.com/rb/long-wait?queue={queue}&at={time}""#, with: "runbook: \(null)"))
             #expect(errors.map { "\($0.line):\($0.column): \($0.message)" } == ["5:14: runbook is null; remove the key to leave it unset, or quote the text"])
         }
+        // In a list, the item alone: not also "must not be empty".
+        let inList = Fixtures.errors("moments:\n  - id: s\n    kind: pain\n    only: { queue: [~, null] }\n    when: { match: { event: agent.flagged } }\n")
+        #expect(inList.map { "\($0.line):\($0.column)" } == ["4:21", "4:24"], "\(inList.map(\.description))")
         let quoted = try Fixtures.rules(Self.rulesText.replacingOccurrences(of: "kind: pain\n    summary", with: "kind: pain\n    stage: \"null\"\n    summary"))
         #expect(quoted.moments.first?.stage == "null")
     }

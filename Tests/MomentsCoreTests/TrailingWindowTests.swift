@@ -100,7 +100,7 @@ import Testing
         #expect(errors.map(\.description) == [
             "test.yaml:4:92: error: average_over must count 2 to 100 values, found 1",
             "test.yaml:7:108: error: min_samples must be at most 3, found 4",
-            "test.yaml:10:92: error: bad duration '2x' for average_over (use a number with a unit: 500ms, 120s, 5m, 24h, 30d)",
+            "test.yaml:10:92: error: bad duration '2x' for average_over (use a number with a unit: 500ms, 120s, 5m, 24h, 30d; several units from larger to smaller: 1h30m)",
         ])
     }
 }

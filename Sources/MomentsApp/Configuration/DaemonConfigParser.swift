@@ -169,8 +169,10 @@ enum AdminSection {
         var host = String(v[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.contains(":") {
-            var address = in6_addr()
-            guard inet_pton(AF_INET6, host, &address) == 1 else { return false }
+            // A link-local address may name its interface (`fe80::1%eth0`), which inet_pton does not take.
+            let address = host.split(separator: "%", maxSplits: 1).first.map(String.init) ?? host
+            var parsed = in6_addr()
+            guard inet_pton(AF_INET6, address, &parsed) == 1 else { return false }
         }
         return (0...65535).contains(port) && colon != v.startIndex
     }

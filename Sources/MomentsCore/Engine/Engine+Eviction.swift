@@ -1,21 +1,27 @@
 /// Bounded state: ended interactions leave after a grace period, silent ones after a timeout,
 /// and a customer leaves once their contact history and cooldowns have expired.
 extension Engine {
-    mutating func evictInteractionIfExpired(customer id: String, interaction iid: String) {
+    /// - Parameter now: the eviction timer's deadline. Judged by it, not by the clock: the
+    ///   clock may have jumped past the timers due before the new expiry (an idle partition's
+    ///   next event, `advance`), and an interaction kept for its wait's timer was forgotten
+    ///   before that timer fired, queued after this one (until 2026-12-07).
+    mutating func evictInteractionIfExpired(customer id: String, interaction iid: String, at now: Timestamp) {
         // Read in place, without a copy of the customer: a copy would make the removal below
         // copy the customer's interactions (copy on write).
         let lateness = waitTimerLateness
         guard let c = customers.index(forKey: id),
               let ix = customers.inPlace(at: c, { $0.interactions.read(iid, { ix in
-                  (endedAt: ix.endedAt, lastEventAt: ix.lastEventAt, waitDue: ix.endedAt == nil ? Self.latestWaitDue(of: ix, lateness: lateness) : nil)
+                  (endedAt: ix.endedAt, lastEventAt: ix.lastEventAt, waitDue: Self.latestWaitDue(of: ix, lateness: lateness, openOnes: ix.endedAt == nil))
               }) }) else { return }
         var expiry = ix.endedAt != nil
             ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
             : ix.lastEventAt + rules.settings.interactionTimeout
         // Not before its open waits are due (their timers fire first): an e-mail waiting 24 h
         // with no event was forgotten at the 12 h timeout, its wait with it, and never reported.
+        // Ended, not before the long waits whose decision `allowed_lateness` holds back: with a
+        // grace shorter than the lateness, those were forgotten before their timers.
         if let due = ix.waitDue, due >= expiry { expiry = due + Duration(milliseconds: 1) }
-        guard clock >= expiry else {
+        guard now >= expiry else {
             schedule(.evictInteraction(customer: id, interaction: iid), at: expiry)
             return
         }
@@ -24,11 +30,13 @@ extension Engine {
         if customers.inPlace(at: c, { $0.interactions.isEmpty }) { evictCustomerIfExpired(id) }
     }
 
-    /// When the last of an interaction's open waits is due (its timer), if any is open.
-    static func latestWaitDue(of ix: InteractionState, lateness: Duration) -> Timestamp? {
+    /// When the last of an interaction's wait decisions is due (its timer): of its open waits
+    /// when `openOnes`, and of the long episodes already closed whose decision waits for the
+    /// lateness (`WaitState.decisionDue`).
+    static func latestWaitDue(of ix: InteractionState, lateness: Duration, openOnes: Bool = true) -> Timestamp? {
         var latest: Timestamp?
         ix.waits.forEachByKey { _, ws in
-            guard let due = ws.decisionDue(lateness: lateness) else { return }
+            guard openOnes || ws.openedAt == nil, let due = ws.decisionDue(lateness: lateness) else { return }
             if latest.map({ due > $0 }) ?? true { latest = due }
         }
         return latest

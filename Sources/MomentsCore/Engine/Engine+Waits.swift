@@ -47,7 +47,9 @@ extension Engine {
         guard let opened = ws.openedAt else {
             // Earlier than the closer that ended the last episode, whose moment waits for its
             // timer (`allowed_lateness`): the episode ended here, and the timer judges that.
-            if ws.lastEpisode.contains(t), let due = ws.decisionDue(lateness: rules.settings.allowedLateness), due > clock {
+            if ws.lastEpisode.contains(t), let due = ws.decisionDue(lateness: waitTimerLateness), due > clock {
+                // The closer it had is kept for an opener that arrives later between the two.
+                ws.pendingCloses.add(ws.lastEpisode.upperBound)
                 ws.lastEpisode = ws.lastEpisode.lowerBound..<t
                 return
             }
@@ -69,11 +71,13 @@ extension Engine {
     }
 
     /// A new episode opens while the last one, closed long, waits for its timer: it is decided
-    /// now, as the timer will find the episode number moved on.
+    /// now, as the timer will find the episode number moved on (a closer of it arriving later
+    /// still is then too late). By the largest lateness a pending timer may have been set with
+    /// (`waitTimerLateness`): a reload that lowered it left such timers pending.
     mutating func settleClosedEpisode(
         _ r: Int, _ w: Shared<WaitCondition>, ws: inout WaitState, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
-        guard ws.openedAt == nil, let due = ws.decisionDue(lateness: rules.settings.allowedLateness), due > clock else { return }
+        guard ws.openedAt == nil, let due = ws.decisionDue(lateness: waitTimerLateness), due > clock else { return }
         let episode = ws.lastEpisode
         fireWait(r, w, episode: ws.episode, waited: episode.upperBound - episode.lowerBound, deadline: episode.lowerBound + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
     }

@@ -102,7 +102,7 @@ public struct Engine: Sendable {
                 fireWaitTimer(customer: customer, interaction: interaction, rule: rule, episode: episode, into: &out)
             case let .evictInteraction(customer, interaction):
                 flushMoments(into: &out)   // while the customer's state is surely still there
-                evictInteractionIfExpired(customer: customer, interaction: interaction)
+                evictInteractionIfExpired(customer: customer, interaction: interaction, at: entry.deadline)
             case let .evictCustomer(customer):
                 flushMoments(into: &out)
                 evictCustomerIfExpired(customer)

@@ -7,7 +7,7 @@ public enum DurationParser {
     /// wrapped: a wait's timer was due at once, and every interaction was evicted after its first event.
     public static let maximum = Duration.days(36_525)
     /// What a refusal adds, wherever a duration is read.
-    public static let hint = "use a number with a unit: 500ms, 120s, 5m, 24h, 30d"
+    public static let hint = "use a number with a unit: 500ms, 120s, 5m, 24h, 30d; several units from larger to smaller: 1h30m"
 
     /// A duration up to `maximum`; nil for a malformed one or a longer one (`parseAnyLength` tells them apart).
     public static func parse(_ text: String) -> Duration? {

@@ -231,7 +231,8 @@ public final class YAMLContext {
         if case .scalar = node { return string(node, what: what).map { [$0] } }
         guard let items = sequence(node, what: what) else { return nil }
         let values = items.compactMap { string($0, what: "each item of \(what)") }
-        if values.isEmpty { error(node, "\(what) must not be empty") }
+        // Empty only when it is: items refused one by one were reported already.
+        if items.isEmpty { error(node, "\(what) must not be empty") }
         return values.count == items.count ? values : nil
     }
 
@@ -242,7 +243,7 @@ public final class YAMLContext {
         if case .scalar = node { return string(node, what: what).map { [($0, node)] } }
         guard let items = sequence(node, what: what) else { return nil }
         let values = items.compactMap { item in string(item, what: "each item of \(what)").map { ($0, item) } }
-        if values.isEmpty { error(node, "\(what) must not be empty") }
+        if items.isEmpty { error(node, "\(what) must not be empty") }
         return values.count == items.count ? values : nil
     }
 
