@@ -25,7 +25,7 @@ extension Engine {
         }
         evaluateRules(event, phaseBefore: phaseBefore, ix: &ix, customer: &customer, into: &out)
         if let phaseAtEnd { judgeEndAgain(in: phaseAtEnd, after: event, ix: &ix, customer: &customer, into: &out) }
-        if ix.firstConnectedAt != connectedBefore, phaseBefore == .ended {
+        if event.type == .agentConnected, phaseBefore == .ended, ix.firstConnectedAt != connectedBefore {
             judgeResolutionAgain(after: event, ix: &ix, customer: &customer, into: &out)
         }
 

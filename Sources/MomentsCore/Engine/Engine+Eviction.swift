@@ -10,9 +10,7 @@ extension Engine {
         // copy the customer's interactions (copy on write).
         let lateness = waitTimerLateness
         guard let c = customers.index(forKey: id),
-              let ix = customers.inPlace(at: c, { $0.interactions.read(iid, { ix in
-                  (endedAt: ix.endedAt, lastEventAt: ix.lastEventAt, waitDue: Self.latestWaitDue(of: ix, lateness: lateness, openOnes: ix.endedAt == nil))
-              }) }) else { return }
+              let ix = customers.inPlace(at: c, { $0.interactions.evictionFacts(of: iid, lateness: lateness) }) else { return }
         var expiry = ix.endedAt != nil
             ? max(ix.endedAt!, ix.lastEventAt) + rules.settings.interactionGrace
             : ix.lastEventAt + rules.settings.interactionTimeout
@@ -28,18 +26,6 @@ extension Engine {
         customers.inPlace(at: c) { $0.interactions[iid] = nil }   // in place; the index is still valid
         markChanged(id)
         if customers.inPlace(at: c, { $0.interactions.isEmpty }) { evictCustomerIfExpired(id) }
-    }
-
-    /// When the last of an interaction's wait decisions is due (its timer): of its open waits
-    /// when `openOnes`, and of the long episodes already closed whose decision waits for the
-    /// lateness (`WaitState.decisionDue`).
-    static func latestWaitDue(of ix: InteractionState, lateness: Duration, openOnes: Bool = true) -> Timestamp? {
-        var latest: Timestamp?
-        ix.waits.forEachByKey { _, ws in
-            guard openOnes || ws.openedAt == nil, let due = ws.decisionDue(lateness: lateness) else { return }
-            if latest.map({ due > $0 }) ?? true { latest = due }
-        }
-        return latest
     }
 
     mutating func evictCustomerIfExpired(_ id: String) {

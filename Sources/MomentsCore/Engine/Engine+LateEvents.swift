@@ -41,9 +41,11 @@ extension Engine {
         let handle = endedAt - connected
         guard handle.milliseconds >= 0, handle <= c.within else { return }
         if let window = c.firstContactWithin {
-            let startedAt = customer.starts.first(where: { $0.interaction == ix.id })?.at ?? connected
+            // The id taken out first: read inside the closures, it copied the whole interaction.
+            let id = ix.id
+            let startedAt = customer.starts.first(where: { $0.interaction == id })?.at ?? connected
             let other = customer.starts.contains {
-                $0.interaction != ix.id && $0.at < startedAt && $0.at >= startedAt - window
+                $0.interaction != id && $0.at < startedAt && $0.at >= startedAt - window
             }
             guard !other else { return }
         }

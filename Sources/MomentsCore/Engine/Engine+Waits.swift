@@ -13,7 +13,8 @@ extension Engine {
         guard ws.openedAt == nil else { return }   // already waiting: a repeated opener changes nothing
         // Within the episode that last closed: a repeated opener of it, arriving after its close.
         if ws.lastEpisode.contains(t) { return }
-        settleClosedEpisode(r, w, ws: &ws, ix: &ix, customer: &customer, into: &out)
+        // Only a lateness holds decisions back (the check kept inline: most rules have none).
+        if waitTimerLateness > .zero { settleClosedEpisode(r, w, ws: &ws, ix: &ix, customer: &customer, into: &out) }
         let limit = waitLimit(r, w, at: t, ix: ix)
         if let closed = ws.pendingCloses.take(notBefore: t) {
             // The closing event arrived before this opener (out of order): the episode is over.
@@ -38,6 +39,7 @@ extension Engine {
                  at: t + limit + rules.settings.allowedLateness)
     }
 
+    @inline(__always)
     mutating func closeWait(
         _ r: Int, _ w: Shared<WaitCondition>, at t: Timestamp, event: Event,
         ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
@@ -45,15 +47,7 @@ extension Engine {
         var ws = ix.waits[r] ?? WaitState()
         defer { ix.waits[r] = ws }
         guard let opened = ws.openedAt else {
-            // Earlier than the closer that ended the last episode, whose moment waits for its
-            // timer (`allowed_lateness`): the episode ended here, and the timer judges that.
-            if ws.lastEpisode.contains(t), let due = ws.decisionDue(lateness: waitTimerLateness), due > clock {
-                // The closer it had is kept for an opener that arrives later between the two.
-                ws.pendingCloses.add(ws.lastEpisode.upperBound)
-                ws.lastEpisode = ws.lastEpisode.lowerBound..<t
-                return
-            }
-            ws.pendingCloses.add(t)
+            if waitTimerLateness == .zero || !shortenHeldBackEpisode(at: t, &ws) { ws.pendingCloses.add(t) }
             return
         }
         guard t >= opened else { return }   // a late closer of an earlier episode
@@ -68,6 +62,18 @@ extension Engine {
         if t - opened >= ws.limit, opened + ws.limit + rules.settings.allowedLateness <= clock {
             fireWait(r, w, episode: ws.episode, waited: t - opened, deadline: opened + ws.limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
         }
+    }
+
+    /// A closer earlier than the one that ended the last episode, whose moment waits for its
+    /// timer (`allowed_lateness`): the episode ended here, and the timer judges that. The closer
+    /// it had is kept for an opener that arrives later between the two. Out of line: rare, and
+    /// inlined it made every closing event's path longer.
+    @inline(never)
+    func shortenHeldBackEpisode(at t: Timestamp, _ ws: inout WaitState) -> Bool {
+        guard ws.lastEpisode.contains(t), let due = ws.decisionDue(lateness: waitTimerLateness), due > clock else { return false }
+        ws.pendingCloses.add(ws.lastEpisode.upperBound)
+        ws.lastEpisode = ws.lastEpisode.lowerBound..<t
+        return true
     }
 
     /// A new episode opens while the last one, closed long, waits for its timer: it is decided

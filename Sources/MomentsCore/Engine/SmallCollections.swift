@@ -217,6 +217,20 @@ struct InteractionTable: Sendable, Sequence {
         return part(entries[i])
     }
 
+    /// What eviction reads of one interaction: its end, its last event and when its last wait
+    /// decision is due (`WaitState.decisionDue`). A projection, as `waitState(of:rule:)` is.
+    func evictionFacts(of id: String, lateness: Duration) -> (endedAt: Timestamp?, lastEventAt: Timestamp, waitDue: Timestamp?)? {
+        guard let i = index(of: id) else { return nil }
+        let ended = entries[i].endedAt
+        var due: Timestamp?
+        entries[i].waits.forEachByKey { _, ws in
+            // Open waits only while the interaction is open; closed long ones held back either way.
+            guard ended == nil || ws.openedAt == nil, let d = ws.decisionDue(lateness: lateness) else { return }
+            if due.map({ d > $0 }) ?? true { due = d }
+        }
+        return (ended, entries[i].lastEventAt, due)
+    }
+
     /// One wait state of one interaction. A projection rather than `read`: handing the element
     /// to a closure made the compiler copy the whole interaction first.
     func waitState(of id: String, rule r: Int) -> WaitState? {
