@@ -6,6 +6,16 @@ import Testing
 /// them all), so a wait whose deadline the restored clock has passed had its timer fire already;
 /// rebuilding it fired it a second time at the first step after the restore.
 @Suite struct RestoredTimerTests {
+    /// An engine restored from the records of one that ran `events` (with what that run output).
+    static func restored(after events: [Event], rules: RuleSet, inputOffset: Int64) throws -> (engine: Engine, before: [Output]) {
+        var first = Engine(rules: rules)
+        first.tracksChanges = true
+        let before = first.run(events)
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        return (try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: inputOffset), customers: records), before)
+    }
+
     /// A wait watched only in queue `support`: a deadline passed elsewhere fires emitting nothing.
     static let supportWait = """
         moments:
@@ -33,13 +43,8 @@ import Testing
         let expected = whole.run(before + after)
         #expect(expected.map(\.id) == ["i-1:support-wait:1"])
 
-        var first = Engine(rules: rules)
-        first.tracksChanges = true
-        var got = first.run(before)
+        var (second, got) = try Self.restored(after: before, rules: rules, inputOffset: 2)
         #expect(got.isEmpty)
-        var records: [String: [UInt8]] = [:]
-        for (id, state) in first.takeChangedCustomers() { records[id] = state }
-        var second = try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 2), customers: records)
         got += second.run(after)
         let encoder = CloudEventEncoder()
         let text = { (outputs: [Output]) in outputs.map { String(decoding: encoder.encode($0), as: UTF8.self) } }
@@ -56,12 +61,7 @@ import Testing
                   wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 300s }
             """)
         let s = Script()
-        var first = Engine(rules: rules)
-        first.tracksChanges = true
-        _ = first.run([s.at(0, .interactionStarted), s.at(1, .interactionQueued), s.at(200, .holdStarted)])
-        var records: [String: [UInt8]] = [:]
-        for (id, state) in first.takeChangedCustomers() { records[id] = state }
-        var second = try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 2), customers: records)
+        var (second, _) = try Self.restored(after: [s.at(0, .interactionStarted), s.at(1, .interactionQueued), s.at(200, .holdStarted)], rules: rules, inputOffset: 2)
         #expect(second.pendingTimers > 0)
         let out = second.advance(to: s.time(400))
         #expect(out.map(\.id) == ["i-1:long-wait:1"])
@@ -81,12 +81,9 @@ import Testing
             """)
         let s = Script()
         func restoredAfterTheEnd() throws -> Engine {
-            var first = Engine(rules: rules)
-            first.tracksChanges = true
-            #expect(first.run([s.at(0, .interactionQueued), s.at(140, .interactionEnded, data: EventData(reason: "resolved"))]).isEmpty)
-            var records: [String: [UInt8]] = [:]
-            for (id, state) in first.takeChangedCustomers() { records[id] = state }
-            return try Engine.restored(rules: rules, partition: first.partitionState(inputOffset: 1), customers: records)
+            let (engine, before) = try Self.restored(after: [s.at(0, .interactionQueued), s.at(140, .interactionEnded, data: EventData(reason: "resolved"))], rules: rules, inputOffset: 1)
+            #expect(before.isEmpty)
+            return engine
         }
         var decided = try restoredAfterTheEnd()
         let long = decided.advance(to: s.time(400))
