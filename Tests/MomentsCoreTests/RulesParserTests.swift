@@ -161,6 +161,10 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    when: { threshold: { event: sentiment.scored, field: score, below: -0.6, above: 0.6 } }\n", 4, 72, "no score (-1..1) is below -0.6 and above 0.6 at once, so this condition could never hold"),
         ("moments:\n  - id: s\n    kind: glory\n    when: { threshold: { event: survey.submitted, field: csat, at_least: 6 } }\n", 4, 74, "no csat (an integer 1..5) is at_least 6 at once"),
         ("moments:\n  - id: s\n    kind: glory\n    when: { threshold: { event: survey.submitted, field: csat, above: 4.2, below: 4.8 } }\n", 4, 83, "no csat (an integer 1..5) is below 4.8 and above 4.2 at once"),
+        // Numbers as YAML writes them, and a whole number too large said to be so (until
+        // 2026-12-07 `0x5` was 5, and 10^19 "not a whole number").
+        ("moments:\n  - id: s\n    kind: pain\n    when: { threshold: { event: sentiment.scored, field: score, below: 0x0 } }\n", 4, 72, "below must be a number, found '0x0'"),
+        ("moments:\n  - id: s\n    kind: pain\n    when: { count: { event: interaction.transferred, reaches: 10000000000000000000 } }\n", 4, 63, "reaches must be at most 9223372036854775807, found 10000000000000000000"),
         (scheduled + "    outside: { at_least: 0.5, at_most: 0.2 }\n    when: { threshold: { event: sentiment.scored, field: score, below: -0.6 } }\n", 5, 26, "no score (-1..1) is at_least 0.5 and at_most 0.2 at once"),
     ] as [(String, Int, Int, String)])
     func brokenFilesAreRefusedWithLocation(yaml: String, line: Int, column: Int, message: String) {
@@ -194,6 +198,11 @@ import Testing
                   wait: { from: interaction.queued, until: agent.connected, longer_than: 120s, overrides: [ { longer_than: 60s } ] }
             """)
         #expect(noIf.map(\.message) == ["missing 'if' in an override"], "\(noIf.map(\.description))")
+    }
+
+    @Test func decimalNumbersOnly() {
+        for ok in ["1", "-0.5", "+.5", "1e3", "2.5E-1", "0"] { #expect(YAMLContext.isDecimal(ok), "\(ok)") }
+        for bad in ["0x5", "0x1p3", "inf", "nan", "1e", ".", "-", "1.2.3", "1_000", " 1", ""] { #expect(!YAMLContext.isDecimal(bad), "\(bad)") }
     }
 
     /// Bounds that only an average meets are kept: a csat averaged over surveys can be 4.5.

@@ -249,16 +249,39 @@ public final class YAMLContext {
 
     public func number(_ node: Node?, what: String) -> Double? {
         guard let node else { return nil }
-        guard case .scalar(let s) = node, let v = Double(s.string), v.isFinite else {
+        // Decimal only: `Double("0x5")` is 5 and `Double("0x1p3")` 8 (accepted until 2026-12-07).
+        guard case .scalar(let s) = node, Self.isDecimal(s.string), let v = Double(s.string), v.isFinite else {
             error(node, "\(what) must be a number, found '\(node.string ?? "a \(node.kindName)")'")
             return nil
         }
         return v
     }
 
+    /// `[+-]digits[.digits][e[+-]digits]` (or `.digits`): a number as YAML and JSON write it.
+    static func isDecimal(_ text: String) -> Bool {
+        var b = Array(text.utf8)[...]
+        func digits() -> Int { var n = 0; while let c = b.first, c >= 0x30, c <= 0x39 { b = b.dropFirst(); n += 1 }; return n }
+        if b.first == UInt8(ascii: "+") || b.first == UInt8(ascii: "-") { b = b.dropFirst() }
+        var count = digits()
+        if b.first == UInt8(ascii: ".") { b = b.dropFirst(); count += digits() }
+        guard count > 0 else { return false }
+        if b.first == UInt8(ascii: "e") || b.first == UInt8(ascii: "E") {
+            b = b.dropFirst()
+            if b.first == UInt8(ascii: "+") || b.first == UInt8(ascii: "-") { b = b.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return b.isEmpty
+    }
+
     public func integer(_ node: Node?, what: String, minimum: Int, maximum: Int = .max) -> Int? {
         guard let node else { return nil }
         guard case .scalar(let s) = node, let v = Int(s.string) else {
+            // A whole number too large for 64 bits is said to be too large, not "not whole".
+            if case .scalar(let s) = node, let big = Double(s.string), Self.isDecimal(s.string),
+               s.string.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2B || $0 == 0x2D }) {
+                error(node, big < 0 ? "\(what) must be at least \(minimum), found \(s.string)" : "\(what) must be at most \(maximum), found \(s.string)")
+                return nil
+            }
             error(node, "\(what) must be a whole number, found '\(node.string ?? "a \(node.kindName)")'")
             return nil
         }
