@@ -38,7 +38,7 @@ enum RulesFile {
     static func text(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): error: cannot read the file: \(unreadable(path))") }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError(TextFiles.notUTF8(path: path)?.description ?? "\(path):1:1: error: the file is not UTF-8 text")
+            throw CLIError(TextFiles.notUTF8(Array(data), file: path)?.description ?? "\(path):1:1: error: the file is not UTF-8 text")
         }
         return text
     }

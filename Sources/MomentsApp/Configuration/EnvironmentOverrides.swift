@@ -1,6 +1,6 @@
-import Logging
 import Foundation
 import Kafka
+import Logging
 import MomentsCore
 
 /// Environment variables that override the configuration file, so containers and secret stores

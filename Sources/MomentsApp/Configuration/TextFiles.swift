@@ -9,8 +9,13 @@ public enum TextFiles {
     /// Where the file stops being UTF-8: nil when it is, or when it cannot be read at all.
     public static func notUTF8(path: String, shownAs name: String? = nil) -> ConfigError? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return firstInvalidByte(in: Array(data)).map {
-            ConfigError(file: name ?? path, line: $0.line, column: $0.column, message: String(format: "byte 0x%02X is not UTF-8 text; the file must be UTF-8", $0.byte))
+        return notUTF8(Array(data), file: name ?? path)
+    }
+
+    /// The same for bytes already read from `file`.
+    public static func notUTF8(_ bytes: [UInt8], file: String) -> ConfigError? {
+        firstInvalidByte(in: bytes).map {
+            ConfigError(file: file, line: $0.line, column: $0.column, message: String(format: "byte 0x%02X is not UTF-8 text; the file must be UTF-8", $0.byte))
         }
     }
 

@@ -80,16 +80,17 @@ public final class RulesWatcher: Service, @unchecked Sendable {
         requested = false
         lock.unlock()
         let loaded = load()
+        // What was found: the text's hash, or the errors.
+        let found: String
+        switch loaded {
+        case .success(let l): found = SHA256.hex(Array(l.text.utf8))
+        case .failure(let errors): found = errors.description
+        }
         if !forced {
             // Nothing new: the running rules, or the refusal already reported.
-            let found: String
             switch loaded {
-            case .success(let l):
-                found = SHA256.hex(Array(l.text.utf8))
-                if found == state.hash { lastRefusedErrors = nil; unsettled = nil; return .unchanged }
-            case .failure(let errors):
-                found = errors.description
-                if found == lastRefusedErrors { unsettled = nil; return .unchanged }
+            case .success: if found == state.hash { lastRefusedErrors = nil; unsettled = nil; return .unchanged }
+            case .failure: if found == lastRefusedErrors { unsettled = nil; return .unchanged }
             }
             // New: acted on once the next read finds the same.
             guard found == unsettled else { unsettled = found; return .settling }
@@ -100,18 +101,17 @@ public final class RulesWatcher: Service, @unchecked Sendable {
             // A valid file ends the last refusal, even when it is the running rules again (a
             // broken edit reverted): the same mistake made again later is reported again.
             lastRefusedErrors = nil
-            let hash = SHA256.hex(Array(loaded.text.utf8))
             apply(loaded.rules)
             state.update(rules: loaded.rules, text: loaded.text, source: loaded.source)
             reloads.increment()
             logger.notice("rules reloaded", metadata: [
-                "source": "\(loaded.source)", "sha256": "\(hash)", "moments": "\(loaded.rules.moments.count)",
+                "source": "\(loaded.source)", "sha256": "\(found)", "moments": "\(loaded.rules.moments.count)",
             ])
             return .applied
         case .failure(let errors):
             // A broken file is reported once for its errors, not every two seconds; SIGHUP
             // reports it again.
-            lastRefusedErrors = errors.description
+            lastRefusedErrors = found
             failures.increment()
             for e in errors.errors {
                 logger.error("rules reload refused; the running rules stay", metadata: [
