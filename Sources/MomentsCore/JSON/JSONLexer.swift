@@ -16,6 +16,9 @@ struct JSONLexer {
     var i = 0
     /// Decoded bytes of the strings that held escapes (rare), so a `Text` stays a plain value.
     var scratch: [UInt8] = []
+    /// Whether short strings are composed as the runtime's inline Strings (read once a
+    /// document: a global's check at every string cost a call).
+    let composesSmallStrings = SmallStringWords.layoutHolds
 
     init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) { self.buf = buf; self.maxDepth = maxDepth }
 
@@ -227,7 +230,10 @@ struct JSONLexer {
     /// The Swift string of a lexed string. Its bytes were checked as UTF-8 while lexing, so
     /// they are not checked again.
     func text(_ t: Text) -> String {
-        withBytes(t) { String(validUTF8: $0) }
+        if !t.escaped, t.range.count <= 15, composesSmallStrings, let base = buf.baseAddress {
+            return SmallStringWords.string(at: base + t.range.lowerBound, count: t.range.count, readable: buf.count - t.range.lowerBound)
+        }
+        return withBytes(t) { String(validUTF8: $0) }
     }
 
     /// The bytes of a lexed string.

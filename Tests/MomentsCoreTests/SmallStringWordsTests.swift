@@ -1,0 +1,57 @@
+import Testing
+@testable import MomentsCore
+
+/// Short Strings composed as the runtime's two words must be the standard library's own
+/// Strings in every respect the engine and the encoder rely on.
+@Suite struct SmallStringWordsTests {
+    /// On this toolchain the layout check passes, so the decoder takes the fast path (were it
+    /// to fail after a toolchain upgrade, decoding would be correct but slower: this says so).
+    @Test func theLayoutHoldsOnThisToolchain() {
+        #expect(SmallStringWords.layoutHolds)
+        #expect(SmallStringWords.selfCheck())
+    }
+
+    /// Random valid UTF-8 of every length 0...15, read both ways (two loads from a longer
+    /// buffer, a copy from the bytes alone), against `String(decoding:as:)`.
+    @Test func composedStringsAreTheStandardLibrarysStrings() throws {
+        try #require(SmallStringWords.layoutHolds)
+        var rng = SplitMix(seed: 7)
+        let pieces: [String] = ["a", "Z", "0", "-", "ä", "ß", "€", "日", "😀", "\u{301}", " ", "\u{7F}"]
+        for _ in 0..<2_000 {
+            var s = ""
+            while true {
+                let next = s + pieces[Int(rng.next() % UInt64(pieces.count))]
+                if next.utf8.count > 15 || rng.next() % 8 == 0 { break }
+                s = next
+            }
+            let bytes = Array(s.utf8)
+            let reference = String(decoding: bytes, as: UTF8.self)
+            let padded = bytes + Array(repeating: UInt8(0xC3), count: 16)
+            let fromLonger = padded.withUnsafeBufferPointer {
+                SmallStringWords.string(at: $0.baseAddress!, count: bytes.count, readable: $0.count)
+            }
+            let alone = bytes.withUnsafeBufferPointer { SmallStringWords.string($0) }
+            for composed in [fromLonger, alone] {
+                #expect(composed == reference)
+                #expect(composed.hashValue == reference.hashValue)
+                #expect(Array(composed.utf8) == bytes)
+                #expect(composed.count == reference.count)
+                #expect(Array(composed.unicodeScalars) == Array(reference.unicodeScalars))
+                #expect(composed + "!" == reference + "!")
+                #expect(composed < reference + "\u{10FFFF}")
+            }
+        }
+    }
+
+    /// The lexer's strings: short ones composed, long and escaped ones as before.
+    @Test func theLexerReadsShortLongAndEscapedStrings() throws {
+        let json = #"{"a":"i-1","b":"exactly15bytes!","c":"sixteen bytes ok","d":"\u00e4\n","e":"","f":"Grüße"}"#
+        let parsed = try JSONParser.parse(Array(json.utf8))
+        #expect(parsed["a"]?.stringValue == "i-1")
+        #expect(parsed["b"]?.stringValue == "exactly15bytes!")
+        #expect(parsed["c"]?.stringValue == "sixteen bytes ok")
+        #expect(parsed["d"]?.stringValue == "ä\n")
+        #expect(parsed["e"]?.stringValue == "")
+        #expect(parsed["f"]?.stringValue == "Grüße")
+    }
+}
