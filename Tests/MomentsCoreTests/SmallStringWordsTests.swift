@@ -43,6 +43,34 @@ import Testing
         }
     }
 
+    /// The writer's inline path writes what its general path writes, escapes included: each
+    /// short string written as an inline String and as the same text kept in the heap.
+    @Test func theWriterWritesInlineStringsAsItWritesOthers() throws {
+        try #require(SmallStringWords.layoutHolds)
+        var rng = SplitMix(seed: 11)
+        let pieces: [String] = ["a", "\"", "\\", "\n", "\u{01}", "\u{1F}", " ", "ä", "€", "😀", "/", "\u{7F}"]
+        for _ in 0..<2_000 {
+            var s = ""
+            while true {
+                let next = s + pieces[Int(rng.next() % UInt64(pieces.count))]
+                if next.utf8.count > 15 || rng.next() % 6 == 0 { break }
+                s = next
+            }
+            let inline = String(decoding: Array(s.utf8), as: UTF8.self)
+            #expect(SmallStringWords.inlineWords(of: inline) != nil)
+            var heap = String()
+            heap.reserveCapacity(64)   // heap storage, however short the text
+            heap += s
+            #expect(SmallStringWords.inlineWords(of: heap) == nil)
+            var a = JSONWriter(), b = JSONWriter()
+            a.beginObject(); a.key(inline); a.value(inline); a.endObject()
+            b.beginObject(); b.key(heap); b.value(heap); b.endObject()
+            #expect(a.bytes == b.bytes)
+            let parsed = try JSONParser.parse(a.bytes)
+            #expect(parsed[s]?.stringValue == s)
+        }
+    }
+
     /// The lexer's strings: short ones composed, long and escaped ones as before.
     @Test func theLexerReadsShortLongAndEscapedStrings() throws {
         let json = #"{"a":"i-1","b":"exactly15bytes!","c":"sixteen bytes ok","d":"\u00e4\n","e":"","f":"Grüße"}"#

@@ -40,6 +40,8 @@ public struct EventDecoder: Sendable {
     /// Whether members in the contract's order are read by the scan's fast path first
     /// (`EventScanner.contractOrderPrefix`); tests turn it off to compare the two ways.
     var readsContractOrderFirst = true
+    /// `SmallStringWords.layoutHolds`, read once.
+    private let composesSmallStrings = SmallStringWords.layoutHolds
 
     public init(limits: JSONParser.Limits = JSONParser.Limits()) { self.limits = limits }
 
@@ -56,7 +58,7 @@ public struct EventDecoder: Sendable {
             let e = JSONParser.Error(offset: 0, message: "document of \(buf.count) bytes exceeds the limit of \(limits.maxBytes)")
             return .failure(DecodeError(field: nil, reason: e.description))
         }
-        var found = EventScanner.Found(), lexer = JSONLexer(buf: buf, maxDepth: limits.maxDepth)
+        var found = EventScanner.Found(), lexer = JSONLexer(buf: buf, maxDepth: limits.maxDepth, composesSmallStrings: composesSmallStrings)
         do throws(JSONParser.Error) { try EventScanner.scan(&lexer, into: &found, cache: cache, contractOrder: readsContractOrderFirst) } catch {
             return .failure(DecodeError(field: nil, reason: error.description))
         }

@@ -16,11 +16,15 @@ struct JSONLexer {
     var i = 0
     /// Decoded bytes of the strings that held escapes (rare), so a `Text` stays a plain value.
     var scratch: [UInt8] = []
-    /// Whether short strings are composed as the runtime's inline Strings (read once a
-    /// document: a global's check at every string cost a call).
-    let composesSmallStrings = SmallStringWords.layoutHolds
+    /// Whether short strings are composed as the runtime's inline Strings (`SmallStringWords`;
+    /// the event decoder passes the answer it read once: the global's check cost a call).
+    let composesSmallStrings: Bool
 
-    init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) { self.buf = buf; self.maxDepth = maxDepth }
+    init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int, composesSmallStrings: Bool = SmallStringWords.layoutHolds) {
+        self.buf = buf
+        self.maxDepth = maxDepth
+        self.composesSmallStrings = composesSmallStrings
+    }
 
     /// A lexed string: the bytes between its quotes in the input (checked as UTF-8), or, when it
     /// held escapes, its decoded bytes in `scratch`. A plain value, so scans copy it for free.

@@ -61,6 +61,18 @@ enum SmallStringWords {
         return words
     }
 
+    /// The bytes of `s` as two words and their count, when `s` is an inline String (at most
+    /// 15 bytes); nil for any other form. Only when `layoutHolds`. The words hold the bytes
+    /// from the first word's low byte on; the bytes past the count are zero.
+    @inline(__always) static func inlineWords(of s: String) -> (UInt64, UInt64, count: Int)? {
+        let words = unsafeBitCast(s, to: (UInt64, UInt64).self)
+        guard words.1 & isSmall != 0 else { return nil }
+        return (words.0, words.1 & 0x00FF_FFFF_FFFF_FFFF, Int(truncatingIfNeeded: (words.1 &>> 56) & 0x0F))
+    }
+
+    /// The discriminator bit only inline Strings have set.
+    private static let isSmall: UInt64 = 1 << 61
+
     /// Compares the composed words with the standard library's String for each length 0...15,
     /// in ASCII and with two- and three-byte characters.
     static func selfCheck() -> Bool {
@@ -81,7 +93,14 @@ enum SmallStringWords {
                 [words(at: p.baseAddress!, count: n, readable: p.count), words(at: p.baseAddress!, count: n, readable: n)]
             }
             guard composed.allSatisfy({ $0 == expected }) else { return false }
+            // And read back: the words, their count.
+            guard let back = inlineWords(of: reference), back.0 == expected.0,
+                  back.1 == expected.1 & 0x00FF_FFFF_FFFF_FFFF, back.count == n else { return false }
         }
+        // Strings in the heap, or literals too long to be inline, are not taken for inline ones.
+        let heap = String(decoding: Array(repeating: UInt8(ascii: "h"), count: 40), as: UTF8.self)
+        let literal = "a literal longer than fifteen bytes"
+        guard inlineWords(of: heap) == nil, inlineWords(of: literal) == nil else { return false }
         return true
     }
 }
