@@ -5,6 +5,7 @@
 // engine can be measured to the instruction. `scripts/count-instructions.sh` runs it.
 //
 // Usage: moments-instructions RULES_FILE [EVENTS]   (the reference workload: simulate --seed 7)
+// MOMENTS_TRACK_CHANGES=1: the engine tracks changed customers, as it does with a changelog.
 
 import Foundation
 import MomentsCore
@@ -46,6 +47,7 @@ let stream = TrafficSimulator.events(options: SimulationOptions(seed: 7), count:
     let decoder = EventDecoder()
     let encoder = CloudEventEncoder()
     var engine = Engine(rules: rules)
+    engine.tracksChanges = ProcessInfo.processInfo.environment["MOMENTS_TRACK_CHANGES"] == "1"
     // One cache per engine, as the pipeline keeps one per partition.
     let cache = AttributeCache()
     var outputs = 0, bytes = 0

@@ -37,13 +37,14 @@ struct CustomerTable: Sendable {
     init(seed: UInt64? = nil) {
         slots = Array(repeating: 0, count: 16)
         mask = 15
-        if let seed {
-            self.seed = seed
-        } else {
-            var h = Hasher()
-            h.combine(0x4D6F_6D65_6E74_73 as UInt64)
-            self.seed = UInt64(truncatingIfNeeded: h.finalize())
-        }
+        self.seed = seed ?? Self.processSeed()
+    }
+
+    /// A seed from Swift's per-process hashing seed (fixed by SWIFT_DETERMINISTIC_HASHING).
+    static func processSeed() -> UInt64 {
+        var h = Hasher()
+        h.combine(0x4D6F_6D65_6E74_73 as UInt64)
+        return UInt64(truncatingIfNeeded: h.finalize())
     }
 
     /// The open interactions of every customer, counted in place (`values` would copy every state).

@@ -15,7 +15,6 @@ extension Engine {
         // customer record written again, while commits went on).
         next.tracksChanges = tracksChanges
         next.changed = changed
-        next.changedInOrder = changedInOrder
         var newIndex: [String: Int] = [:]
         for (i, m) in newRules.moments.enumerated() { newIndex[m.id] = i }
         // Old rule index → new rule index, only where the rule still exists with a compatible condition.

@@ -14,9 +14,8 @@ extension Engine {
     /// the JSON of every changed customer. In the order they first changed: as deterministic as
     /// sorting the ids, which was a third of the changelog's cost.
     public mutating func takeChangedStates() -> [ChangedState] {
-        let ids = changedInOrder
-        changedInOrder.removeAll(keepingCapacity: true)
-        changed.removeAll(keepingCapacity: true)
+        let ids = changed.inOrder
+        changed.removeAll()
         let momentIDs = index.momentIDs
         var states: [ChangedState] = []
         states.reserveCapacity(ids.count)
@@ -27,12 +26,12 @@ extension Engine {
     /// Marks `customer` as changed, so the next `takeChangedStates` includes its state as it is
     /// then: for a runtime whose changelog record of that customer was lost.
     public mutating func markUnwritten(_ customer: String) {
-        if changed.insert(customer).inserted { changedInOrder.append(customer) }
+        changed.insert(customer)
     }
 
     /// Marks every customer as changed, so the next `takeChangedCustomers` is a full snapshot.
     public mutating func markAllChanged() {
-        for id in customers.keys.sorted() where changed.insert(id).inserted { changedInOrder.append(id) }
+        for id in customers.keys.sorted() { changed.insert(id) }
     }
 
     /// Every customer's state, for a full snapshot.

@@ -18,9 +18,7 @@ public struct Engine: Sendable {
     /// When on, customers whose state changed are remembered for `takeChangedCustomers()`, so a
     /// runtime can write them to a changelog.
     public var tracksChanges = false
-    var changed: Set<String> = []
-    /// `changed` in the order the customers first changed.
-    var changedInOrder: [String] = []
+    var changed = ChangedCustomers()
     /// Silences in force (matched against each moment's event time); see `setSilences`.
     public internal(set) var silences: [Silence]
     /// Moments detected in the current step (one event, or one wake-up of timers), held back
@@ -84,7 +82,7 @@ public struct Engine: Sendable {
     }
 
     mutating func markChanged(_ customer: String) {
-        if tracksChanges, changed.insert(customer).inserted { changedInOrder.append(customer) }
+        if tracksChanges { changed.insert(customer) }
     }
 
     mutating func fireDueTimers(into out: inout [Output]) {
