@@ -233,7 +233,7 @@ struct JSONLexer {
 
     /// The Swift string of a lexed string. Its bytes were checked as UTF-8 while lexing, so
     /// they are not checked again.
-    func text(_ t: Text) -> String {
+    @inline(__always) func text(_ t: Text) -> String {
         if !t.escaped, t.range.count <= 15, composesSmallStrings, let base = buf.baseAddress {
             return SmallStringWords.string(at: base + t.range.lowerBound, count: t.range.count, readable: buf.count - t.range.lowerBound)
         }
