@@ -37,6 +37,45 @@ import Testing
         }
     }
 
+    /// Two ids whose 32-bit tags are equal (found by search under a fixed seed) are kept
+    /// apart: the tag only says where to look.
+    @Test func idsSharingATagStayApart() throws {
+        let seed: UInt64 = 42
+        var seen: [UInt32: String] = [:]
+        var pair: (String, String)?
+        for n in 0..<400_000 {
+            let key = "c-\(n)"
+            let tag = UInt32(truncatingIfNeeded: key.withUTF8Bytes { CustomerTable.hash($0, seed: seed) } >> 32)
+            if let other = seen[tag] { pair = (other, key); break }
+            seen[tag] = key
+        }
+        let (a, b) = try #require(pair)
+        var changed = ChangedCustomers(seed: seed)
+        let first = changed.insert(a)
+        #expect(first)
+        #expect(!changed.contains(b))
+        let second = changed.insert(b)
+        let again = [changed.insert(a), changed.insert(b)]
+        #expect(second && again == [false, false])
+        #expect(changed.inOrder == [a, b])
+    }
+
+    /// After a checkpoint of a full snapshot's size (the table grown large), a small one is
+    /// cleared slot by slot: nothing of it may be left behind.
+    @Test func aSmallSetInALargeTableIsClearedWhole() {
+        var changed = ChangedCustomers(seed: 3)
+        for n in 0..<10_000 { changed.insert(id(n)) }
+        changed.removeAll()
+        for round in 0..<50 {
+            let keys = (0..<20).map { id(round * 37 + $0 * 1_009) }
+            for k in keys { changed.insert(k) }
+            #expect(changed.inOrder == keys)
+            changed.removeAll()
+            #expect(changed.isEmpty)
+            #expect(keys.allSatisfy { !changed.contains($0) })
+        }
+    }
+
     /// The engine marks the customer of every event, once per checkpoint, in first-change order.
     @Test func theEngineHandsOverEachChangedCustomerOnceInOrder() throws {
         var engine = Engine(rules: try Fixtures.defaultRules())

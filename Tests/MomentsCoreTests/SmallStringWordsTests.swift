@@ -32,6 +32,8 @@ import Testing
             }
             let alone = bytes.withUnsafeBufferPointer { SmallStringWords.string($0) }
             for composed in [fromLonger, alone] {
+                // Bit for bit (a wrong ASCII flag would still compare equal).
+                #expect(unsafeBitCast(composed, to: (UInt64, UInt64).self) == unsafeBitCast(reference, to: (UInt64, UInt64).self))
                 #expect(composed == reference)
                 #expect(composed.hashValue == reference.hashValue)
                 #expect(Array(composed.utf8) == bytes)
@@ -69,6 +71,36 @@ import Testing
             let parsed = try JSONParser.parse(a.bytes)
             #expect(parsed[s]?.stringValue == s)
         }
+    }
+
+    /// The standard library's way, which a runtime with another layout takes, reads the same.
+    @Test func theLexerReadsTheSameWithoutComposing() throws {
+        let json = Array(#""i-1" "Grüße" "exactly15bytes!" "a longer string than fifteen" "\u00e4" """#.utf8)
+        let texts = json.withUnsafeBufferPointer { buf -> [[String]] in
+            [true, false].map { composes in
+                var lexer = JSONLexer(buf: buf, maxDepth: 8, composesSmallStrings: composes)
+                var out: [String] = []
+                while true {
+                    lexer.skipSpace()
+                    guard !lexer.atEnd, let t = try? lexer.string() else { break }
+                    out.append(lexer.text(t))
+                }
+                return out
+            }
+        }
+        #expect(texts[0] == ["i-1", "Grüße", "exactly15bytes!", "a longer string than fifteen", "ä", ""])
+        #expect(texts[1] == texts[0])
+        #expect(zip(texts[0], texts[1]).allSatisfy { unsafeBitCast($0, to: (UInt64, UInt64).self) == unsafeBitCast($1, to: (UInt64, UInt64).self) || $0.utf8.count > 15 })
+    }
+
+    /// Short strings written into a writer that must grow again and again keep every byte.
+    @Test func theWriterGrowsAroundInlineStrings() throws {
+        var w = JSONWriter(capacity: 16)
+        w.beginArray()
+        let values = (0..<500).map { "v\($0 % 97)-" + String(repeating: "x", count: $0 % 11) }
+        for v in values { w.value(v) }
+        w.endArray()
+        #expect(try JSONParser.parse(w.bytes) == .array(values.map { .string($0) }))
     }
 
     /// The lexer's strings: short ones composed, long and escaped ones as before.

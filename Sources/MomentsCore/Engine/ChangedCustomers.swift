@@ -34,11 +34,19 @@ struct ChangedCustomers: Sendable {
         return true
     }
 
-    /// Empties the set, keeping its room.
+    /// Empties the set, keeping its room. Few entries in a table grown large (a full snapshot,
+    /// `markAllChanged`, made it as large as the partition) are cleared slot by slot, not by
+    /// zeroing the whole table at every checkpoint after.
     mutating func removeAll() {
         guard !inOrder.isEmpty else { return }
+        if inOrder.count * 16 < slots.count {
+            // Every slot found before any is cleared: a cleared slot would end later probes early.
+            let used = inOrder.map { find($0).slot }
+            for slot in used { slots[slot] = 0 }
+        } else {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
         inOrder.removeAll(keepingCapacity: true)
-        slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     /// Where `customer` is in `inOrder` (nil: absent), and the slot where the probe ended (the

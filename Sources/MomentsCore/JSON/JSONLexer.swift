@@ -237,7 +237,7 @@ struct JSONLexer {
         if !t.escaped, t.range.count <= 15, composesSmallStrings, let base = buf.baseAddress {
             return SmallStringWords.string(at: base + t.range.lowerBound, count: t.range.count, readable: buf.count - t.range.lowerBound)
         }
-        return withBytes(t) { String(validUTF8: $0) }
+        return withBytes(t) { String(validUTF8: $0, composesInline: composesSmallStrings) }
     }
 
     /// The bytes of a lexed string.

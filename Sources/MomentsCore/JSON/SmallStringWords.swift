@@ -33,6 +33,7 @@ enum SmallStringWords {
     /// bytes may be read (the lexer's buffer goes on past a string's end: two loads then
     /// serve, instead of a call to `memcpy`). Only when `layoutHolds`.
     @inline(__always) static func string(at start: UnsafePointer<UInt8>, count: Int, readable: Int) -> String {
+        assert(isValidUTF8(UnsafeBufferPointer(start: start, count: count)), "composing a String of invalid UTF-8")
         // Written over an empty String (static, nothing to release) rather than bit-cast: a
         // cast value is borrowed and returning it cost a call to retain it, a no-op for an
         // inline String.
@@ -70,11 +71,24 @@ enum SmallStringWords {
         return (words.0, words.1 & 0x00FF_FFFF_FFFF_FFFF, Int(truncatingIfNeeded: (words.1 &>> 56) & 0x0F))
     }
 
+    /// For debug builds' checks: whether `bytes` are valid UTF-8.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator(), decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
     /// The discriminator bit only inline Strings have set.
     private static let isSmall: UInt64 = 1 << 61
 
     /// Compares the composed words with the standard library's String for each length 0...15,
-    /// in ASCII and with two- and three-byte characters.
+    /// in ASCII, with two-, three- and four-byte characters and with a combining mark (should a
+    /// runtime ever keep a flag that depends on the content).
     static func selfCheck() -> Bool {
         guard MemoryLayout<String>.size == 16 else { return false }
         var samples: [String] = []
@@ -82,6 +96,8 @@ enum SmallStringWords {
             samples.append(String(repeating: "a", count: n))
             if n >= 2 { samples.append("ä" + String(repeating: "b", count: n - 2)) }
             if n >= 3 { samples.append(String(repeating: "c", count: n - 3) + "€") }
+            if n >= 4 { samples.append("😀" + String(repeating: "d", count: n - 4)) }
+            if n >= 3 { samples.append("e\u{301}" + String(repeating: "f", count: n - 3)) }
         }
         for sample in samples {
             let reference = String(decoding: Array(sample.utf8), as: UTF8.self)
