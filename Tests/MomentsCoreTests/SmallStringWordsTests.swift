@@ -4,6 +4,19 @@ import Testing
 /// Short Strings composed as the runtime's two words must be the standard library's own
 /// Strings in every respect the engine and the encoder rely on.
 @Suite struct SmallStringWordsTests {
+    /// 2,000 random strings of `pieces`, each at most 15 bytes of UTF-8 (the empty one too).
+    static func shortStrings(of pieces: [String], seed: UInt64) -> [String] {
+        var rng = SplitMix(seed: seed)
+        return (0..<2_000).map { _ in
+            var s = ""
+            while true {
+                let next = s + pieces[rng.below(pieces.count)]
+                if next.utf8.count > 15 || rng.below(7) == 0 { return s }
+                s = next
+            }
+        }
+    }
+
     /// On this toolchain the layout check passes, so the decoder takes the fast path (were it
     /// to fail after a toolchain upgrade, decoding would be correct but slower: this says so).
     @Test func theLayoutHoldsOnThisToolchain() {
@@ -15,15 +28,8 @@ import Testing
     /// buffer, a copy from the bytes alone), against `String(decoding:as:)`.
     @Test func composedStringsAreTheStandardLibrarysStrings() throws {
         try #require(SmallStringWords.layoutHolds)
-        var rng = SplitMix(seed: 7)
         let pieces: [String] = ["a", "Z", "0", "-", "ä", "ß", "€", "日", "😀", "\u{301}", " ", "\u{7F}"]
-        for _ in 0..<2_000 {
-            var s = ""
-            while true {
-                let next = s + pieces[Int(rng.next() % UInt64(pieces.count))]
-                if next.utf8.count > 15 || rng.next() % 8 == 0 { break }
-                s = next
-            }
+        for s in Self.shortStrings(of: pieces, seed: 7) {
             let bytes = Array(s.utf8)
             let reference = String(decoding: bytes, as: UTF8.self)
             let padded = bytes + Array(repeating: UInt8(0xC3), count: 16)
@@ -49,15 +55,8 @@ import Testing
     /// short string written as an inline String and as the same text kept in the heap.
     @Test func theWriterWritesInlineStringsAsItWritesOthers() throws {
         try #require(SmallStringWords.layoutHolds)
-        var rng = SplitMix(seed: 11)
         let pieces: [String] = ["a", "\"", "\\", "\n", "\u{01}", "\u{1F}", " ", "ä", "€", "😀", "/", "\u{7F}"]
-        for _ in 0..<2_000 {
-            var s = ""
-            while true {
-                let next = s + pieces[Int(rng.next() % UInt64(pieces.count))]
-                if next.utf8.count > 15 || rng.next() % 6 == 0 { break }
-                s = next
-            }
+        for s in Self.shortStrings(of: pieces, seed: 11) {
             let inline = String(decoding: Array(s.utf8), as: UTF8.self)
             #expect(SmallStringWords.inlineWords(of: inline) != nil)
             var heap = String()
