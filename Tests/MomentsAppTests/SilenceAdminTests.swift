@@ -119,6 +119,30 @@ import Testing
         #expect(again.current().map(\.silence.id).contains(created) == false)
     }
 
+    /// A known path asked with a method it does not take answers 405 and says which it takes
+    /// (404 until 2026-12-07); unknown paths stay 404; without the token, 401 comes first.
+    @Test func aWrongMethodOnAKnownPathIs405WithAllow() async throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let auth: HTTPFields = [.authorization: "Bearer t0ken"]
+        try await app(registry(dir, clock: Clock()), token: "t0ken").test(.router) { client in
+            let cases: [(String, HTTPRequest.Method, String)] = [
+                ("/healthz", .post, "GET, HEAD"), ("/readyz", .delete, "GET, HEAD"), ("/metrics", .post, "GET"),
+                ("/rules", .put, "GET"), ("/silences", .delete, "GET, POST"), ("/silences/s-1", .get, "DELETE"),
+            ]
+            for (path, method, allow) in cases {
+                try await client.execute(uri: path, method: method, headers: auth) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                }
+            }
+            try await client.execute(uri: "/silences/s-1", method: .delete, headers: auth) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/nowhere", method: .post, headers: auth) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/silences/s-1", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/healthz", method: .post) { #expect($0.status == .methodNotAllowed) }
+        }
+    }
+
     @Test func badBodiesAreRefusedWithTheirPosition() async throws {
         let dir = tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

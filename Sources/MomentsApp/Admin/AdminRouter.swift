@@ -20,6 +20,14 @@ public enum AdminRouter {
     ) -> Router<BasicRequestContext> {
         let router = Router()
         if let token { router.add(middleware: BearerToken(token: token)) }
+        var allowed: [String: [HTTPRequest.Method]] = [
+            "/healthz": [.get, .head], "/readyz": [.get, .head], "/metrics": [.get], "/rules": [.get],
+        ]
+        if silences != nil {
+            allowed["/silences"] = [.get, .post]
+            allowed["/silences/*"] = [.delete]
+        }
+        router.add(middleware: MethodNotAllowed(allowed: allowed))
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
             let s = status()

@@ -1,0 +1,30 @@
+import Hummingbird
+
+/// Answers 405 with an `Allow` header when a known admin path is asked with a method it does
+/// not take (`POST /healthz`, `GET /silences/{id}`), as HTTP asks (RFC 9110, 15.5.6); until
+/// 2026-12-07 those were 404, which reads as "wrong address" to someone scripting the API.
+/// Placed after the bearer-token check: without the token, a protected path still says 401.
+struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
+    /// The methods each path takes; a path ending in `/*` stands for one more segment.
+    let allowed: [String: [HTTPRequest.Method]]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            guard let methods = Self.methods(for: request.uri.path, in: allowed), !methods.contains(request.method) else { throw error }
+            let list = methods.map(\.rawValue).joined(separator: ", ")
+            return Response(
+                status: .methodNotAllowed, headers: [.allow: list, .contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"\(request.method.rawValue) is not allowed on this path; allowed: \(list)\"}\n")))
+        }
+    }
+
+    /// The methods of `path`: an exact entry, else the `/*` entry of its parent when the last
+    /// segment is not empty.
+    static func methods(for path: String, in allowed: [String: [HTTPRequest.Method]]) -> [HTTPRequest.Method]? {
+        if let exact = allowed[path] { return exact }
+        guard let slash = path.lastIndex(of: "/"), path.index(after: slash) < path.endIndex else { return nil }
+        return allowed[path[..<slash] + "/*"]
+    }
+}
