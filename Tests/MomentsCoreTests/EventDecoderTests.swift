@@ -25,6 +25,30 @@ import Testing
         #expect(e.attributes == ["tier": "gold"])
     }
 
+    /// A member of the contract given twice is refused, naming it, wherever the two stand
+    /// (the contract's order read first, the general loop, inside `data`); unknown members and
+    /// attributes given twice are not (attributes keep the last value).
+    @Test func aContractMemberGivenTwiceIsRefused() throws {
+        let cases: [(String, String)] = [
+            (replacing(#","channel""#, #","customer_id":"c-2","channel""#), "customer_id"),
+            (replacing(#""event_id":"e-1","#, #""event_id":"e-1","event_id":"e-2","#), "event_id"),
+            (replacing(#""queue":"billing""#, #""queue":"billing","queue":null"#), "queue"),
+            (replacing(#","attributes""#, #","data":{},"attributes""#), "data"),
+            (replacing(#"}}"#, #"},"attributes":{}}"#), "attributes"),
+            (replacing(#""score":-0.75"#, #""score":-0.75,"score":0.9"#), "data.score"),
+            (#"{"type":"sentiment.scored","type":"hold.started"}"#, "type"),
+        ]
+        for (json, field) in cases {
+            let e = error(json)
+            #expect(e == DecodeError(field: field, reason: EventDecoder.givenTwice), "\(json)")
+            #expect(e?.category == "duplicate_member")
+        }
+        let unknownTwice = try decoder.decode(replacing(#""attributes""#, #""x":1,"x":2,"attributes""#)).get()
+        #expect(unknownTwice.eventID == "e-1")
+        let attributeTwice = try decoder.decode(replacing(#"{"tier":"gold"}"#, #"{"tier":"gold","tier":"vip"}"#)).get()
+        #expect(attributeTwice.attributes == ["tier": "vip"])
+    }
+
     @Test func unknownFieldsAndTypesAreIgnored() throws {
         let e = try decoder.decode(replacing(#""attributes""#, #""vendor":{"x":[1,2,{"y":null}]},"attributes""#)).get()
         #expect(e.eventID == "e-1")

@@ -7,9 +7,10 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { field.map { "\($0): \(reason)" } ?? reason }
 
     /// A short, bounded label for metrics: invalid_json, not_an_object, missing_field,
-    /// wrong_type, out_of_range, invalid_value or empty_message.
+    /// wrong_type, out_of_range, invalid_value, duplicate_member or empty_message.
     public var category: String {
         if reason.hasPrefix("invalid JSON") { return "invalid_json" }
+        if reason == EventDecoder.givenTwice { return "duplicate_member" }
         if reason.hasPrefix("empty message") { return "empty_message" }
         if field == nil && reason.hasPrefix("expected a JSON object") { return "not_an_object" }
         if reason.hasPrefix("missing") || reason == "empty" { return "missing_field" }
@@ -79,6 +80,9 @@ public struct EventDecoder: Sendable {
         if let document = f.document, !document.isObject {
             throw DecodeError(field: nil, reason: "expected a JSON object, found \(document.typeName)")
         }
+        // Before the fields: which of two values counts is what readers disagree on (most take
+        // the last, Moments took the first until 2026-12-07), so the event is refused.
+        if let repeated = f.repeated { throw DecodeError(field: repeated.description, reason: Self.givenTwice) }
         let eventID = try requiredString(f.eventID, "event_id", lx)
         let type = try eventType(f.type, lx)
         let occurredAt = try timestamp(f.occurredAt, lx)
@@ -208,6 +212,8 @@ public struct EventDecoder: Sendable {
         default: return EventData()
         }
     }
+
+    static let givenTwice = "given more than once (readers differ on which one counts)"
 
     /// Ids, queues and agents longer than this are refused: the duplicate filter and the state
     /// keep them, so a stream of megabyte ids would pin gigabytes (the vendor dialects agree).

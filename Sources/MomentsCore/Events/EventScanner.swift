@@ -60,6 +60,9 @@ struct EventScanner {
         /// The first of the attributes' limits the scan found exceeded, if any (a plain value:
         /// a `DecodeError` here, made and destroyed with every scan, cost 37 instructions an event).
         var oversizedAttributes: AttributeLimit?
+        /// The first member of the contract the document gives more than once (`customer_id`,
+        /// `data.reason`): refused, as readers differ on which of the two counts.
+        var repeated: StaticString?
     }
 
     /// Scans the lexer's input into `found`; throws the first syntax error, wherever it is.
@@ -109,18 +112,34 @@ struct EventScanner {
             member = topLevelMember(try lx.memberName(), lx)
         }
         switch member {
-        case .eventID: try take(&found.eventID, &lx, depth: 1)
-        case .type: try take(&found.type, &lx, depth: 1)
-        case .occurredAt: try take(&found.occurredAt, &lx, depth: 1)
-        case .interactionID: try take(&found.interactionID, &lx, depth: 1)
-        case .customerID: try take(&found.customerID, &lx, depth: 1)
-        case .channel: try take(&found.channel, &lx, depth: 1)
-        case .queue: try take(&found.queue, &lx, depth: 1)
-        case .agentID: try take(&found.agentID, &lx, depth: 1)
+        case .eventID: try takeOnce(&found.eventID, "event_id", &lx, depth: 1, repeated: &found.repeated)
+        case .type: try takeOnce(&found.type, "type", &lx, depth: 1, repeated: &found.repeated)
+        case .occurredAt: try takeOnce(&found.occurredAt, "occurred_at", &lx, depth: 1, repeated: &found.repeated)
+        case .interactionID: try takeOnce(&found.interactionID, "interaction_id", &lx, depth: 1, repeated: &found.repeated)
+        case .customerID: try takeOnce(&found.customerID, "customer_id", &lx, depth: 1, repeated: &found.repeated)
+        case .channel: try takeOnce(&found.channel, "channel", &lx, depth: 1, repeated: &found.repeated)
+        case .queue: try takeOnce(&found.queue, "queue", &lx, depth: 1, repeated: &found.repeated)
+        case .agentID: try takeOnce(&found.agentID, "agent_id", &lx, depth: 1, repeated: &found.repeated)
         case .data where found.data == nil: try data(&lx, into: &found)
         case .attributes where found.attributes == nil: try attributes(&lx, into: &found, cache: cache)
-        default: try lx.skipValue(depth: 1)
+        case .data:
+            if found.repeated == nil { found.repeated = "data" }
+            try lx.skipValue(depth: 1)
+        case .attributes:
+            if found.repeated == nil { found.repeated = "attributes" }
+            try lx.skipValue(depth: 1)
+        case nil: try lx.skipValue(depth: 1)
         }
+    }
+
+    /// `take` for a member of the contract: a second occurrence is checked and noted in
+    /// `repeated` (the first such), its value not kept.
+    @inline(__always)
+    private static func takeOnce(
+        _ slot: inout Field?, _ name: StaticString, _ lx: inout JSONLexer, depth: Int, repeated: inout StaticString?
+    ) throws(JSONParser.Error) {
+        if slot != nil, repeated == nil { repeated = name }
+        try take(&slot, &lx, depth: depth)
     }
 
     /// Reads the members at the start of the object that come in the contract's order
@@ -176,7 +195,7 @@ struct EventScanner {
     private static func data(_ lx: inout JSONLexer, into found: inout Found) throws(JSONParser.Error) {
         if lx.current == UInt8(ascii: "{") {
             found.data = .object
-            try dataMembers(&lx, into: &found.dataFields)
+            try dataMembers(&lx, into: &found.dataFields, repeated: &found.repeated)
         } else {
             try take(&found.data, &lx, depth: 1)
         }
@@ -211,7 +230,7 @@ struct EventScanner {
         }
     }
 
-    private static func dataMembers(_ lx: inout JSONLexer, into d: inout DataFields) throws(JSONParser.Error) {
+    private static func dataMembers(_ lx: inout JSONLexer, into d: inout DataFields, repeated: inout StaticString?) throws(JSONParser.Error) {
         if try lx.openObject(depth: 2) { return }
         repeat {
             lx.skipSpace()
@@ -222,15 +241,15 @@ struct EventScanner {
                 member = dataMember(try lx.memberName(), lx)
             }
             switch member {
-            case .toQueue: try take(&d.toQueue, &lx, depth: 2)
-            case .to: try take(&d.to, &lx, depth: 2)
-            case .sender: try take(&d.sender, &lx, depth: 2)
-            case .text: try take(&d.text, &lx, depth: 2)
-            case .score: try take(&d.score, &lx, depth: 2)
-            case .flag: try take(&d.flag, &lx, depth: 2)
-            case .source: try take(&d.source, &lx, depth: 2)
-            case .reason: try take(&d.reason, &lx, depth: 2)
-            case .csat: try take(&d.csat, &lx, depth: 2)
+            case .toQueue: try takeOnce(&d.toQueue, "data.to_queue", &lx, depth: 2, repeated: &repeated)
+            case .to: try takeOnce(&d.to, "data.to", &lx, depth: 2, repeated: &repeated)
+            case .sender: try takeOnce(&d.sender, "data.sender", &lx, depth: 2, repeated: &repeated)
+            case .text: try takeOnce(&d.text, "data.text", &lx, depth: 2, repeated: &repeated)
+            case .score: try takeOnce(&d.score, "data.score", &lx, depth: 2, repeated: &repeated)
+            case .flag: try takeOnce(&d.flag, "data.flag", &lx, depth: 2, repeated: &repeated)
+            case .source: try takeOnce(&d.source, "data.source", &lx, depth: 2, repeated: &repeated)
+            case .reason: try takeOnce(&d.reason, "data.reason", &lx, depth: 2, repeated: &repeated)
+            case .csat: try takeOnce(&d.csat, "data.csat", &lx, depth: 2, repeated: &repeated)
             case nil: try lx.skipValue(depth: 2)
             }
         } while try !lx.endOfMember(close: UInt8(ascii: "}"), "expected ',' or '}'")
