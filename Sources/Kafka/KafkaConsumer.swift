@@ -48,6 +48,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         context = CallbackContext(logLevel: configuration.reportedLogLevel, log: log)
         context.onRebalance = onRebalance
         context.onCommit = onCommit
+        context.cooperative = Self.isCooperative(strategy: config["partition.assignment.strategy"])
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         installLogCallback(conf)
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
@@ -103,7 +104,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// With `cooperative-sticky` only the partitions that move are reported (incremental
     /// assign/unassign); with the eager protocols every rebalance revokes all, then assigns anew.
     private static func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ context: CallbackContext) {
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        // The protocol as configured, not `rd_kafka_rebalance_protocol`: called from the
+        // rebalance that `rd_kafka_consumer_close` serves, that call can wait for ever on the
+        // group's thread (librdkafka #4041, a hang at close seen in this project's tests).
+        let cooperative = context.cooperative
         let partitions = TopicPartitionList.partitions(list)
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
@@ -164,6 +168,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
         let err = rd_kafka_subscribe(rk, list)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "subscribe") }
+        subscribed = true
+    }
+
+    /// Whether `subscribe` was called (the group assigns the partitions; `close` leaves it first).
+    private var subscribed = false
+
+    /// Whether a `partition.assignment.strategy` value names the cooperative protocol
+    /// (librdkafka refuses a list that mixes it with eager ones; unset is `range,roundrobin`).
+    static func isCooperative(strategy: String?) -> Bool {
+        (strategy ?? "").split(separator: ",").contains { $0.filter { !$0.isWhitespace } == "cooperative-sticky" }
     }
 
     /// The next record, or nil if none arrived within `timeoutMs`. Rebalances are handled
@@ -412,8 +426,21 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Leaves the group (the rebalance handler sees the revocation first). Idempotent.
-    public func close() {
+    ///
+    /// A cooperative member first unsubscribes and serves its rebalance events until nothing is
+    /// assigned (for at most `leaveTimeoutMs`; records polled meanwhile are let go, uncommitted):
+    /// librdkafka before 2.4.0 hangs in `rd_kafka_consumer_close` when an incremental assignment
+    /// arrives while it closes (#4527, fixed by #4528), as when two instances stop together in a
+    /// rolling restart, the second receiving the first one's partitions. Its revocation is then
+    /// told from this poll, on the same thread, as before from the close.
+    public func close(leaveTimeoutMs: Int64 = 5_000) {
         guard !closed else { return }
+        if subscribed, context.cooperative, rd_kafka_unsubscribe(rk) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let deadline = ContinuousClock.now + .milliseconds(leaveTimeoutMs)
+            while ContinuousClock.now < deadline, !assignment.isEmpty {
+                if let message = rd_kafka_consumer_poll(rk, 50) { rd_kafka_message_destroy(message) }
+            }
+        }
         closed = true
         _ = rd_kafka_consumer_close(rk)
     }

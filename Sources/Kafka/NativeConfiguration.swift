@@ -57,6 +57,9 @@ final class CallbackContext: @unchecked Sendable {
     var onDelivery: ((DeliveryReport) -> Void)?
     var onRebalance: ((RebalanceEvent) -> [TopicPartition: Int64])?
     var onCommit: ((CommitResult) -> Void)?
+    /// Whether a consumer's group uses the cooperative protocol (incremental assign and unassign),
+    /// as its `partition.assignment.strategy` says.
+    var cooperative = false
 
     init(logLevel: Int32, log: @escaping @Sendable (Int32, String, String) -> Void) {
         self.logLevel = logLevel
