@@ -428,20 +428,39 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Leaves the group (the rebalance handler sees the revocation first). Idempotent.
     ///
     /// A cooperative member first unsubscribes and serves its rebalance events until nothing is
-    /// assigned (for at most `leaveTimeoutMs`; records polled meanwhile are let go, uncommitted):
-    /// librdkafka before 2.4.0 hangs in `rd_kafka_consumer_close` when an incremental assignment
-    /// arrives while it closes (#4527, fixed by #4528), as when two instances stop together in a
-    /// rolling restart, the second receiving the first one's partitions. Its revocation is then
-    /// told from this poll, on the same thread, as before from the close.
+    /// assigned (for at most `leaveTimeoutMs`): librdkafka before 2.4.0 hangs in
+    /// `rd_kafka_consumer_close` when an incremental assignment arrives while it closes (#4527,
+    /// fixed by #4528), as when two instances stop together in a rolling restart, the second
+    /// receiving the first one's partitions. Its revocation is then told from this poll, on the
+    /// same thread, as before from the close. A mitigation, not a cure: an unsubscribe made
+    /// during a group round waits for the round's end, which may come after the close began.
     public func close(leaveTimeoutMs: Int64 = 5_000) {
         guard !closed else { return }
-        if subscribed, context.cooperative, rd_kafka_unsubscribe(rk) == RD_KAFKA_RESP_ERR_NO_ERROR {
-            let deadline = ContinuousClock.now + .milliseconds(leaveTimeoutMs)
-            while ContinuousClock.now < deadline, !assignment.isEmpty {
-                if let message = rd_kafka_consumer_poll(rk, 50) { rd_kafka_message_destroy(message) }
-            }
-        }
+        if subscribed, context.cooperative { leaveGroup(timeoutMs: leaveTimeoutMs) }
         closed = true
         _ = rd_kafka_consumer_close(rk)
+    }
+
+    /// Unsubscribes and polls until nothing is assigned. The partitions are paused first, so the
+    /// records already fetched are dropped rather than read ahead of the revocation (behind a
+    /// full prefetch it came too late for the wait); any still polled are let go uncommitted.
+    private func leaveGroup(timeoutMs: Int64) {
+        pause(assignment)
+        guard rd_kafka_unsubscribe(rk) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        var polled = 0
+        while ContinuousClock.now < deadline {
+            if let message = rd_kafka_consumer_poll(rk, 50) {
+                let err = message.pointee.err
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    context.log(4, "CONSUME", KafkaError(err, String(cString: rd_kafka_message_errstr(message))).description)
+                }
+                rd_kafka_message_destroy(message)
+                polled += 1
+                // The assignment asks librdkafka's main thread: not after every record.
+                if polled % 64 != 0 { continue }
+            }
+            if assignment.isEmpty { return }
+        }
     }
 }

@@ -14,6 +14,8 @@ extension Pipeline {
         rebalances += 1
         var starts: [TopicPartition: Int64] = [:]
         switch event {
+        case .assigned(let partitions) where leaving:
+            log(.info, "partitions assigned while leaving the group; not taken", [("partitions", partitions.map(\.description).joined(separator: ","))])
         case .assigned(let partitions): starts = assigned(partitions)
         case .revoked(let partitions): revoked(partitions)
         case .lost(let partitions): lost(partitions)
