@@ -73,7 +73,8 @@ public struct EventDecoder: Sendable {
     public func decode(_ line: String) -> Result<Event, DecodeError> { decode(Array(line.utf8)) }
 
     /// Interprets a scan in the contract's order, so the first problem reported is the same
-    /// whatever the order of the members in the document.
+    /// whatever the order of the members in the document (but for members given twice, which
+    /// come first, and of which the first the document repeats is named).
     /// The attributes are moved out of `f` (copied, they were retained and then released with
     /// the scan's result, atomically).
     func event(from f: inout EventScanner.Found, _ lx: JSONLexer) throws(DecodeError) -> Event {
