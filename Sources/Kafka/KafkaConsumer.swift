@@ -227,8 +227,13 @@ public final class KafkaConsumer: @unchecked Sendable {
             let code = rd_kafka_fatal_error(rk, &errstr, errstr.count)
             throw KafkaError(code: code.rawValue, message: errorText(errstr), isFatal: true)
         }
-        context.log(4, "CONSUME", KafkaError(m.err, String(cString: rd_kafka_message_errstr(message))).description)
+        logConsumeError(message)
         return nil
+    }
+
+    /// A message that carries an error rather than a record (not a partition's end), logged.
+    private func logConsumeError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
+        context.log(4, "CONSUME", KafkaError(message.pointee.err, String(cString: rd_kafka_message_errstr(message))).description)
     }
 
     private func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumerRecord {
@@ -452,9 +457,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             if let message = rd_kafka_consumer_poll(rk, 50) {
                 let err = message.pointee.err
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                    context.log(4, "CONSUME", KafkaError(err, String(cString: rd_kafka_message_errstr(message))).description)
-                }
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__PARTITION_EOF { logConsumeError(message) }
                 rd_kafka_message_destroy(message)
                 polled += 1
                 // The assignment asks librdkafka's main thread: not after every record.

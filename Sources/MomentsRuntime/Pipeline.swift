@@ -96,8 +96,9 @@ public final class Pipeline: @unchecked Sendable {
     var lastCommitWall: Int64 = 0
     /// Set when a graceful stop begins: every drain of that stop ends by then (see `shutdown`).
     var stopDeadlineWall: Int64?
-    /// Set once `shutdown` closes the consumer: an assignment then is not taken (`rebalanced`).
-    var leaving = false
+    /// Whether `shutdown` has begun (it sets the stop's deadline first): an assignment then is
+    /// not taken (`rebalanced`).
+    var leaving: Bool { stopDeadlineWall != nil }
     var lastProgressWall: Int64 = 0
     var lastGaugesWall: Int64 = 0
     @exclusivity(unchecked) var batchCounts = BatchCounts()
@@ -537,8 +538,8 @@ public final class Pipeline: @unchecked Sendable {
         publishBatchCounts()   // what the drain acknowledged
         let final = progressFields()
         // Partitions the group hands over while this instance leaves (the close serves the
-        // group's last events) are not taken: no restore, no commit of theirs after the final one.
-        leaving = true
+        // group's last events) are not taken (`leaving`): no restore, no commit of theirs after
+        // the final one.
         consumer.close()
         try? producer.flush(timeoutMs: 1000)
         publishBatchCounts()   // what the revocation and the flush acknowledged

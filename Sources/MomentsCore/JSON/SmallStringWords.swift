@@ -73,14 +73,7 @@ enum SmallStringWords {
 
     /// For debug builds' checks: whether `bytes` are valid UTF-8.
     static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var iterator = bytes.makeIterator(), decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
+        String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// The discriminator bit only inline Strings have set.
