@@ -49,4 +49,12 @@ import Testing
         table.forEachByID { seen[$0.id] = $0.lastEventAt.milliseconds }
         #expect(seen == model)
     }
+
+    /// An interaction's state is moved in and out of its table at every event and is most of an
+    /// open interaction's memory: a field added in the wrong place (a byte after a time, an
+    /// optional time before one) makes every copy larger. 184 bytes since 2026-12-07, with the
+    /// queue's and agent's times (192 without them, before the fields were ordered to pack).
+    @Test func anInteractionsStateStaysPacked() {
+        #expect(MemoryLayout<InteractionState>.stride <= 184)
+    }
 }

@@ -99,10 +99,17 @@ extension Engine {
     func update(_ ix: inout InteractionState, with event: Event) -> Phase? {
         let t = event.occurredAt
         if t > ix.lastEventAt { ix.lastEventAt = t }
-        // Compared first: most events repeat the interaction's queue and agent, and an
-        // assignment retained the event's string and released the state's.
-        if let q = event.queue, q != ix.queue { ix.queue = q }
-        if let a = event.agentID, a != ix.agentID { ix.agentID = a }
+        // The newest by event time wins (equal times: the later to arrive). Compared first:
+        // most events repeat the interaction's queue and agent, and an assignment retained the
+        // event's string and released the state's.
+        if let q = event.queue, t >= ix.queueSetAt {
+            if q != ix.queue { ix.queue = q }
+            ix.queueSetAt = t
+        }
+        if let a = event.agentID, t >= ix.agentSetAt {
+            if a != ix.agentID { ix.agentID = a }
+            ix.agentSetAt = t
+        }
         ix.attributes.merge(event.attributes)
         var next: Phase?
         switch event.type {
@@ -114,7 +121,10 @@ extension Engine {
         case .holdEnded: next = .connected
         case .interactionTransferred:
             next = .queued
-            if let q = event.data.toQueue { ix.queue = q }
+            if let q = event.data.toQueue, t >= ix.queueSetAt {
+                ix.queue = q
+                ix.queueSetAt = t
+            }
         case .interactionEnded:
             next = .ended
             // A second end at another time: which of the two a late event came before is not

@@ -8,8 +8,20 @@ extension Engine {
         measures: [Moment.Measure] = [], details: [String: String] = [:], into out: inout [Output]
     ) {
         guard !ix.fired.contains(r) else { return }
+        let named = Self.queueAndAgent(named: event, in: ix)
         emitMoment(r, ix: &ix, customer: &customer, causeEventID: event.eventID, time: time, occurrence: 1,
-                   measures: measures, details: details, into: &out)
+                   measures: measures, details: details, queue: named.queue, agent: named.agent, into: &out)
+    }
+
+    /// The queue and agent a moment caused by `event` names: the event's own, where it is one of
+    /// this interaction's and carries them — a late event speaks of its own time (a rude flag
+    /// from before a transfer is the first agent's, whoever holds the call now) — and else the
+    /// interaction's latest. For events in order the two are the same.
+    static func queueAndAgent(named event: Event, in ix: InteractionState) -> (queue: String?, agent: String?) {
+        guard event.interactionID == ix.id else { return (ix.queue, ix.agentID) }
+        // A transfer names the queue it moved the interaction to, as `update` keeps it.
+        let queue = (event.type == .interactionTransferred ? event.data.toQueue : nil) ?? event.queue
+        return (queue ?? ix.queue, event.agentID ?? ix.agentID)
     }
 
     /// Records a detected moment of this step; `flushMoments` decides at the end of the step
@@ -17,10 +29,11 @@ extension Engine {
     /// `outside: off` detects nothing and stays free to fire later.
     mutating func emitMoment(
         _ r: Int, ix: inout InteractionState, customer: inout CustomerState, causeEventID: String?, time: Timestamp,
-        occurrence: Int, measures: [Moment.Measure], details: [String: String], into out: inout [Output]
+        occurrence: Int, measures: [Moment.Measure], details: [String: String], queue: String?, agent: String?,
+        into out: inout [Output]
     ) {
         // Fields are read from the rule in place: a copy of the rule retained a dozen references.
-        guard rules.moments[r].filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) else { return }
+        guard rules.moments[r].filter.matches(channel: ix.channel, queue: queue, attributes: ix.attributes) else { return }
         guard isOn(r, at: time) else { return }
         // Inhibitors that fired earlier (or earlier in this step) are in the fired sets now.
         let inhibitedBy = firedInhibitor(of: r, ix: ix, customer: customer)
@@ -31,7 +44,7 @@ extension Engine {
         var fields = Moment.Fields(
             id: OutputID.join(ix.id, ruleID, occurrence), rule: ruleID, kind: rules.moments[r].kind, stage: rules.moments[r].stage,
             severity: rules.moments[r].severity, time: time, interactionID: ix.id, customerID: ix.customerID, channel: ix.channel,
-            queue: ix.queue, agentID: ix.agentID, attributes: ix.attributes, measures: measures, details: details,
+            queue: queue, agentID: agent, attributes: ix.attributes, measures: measures, details: details,
             causeEventID: causeEventID, summary: "")
         fields.summary = rules.moments[r].summary.render(from: fields)
         fields.runbook = rules.moments[r].runbook?.render(from: fields, escape: URLComponent.encode)

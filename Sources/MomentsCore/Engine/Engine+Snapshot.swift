@@ -162,6 +162,9 @@ extension Engine {
             w.key(json: "\"channel\":"); w.value(ix.channel.rawValue)
             w.key(json: "\"queue\":"); w.value(ix.queue)
             w.key(json: "\"agent\":"); w.value(ix.agentID)
+            // Since 2026-12-07; a record without them lets the next event set queue and agent.
+            if ix.queue != nil { w.key(json: "\"queue_at\":"); w.value(ix.queueSetAt.milliseconds) }
+            if ix.agentID != nil { w.key(json: "\"agent_at\":"); w.value(ix.agentSetAt.milliseconds) }
             w.key(json: "\"attributes\":"); w.objectValue()
             // In the attributes' own order (UTF-8 byte order), straight from their bytes.
             ix.attributes.forEachUTF8 { k, v in w.key(utf8: k); w.value(utf8: v) }
@@ -226,6 +229,8 @@ extension Engine {
             var ix = InteractionState(id: iid, customerID: customerID, channel: channel, at: Timestamp(milliseconds: try int(v["last"], "last")))
             ix.queue = v["queue"]?.stringValue
             ix.agentID = v["agent"]?.stringValue
+            if let t = try optionalWhole(v["queue_at"], "queue_at") { ix.queueSetAt = Timestamp(milliseconds: t) }
+            if let t = try optionalWhole(v["agent_at"], "agent_at") { ix.agentSetAt = Timestamp(milliseconds: t) }
             if case .object(let attrs)? = v["attributes"] { for (k, a) in attrs { ix.attributes[k] = a.stringValue } }
             ix.phase = v["phase"]?.stringValue.flatMap(Phase.init(rawValue:)) ?? .started
             ix.phaseSetAt = Timestamp(milliseconds: try int(v["phase_at"], "phase_at"))

@@ -125,6 +125,6 @@ extension Engine {
             r, ix: &ix, customer: &customer, causeEventID: cause, time: deadline,
             occurrence: w.oncePer == .episode ? episode : 1,
             measures: [.init(name: w.measure + "_seconds", value: waited.seconds)],
-            details: [w.measure: waited.description], into: &out)
+            details: [w.measure: waited.description], queue: ix.queue, agent: ix.agentID, into: &out)
     }
 }
