@@ -44,7 +44,7 @@ import Testing
 
         // The same as with the score in its place.
         var inOrder = Engine(rules: rules)
-        _ = inOrder.run(Array(Self.call[..<4]) + [neutral] + Self.call[4...])
+        _ = inOrder.run(Array(Self.call[..<3]) + [neutral] + Self.call[3...])
         let expected = longHold(inOrder.advance(to: Self.first.time(111)))
         #expect(hold.alert?.moment.summary == expected.alert?.moment.summary)
         #expect(hold.coaching?.agentID == expected.coaching?.agentID)
@@ -91,5 +91,41 @@ import Testing
         let hold = longHold(engine.advance(to: Self.first.time(111)))
         #expect(hold.alert?.moment.agentID == "a-2")
         #expect(hold.alert?.moment.queue == "retention")
+    }
+
+    /// A hold's opener that arrives after its close, and after a transfer: the long hold is
+    /// found as it arrives, and is the agent's who held, in the queue of then.
+    @Test func aLateOpenerNamesTheAgentWhoHeld() {
+        var engine = Engine(rules: rules)
+        _ = engine.run([Self.first.at(0, .interactionStarted), Self.first.at(5, .agentConnected), Self.first.at(90, .holdEnded),
+                        Self.first.at(100, .interactionTransferred, data: EventData(toQueue: "retention")), Self.second.at(110, .agentConnected)])
+        let hold = longHold(engine.run([Self.first.at(20, .holdStarted)]))
+        #expect(hold.alert?.moment.agentID == "a-1")
+        #expect(hold.alert?.moment.queue == "billing")
+        #expect(hold.coaching?.agentID == "a-1")
+    }
+
+    /// A count reached by a late event describes the interaction: "now in" the queue it is in.
+    @Test func aCountReachedByALateEventNamesTheInteractionsQueue() {
+        var third = Self.second
+        third.agent = "a-3"
+        third.queue = "support"
+        var engine = Engine(rules: rules)
+        _ = engine.run([Self.second.at(60, .interactionTransferred, data: EventData(toQueue: "support")), third.at(70, .agentConnected)])
+        let out = engine.run([Self.first.at(30, .interactionTransferred, data: EventData(toQueue: "retention"))])
+        let transfers = out.alerts.first { $0.moment.rule == "multi-transfer" }
+        #expect(transfers?.moment.queue == "support")
+        #expect(transfers?.moment.agentID == "a-3")
+    }
+
+    /// An end judged again when a late event arrives is the end's moment: a fast resolution
+    /// found once the first agent's connection arrives is the kudos of the agent who resolved.
+    @Test func aResolutionJudgedAgainNamesTheAgentAtTheEnd() {
+        var engine = Engine(rules: rules)
+        _ = engine.run([Self.first.at(0, .interactionStarted), Self.second.at(100, .interactionEnded, data: EventData(reason: "resolved"))])
+        let out = engine.run([Self.first.at(5, .agentConnected)])
+        let fast = out.alerts.first { $0.moment.rule == "fast-resolution" }
+        #expect(fast?.moment.agentID == "a-2")
+        #expect(out.coaching.first { $0.rule == "fast-resolution-kudos" }?.agentID == "a-2")
     }
 }

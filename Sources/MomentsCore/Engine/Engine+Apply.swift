@@ -63,7 +63,7 @@ extension Engine {
                 // later in it. The measure is the count the moment was detected at.
                 if let n = ix.counts[r], n >= c.value.reaches {
                     fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
-                         measures: [.init(name: c.value.measure, value: Double(n))], into: &out)
+                         measures: [.init(name: c.value.measure, value: Double(n))], ofTheEvent: false, into: &out)
                 }
             case .match(let c):
                 guard c.value.matchers.allSatisfy({ $0.matches(event.data) }) else { continue }

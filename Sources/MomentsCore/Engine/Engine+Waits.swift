@@ -27,7 +27,8 @@ extension Engine {
                 if due > clock {
                     schedule(.wait(customer: event.customerID, interaction: event.interactionID, rule: r, episode: ws.episode), at: due)
                 } else {
-                    fireWait(r, w, episode: ws.episode, waited: closed - t, deadline: t + limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
+                    fireWait(r, w, episode: ws.episode, waited: closed - t, deadline: t + limit, cause: event,
+                             ws: &ws, ix: &ix, customer: &customer, into: &out)
                 }
             }
             return
@@ -60,7 +61,8 @@ extension Engine {
         // 130 s got a long wait of 130 s and an apology discount, with lateness meant to
         // prevent just that.)
         if t - opened >= ws.limit, opened + ws.limit + rules.settings.allowedLateness <= clock {
-            fireWait(r, w, episode: ws.episode, waited: t - opened, deadline: opened + ws.limit, cause: event.eventID, ws: &ws, ix: &ix, customer: &customer, into: &out)
+            fireWait(r, w, episode: ws.episode, waited: t - opened, deadline: opened + ws.limit, cause: event,
+                     ws: &ws, ix: &ix, customer: &customer, into: &out)
         }
     }
 
@@ -109,8 +111,12 @@ extension Engine {
         customers.checkIn(id, &customer, at: c)
     }
 
+    /// Fires a wait's moment. `cause`: the event that opened or closed the episode, when that
+    /// decided it (an opener arriving after its closer, a closer of a long episode): the moment
+    /// names that event's queue and agent, the episode's (a long hold is the agent's who held,
+    /// even when the closer arrives after a transfer). A timer's moment names the interaction's.
     mutating func fireWait(
-        _ r: Int, _ shared: Shared<WaitCondition>, episode: Int, waited: Duration, deadline: Timestamp, cause: String?,
+        _ r: Int, _ shared: Shared<WaitCondition>, episode: Int, waited: Duration, deadline: Timestamp, cause: Event?,
         ws: inout WaitState, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
         let w = shared.value
@@ -121,10 +127,11 @@ extension Engine {
         case .interaction:
             guard !ix.fired.contains(r) else { return }
         }
+        let named = cause.map { Self.queueAndAgent(of: $0, in: ix) } ?? (ix.queue, ix.agentID)
         emitMoment(
-            r, ix: &ix, customer: &customer, causeEventID: cause, time: deadline,
+            r, ix: &ix, customer: &customer, causeEventID: cause?.eventID, time: deadline,
             occurrence: w.oncePer == .episode ? episode : 1,
             measures: [.init(name: w.measure + "_seconds", value: waited.seconds)],
-            details: [w.measure: waited.description], queue: ix.queue, agent: ix.agentID, into: &out)
+            details: [w.measure: waited.description], queue: named.0, agent: named.1, into: &out)
     }
 }
