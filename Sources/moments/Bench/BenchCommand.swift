@@ -59,6 +59,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "e2e suite, to attribute its cost: in every run the pipeline also runs without these parts of its work, and the bench prints what each costs (comma-separated: engine — records committed unread, so no outputs either; outputs — encoded, then dropped instead of produced, dead letters aside).")
     var leaveOut: String?
 
+    @Option(name: .long, help: "latency suite: processing.commit_interval in milliseconds (default: the daemon's). With the changelog, also how often changed state is written.")
+    var commitIntervalMs: Int?
+
     @Option(name: .long, help: "The rules file.")
     var rules: String = "config/moments.yaml"
 
@@ -77,6 +80,7 @@ struct BenchCommand: ParsableCommand {
         if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
         if let outputPartitions, outputPartitions < 1 { throw ValidationError("--output-partitions must be at least 1") }
         if partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+        if let commitIntervalMs, commitIntervalMs < 1 { throw ValidationError("--commit-interval-ms must be at least 1") }
     }
 
     static var expectedSuites: String { suites.dropLast().joined(separator: ", ") + " or " + suites.last! }
@@ -89,7 +93,7 @@ struct BenchCommand: ParsableCommand {
         if all || suites.contains("engine") { EngineBench(rules: ruleSet, events: events, runs: runs, parts: parts).run() }
         if all || suites.contains("e2e") { try EndToEndBench(rules: ruleSet, events: EndToEndBench.events(asked: events, partitions: partitions), runs: runs, changelog: !noChangelog, engineThreads: engineThreads, lingerMs: lingerMs, leaveOut: try partsLeftOut(), outputPartitions: outputPartitions ?? 8, partitions: partitions).run() }
         if all || suites.contains("produce") { try ProduceBench(rules: ruleSet, messages: min(events, 100_000), runs: runs, partitions: outputPartitions ?? 8).run() }
-        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs, lingerMs: lingerMs).run() }
+        if all || suites.contains("latency") { try LatencyBench(rules: ruleSet, changelog: !noChangelog, rate: rate, seconds: seconds, realtime: realtime, partitions: partitions, engineThreads: engineThreads, fetchWaitMs: fetchWaitMs, lingerMs: lingerMs, commitIntervalMs: commitIntervalMs).run() }
         if all || suites.contains("memory") { MemoryBench(rules: ruleSet).run() }
         if all || suites.contains("longrun") { LongRunBench(rules: ruleSet, events: max(events, 1_000_000)).run() }
     }

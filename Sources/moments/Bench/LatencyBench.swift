@@ -31,6 +31,10 @@ struct LatencyBench {
     var fetchWaitMs = 1
     /// The pipeline producer's `linger.ms`; nil for the daemon's default.
     var lingerMs: Int?
+    /// `processing.commit_interval`; nil for the daemon's default. With a changelog it is also
+    /// how often changed customers' state is written, so it sets how many state records a
+    /// second of traffic makes (printed at the end).
+    var commitIntervalMs: Int?
 
     func run() throws {
         let topics = OutputTopics()
@@ -44,6 +48,8 @@ struct LatencyBench {
             inputTopics: ["interactions"],
             routing: topics.routing)
         config.changelogTopic = changelog ? "latency-state-changelog" : nil
+        // The daemon's, as its producer settings are (the pipeline's own default is longer).
+        config.commitInterval = commitIntervalMs.map { Duration(milliseconds: Int64($0)) } ?? ProcessingSettings().commitInterval
         if let engineThreads { config.engineThreads = engineThreads }
         let samples = Samples()
         // The path split in three, each with its own percentiles (which do not add up): from
@@ -93,6 +99,7 @@ struct LatencyBench {
         Thread.sleep(forTimeInterval: 1)
         pipeline.stop()
         done.wait()
+        let status = pipeline.status
         // Freed now, before the broker stops at the end of `run`: clients still connected then
         // log its disappearance as errors.
         _ = consume pipeline
@@ -110,6 +117,13 @@ struct LatencyBench {
             let v = values.sorted
             print(String(format: "  %@: p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms", part, Self.quantile(v, 0.5), Self.quantile(v, 0.99), Self.quantile(v, 0.999)))
         }
+        // What the run produced beside its outputs: one state record per customer changed in a
+        // commit interval, so at event time = wall time nearly one an event (a customer's events
+        // are seconds apart), where a run that reads a backlog writes one per customer.
+        let events = Double(max(status.eventsProcessed, 1))
+        print(String(format: "  outputs %d (%.2f an event); state records %d (%.2f an event; commit_interval %d ms)",
+                     status.outputsDelivered, Double(status.outputsDelivered) / events, status.stateRecordsWritten,
+                     Double(status.stateRecordsWritten) / events, config.commitInterval.milliseconds))
         let late = timerLateness.sorted
         if realtime && !late.isEmpty {
             print(String(format: "timer alerts after their deadline (%d alerts fired by the clock): p50 %.0f ms, p99 %.0f ms, max %.0f ms",
