@@ -231,9 +231,11 @@ struct EndToEndBench {
         figures.wholeRunCPUPerEvent = wholeRun
         // Where a slow run's time went: processing the events, or the stop after it (a run that
         // waited rather than computed shows here; 2026-12-07's stall was in the processing).
-        print(String(format: "      processed in %.0f ms, then the stop in %.0f ms", processedAt.timeIntervalSince(start!) * 1000, end.timeIntervalSince(processedAt) * 1000))
         done.wait()
-        precondition(!changelog || leaveOut == .engine || pipeline.status.stateRecordsWritten > 0, "no state was written")
+        let written = pipeline.status.stateRecordsWritten
+        print(String(format: "      processed in %.0f ms, then the stop in %.0f ms%@", processedAt.timeIntervalSince(start!) * 1000, end.timeIntervalSince(processedAt) * 1000,
+                     changelog ? String(format: "; state records %d (%.2f an event)", written, Double(written) / Double(events)) : ""))
+        precondition(!changelog || leaveOut == .engine || written > 0, "no state was written")
         return (figures, end.timeIntervalSince(processedAt) / seconds)
     }
 }
