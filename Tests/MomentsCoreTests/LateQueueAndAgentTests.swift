@@ -128,4 +128,45 @@ import Testing
         #expect(fast?.moment.agentID == "a-2")
         #expect(out.coaching.first { $0.rule == "fast-resolution-kudos" }?.agentID == "a-2")
     }
+
+    /// A wait's limit is chosen by its opener's queue: a hold's opener from billing arriving
+    /// after the transfer to retention takes billing's limit, as the moment names billing.
+    @Test func aLateOpenerTakesTheLimitOfItsOwnQueue() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: long-hold
+                kind: pain
+                when:
+                  wait:
+                    from: hold.started
+                    until: [hold.ended, interaction.ended]
+                    longer_than: 300s
+                    overrides:
+                      - if: { queue: [billing] }
+                        longer_than: 60s
+            """)
+        var engine = Engine(rules: rules)
+        _ = engine.run([Self.first.at(0, .interactionStarted), Self.first.at(5, .agentConnected), Self.first.at(90, .holdEnded),
+                        Self.first.at(100, .interactionTransferred, data: EventData(toQueue: "retention")), Self.second.at(110, .agentConnected)])
+        let out = engine.run([Self.first.at(20, .holdStarted)])
+        #expect(out.alerts.map(\.moment.queue) == ["billing"], "70 s on hold: long in billing (60 s), not in retention (300 s)")
+    }
+
+    /// An average of scores is the interaction's: a late low score from the first agent that
+    /// tips the average names the interaction's agent and queue, as a count does.
+    @Test func anAverageTippedByALateScoreNamesTheInteractions() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: souring
+                kind: pain
+                when:
+                  threshold: { event: sentiment.scored, field: score, below: -0.5, average_over: 2 }
+            """)
+        var engine = Engine(rules: rules)
+        _ = engine.run(Array(Self.call[..<5]) + [Self.second.at(45, .sentimentScored, data: EventData(score: -0.6))])
+        let out = engine.run([Self.first.at(20, .sentimentScored, data: EventData(score: -0.8))])
+        let souring = out.alerts.first { $0.moment.rule == "souring" }
+        #expect(souring?.moment.agentID == "a-2")
+        #expect(souring?.moment.queue == "retention")
+    }
 }

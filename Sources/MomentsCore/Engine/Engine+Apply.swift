@@ -88,7 +88,7 @@ extension Engine {
                      details: ["phrase": hit.original, "language": hit.language], into: &out)
             case .resolution(let c):
                 guard event.data.reason == "resolved" else { continue }
-                judgeResolution(r, c, endedAt: event.occurredAt, cause: event, ix: &ix, customer: &customer, into: &out)
+                judgeResolution(r, c, endedAt: event.occurredAt, cause: event, ofTheCause: true, ix: &ix, customer: &customer, into: &out)
             }
         }
     }

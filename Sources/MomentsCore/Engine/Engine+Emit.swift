@@ -3,24 +3,24 @@
 /// two steps, so inhibition and silences can hold a detected moment back (Engine+Suppression).
 extension Engine {
     /// Fires a once-per-interaction moment caused by `event`. `ofTheEvent`: the moment is about
-    /// the event itself (a flag, a score, a phrase), so it names the event's queue and agent;
-    /// false for one about the interaction (a count reached: "now in {queue}").
+    /// the event itself (a flag, a score, a phrase, an end at its own time), so it names the
+    /// event's queue and agent; false for one about the interaction (a count reached: "now in
+    /// {queue}"; an average of scores) or about another event (an end judged again when a late
+    /// event arrives is the end's, not the late event's), which names the interaction's.
     mutating func fire(
         _ r: Int, ix: inout InteractionState, customer: inout CustomerState, event: Event, time: Timestamp,
         measures: [Moment.Measure] = [], details: [String: String] = [:], ofTheEvent: Bool = true, into out: inout [Output]
     ) {
         guard !ix.fired.contains(r) else { return }
-        let named = ofTheEvent && time == event.occurredAt ? Self.queueAndAgent(of: event, in: ix) : (ix.queue, ix.agentID)
+        let named = ofTheEvent ? Self.queueAndAgent(of: event, in: ix) : (ix.queue, ix.agentID)
         emitMoment(r, ix: &ix, customer: &customer, causeEventID: event.eventID, time: time, occurrence: 1,
                    measures: measures, details: details, queue: named.0, agent: named.1, into: &out)
     }
 
     /// The queue and agent of `event`, for a moment about it or an episode it opened or closed:
-    /// its own where it is one of this interaction's and carries them — a late event speaks of
-    /// its own time (a rude flag from before a transfer is the first agent's, whoever holds the
-    /// call now) — else the interaction's latest. For events in order the two are the same.
-    /// Not for a moment at another time (an end judged again when a late event arrives is the
-    /// end's, not that event's) nor one about the whole interaction: those name the interaction's.
+    /// each its own where it is one of this interaction's and carries it — a late event speaks
+    /// of its own time (a rude flag from before a transfer is the first agent's, whoever holds
+    /// the call now) — else the interaction's latest. For events in order the two are the same.
     static func queueAndAgent(of event: Event, in ix: InteractionState) -> (queue: String?, agent: String?) {
         guard event.interactionID == ix.id else { return (ix.queue, ix.agentID) }
         // A transfer names the queue it moved the interaction to, as `update` keeps it.

@@ -12,7 +12,7 @@ extension Engine {
             let r = index.momentsByEvent[ordinal][k].rule
             guard case .ended(let c) = index.conditions[r], !c.value.phases.isEmpty, c.value.phases.contains(phase),
                   c.value.reasons.contains(reason.rawValue) else { continue }
-            fire(r, ix: &ix, customer: &customer, event: event, time: ended, into: &out)
+            fire(r, ix: &ix, customer: &customer, event: event, time: ended, ofTheEvent: false, into: &out)
         }
     }
 
@@ -26,15 +26,16 @@ extension Engine {
         for k in index.momentsByEvent[ordinal].indices {
             let r = index.momentsByEvent[ordinal][k].rule
             guard case .resolution(let c) = index.conditions[r] else { continue }
-            judgeResolution(r, c, endedAt: ended, cause: event, ix: &ix, customer: &customer, into: &out)
+            judgeResolution(r, c, endedAt: ended, cause: event, ofTheCause: false, ix: &ix, customer: &customer, into: &out)
         }
     }
 
     /// A resolution at `endedAt`: fires when the handle time from the first connection is
     /// within the condition's, and, with `first_contact_within`, no other contact of the
-    /// customer started within that window before this one.
+    /// customer started within that window before this one. `ofTheCause`: `event` is the end
+    /// itself, whose queue and agent the moment names (else the interaction's: see `fire`).
     mutating func judgeResolution(
-        _ r: Int, _ c: ResolutionCondition, endedAt: Timestamp, cause event: Event,
+        _ r: Int, _ c: ResolutionCondition, endedAt: Timestamp, cause event: Event, ofTheCause: Bool,
         ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
     ) {
         guard let connected = ix.firstConnectedAt else { return }
@@ -50,7 +51,8 @@ extension Engine {
             guard !other else { return }
         }
         fire(r, ix: &ix, customer: &customer, event: event, time: endedAt,
-             measures: [.init(name: "handle_seconds", value: handle.seconds)], details: ["handle": handle.description], into: &out)
+             measures: [.init(name: "handle_seconds", value: handle.seconds)], details: ["handle": handle.description],
+             ofTheEvent: ofTheCause, into: &out)
     }
 
     /// The customer's contacts that started after `event`'s, counted again now that it is
@@ -70,7 +72,7 @@ extension Engine {
                 let earlier = customer.contacts(before: contact.at, within: c.within, besides: contact.interaction)
                 guard earlier + 1 >= c.atLeast, var other = customer.interactions.removeValue(forKey: contact.interaction) else { continue }
                 fire(r, ix: &other, customer: &customer, event: event, time: contact.at,
-                     measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
+                     measures: [.init(name: "contacts", value: Double(earlier + 1))], ofTheEvent: false, into: &out)
                 customer.interactions.put(consume other)
             }
         }

@@ -9,10 +9,11 @@ extension Engine {
         return s.schedule.contains(time)
     }
 
-    /// The limit of a wait opening at `time`: an override for this customer first, then the
+    /// The limit of a wait opening at `time` in `queue` (its opener's: a late opener from before
+    /// a transfer waited in the queue of then): an override for this customer first, then the
     /// outside-hours limit when the schedule is not active, then `longer_than`.
-    func waitLimit(_ r: Int, _ shared: Shared<WaitCondition>, at time: Timestamp, ix: InteractionState) -> Duration {
-        for o in shared.value.overrides where o.filter.matches(channel: ix.channel, queue: ix.queue, attributes: ix.attributes) { return o.longerThan }
+    func waitLimit(_ r: Int, _ shared: Shared<WaitCondition>, at time: Timestamp, queue: String?, ix: InteractionState) -> Duration {
+        for o in shared.value.overrides where o.filter.matches(channel: ix.channel, queue: queue, attributes: ix.attributes) { return o.longerThan }
         if let s = rules.moments[r].schedule, case .waitLimit(let outside) = s.outside, !s.schedule.contains(time) { return outside }
         return shared.value.longerThan
     }

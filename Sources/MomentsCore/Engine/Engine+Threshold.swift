@@ -22,7 +22,7 @@ extension Engine {
         let c = shared.value
         fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
              measures: [.init(name: c.field, value: (average * 1000).rounded() / 1000), .init(name: c.field + "_samples", value: Double(samples.count))],
-             into: &out)
+             ofTheEvent: false, into: &out)   // an average, of the interaction's recent scores
         if ix.fired.contains(r) { ix.windows[r] = nil }
     }
 }
