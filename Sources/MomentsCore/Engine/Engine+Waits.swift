@@ -15,7 +15,7 @@ extension Engine {
         if ws.lastEpisode.contains(t) { return }
         // Only a lateness holds decisions back (the check kept inline: most rules have none).
         if waitTimerLateness > .zero { settleClosedEpisode(r, w, ws: &ws, ix: &ix, customer: &customer, into: &out) }
-        let limit = waitLimit(r, w, at: t, queue: Self.queueAndAgent(of: event, in: ix).queue, ix: ix)
+        let limit = waitLimit(r, w, at: t, opener: event, ix: ix)
         if let closed = ws.pendingCloses.take(notBefore: t) {
             // The closing event arrived before this opener (out of order): the episode is over.
             ws.episode += 1
