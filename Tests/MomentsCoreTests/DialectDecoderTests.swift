@@ -43,4 +43,33 @@ import Testing
         let events = try DialectDecoder(dialect: .twilioTaskRouter).decode(json2).get()
         #expect(events.first?.attributes.count == VendorJSON.maxAttributes)
     }
+
+    /// A vendor message that gives a member twice is refused, as a canonical event is: readers
+    /// differ on which of the two counts, so a system beside Moments could read another task,
+    /// customer or agent in it. At the top, nested, in an array, and inside a JSON object held
+    /// in a string (Twilio's `TaskAttributes`).
+    @Test func aMemberGivenTwiceIsRefusedInEveryDialect() throws {
+        let twilio = DialectDecoder(dialect: .twilioTaskRouter)
+        let valid = #"{"EventType":"task.created","TaskSid":"WT1","Timestamp":"1795510800","TaskChannelUniqueName":"voice","TaskAttributes":"{\"customer_id\":\"c\"}"}"#
+        #expect(try twilio.decode(valid).get().count == 1)
+        let cases: [(json: String, path: String)] = [
+            (#"{"EventType":"task.created","TaskSid":"WT1","TaskSid":"WT2","Timestamp":"1795510800","TaskChannelUniqueName":"voice","TaskAttributes":"{\"customer_id\":\"c\"}"}"#, "TaskSid"),
+            (#"{"EventType":"task.created","TaskSid":"WT1","Timestamp":"1795510800","TaskChannelUniqueName":"voice","TaskAttributes":"{\"customer_id\":\"c\",\"customer_id\":\"d\"}"}"#, "TaskAttributes.customer_id"),
+            (#"{"data":{"payload":{"EventType":"task.created","TaskSid":"WT1","Timestamp":"1795510800","TaskChannelUniqueName":"voice","TaskAttributes":"{\"customer_id\":\"c\"}","TaskSid":"WT3"}}}"#, "data.payload.TaskSid"),
+            (#"{"EventType":"task.created","TaskSid":"WT1","Timestamp":"1795510800","TaskChannelUniqueName":"voice","TaskAttributes":"{\"customer_id\":\"c\"}","list":[{"a":1},{"a":1,"a":2}]}"#, "list[1].a"),
+        ]
+        for (json, path) in cases {
+            let error = twilio.decode(json).decodeError
+            #expect(error?.category == "duplicate_member", "\(path)")
+            #expect(error?.field == path)
+        }
+        // The same name in two objects, or two names that differ in case, are not repeats.
+        let distinct = #"{"EventType":"task.created","TaskSid":"WT1","Timestamp":"1795510800","TaskChannelUniqueName":"voice","TaskAttributes":"{\"customer_id\":\"c\",\"TaskSid\":\"x\"}","taskSid":"WT1"}"#
+        #expect(try twilio.decode(distinct).get().count == 1)
+        // A large object is checked by a set, not pairwise: a repeat far apart is still found.
+        let many = (0..<40).map { "\"k\($0)\":1" }.joined(separator: ",")
+        let amazon = DialectDecoder(dialect: .amazonConnect)
+        #expect(amazon.decode("{\(many),\"k3\":2}").decodeError?.field == "k3")
+        #expect(DialectDecoder(dialect: .genesysCloud).decode(#"{"eventBody":{"id":"x","id":"y"}}"#).decodeError?.field == "eventBody.id")
+    }
 }

@@ -29,6 +29,8 @@ public struct DialectDecoder: Sendable {
         let json: JSONValue
         do { json = try JSONParser.parse(bytes, limits: limits) } catch { return .failure(DecodeError(field: nil, reason: error.description)) }
         guard case .object = json else { return .failure(DecodeError(field: nil, reason: "expected a JSON object, found \(json.typeName)")) }
+        // Refused as the canonical decoder refuses it (`VendorJSON.firstRepeatedMember`).
+        if let path = VendorJSON.firstRepeatedMember(json) { return .failure(DecodeError(field: path, reason: EventDecoder.givenTwice)) }
         let keys = customerKey.map { [$0] } ?? dialect.defaultCustomerKeys
         do throws(DecodeError) {
             switch dialect {

@@ -14,7 +14,7 @@
 enum TwilioTaskRouterMapper {
     static func events(_ root: JSONValue, key: [UInt8]?, customerKeys: [CustomerKey]) throws(DecodeError) -> [Event] {
         var body = root
-        if let payload = try VendorJSON.object(VendorJSON.find(root, ["data", "payload"]), field: "data.payload") { body = payload }
+        if let payload = try VendorJSON.object(try VendorJSON.find(root, ["data", "payload"]), field: "data.payload") { body = payload }
         let m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: customerKeys)
         let eventType = try VendorJSON.requiredText(m["EventType"], field: "EventType").lowercased()
 

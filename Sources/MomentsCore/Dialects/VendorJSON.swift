@@ -13,11 +13,14 @@ enum VendorJSON {
     }
 
     /// Follows a path of member names and array indices. A string holding a JSON object (Twilio's
-    /// `TaskAttributes`) is parsed on the way down.
-    static func find(_ value: JSONValue?, _ path: [String]) -> JSONValue? {
+    /// `TaskAttributes`) is parsed on the way down; one that gives a member twice is an error
+    /// (see `firstRepeatedMember`), any other string ends the path.
+    static func find(_ value: JSONValue?, _ path: [String]) throws(DecodeError) -> JSONValue? {
         var current = value
         for part in path {
-            if case .string(let s)? = current { current = try? embeddedObject(s) }
+            if case .string(let s)? = current {
+                do { current = try embeddedObject(s) } catch where error.reason == EventDecoder.givenTwice { throw error } catch { current = nil }
+            }
             switch current {
             case .array(let items)?:
                 guard let i = Int(part), i >= 0, i < items.count else { return nil }
@@ -62,7 +65,10 @@ enum VendorJSON {
         case .object?: return value
         case .string(let s)?:
             if s.isEmpty { return nil }
-            do { return try embeddedObject(s) } catch { throw DecodeError(field: field, reason: "expected an object or a JSON object in a string: \(error.description)") }
+            do { return try embeddedObject(s) } catch {
+                if error.reason == EventDecoder.givenTwice { throw DecodeError(field: error.field.map { "\(field).\($0)" } ?? field, reason: error.reason) }
+                throw DecodeError(field: field, reason: "expected an object or a JSON object in a string: \(error.description)")
+            }
         case let other?: throw DecodeError(field: field, reason: "expected an object, found \(other.typeName)")
         }
     }
@@ -71,7 +77,36 @@ enum VendorJSON {
         let v: JSONValue
         do { v = try JSONParser.parse(Array(s.utf8)) } catch { throw DecodeError(field: nil, reason: error.description) }
         guard case .object = v else { throw DecodeError(field: nil, reason: "expected a JSON object, found \(v.typeName)") }
+        if let path = firstRepeatedMember(v) { throw DecodeError(field: path, reason: EventDecoder.givenTwice) }
         return v
+    }
+
+    /// The path (`detail.agentInfo.id`) of the first member, in document order, that an object
+    /// of `value` gives twice under the same name; nil when none is. Readers differ on which of
+    /// the two counts (most take the last, `member` takes the first), so a vendor message that
+    /// repeats a member is refused as a canonical event is (`EventDecoder.givenTwice`): a
+    /// system beside Moments reading the same message could otherwise see another customer or
+    /// interaction in it.
+    static func firstRepeatedMember(_ value: JSONValue, at path: String = "") -> String? {
+        switch value {
+        case .object(let members):
+            // Small objects compared pairwise; a large one (within the parser's limits) by a set.
+            var seen: Set<String>? = members.count > 16 ? [] : nil
+            for (i, (name, member)) in members.enumerated() {
+                let repeated = seen.map { $0.contains(name) } ?? members[..<i].contains { $0.0 == name }
+                if repeated { return path.isEmpty ? name : "\(path).\(name)" }
+                seen?.insert(name)
+                if let inner = firstRepeatedMember(member, at: path.isEmpty ? name : "\(path).\(name)") { return inner }
+            }
+            return nil
+        case .array(let items):
+            for (i, item) in items.enumerated() {
+                if let inner = firstRepeatedMember(item, at: "\(path)[\(i)]") { return inner }
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 
     /// Free-form attributes: the scalar members of an object as text. Nested values are left out

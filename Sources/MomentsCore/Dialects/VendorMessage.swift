@@ -21,7 +21,8 @@ struct VendorMessage {
                 // Paths are read from the body first (`tags.customer_id`), then from the whole
                 // message (`detail.tags.customer_id`), so either spelling works.
                 for base in [body, root] {
-                    if let s = try? VendorJSON.text(VendorJSON.find(base, path), field: "customer_id") { return try checkedID(s, field: "customer_id") }
+                    let found = try VendorJSON.find(base, path)
+                    if let s = try? VendorJSON.text(found, field: "customer_id") { return try checkedID(s, field: "customer_id") }
                 }
             }
         }
