@@ -72,4 +72,21 @@ import Testing
         #expect(amazon.decode("{\(many),\"k3\":2}").decodeError?.field == "k3")
         #expect(DialectDecoder(dialect: .genesysCloud).decode(#"{"eventBody":{"id":"x","id":"y"}}"#).decodeError?.field == "eventBody.id")
     }
+
+    /// A repeat's path names where it is from the message's top, through JSON held in strings
+    /// (a customer key read through `TaskAttributes` and a string inside it), and clips long
+    /// names: the dead letter carries the path twice and must stay far below a message's size.
+    @Test func aRepeatsPathIsWholeAndBounded() throws {
+        let nested = #"{"EventType":"task.created","TaskSid":"WT1","Timestamp":"1795510800","TaskChannelUniqueName":"voice","TaskAttributes":"{\"customer\":\"{\\\"id\\\":\\\"a\\\",\\\"id\\\":\\\"b\\\"}\"}"}"#
+        let decoder = DialectDecoder(dialect: .twilioTaskRouter, customerKey: try CustomerKey(parsing: "TaskAttributes.customer.id"))
+        let error = decoder.decode(nested).decodeError
+        #expect(error?.category == "duplicate_member")
+        #expect(error?.field == "TaskAttributes.customer.id")
+
+        let long = String(repeating: "n", count: 5_000)
+        let repeated = DialectDecoder(dialect: .amazonConnect).decode(#"{"\#(long)":[0,0,{"\#(long)":1,"\#(long)":2}]}"#).decodeError
+        #expect(repeated?.category == "duplicate_member")
+        #expect((repeated?.field?.count ?? .max) < 200, "two clipped names and an index")
+        #expect(repeated?.field?.contains("[2]") == true)
+    }
 }

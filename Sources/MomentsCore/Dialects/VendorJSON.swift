@@ -17,9 +17,13 @@ enum VendorJSON {
     /// (see `firstRepeatedMember`), any other string ends the path.
     static func find(_ value: JSONValue?, _ path: [String]) throws(DecodeError) -> JSONValue? {
         var current = value
-        for part in path {
+        for (i, part) in path.enumerated() {
             if case .string(let s)? = current {
-                do { current = try embeddedObject(s) } catch where error.reason == EventDecoder.givenTwice { throw error } catch { current = nil }
+                do { current = try embeddedObject(s) } catch where error.reason == EventDecoder.givenTwice {
+                    // Named from the top of the path: the repeat is inside the string at `path[..<i]`.
+                    let walked = path[..<i].map(DecodeError.clip).joined(separator: ".")
+                    throw DecodeError(field: [walked, error.field].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "."), reason: error.reason)
+                } catch { current = nil }
             }
             switch current {
             case .array(let items)?:
@@ -84,24 +88,46 @@ enum VendorJSON {
     /// The path (`detail.agentInfo.id`) of the first member, in document order, that an object
     /// of `value` gives twice under the same name; nil when none is. Readers differ on which of
     /// the two counts (most take the last, `member` takes the first), so a vendor message that
-    /// repeats a member is refused as a canonical event is (`EventDecoder.givenTwice`): a
-    /// system beside Moments reading the same message could otherwise see another customer or
-    /// interaction in it.
-    static func firstRepeatedMember(_ value: JSONValue, at path: String = "") -> String? {
+    /// repeats a member is refused (`EventDecoder.givenTwice`): a system beside Moments reading
+    /// the same message could otherwise see another customer or interaction in it. The path is
+    /// made only for a repeat found, its names clipped (`DecodeError.clip`): made on the way
+    /// down, a long name over a long array was copied once per item.
+    static func firstRepeatedMember(_ value: JSONValue) -> String? {
+        guard let parts = repeatedMember(in: value) else { return nil }
+        var path = ""
+        for part in parts.reversed() {
+            switch part {
+            case .name(let name): path += (path.isEmpty ? "" : ".") + DecodeError.clip(name)
+            case .index(let i): path += "[\(i)]"
+            }
+        }
+        return path
+    }
+
+    private enum PathPart { case name(String), index(Int) }
+
+    /// The path to the first repeat, innermost part first (see `firstRepeatedMember`).
+    private static func repeatedMember(in value: JSONValue) -> [PathPart]? {
         switch value {
         case .object(let members):
             // Small objects compared pairwise; a large one (within the parser's limits) by a set.
             var seen: Set<String>? = members.count > 16 ? [] : nil
             for (i, (name, member)) in members.enumerated() {
                 let repeated = seen.map { $0.contains(name) } ?? members[..<i].contains { $0.0 == name }
-                if repeated { return path.isEmpty ? name : "\(path).\(name)" }
+                if repeated { return [.name(name)] }
                 seen?.insert(name)
-                if let inner = firstRepeatedMember(member, at: path.isEmpty ? name : "\(path).\(name)") { return inner }
+                if var inner = repeatedMember(in: member) {
+                    inner.append(.name(name))
+                    return inner
+                }
             }
             return nil
         case .array(let items):
             for (i, item) in items.enumerated() {
-                if let inner = firstRepeatedMember(item, at: "\(path)[\(i)]") { return inner }
+                if var inner = repeatedMember(in: item) {
+                    inner.append(.index(i))
+                    return inner
+                }
             }
             return nil
         default:
