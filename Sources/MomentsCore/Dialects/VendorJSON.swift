@@ -17,12 +17,11 @@ enum VendorJSON {
     /// (see `firstRepeatedMember`), any other string ends the path.
     static func find(_ value: JSONValue?, _ path: [String]) throws(DecodeError) -> JSONValue? {
         var current = value
-        for (i, part) in path.enumerated() {
+        for (walked, part) in path.enumerated() {
             if case .string(let s)? = current {
-                do { current = try embeddedObject(s) } catch where error.reason == EventDecoder.givenTwice {
-                    // Named from the top of the path: the repeat is inside the string at `path[..<i]`.
-                    let walked = path[..<i].map(DecodeError.clip).joined(separator: ".")
-                    throw DecodeError(field: [walked, error.field].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "."), reason: error.reason)
+                do { current = try embeddedObject(s) } catch where error.isGivenTwice {
+                    // Named from the top of the path: the repeat is inside the string it reached.
+                    throw error.inside(path[..<walked].map(DecodeError.clip).joined(separator: "."))
                 } catch { current = nil }
             }
             switch current {
@@ -70,7 +69,7 @@ enum VendorJSON {
         case .string(let s)?:
             if s.isEmpty { return nil }
             do { return try embeddedObject(s) } catch {
-                if error.reason == EventDecoder.givenTwice { throw DecodeError(field: error.field.map { "\(field).\($0)" } ?? field, reason: error.reason) }
+                if error.isGivenTwice { throw error.inside(field) }
                 throw DecodeError(field: field, reason: "expected an object or a JSON object in a string: \(error.description)")
             }
         case let other?: throw DecodeError(field: field, reason: "expected an object, found \(other.typeName)")

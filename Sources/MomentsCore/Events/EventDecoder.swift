@@ -6,11 +6,21 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     public init(field: String?, reason: String) { self.field = field; self.reason = reason }
     public var description: String { field.map { "\($0): \(reason)" } ?? reason }
 
+    /// A member given more than once (`EventDecoder.givenTwice`).
+    var isGivenTwice: Bool { reason == EventDecoder.givenTwice }
+
+    /// The same error, its field named from `prefix` on (`TaskAttributes` and `customer_id`:
+    /// `TaskAttributes.customer_id`); the prefix alone for an error of no field.
+    func inside(_ prefix: String) -> DecodeError {
+        guard !prefix.isEmpty else { return self }
+        return DecodeError(field: field.map { "\(prefix).\($0)" } ?? prefix, reason: reason)
+    }
+
     /// A short, bounded label for metrics: invalid_json, not_an_object, missing_field,
     /// wrong_type, out_of_range, invalid_value, duplicate_member or empty_message.
     public var category: String {
         if reason.hasPrefix("invalid JSON") { return "invalid_json" }
-        if reason == EventDecoder.givenTwice { return "duplicate_member" }
+        if isGivenTwice { return "duplicate_member" }
         if reason.hasPrefix("empty message") { return "empty_message" }
         if field == nil && reason.hasPrefix("expected a JSON object") { return "not_an_object" }
         if reason.hasPrefix("missing") || reason == "empty" { return "missing_field" }
