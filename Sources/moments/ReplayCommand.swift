@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MomentsApp
 import MomentsCore
 
 struct ReplayCommand: ParsableCommand {
@@ -62,6 +63,11 @@ struct ReplayCommand: ParsableCommand {
             guard inputs.count <= 1 else { throw ValidationError("one events file expected (to compare two rules files, use --diff OLD.yaml NEW.yaml EVENTS)") }
             guard !failOnChange else { throw ValidationError("--fail-on-change needs --diff") }
         }
+        // No events file named reads standard input; from a terminal that waited for typing
+        // and looked like a hang. Piped input, or `-` asked for, is read as before.
+        if inputs.count == (diff ? 2 : 0) && isatty(STDIN_FILENO) != 0 {
+            throw ValidationError("no events file given: name one (JSON lines), or pipe the events in (- reads standard input)")
+        }
     }
 
     func run() throws {
@@ -74,7 +80,7 @@ struct ReplayCommand: ParsableCommand {
         let encoder = CloudEventEncoder()
         var out = OutputBuffer()
         var tally = ReplayTally()
-        JSONLines.forEach(in: [UInt8](input)) { line, lineNumber in
+        JSONLines.forEach(in: input) { line, lineNumber in
             for item in replayer.feed(line: line, file: name, lineNumber: lineNumber) {
                 switch item {
                 case .output(let o):
@@ -98,17 +104,19 @@ struct ReplayCommand: ParsableCommand {
         let (oldPath, newPath) = (inputs[0], inputs[1])
         let events = inputs.count > 2 ? inputs[2] : "-"
         let old = try RulesFile.load(oldPath), new = try RulesFile.load(newPath)
-        let bytes = [UInt8](try Self.read(events))
+        let bytes = try Self.read(events)
         let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new, dialect: try dialectDecoder(), partitions: partitions)
         Stdout.print(ReplayDiffReport.render(result, oldName: oldPath, newName: newPath, listOutputs: !summary))
         if result.malformedLines > 0 { Stderr.print("\(events): \(result.malformedLines) malformed lines skipped (moments replay --dead-letters --rules \(newPath) \(events) lists them)") }
         if failOnChange && !result.isEmpty { throw ExitCode(1) }
     }
 
-    static func read(_ events: String) throws -> Data {
-        if events == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-        guard let d = FileManager.default.contents(atPath: events) else { throw CLIError("\(events): error: cannot read the file: \(RulesFile.unreadable(events))") }
-        return d
+    static func read(_ events: String) throws -> [UInt8] {
+        if events == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        switch TextFiles.bytes(atPath: events) {
+        case .success(let bytes): return bytes
+        case .failure(let why): throw CLIError("\(events): error: cannot read the file: \(why)")
+        }
     }
 }
 

@@ -36,19 +36,11 @@ enum RulesFile {
 
     /// The file's text, or why it cannot be had: unreadable, or not UTF-8 (both were "cannot read").
     static func text(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): error: cannot read the file: \(unreadable(path))") }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError(TextFiles.notUTF8(Array(data), file: path)?.description ?? "\(path):1:1: error: the file is not UTF-8 text")
+        switch TextFiles.text(atPath: path) {
+        case .success(let text): return text
+        case .failure(.unreadable(let why)): throw CLIError("\(path): error: cannot read the file: \(why)")
+        case .failure(.notUTF8(let bad)): throw CLIError(bad.description)
         }
-        return text
-    }
-
-    /// Why `path` could not be read, as far as the file system says.
-    static func unreadable(_ path: String) -> String {
-        var folder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &folder) else { return "no such file" }
-        if folder.boolValue { return "it is a folder" }
-        return FileManager.default.isReadableFile(atPath: path) ? "reading failed" : "permission denied"
     }
 
     static func load(_ path: String) throws -> RuleSet {

@@ -35,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
         let loaded = try ConfigFile.loadWithRulesText(config)
         var daemon = loaded.config
         if let logLevel { daemon.logging.level = logLevel }
-        guard let level = Logger.Level(name: daemon.logging.level) else { throw CLIError("unknown log level '\(daemon.logging.level)'") }
+        guard let level = Logger.Level(name: daemon.logging.level) else { throw CLIError("unknown log level '\(daemon.logging.level)' (expected \(Logger.Level.names))") }
         if printConfig {
             FileDescriptor.write(STDOUT_FILENO, Array(daemon.printable.utf8))
             return

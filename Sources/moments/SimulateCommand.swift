@@ -21,7 +21,7 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON lines to stdout instead of producing to Kafka.")
     var stdout = false
 
-    @Option(name: .long, help: "Kafka bootstrap servers.")
+    @Option(name: .long, help: "Kafka bootstrap servers (MOMENTS_KAFKA_BOOTSTRAP_SERVERS when set).")
     var bootstrapServers: String = ProcessInfo.processInfo.environment["MOMENTS_KAFKA_BOOTSTRAP_SERVERS"] ?? "127.0.0.1:9092"
 
     @Option(name: .long, help: "Topic to produce to.")
@@ -38,8 +38,12 @@ struct SimulateCommand: ParsableCommand {
         if let count, count < 0 { throw ValidationError("--count must not be negative") }
         guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate must be 0 (as fast as possible) or a number of events a second above 0, found \(rate)") }
         if let problem = SimulationOptions.problem(arrivals: arrivals) { throw ValidationError(problem) }
-        if start != "now", let t = RFC3339.parse(start), !SimulationOptions.startRange.contains(t) {
-            throw ValidationError("--start must be from 2000-01-01 to 2099-01-01 (events are accepted up to 2100), found \(start)")
+        if start != "now" {
+            // Checked here, with the other options: found in `run`, it exited 1 without the usage.
+            guard let t = RFC3339.parse(start) else { throw ValidationError("--start: '\(start)' is not an RFC 3339 timestamp (such as 2026-11-24T04:00:00Z) or 'now'") }
+            guard SimulationOptions.startRange.contains(t) else {
+                throw ValidationError("--start must be from 2000-01-01 to 2099-01-01 (events are accepted up to 2100), found \(start)")
+            }
         }
     }
 

@@ -61,11 +61,13 @@ struct TestCommand: ParsableCommand {
         // absolute. (Appended to the folder, an absolute path named a file that did not exist.)
         let rulesPath = FilePaths.resolve(file.rulesPath, writtenIn: path)
         let shown = relative(rulesPath)
-        guard let rulesText = try? RulesFile.text(rulesPath) else {
-            if let notText = TextFiles.notUTF8(path: rulesPath, shownAs: shown) {
-                return .failure(Refusal("\(file.rulesLocation): error: the rules file \(shown) is invalid:\n\(notText.description)"))
-            }
-            return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown)"))
+        let rulesText: String
+        switch TextFiles.text(atPath: rulesPath, shownAs: shown) {
+        case .success(let text): rulesText = text
+        case .failure(.notUTF8(let notText)):
+            return .failure(Refusal("\(file.rulesLocation): error: the rules file \(shown) is invalid:\n\(notText.description)"))
+        case .failure(.unreadable(let why)):
+            return .failure(Refusal("\(file.rulesLocation): error: cannot read the rules file \(shown): \(why)"))
         }
         let rules: RuleSet
         switch RulesParser.parse(yaml: rulesText, file: shown) {

@@ -6,7 +6,7 @@ import MomentsRuntime
 @Suite struct InputTopicDialectTests {
     func parse(_ kafka: String) -> Result<DaemonConfig, ConfigErrors> {
         DaemonConfigParser.parse(yaml: kafka + "\nrules: rules.yaml\n", file: "/etc/moments/daemon.yaml") { path in
-            path == "/etc/moments/rules.yaml" ? "moments:\n  - id: escalation\n    kind: pain\n    when: { match: { event: interaction.escalated } }\n" : nil
+            path == "/etc/moments/rules.yaml" ? .success("moments:\n  - id: escalation\n    kind: pain\n    when: { match: { event: interaction.escalated } }\n") : .failure(.unreadable(.init(reason: "no such file")))
         }
     }
 

@@ -6,7 +6,8 @@ import Testing
 @Suite struct RulesCommandLineTests {
     static var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
-    static func moments(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
+    /// `stdin`: what the command reads on its standard input (a pipe), else the test's own.
+    static func moments(_ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = root.appendingPathComponent(".build/debug/moments")
         p.arguments = arguments
@@ -14,7 +15,16 @@ import Testing
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = Pipe()
+        if stdin != nil { p.standardInput = input }
         try p.run()
+        if let stdin {
+            // From another thread: a large input would fill the pipe while the command waits to be read.
+            Thread {
+                input.fileHandleForWriting.write(stdin)
+                try? input.fileHandleForWriting.close()
+            }.start()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
@@ -172,12 +182,31 @@ import Testing
 
     /// Options the simulator cannot honour are refused: `--arrivals 0` trapped (exit 132), a
     /// tiny rate or a start near 9999 wrote timestamps no decoder accepts.
-    @Test(arguments: [["--arrivals", "0"], ["--arrivals", "nan"], ["--arrivals=-5"], ["--arrivals=1e-12"], ["--start", "9999-12-31T23:59:00Z"]])
+    @Test(arguments: [["--arrivals", "0"], ["--arrivals", "nan"], ["--arrivals=-5"], ["--arrivals=1e-12"], ["--start", "9999-12-31T23:59:00Z"], ["--start", "yesterday"]])
     func simulateRefusesWhatItCannotSimulate(options: [String]) throws {
         let r = try Self.moments(["simulate", "--stdout", "--count", "2"] + options)
         #expect(r.status == 64, "\(r.out)\(r.err)")
         #expect(r.err.hasPrefix("Error: --"), "\(r.err)")
         #expect(r.out.isEmpty)
+    }
+
+    /// Events from a pipe named as a file (`<(zcat events.jsonl.gz)`, `/dev/stdin`) replay as
+    /// from a file: their size is unknown beforehand, and they were refused as "reading failed"
+    /// (until 2026-12-07).
+    @Test func eventsFromAPipeNamedAsAFileReplay() throws {
+        let stream = try Data(contentsOf: Self.root.appendingPathComponent("Tests/Fixtures/reference-stream.jsonl"))
+        let expected = try String(contentsOf: Self.root.appendingPathComponent("Tests/Fixtures/reference-outputs.jsonl"), encoding: .utf8)
+        let r = try Self.moments(["replay", "--rules", "config/moments.yaml", "/dev/stdin"], stdin: stream)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(!r.out.isEmpty && r.out == expected, "\(r.err)")
+    }
+
+    /// A misspelt benchmark part is refused, as a misspelt suite is: it ran nothing, printed
+    /// only the header and exited 0 (until 2026-12-07).
+    @Test func anUnknownBenchmarkPartIsRefused() throws {
+        let r = try Self.moments(["bench", "--suite", "engine", "--parts", "decode,detetc"])
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.contains("--parts: no part named 'detetc'"), "\(r.err)")
     }
 
     /// `check` (and `run --print-config`) on a full disk fails as `replay` does: it printed its

@@ -128,6 +128,9 @@ import Testing
         ("moments:\n  - id: s\n    kind: pain\n    summary: >-\n      waited\n      {wiat}\n    when:\n      match: { event: agent.flagged }\n", 4, 14, "unknown placeholder '{wiat}'"),
         ("moments:\n  - id: s\n    kind: pain\n    when:\n      match: { event: agent.flagged }\n      ended: { reason: abandoned }\n", 5, 7, "exactly one condition"),
         ("moments:\n  - id: s\n    kind: pain\n    when: [oops\n", 5, 1, "invalid YAML"),
+        // A tab in the indentation: the parser's words never said so (until 2026-12-07).
+        ("moments:\n\t- id: s\n", 2, 1, "cannot start any token (line 2 is indented with a tab; YAML indents with spaces only)"),
+        ("moments:\n  - id: s\n    kind: pain\n\t   when: { match: { event: agent.flagged } }\n", 4, 1, "(line 4 is indented with a tab; YAML indents with spaces only)"),
         (base + "\n  - id: long-wait\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 6, 5, "duplicate moment id 'long-wait'"),
         // A repeated key at its repeat, the mistake, naming the first (it was at the first).
         ("moments:\n  - id: s\n    kind: pain\n    kind: gain\n    when: { match: { event: agent.flagged } }\n", 4, 5, "duplicate key 'kind' in one mapping ('kind' first at line 3, column 5)"),

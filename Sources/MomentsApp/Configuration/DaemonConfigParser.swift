@@ -14,7 +14,7 @@ public enum DaemonConfigParser {
     ///   - readFile: reads a rules file; injected so parsing stays testable.
     public static func parse(
         yaml text: String, file: String, environment: [String: String] = [:],
-        readFile: (String) -> String? = { try? String(contentsOfFile: $0, encoding: .utf8) }
+        readFile: (String) -> Result<String, TextFiles.Failure> = { TextFiles.text(atPath: $0) }
     ) -> Result<DaemonConfig, ConfigErrors> {
         let ctx = YAMLContext(file: file)
         guard let root = ctx.compose(text) else {
@@ -43,18 +43,19 @@ public enum DaemonConfigParser {
             ctx.error(root, "missing 'rules' (a path to the rules file, or the rules inline)")
         }
         if rulesSource != "inline" {
-            if let text = readFile(rulesSource) {
+            switch readFile(rulesSource) {
+            case .success(let text):
                 switch RulesParser.parse(yaml: text, file: rulesSource) {
                 case .success(let r): rules = r
                 case .failure(let e): rulesErrors = e.errors
                 }
-            } else if let notText = TextFiles.notUTF8(path: rulesSource) {
+            case .failure(.notUTF8(let notText)):
                 rulesErrors.append(notText)
-            } else if rulesPath != nil {
+            case .failure(.unreadable(let why)) where rulesPath != nil:
                 // Not the file's `rules:` line, which did not name this file.
-                rulesErrors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_RULES: cannot read the rules file '\(rulesSource)' (a path relative to the working directory, \(FileManager.default.currentDirectoryPath))"))
-            } else {
-                ctx.error(top["rules"] ?? root, "cannot read the rules file '\(rulesSource)'")
+                rulesErrors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_RULES: cannot read the rules file '\(rulesSource)': \(why) (a path relative to the working directory, \(FileManager.default.currentDirectoryPath))"))
+            case .failure(.unreadable(let why)):
+                ctx.error(top["rules"] ?? root, "cannot read the rules file '\(rulesSource)': \(why)")
             }
         }
         let errors = ctx.errors + rulesErrors
@@ -187,7 +188,7 @@ enum LoggingSection {
         }
         if let v = ctx.string(m["level"], what: "logging.level") {
             if Logger.Level(name: v) != nil { l.level = v } else {
-                ctx.error(m["level"], "logging.level must be trace, debug, info, notice, warning, error or critical, found '\(v)'")
+                ctx.error(m["level"], "logging.level must be \(Logger.Level.names), found '\(v)'")
             }
         }
         if let b = ctx.bool(m["personal_data"], what: "logging.personal_data") { l.personalData = b }

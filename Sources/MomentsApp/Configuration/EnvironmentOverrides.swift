@@ -97,7 +97,7 @@ public enum EnvironmentOverrides {
         }
         if let v = env["MOMENTS_LOG_LEVEL"] {
             if Logger.Level(name: v) != nil { config.logging.level = v } else {
-                fail("MOMENTS_LOG_LEVEL", "unknown level '\(v)'")
+                fail("MOMENTS_LOG_LEVEL", "expected \(Logger.Level.names), found '\(v)'")
             }
         }
         bool("MOMENTS_LOG_PERSONAL_DATA") { config.logging.personalData = $0 }

@@ -117,13 +117,18 @@ public final class Daemon: @unchecked Sendable {
     /// with this text's hash, and a second read at start-up could find a file replaced
     /// meanwhile, whose hash then stood for rules the engines were not running.
     public static func loadConfig(configPath: String, environment: [String: String]) -> Result<(config: DaemonConfig, rulesText: String), ConfigErrors> {
-        guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
-            return .failure(ConfigErrors([TextFiles.notUTF8(path: configPath) ?? ConfigError(file: configPath, line: 1, column: 1, message: "cannot read the configuration file")]))
+        let text: String
+        switch TextFiles.text(atPath: configPath) {
+        case .success(let t): text = t
+        case .failure(.notUTF8(let e)): return .failure(ConfigErrors([e]))
+        case .failure(.unreadable(let why)):
+            // No line or column: the file was never read (it said 1:1 until 2026-12-07).
+            return .failure(ConfigErrors([ConfigError(file: configPath, line: 0, column: 0, message: "cannot read the configuration file: \(why)")]))
         }
         var rulesText = text
         let parsed = DaemonConfigParser.parse(yaml: text, file: configPath, environment: environment) { path in
-            let t = try? String(contentsOfFile: path, encoding: .utf8)
-            if let t { rulesText = t }
+            let t = TextFiles.text(atPath: path)
+            if case .success(let read) = t { rulesText = read }
             return t
         }
         return parsed.map { ($0, rulesText) }

@@ -44,7 +44,7 @@ public final class YAMLContext {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
                 .composer(let context, let problem, let mark, _):
                 let ctx = context.map { "\($0.text): " } ?? ""
-                report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)")
+                report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)\(tabHint(near: mark.line))")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 reportDuplicateKeys(duplicates, firstAt: context.mark, in: text)
             case .reader(let problem, let offset?, _, _):
@@ -60,6 +60,18 @@ public final class YAMLContext {
             report(line: 1, column: 1, "invalid YAML: \(error)")
             return nil
         }
+    }
+
+    /// A tab in the indentation of the error's line or the line before: YAML indents with
+    /// spaces only, and the parser's own words ("found character that cannot start any token")
+    /// never say so. Empty when neither line has one.
+    private func tabHint(near line: Int) -> String {
+        for n in [line, line - 1] where n >= 1 && n <= lines.count {
+            if lines[n - 1].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") {
+                return " (line \(n) is indented with a tab; YAML indents with spaces only)"
+            }
+        }
+        return ""
     }
 
     /// Yams names the duplicated keys of a mapping and the place of the first one's first

@@ -30,7 +30,7 @@ struct BenchCommand: ParsableCommand {
     var runs: Int = 5
 
     @Option(name: .long, help: "engine suite: which parts (parse, decode, foundation, detect, engine, pair — two engines on two threads at once; comma-separated), e.g. to profile one.")
-    var parts: String = "parse,decode,foundation,detect,engine,pair"
+    var parts: String = BenchCommand.engineParts.joined(separator: ",")
 
     @Option(name: .long, help: "latency suite: seconds of steady traffic (timer alerts need more than the 60 s and 120 s waits of the default rules).")
     var seconds: Double = 10
@@ -66,6 +66,7 @@ struct BenchCommand: ParsableCommand {
     var rules: String = "config/moments.yaml"
 
     static let suites = ["engine", "e2e", "produce", "latency", "memory", "longrun", "all"]
+    static let engineParts = ["parse", "decode", "foundation", "detect", "engine", "pair"]
 
     func validate() throws {
         // A misspelt suite would otherwise run nothing, and say nothing.
@@ -73,6 +74,10 @@ struct BenchCommand: ParsableCommand {
         if named.isEmpty { throw ValidationError("--suite names no suite (expected \(Self.expectedSuites))") }
         for name in named where !Self.suites.contains(name) {
             throw ValidationError("unknown suite '\(name)' (expected \(Self.expectedSuites))")
+        }
+        // A misspelt part ran none and printed only the header, with status 0.
+        for name in parts.split(separator: ",") where !Self.engineParts.contains(String(name)) {
+            throw ValidationError("--parts: no part named '\(name)' (\(Self.engineParts.joined(separator: ", ")))")
         }
         if let engineThreads, engineThreads < 1 { throw ValidationError("--engine-threads must be at least 1") }
         _ = try partsLeftOut()
