@@ -40,10 +40,7 @@ struct Changelog {
         let states = task.engine.takeChangedStates()
         guard !states.isEmpty || task.partitionRecordOwed else { return nil }
         task.partitionRecordOwed = false
-        // Before the task's first record, its state is the restored one, and reflects what that
-        // did: a reload that changed every customer, written then, said it reflected nothing,
-        // and the next restore applied again the records the state already held.
-        let reflecting = task.lastOffset ?? task.restoredOffset
+        let reflecting = task.reflectedOffset
         let partitionRecord = OutputRecord(
             topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: reflecting), headers: [Self.partitionHeader],
             partition: task.partition.partition, id: "state:partition", kind: .state)

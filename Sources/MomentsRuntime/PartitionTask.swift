@@ -75,6 +75,19 @@ final class PartitionTask {
     var isRestoring: Bool { restoreUntil != nil }
 
     /// Ends the restore once the record just before the committed offset has been replayed.
+    /// The last input offset the engine's state reflects: the last record processed, or what
+    /// the restored state reflected, whichever is later. Before the task's first record, the
+    /// restored state's (a reload that changed every customer, written then, said it reflected
+    /// nothing, and the next restore applied again the records the state already held). While
+    /// records the restored state holds are passed over (`skipUntil`), still the restored
+    /// state's: the last one passed over said less than the state held, and a checkpoint then
+    /// (a reload, a timer) wrote state a next restore applied those records to again (until
+    /// 2026-12-07).
+    var reflectedOffset: Int64? {
+        guard let restoredOffset else { return lastOffset }
+        return max(lastOffset ?? restoredOffset, restoredOffset)
+    }
+
     func noteProcessed(offset: Int64) {
         lastOffset = offset
         if let until = restoreUntil, offset + 1 >= until { endRestore() }

@@ -30,7 +30,7 @@ extension Pipeline {
         guard let changelog else { return }
         assert(batchesInFlight.isEmpty, "state taken while engine threads may run the engines")
         for (tp, task) in tasks where !task.isRestoring && (partitions?.contains(tp) ?? true) {
-            guard let offset = task.lastOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
+            guard let offset = task.reflectedOffset ?? task.tracker.committable.map({ $0 - 1 }) else { continue }
             // Nothing changed: the state reflecting `offset` is the one already written.
             let encoding = changelog.take(task).map(StateEncodingJob.init)
             encoding?.start(on: stateEncodingQueue, wake: wakeup)

@@ -92,6 +92,30 @@ import Glibc
         #expect(contents.customerBatchStates.isEmpty)
     }
 
+    /// State written while the task passes over records its restored state already holds (the
+    /// previous owner wrote state past its last commit; a reload or a timer changes customers
+    /// before the pass over ends) says it reflects the restored state's offset. It said the last
+    /// record passed over, so the next restore applied the rest of them again (until 2026-12-07).
+    @Test func stateWrittenWhilePassingOverReflectsTheRestoredOffset() throws {
+        let rules = try Stream.defaultRules()
+        let task = PartitionTask(partition: input, generation: 1, rules: rules, committed: 2)
+        task.engine.tracksChanges = true
+        for n in 0..<3 { _ = task.engine.process(try EventDecoder().decode(CustomersAheadTests.line(n, n == 0 ? "interaction.started" : "interaction.queued")).get()) }
+        // Restored from state reflecting offset 6; the input resumes at the commit, 2.
+        task.restoredOffset = 6
+        task.skipUntil = 7
+        task.noteProcessed(offset: 2)
+        task.noteProcessed(offset: 3)
+        let records = try #require(changelog.take(task)).finish()
+        #expect(records.last?.value.flatMap { Engine.inputOffset(ofPartitionState: $0) } == 6)
+        #expect(records.first { $0.id == "state:c-1" }?.headers.first { $0.0 == Changelog.offsetHeader }.map { String(decoding: $0.1, as: UTF8.self) } == "6")
+        // Past the pass over, the records processed are what the state reflects.
+        task.noteProcessed(offset: 9)
+        _ = task.engine.process(try EventDecoder().decode(CustomersAheadTests.line(9, "agent.connected", agent: "a-1")).get())
+        let later = try #require(changelog.take(task)).finish()
+        #expect(later.last?.value.flatMap { Engine.inputOffset(ofPartitionState: $0) } == 9)
+    }
+
     /// A customer still ahead of its task (restored from a later batch than the partition record,
     /// its input not reached yet) is written with the offset and batch state it was restored
     /// with when something changes it early (a reload, a timer): written with the task's, it was

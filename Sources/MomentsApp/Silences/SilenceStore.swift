@@ -31,7 +31,12 @@ public struct SilenceStore: Sendable {
     /// whole cannot be read; an entry that cannot be is left out and named in `refused`.
     public func load() throws(LoadError) -> Contents {
         guard FileManager.default.fileExists(atPath: path) else { return Contents() }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw LoadError(description: "cannot read \(path)") }
+        let text: String
+        switch TextFiles.text(atPath: path) {
+        case .success(let read): text = read
+        case .failure(.unreadable(let why)): throw LoadError(description: "cannot read \(path): \(why)")
+        case .failure(.notUTF8(let bad)): throw LoadError(description: bad.description)
+        }
         // The file holds the same form as a rules file's `silences:` (JSON is YAML).
         let ctx = YAMLContext(file: path)
         // `created_at` sits beside the list, by id, so each silence keeps a rules file's form.
