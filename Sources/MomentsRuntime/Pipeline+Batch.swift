@@ -303,9 +303,19 @@ extension Pipeline {
         if let aheadBound, let ahead = aheadBound.refusal(of: decoded, recordTimestampMs: record.timestampMs) { decoded = .failure(ahead) }
         let kind: RecordOutcome.Kind
         if task.isRestoring {
+            // Customers restored from a later batch than the partition record (`CustomersAhead`)
+            // already hold their events up to their own offset, in a replay of the records
+            // between restored state and the commit as after it.
+            func restore(_ event: Event) {
+                if task.customersAhead?.reflect(event.customerID, at: record.offset) == true {
+                    _ = task.engine.advance(to: event.occurredAt)
+                } else {
+                    _ = task.engine.process(event)
+                }
+            }
             switch decoded {
-            case .event(let event): _ = task.engine.process(event)
-            case .events(let events): for event in events { _ = task.engine.process(event) }
+            case .event(let event): restore(event)
+            case .events(let events): for event in events { restore(event) }
             case .failure: break
             }
             kind = .restored

@@ -62,6 +62,27 @@ extension Pipeline {
                 if let s = reflected, s + 1 > c {
                     task.skipUntil = s + 1
                     task.durableOffset = s + 1   // the restored state already reflects those records
+                } else if let s = reflected, s + 1 < c, configuration.restoreState {
+                    // State behind the commit: an owner without the changelog (switched on in a
+                    // rolling restart, or one an instance could not create or read) committed
+                    // past it. The records between are applied with their outputs suppressed,
+                    // as a replay restores; resumed at the commit, their effects were lost
+                    // (until 2026-12-07).
+                    let low: Int64
+                    do {
+                        low = try persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
+                    } catch {
+                        return cannotResume(partitions, error)
+                    }
+                    let from = max(low, s + 1)
+                    if from < c {
+                        task.restoreUntil = c
+                        starts[tp] = from
+                    }
+                    log(.warning, "state restored from the changelog is behind the committed offset; applying the records between", [
+                        ("partition", "\(tp)"), ("reflects_offset", String(s)), ("committed", String(c)),
+                        ("replay_from", String(from)), ("records_no_longer_retained", String(max(0, low - (s + 1)))),
+                    ])
                 }
             } else if configuration.restoreState, let c = committed[tp] {
                 let low: Int64

@@ -69,4 +69,88 @@ import Testing
         #expect(Engine.inputOffset(ofPartitionState: partitionRecord) == 2)
         #expect(written.customerOffsets["c-1"] == 2)
     }
+    /// State behind the committed offset (an owner without the changelog committed past it: the
+    /// changelog switched on in a rolling restart, or one an instance could not create) is brought
+    /// up to the commit by applying the records between, their outputs suppressed. It resumed at
+    /// the commit (until 2026-12-07): the wait a record between had opened was never reported.
+    @Test func stateBehindTheCommitIsBroughtUpToIt() throws {
+        let rules = try RulesParser.parse(yaml: """
+            moments:
+              - id: long-wait
+                kind: pain
+                when:
+                  wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 120s }
+            """, file: "t.yaml").get()
+        let ids = try Self.resume(group: "state-behind-commit", rules: rules, lines: [
+            Self.line(1, "interaction.started", at: "09:00:00"),
+            Self.line(2, "interaction.queued", at: "09:00:01"),
+            Self.line(3, "agent.connected", at: "09:03:00"),
+        ], stateThrough: 0, customerOffset: 0, committed: 2)
+        // The queued event (offset 1) opened the wait; the connection at 09:03 reports it.
+        #expect(ids == ["i-1:long-wait:1"])
+    }
+
+    /// In those records between, a customer whose restored state is ahead of the partition
+    /// record's (`CustomersAhead`) has the records it already holds passed over, as after the
+    /// commit: applied again, the first transfer was counted twice, and the moment of two
+    /// transfers, fired then with its output suppressed, never came at the second.
+    @Test func aCustomerAheadIsNotAppliedTwiceBeforeTheCommit() throws {
+        let rules = try RulesParser.parse(yaml: """
+            moments:
+              - id: multi-transfer
+                kind: pain
+                when:
+                  count: { event: interaction.transferred, reaches: 2, measure: transfers }
+            """, file: "t.yaml").get()
+        let ids = try Self.resume(group: "ahead-before-commit", rules: rules, lines: [
+            Self.line(1, "interaction.started", at: "09:00:00"),
+            Self.line(2, "interaction.transferred", at: "09:00:30"),
+            Self.line(3, "interaction.transferred", at: "09:01:00"),
+        ], stateThrough: 1, customerOffset: 1, partitionOffset: 0, committed: 2)
+        #expect(ids == ["i-1:multi-transfer:1"])
+    }
+
+    static func line(_ n: Int, _ type: String, at time: String) -> String {
+        #"{"event_id":"e-\#(n)","type":"\#(type)","occurred_at":"2026-11-24T\#(time)Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","queue":"billing"}"#
+    }
+
+    /// Customer `c-1`'s `lines` at offsets 0…; a previous owner's changelog holding the state of
+    /// the lines through `stateThrough`, its customer record saying `customerOffset` and its
+    /// partition record `partitionOffset` (default: the customer's); `committed` committed by an
+    /// owner that wrote no state. A pipeline then takes the partition over and runs until it
+    /// has processed what follows the commit; the ids of the alerts it gave.
+    static func resume(
+        group: String, rules: RuleSet, lines: [String], stateThrough: Int, customerOffset: Int64, partitionOffset: Int64? = nil, committed: Int64
+    ) throws -> [String] {
+        var engine = Engine(rules: rules)
+        engine.tracksChanges = true
+        for line in lines[...stateThrough] { _ = engine.process(try EventDecoder().decode(line).get()) }
+        let states = engine.takeChangedStates()
+        let bed = try TestBed(partitions: 1)
+        let input = TopicPartition(topic: bed.input, partition: 0)
+        let changelog = Changelog(topic: "\(group)-state-changelog")
+        try bed.produce(lines.map { (key: "c-1", value: Array($0.utf8), partition: 0) })
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers]), onDelivery: { _ in })
+        for (i, s) in states.enumerated() {
+            try producer.produce(
+                topic: changelog.topic, partition: 0, key: changelog.key(input, s.customer), value: s.encoded(),
+                headers: [(Changelog.offsetHeader, Array(String(customerOffset).utf8))], token: UInt64(i + 1))
+        }
+        let partitionState = engine.partitionState(inputOffset: partitionOffset ?? customerOffset)
+        try producer.produce(topic: changelog.topic, partition: 0, key: changelog.key(input, ""), value: partitionState, headers: [Changelog.partitionHeader], token: 99)
+        try producer.flush(timeoutMs: 10_000)
+        let committer = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bed.broker.bootstrapServers, "group.id": group]))
+        try committer.commit([input: committed], synchronous: true)
+        committer.close()
+
+        let collector = try OutputCollector(bootstrapServers: bed.broker.bootstrapServers, topics: [bed.topics.alerts])
+        defer { collector.stop() }
+        let pipeline = bed.pipeline(group: group, rules: rules)
+        let running = RunningPipeline(pipeline)
+        let after = lines.count - Int(committed)
+        #expect(waitFor(seconds: 30) { pipeline.status.restoredCustomers == 1 && pipeline.status.eventsProcessed == after && pipeline.status.outputsInFlight == 0 })
+        collector.wait(seconds: 5) { !$0.isEmpty }
+        #expect(running.stop() == nil)
+        return collector.ids
+    }
 }
