@@ -46,6 +46,12 @@ final class PartitionTask {
     /// on leaving); nil when none was, or the coordinator refused it (`Pipeline.commitAnswered`):
     /// an interval's checkpoint hands over only offsets that differ.
     var lastCommitted: Int64?
+    /// Outputs handed to the producer and not yet acknowledged, by the checkpoint epoch they were
+    /// first produced in (Pipeline+Checkpoint); on the pipeline thread. The task's own, so that
+    /// one output stuck on its way (an output partition without a leader) holds back the state
+    /// and commits of its partition only: counted for the whole pipeline, it held back every
+    /// partition's (until 2026-12-07).
+    var unacknowledgedByEpoch: [Int: Int] = [:]
     /// With a changelog: the batches in flight, and the next offset the durable state reflects.
     var changelogBatches: ChangelogBatches
     /// A partition record failed for good: the next checkpoint writes one even if no customer changed.

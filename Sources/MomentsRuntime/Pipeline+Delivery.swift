@@ -164,7 +164,7 @@ extension Pipeline {
         for i in records.indices {
             let (record, facts) = records[i].take()!
             let kind = record.kind
-            if kind != .state { unacknowledgedByEpoch[epoch, default: 0] += 1 }
+            if kind != .state { task.unacknowledgedByEpoch[epoch, default: 0] += 1 }
             produce(PendingOutput(
                 record: consume record, facts: consume facts, partition: task.partition, generation: task.generation, sequence: sequence, arrivalWall: arrivalWall,
                 producedWall: now, epoch: kind != .state ? epoch : 0, metrics: metrics))
@@ -273,7 +273,6 @@ extension Pipeline {
             statusBox.update { $0.produceErrors += 1 }
             metrics.count("moments_produce_errors_total", [("topic", p.record.topic)])
             guard owner != nil else {
-                if p.record.kind != .state { outputSettled(epoch: p.epoch) }
                 log(.warning, "output of a partition that has left not acknowledged; its next owner reprocesses its input", p.logFields + [("error", "\(error)")])
                 return
             }
@@ -309,7 +308,7 @@ extension Pipeline {
             batchCounts.stateRecordsWritten += 1
             return
         }
-        outputSettled(epoch: p.epoch)
+        owner?.outputSettled(epoch: p.epoch)
         metrics.delivered(p.counters)
         if p.record.kind == .deadLetter { metrics.count("moments_dead_letters_total") }
         let now = wallClock.milliseconds()
@@ -374,7 +373,7 @@ extension Pipeline {
         for p in batch {
             // Only for the task that produced it: a task that is gone (even if its partition came
             // back, to a new task) has its inputs reprocessed by the partition's next owner.
-            if task(for: p.partition, generation: p.generation) != nil { produce(p) } else if p.record.kind != .state { outputSettled(epoch: p.epoch) }
+            if task(for: p.partition, generation: p.generation) != nil { produce(p) }
         }
     }
 }

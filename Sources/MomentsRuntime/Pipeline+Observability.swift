@@ -32,6 +32,8 @@ extension Pipeline {
         metrics.gauge("moments_partitions_assigned", [], Double(tasks.count))
         // Near `queued.min.messages` while a backlog is read: the prefetch is what paces it.
         metrics.gauge("moments_consumer_prefetched", [], Double(consumer.queuedCount))
+        // At most one a partition; staying there, its outputs are not being acknowledged.
+        if changelog != nil && !configuration.exactlyOnce { metrics.gauge("moments_state_waiting", [], Double(deferredState.count)) }
         // A rule no partition of this instance counts any more (all revoked, or the rule gone in
         // a reload) is withdrawn, not left at its last value.
         metrics.gauges("moments_discount_budget_used", label: "rule", budgets.mapValues(Double.init))

@@ -144,7 +144,6 @@ extension Pipeline {
         transactionFailed = false
         pending.removeAll()
         retries.removeAll()
-        unacknowledgedByEpoch.removeAll()
         let partitions = Array(tasks.keys)
         tasks.removeAll()
         // Rewound to exactly the last commit: `assigned` learns it as on an assignment (a broker

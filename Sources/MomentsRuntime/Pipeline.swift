@@ -103,11 +103,11 @@ public final class Pipeline: @unchecked Sendable {
     var lastGaugesWall: Int64 = 0
     @exclusivity(unchecked) var batchCounts = BatchCounts()
     var publishedInFlight = 0
-    /// Checkpoint epochs: the current one, outputs not yet acknowledged per epoch, and state
-    /// waiting for them (Pipeline+Checkpoint).
+    /// Checkpoint epochs: the current one, and state waiting for its partition's outputs
+    /// (Pipeline+Checkpoint; each task counts its own, `PartitionTask.unacknowledgedByEpoch`).
     @exclusivity(unchecked) var epoch = 0
-    @exclusivity(unchecked) var unacknowledgedByEpoch: [Int: Int] = [:]
     var deferredState: [DeferredState] = []
+    var publishedStatesWaiting = 0
     /// Where checkpoints' state is encoded, off the pipeline thread (`StateEncodingJob`).
     let stateEncodingQueue = DispatchQueue(label: "moments.state-encoding")
     var healthCheck: Thread?
@@ -438,7 +438,7 @@ public final class Pipeline: @unchecked Sendable {
             return
         }
         if changelog != nil {
-            deferChangelog(only: partitions)
+            deferChangelog(only: partitions, leaving: synchronous)
             if synchronous {
                 // Leaving (revocation, shutdown): everything written and acknowledged before the commit.
                 drainDeliveries()

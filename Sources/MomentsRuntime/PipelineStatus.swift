@@ -32,6 +32,9 @@ public struct PipelineStatus: Sendable {
     /// Changelog records that failed for good; their customers went into the next checkpoint.
     public var stateRecordsFailed = 0
     public var restoredCustomers = 0
+    /// Checkpoints' state waiting for its partition's outputs to be acknowledged before it is
+    /// written: at most one a partition between a revocation's or stop's.
+    public var statesWaiting = 0
     /// Input records passed over because the state restored from the changelog already reflects
     /// them: its partition record is ahead of the committed offset (`PartitionTask.skipUntil`).
     public var recordsPassedOver = 0
