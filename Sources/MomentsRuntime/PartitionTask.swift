@@ -52,6 +52,8 @@ final class PartitionTask {
     /// and commits of its partition only: counted for the whole pipeline, it held back every
     /// partition's (until 2026-12-07).
     var unacknowledgedByEpoch: [Int: Int] = [:]
+    /// Partition records due, produced in batch order (see `DuePartitionRecords`).
+    var duePartitionRecords = DuePartitionRecords()
     /// With a changelog: the batches in flight, and the next offset the durable state reflects.
     var changelogBatches: ChangelogBatches
     /// A partition record failed for good: the next checkpoint writes one even if no customer changed.

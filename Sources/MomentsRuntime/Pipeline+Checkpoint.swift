@@ -97,8 +97,10 @@ extension Pipeline {
     /// Produces the partition records `ChangelogBatches` found due, each accounted against the
     /// offset its batch reflects (the tracker keeps the highest completed offset, so an entry
     /// for an earlier offset cannot move a commit past outputs still in flight).
+    /// In order, also those made due while one is produced (`DuePartitionRecords`).
     func sendPartitionRecords(_ due: [(batch: Int, offset: Int64, record: OutputRecord)], from task: PartitionTask) {
-        for (batch, offset, record) in due { sendState([record], from: task, offset: offset, batch: batch) }
+        guard task.duePartitionRecords.add(due) else { return }
+        while let (batch, offset, record) = task.duePartitionRecords.next() { sendState([record], from: task, offset: offset, batch: batch) }
     }
 
 

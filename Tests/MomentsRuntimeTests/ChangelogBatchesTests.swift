@@ -174,4 +174,24 @@ import Testing
         #expect(task.unwrittenCustomers.isEmpty)
         #expect(Changelog(topic: "state").take(task) == nil)   // written once
     }
+
+    /// A partition record made due while an earlier one is being produced (a full queue serves
+    /// delivery reports inside the produce call) is produced after it, not inside that call,
+    /// ahead of those still waiting: the earlier record, landing last, won the compaction.
+    @Test func partitionRecordsMadeDueWhileProducingWaitTheirTurn() {
+        var due = DuePartitionRecords()
+        var produced: [Int] = []
+        func send(_ batches: [Int]) {
+            guard due.add(batches.map { ($0, Int64($0), partitionRecord(Int64($0))) }) else { return }
+            while let next = due.next() {
+                produced.append(next.batch)
+                // Producing batch 1's record serves a report that makes batch 3's due.
+                if next.batch == 1 { send([3]) }
+            }
+        }
+        send([1, 2])
+        #expect(produced == [1, 2, 3])
+        send([4])
+        #expect(produced == [1, 2, 3, 4])   // the drain ended: the next call produces at once
+    }
 }
