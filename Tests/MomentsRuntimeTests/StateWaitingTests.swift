@@ -12,22 +12,9 @@ import Testing
     let first = TopicPartition(topic: "interactions", partition: 0)
     let second = TopicPartition(topic: "interactions", partition: 1)
 
-    func pipeline() throws -> Pipeline {
-        let routing = OutputRouting(alerts: "moments.alerts", coaching: "moments.coaching", recovery: "moments.recovery", deadLetter: "moments.dead-letter")
-        let config = PipelineConfiguration(consumerProperties: [:], producerProperties: [:], inputTopics: [first.topic], routing: routing)
-        return Pipeline(configuration: config, rules: try Stream.defaultRules())
-    }
-
-    func task(_ p: Pipeline, _ tp: TopicPartition) -> PartitionTask {
-        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: 10)
-        p.nextGeneration += 1
-        p.tasks[tp] = task
-        return task
-    }
-
     @Test func oneStuckOutputHoldsBackOnlyItsPartition() throws {
-        let p = try pipeline()
-        let stuck = task(p, first), other = task(p, second)
+        let p = try Pipeline.unstarted()
+        let stuck = p.newTask(first), other = p.newTask(second)
         stuck.unacknowledgedByEpoch[0] = 1   // an output of the first partition, produced in epoch 0, not acknowledged
         p.deferredState = [
             Pipeline.DeferredState(epoch: 0, partition: first, generation: stuck.generation, encoding: nil, offset: 19),
@@ -46,9 +33,9 @@ import Testing
     }
 
     @Test func aPartitionWaitingIsNotTakenAgainUntilItLeaves() throws {
-        let p = try pipeline()
+        let p = try Pipeline.unstarted()
         p.changelog = Changelog(topic: "moments-state-changelog")
-        let t = task(p, first)
+        let t = p.newTask(first)
         t.engine.tracksChanges = true
         func apply(_ n: Int) throws {
             let line = #"{"event_id":"e-\#(n)","type":"interaction.queued","occurred_at":"2026-11-24T09:00:0\#(n)Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","queue":"billing"}"#

@@ -10,11 +10,7 @@ import Testing
 @Suite struct TaskGenerationTests {
     let tp = TopicPartition(topic: "interactions", partition: 0)
 
-    func pipeline() throws -> Pipeline {
-        let routing = OutputRouting(alerts: "moments.alerts", coaching: "moments.coaching", recovery: "moments.recovery", deadLetter: "moments.dead-letter")
-        let config = PipelineConfiguration(consumerProperties: [:], producerProperties: [:], inputTopics: [tp.topic], routing: routing)
-        return Pipeline(configuration: config, rules: try Stream.defaultRules())
-    }
+    func pipeline() throws -> Pipeline { try Pipeline.unstarted() }
 
     /// The old task's output of input 10, and the new task reprocessing input 10 from the commit.
     func output(of task: PartitionTask, epoch: Int = 0) -> PendingOutput {
@@ -25,12 +21,7 @@ import Testing
         return p
     }
 
-    func task(_ p: Pipeline) -> PartitionTask {
-        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: 10)
-        p.nextGeneration += 1
-        p.tasks[tp] = task
-        return task
-    }
+    func task(_ p: Pipeline) -> PartitionTask { p.newTask(tp) }
 
     @Test func aLateAcknowledgementIsNotAppliedToTheNextTask() throws {
         let p = try pipeline()
