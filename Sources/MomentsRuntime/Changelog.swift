@@ -38,9 +38,17 @@ struct Changelog {
         for customer in task.unwrittenCustomers { task.engine.markUnwritten(customer) }
         task.unwrittenCustomers.removeAll()
         let states = task.engine.takeChangedStates()
-        guard !states.isEmpty || task.partitionRecordOwed else { return nil }
-        task.partitionRecordOwed = false
         let reflecting = task.reflectedOffset
+        // Records that changed no customer (duplicates, types the rules ignore, dead letters)
+        // still move the partition record on, so that it keeps up with the commit. Without
+        // one, the commit went on past the changelog's partition record, and a restore could
+        // not tell that from state an owner without the changelog left behind: it replayed
+        // those records, and a duplicate among them, no longer in the restored duplicate
+        // window, was applied twice.
+        let moved = reflecting != (task.partitionRecordReflects ?? task.restoredOffset)
+        guard !states.isEmpty || task.partitionRecordOwed || moved else { return nil }
+        task.partitionRecordOwed = false
+        task.partitionRecordReflects = reflecting
         let partitionRecord = OutputRecord(
             topic: topic, key: key(task.partition, ""), value: task.engine.partitionState(inputOffset: reflecting), headers: [Self.partitionHeader],
             partition: task.partition.partition, id: "state:partition", kind: .state)

@@ -58,6 +58,9 @@ final class PartitionTask {
     var changelogBatches: ChangelogBatches
     /// A partition record failed for good: the next checkpoint writes one even if no customer changed.
     var partitionRecordOwed = false
+    /// The input offset the last partition record taken reflects (`Changelog.take`); nil for
+    /// none since the restore, whose record reflected `restoredOffset`.
+    var partitionRecordReflects: Int64?
     /// Customers whose changelog record failed for good, to be marked changed in the engine when
     /// the next checkpoint takes its state (`Changelog.take`). Kept here, on the pipeline
     /// thread's side, because a failure may be reported while an engine thread runs the
@@ -82,7 +85,6 @@ final class PartitionTask {
 
     var isRestoring: Bool { restoreUntil != nil }
 
-    /// Ends the restore once the record just before the committed offset has been replayed.
     /// The last input offset the engine's state reflects: the last record processed, or what
     /// the restored state reflected, whichever is later. Before the task's first record, the
     /// restored state's (a reload that changed every customer, written then, said it reflected
@@ -96,6 +98,7 @@ final class PartitionTask {
         return max(lastOffset ?? restoredOffset, restoredOffset)
     }
 
+    /// Ends the restore once the record just before the committed offset has been replayed.
     func noteProcessed(offset: Int64) {
         lastOffset = offset
         if let until = restoreUntil, offset + 1 >= until { endRestore() }

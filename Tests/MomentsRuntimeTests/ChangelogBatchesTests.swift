@@ -194,4 +194,19 @@ import Testing
         send([4])
         #expect(produced == [1, 2, 3, 4])   // the drain ended: the next call produces at once
     }
+
+    /// The pipeline's sending goes through that queue: called while an earlier record is being
+    /// produced (the queue draining), it produces nothing itself (this pipeline has no producer:
+    /// producing would stop the test) and leaves the record to the drain, after the earlier ones.
+    @Test func thePipelineSendsPartitionRecordsMadeDueWhileProducingInTheirTurn() throws {
+        let (p, task, _) = try pipelineWithAChangelogTask()
+        let drains = task.duePartitionRecords.add([(1, 10, partitionRecord(10)), (2, 20, partitionRecord(20))])   // a drain under way
+        let producing = task.duePartitionRecords.next()
+        #expect(drains && producing?.batch == 1)
+        p.sendPartitionRecords([(3, 30, partitionRecord(30))], from: task)
+        #expect(p.pending.isEmpty)
+        var rest: [Int] = []
+        while let next = task.duePartitionRecords.next() { rest.append(next.batch) }
+        #expect(rest == [2, 3])
+    }
 }

@@ -116,6 +116,31 @@ import Glibc
         #expect(later.last?.value.flatMap { Engine.inputOffset(ofPartitionState: $0) } == 9)
     }
 
+    /// Records that change no customer (a duplicate here) still move the partition record on, so
+    /// it keeps up with the commit: without one, the commit went past the changelog's partition
+    /// record, and the next restore replayed those records as state an owner without the
+    /// changelog had left behind, applying the duplicate a second time.
+    @Test func recordsThatChangeNoCustomerStillMoveThePartitionRecord() throws {
+        let rules = try Stream.defaultRules()
+        let task = PartitionTask(partition: input, generation: 1, rules: rules, committed: 0)
+        task.engine.tracksChanges = true
+        let queued = try EventDecoder().decode(CustomersAheadTests.line(1, "interaction.queued")).get()
+        _ = task.engine.process(queued)
+        task.noteProcessed(offset: 0)
+        let first = try #require(changelog.take(task)).finish()
+        #expect(first.last.flatMap { $0.value }.flatMap { Engine.inputOffset(ofPartitionState: $0) } == 0)
+        #expect(task.engine.process(queued).isEmpty)   // the same event again: dropped, nobody changed
+        task.noteProcessed(offset: 1)
+        let second = try #require(changelog.take(task), "the partition record did not move on").finish()
+        #expect(second.map(\.id) == ["state:partition"])
+        #expect(second.last.flatMap { $0.value }.flatMap { Engine.inputOffset(ofPartitionState: $0) } == 1)
+        #expect(changelog.take(task) == nil)   // nothing moved since
+        // Restored state that nothing moved writes nothing either.
+        let restored = PartitionTask(partition: input, generation: 2, rules: rules, committed: 5)
+        restored.restoredOffset = 4
+        #expect(changelog.take(restored) == nil)
+    }
+
     /// A customer still ahead of its task (restored from a later batch than the partition record,
     /// its input not reached yet) is written with the offset and batch state it was restored
     /// with when something changes it early (a reload, a timer): written with the task's, it was

@@ -110,6 +110,43 @@ import Testing
         #expect(ids == ["i-1:multi-transfer:1"])
     }
 
+    /// A duplicate after the last change of state (no customer changed) still moves the
+    /// changelog's partition record on with the commit, so the next owner does not take the
+    /// state for one left behind by an owner without the changelog and replay the duplicate,
+    /// which its empty duplicate window would apply: the transfer counted twice, the moment of
+    /// two transfers fired in the replay (suppressed) and never at the real second one.
+    @Test func aDuplicateAfterTheLastChangeIsNotReplayedByTheNextOwner() throws {
+        let rules = try RulesParser.parse(yaml: """
+            moments:
+              - id: multi-transfer
+                kind: pain
+                when:
+                  count: { event: interaction.transferred, reaches: 2, measure: transfers }
+            """, file: "t.yaml").get()
+        let group = "duplicate-after-change"
+        let bed = try TestBed(partitions: 1)
+        let transfer = Self.line(2, "interaction.transferred", at: "09:00:30")
+        try bed.produce([Self.line(1, "interaction.started", at: "09:00:00"), transfer].map { (key: "c-1", value: Array($0.utf8), partition: 0) })
+        let first = bed.pipeline(group: group, rules: rules)
+        let running = RunningPipeline(first)
+        #expect(waitFor(seconds: 30) { first.status.stateRecordsWritten >= 2 && first.status.committed.values.first == 2 })
+        // In a later checkpoint interval than the change: the duplicate alone.
+        try bed.produce([(key: "c-1", value: Array(transfer.utf8), partition: 0)])
+        #expect(waitFor(seconds: 30) { first.status.eventsProcessed == 3 && first.status.committed.values.first == 3 })
+        #expect(running.stop() == nil)
+
+        try bed.produce([(key: "c-1", value: Array(Self.line(3, "interaction.transferred", at: "09:01:00").utf8), partition: 0)])
+        let collector = try OutputCollector(bootstrapServers: bed.broker.bootstrapServers, topics: [bed.topics.alerts])
+        defer { collector.stop() }
+        let second = bed.pipeline(group: group, rules: rules)
+        let next = RunningPipeline(second)
+        #expect(waitFor(seconds: 30) { second.status.eventsProcessed == 1 && second.status.outputsInFlight == 0 })
+        collector.wait(seconds: 5) { !$0.isEmpty }
+        #expect(next.stop() == nil)
+        #expect(second.status.restoredEvents == 0)
+        #expect(collector.ids == ["i-1:multi-transfer:1"])
+    }
+
     static func line(_ n: Int, _ type: String, at time: String) -> String {
         #"{"event_id":"e-\#(n)","type":"\#(type)","occurred_at":"2026-11-24T\#(time)Z","interaction_id":"i-1","customer_id":"c-1","channel":"voice","queue":"billing"}"#
     }

@@ -101,12 +101,12 @@ enum LogTime {
 }
 
 extension Logger.Level {
-    /// Parses a level name as the configuration file, `MOMENTS_LOG_LEVEL` and `--log-level`
-    /// all spell it. (Until 2026-12-07 `--log-level` alone also took `WARN` or `warn`, and
-    /// `run --print-config` then printed a level the file refuses.)
     /// The names `init(name:)` takes, for error messages.
     public static let names = "trace, debug, info, notice, warning, error or critical"
 
+    /// Parses a level name as the configuration file, `MOMENTS_LOG_LEVEL` and `--log-level`
+    /// all spell it. (Until 2026-12-07 `--log-level` alone also took `WARN` or `warn`, and
+    /// `run --print-config` then printed a level the file refuses.)
     public init?(name: String) {
         switch name {
         case "trace": self = .trace
