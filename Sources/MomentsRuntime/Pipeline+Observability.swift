@@ -48,21 +48,33 @@ extension Pipeline {
         metrics.removeGauge("moments_consumer_lag", [("topic", tp.topic), ("partition", String(tp.partition))])
     }
 
-    /// Switches every engine to rules handed over by `replaceRules`, keeping their state.
-    func applyPendingRules() {
-        defer { applyPendingSilences() }   // after the rules, whose silences may be older
-        // Taken and cleared in one critical section: read in one and cleared in the next, rules
-        // handed over in between were cleared unapplied (the engines kept the old ones while
-        // /rules showed the new, and the watcher does not hand the same rules over again).
-        let taken = statusBox.update { status -> RuleSet? in
-            defer { status.pendingRules = nil }
+    /// Switches every engine to rules handed over by `replaceRules`, keeping their state, then to
+    /// silences handed over by `replaceSilences`.
+    ///
+    /// Both are taken and cleared in one critical section. Read in one and cleared in the next,
+    /// rules handed over in between were cleared unapplied (the engines kept the old ones while
+    /// /rules showed the new, and the watcher does not hand the same rules over again). Taken in
+    /// two, silences handed over while the engines were being rebuilt for earlier rules were
+    /// applied at once, and the rules handed over before them, applied at the next pass, set
+    /// the engines back to the silences they carried, older: a silence just made did not mute,
+    /// or one just expired went on muting (until 2026-12-07). Silences pending when rules are
+    /// taken are never older than the rules' own (the registry hands both over in its order).
+    func applyPendingChanges() {
+        let (nextRules, nextSilences) = statusBox.update { status -> (RuleSet?, [Silence]?) in
+            defer { status.pendingRules = nil; status.pendingSilences = nil }
             if status.pendingRules != nil { status.rulesReloads += 1 }
-            return status.pendingRules
+            return (status.pendingRules, status.pendingSilences)
         }
-        guard let next = taken else { return }
-        rules = next
-        for task in tasks.values { task.engine = task.engine.reloaded(with: next) }
-        log(.notice, "rules reloaded", [("moments", String(next.moments.count)), ("partitions", String(tasks.count))])
+        if let next = nextRules {
+            rules = next
+            for task in tasks.values { task.engine = task.engine.reloaded(with: next) }
+            log(.notice, "rules reloaded", [("moments", String(next.moments.count)), ("partitions", String(tasks.count))])
+        }
+        if let next = nextSilences {
+            rules.silences = next
+            for task in tasks.values { task.engine.setSilences(next) }
+            log(.info, "silences updated", [("silences", String(next.count)), ("partitions", String(tasks.count))])
+        }
     }
 
     /// Asks the cluster for metadata every two seconds (every half second while it does not

@@ -12,18 +12,7 @@ extension Pipeline {
         wakeup.signal()
     }
 
-    func applyPendingSilences() {
-        // Taken and cleared at once, as pending rules are (`applyPendingRules`): a set handed
-        // over between a read and a separate clear was dropped unapplied.
-        let taken = statusBox.update { status -> [Silence]? in
-            defer { status.pendingSilences = nil }
-            return status.pendingSilences
-        }
-        guard let next = taken else { return }
-        rules.silences = next
-        for task in tasks.values { task.engine.setSilences(next) }
-        log(.info, "silences updated", [("silences", String(next.count)), ("partitions", String(tasks.count))])
-    }
+    // Applied with pending rules, in one critical section: `applyPendingChanges`.
 
     /// Counts what the engines tallied that no delivered output shows (`EngineTallies`): moments
     /// held back (a silenced or inhibited moment emits no alert, so the delivery-time counters

@@ -232,7 +232,7 @@ public final class Pipeline: @unchecked Sendable {
                 log(.info, "progress", progressFields())
             }
             if wallClock.milliseconds() - lastGaugesWall >= 1000 { updateGauges() }
-            applyPendingRules()
+            applyPendingChanges()
             // Once per pass, after its input and its deliveries, and before the loop sleeps:
             // published only after the input, `status` (outputs in flight, delivered) lagged the
             // last acknowledgements until the next pass, up to a commit interval later.

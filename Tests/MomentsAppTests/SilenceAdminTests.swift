@@ -319,6 +319,41 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path), "the file was moved aside, not copied")
     }
 
+    /// Characters JSON may hold raw but a YAML reader refuses (DEL, C1 controls, U+FFFE and
+    /// U+FFFF), sent as escapes in a body, are stored as escapes: raw, the next start refused the
+    /// whole file and every admin silence was moved aside (until 2026-12-07).
+    @Test func aSilenceWithCharactersYAMLRefusesSurvivesARestart() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reg = registry(dir, clock: Clock())
+        let body = #"{"match": {"queue": ["tech\u0085"], "attributes": {"site\u007f": ["x\u009f"]}}, "for": "1h", "comment": "a\u007fb\u0080c\ufffed\uffff", "created_by": "ops\u0090"}"#
+        guard case .success(let made) = reg.create(body: body) else { Issue.record("not created"); return }
+        guard case .success(let other) = reg.create(body: #"{"match": {"queue": ["billing"]}, "for": "1h"}"#) else { Issue.record("not created"); return }
+        #expect(made.comment == "a\u{7F}b\u{80}c\u{FFFE}d\u{FFFF}")
+        let loaded = try SilenceStore(directory: dir).load()
+        #expect(loaded.refused.isEmpty)
+        #expect(loaded.silences.map(\.id) == [made.id, other.id])
+        #expect(loaded.silences.first?.comment == made.comment)
+        #expect(loaded.silences.first?.createdBy == "ops\u{90}")
+        #expect(loaded.silences.first?.matchers == made.matchers)
+        let restarted = registry(dir, clock: Clock())
+        #expect(restarted.all.map(\.id) == ["from-rules", made.id, other.id])
+    }
+
+    /// A body whose aliases stand for more values than a silence may list is refused before
+    /// they are read: 64 KiB of YAML made millions of values (until 2026-12-07).
+    @Test func aSilenceListingTooManyValuesIsRefused() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reg = registry(dir, clock: Clock())
+        let values = (0..<2_000).map { "v\($0)" }.joined(separator: ", ")
+        let keys = (0..<100).map { "k\($0): *many" }.joined(separator: ", ")
+        let body = "match: { queue: &many [\(values)], attributes: { \(keys) } }\nfor: 1h\n"
+        guard case .failure(let e) = reg.create(body: body) else { Issue.record("accepted"); return }
+        #expect(e.errors.map(\.message) == ["a silence may list at most 10000 values in its matchers, found 202100"], "\(e)")
+        #expect(reg.all.map(\.id) == ["from-rules"])
+    }
+
     /// A file that is not a silences file at all is still moved aside whole.
     @Test func anUnreadableSilencesFileIsMovedAside() throws {
         let dir = tempDirectory()

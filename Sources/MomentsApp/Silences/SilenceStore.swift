@@ -62,6 +62,39 @@ public struct SilenceStore: Sendable {
         return out
     }
 
+    /// The JSON with the characters a YAML reader refuses written as escapes: DEL, the C1
+    /// controls (U+0080–U+009F) and U+FFFE, U+FFFF, which JSON allows raw. The file is read back
+    /// as YAML, which refuses the whole file for one of them: one silence whose comment held
+    /// such a character (accepted by `POST /silences` as an escape) cost every admin silence at
+    /// the next start (until 2026-12-07). In the JSON they occur only inside strings, where an
+    /// escape means the same.
+    static func readableAsYAML(_ json: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count)
+        func escape(_ scalar: UInt32) {
+            let hex = Array("0123456789abcdef".utf8)
+            out.append(contentsOf: Array("\\u".utf8))
+            for shift in stride(from: 12, through: 0, by: -4) { out.append(hex[Int((scalar >> UInt32(shift)) & 15)]) }
+        }
+        var i = 0
+        while i < json.count {
+            let b = json[i]
+            if b == 0x7F {
+                escape(0x7F)
+            } else if b == 0xC2, i + 1 < json.count, (0x80...0x9F).contains(json[i + 1]) {
+                escape(UInt32(json[i + 1]))
+                i += 1
+            } else if b == 0xEF, i + 2 < json.count, json[i + 1] == 0xBF, json[i + 2] == 0xBE || json[i + 2] == 0xBF {
+                escape(json[i + 2] == 0xBE ? 0xFFFE : 0xFFFF)
+                i += 2
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+        return out
+    }
+
     public func save(_ contents: Contents) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var w = JSONWriter()
@@ -75,7 +108,7 @@ public struct SilenceStore: Sendable {
         w.endObject()
         w.endObject()
         let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(w.bytes + [10])) else {
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(Self.readableAsYAML(w.bytes) + [10])) else {
             throw LoadError(description: "cannot write \(tmp)")
         }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))

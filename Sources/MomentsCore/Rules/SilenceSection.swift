@@ -59,8 +59,28 @@ public enum SilenceSection {
         return Silence(id: id, matchers: matchers, startsAt: start, endsAt: end, comment: comment, createdBy: createdBy)
     }
 
+    /// The most values a silence's matchers may list in all. A `POST /silences` body is capped
+    /// in bytes, but YAML aliases (`attributes: {a: *many, b: *many, …}`) made a 64 KiB body
+    /// stand for millions of values, held in memory, written out expanded to the silences file
+    /// and read back at every start (until 2026-12-07).
+    public static let maxValues = 10_000
+
     static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?, declared: Set<String> = []) -> SilenceMatchers? {
         guard let m = ctx.mapping(node, what: "match", allowed: matchKeys) else { return nil }
+        // Counted before any is read, one level deep (the counts of lists an alias names cost
+        // nothing; a deeper walk of aliased mappings could be exponential): a list counts its
+        // items, anything else one.
+        func size(_ n: Node?) -> Int {
+            guard let n else { return 0 }
+            if case .sequence(let s) = n { return s.count }
+            return 1
+        }
+        var listed = ["rule", "queue", "agent", "channel"].reduce(0) { $0 + size(m[$1]) }
+        if case .mapping(let pairs)? = m["attributes"] { listed += pairs.reduce(0) { $0 + 1 + size($1.value) } }
+        guard listed <= Self.maxValues else {
+            ctx.error(node, "a silence may list at most \(Self.maxValues) values in its matchers, found \(listed)")
+            return nil
+        }
         let before = ctx.errors.count
         var out = SilenceMatchers()
         var quietlyBad = false
