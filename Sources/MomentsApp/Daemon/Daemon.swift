@@ -32,6 +32,14 @@ public final class Daemon: @unchecked Sendable {
         // Silences made through the admin endpoint are loaded first, so the engines start with them.
         let silences = SilenceRegistry(store: config.admin.stateDirectory.map(SilenceStore.init(directory:)), rules: config.rules, logger: logger)
         self.silences = silences
+        // Made through the endpoint when it was on, they still mute, and nothing can list or
+        // expire them now: said at every start rather than left to mute unseen.
+        let unmanaged = silences.current().filter { $0.source == .admin }.map(\.silence.id)
+        if !config.admin.enabled && !unmanaged.isEmpty {
+            logger.warning("silences made through the admin endpoint are in force, and the endpoint is off: they cannot be listed or expired until it is on again", metadata: [
+                "ids": "\(unmanaged.joined(separator: ","))", "file": "\(config.admin.stateDirectory.map { SilenceStore(directory: $0).path } ?? "-")",
+            ])
+        }
         let pipeline = Pipeline(
             configuration: config.pipelineConfiguration, rules: silences.rulesLoaded(config.rules), logger: logger, metricsFactory: metricsFactory)
         silences.attach { pipeline.replaceSilences($0) }
