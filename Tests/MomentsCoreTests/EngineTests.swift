@@ -126,6 +126,23 @@ import Testing
         #expect(next.alerts.map(\.id) == ["i-1:long-hold:2"])
     }
 
+    /// The same for an episode that lasted no time (`queued` and `connected` in the same second,
+    /// as timestamps in whole seconds give): a repeated `queued` of that second opened a wait
+    /// that nothing closed, and a long wait and an apology were reported for a customer already
+    /// connected (until 2026-12-07). Also after a restore, which kept no empty episode.
+    @Test func aRepeatedOpenerOfAnEpisodeThatLastedNoTimeOpensNothing() throws {
+        var engine = Engine(rules: rules)
+        let s = Script()
+        _ = engine.run([s.at(0, .interactionStarted), s.at(10, .interactionQueued), s.at(10, .agentConnected), s.at(10, .interactionQueued)])
+        let later = engine.advance(to: s.time(600))
+        #expect(later.alerts.isEmpty, "\(later.alerts.map(\.id))")
+        let (restoredEngine, _) = try RestoredTimerTests.restored(
+            after: [s.at(0, .interactionStarted), s.at(10, .interactionQueued), s.at(10, .agentConnected)], rules: rules, inputOffset: 2)
+        var restored = restoredEngine
+        _ = restored.run([s.at(10, .interactionQueued)])
+        #expect(restored.advance(to: s.time(1200)).alerts.isEmpty)
+    }
+
     /// A real hold that arrives after a later one, its close later still, is measured to its
     /// close (an attempt to drop repeated openers of older episodes dropped every opener older
     /// than the last episode, and this hold with them).

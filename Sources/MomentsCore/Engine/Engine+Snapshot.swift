@@ -193,7 +193,7 @@ extension Engine {
                 w.key(json: "\"opened\":"); if let t = ws.openedAt { w.value(t.milliseconds) } else { w.null() }
                 w.key(json: "\"limit\":"); w.value(ws.limit.milliseconds)
                 w.key(json: "\"pending_closes\":"); w.arrayValue(); for t in ws.pendingCloses.all { w.value(t.milliseconds) }; w.endArray()
-                if !ws.lastEpisode.isEmpty {
+                if ws.hasClosedEpisode {   // one that lasted no time too
                     w.key(json: "\"last_episode\":"); w.arrayValue(); w.value(ws.lastEpisode.lowerBound.milliseconds); w.value(ws.lastEpisode.upperBound.milliseconds); w.endArray()
                 }
                 w.key(json: "\"fired_episodes\":"); w.arrayValue(); ws.firedEpisodes.forEachAscending { w.value($0) }; w.endArray()

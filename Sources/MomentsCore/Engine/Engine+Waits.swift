@@ -12,7 +12,7 @@ extension Engine {
         defer { ix.waits[r] = ws }
         guard ws.openedAt == nil else { return }   // already waiting: a repeated opener changes nothing
         // Within the episode that last closed: a repeated opener of it, arriving after its close.
-        if ws.lastEpisode.contains(t) { return }
+        if ws.isWithinLastEpisode(t) { return }
         // Only a lateness holds decisions back (the check kept inline: most rules have none).
         if waitTimerLateness > .zero { settleClosedEpisode(r, w, ws: &ws, ix: &ix, customer: &customer, into: &out) }
         let limit = waitLimit(r, w, at: t, opener: event, ix: ix)

@@ -101,6 +101,19 @@ struct WaitState: Sendable {
     /// Episodes that already fired (per-episode waits).
     var firedEpisodes = SmallIntSet()
 
+    /// Whether an opener at `t` belongs to the episode that last closed: within it, or at its
+    /// very instant when it lasted no time (`queued` and `connected` in the same second, common
+    /// with timestamps in whole seconds). Such an episode is an empty range, which contains no
+    /// instant, so a repeated `queued` of that second (another event id) opened a wait that
+    /// nothing closed, and a long wait was reported for a customer already connected (until
+    /// 2026-12-07). The initial range, at the epoch, is no episode.
+    func isWithinLastEpisode(_ t: Timestamp) -> Bool {
+        lastEpisode.contains(t) || lastEpisode.isEmpty && t == lastEpisode.lowerBound && hasClosedEpisode
+    }
+
+    /// Whether an episode has closed (`lastEpisode` is set; the epoch is never an event time).
+    var hasClosedEpisode: Bool { lastEpisode.upperBound.milliseconds != 0 }
+
     /// The episode that last closed lasted `limit` or longer.
     var closedLong: Bool { !lastEpisode.isEmpty && lastEpisode.upperBound - lastEpisode.lowerBound >= limit }
 
