@@ -143,6 +143,38 @@ import Testing
         #expect(restored.advance(to: s.time(1200)).alerts.isEmpty)
     }
 
+    /// The next hold's start arriving before this hold's end (late) opens the next episode once
+    /// that end comes: it was taken for a repeat of the open hold, the end closed the short first
+    /// hold, and the long second one was never reported (until 2026-12-07). Also across a
+    /// restore in between. In order, a second start during a hold is still a repeat.
+    @Test func theNextOpenerAheadOfALateCloserOpensTheNextEpisode() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: long-hold
+                kind: pain
+                when: { wait: { from: hold.started, until: hold.ended, longer_than: 60s, once_per: episode } }
+            """)
+        var s = Script()
+        s.agent = "a-7"
+        let first = [s.at(0, .agentConnected), s.at(1, .holdStarted), s.at(40, .holdStarted)]
+        let rest = [s.at(30, .holdEnded), s.at(200, .holdEnded)]
+        var engine = Engine(rules: rules)
+        var out = engine.run(first + rest)
+        out += engine.advance(to: s.time(600))
+        #expect(out.alerts.map(\.id) == ["i-1:long-hold:2"])
+        #expect(out.alerts.first?.moment.time == s.time(100))   // reported while on hold, at its limit
+
+        var (restored, _) = try RestoredTimerTests.restored(after: first, rules: rules, inputOffset: 2)
+        var again = restored.run(rest)
+        again += restored.advance(to: s.time(600))
+        #expect(again.alerts.map(\.id) == ["i-1:long-hold:2"])
+
+        var inOrder = Engine(rules: rules)
+        var repeated = inOrder.run([s.at(0, .agentConnected), s.at(1, .holdStarted), s.at(40, .holdStarted), s.at(200, .holdEnded)])
+        repeated += inOrder.advance(to: s.time(600))
+        #expect(repeated.alerts.map(\.id) == ["i-1:long-hold:1"])
+    }
+
     /// A real hold that arrives after a later one, its close later still, is measured to its
     /// close (an attempt to drop repeated openers of older episodes dropped every opener older
     /// than the last episode, and this hold with them).

@@ -12,9 +12,9 @@ extension Engine {
     /// The limit of a wait that `opener` opens at `time`: an override for this customer first
     /// (in the opener's queue: a late opener from before a transfer waited in the queue of
     /// then), then the outside-hours limit when the schedule is not active, then `longer_than`.
-    func waitLimit(_ r: Int, _ shared: Shared<WaitCondition>, at time: Timestamp, opener: Event, ix: InteractionState) -> Duration {
+    func waitLimit(_ r: Int, _ shared: Shared<WaitCondition>, at time: Timestamp, opener: Event?, ix: InteractionState) -> Duration {
         if !shared.value.overrides.isEmpty {
-            let queue = Self.queueAndAgent(of: opener, in: ix).queue
+            let queue = opener.map { Self.queueAndAgent(of: $0, in: ix).queue } ?? ix.queue
             for o in shared.value.overrides where o.filter.matches(channel: ix.channel, queue: queue, attributes: ix.attributes) { return o.longerThan }
         }
         if let s = rules.moments[r].schedule, case .waitLimit(let outside) = s.outside, !s.schedule.contains(time) { return outside }

@@ -193,6 +193,7 @@ extension Engine {
                 w.key(json: "\"opened\":"); if let t = ws.openedAt { w.value(t.milliseconds) } else { w.null() }
                 w.key(json: "\"limit\":"); w.value(ws.limit.milliseconds)
                 w.key(json: "\"pending_closes\":"); w.arrayValue(); for t in ws.pendingCloses.all { w.value(t.milliseconds) }; w.endArray()
+                if ws.laterOpener != .never { w.key(json: "\"later_opener\":"); w.value(ws.laterOpener.milliseconds) }
                 if ws.hasClosedEpisode {   // one that lasted no time too
                     w.key(json: "\"last_episode\":"); w.arrayValue(); w.value(ws.lastEpisode.lowerBound.milliseconds); w.value(ws.lastEpisode.upperBound.milliseconds); w.endArray()
                 }
@@ -254,6 +255,7 @@ extension Engine {
                     } else if let t = try optionalWhole(ws["pending_close"], "pending_close") {
                         state.pendingCloses.add(Timestamp(milliseconds: t))   // written before 2026-12-05: one value
                     }
+                    if let t = try optionalWhole(ws["later_opener"], "later_opener") { state.laterOpener = Timestamp(milliseconds: t) }
                     if case .array(let last)? = ws["last_episode"], last.count == 2,
                        let opened = try optionalWhole(last[0], "last_episode"), let closed = try optionalWhole(last[1], "last_episode"), opened <= closed {
                         state.lastEpisode = Timestamp(milliseconds: opened)..<Timestamp(milliseconds: closed)

@@ -10,9 +10,25 @@ extension Engine {
     ) {
         var ws = ix.waits[r] ?? WaitState()
         defer { ix.waits[r] = ws }
-        guard ws.openedAt == nil else { return }   // already waiting: a repeated opener changes nothing
+        if let opened = ws.openedAt {
+            // Already waiting: a repeat changes nothing, unless this episode's closer is late
+            // and this opener is the next episode's (kept for `closeWait` to tell).
+            if t > opened && (ws.laterOpener == .never || t > ws.laterOpener) { ws.laterOpener = t }
+            return
+        }
         // Within the episode that last closed: a repeated opener of it, arriving after its close.
         if ws.isWithinLastEpisode(t) { return }
+        openEpisode(r, w, at: t, opener: event, ws: &ws, ix: &ix, customer: &customer, into: &out)
+    }
+
+    /// Opens an episode at `t`, or, when its closer came first, judges it whole. `opener`: the
+    /// opening event, nil for one kept from before (`WaitState.laterOpener`), whose queue is
+    /// then the interaction's.
+    @inline(__always)
+    mutating func openEpisode(
+        _ r: Int, _ w: Shared<WaitCondition>, at t: Timestamp, opener event: Event?,
+        ws: inout WaitState, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
         // Only a lateness holds decisions back (the check kept inline: most rules have none).
         if waitTimerLateness > .zero { settleClosedEpisode(r, w, ws: &ws, ix: &ix, customer: &customer, into: &out) }
         let limit = waitLimit(r, w, at: t, opener: event, ix: ix)
@@ -25,7 +41,7 @@ extension Engine {
                 // With `allowed_lateness`, an earlier closer may still come: its timer decides.
                 let due = t + limit + rules.settings.allowedLateness
                 if due > clock {
-                    schedule(.wait(customer: event.customerID, interaction: event.interactionID, rule: r, episode: ws.episode), at: due)
+                    schedule(.wait(customer: ix.customerID, interaction: ix.id, rule: r, episode: ws.episode), at: due)
                 } else {
                     fireWait(r, w, episode: ws.episode, waited: closed - t, deadline: t + limit, cause: event,
                              ws: &ws, ix: &ix, customer: &customer, into: &out)
@@ -36,7 +52,7 @@ extension Engine {
         ws.episode += 1
         ws.openedAt = t
         ws.limit = limit
-        schedule(.wait(customer: event.customerID, interaction: event.interactionID, rule: r, episode: ws.episode),
+        schedule(.wait(customer: ix.customerID, interaction: ix.id, rule: r, episode: ws.episode),
                  at: t + limit + rules.settings.allowedLateness)
     }
 
@@ -54,6 +70,10 @@ extension Engine {
         guard t >= opened else { return }   // a late closer of an earlier episode
         ws.openedAt = nil
         ws.lastEpisode = opened..<t
+        // An opener that happened after this closer, which arrived late: the next episode, open
+        // from its time (until 2026-12-07 it was taken for a repeat of this one, and a long hold
+        // after a short one was never reported). One before it was a repeat.
+        defer { if ws.laterOpener != .never { openLaterEpisode(r, w, closedAt: t, ws: &ws, ix: &ix, customer: &customer, into: &out) } }
         // A long wait: reported by its timer already, unless `allowed_lateness` holds the timer
         // back; then the timer still decides, so that a closer that happened earlier and
         // arrives later ends the episode there. (Until 2026-12-07 the first closer to arrive
@@ -64,6 +84,18 @@ extension Engine {
             fireWait(r, w, episode: ws.episode, waited: t - opened, deadline: opened + ws.limit, cause: event,
                      ws: &ws, ix: &ix, customer: &customer, into: &out)
         }
+    }
+
+    /// The episode of the opener kept while the last one was open (`WaitState.laterOpener`), if
+    /// it happened after that one's closer at `t`. Out of line: rare.
+    @inline(never)
+    mutating func openLaterEpisode(
+        _ r: Int, _ w: Shared<WaitCondition>, closedAt t: Timestamp,
+        ws: inout WaitState, ix: inout InteractionState, customer: inout CustomerState, into out: inout [Output]
+    ) {
+        let later = ws.laterOpener
+        ws.laterOpener = .never
+        if later >= t { openEpisode(r, w, at: later, opener: nil, ws: &ws, ix: &ix, customer: &customer, into: &out) }
     }
 
     /// A closer earlier than the one that ended the last episode, whose moment waits for its

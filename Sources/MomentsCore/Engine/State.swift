@@ -93,6 +93,12 @@ struct WaitState: Sendable {
     /// before, the latest, so a late `queued` was measured to the call's end instead of to the
     /// `connected` that had closed it.
     var pendingCloses = PendingCloses()
+    /// The latest opener that arrived while an episode was open and happened after it opened:
+    /// a repeat of it, or the next episode's opener ahead of this one's late closer. A closer
+    /// before it then ends this episode and opens that one at its time (`Engine.closeWait`);
+    /// one after it shows it was a repeat. `Timestamp.never` for none: an optional made the
+    /// state 8 bytes larger.
+    var laterOpener = Timestamp.never
     /// When the episode that last closed opened and closed: an opener within it belongs to it
     /// (a repeated `hold.started` arriving after the `hold.ended` opened a hold that never ended).
     /// Empty until an episode closes; a range, not an optional pair, to keep the state small
@@ -128,6 +134,12 @@ struct WaitState: Sendable {
     }
 }
 
+extension Timestamp {
+    /// Never an event time (those are refused outside 2000–2100): marks an empty place in state
+    /// kept without optionals.
+    static var never: Timestamp { Timestamp(milliseconds: .max) }
+}
+
 /// The closing events of a wait that arrived while no episode was open, earliest first: two,
 /// held inline. A wait has two kinds of closer (its `until` events and the interaction's end),
 /// and events arrive only slightly out of order; a third drops the earliest, the likeliest to
@@ -135,9 +147,9 @@ struct WaitState: Sendable {
 /// call without one) get the interaction's end as a pending close, and an array allocated for
 /// each cost 180 instructions an event.
 struct PendingCloses: Sendable, Equatable {
-    /// Marks an empty place: never an event time (those are refused outside 2000–2100). Not
-    /// optionals, which made the wait state 16 bytes larger, and every copy of it dearer.
-    private static var none: Timestamp { Timestamp(milliseconds: .max) }
+    /// Empty places hold `Timestamp.never`: optionals made the wait state 16 bytes larger, and
+    /// every copy of it dearer.
+    private static var none: Timestamp { .never }
     private var a = none, b = none   // a <= b; `none` sorts last
 
     var all: [Timestamp] { [a, b].filter { $0 != Self.none } }
