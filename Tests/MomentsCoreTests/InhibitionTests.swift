@@ -112,6 +112,30 @@ import Testing
         #expect(outBusy.alerts.map(\.id) == out.alerts.map(\.id))
     }
 
+    /// Timers of two customers due at the same instant, their interactions sharing an id (ids
+    /// are the source system's): an interaction-scoped inhibitor of one customer does not
+    /// inhibit the other's moment (until 2026-12-07 the ids alone were compared).
+    @Test func anInteractionScopeIsTheCustomersOwnAmongTimersDueTogether() throws {
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }
+              - id: long-hold
+                kind: pain
+                inhibits: [{ moment: long-wait, scope: interaction }]
+                when: { wait: { from: hold.started, until: hold.ended, longer_than: 120s } }
+            """)
+        var engine = Engine(rules: rules)
+        let waiting = Script()
+        var holding = Script()
+        holding.customer = "c-2"
+        holding.agent = "a-1"
+        var out = engine.run([waiting.at(0, .interactionQueued), holding.at(0, .agentConnected), holding.at(0, .holdStarted)])
+        out += engine.advance(to: waiting.time(121))
+        #expect(out.alerts.map(\.moment.customerID).sorted() == ["c-1", "c-2"], "\(out.alerts.map(\.id))")
+    }
+
     @Test func momentsOfTheSameEventInhibitWhateverTheirFileOrder() throws {
         // With allowed lateness the wait's timer has not fired when the customer hangs up at
         // 125 s: the abandon closes the wait, so long-wait (listed after abandoned, but the

@@ -55,7 +55,9 @@ extension Engine {
                 inhibitedBy = batch.indices.lazy.filter { $0 != i }.compactMap { j -> Int? in
                     let q = batch[j]
                     guard let scope = inhibitors.first(where: { $0.rule == q.rule })?.scope else { return nil }
-                    let same = scope == .interaction ? q.moment.interactionID == p.moment.interactionID : q.moment.customerID == p.moment.customerID
+                    // An interaction is its customer's: two customers' interactions that share an
+                    // id (ids are the source system's) are not one scope.
+                    let same = q.moment.customerID == p.moment.customerID && (scope == .customer || q.moment.interactionID == p.moment.interactionID)
                     return same ? q.rule : nil
                 }.first
             }
