@@ -340,8 +340,8 @@ import Testing
         #expect(restarted.all.map(\.id) == ["from-rules", made.id, other.id])
     }
 
-    /// A body whose aliases stand for more values than a silence may list is refused before
-    /// they are read: 64 KiB of YAML made millions of values (until 2026-12-07).
+    /// A body whose aliases stand for more values, or more text, than a silence may hold is
+    /// refused before they are read: 64 KiB of YAML made millions of values (until 2026-12-07).
     @Test func aSilenceListingTooManyValuesIsRefused() throws {
         let dir = tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -350,7 +350,14 @@ import Testing
         let keys = (0..<100).map { "k\($0): *many" }.joined(separator: ", ")
         let body = "match: { queue: &many [\(values)], attributes: { \(keys) } }\nfor: 1h\n"
         guard case .failure(let e) = reg.create(body: body) else { Issue.record("accepted"); return }
-        #expect(e.errors.map(\.message) == ["a silence may list at most 10000 values in its matchers, found 202100"], "\(e)")
+        #expect(e.errors.map(\.message) == ["a silence's matchers may name at most 10000 values and attributes in all, found 202100"], "\(e)")
+        // Few values, but one long text under many names.
+        let long = String(repeating: "x", count: 30_000)
+        let names = (0..<3).map { "k\($0): *long" }.joined(separator: ", ")
+        guard case .failure(let e2) = reg.create(body: "match: { queue: [&long \(long)], attributes: { \(names) } }\nfor: 1h\n") else {
+            Issue.record("accepted"); return
+        }
+        #expect(e2.errors.map(\.message) == ["a silence's matchers may hold at most 65536 bytes of text in all, found 120006"], "\(e2)")
         #expect(reg.all.map(\.id) == ["from-rules"])
     }
 

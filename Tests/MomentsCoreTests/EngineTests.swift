@@ -173,6 +173,12 @@ import Testing
         var repeated = inOrder.run([s.at(0, .agentConnected), s.at(1, .holdStarted), s.at(40, .holdStarted), s.at(200, .holdEnded)])
         repeated += inOrder.advance(to: s.time(600))
         #expect(repeated.alerts.map(\.id) == ["i-1:long-hold:1"])
+        // An opener and a closer of the same instant, in order: a repeat, and no hold after it
+        // (taken for the next episode's opener, it opened a hold nothing closed: a false long hold).
+        var sameInstant = Engine(rules: rules)
+        var short = sameInstant.run([s.at(0, .agentConnected), s.at(10, .holdStarted), s.at(40, .holdStarted), s.at(40, .holdEnded)])
+        short += sameInstant.advance(to: s.time(600))
+        #expect(short.alerts.isEmpty, "\(short.alerts.map(\.id))")
     }
 
     /// A real hold that arrives after a later one, its close later still, is measured to its

@@ -95,7 +95,9 @@ extension Engine {
     ) {
         let later = ws.laterOpener
         ws.laterOpener = .never
-        if later >= t { openEpisode(r, w, at: later, opener: nil, ws: &ws, ix: &ix, customer: &customer, into: &out) }
+        // At the closer's very instant it is a repeat too: in order, `queued` and `connected`
+        // of the same second are a zero-length episode, as before.
+        if later > t { openEpisode(r, w, at: later, opener: nil, ws: &ws, ix: &ix, customer: &customer, into: &out) }
     }
 
     /// A closer earlier than the one that ended the last episode, whose moment waits for its

@@ -64,21 +64,38 @@ public enum SilenceSection {
     /// stand for millions of values, held in memory, written out expanded to the silences file
     /// and read back at every start (until 2026-12-07).
     public static let maxValues = 10_000
+    /// The most text (UTF-8 bytes) they may hold in all: an aliased long string counted once
+    /// as a value could still stand for tens of megabytes under thousands of keys.
+    public static let maxBytes = 64 * 1024
 
     static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?, declared: Set<String> = []) -> SilenceMatchers? {
         guard let m = ctx.mapping(node, what: "match", allowed: matchKeys) else { return nil }
         // Counted before any is read, one level deep (the counts of lists an alias names cost
         // nothing; a deeper walk of aliased mappings could be exponential): a list counts its
-        // items, anything else one.
+        // items, anything else one; an attribute its name and its values. Then their text, only
+        // once their number is known to be small.
         func size(_ n: Node?) -> Int {
             guard let n else { return 0 }
             if case .sequence(let s) = n { return s.count }
             return 1
         }
-        var listed = ["rule", "queue", "agent", "channel"].reduce(0) { $0 + size(m[$1]) }
-        if case .mapping(let pairs)? = m["attributes"] { listed += pairs.reduce(0) { $0 + 1 + size($1.value) } }
+        func bytes(_ n: Node?) -> Int {
+            guard let n else { return 0 }
+            if case .sequence(let s) = n { return s.reduce(0) { $0 + bytes($1) } }
+            if case .scalar(let s) = n { return s.string.utf8.count }
+            return 0
+        }
+        let lists = ["rule", "queue", "agent", "channel"].map { m[$0] }
+        var attributes: [(key: Node, value: Node)] = []
+        if case .mapping(let pairs)? = m["attributes"] { attributes = Array(pairs) }
+        let listed = lists.reduce(0) { $0 + size($1) } + attributes.reduce(0) { $0 + 1 + size($1.value) }
         guard listed <= Self.maxValues else {
-            ctx.error(node, "a silence may list at most \(Self.maxValues) values in its matchers, found \(listed)")
+            ctx.error(node, "a silence's matchers may name at most \(Self.maxValues) values and attributes in all, found \(listed)")
+            return nil
+        }
+        let text = lists.reduce(0) { $0 + bytes($1) } + attributes.reduce(0) { $0 + bytes($1.key) + bytes($1.value) }
+        guard text <= Self.maxBytes else {
+            ctx.error(node, "a silence's matchers may hold at most \(Self.maxBytes) bytes of text in all, found \(text)")
             return nil
         }
         let before = ctx.errors.count
