@@ -112,6 +112,32 @@ import Testing
         #expect(outBusy.alerts.map(\.id) == out.alerts.map(\.id))
     }
 
+    /// Timers due at one instant are settled together even when another customer's eviction is
+    /// due then too, between them: it settled the moments found so far, and the later one no
+    /// longer inhibited the earlier (until 2026-12-07).
+    @Test func anotherCustomersEvictionDoesNotSplitTimersDueTogether() throws {
+        let rules = try Fixtures.rules("""
+            settings: { interaction_timeout: 2m }
+            moments:
+              - id: long-wait
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }
+              - id: long-hold
+                kind: pain
+                inhibits: [{ moment: long-wait, scope: customer }]
+                when: { wait: { from: hold.started, until: hold.ended, longer_than: 120s } }
+            """)
+        var engine = Engine(rules: rules)
+        let first = Script()
+        var other = Script()
+        other.customer = "c-2"
+        other.interaction = "i-2"
+        // Timers due at 120 s, in this order: the wait, the other customer's eviction, the hold.
+        var out = engine.run([first.at(0, .interactionQueued), other.at(0, .agentFlagged), first.at(0, .holdStarted)])
+        out += engine.advance(to: first.time(121))
+        #expect(out.alerts.map(\.id) == ["i-1:long-hold:1"])
+    }
+
     /// Timers of two customers due at the same instant, their interactions sharing an id (ids
     /// are the source system's): an interaction-scoped inhibitor of one customer does not
     /// inhibit the other's moment (until 2026-12-07 the ids alone were compared).

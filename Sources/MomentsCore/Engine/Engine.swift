@@ -81,6 +81,14 @@ public struct Engine: Sendable {
         fireDueTimers(into: &out)
     }
 
+    /// Settles the moments detected so far in this step when one is `customer`'s, whose state
+    /// is about to go (an eviction), while it is surely still there. Only then: settled for any
+    /// eviction, the moments of timers due at one instant were split in two by another
+    /// customer's eviction due then too, and one no longer inhibited the other (until 2026-12-07).
+    mutating func flushMoments(of customer: String, into out: inout [Output]) {
+        if pendingMoments.contains(where: { $0.moment.customerID == customer }) { flushMoments(into: &out) }
+    }
+
     mutating func markChanged(_ customer: String) {
         if tracksChanges { changed.insert(customer) }
     }
@@ -99,10 +107,10 @@ public struct Engine: Sendable {
             case let .wait(customer, interaction, rule, episode):
                 fireWaitTimer(customer: customer, interaction: interaction, rule: rule, episode: episode, into: &out)
             case let .evictInteraction(customer, interaction):
-                flushMoments(into: &out)   // while the customer's state is surely still there
+                flushMoments(of: customer, into: &out)
                 evictInteractionIfExpired(customer: customer, interaction: interaction, at: entry.deadline)
             case let .evictCustomer(customer):
-                flushMoments(into: &out)
+                flushMoments(of: customer, into: &out)
                 evictCustomerIfExpired(customer)
             }
         }
