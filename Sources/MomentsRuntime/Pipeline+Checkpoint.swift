@@ -103,7 +103,6 @@ extension Pipeline {
         while let (batch, offset, record) = task.duePartitionRecords.next() { sendState([record], from: task, offset: offset, batch: batch) }
     }
 
-
     /// The offset a commit of `task` may reach: with a changelog, no further than its acknowledged state.
     func commitLimit(_ task: PartitionTask) -> Int64? {
         guard let next = task.tracker.committable else { return nil }
