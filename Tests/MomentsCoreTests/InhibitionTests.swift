@@ -112,22 +112,27 @@ import Testing
         #expect(outBusy.alerts.map(\.id) == out.alerts.map(\.id))
     }
 
-    /// Timers due at one instant are settled together even when another customer's eviction is
-    /// due then too, between them: it settled the moments found so far, and the later one no
-    /// longer inhibited the earlier (until 2026-12-07).
-    @Test func anotherCustomersEvictionDoesNotSplitTimersDueTogether() throws {
-        let rules = try Fixtures.rules("""
-            settings: { interaction_timeout: 2m }
+    /// A long wait and a long hold of the same length, the hold inhibiting the wait in `scope`:
+    /// timers of both due at one instant.
+    static func waitAndHold(scope: String, settings: String = "") throws -> RuleSet {
+        try Fixtures.rules("""
+            \(settings)
             moments:
               - id: long-wait
                 kind: pain
                 when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }
               - id: long-hold
                 kind: pain
-                inhibits: [{ moment: long-wait, scope: customer }]
+                inhibits: [{ moment: long-wait, scope: \(scope) }]
                 when: { wait: { from: hold.started, until: hold.ended, longer_than: 120s } }
             """)
-        var engine = Engine(rules: rules)
+    }
+
+    /// Timers due at one instant are settled together even when another customer's eviction is
+    /// due then too, between them: it settled the moments found so far, and the later one no
+    /// longer inhibited the earlier (until 2026-12-07).
+    @Test func anotherCustomersEvictionDoesNotSplitTimersDueTogether() throws {
+        var engine = Engine(rules: try Self.waitAndHold(scope: "customer", settings: "settings: { interaction_timeout: 2m }"))
         let first = Script()
         var other = Script()
         other.customer = "c-2"
@@ -142,17 +147,7 @@ import Testing
     /// are the source system's): an interaction-scoped inhibitor of one customer does not
     /// inhibit the other's moment (until 2026-12-07 the ids alone were compared).
     @Test func anInteractionScopeIsTheCustomersOwnAmongTimersDueTogether() throws {
-        let rules = try Fixtures.rules("""
-            moments:
-              - id: long-wait
-                kind: pain
-                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }
-              - id: long-hold
-                kind: pain
-                inhibits: [{ moment: long-wait, scope: interaction }]
-                when: { wait: { from: hold.started, until: hold.ended, longer_than: 120s } }
-            """)
-        var engine = Engine(rules: rules)
+        var engine = Engine(rules: try Self.waitAndHold(scope: "interaction"))
         let waiting = Script()
         var holding = Script()
         holding.customer = "c-2"

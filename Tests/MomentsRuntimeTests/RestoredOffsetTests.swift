@@ -95,13 +95,7 @@ import Testing
     /// commit: applied again, the first transfer was counted twice, and the moment of two
     /// transfers, fired then with its output suppressed, never came at the second.
     @Test func aCustomerAheadIsNotAppliedTwiceBeforeTheCommit() throws {
-        let rules = try RulesParser.parse(yaml: """
-            moments:
-              - id: multi-transfer
-                kind: pain
-                when:
-                  count: { event: interaction.transferred, reaches: 2, measure: transfers }
-            """, file: "t.yaml").get()
+        let rules = try Self.multiTransfer()
         let ids = try Self.resume(group: "ahead-before-commit", rules: rules, lines: [
             Self.line(1, "interaction.started", at: "09:00:00"),
             Self.line(2, "interaction.transferred", at: "09:00:30"),
@@ -116,13 +110,7 @@ import Testing
     /// which its empty duplicate window would apply: the transfer counted twice, the moment of
     /// two transfers fired in the replay (suppressed) and never at the real second one.
     @Test func aDuplicateAfterTheLastChangeIsNotReplayedByTheNextOwner() throws {
-        let rules = try RulesParser.parse(yaml: """
-            moments:
-              - id: multi-transfer
-                kind: pain
-                when:
-                  count: { event: interaction.transferred, reaches: 2, measure: transfers }
-            """, file: "t.yaml").get()
+        let rules = try Self.multiTransfer()
         let group = "duplicate-after-change"
         let bed = try TestBed(partitions: 1)
         let transfer = Self.line(2, "interaction.transferred", at: "09:00:30")
@@ -145,6 +133,17 @@ import Testing
         #expect(next.stop() == nil)
         #expect(second.status.restoredEvents == 0)
         #expect(collector.ids == ["i-1:multi-transfer:1"])
+    }
+
+    /// One moment: two transfers in an interaction.
+    static func multiTransfer() throws -> RuleSet {
+        try RulesParser.parse(yaml: """
+            moments:
+              - id: multi-transfer
+                kind: pain
+                when:
+                  count: { event: interaction.transferred, reaches: 2, measure: transfers }
+            """, file: "t.yaml").get()
     }
 
     static func line(_ n: Int, _ type: String, at time: String) -> String {
