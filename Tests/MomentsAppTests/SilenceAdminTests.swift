@@ -285,6 +285,24 @@ import Testing
         try Daemon.checkStateDirectory(admin)
     }
 
+    /// A silences file that is there but cannot be read (a folder in its place here; permissions
+    /// or an I/O error elsewhere) is left where it is, and the start refused: moved aside as
+    /// damaged, the silences were gone from their place (until 2026-12-07).
+    @Test func anUnreadableSilencesFileIsLeftAndTheStartRefused() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = SilenceStore(directory: dir).path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let reg = registry(dir, clock: Clock())
+        #expect(reg.all.map(\.id) == ["from-rules"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["silences.json"])   // not moved aside
+        var admin = AdminSettings()
+        admin.stateDirectory = dir
+        #expect { try Daemon.checkStateDirectory(admin) } throws: { error in
+            "\(error)".hasPrefix("cannot read the silences file \(path) (kept by the admin endpoint): it is a folder")
+        }
+    }
+
     /// One entry the store cannot read (written by hand, or by an older version) no longer
     /// costs the others: they load, and the file as it was is copied aside before the next
     /// save drops the bad entry. Until 2026-12-06 the whole file was moved aside.

@@ -101,6 +101,15 @@ public final class Daemon: @unchecked Sendable {
                 directory this user can write, or turn the admin endpoint off (admin.enabled: false)
                 """)
         }
+        // Silences kept from before that cannot be read now would be written over by the next
+        // POST or DELETE: refused instead, as a directory that cannot be written is.
+        let file = SilenceStore(directory: directory).path
+        if FileManager.default.fileExists(atPath: file), case .failure(let why) = TextFiles.bytes(atPath: file) {
+            throw StateDirectoryError(description: """
+                cannot read the silences file \(file) (kept by the admin endpoint): \(why). Make it readable \
+                by this user, or move it away to start without the silences it holds
+                """)
+        }
     }
 
     /// "Not a directory" rather than Foundation's whole NSError.

@@ -54,6 +54,11 @@ public final class SilenceRegistry: @unchecked Sendable {
                         "errors": "\(stored.refused.joined(separator: "; "))", "kept": "\(stored.silences.count)", "copied_to": "\(copy)",
                     ])
                 }
+            } catch let error where error.unreadable {
+                // Not damaged, only out of reach for now: left as it is (`Daemon.checkStateDirectory`
+                // refuses to start while it is, before anything could be saved over it). Moved
+                // aside as damaged, the silences were gone from their place (until 2026-12-07).
+                logger.error("cannot read the silences; starting without them, the file left as it is", metadata: ["error": "\(error)"])
             } catch {
                 // A damaged file must not stop the daemon; it is moved aside, not overwritten.
                 let aside = store.path + ".damaged-\(now().milliseconds)"

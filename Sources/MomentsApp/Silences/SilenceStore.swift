@@ -12,6 +12,9 @@ public struct SilenceStore: Sendable {
 
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
+        /// The file is there but could not be read (permissions, an I/O error, a folder in its
+        /// place), as against read and found damaged: it is left where it is.
+        public var unreadable = false
     }
 
     /// What the file keeps: the silences, and when each was made (files written before
@@ -34,7 +37,7 @@ public struct SilenceStore: Sendable {
         let text: String
         switch TextFiles.text(atPath: path) {
         case .success(let read): text = read
-        case .failure(.unreadable(let why)): throw LoadError(description: "cannot read \(path): \(why)")
+        case .failure(.unreadable(let why)): throw LoadError(description: "cannot read \(path): \(why)", unreadable: true)
         case .failure(.notUTF8(let bad)): throw LoadError(description: bad.description)
         }
         // The file holds the same form as a rules file's `silences:` (JSON is YAML).
