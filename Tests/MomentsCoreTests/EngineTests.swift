@@ -181,6 +181,28 @@ import Testing
         #expect(short.alerts.isEmpty, "\(short.alerts.map(\.id))")
     }
 
+    /// A reload from `once_per: interaction` to `episode` while a long hold that already fired is
+    /// open does not fire that episode again: it did, under the same id, and coached the agent
+    /// twice (until 2026-12-07). The next hold is a new episode, reported.
+    @Test func aReloadToOncePerEpisodeDoesNotFireTheOpenEpisodeAgain() throws {
+        func rules(_ oncePer: String) throws -> RuleSet {
+            try Fixtures.rules("""
+                moments:
+                  - id: long-hold
+                    kind: pain
+                    when: { wait: { from: hold.started, until: hold.ended, longer_than: 60s, once_per: \(oncePer) } }
+                """)
+        }
+        var s = Script()
+        s.agent = "a-7"
+        var engine = Engine(rules: try rules("interaction"))
+        var out = engine.run([s.at(0, .agentConnected), s.at(1, .holdStarted), s.at(62, .agentFlagged)])
+        #expect(out.alerts.map(\.id) == ["i-1:long-hold:1"])
+        engine = engine.reloaded(with: try rules("episode"))
+        out = engine.run([s.at(90, .holdEnded), s.at(100, .holdStarted), s.at(200, .holdEnded)])
+        #expect(out.alerts.map(\.id) == ["i-1:long-hold:2"])
+    }
+
     /// A real hold that arrives after a later one, its close later still, is measured to its
     /// close (an attempt to drop repeated openers of older episodes dropped every opener older
     /// than the last episode, and this hold with them).

@@ -160,6 +160,9 @@ extension Engine {
             ws.firedEpisodes.insert(episode)
         case .interaction:
             guard !ix.fired.contains(r) else { return }
+            // Its episode noted too: a reload to `once_per: episode` while it is open found the
+            // episode not yet fired and fired it again, under the same id (until 2026-12-07).
+            ws.firedEpisodes.insert(episode)
         }
         let named = cause.map { Self.queueAndAgent(of: $0, in: ix) } ?? (ix.queue, ix.agentID)
         emitMoment(
