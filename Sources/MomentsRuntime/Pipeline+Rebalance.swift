@@ -68,34 +68,15 @@ extension Pipeline {
                     // past it. The records between are applied with their outputs suppressed,
                     // as a replay restores; resumed at the commit, their effects were lost
                     // (until 2026-12-07).
-                    let low: Int64
-                    do {
-                        low = try persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
-                    } catch {
-                        return cannotResume(partitions, error)
-                    }
-                    let from = max(low, s + 1)
-                    if from < c {
-                        task.restoreUntil = c
-                        starts[tp] = from
-                    }
+                    let (low, from): (Int64, Int64)
+                    do { (low, from) = try replay(task, from: s + 1, until: c, into: &starts) } catch { return cannotResume(partitions, error) }
                     log(.warning, "state restored from the changelog is behind the committed offset; applying the records between", [
                         ("partition", "\(tp)"), ("reflects_offset", String(s)), ("committed", String(c)),
                         ("replay_from", String(from)), ("records_no_longer_retained", String(max(0, low - (s + 1)))),
                     ])
                 }
             } else if configuration.restoreState, let c = committed[tp] {
-                let low: Int64
-                do {
-                    low = try persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
-                } catch {
-                    return cannotResume(partitions, error)
-                }
-                let from = max(low, lookback[tp] ?? low)
-                if from < c {
-                    task.restoreUntil = c
-                    starts[tp] = from
-                }
+                do { _ = try replay(task, from: lookback[tp], until: c, into: &starts) } catch { return cannotResume(partitions, error) }
             }
             tasks[tp] = task
             log(.info, "partition assigned", [
@@ -112,6 +93,21 @@ extension Pipeline {
             if starts[tp] == nil { starts[tp] = committed[tp] ?? freshStarts[tp] ?? neverCommittedStart }
         }
         return starts
+    }
+
+    /// Sets `task` to rebuild its state by replaying its input with outputs suppressed, from
+    /// `earliest` (nil: the oldest record retained; never before it) up to the committed offset
+    /// `committed`, and the partition to start there. Returns the oldest retained offset and
+    /// where the replay starts (at `committed`: nothing to replay).
+    func replay(_ task: PartitionTask, from earliest: Int64?, until committed: Int64, into starts: inout [TopicPartition: Int64]) throws -> (low: Int64, from: Int64) {
+        let tp = task.partition
+        let low = try persistently("oldest retained offset", of: [tp]) { try consumer.watermarks(tp, timeoutMs: 5000).low }
+        let from = max(low, earliest ?? low)
+        if from < committed {
+            task.restoreUntil = committed
+            starts[tp] = from
+        }
+        return (low, from)
     }
 
     /// The offsets `partitions`, never committed, start from: where `auto.offset.reset` points

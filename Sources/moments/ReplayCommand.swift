@@ -112,8 +112,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     static func read(_ events: String) throws -> [UInt8] {
-        if events == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-        switch TextFiles.bytes(atPath: events) {
+        switch TextFiles.bytes(atPath: events == "-" ? "/dev/stdin" : events) {
         case .success(let bytes): return bytes
         case .failure(let why): throw CLIError("\(events): error: cannot read the file: \(why)")
         }

@@ -50,13 +50,8 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         var options = SimulationOptions(seed: seed)
         options.arrivalsPerMinute = arrivals
-        if start == "now" {
-            options.start = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-        } else if let t = RFC3339.parse(start) {
-            options.start = t
-        } else {
-            throw CLIError("--start: '\(start)' is not an RFC 3339 timestamp")
-        }
+        // Anything but `now` was parsed already, by `validate`.
+        options.start = start == "now" ? Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) : RFC3339.parse(start)!
         var simulator = TrafficSimulator(options: options)
         if stdout {
             var out = OutputBuffer()

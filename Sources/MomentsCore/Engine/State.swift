@@ -149,14 +149,13 @@ extension Timestamp {
 struct PendingCloses: Sendable, Equatable {
     /// Empty places hold `Timestamp.never`: optionals made the wait state 16 bytes larger, and
     /// every copy of it dearer.
-    private static var none: Timestamp { .never }
-    private var a = none, b = none   // a <= b; `none` sorts last
+    private var a = Timestamp.never, b = Timestamp.never   // a <= b; `never` sorts last
 
-    var all: [Timestamp] { [a, b].filter { $0 != Self.none } }
+    var all: [Timestamp] { [a, b].filter { $0 != .never } }
 
     mutating func add(_ t: Timestamp) {
         if t == a || t == b { return }
-        guard b != Self.none else {
+        guard b != .never else {
             (a, b) = t < a ? (t, a) : (a, t)
             return
         }
@@ -168,10 +167,10 @@ struct PendingCloses: Sendable, Equatable {
     /// The first close at or after `t`, taken out, once the closes before `t` (of earlier
     /// episodes) are dropped.
     mutating func take(notBefore t: Timestamp) -> Timestamp? {
-        guard a != Self.none else { return nil }
-        if a >= t { let first = a; (a, b) = (b, Self.none); return first }
+        guard a != .never else { return nil }
+        if a >= t { let first = a; (a, b) = (b, .never); return first }
         let second = b
-        (a, b) = (Self.none, Self.none)
-        return second != Self.none && second >= t ? second : nil
+        (a, b) = (.never, .never)
+        return second != .never && second >= t ? second : nil
     }
 }
