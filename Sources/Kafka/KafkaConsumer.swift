@@ -18,6 +18,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     var handle: OpaquePointer { rk }
     /// The queue `poll` serves (the main queue is routed into it), held to watch and measure it.
     private let queue: OpaquePointer
+    /// A queue of this client's that nothing is ever put on: polling it tells librdkafka the
+    /// application is alive without serving anything (`markAlive`).
+    private let idleQueue: OpaquePointer
     /// Kept as long as the client lives: librdkafka's threads write to its pipe.
     private var wakeup: KafkaWakeup?
     private var closed = false
@@ -66,6 +69,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         // Route the main queue to the consumer queue so one poll serves everything.
         rd_kafka_poll_set_consumer(rk)
         queue = rd_kafka_queue_get_consumer(rk)
+        idleQueue = rd_kafka_queue_new(rk)
     }
 
     /// Stops telling `onRebalance` of assignments and revocations, and `onCommit` of commit
@@ -80,6 +84,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         close()
         // A queue reference left over would keep the client from being destroyed.
         rd_kafka_queue_destroy(queue)
+        rd_kafka_queue_destroy(idleQueue)
         rd_kafka_destroy(rk)
     }
 
@@ -88,6 +93,17 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func notify(_ wakeup: KafkaWakeup) {
         self.wakeup = wakeup
         wakeup.watch(queue)
+    }
+
+    /// Tells librdkafka that this member is still at work, as a `poll` does, without serving
+    /// anything: for long work inside the rebalance handler (restoring a partition's state).
+    /// The handler runs inside a `poll(timeoutMs: 0)`, and librdkafka counts such a call's
+    /// time against `max.poll.interval.ms` (only a poll that may wait is exempt while it
+    /// lasts); a restore longer than that (300 s by default) made the member leave the group
+    /// and lose its partitions, and the next assignment restored them again. Polling an empty
+    /// queue of the same client restarts that clock. Call it from the thread that polls.
+    public func markAlive() {
+        if let event = rd_kafka_queue_poll(idleQueue, 0) { rd_kafka_event_destroy(event) }
     }
 
     /// Whether records or events are waiting for `poll` (a batch may stop before the queue is empty).
@@ -117,16 +133,29 @@ public final class KafkaConsumer: @unchecked Sendable {
                 let tp = TopicPartition(topic: String(cString: list.pointee.elems[i].topic), partition: list.pointee.elems[i].partition)
                 if let start = starts[tp] { list.pointee.elems[i].offset = start }
             }
+            let failure: KafkaError?
             if cooperative {
-                if let e = rd_kafka_incremental_assign(rk, list) { context.log(3, "REBALANCE", KafkaError(consuming: e).description) }
+                failure = rd_kafka_incremental_assign(rk, list).map { KafkaError(consuming: $0) }
             } else {
                 let e = rd_kafka_assign(rk, list)
-                if e != RD_KAFKA_RESP_ERR_NO_ERROR { context.log(3, "REBALANCE", KafkaError(e, "assign").description) }
+                failure = e == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(e, "assign")
+            }
+            if let failure {
+                // Not fetched, and never revoked either (librdkafka revokes what it assigned):
+                // the owner, which took them on, lets them go as it would lost ones, committing
+                // nothing of theirs. Only logged (until 2026-12-07), they stayed the owner's,
+                // unread, their offsets refused at every checkpoint.
+                context.log(3, "REBALANCE", "\(failure.description); these partitions are not consumed")
+                if !partitions.isEmpty { _ = context.onRebalance?(.lost(partitions)) }
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             if !partitions.isEmpty {
                 let lost = rd_kafka_assignment_lost(rk) != 0
                 _ = context.onRebalance?(lost ? .lost(partitions) : .revoked(partitions))
+                // librdkafka commits what was stored for partitions on their way out, lost ones
+                // too, over what their new owner may have committed since; so what was stored for
+                // them is forgotten here, whether or not an owner still listens (`stopEvents`).
+                if lost { forgetStored(rk, partitions) }
             }
             if cooperative {
                 if let e = rd_kafka_incremental_unassign(rk, list) { context.log(3, "REBALANCE", KafkaError(consuming: e).description) }
@@ -294,6 +323,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Forgets what `store` left for `partitions`, so that librdkafka commits nothing for them
     /// when they leave the assignment (lost partitions must not be committed).
     public func forgetStored(_ partitions: [TopicPartition]) {
+        Self.forgetStored(rk, partitions)
+    }
+
+    private static func forgetStored(_ rk: OpaquePointer, _ partitions: [TopicPartition]) {
         guard !partitions.isEmpty else { return }
         let list = TopicPartitionList.make(partitions)   // every offset RD_KAFKA_OFFSET_INVALID
         defer { rd_kafka_topic_partition_list_destroy(list) }

@@ -113,7 +113,9 @@ struct Changelog {
     }
 
     /// Reads the changelog partition of `input` to its end: the latest record per key wins.
-    func read(_ input: TopicPartition, with reader: KafkaConsumer, timeoutMs: Int64 = 60_000, stopping: () -> Bool = { false }) throws -> Contents {
+    /// `alive` is called every few hundred records and at every wait, so that a long read keeps
+    /// the member that reads for in its group (`KafkaConsumer.markAlive`).
+    func read(_ input: TopicPartition, with reader: KafkaConsumer, timeoutMs: Int64 = 60_000, stopping: () -> Bool = { false }, alive: () -> Void = {}) throws -> Contents {
         let tp = TopicPartition(topic: topic, partition: input.partition)
         let (low, high) = try reader.watermarks(tp, timeoutMs: 5000)
         guard high > low else { return Contents() }
@@ -124,8 +126,12 @@ struct Changelog {
         var position = low
         var received = false
         var waited: Int64 = 0
+        var polls = 0
         while position < high {
+            polls &+= 1
+            if polls % 256 == 0 { alive() }
             guard let r = try reader.poll(timeoutMs: 100) else {
+                alive()
                 // Written in transactions (exactly-once), the log ends with a commit marker, and
                 // aborted records end with an abort marker: offsets that librdkafka never hands
                 // over as records, but moves the reader's position past. Counted from records

@@ -50,6 +50,9 @@ extension Pipeline {
         } ?? [:]
         let freshStarts = neverCommittedStarts(partitions.filter { committed[$0] == nil })
         for tp in partitions {
+            // Restoring many partitions inside the rebalance handler may outlast
+            // `max.poll.interval.ms`, which would make the member leave the group.
+            consumer.markAlive()
             let task = PartitionTask(partition: tp, generation: nextGeneration, rules: rules, committed: committed[tp])
             nextGeneration += 1
             task.engine.tracksChanges = changelog != nil
@@ -179,7 +182,7 @@ extension Pipeline {
         let leaving = Set(partitions)
         deferredState.removeAll { leaving.contains($0.partition) }
         drainDeliveries()
-        if !configuration.exactlyOnce { consumer.forgetStored(partitions) }   // or librdkafka would commit them on their way out
+        // What was stored for them is forgotten by the consumer itself, before they leave.
         if configuration.exactlyOnce && inTransaction { transactionFailed = true }
         for tp in partitions {
             log(.warning, "partition lost", [("partition", "\(tp)"), ("effect", "not committed; the next owner reprocesses from the last commit")])
@@ -223,7 +226,9 @@ extension Pipeline {
     func restoreFromChangelog(_ task: PartitionTask) throws -> Int64?? {
         guard let changelog, let reader = changelogReader else { return nil }
         do {
-            let state = try persistently("state changelog", of: [task.partition]) { try changelog.read(task.partition, with: reader, stopping: { isStopRequested }) }
+            let state = try persistently("state changelog", of: [task.partition]) {
+                try changelog.read(task.partition, with: reader, stopping: { isStopRequested }, alive: { consumer.markAlive() })
+            }
             guard state.partition != nil || !state.customers.isEmpty else { return nil }
             let reflected = state.partition.flatMap { Engine.inputOffset(ofPartitionState: $0) }
             let ahead = CustomersAhead(state.customerOffsets, resumeAfter: reflected)

@@ -33,6 +33,9 @@ extension Pipeline {
         let limit = UInt64(max(0, configuration.assignmentTimeout.milliseconds)) * 1_000_000
         var pauseMs: UInt64 = 100
         while true {
+            // Asked inside the rebalance handler: the retries must not outlast the group's
+            // patience (`KafkaConsumer.markAlive`).
+            consumer.markAlive()
             do {
                 return try ask()
             } catch {

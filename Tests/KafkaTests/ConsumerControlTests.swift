@@ -166,6 +166,103 @@ import Testing
         consumer.close()
     }
 
+    /// The pipeline restores a partition's state inside the rebalance handler, which runs in a
+    /// `poll(timeoutMs: 0)`, and librdkafka counts such a poll's time against
+    /// `max.poll.interval.ms`: a restore longer than that made the member leave the group and
+    /// lose the partitions it was restoring. `markAlive` during the work keeps it in.
+    /// (The first assignment is safe either way: librdkafka starts the clock only after it; the
+    /// assignment after a rebalance is the one a running member restores.)
+    @Test func longWorkInsideTheHandlerKeepsTheMemberInItsGroup() throws {
+        let cluster = try filledTopic(0, partitions: 2)
+        let config = consumerConfig(cluster, group: "patient", [
+            "partition.assignment.strategy": "cooperative-sticky", "heartbeat.interval.ms": "200",
+            "session.timeout.ms": "4000", "max.poll.interval.ms": "4000",
+        ])
+        final class Member: @unchecked Sendable { var consumer: KafkaConsumer? }
+        let member = Member()
+        var events: [RebalanceEvent] = []
+        let consumer = try KafkaConsumer(configuration: config, onRebalance: { event in
+            events.append(event)
+            if case .assigned = event, events.count == 3 {
+                // A restore of six seconds, past the four the group allows between polls.
+                let end = Date().addingTimeInterval(6)
+                while Date() < end {
+                    member.consumer?.markAlive()
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
+            return [:]
+        })
+        member.consumer = consumer
+        try consumer.subscribe(topics: ["t"])
+        // As the pipeline polls: without waiting, so the handler's time counts.
+        let step = { _ = try consumer.poll(timeoutMs: 0); Thread.sleep(forTimeInterval: 0.01) }
+        #expect(try waitUntil(step: step) { consumer.assignment.count == 2 })
+        cluster.pushRequestErrors(apiKey: KafkaAPI.heartbeat, errors: [KafkaError.illegalGeneration])
+        #expect(try waitUntil(step: step) { events.count >= 3 })
+        // Long enough for librdkafka's check (twice a second) to see a member that stopped.
+        _ = try waitUntil(seconds: 3, step: step) { events.count > 3 }
+        let all = [TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)]
+        #expect(events == [.assigned(all), .lost(all), .assigned(all)])
+        #expect(consumer.assignment.count == 2)
+        consumer.close()
+    }
+
+    /// librdkafka commits what was stored for partitions on their way out, lost ones too; the
+    /// consumer forgets it for lost ones itself, also once its owner no longer listens
+    /// (`stopEvents`, as the pipeline does on its way out), or a late commit of the old owner's
+    /// would overwrite its successor's.
+    @Test func whatWasStoredForLostPartitionsIsNotCommitted() throws {
+        let cluster = try filledTopic(10)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let config = consumerConfig(cluster, group: "forgetful", [
+            "partition.assignment.strategy": "cooperative-sticky", "heartbeat.interval.ms": "200", "session.timeout.ms": "4000",
+            "enable.auto.commit": "true", "auto.commit.interval.ms": "600000",
+        ])
+        var events: [RebalanceEvent] = []
+        let lines = LogLines()
+        let consumer = try KafkaConsumer(configuration: config, log: lines.add, onRebalance: { events.append($0); return [:] })
+        try consumer.subscribe(topics: ["t"])
+        #expect(try read(consumer, count: 10).count == 10)
+        #expect(consumer.store([tp: 7]).isEmpty)
+        consumer.stopEvents()
+        cluster.pushRequestErrors(apiKey: KafkaAPI.heartbeat, errors: [KafkaError.illegalGeneration])
+        // Lost, then assigned again (the owner hears of neither).
+        _ = try waitUntil(seconds: 4, step: { _ = try consumer.poll(timeoutMs: 50) }) { false }
+        #expect(events == [.assigned([tp])])
+        #expect(consumer.assignment == [tp])
+        let reader = try KafkaConsumer(configuration: consumerConfig(cluster, group: "forgetful"))
+        // The mock refuses that commit (its generation is over), as a broker does unless the
+        // group has emptied meanwhile; that it was sent at all shows in the refusal, logged.
+        let commits = lines.all.filter { $0.facility == "COMMITFAIL" }.map(\.message)
+        #expect(commits.isEmpty, "what was stored for a lost partition was committed: \(commits)")
+        #expect(try reader.committed([tp], timeoutMs: 5000)[tp] == nil, "what was stored for a lost partition was committed")
+        reader.close()
+        consumer.close()
+    }
+
+    /// A start offset librdkafka refuses fails the assignment: the partitions are not consumed,
+    /// and the owner, which took them on, hears that it lost them, so that it does not keep
+    /// them as its own (unread, their commits refused at every checkpoint).
+    @Test func anAssignmentLibrdkafkaRefusesIsReportedAsLost() throws {
+        let cluster = try filledTopic(3)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        for strategy in ["cooperative-sticky", "range"] {
+            var events: [RebalanceEvent] = []
+            let consumer = try KafkaConsumer(
+                configuration: consumerConfig(cluster, group: "refused-\(strategy)", ["partition.assignment.strategy": strategy]),
+                onRebalance: { event in
+                    events.append(event)
+                    return event == .assigned([tp]) ? [tp: -100] : [:]   // no offset, and no logical one
+                })
+            try consumer.subscribe(topics: ["t"])
+            #expect(try waitUntil(step: { _ = try consumer.poll(timeoutMs: 50) }) { events.count >= 2 }, "\(strategy)")
+            #expect(events == [.assigned([tp]), .lost([tp])], "\(strategy)")
+            #expect(consumer.assignment.isEmpty, "\(strategy)")
+            consumer.close()
+        }
+    }
+
     /// What `store` leaves, librdkafka's own committer commits at its interval, and again when
     /// the partition leaves the assignment; what `forgetStored` took back is not committed then
     /// (the pipeline's lost partitions).

@@ -2,8 +2,9 @@ import Foundation
 import MomentsCore
 
 /// The silences made through the admin endpoint, kept in `<state_dir>/silences.json` so a
-/// restart keeps them. Written whole to a temporary file, flushed, then renamed over the old one:
-/// a crash leaves the old file or the new one, never half of one.
+/// restart keeps them. Written whole to a temporary file, flushed, then renamed over the old one,
+/// and the folder flushed: a crash leaves the old file or the new one, never half of one, and a
+/// silence the endpoint answered for survives a power cut.
 public struct SilenceStore: Sendable {
     public let directory: String
     public var path: String { (directory as NSString).appendingPathComponent("silences.json") }
@@ -120,5 +121,11 @@ public struct SilenceStore: Sendable {
         guard rename(tmp, path) == 0 else {
             throw LoadError(description: "cannot rename \(tmp) to \(path): \(String(cString: strerror(errno)))")
         }
+        // The rename is the folder's change, durable only once the folder is flushed: until then
+        // a power cut could bring back the old file, without a silence already confirmed.
+        let folder = open(directory, O_RDONLY | O_DIRECTORY)
+        guard folder >= 0 else { throw LoadError(description: "cannot open \(directory) to flush it: \(String(cString: strerror(errno)))") }
+        defer { close(folder) }
+        guard fsync(folder) == 0 else { throw LoadError(description: "cannot flush \(directory): \(String(cString: strerror(errno)))") }
     }
 }
