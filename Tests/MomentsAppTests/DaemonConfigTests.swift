@@ -205,6 +205,15 @@ import MomentsRuntime
         #expect(plain.admin.host == "::1" && plain.admin.port == 19466)
     }
 
+    /// The admin endpoint's idle timeout: 90 s unless the file or the environment says.
+    @Test func theAdminIdleTimeoutIsRead() throws {
+        #expect(try parse("rules: rules.yaml\n").get().admin.idleTimeout == .seconds(90))
+        #expect(try parse("admin: { idle_timeout: 15s }\nrules: rules.yaml\n").get().admin.idleTimeout == .seconds(15))
+        #expect(try parse("admin: { idle_timeout: 15s }\nrules: rules.yaml\n", env: ["MOMENTS_ADMIN_IDLE_TIMEOUT": "2m"]).get().admin.idleTimeout == .minutes(2))
+        guard case .failure(let e) = parse("admin: { idle_timeout: 0s }\nrules: rules.yaml\n") else { Issue.record("an idle timeout of 0s was accepted"); return }
+        #expect(e.errors.map(\.description).contains { $0.hasPrefix("/etc/moments/daemon.yaml:1:24: error:") }, "\(e)")
+    }
+
     /// Events dated ahead of the host's clock are refused past five minutes unless told.
     @Test func maxEventAheadDefaultsToFiveMinutesAndCanBeOff() throws {
         let byDefault = try parse("rules: rules.yaml\n").get()

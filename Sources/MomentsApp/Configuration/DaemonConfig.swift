@@ -124,6 +124,12 @@ public struct AdminSettings: Sendable, Equatable {
     public var stateDirectory: String?
     /// Queues with a `queue` label of their own in /metrics (`PipelineConfiguration.queueLabelLimit`).
     public var metricsQueueLabels = PipelineConfiguration.defaultQueueLabelLimit
+    /// How long a connection to the endpoint may stay without a request, or in the middle of
+    /// sending one's head, before it is closed: otherwise every client that connects and goes
+    /// quiet (or sends a request a byte at a time) holds a connection, and a file descriptor,
+    /// for good. Longer than a minute, Prometheus's default scrape interval, so that a
+    /// scraper's kept-alive connection is reused rather than closed between scrapes.
+    public var idleTimeout = Duration.seconds(90)
     public init() {}
 
     /// The address part; an IPv6 address written in brackets (`[::1]:9464`, as URLs write it)

@@ -150,7 +150,7 @@ enum ProcessingSection {
 
 enum AdminSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> AdminSettings? {
-        guard let m = ctx.mapping(node, what: "admin", allowed: ["listen", "token", "enabled", "state_dir", "metrics_queue_labels"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "admin", allowed: ["listen", "token", "enabled", "state_dir", "metrics_queue_labels", "idle_timeout"]) else { return nil }
         var a = AdminSettings()
         if let v = ctx.string(m["listen"], what: "admin.listen") {
             if AdminSection.validListen(v) { a.listen = v } else { ctx.error(m["listen"], "admin.listen must be host:port, found '\(v)'") }
@@ -159,6 +159,7 @@ enum AdminSection {
         if let b = ctx.bool(m["enabled"], what: "admin.enabled") { a.enabled = b }
         a.stateDirectory = ctx.string(m["state_dir"], what: "admin.state_dir")
         if let n = ctx.integer(m["metrics_queue_labels"], what: "admin.metrics_queue_labels", minimum: 0) { a.metricsQueueLabels = n }
+        if let d = ctx.duration(m["idle_timeout"], what: "admin.idle_timeout") { a.idleTimeout = d }
         return a
     }
 

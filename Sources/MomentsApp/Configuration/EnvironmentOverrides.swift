@@ -15,7 +15,7 @@ import MomentsCore
 /// | MOMENTS_KAFKA_PROPERTY_<NAME> | kafka.properties.<name>: lower case, `_` becomes `.` (MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD → sasl.password) |
 /// | MOMENTS_KAFKA_CONSUMER_PROPERTY_<NAME>, MOMENTS_KAFKA_PRODUCER_PROPERTY_<NAME> | kafka.consumer_properties / producer_properties |
 /// | MOMENTS_COMMIT_INTERVAL, MOMENTS_WALL_CLOCK_ADVANCE, MOMENTS_SHUTDOWN_TIMEOUT, MOMENTS_RESTORE_LOOKBACK, MOMENTS_MAX_EVENT_AHEAD, MOMENTS_CHANGELOG, MOMENTS_CHANGELOG_TOPIC, MOMENTS_PROCESSING_GUARANTEE, MOMENTS_TRANSACTIONAL_ID | processing.* |
-/// | MOMENTS_ADMIN_LISTEN, MOMENTS_ADMIN_TOKEN, MOMENTS_ADMIN_ENABLED | admin.* |
+/// | MOMENTS_ADMIN_LISTEN, MOMENTS_ADMIN_TOKEN, MOMENTS_ADMIN_ENABLED, MOMENTS_ADMIN_IDLE_TIMEOUT | admin.* |
 /// | MOMENTS_STATE_DIR | admin.state_dir |
 /// | MOMENTS_METRICS_QUEUE_LABELS | admin.metrics_queue_labels |
 /// | MOMENTS_LOG_FORMAT, MOMENTS_LOG_LEVEL, MOMENTS_LOG_PERSONAL_DATA | logging.* |
@@ -91,6 +91,7 @@ public enum EnvironmentOverrides {
         }
         if let v = env["MOMENTS_ADMIN_TOKEN"], !v.isEmpty { config.admin.token = v }
         bool("MOMENTS_ADMIN_ENABLED") { config.admin.enabled = $0 }
+        duration("MOMENTS_ADMIN_IDLE_TIMEOUT") { config.admin.idleTimeout = $0 }
         if let v = env["MOMENTS_STATE_DIR"], !v.isEmpty { config.admin.stateDirectory = v }
         if let v = env["MOMENTS_LOG_FORMAT"] {
             if ["logfmt", "json"].contains(v) { config.logging.format = v } else { fail("MOMENTS_LOG_FORMAT", "expected logfmt or json, found '\(v)'") }

@@ -52,11 +52,7 @@ public final class Daemon: @unchecked Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if config.admin.enabled {
             let router = AdminRouter.make(registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences)
-            let app = Application(
-                router: router,
-                configuration: .init(address: .hostname(config.admin.host, port: config.admin.port), serverName: "moments"),
-                logger: logger)
-            services.append(.init(service: app))
+            services.append(.init(service: AdminServer.make(router: router, settings: config.admin, logger: logger)))
         }
         services.append(.init(service: watcher))
         services.append(.init(service: SilenceExpiry(silences: silences)))

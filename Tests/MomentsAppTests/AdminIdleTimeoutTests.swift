@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MomentsApp
+import MomentsCore
+import MomentsRuntime
+import Prometheus
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A connection to the admin endpoint that sends no request, or only part of one's head, is
+/// closed after `admin.idle_timeout`: each such client used to hold a connection (and a file
+/// descriptor of the daemon's) for as long as it liked.
+@Suite struct AdminIdleTimeoutTests {
+    @Test func quietAndHalfSentConnectionsAreClosed() async throws {
+        var settings = AdminSettings()
+        settings.idleTimeout = Duration(milliseconds: 300)
+        let state = RulesState(rules: AdminEndpointTests.rules, text: "rules text", source: "r.yaml")
+        let router = AdminRouter.make(registry: PrometheusCollectorRegistry(), status: { PipelineStatus() }, rules: state, token: nil)
+        let app = AdminServer.make(router: router, settings: settings, logger: Logger(label: "admin-test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let quiet = try Self.connect(port: port)
+            let halfSent = try Self.connect(port: port)
+            defer { close(quiet); close(halfSent) }
+            let head = Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\n".utf8)   // no blank line: the head never ends
+            #expect(write(halfSent, head, head.count) == head.count)
+            #expect(Self.closedByPeer(quiet, withinMs: 10_000), "a connection without a request stayed open")
+            #expect(Self.closedByPeer(halfSent, withinMs: 10_000), "a connection sending half a head stayed open")
+            // The endpoint still answers a new connection. (Not through `client`: the test
+            // client's own connection went quiet too, and was closed with the others.)
+            let fresh = try Self.connect(port: port)
+            defer { close(fresh) }
+            let request = Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+            #expect(write(fresh, request, request.count) == request.count)
+            var answer = [UInt8](repeating: 0, count: 256)
+            var descriptor = pollfd(fd: fresh, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&descriptor, 1, 10_000) == 1)
+            let count = read(fresh, &answer, answer.count)
+            #expect(String(decoding: answer.prefix(max(0, count)), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    static func connect(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EBADF) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+        return fd
+    }
+
+    /// Whether the server closed the connection (a read returns end of file) within the time.
+    static func closedByPeer(_ fd: Int32, withinMs: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, withinMs) == 1 else { return false }
+        var byte: UInt8 = 0
+        return read(fd, &byte, 1) <= 0
+    }
+}
