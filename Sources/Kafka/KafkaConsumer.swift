@@ -101,7 +101,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// time against `max.poll.interval.ms` (only a poll that may wait is exempt while it
     /// lasts); a restore longer than that (300 s by default) made the member leave the group
     /// and lose its partitions, and the next assignment restored them again. Polling an empty
-    /// queue of the same client restarts that clock. Call it from the thread that polls.
+    /// queue of the same client restarts that clock. Call it from the thread that polls. (Inside
+    /// a poll that may wait, whose time does not count while it lasts, it makes that time count
+    /// from now on: the pipeline's polls do not wait.) It keeps the member from leaving on its
+    /// own, not the group from moving on: a rebalance another member starts meanwhile waits for
+    /// the handler to return, and the coordinator removes a member that has not rejoined
+    /// within `max.poll.interval.ms` (librdkafka's rebalance timeout).
     public func markAlive() {
         if let event = rd_kafka_queue_poll(idleQueue, 0) { rd_kafka_event_destroy(event) }
     }
@@ -141,12 +146,12 @@ public final class KafkaConsumer: @unchecked Sendable {
                 failure = e == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(e, "assign")
             }
             if let failure {
-                // Not fetched, and never revoked either (librdkafka revokes what it assigned):
-                // the owner, which took them on, lets them go as it would lost ones, committing
-                // nothing of theirs. Only logged (until 2026-12-07), they stayed the owner's,
-                // unread, their offsets refused at every checkpoint.
+                // Not fetched, and never revoked either (librdkafka revokes what it assigned),
+                // and librdkafka's group state waits for an assign call that succeeds: the
+                // partitions it held already stay paused, and it joins no later rebalance.
+                // Only logged (until 2026-12-07), the owner kept them as its own, unread.
                 context.log(3, "REBALANCE", "\(failure.description); these partitions are not consumed")
-                if !partitions.isEmpty { _ = context.onRebalance?(.lost(partitions)) }
+                if !partitions.isEmpty { _ = context.onRebalance?(.refused(partitions, reason: failure.description)) }
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             if !partitions.isEmpty {

@@ -86,6 +86,11 @@ public enum RebalanceEvent: Sendable, Equatable {
     /// stall, a broker outage), so the group has likely given them to another member already.
     /// Committing their offsets would fail, or overwrite the new owner's.
     case lost([TopicPartition])
+    /// Told after `assigned` when librdkafka refused that assignment (a start offset it does
+    /// not take, a partition it holds already): they are not consumed, and the consumer's group
+    /// state waits for an assignment call that succeeds, which never comes; nothing but a new
+    /// consumer gets it going again.
+    case refused([TopicPartition], reason: String)
 }
 
 /// The group coordinator's answer to a commit (`KafkaConsumer`'s `onCommit`), synchronous or not.

@@ -19,6 +19,7 @@ extension Pipeline {
         case .assigned(let partitions): starts = assigned(partitions)
         case .revoked(let partitions): revoked(partitions)
         case .lost(let partitions): lost(partitions)
+        case .refused(let partitions, let reason): refused(partitions, reason: reason)
         }
         // With the partitions restoring, in one update: refreshed only with the gauges (once a
         // second), `/readyz` said ready for up to a second after an assignment whose
@@ -157,6 +158,21 @@ extension Pipeline {
             withdrawGauges(of: tp)
             log(.info, "partition revoked", [("partition", "\(tp)")])
         }
+    }
+
+    /// Partitions librdkafka would not assign after `assigned` took them on: they are not read,
+    /// and its group state waits for an assignment that succeeds, so no later rebalance reaches
+    /// this instance. Their tasks go, nothing of theirs is committed or written (nothing was
+    /// processed; an open transaction holds nothing of theirs), and the pipeline stops
+    /// (`unrecoverable`), its other partitions delivered and committed, for a supervisor to
+    /// start a new consumer. Until 2026-12-07 the refusal was only logged, and the instance
+    /// ran on with those partitions unread and the rest of its group waiting for it.
+    func refused(_ partitions: [TopicPartition], reason: String) {
+        countTallies()
+        for tp in partitions where tasks.removeValue(forKey: tp) != nil { withdrawGauges(of: tp) }
+        let failure = AssignmentRefused(partitions: partitions, reason: reason)
+        unrecoverable = failure
+        log(.critical, "librdkafka refused the assignment; stopping", [("error", failure.description)])
     }
 
     /// Partitions taken without a handover (session expired, member fenced): their new owner may

@@ -13,6 +13,16 @@ public struct ResumeError: Error, CustomStringConvertible {
     }
 }
 
+/// Partitions librdkafka refused to assign (`RebalanceEvent.refused`).
+public struct AssignmentRefused: Error, CustomStringConvertible {
+    public var partitions: [TopicPartition]
+    public var reason: String
+
+    public var description: String {
+        "librdkafka refused the assignment of \(partitions.map(String.init(describing:)).joined(separator: ", ")): \(reason); stopping, since the consumer would wait for it for good (their inputs stay uncommitted)"
+    }
+}
+
 /// A stop was asked for while newly assigned partitions waited for the broker: they are given up
 /// without a task (nothing of them is processed or committed), and the stop goes on.
 struct StoppedBeforeResuming: Error, CustomStringConvertible {

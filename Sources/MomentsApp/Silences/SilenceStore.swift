@@ -122,10 +122,14 @@ public struct SilenceStore: Sendable {
             throw LoadError(description: "cannot rename \(tmp) to \(path): \(String(cString: strerror(errno)))")
         }
         // The rename is the folder's change, durable only once the folder is flushed: until then
-        // a power cut could bring back the old file, without a silence already confirmed.
+        // a power cut could bring back the old file, without a silence already confirmed. Best
+        // effort: the new file is in place whatever this says (a failure thrown now would leave
+        // the registry holding the old silences while the file holds the new), and some file
+        // systems (network, FUSE) refuse to flush a folder.
         let folder = open(directory, O_RDONLY | O_DIRECTORY)
-        guard folder >= 0 else { throw LoadError(description: "cannot open \(directory) to flush it: \(String(cString: strerror(errno)))") }
-        defer { close(folder) }
-        guard fsync(folder) == 0 else { throw LoadError(description: "cannot flush \(directory): \(String(cString: strerror(errno)))") }
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
     }
 }
