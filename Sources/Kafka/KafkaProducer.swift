@@ -59,12 +59,15 @@ public final class KafkaProducer: @unchecked Sendable {
         rd_kafka_destroy(rk)
     }
 
+    /// How long `produce` waits, by default, for room in a full local queue.
+    public static let defaultQueueFullWaitMs = 5000
+
     /// Queues a message. `token` comes back in its delivery report. The partition is chosen by
     /// the configured partitioner from the key unless given. When the local queue is full it
     /// serves delivery reports for up to `queueFullWaitMs` to make room, then throws.
     public func produce(
         topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], token: UInt64,
-        queueFullWaitMs: Int = 5000
+        queueFullWaitMs: Int = KafkaProducer.defaultQueueFullWaitMs
     ) throws(KafkaError) {
         // A deadline rather than a count of polls: poll returns early whenever it served a report.
         // Taken at the first full queue only: reading the clock for every message was measurable.

@@ -203,10 +203,18 @@ extension Pipeline {
         let token = pending.reserve()
         let failure: KafkaError?
         do {
-            try producer.produce(topic: p.record.topic, partition: p.record.partition, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token)
+            // Once a wait for room has run out, the queue is taken to be full until a produce goes
+            // through: each output of a batch waited five seconds for room, minutes for one
+            // batch, during which nothing was polled and the group could drop the member. The
+            // outputs refused meanwhile are produced again later, and input waits for them.
+            try producer.produce(
+                topic: p.record.topic, partition: p.record.partition, key: p.record.key, value: p.record.value, headers: p.record.headers, token: token,
+                queueFullWaitMs: producerQueueFull ? 0 : KafkaProducer.defaultQueueFullWaitMs)
             failure = nil
+            producerQueueFull = false
         } catch {
             failure = error
+            if error.code == KafkaError.queueFull { producerQueueFull = true }
         }
         guard let failure else {
             if p.record.kind != .state && hooks.delivered == nil { p.releaseProduced() }
@@ -242,8 +250,24 @@ extension Pipeline {
             stateRecordFailed(p, batch: batch, of: owner, failure)
             return
         }
-        log(.warning, "produce failed; will retry", p.logFields + [("error", "\(failure)")])
+        warnOfARetry(p, failure)
         retries.append(p)
+    }
+
+    /// Logs a produce that failed and will be retried: at once for the first, then at most once
+    /// every ten seconds with how many failed since (the rest at debug level). A topic that
+    /// does not exist, or that the instance may no longer write, fails every output at every
+    /// retry: each was a warning, a hundred lines a second for one output.
+    func warnOfARetry(_ p: borrowing PendingOutput, _ failure: KafkaError) {
+        retriesSinceWarning += 1
+        let now = wallClock.milliseconds()
+        if lastRetryWarningWall == .min || now - lastRetryWarningWall >= 10_000 {
+            log(.warning, "produce failed; will retry", p.logFields + [("error", "\(failure)"), ("failed_since_last_warning", String(retriesSinceWarning))])
+            lastRetryWarningWall = now
+            retriesSinceWarning = 0
+        } else if logger.logLevel <= .debug {
+            log(.debug, "produce failed; will retry", p.logFields + [("error", "\(failure)")])
+        }
     }
 
     /// Called on the pipeline thread from `producer.poll`.
@@ -366,8 +390,13 @@ extension Pipeline {
         log(.critical, "the producer failed fatally; stopping", [("error", "\(error)")])
     }
 
+    /// Produces the outputs that failed again, once their pause is over: 10 ms after a failure,
+    /// twice as long after each pass in which one fails again, up to a second (every pass of
+    /// the loop, a thousand a second under load, produced them again until 2026-12-07).
     func resendFailed() {
         guard !retries.isEmpty, !configuration.exactlyOnce || !transactionFailed else { return }
+        let now = wallClock.milliseconds()
+        guard now >= nextRetryWall else { return }
         let batch = retries
         retries.removeAll()
         for p in batch {
@@ -375,5 +404,7 @@ extension Pipeline {
             // back, to a new task) has its inputs reprocessed by the partition's next owner.
             if task(for: p.partition, generation: p.generation) != nil { produce(p) }
         }
+        retryDelayMs = retries.isEmpty ? Self.retryDelayMs : min(retryDelayMs * 2, Self.longestRetryDelayMs)
+        nextRetryWall = now + retryDelayMs
     }
 }

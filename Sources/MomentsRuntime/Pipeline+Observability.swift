@@ -34,6 +34,8 @@ extension Pipeline {
         metrics.gauge("moments_consumer_prefetched", [], Double(consumer.queuedCount))
         // At most one a partition; staying there, its outputs are not being acknowledged.
         if changelog != nil && !configuration.exactlyOnce { metrics.gauge("moments_state_waiting", [], Double(deferredState.count)) }
+        // 1 while the outputs' broker holds input back (Pipeline+Backpressure).
+        metrics.gauge("moments_input_paused", [], inputPaused.isEmpty ? 0 : 1)
         // A rule no partition of this instance counts any more (all revoked, or the rule gone in
         // a reload) is withdrawn, not left at its last value.
         metrics.gauges("moments_discount_budget_used", label: "rule", budgets.mapValues(Double.init))

@@ -142,6 +142,8 @@ extension Pipeline {
     /// owner starts exactly after what this instance finished.
     func revoked(_ partitions: [TopicPartition]) {
         drainDeliveries()
+        partitionsLeaving = Set(partitions)
+        defer { partitionsLeaving = [] }
         do {
             try checkpoint(synchronous: true, only: partitions)
         } catch {
@@ -153,6 +155,7 @@ extension Pipeline {
         // new owner would produce them again. It is aborted at the next commit instead.
         if configuration.exactlyOnce && inTransaction && transactionEnding == nil { transactionFailed = true }
         countTallies()   // their engines go now; what they held back was still detected
+        releasePausedInput(partitions)
         for tp in partitions {
             tasks[tp] = nil
             withdrawGauges(of: tp)
@@ -169,6 +172,7 @@ extension Pipeline {
     /// ran on with those partitions unread and the rest of its group waiting for it.
     func refused(_ partitions: [TopicPartition], reason: String) {
         countTallies()
+        releasePausedInput(partitions)
         for tp in partitions where tasks.removeValue(forKey: tp) != nil { withdrawGauges(of: tp) }
         let failure = AssignmentRefused(partitions: partitions, reason: reason)
         unrecoverable = failure
@@ -191,6 +195,7 @@ extension Pipeline {
     /// the new owner's state), and a failed output of theirs would be produced again.
     func lost(_ partitions: [TopicPartition]) {
         countTallies()
+        releasePausedInput(partitions)
         for tp in partitions {
             tasks[tp] = nil
             withdrawGauges(of: tp)

@@ -144,7 +144,11 @@ extension Pipeline {
         transactionFailed = false
         pending.removeAll()
         retries.removeAll()
-        let partitions = Array(tasks.keys)
+        // Partitions on their way out — a revocation's, or every one at a stop — are not restored:
+        // their next owner starts from the last commit anyway. Restored here (until 2026-12-07),
+        // they held up the group's rebalance, or the stop, for a restore thrown away at once,
+        // and a lookup failing for one of them stopped the daemon.
+        let partitions = leaving ? [] : tasks.keys.filter { !partitionsLeaving.contains($0) }
         tasks.removeAll()
         // Rewound to exactly the last commit: `assigned` learns it as on an assignment (a broker
         // that does not answer in time stops the pipeline) and names it as each partition's start.

@@ -10,6 +10,8 @@ import MomentsCore
 extension Pipeline {
     /// Produce failures are retried this soon; nothing announces that the cause has passed.
     static let retryDelayMs: Int64 = 10
+    /// The longest pause between retries of outputs that keep failing (`resendFailed`).
+    static let longestRetryDelayMs: Int64 = 1000
 
     func sleepUntilWork() {
         guard !consumer.hasQueued else { return }
@@ -19,7 +21,7 @@ extension Pipeline {
     /// The wall time (in `wallClock` milliseconds) at which something is due that no queue announces.
     func nextScheduledWork() -> Int64 {
         var due = min(lastCommitWall + configuration.commitInterval.milliseconds, lastGaugesWall + 1000, lastProgressWall + 60_000)
-        if !retries.isEmpty { due = min(due, wallClock.milliseconds() + Self.retryDelayMs) }
+        if !retries.isEmpty { due = min(due, max(nextRetryWall, wallClock.milliseconds())) }
         if configuration.wallClockAdvance, let timer = nextTimerWall() { due = min(due, timer) }
         return due
     }

@@ -91,6 +91,18 @@ public final class Pipeline: @unchecked Sendable {
     var nextGeneration = 0
     @exclusivity(unchecked) var pending = PendingOutputs()
     var retries: [PendingOutput] = []
+    /// When `resendFailed` next produces the retries, and the pause after that if they fail again
+    /// (Pipeline+Backpressure).
+    var nextRetryWall: Int64 = 0
+    var retryDelayMs = Pipeline.retryDelayMs
+    /// When a failed produce was last logged as a warning, and how many failed since.
+    var lastRetryWarningWall: Int64 = .min
+    var retriesSinceWarning = 0
+    /// Partitions whose input is paused while outputs wait for the broker (Pipeline+Backpressure).
+    var inputPaused: Set<TopicPartition> = []
+    /// Whether librdkafka's queue was still full after a produce's wait: until a produce goes
+    /// through, the next ones do not wait (Pipeline+Backpressure).
+    var producerQueueFull = false
     /// When `warnOfABatchTooLarge` last logged (`Pipeline+RefusedOutputs`).
     var lastBatchTooLargeWarningWall: Int64 = 0
     var lastCommitWall: Int64 = 0
@@ -120,6 +132,9 @@ public final class Pipeline: @unchecked Sendable {
     @exclusivity(unchecked) var inTransaction = false
     /// Exactly-once: an output of the open transaction failed; it must be aborted.
     var transactionFailed = false
+    /// Partitions a revocation is taking away, while it commits them (exactly-once: an abort then
+    /// does not restore them, `rewind`).
+    var partitionsLeaving: Set<TopicPartition> = []
     /// Exactly-once: a commit or abort librdkafka has not finished, to be called again before
     /// anything else (Pipeline+Transactions).
     var transactionEnding: TransactionEnding?
@@ -214,6 +229,7 @@ public final class Pipeline: @unchecked Sendable {
                     continue
                 }
             }
+            applyBackpressure()
             try pollInputs()
             if let error = unrecoverable {
                 // What the other partitions finished is still delivered and committed.

@@ -41,6 +41,8 @@ public struct PipelineStatus: Sendable {
     public var transactionsAborted = 0
     /// Partitions taken away without a handover (see `Pipeline.lost`).
     public var partitionsLost = 0
+    /// Whether input is paused because too many outputs wait for the broker (Pipeline+Backpressure).
+    public var inputPaused = false
     /// Delivery reports that came after their output's partition had left (revoked after the
     /// drain gave up, or lost, whose task goes before the drain; perhaps assigned again since):
     /// recognised by the task generation and applied to no task. Their inputs are reprocessed by
