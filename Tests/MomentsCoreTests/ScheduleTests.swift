@@ -120,12 +120,12 @@ import Testing
                 when: { match: { event: interaction.escalated } }
               - id: b
                 kind: pain
-                schedule: { timezone: UTC }
+                schedule: { timezone: UTC, days: mon-fri }
                 outside: { longer_than: 300s }
                 when: { match: { event: interaction.escalated } }
               - id: c
                 kind: pain
-                schedule: { timezone: UTC }
+                schedule: { timezone: UTC, days: mon-fri }
                 outside: sometimes
                 when: { match: { event: interaction.escalated } }
             """)

@@ -109,6 +109,12 @@ enum ConditionSection {
                 let f = FilterSection.parse(ifNode, ctx, what: "if"),
                 let d = ctx.duration(ctx.required(o, "longer_than", in: item, what: "an override"), what: "longer_than")
             else { continue }
+            // `if: {}` matches every customer: the override replaced the wait's own limit for all
+            // (until 2026-12-07 it was taken, and a 120 s wait fired at 10 s).
+            guard !f.isEmpty else {
+                ctx.error(ifNode, "an override's if needs at least one of channel, queue or attributes (an empty one would give every customer this limit; set the wait's longer_than instead)")
+                continue
+            }
             overrides.append((f, d))
         }
         guard let from, let until, let limit, let measure else { return nil }

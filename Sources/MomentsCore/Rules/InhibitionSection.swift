@@ -6,9 +6,16 @@ enum InhibitionSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> [Inhibition]? {
         guard let items = ctx.sequence(node, what: "inhibits") else { return nil }
         var out: [Inhibition] = []
+        var listed: Set<String> = []
         for item in items {
             guard let m = ctx.mapping(item, what: "an inhibition", allowed: ["moment", "scope"]) else { continue }
-            let ids = ctx.strings(ctx.required(m, "moment", in: item, what: "an inhibition"), what: "moment")
+            let named = ctx.stringItems(ctx.required(m, "moment", in: item, what: "an inhibition"), what: "moment")
+            // Listed twice (in one scope or both) it was counted twice, and which scope held was
+            // the order's doing (until 2026-12-07).
+            for (id, at) in named ?? [] where !listed.insert(id).inserted {
+                ctx.error(at, "moment '\(id)' is inhibited twice; list it once (scope customer covers its interactions too)")
+            }
+            let ids = named?.map(\.value)
             var scope = InhibitionScope.interaction
             if let s = ctx.string(m["scope"], what: "scope") {
                 if let v = InhibitionScope(rawValue: s) { scope = v } else {

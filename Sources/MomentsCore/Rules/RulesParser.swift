@@ -178,6 +178,11 @@ enum RecoverySection {
         if let p = ctx.mapping(m["params"], what: "params") {
             for member in p {
                 guard case .scalar(let s) = member.value else { ctx.error(member.value, "param '\(member.key)' must be a number or text"); continue }
+                // `x: ~` went out as the text "~" (until 2026-12-07), as `runbook: null` once did.
+                guard !(s.style == .plain && YAMLContext.nullForms.contains(s.string)) else {
+                    ctx.error(member.value, "param '\(member.key)' is null; remove it, or quote the text")
+                    continue
+                }
                 if s.style == .plain, let n = Double(s.string), n.isFinite, DecimalText.isExact(s.string, n) {
                     if n < 0 { ctx.error(member.value, "param '\(member.key)' must not be negative, found \(s.string)") }
                     params.append((member.key, .number(n)))

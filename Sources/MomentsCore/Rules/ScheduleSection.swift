@@ -22,9 +22,15 @@ enum ScheduleSection {
         let before = ctx.errors.count
         var zone: TimeZone?
         if let id = ctx.string(ctx.required(m, "timezone", in: node, what: what), what: "timezone") {
-            // Only IANA names ("Europe/Berlin"): TimeZone would also take "GMT+2"-like forms,
-            // which have no daylight saving and are rarely what a queue's hours mean.
-            if id.contains("/") || id == "UTC", let z = TimeZone(identifier: id) { zone = z } else {
+            // Names of the time zone database, not fixed offsets ("GMT+2", "Etc/GMT+2", "+02:00"),
+            // which have no daylight saving and are rarely what a queue's hours mean — and
+            // "Etc/GMT+2" is two hours *behind* UTC. Until 2026-12-07 the test was whether the
+            // name had a "/": "Etc/GMT+2" was taken, and "CET" or "EST5EDT" refused.
+            if Self.isFixedOffset(id) {
+                ctx.error(m["timezone"], "time zone '\(id)' is a fixed offset without daylight saving\(id.hasPrefix("Etc/GMT") ? " (and the Etc/GMT signs are inverted: Etc/GMT+2 is UTC-2)" : ""); use the name of a place, such as Europe/Berlin or America/New_York, or UTC")
+            } else if let z = TimeZone(identifier: id) {
+                zone = z
+            } else {
                 ctx.error(m["timezone"], "unknown time zone '\(id)' (use an IANA name such as Europe/Berlin, America/New_York or UTC)")
             }
         }
@@ -50,8 +56,18 @@ enum ScheduleSection {
                 hours.append(r)
             }
         }
+        // With neither, every day and every hour: a schedule that is always on, and an
+        // `outside:` that never applies (accepted until 2026-12-07).
+        if m["days"] == nil && m["hours"] == nil {
+            ctx.error(node, "\(what) needs days or hours (with neither it is always on)")
+        }
         guard ctx.errors.count == before, let zone else { return nil }
         return Schedule(name: name, timeZone: zone, days: days, hours: hours)
+    }
+
+    /// "GMT+2", "Etc/GMT-1", "UTC+01:00", "+0200": an offset, not a place.
+    static func isFixedOffset(_ id: String) -> Bool {
+        id.range(of: #"^(Etc/)?(GMT|UTC|UT)?[+-]?[0-9]"#, options: .regularExpression) != nil
     }
 
     /// "mon" or "mon-fri" (a range may wrap: "fri-mon").

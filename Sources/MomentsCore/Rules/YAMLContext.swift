@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A problem in a YAML file, located for a human: `file:line:column: what is wrong`.
@@ -37,14 +38,20 @@ public final class YAMLContext {
         // By scalars: as Characters, "\r\n" is one, and a CRLF file was one long line, so no
         // error could point inside a template.
         lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
+        guard !reportInvisibleLineBreaks() else { return nil }
         do {
-            return try Yams.compose(yaml: text)
+            let root = try Yams.compose(yaml: text)
+            if let root {
+                var visited: Set<Int> = []
+                reportTags(in: root, visited: &visited)
+            }
+            return root
         } catch let e as YamlError {
             switch e {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
                 .composer(let context, let problem, let mark, _):
                 let ctx = context.map { "\($0.text): " } ?? ""
-                report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)\(tabHint(near: mark.line))")
+                report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)\(tabHint(near: mark.line))\(templateHint(near: mark.line))")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 reportDuplicateKeys(duplicates, firstAt: context.mark, in: text)
             case .reader(let problem, let offset?, _, _):
@@ -62,16 +69,96 @@ public final class YAMLContext {
         }
     }
 
+    /// NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029) are line breaks to
+    /// the YAML parser, and to few editors: one pasted into a comment moved every later error a
+    /// line down from where the editor shows it, or broke the file with an error that named
+    /// something else (until 2026-12-07). They are refused where the editor shows them.
+    private func reportInvisibleLineBreaks() -> Bool {
+        var found = false
+        for (n, line) in lines.enumerated() {
+            for (i, scalar) in line.unicodeScalars.enumerated() where scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                let name = scalar.value == 0x85 ? "NEXT LINE (U+0085)" : scalar.value == 0x2028 ? "LINE SEPARATOR (U+2028)" : "PARAGRAPH SEPARATOR (U+2029)"
+                report(line: n + 1, column: i + 1, "invisible line break \(name): YAML reads it as a new line, which most editors do not show; remove it (in text, write it as \\u\(scalar.value == 0x85 ? "0085" : String(scalar.value, radix: 16, uppercase: true)) between double quotes)")
+                found = true
+            }
+        }
+        return found
+    }
+
+    /// The tags YAML's core schema gives a value, written (`!!str`) or not.
+    static let coreTags: Set<String> = ["str", "int", "float", "bool", "null", "map", "seq", "merge"].reduce(into: []) { $0.insert("tag:yaml.org,2002:" + $1) }
+
+    /// Refuses every other tag: nothing here expands one, and a value such as
+    /// `token: !env MOMENTS_ADMIN_TOKEN` or `summary: !include summary.txt` was read as its bare
+    /// text (until 2026-12-07), so the admin token was the variable's name, which anyone could
+    /// guess, and alerts said "summary.txt".
+    ///
+    /// A list or mapping is walked once: aliases repeat their anchor's node (at its place in
+    /// the text), and a file of aliases of aliases (`[*a, *a, …]`, a few lines) stands for
+    /// millions of nodes.
+    private func reportTags(in node: Node, visited: inout Set<Int>) {
+        // The tag as written, not as resolved (`Node.tag`, which gives a plain date-like scalar
+        // `!!timestamp`): empty when none was, `!` for the non-specific one.
+        let tag: String
+        switch node {
+        case .scalar(let s): tag = s.tag.rawValue
+        case .mapping(let m): tag = m.tag.rawValue
+        case .sequence(let q): tag = q.tag.rawValue
+        case .alias: tag = ""
+        }
+        if !(tag.isEmpty || tag == "!" || Self.coreTags.contains(tag)) {
+            let shown = tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst("tag:yaml.org,2002:".count) : tag
+            error(node, "YAML tag '\(shown)' is not supported: nothing is expanded, the value would be read as its bare text; write the value itself (environment variables: see MOMENTS_* in the README)")
+        }
+        switch node {
+        case .mapping, .sequence:
+            if let mark = node.mark, !visited.insert(mark.line &* 1_000_003 &+ mark.column).inserted { return }
+        default:
+            return
+        }
+        switch node {
+        case .mapping(let m):
+            for (k, v) in m {
+                reportTags(in: k, visited: &visited)
+                reportTags(in: v, visited: &visited)
+            }
+        case .sequence(let s):
+            for item in s { reportTags(in: item, visited: &visited) }
+        default:
+            break
+        }
+    }
+
     /// A tab in the indentation of the error's line or the line before: YAML indents with
     /// spaces only, and the parser's own words ("found character that cannot start any token")
     /// never say so. Empty when neither line has one.
     private func tabHint(near line: Int) -> String {
         for n in [line, line - 1] where n >= 1 && n <= lines.count {
-            if lines[n - 1].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") {
+            // Past a list's dash too (`-\tid: a`), which the parser refuses alike.
+            if lines[n - 1].prefix(while: { $0 == " " || $0 == "\t" || $0 == "-" }).contains("\t") {
                 return " (line \(n) is indented with a tab; YAML indents with spaces only)"
             }
         }
         return ""
+    }
+
+    /// A value that starts with `{` is a mapping to YAML: `summary: {customer_id} escalated` is
+    /// a syntax error, and `summary: {customer_id}` a mapping, neither saying that the template
+    /// needs quotes. Empty unless the line holds such an unquoted value.
+    private func templateHint(near line: Int) -> String {
+        guard line >= 1, line <= lines.count else { return "" }
+        let text = String(lines[line - 1])
+        guard text.range(of: #"^\s*(-\s*)?[A-Za-z_]+:\s*\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) != nil else { return "" }
+        return Self.quoteTheTemplate
+    }
+
+    static let quoteTheTemplate = " (a text that starts with '{' must be quoted, or YAML reads a mapping: summary: \"{customer_id} escalated\")"
+
+    /// `summary: {customer_id}` read as a mapping of one key without a value.
+    static func unquotedTemplateHint(_ node: Node) -> String {
+        guard case .mapping(let m) = node, m.count == 1, let (k, v) = m.first, k.string != nil,
+              case .scalar(let s) = v, s.string.isEmpty || nullForms.contains(s.string) else { return "" }
+        return quoteTheTemplate
     }
 
     /// Yams names the duplicated keys of a mapping and the place of the first one's first
@@ -185,8 +272,15 @@ public final class YAMLContext {
             return nil
         }
         var out: [(String, Node, Node)] = []
+        var seen: Set<String> = []
         for (k, v) in m {
             guard let key = k.string else { error(k, "keys in \(what) must be text"); continue }
+            // YAML tells `1` from `"1"` (and `true` from `"true"`) as keys; read as text they are
+            // one, and a recovery action's params carried the member twice (until 2026-12-07).
+            guard seen.insert(key).inserted else {
+                error(k, "duplicate key '\(key)' in \(what) (YAML reads it as another key only by its quotes)")
+                continue
+            }
             if let allowed, !allowed.contains(key) {
                 error(k, "unknown key '\(key)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
                 continue
@@ -207,7 +301,7 @@ public final class YAMLContext {
 
     public func string(_ node: Node?, what: String) -> String? {
         guard let node else { return nil }
-        guard case .scalar(let s) = node else { error(node, "\(what) must be text"); return nil }
+        guard case .scalar(let s) = node else { error(node, "\(what) must be text\(Self.unquotedTemplateHint(node))"); return nil }
         guard !s.string.isEmpty else { error(node, "\(what) must not be empty"); return nil }
         // `runbook: ~` or `stage: null` is YAML's null, not text: taken as the text, alerts said
         // `"runbook":"null"` (until 2026-12-07), where a rule without one says null.

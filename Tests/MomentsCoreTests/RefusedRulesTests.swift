@@ -1,0 +1,131 @@
+import Foundation
+import MomentsCore
+import Testing
+
+/// Mistakes an operations engineer makes in a rules file that were taken as something else
+/// (until 2026-12-07, found by an audit run as a user): each is now refused at its place.
+@Suite struct RefusedRulesTests {
+    static let moment = """
+        moments:
+          - id: a
+            kind: pain
+            when: { match: { event: interaction.escalated } }
+
+        """
+
+    /// Nothing expands a YAML tag: `!include` or `!env` was read as its bare text.
+    @Test func tagsOtherThanYAMLsOwnAreRefused() throws {
+        let errors = Fixtures.errors("""
+            moments:
+              - id: a
+                kind: pain
+                when: { match: { event: interaction.escalated } }
+                summary: !include summary.txt
+                runbook: !!str https://wiki/a
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:5:14: error: YAML tag '!include' is not supported: nothing is expanded, the value would be read as its bare text; write the value itself (environment variables: see MOMENTS_* in the README)",
+        ])
+        // A date-like plain value is no tag of the writer's.
+        _ = try Fixtures.rules(Self.moment + "settings: { allowed_lateness: 2s }\n")
+    }
+
+    /// `if: {}` matched every customer: the override became the wait's limit for all.
+    @Test func anOverrideMatchingEveryoneIsRefused() {
+        let errors = Fixtures.errors("""
+            moments:
+              - id: w
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s, overrides: [{ if: {}, longer_than: 10s }] } }
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:4:108: error: an override's if needs at least one of channel, queue or attributes (an empty one would give every customer this limit; set the wait's longer_than instead)",
+        ])
+    }
+
+    /// `x: ~` went out as the text "~"; `1` and `"1"` as two members of the same name.
+    @Test func nullParamsAndKeysDifferingOnlyByQuotesAreRefused() {
+        let errors = Fixtures.errors(Self.moment + """
+            recovery:
+              - id: r
+                on: a
+                action: apology
+                params: { x: ~, 1: one, "1": uno }
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:9:29: error: duplicate key '1' in params (YAML reads it as another key only by its quotes)",
+            "test.yaml:9:18: error: param 'x' is null; remove it, or quote the text",
+        ])
+    }
+
+    /// Listed twice, an inhibition was counted twice and its scope was the order's doing.
+    @Test func aMomentInhibitedTwiceIsRefused() {
+        let errors = Fixtures.errors(Self.moment + """
+              - id: b
+                kind: pain
+                when: { match: { event: interaction.transferred } }
+                inhibits: [{ moment: a }, { moment: a, scope: customer }]
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:8:41: error: moment 'a' is inhibited twice; list it once (scope customer covers its interactions too)",
+        ])
+    }
+
+    /// "Etc/GMT+2" is two hours behind UTC, without daylight saving; "CET" and "EST5EDT" are
+    /// zones of the database that follow it, and were refused.
+    @Test func fixedOffsetsAreRefusedAndDatabaseZonesWithoutASlashTaken() throws {
+        let errors = Fixtures.errors("""
+            schedules:
+              one: { timezone: Etc/GMT+2, days: mon-fri }
+              two: { timezone: "UTC+01:00", days: mon-fri }
+            \(Self.moment)
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:2:20: error: time zone 'Etc/GMT+2' is a fixed offset without daylight saving (and the Etc/GMT signs are inverted: Etc/GMT+2 is UTC-2); use the name of a place, such as Europe/Berlin or America/New_York, or UTC",
+            "test.yaml:3:20: error: time zone 'UTC+01:00' is a fixed offset without daylight saving; use the name of a place, such as Europe/Berlin or America/New_York, or UTC",
+        ])
+        let rules = try Fixtures.rules("""
+            schedules:
+              cet: { timezone: CET, days: mon-fri }
+              eastern: { timezone: EST5EDT, hours: "08:00-18:00" }
+            moments:
+              - { id: a, kind: pain, schedule: cet, when: { match: { event: interaction.escalated } } }
+              - { id: b, kind: pain, schedule: eastern, when: { match: { event: interaction.escalated } } }
+            """)
+        #expect(rules.moments.map { $0.schedule?.schedule.timeZone.identifier } == ["CET", "EST5EDT"])
+    }
+
+    /// A time zone alone meant every day and every hour, so `outside:` never applied.
+    @Test func aScheduleWithoutDaysOrHoursIsRefused() {
+        let errors = Fixtures.errors("""
+            schedules:
+              berlin: { timezone: Europe/Berlin }
+            \(Self.moment)
+            """)
+        #expect(errors.map(\.description) == ["test.yaml:2:11: error: schedule 'berlin' needs days or hours (with neither it is always on)"])
+    }
+
+    /// U+2028 pasted into a comment is a line break to the YAML parser, not to the editor: every
+    /// later error was placed a line down. Refused where the editor shows it; escaped, kept.
+    @Test func invisibleLineBreaksAreRefusedWhereTheEditorShowsThem() {
+        let errors = Fixtures.errors("moments:\n  # see ticket\u{2028}# OPS-12\n  - id: a\n    kind: pain\n    when: { match: { event: interaction.escalated } }\n")
+        #expect(errors.map(\.description) == [
+            "test.yaml:2:15: error: invisible line break LINE SEPARATOR (U+2028): YAML reads it as a new line, which most editors do not show; remove it (in text, write it as \\u2028 between double quotes)",
+        ])
+        #expect(Fixtures.errors(Self.moment.replacingOccurrences(of: "kind: pain", with: "kind: pain\n    summary: \"a\\u2028b\"")).isEmpty)
+    }
+
+    /// A template that starts with `{` is a mapping to YAML; the errors now say to quote it, and
+    /// a tab after a list's dash is named as a tab.
+    @Test func unquotedTemplatesAndTabsAfterADashAreExplained() {
+        let head = "moments:\n  - id: a\n    kind: pain\n    when: { match: { event: interaction.escalated } }\n"
+        let hint = " (a text that starts with '{' must be quoted, or YAML reads a mapping: summary: \"{customer_id} escalated\")"
+        #expect(Fixtures.errors(head + "    summary: {customer_id} escalated\n").map(\.description) == [
+            "test.yaml:5:28: error: invalid YAML: while parsing a block mapping: did not find expected key" + hint,
+        ])
+        #expect(Fixtures.errors(head + "    summary: {customer_id}\n").map(\.description) == ["test.yaml:5:14: error: summary must be text" + hint])
+        #expect(Fixtures.errors("moments:\n  -\tid: a\n    kind: pain\n").map(\.description) == [
+            "test.yaml:2:4: error: invalid YAML: while scanning for the next token: found character that cannot start any token (line 2 is indented with a tab; YAML indents with spaces only)",
+        ])
+    }
+}
