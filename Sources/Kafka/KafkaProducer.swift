@@ -13,6 +13,8 @@ public final class KafkaProducer: @unchecked Sendable {
     var handle: OpaquePointer { rk }
     /// Kept as long as the client lives: librdkafka's threads write to its pipe.
     private var wakeup: KafkaWakeup?
+    /// Topics given settings of their own (`configure(topic:_:)`), held while the client lives.
+    private var configuredTopics: [OpaquePointer] = []
 
     /// - Parameters:
     ///   - configuration: librdkafka properties; `enable.idempotence` defaults to true.
@@ -56,7 +58,24 @@ public final class KafkaProducer: @unchecked Sendable {
 
     deinit {
         rd_kafka_flush(rk, 2000)
+        for topic in configuredTopics { rd_kafka_topic_destroy(topic) }
         rd_kafka_destroy(rk)
+    }
+
+    /// Gives the messages of topic `name` these topic-level settings (over the producer's own,
+    /// `message.timeout.ms` say) for as long as the producer lives. librdkafka keeps a topic's
+    /// settings from its first handle, which a produce by name then finds: call this before
+    /// anything else names the topic (a produce, `prepare`).
+    public func configure(topic name: String, _ properties: [String: String]) throws(KafkaError) {
+        guard let conf = rd_kafka_default_topic_conf_dup(rk) else { throw KafkaError.client("cannot copy the topic settings") }
+        var errstr = [CChar](repeating: 0, count: 512)
+        for (key, value) in properties.sorted(by: { $0.key < $1.key }) where rd_kafka_topic_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
+            rd_kafka_topic_conf_destroy(conf)
+            throw KafkaError.client("topic \(name): \(key): \(errorText(errstr))")
+        }
+        // The settings are the handle's from here on, taken or not.
+        guard let topic = rd_kafka_topic_new(rk, name, conf) else { throw KafkaError(rd_kafka_last_error(), "topic \(name)") }
+        configuredTopics.append(topic)
     }
 
     /// How long `produce` waits, by default, for room in a full local queue.

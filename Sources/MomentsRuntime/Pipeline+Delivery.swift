@@ -240,7 +240,7 @@ extension Pipeline {
             // later instead, it was left out of the transaction that committed its input's
             // offset, and lost if the partition left (or the pipeline stopped) before the retry
             // landed; an abort also dropped it, and rewound only to that commit.
-            log(.warning, "produce failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(failure)")])
+            warnOfAFailedProduce("produce failed inside the transaction; it will be aborted and reprocessed", p, failure)
             transactionFailed = true
             return
         }
@@ -250,23 +250,24 @@ extension Pipeline {
             stateRecordFailed(p, batch: batch, of: owner, failure)
             return
         }
-        warnOfARetry(p, failure)
+        warnOfAFailedProduce("produce failed; will retry", p, failure)
         retries.append(p)
     }
 
-    /// Logs a produce that failed and will be retried: at once for the first, then at most once
-    /// every ten seconds with how many failed since (the rest at debug level). A topic that
-    /// does not exist, or that the instance may no longer write, fails every output at every
-    /// retry: each was a warning, a hundred lines a second for one output.
-    func warnOfARetry(_ p: borrowing PendingOutput, _ failure: KafkaError) {
+    /// Logs a produce refused on the spot: at once for the first, then at most once every ten
+    /// seconds with how many failed since (the rest at debug level). A topic that does not
+    /// exist, or that the instance may no longer write, fails every output at every retry (with
+    /// exactly-once, every transaction): each was a warning, a hundred lines a second for one
+    /// output (until 2026-12-07).
+    func warnOfAFailedProduce(_ message: String, _ p: borrowing PendingOutput, _ failure: KafkaError) {
         retriesSinceWarning += 1
         let now = wallClock.milliseconds()
         if lastRetryWarningWall == .min || now - lastRetryWarningWall >= 10_000 {
-            log(.warning, "produce failed; will retry", p.logFields + [("error", "\(failure)"), ("failed_since_last_warning", String(retriesSinceWarning))])
+            log(.warning, message, p.logFields + [("error", "\(failure)"), ("failed_since_last_warning", String(retriesSinceWarning))])
             lastRetryWarningWall = now
             retriesSinceWarning = 0
         } else if logger.logLevel <= .debug {
-            log(.debug, "produce failed; will retry", p.logFields + [("error", "\(failure)")])
+            log(.debug, message, p.logFields + [("error", "\(failure)")])
         }
     }
 

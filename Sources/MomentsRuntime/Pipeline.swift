@@ -292,6 +292,24 @@ public final class Pipeline: @unchecked Sendable {
         thread.start()
     }
 
+    /// How long a state record may wait for the broker before it fails (at-least-once): less
+    /// than the wait for outputs in flight when partitions leave (`drainTimeout`), so that every
+    /// state record of a partition that leaves has landed or failed before it is gone. One that
+    /// waited on (librdkafka's 300 s by default), through an outage that cost this instance its
+    /// partitions, could land after its successor's records for the same customers, and
+    /// compaction kept it: the next restore took an older state (until 2026-12-07). A record
+    /// that fails is written again from the customer's state at the next checkpoint, and the
+    /// commits wait for it. Nil with exactly-once, where the transaction fences a former owner.
+    static func changelogMessageTimeoutMs(_ configuration: PipelineConfiguration, _ producerProps: [String: String]) -> Int64? {
+        guard !configuration.exactlyOnce else { return nil }
+        // librdkafka looks once a second, and refuses a timeout not above `linger.ms`.
+        let linger = producerProps["linger.ms"].flatMap { Double($0) }.map { Int64($0.rounded(.up)) } ?? 0
+        let bound = max(1000, linger + 1, configuration.drainTimeout.milliseconds - 2000)
+        let configured = (producerProps["message.timeout.ms"] ?? producerProps["delivery.timeout.ms"]).flatMap { Int64($0) }
+        guard let configured, configured > 0 else { return bound }   // 0: no limit
+        return min(bound, configured)
+    }
+
     /// The producer's `linger.ms` unless `kafka.producer_properties` sets one: outputs wait up
     /// to this long to share a produce request (fewer requests), and every alert waits that long
     /// at most (the latency bench measures with it).
@@ -371,6 +389,9 @@ public final class Pipeline: @unchecked Sendable {
         producer = try KafkaProducer(
             configuration: KafkaConfiguration(producerProps),
             onDelivery: { [unowned self] report in self.delivered(report) })
+        if let topic = configuration.changelogTopic, let timeout = Self.changelogMessageTimeoutMs(configuration, producerProps) {
+            try producer.configure(topic: topic, ["message.timeout.ms": String(timeout)])
+        }
         consumer = try KafkaConsumer(
             configuration: KafkaConfiguration(consumerProps),
             onRebalance: { [unowned self] event in self.rebalanced(event) },

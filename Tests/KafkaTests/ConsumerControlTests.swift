@@ -328,4 +328,25 @@ import Testing
         #expect(failed.error?.code == KafkaError.messageTooLarge)
         #expect(producer.outstanding == 0)
     }
+
+    /// A topic given settings of its own keeps them for every message produced to it by name:
+    /// with the broker away, its messages fail at their own timeout, another topic's wait on.
+    @Test func aConfiguredTopicsMessagesTimeOutOnTheirOwn() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("fast", partitions: 1)
+        try cluster.createTopic("slow", partitions: 1)
+        let reports = Reports()
+        let producer = try KafkaProducer(configuration: producerConfig(cluster), onDelivery: reports.add)
+        try producer.configure(topic: "fast", ["message.timeout.ms": "1000"])
+        #expect(producer.prepare(topics: ["fast", "slow"]).isEmpty)
+        try cluster.setBrokerDown()
+        try producer.produce(topic: "fast", key: nil, value: [0], token: 1)
+        try producer.produce(topic: "slow", key: nil, value: [1], token: 2)
+        #expect(waitUntil(seconds: 10, step: { producer.poll(timeoutMs: 50) }) { !reports.all.isEmpty })
+        _ = waitUntil(seconds: 1, step: { producer.poll(timeoutMs: 50) }) { false }
+        #expect(reports.all.map(\.token) == [1])
+        #expect(reports.all.first?.error?.description.contains("MSG_TIMED_OUT") == true, "\(String(describing: reports.all.first?.error))")
+        #expect(throws: KafkaError.self) { try producer.configure(topic: "bad", ["message.timeout.ms": "soon"]) }
+        try cluster.setBrokerUp()
+    }
 }

@@ -338,16 +338,19 @@ import Testing
     }
 
     /// Characters JSON may hold raw but a YAML reader refuses (DEL, C1 controls, U+FFFE and
-    /// U+FFFF), sent as escapes in a body, are stored as escapes: raw, the next start refused the
+    /// U+FFFF, and since 2026-12-07 the invisible line breaks U+2028 and U+2029), sent as
+    /// escapes in a body (or those two raw, as JavaScript writes JSON), are stored as escapes: raw, the next start refused the
     /// whole file and every admin silence was moved aside (until 2026-12-07).
     @Test func aSilenceWithCharactersYAMLRefusesSurvivesARestart() throws {
         let dir = tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let reg = registry(dir, clock: Clock())
-        let body = #"{"match": {"queue": ["tech\u0085"], "attributes": {"site\u007f": ["x\u009f"]}}, "for": "1h", "comment": "a\u007fb\u0080c\ufffed\uffff", "created_by": "ops\u0090"}"#
+        let body = #"{"match": {"queue": ["tech\u0085"], "attributes": {"site\u007f": ["x\u009f"]}}, "for": "1h", "comment": "a\u007fb\u0080c\ufffed\uffff\u2028e", "created_by": "ops\u0090"}"#
         guard case .success(let made) = reg.create(body: body) else { Issue.record("not created"); return }
-        guard case .success(let other) = reg.create(body: #"{"match": {"queue": ["billing"]}, "for": "1h"}"#) else { Issue.record("not created"); return }
-        #expect(made.comment == "a\u{7F}b\u{80}c\u{FFFE}d\u{FFFF}")
+        // JSON as JavaScript writes it: U+2029 raw inside a string.
+        guard case .success(let other) = reg.create(body: "{\"match\": {\"queue\": [\"billing\"]}, \"for\": \"1h\", \"comment\": \"x\u{2029}y\"}") else { Issue.record("not created"); return }
+        #expect(made.comment == "a\u{7F}b\u{80}c\u{FFFE}d\u{FFFF}\u{2028}e")
+        #expect(other.comment == "x\u{2029}y")
         let loaded = try SilenceStore(directory: dir).load()
         #expect(loaded.refused.isEmpty)
         #expect(loaded.silences.map(\.id) == [made.id, other.id])

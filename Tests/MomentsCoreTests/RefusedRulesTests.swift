@@ -41,6 +41,14 @@ import Testing
         #expect(errors.map(\.description) == [
             "test.yaml:4:108: error: an override's if needs at least one of channel, queue or attributes (an empty one would give every customer this limit; set the wait's longer_than instead)",
         ])
+        // A filter refused for its own error is not also said to be empty.
+        let misspelt = Fixtures.errors("""
+            moments:
+              - id: w
+                kind: pain
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s, overrides: [{ if: { channel: phone }, longer_than: 10s }] } }
+            """)
+        #expect(misspelt.count == 1 && misspelt[0].message.hasPrefix("unknown channel 'phone'"), "\(misspelt)")
     }
 
     /// `x: ~` went out as the text "~"; `1` and `"1"` as two members of the same name.
@@ -50,11 +58,12 @@ import Testing
               - id: r
                 on: a
                 action: apology
-                params: { x: ~, 1: one, "1": uno }
+                params: { x: ~, 1: one, "1": uno, y: , z: !!str null }
             """)
         #expect(errors.map(\.description) == [
             "test.yaml:9:29: error: duplicate key '1' in params (YAML reads it as another key only by its quotes)",
             "test.yaml:9:18: error: param 'x' is null; remove it, or quote the text",
+            "test.yaml:9:42: error: param 'y' is null; remove it, or quote the text",
         ])
     }
 
@@ -78,11 +87,16 @@ import Testing
             schedules:
               one: { timezone: Etc/GMT+2, days: mon-fri }
               two: { timezone: "UTC+01:00", days: mon-fri }
+              three: { timezone: EST, days: mon-fri }
+              four: { timezone: BST, days: mon-fri }
             \(Self.moment)
             """)
         #expect(errors.map(\.description) == [
             "test.yaml:2:20: error: time zone 'Etc/GMT+2' is a fixed offset without daylight saving (and the Etc/GMT signs are inverted: Etc/GMT+2 is UTC-2); use the name of a place, such as Europe/Berlin or America/New_York, or UTC",
             "test.yaml:3:20: error: time zone 'UTC+01:00' is a fixed offset without daylight saving; use the name of a place, such as Europe/Berlin or America/New_York, or UTC",
+            "test.yaml:4:22: error: time zone 'EST' keeps one offset all year, without daylight saving; use the name of a place, such as America/New_York, America/Denver or Pacific/Honolulu, or UTC",
+            // An abbreviation Foundation would take for Asia/Dhaka, not British Summer Time.
+            "test.yaml:5:21: error: unknown time zone 'BST' (use an IANA name such as Europe/Berlin, America/New_York or UTC)",
         ])
         let rules = try Fixtures.rules("""
             schedules:

@@ -130,6 +130,10 @@ public final class SilenceRegistry: @unchecked Sendable {
     public func create(body: String) -> Result<Silence, ConfigErrors> {
         lock.lock(); defer { lock.unlock() }
         let ctx = YAMLContext(file: "request")
+        // JSON allows U+2028 and U+2029 raw inside strings (JavaScript's encoder leaves them so),
+        // where an escape means the same; as YAML they are invisible line breaks, refused.
+        let body = body.contains("\u{2028}") || body.contains("\u{2029}")
+            ? body.replacingOccurrences(of: "\u{2028}", with: "\\u2028").replacingOccurrences(of: "\u{2029}", with: "\\u2029") : body
         guard let node = ctx.compose(body) else {
             if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the body is empty") }
             return .failure(ConfigErrors(ctx.errors))

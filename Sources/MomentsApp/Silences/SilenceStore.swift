@@ -67,7 +67,8 @@ public struct SilenceStore: Sendable {
     }
 
     /// The JSON with the characters a YAML reader refuses written as escapes: DEL, the C1
-    /// controls (U+0080–U+009F) and U+FFFE, U+FFFF, which JSON allows raw. The file is read back
+    /// controls (U+0080–U+009F), U+FFFE, U+FFFF, and the line and paragraph separators
+    /// (U+2028, U+2029: invisible line breaks, refused since 2026-12-07), which JSON allows raw. The file is read back
     /// as YAML, which refuses the whole file for one of them: one silence whose comment held
     /// such a character (accepted by `POST /silences` as an escape) cost every admin silence at
     /// the next start (until 2026-12-07). In the JSON they occur only inside strings, where an
@@ -90,6 +91,9 @@ public struct SilenceStore: Sendable {
                 i += 1
             } else if b == 0xEF, i + 2 < json.count, json[i + 1] == 0xBF, json[i + 2] == 0xBE || json[i + 2] == 0xBF {
                 escape(json[i + 2] == 0xBE ? 0xFFFE : 0xFFFF)
+                i += 2
+            } else if b == 0xE2, i + 2 < json.count, json[i + 1] == 0x80, json[i + 2] == 0xA8 || json[i + 2] == 0xA9 {
+                escape(json[i + 2] == 0xA8 ? 0x2028 : 0x2029)
                 i += 2
             } else {
                 out.append(b)

@@ -102,6 +102,7 @@ enum ConditionSection {
         let measure = measureName(m["measure"], default: "wait", ctx)
         var overrides: [(filter: Filter, longerThan: Duration)] = []
         for item in m["overrides"].flatMap({ ctx.sequence($0, what: "overrides") }) ?? [] {
+            let before = ctx.errors.count
             // Without its `if`, only that is reported: the override itself was read as the
             // filter, and its `longer_than` reported as an unknown key of `if` (until 2026-12-07).
             guard let o = ctx.mapping(item, what: "an override", allowed: ["if", "longer_than"]),
@@ -111,7 +112,7 @@ enum ConditionSection {
             else { continue }
             // `if: {}` matches every customer: the override replaced the wait's own limit for all
             // (until 2026-12-07 it was taken, and a 120 s wait fired at 10 s).
-            guard !f.isEmpty else {
+            guard !f.isEmpty || ctx.errors.count > before else {
                 ctx.error(ifNode, "an override's if needs at least one of channel, queue or attributes (an empty one would give every customer this limit; set the wait's longer_than instead)")
                 continue
             }

@@ -179,7 +179,7 @@ enum RecoverySection {
             for member in p {
                 guard case .scalar(let s) = member.value else { ctx.error(member.value, "param '\(member.key)' must be a number or text"); continue }
                 // `x: ~` went out as the text "~" (until 2026-12-07), as `runbook: null` once did.
-                guard !(s.style == .plain && YAMLContext.nullForms.contains(s.string)) else {
+                guard !YAMLContext.isNull(s) else {
                     ctx.error(member.value, "param '\(member.key)' is null; remove it, or quote the text")
                     continue
                 }

@@ -28,7 +28,12 @@ enum ScheduleSection {
             // name had a "/": "Etc/GMT+2" was taken, and "CET" or "EST5EDT" refused.
             if Self.isFixedOffset(id) {
                 ctx.error(m["timezone"], "time zone '\(id)' is a fixed offset without daylight saving\(id.hasPrefix("Etc/GMT") ? " (and the Etc/GMT signs are inverted: Etc/GMT+2 is UTC-2)" : ""); use the name of a place, such as Europe/Berlin or America/New_York, or UTC")
-            } else if let z = TimeZone(identifier: id) {
+            } else if Self.fixedAbbreviations.contains(id) {
+                ctx.error(m["timezone"], "time zone '\(id)' keeps one offset all year, without daylight saving; use the name of a place, such as America/New_York, America/Denver or Pacific/Honolulu, or UTC")
+            } else if id.contains("/") || Self.namesWithoutASlash.contains(id), let z = TimeZone(identifier: id) {
+                // Foundation also takes abbreviations, which name no zone of the database and
+                // are ambiguous ("BST" is Dhaka's there, not British Summer Time; "IST" India's):
+                // without a "/", only the database's own names are taken.
                 zone = z
             } else {
                 ctx.error(m["timezone"], "unknown time zone '\(id)' (use an IANA name such as Europe/Berlin, America/New_York or UTC)")
@@ -64,6 +69,19 @@ enum ScheduleSection {
         guard ctx.errors.count == before, let zone else { return nil }
         return Schedule(name: name, timeZone: zone, days: days, hours: hours)
     }
+
+    /// The database's names that are no place and keep one offset all year: a queue in New
+    /// York with `EST` would be an hour off all summer. (UTC and GMT are meant as such; a place
+    /// without daylight saving, Asia/Kolkata, is a place.)
+    static let fixedAbbreviations: Set<String> = ["EST", "MST", "HST"]
+
+    /// The time zone database's names without a "/" (its zones and their links), less the fixed
+    /// ones above and the `GMT±0` forms the offset check refuses.
+    static let namesWithoutASlash: Set<String> = [
+        "CET", "CST6CDT", "Cuba", "EET", "EST5EDT", "Egypt", "Eire", "GB", "GB-Eire", "GMT", "Greenwich", "Hongkong",
+        "Iceland", "Iran", "Israel", "Jamaica", "Japan", "Kwajalein", "Libya", "MET", "MST7MDT", "NZ", "NZ-CHAT", "Navajo",
+        "PRC", "PST8PDT", "Poland", "Portugal", "ROC", "ROK", "Singapore", "Turkey", "UCT", "UTC", "Universal", "W-SU", "WET", "Zulu",
+    ]
 
     /// "GMT+2", "Etc/GMT-1", "UTC+01:00", "+0200": an offset, not a place.
     static func isFixedOffset(_ id: String) -> Bool {

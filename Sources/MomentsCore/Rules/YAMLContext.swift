@@ -305,7 +305,7 @@ public final class YAMLContext {
         guard !s.string.isEmpty else { error(node, "\(what) must not be empty"); return nil }
         // `runbook: ~` or `stage: null` is YAML's null, not text: taken as the text, alerts said
         // `"runbook":"null"` (until 2026-12-07), where a rule without one says null.
-        guard !(s.style == .plain && Self.nullForms.contains(s.string)) else {
+        guard !Self.isNull(s) else {
             error(node, "\(what) is null; remove the key to leave it unset, or quote the text")
             return nil
         }
@@ -314,6 +314,12 @@ public final class YAMLContext {
 
     /// The plain scalars YAML 1.2's core schema reads as null (the empty one is refused as empty).
     public static let nullForms: Set<String> = ["~", "null", "Null", "NULL"]
+
+    /// Whether YAML reads `s` as null: plain, empty or one of `nullForms`, and not tagged as
+    /// text (`!!str null` is the word).
+    public static func isNull(_ s: Node.Scalar) -> Bool {
+        s.style == .plain && (s.string.isEmpty || nullForms.contains(s.string)) && s.tag.rawValue != "tag:yaml.org,2002:str"
+    }
 
     /// A moment's, recovery rule's or coaching rule's id. It becomes part of output ids, which
     /// `:` joins (`<interaction>:<moment>:<n>`, `<moment id>:<rule>`): with a `:` in rule ids,
