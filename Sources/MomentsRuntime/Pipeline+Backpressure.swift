@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import MomentsCore
 
 /// Input waits while the broker does not take the outputs. Outputs (and state records) wait in
 /// librdkafka's queue until acknowledged, and those it refuses wait in `retries`; with the
@@ -33,6 +34,9 @@ extension Pipeline {
             ])
         } else if inFlight <= limit / 2 || leaving {
             consumer.resume(Array(inputPaused))
+            // Their clocks go on from now: the pause's wall time is not their events' time.
+            let wall = wallClock.milliseconds()
+            for tp in inputPaused { if let task = tasks[tp], !task.isRestoring { task.clock.observed(engineClock: task.engine.clock, wallMs: wall) } }
             inputPaused = []
             statusBox.update { $0.inputPaused = false }
             log(.info, "outputs acknowledged; input resumed", [("in_flight", String(inFlight))])
@@ -42,6 +46,17 @@ extension Pipeline {
         }
     }
 
+    /// Whether `task`'s partition is paused: its clock then stands still, not moved on by the
+    /// wall clock as an idle partition's is, and goes on from the resume. The events that close
+    /// its customers' waits may be among the records it has not read: timed on, it reported
+    /// "still waiting" for customers who had been answered (found by a review the day the pause
+    /// came). Whether a paused partition has records unread cannot be told without asking the
+    /// broker (librdkafka's high watermark is not refreshed while it does not fetch), so an idle
+    /// one waits too: its timers fire the pause's length late.
+    func heldBack(_ task: PartitionTask) -> Bool {
+        !inputPaused.isEmpty && inputPaused.contains(task.partition)
+    }
+
     private func pauseInput(_ partitions: [TopicPartition]) {
         consumer.pause(partitions)
         inputPaused.formUnion(partitions)
@@ -49,7 +64,10 @@ extension Pipeline {
 
     /// Partitions leaving (revoked, lost) are resumed on their way out, so that none comes back
     /// to this consumer still paused by librdkafka with nothing here to resume it.
+    /// (Not at a stop: the consumer pauses every partition itself as it leaves the group, and
+    /// none of them comes back to it.)
     func releasePausedInput(_ partitions: [TopicPartition]) {
+        guard !leaving else { return }
         let paused = partitions.filter { inputPaused.contains($0) }
         guard !paused.isEmpty else { return }
         consumer.resume(paused)

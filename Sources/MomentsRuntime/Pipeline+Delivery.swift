@@ -235,6 +235,9 @@ extension Pipeline {
             if configuration.exactlyOnce { transactionFailed = true }
             return
         }
+        // A full queue empties as reports come: only the other refusals make the retries wait longer.
+        if failure.code != KafkaError.queueFull { retryBackoffDue = true }
+        p.attempts += 1
         if configuration.exactlyOnce {
             // As for a failed delivery (`delivered`): the transaction must not commit. Retried
             // later instead, it was left out of the transaction that committed its input's
@@ -313,11 +316,16 @@ extension Pipeline {
                 log(.error, "output not acknowledged and its bytes are gone; its input stays uncommitted", p.logFields + [("error", "\(error)")])
                 return
             }
-            log(.warning, "output not acknowledged; producing it again", p.logFields + [("error", "\(error)")])
+            warnOfAFailedProduce("output not acknowledged; producing it again", p, error)
+            retryBackoffDue = true
             p.attempts += 1
             retries.append(p)
             return
         }
+        // An output produced again has landed: the cause has passed, retries go at the shortest
+        // pause once more. (Any output's landing would not say so: one topic refused while the
+        // others take outputs would keep the pause at its shortest.)
+        if p.attempts > 0 { retryDelayMs = Self.retryDelayMs }
         if let owner {
             owner.tracker.acknowledge(p.sequence)
             if let batch = p.stateBatch {
@@ -392,8 +400,11 @@ extension Pipeline {
     }
 
     /// Produces the outputs that failed again, once their pause is over: 10 ms after a failure,
-    /// twice as long after each pass in which one fails again, up to a second (every pass of
-    /// the loop, a thousand a second under load, produced them again until 2026-12-07).
+    /// twice as long after each pass in which one is refused again (by librdkafka at once, or by
+    /// the broker in its delivery report), up to a second, and 10 ms again once the broker
+    /// acknowledges an output (every pass of the loop, a thousand a second under load, produced
+    /// them again until 2026-12-07). A full local queue does not lengthen the pause: it empties
+    /// as reports come.
     func resendFailed() {
         guard !retries.isEmpty, !configuration.exactlyOnce || !transactionFailed else { return }
         let now = wallClock.milliseconds()
@@ -405,7 +416,9 @@ extension Pipeline {
             // back, to a new task) has its inputs reprocessed by the partition's next owner.
             if task(for: p.partition, generation: p.generation) != nil { produce(p) }
         }
-        retryDelayMs = retries.isEmpty ? Self.retryDelayMs : min(retryDelayMs * 2, Self.longestRetryDelayMs)
+        // Refused since the last pass, by librdkafka now or by the broker in a report.
+        if retryBackoffDue { retryDelayMs = min(retryDelayMs * 2, Self.longestRetryDelayMs) }
+        retryBackoffDue = false
         nextRetryWall = now + retryDelayMs
     }
 }

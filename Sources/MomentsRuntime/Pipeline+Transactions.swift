@@ -152,7 +152,9 @@ extension Pipeline {
         tasks.removeAll()
         // Rewound to exactly the last commit: `assigned` learns it as on an assignment (a broker
         // that does not answer in time stops the pipeline) and names it as each partition's start.
-        let starts = assigned(partitions)
+        // Nothing to restore (all leaving): no lookup either, which at a stop can wait for a
+        // coordinator that no longer answers this member.
+        let starts = partitions.isEmpty ? [:] : assigned(partitions)
         guard unrecoverable == nil else { return }
         for tp in partitions {
             // Never committed: from the oldest retained record, whatever `auto.offset.reset`

@@ -29,7 +29,7 @@ extension Pipeline {
     /// When the first running partition's clock reaches its engine's next timer.
     func nextTimerWall() -> Int64? {
         var earliest: Int64?
-        for task in tasks.values where !task.isRestoring {
+        for task in tasks.values where !task.isRestoring && !heldBack(task) {
             guard let deadline = task.engine.nextDeadline, let wall = task.clock.wallMs(reaching: deadline) else { continue }
             earliest = min(earliest ?? wall, wall)
         }

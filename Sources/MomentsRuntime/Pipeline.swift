@@ -95,6 +95,8 @@ public final class Pipeline: @unchecked Sendable {
     /// (Pipeline+Backpressure).
     var nextRetryWall: Int64 = 0
     var retryDelayMs = Pipeline.retryDelayMs
+    /// Whether an output was refused (not for a full queue) since `resendFailed` last ran.
+    var retryBackoffDue = false
     /// When a failed produce was last logged as a warning, and how many failed since.
     var lastRetryWarningWall: Int64 = .min
     var retriesSinceWarning = 0
@@ -455,7 +457,7 @@ public final class Pipeline: @unchecked Sendable {
     func advanceIdleClocks() {
         let wall = wallClock.milliseconds()
         anchorCaughtUpClocks(wall: wall)
-        for task in tasks.values where !task.isRestoring {
+        for task in tasks.values where !task.isRestoring && !heldBack(task) {
             guard let now = task.clock.now(wallMs: wall), let deadline = task.engine.nextDeadline, deadline <= now else { continue }
             let outputs = task.engine.advance(to: now)
             guard !outputs.isEmpty else { continue }
@@ -607,7 +609,8 @@ public final class Pipeline: @unchecked Sendable {
         let deadline = min(wallClock.milliseconds() + configuration.drainTimeout.milliseconds, stopDeadlineWall ?? .max)
         while (!pending.isEmpty || !retries.isEmpty) && wallClock.milliseconds() < deadline {
             // flush, unlike poll, sends what is lingering at once, and serves the acknowledgements.
-            try? producer.flush(timeoutMs: 10)
+            // With only retries left, waiting for their pause, flush returns at once: poll waits.
+            if pending.isEmpty { producer.poll(timeoutMs: 10) } else { try? producer.flush(timeoutMs: 10) }
             resendFailed()
         }
         if !pending.isEmpty || !retries.isEmpty {

@@ -4,7 +4,7 @@ import MomentsCore
 import Testing
 
 /// Partitions librdkafka refused to assign (`RebalanceEvent.refused`, from the consumer's
-/// rebalance handler: `ConsumerControlTests.anAssignmentLibrdkafkaRefusesIsReportedAsLost`) leave
+/// rebalance handler: `ConsumerControlTests.anAssignmentLibrdkafkaRefusesIsReportedAsRefused`) leave
 /// the consumer waiting for an assignment for good: the pipeline drops them and stops, for a
 /// supervisor to start a new consumer, and keeps the partitions it had.
 @Suite struct AssignmentRefusedTests {
