@@ -288,7 +288,7 @@ extension Pipeline {
         if let error = report.error, Self.isTooLarge(error) { warnOfABatchTooLarge(p, error) }
         if let error = report.error, configuration.exactlyOnce {
             // Inside a transaction a lost output means the transaction must not commit.
-            log(.warning, "output failed inside the transaction; it will be aborted and reprocessed", p.logFields + [("error", "\(error)")])
+            warnOfAFailedProduce("output failed inside the transaction; it will be aborted and reprocessed", p, error)
             transactionFailed = true
             return
         }

@@ -91,8 +91,8 @@ public final class Pipeline: @unchecked Sendable {
     var nextGeneration = 0
     @exclusivity(unchecked) var pending = PendingOutputs()
     var retries: [PendingOutput] = []
-    /// When `resendFailed` next produces the retries, and the pause after that if they fail again
-    /// (Pipeline+Backpressure).
+    /// When `resendFailed` next produces the retries, and the pause after that if they are
+    /// refused again (Pipeline+Delivery).
     var nextRetryWall: Int64 = 0
     var retryDelayMs = Pipeline.retryDelayMs
     /// Whether an output was refused (not for a full queue) since `resendFailed` last ran.

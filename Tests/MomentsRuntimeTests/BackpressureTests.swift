@@ -19,9 +19,7 @@ import Testing
         let group = "backpressure"
         let bed = try TestBed(partitions: partitions, brokers: 2)
         let cluster = bed.broker.cluster
-        try cluster.setCoordinator(key: group, broker: 1)
-        try bed.lead([bed.input], on: 1)
-        try bed.lead(bed.topics.all, on: 2)
+        try bed.splitTraffic(group: group, second: bed.topics.all)
         // A queue of 10 messages: input pauses at 5 outputs waiting.
         let pipeline = bed.pipeline(group: group, rules: rules, changelog: false, producerProperties: ["queue.buffering.max.messages": "10"])
         #expect(pipeline.outputsInFlightLimit == 5)
@@ -69,9 +67,7 @@ import Testing
         let group = "backpressure-clock"
         let bed = try TestBed(partitions: 1, brokers: 2)
         let cluster = bed.broker.cluster
-        try cluster.setCoordinator(key: group, broker: 1)
-        try bed.lead([bed.input], on: 1)
-        try bed.lead(bed.topics.all, on: 2)
+        try bed.splitTraffic(group: group, second: bed.topics.all)
         let pipeline = bed.pipeline(group: group, rules: rules, wallClockAdvance: true, changelog: false, producerProperties: ["queue.buffering.max.messages": "10"])
         let collector = try OutputCollector(bed: bed)
         let running = RunningPipeline(pipeline)

@@ -21,9 +21,8 @@ import Testing
         let group = "state-failure"
         let bed = try TestBed(partitions: partitions, brokers: 2)
         let cluster = bed.broker.cluster
-        try cluster.setCoordinator(key: group, broker: 1)
-        // Only the changelog on broker 2.
-        try bed.lead([bed.input] + bed.topics.all, on: 1)
+        // Only the changelog on broker 2 (below: it is created with the pipeline).
+        try bed.splitTraffic(group: group, second: [])
         // A record fails for good after one second without an acknowledgement.
         let first = bed.pipeline(group: group, rules: rules, producerProperties: ["message.timeout.ms": "1000"])
         try bed.lead(["\(group)-state-changelog"], on: 2)   // created with the pipeline

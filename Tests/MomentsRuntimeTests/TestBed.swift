@@ -35,6 +35,14 @@ final class TestBed: @unchecked Sendable {
         }
     }
 
+    /// With two brokers: `group`'s coordinator, the input and the output topics on broker 1,
+    /// except `second`, led by broker 2, which a test can then take down alone.
+    func splitTraffic(group: String, second: [String]) throws {
+        try broker.cluster.setCoordinator(key: group, broker: 1)
+        try lead([input] + topics.all.filter { !second.contains($0) }, on: 1)
+        try lead(second, on: 2)
+    }
+
     func produce(_ messages: [(key: String?, value: [UInt8], partition: Int32?)]) throws {
         let failures = Failures()
         let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers]), onDelivery: { r in
