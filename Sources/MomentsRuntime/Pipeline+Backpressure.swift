@@ -15,8 +15,8 @@ extension Pipeline {
     /// Half of what librdkafka's queue holds (`queue.buffering.max.messages`, 100,000 by
     /// default), so that it does not fill: a batch in flight when the pause begins still adds
     /// its outputs.
-    var outputsInFlightLimit: Int {
-        let queued = Self.producerProperties(configuration.producerProperties)["queue.buffering.max.messages"].flatMap { Int($0) } ?? 100_000
+    static func outputsInFlightLimit(_ configuration: PipelineConfiguration) -> Int {
+        let queued = producerProperties(configuration.producerProperties)["queue.buffering.max.messages"].flatMap { Int($0) } ?? 100_000
         return max(1, queued / 2)
     }
 

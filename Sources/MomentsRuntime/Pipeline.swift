@@ -102,6 +102,9 @@ public final class Pipeline: @unchecked Sendable {
     var retriesSinceWarning = 0
     /// Partitions whose input is paused while outputs wait for the broker (Pipeline+Backpressure).
     var inputPaused: Set<TopicPartition> = []
+    /// Outputs waiting at which input pauses (`outputsInFlightLimit(_:)`), worked out once:
+    /// it is read at every pass of the loop.
+    let outputsInFlightLimit: Int
     /// Whether librdkafka's queue was still full after a produce's wait: until a produce goes
     /// through, the next ones do not wait (Pipeline+Backpressure).
     var producerQueueFull = false
@@ -168,6 +171,7 @@ public final class Pipeline: @unchecked Sendable {
         keepsOutputs = hooks.delivered != nil
         self.logger = logger
         self.metrics = PipelineMetrics(factory: metricsFactory, queueLabelLimit: configuration.queueLabelLimit)
+        outputsInFlightLimit = Self.outputsInFlightLimit(configuration)
     }
 
     /// Hands new rules to the pipeline; its thread switches every engine over at the next pass,
