@@ -142,4 +142,20 @@ import Testing
             "test.yaml:2:4: error: invalid YAML: while scanning for the next token: found character that cannot start any token (line 2 is indented with a tab; YAML indents with spaces only)",
         ])
     }
+
+    /// A phrase without letters is placed at itself, not at its list; a list refused item by
+    /// item is not also called empty.
+    @Test func phraseErrorsPointAtThePhrase() {
+        let errors = Fixtures.errors("""
+            moments:
+              - id: churn
+                kind: pain
+                when: { phrases: { languages: { en: ["   ", "cancel", "!!!"], de: [~] } } }
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:4:42: error: phrase '   ' has no letters",
+            "test.yaml:4:59: error: phrase '!!!' has no letters",
+            "test.yaml:4:72: error: each item of phrases of 'de' is null; remove the key to leave it unset, or quote the text",
+        ])
+    }
 }

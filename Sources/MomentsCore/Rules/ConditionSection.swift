@@ -279,14 +279,20 @@ enum ConditionSection {
         }
         var list: [(language: String, phrase: String, original: String)] = []
         guard let langs = ctx.mapping(ctx.required(m, "languages", in: node, what: "phrases"), what: "languages") else { return nil }
+        let before = ctx.errors.count
         for lang in langs {
-            for p in ctx.strings(lang.value, what: "phrases of '\(lang.key)'") ?? [] {
+            // Each phrase's own place: errors pointed at the list's `[` (until 2026-12-07).
+            for (p, at) in ctx.stringItems(lang.value, what: "phrases of '\(lang.key)'") ?? [] {
                 let normalized = TextNormalizer.normalize(p)
-                if normalized.trimmingWhitespace.isEmpty { ctx.error(lang.value, "phrase '\(p)' has no letters"); continue }
+                if normalized.trimmingWhitespace.isEmpty { ctx.error(at, "phrase '\(p)' has no letters"); continue }
                 list.append((lang.key, normalized, p))
             }
         }
-        if list.isEmpty { ctx.error(node, "phrases needs at least one phrase"); return nil }
+        // Not said again of a list whose phrases were refused one by one.
+        if list.isEmpty {
+            if ctx.errors.count == before { ctx.error(node, "phrases needs at least one phrase") }
+            return nil
+        }
         return PhraseCondition(sender: sender, phrases: list)
     }
 
