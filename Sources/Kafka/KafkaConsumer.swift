@@ -309,7 +309,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// commit librdkafka retries after a coordinator error, or holds until the coordinator is
     /// back, goes out whatever the join state, so that can still happen, rarely.) A partition
     /// that leaves the assignment has what was stored for it committed on its way out, even if
-    /// older than what was committed since, unless `forgetStored` came first. Returns why each
+    /// older than what was committed since, unless `forgetStored` came first (a lost one's is
+    /// always forgotten, by the rebalance handler). Returns why each
     /// partition's offset was not stored (one no longer assigned, say).
     @discardableResult
     public func store(_ offsets: [TopicPartition: Int64]) -> [TopicPartition: KafkaError] {
@@ -326,7 +327,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Forgets what `store` left for `partitions`, so that librdkafka commits nothing for them
-    /// when they leave the assignment (lost partitions must not be committed).
+    /// when they leave the assignment: for partitions committed on their way out by the owner
+    /// itself. (Lost partitions' are forgotten by the rebalance handler, owner or not.)
     public func forgetStored(_ partitions: [TopicPartition]) {
         Self.forgetStored(rk, partitions)
     }

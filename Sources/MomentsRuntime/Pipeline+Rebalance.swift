@@ -154,12 +154,20 @@ extension Pipeline {
         // the partitions that stay: theirs would be committed without their offsets, and their
         // new owner would produce them again. It is aborted at the next commit instead.
         if configuration.exactlyOnce && inTransaction && transactionEnding == nil { transactionFailed = true }
-        countTallies()   // their engines go now; what they held back was still detected
+        dropTasks(of: partitions)
+        for tp in partitions { log(.info, "partition revoked", [("partition", "\(tp)")]) }
+    }
+
+    /// The tasks of partitions leaving this instance (revoked, lost, refused) go, with what is
+    /// kept beside them: their tallies counted first (what their engines held back was still
+    /// detected), their pause released, their gauges withdrawn.
+    func dropTasks(of partitions: [TopicPartition]) {
+        countTallies()
         releasePausedInput(partitions)
+        // Withdrawn even without a task (an exactly-once abort in the revocation took it already).
         for tp in partitions {
             tasks[tp] = nil
             withdrawGauges(of: tp)
-            log(.info, "partition revoked", [("partition", "\(tp)")])
         }
     }
 
@@ -171,9 +179,7 @@ extension Pipeline {
     /// start a new consumer. Until 2026-12-07 the refusal was only logged, and the instance
     /// ran on with those partitions unread and the rest of its group waiting for it.
     func refused(_ partitions: [TopicPartition], reason: String) {
-        countTallies()
-        releasePausedInput(partitions)
-        for tp in partitions where tasks.removeValue(forKey: tp) != nil { withdrawGauges(of: tp) }
+        dropTasks(of: partitions)
         let failure = AssignmentRefused(partitions: partitions, reason: reason)
         unrecoverable = failure
         log(.critical, "librdkafka refused the assignment; stopping", [("error", failure.description)])
@@ -194,12 +200,7 @@ extension Pipeline {
     /// owner's and be restored in its place (an older clock and budgets, a resume point behind
     /// the new owner's state), and a failed output of theirs would be produced again.
     func lost(_ partitions: [TopicPartition]) {
-        countTallies()
-        releasePausedInput(partitions)
-        for tp in partitions {
-            tasks[tp] = nil
-            withdrawGauges(of: tp)
-        }
+        dropTasks(of: partitions)
         let leaving = Set(partitions)
         deferredState.removeAll { leaving.contains($0.partition) }
         drainDeliveries()

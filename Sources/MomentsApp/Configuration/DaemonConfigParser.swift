@@ -106,7 +106,7 @@ enum KafkaSection {
         var out: [String: String] = [:]
         for member in m {
             guard case .scalar(let s) = member.value else { ctx.error(member.value, "\(what).\(member.key) must be a single value"); continue }
-            guard !(s.style == .plain && YAMLContext.nullForms.contains(s.string)) else {
+            guard !YAMLContext.isNull(s) else {
                 ctx.error(member.value, "\(what).\(member.key) is null; remove it to leave librdkafka's default, or quote the text"); continue
             }
             if let setting = KafkaSettings.ownSetting(forProperty: member.key) {

@@ -157,7 +157,7 @@ public final class YAMLContext {
     /// `summary: {customer_id}` read as a mapping of one key without a value.
     static func unquotedTemplateHint(_ node: Node) -> String {
         guard case .mapping(let m) = node, m.count == 1, let (k, v) = m.first, k.string != nil,
-              case .scalar(let s) = v, s.string.isEmpty || nullForms.contains(s.string) else { return "" }
+              case .scalar(let s) = v, isNull(s) else { return "" }
         return quoteTheTemplate
     }
 
