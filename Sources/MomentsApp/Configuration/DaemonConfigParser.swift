@@ -21,7 +21,7 @@ public enum DaemonConfigParser {
             if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the configuration file is empty") }
             return .failure(ConfigErrors(ctx.errors))
         }
-        guard let top = ctx.mapping(root, what: "the configuration", allowed: ["kafka", "processing", "admin", "logging", "rules"]) else {
+        guard let top = ctx.mapping(root, what: "the configuration", allowed: ["kafka", "processing", "admin", "logging", "rules"], extensions: true) else {
             return .failure(ConfigErrors(ctx.errors))
         }
         let kafka = top["kafka"].flatMap { KafkaSection.parse($0, ctx) } ?? KafkaSettings()

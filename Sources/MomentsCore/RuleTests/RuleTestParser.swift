@@ -25,7 +25,7 @@ public enum RuleTestParser {
             if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the test file is empty") }
             return .failure(ConfigErrors(ctx.errors))
         }
-        guard let top = ctx.mapping(root, what: "the test file", allowed: topKeys) else { return .failure(ConfigErrors(ctx.errors)) }
+        guard let top = ctx.mapping(root, what: "the test file", allowed: topKeys, extensions: true) else { return .failure(ConfigErrors(ctx.errors)) }
         let rulesNode = ctx.required(top, "rules", in: root, what: "the test file (the rules file to test, relative to this file)")
         let rulesPath = ctx.string(rulesNode, what: "rules")
         let start = timestamp(top["start"], ctx) ?? defaultStart
@@ -68,7 +68,7 @@ public enum RuleTestParser {
             // As in a rules file, but `id` may be left out and `starts_at` defaults to the test
             // start; times may be offsets (`+10m`). Rule names are checked against the rules file.
             let hasID: Bool
-            if case .mapping(let mm) = item { hasID = mm["id"] != nil } else { hasID = false }
+            if case .mapping(let mm) = item { hasID = ctx.pairs(mm).contains { $0.key.string == "id" } } else { hasID = false }
             guard let silence = SilenceSection.parse(
                 item, ctx, id: hasID ? nil : "test-silence-\(i + 1)", defaultStart: start, knownMoments: nil, offsetsFrom: start)
             else { continue }

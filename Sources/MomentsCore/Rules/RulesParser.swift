@@ -18,13 +18,13 @@ public enum RulesParser {
 
     /// Parses a rules mapping that may sit inside a larger file (the daemon's config embeds one).
     public static func parse(node root: Node, context ctx: YAMLContext) -> RuleSet? {
-        guard let top = ctx.mapping(root, what: "the rules file", allowed: topKeys) else { return nil }
+        guard let top = ctx.mapping(root, what: "the rules file", allowed: topKeys, extensions: true) else { return nil }
         let settings = top["settings"].flatMap { SettingsSection.parse($0, ctx) } ?? EngineSettings()
         let schedules = top["schedules"].map { ScheduleSection.parseNamed($0, ctx) } ?? [:]
         // Named under `schedules:`, valid or not: a moment naming one that was refused is not
         // told it is unknown as well (it was, until 2026-12-07, beside the schedule's own error).
         var declaredSchedules: Set<String> = []
-        if case .mapping(let m)? = top["schedules"] { for key in m.keys { if let k = key.string { declaredSchedules.insert(k) } } }
+        if case .mapping(let m)? = top["schedules"] { for (key, _) in ctx.pairs(m) { if let k = key.string { declaredSchedules.insert(k) } } }
         var moments: [MomentRule] = []
         var ids: [String: Node] = [:]
         // Every id written, valid moment or not: a reference to a moment that has errors of

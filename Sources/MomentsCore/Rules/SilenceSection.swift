@@ -87,7 +87,7 @@ public enum SilenceSection {
         }
         let lists = ["rule", "queue", "agent", "channel"].map { m[$0] }
         var attributes: [(key: Node, value: Node)] = []
-        if case .mapping(let pairs)? = m["attributes"] { attributes = Array(pairs) }
+        if case .mapping(let pairs)? = m["attributes"] { attributes = ctx.pairs(pairs) }
         let listed = lists.reduce(0) { $0 + size($1) } + attributes.reduce(0) { $0 + 1 + size($1.value) }
         guard listed <= Self.maxValues else {
             ctx.error(node, "a silence's matchers may name at most \(Self.maxValues) values and attributes in all, found \(listed)")

@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 /// A problem in a YAML file, located for a human: `file:line:column: what is wrong`.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
@@ -28,6 +28,7 @@ public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
 public final class YAMLContext {
     public let file: String
     public private(set) var errors: [ConfigError] = []
+    private var reported: Set<ConfigError> = []
     /// The text composed, by line, to point inside a scalar (`column(of:in:)`).
     private var lines: [Substring] = []
 
@@ -257,15 +258,20 @@ public final class YAMLContext {
     }
 
     public func report(line: Int, column: Int, _ message: String) {
-        errors.append(ConfigError(file: file, line: line, column: column, message: message))
+        let e = ConfigError(file: file, line: line, column: column, message: message)
+        // Once: a mapping's merges are read by every caller that reads its pairs.
+        guard reported.insert(e).inserted else { return }
+        errors.append(e)
     }
 
     public func error(_ node: Node?, _ message: String) {
         report(line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message)
     }
 
-    /// The members of a mapping in order, with unknown keys reported against `allowed`.
-    public func mapping(_ node: Node?, what: String, allowed: [String]? = nil) -> [(key: String, keyNode: Node, value: Node)]? {
+    /// The members of a mapping in order, with unknown keys reported against `allowed`. With
+    /// `extensions`, keys starting with `x-` are left out unread: a file's top level holds its
+    /// anchors there (`x-defaults: &defaults {…}`), as Compose files do.
+    public func mapping(_ node: Node?, what: String, allowed: [String]? = nil, extensions: Bool = false) -> [(key: String, keyNode: Node, value: Node)]? {
         guard let node else { return nil }
         guard case .mapping(let m) = node else {
             error(node, "\(what) must be a mapping")
@@ -273,7 +279,7 @@ public final class YAMLContext {
         }
         var out: [(String, Node, Node)] = []
         var seen: Set<String> = []
-        for (k, v) in m {
+        for (k, v) in pairs(m) {
             guard let key = k.string else { error(k, "keys in \(what) must be text"); continue }
             // YAML tells `1` from `"1"` (and `true` from `"true"`) as keys; read as text they are
             // one, and a recovery action's params carried the member twice (until 2026-12-07).
@@ -281,13 +287,68 @@ public final class YAMLContext {
                 error(k, "duplicate key '\(key)' in \(what) (YAML reads it as another key only by its quotes)")
                 continue
             }
+            if extensions && key.hasPrefix("x-") { continue }
             if let allowed, !allowed.contains(key) {
-                error(k, "unknown key '\(key)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
+                let more = extensions ? ", or a name starting with x- to hold anchors" : ""
+                error(k, "unknown key '\(key)' in \(what) (expected one of: \(allowed.joined(separator: ", "))\(more))")
                 continue
             }
             out.append((key, k, v))
         }
         return out
+    }
+
+    /// The pairs of a mapping with YAML's merge key applied: `<<: *defaults` (or a list,
+    /// `<<: [*voice, *defaults]`) adds the anchored mapping's pairs that the mapping does not
+    /// write itself, at the place of the `<<`; of two merged mappings, the earlier wins. Operations
+    /// staff write shared settings once this way, and it was refused as an unknown key `<<`
+    /// (until 2026-12-07). A merged pair keeps its place in the text (the anchor's), where an
+    /// error in it is to be mended.
+    public func pairs(_ m: Node.Mapping) -> [(key: Node, value: Node)] {
+        guard m.contains(where: { Self.isMergeKey($0.key) }) else { return Array(m) }
+        var taken = Set(m.compactMap { Self.isMergeKey($0.key) ? nil : $0.key.string })
+        var out: [(key: Node, value: Node)] = []
+        for (k, v) in m {
+            guard Self.isMergeKey(k) else { out.append((k, v)); continue }
+            let sources: [Node]
+            if case .sequence(let s) = v { sources = Array(s) } else { sources = [v] }
+            for source in sources {
+                guard case .mapping(let merged) = source else {
+                    error(source, "the merge key '<<' takes a mapping or a list of mappings, usually an alias (<<: *defaults), found a \(source.kindName)")
+                    continue
+                }
+                for pair in expandedMerge(merged, at: source.mark) {
+                    // Pairs without a text key are the mapping's own error to report.
+                    guard let key = pair.key.string, taken.insert(key).inserted else { continue }
+                    out.append(pair)
+                }
+            }
+        }
+        return out
+    }
+
+    /// A merged mapping's own pairs, its merges applied, once per anchor: an alias stands for
+    /// its anchor's node, and `<<: [*a, *a, …]` over a few levels of anchors would otherwise
+    /// expand millions of times (as `reportTags` guards against).
+    private var expandedMerges: [Int: [(key: Node, value: Node)]] = [:]
+    private var expanding: Set<Int> = []
+
+    private func expandedMerge(_ m: Node.Mapping, at mark: Mark?) -> [(key: Node, value: Node)] {
+        guard let mark else { return pairs(m) }
+        let place = mark.line &* 1_000_003 &+ mark.column
+        if let done = expandedMerges[place] { return done }
+        // YAML forbids an alias inside its own anchor's node; a guard all the same.
+        guard expanding.insert(place).inserted else { return [] }
+        defer { expanding.remove(place) }
+        let done = pairs(m)
+        expandedMerges[place] = done
+        return done
+    }
+
+    /// `<<` written plainly (or tagged `!!merge`): quoted, it is the text `<<`.
+    static func isMergeKey(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node, s.string == "<<" else { return false }
+        return s.style == .plain || s.tag.rawValue == "tag:yaml.org,2002:merge"
     }
 
     public func sequence(_ node: Node?, what: String) -> [Node]? {
