@@ -158,4 +158,62 @@ import Testing
             "test.yaml:4:72: error: each item of phrases of 'de' is null; remove the key to leave it unset, or quote the text",
         ])
     }
+
+    /// The first override that matches decides: a later one whose customers the earlier one
+    /// all matches never applied, silently. Narrower before broader is what the ordering is for.
+    @Test func anOverrideAnEarlierOneCoversIsRefused() throws {
+        let errors = Fixtures.errors("""
+            moments:
+              - id: w
+                kind: pain
+                when:
+                  wait:
+                    from: interaction.queued
+                    until: agent.connected
+                    longer_than: 120s
+                    overrides:
+                      - if: { attributes: { tier: [gold, platinum] } }
+                        longer_than: 60s
+                      - if: { attributes: { tier: gold } }
+                        longer_than: 30s
+                      - if: { queue: billing, attributes: { tier: platinum, region: de } }
+                        longer_than: 20s
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:12:17: error: this override never applies: override 1 (line 10) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first",
+            "test.yaml:14:17: error: this override never applies: override 1 (line 10) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first",
+        ])
+        let rules = try Fixtures.rules("""
+            moments:
+              - id: w
+                kind: pain
+                when:
+                  wait:
+                    from: interaction.queued
+                    until: agent.connected
+                    longer_than: 120s
+                    overrides:
+                      - { if: { queue: billing, attributes: { tier: gold } }, longer_than: 30s }
+                      - { if: { attributes: { tier: [gold, platinum] } }, longer_than: 60s }
+                      - { if: { channel: chat }, longer_than: 90s }
+            """)
+        guard case .wait(let w)? = rules.moments.first?.condition else { Issue.record("not a wait"); return }
+        #expect(w.overrides.map(\.longerThan) == [.seconds(30), .seconds(60), .seconds(90)])
+    }
+
+    /// A moment whose condition is refused still has its templates checked for placeholders no
+    /// condition could fill; a measure named in the condition is not one of them.
+    @Test func placeholdersAreCheckedWhileTheConditionIsRefused() {
+        let errors = Fixtures.errors("""
+            moments:
+              - id: h
+                kind: pain
+                summary: "on hold {hold} ({hold_seconds} s) by {agnt}"
+                when: { wait: { from: hold.started, until: hold.ended, longer_than: 60, measure: hold } }
+            """)
+        #expect(errors.map(\.description) == [
+            "test.yaml:5:73: error: bad duration '60' for longer_than (use a number with a unit: 500ms, 120s, 5m, 24h, 30d; several units from larger to smaller: 1h30m)",
+            "test.yaml:4:52: error: unknown placeholder '{agnt}' (every moment fills: agent_id, channel, customer_id, interaction_id, kind, language, moment, queue, region, severity, stage, tier, time; its condition, once mended, adds its measures)",
+        ])
+    }
 }

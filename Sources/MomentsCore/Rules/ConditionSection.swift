@@ -101,6 +101,7 @@ enum ConditionSection {
         }
         let measure = measureName(m["measure"], default: "wait", ctx)
         var overrides: [(filter: Filter, longerThan: Duration)] = []
+        var overrideNodes: [Node] = []
         for item in m["overrides"].flatMap({ ctx.sequence($0, what: "overrides") }) ?? [] {
             let before = ctx.errors.count
             // Without its `if`, only that is reported: the override itself was read as the
@@ -116,7 +117,16 @@ enum ConditionSection {
                 ctx.error(ifNode, "an override's if needs at least one of channel, queue or attributes (an empty one would give every customer this limit; set the wait's longer_than instead)")
                 continue
             }
+            // The first override that matches decides: one after another that matches every
+            // customer it matches never applies (a repeated `if` was taken silently until
+            // 2026-12-07, and the second limit, the one being tuned, did nothing).
+            if let earlier = overrides.indices.first(where: { overrides[$0].filter.covers(f) }) {
+                let place = overrideNodes[earlier].mark.map { " (line \($0.line))" } ?? ""
+                ctx.error(ifNode, "this override never applies: override \(earlier + 1)\(place) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first")
+                continue
+            }
             overrides.append((f, d))
+            overrideNodes.append(item)
         }
         guard let from, let until, let limit, let measure else { return nil }
         if !from.isDisjoint(with: until) { ctx.error(node, "an event type cannot both start and end a wait") ; return nil }

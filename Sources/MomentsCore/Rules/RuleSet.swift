@@ -76,6 +76,16 @@ public struct Filter: Sendable {
 
     public var isEmpty: Bool { channels.isEmpty && queues.isEmpty && attributes.isEmpty }
 
+    /// Whether every interaction `other` matches, this filter matches too.
+    func covers(_ other: Filter) -> Bool {
+        if !channels.isEmpty, other.channels.isEmpty || !other.channels.isSubset(of: channels) { return false }
+        if !queues.isEmpty, other.queues.isEmpty || !other.queues.isSubset(of: queues) { return false }
+        for (key, values) in attributes {
+            guard let theirs = other.attributes.first(where: { $0.key == key }), theirs.values.isSubset(of: values) else { return false }
+        }
+        return true
+    }
+
     public func matches(channel: Channel, queue: String?, attributes attrs: Attributes) -> Bool {
         if !channels.isEmpty, !channels.contains(channel) { return false }
         if !queues.isEmpty { guard let q = queue, queues.contains(q) else { return false } }

@@ -108,11 +108,47 @@ enum MomentSection {
             if let text = m["runbook"].flatMap({ ctx.string($0, what: "runbook") }) {
                 runbook = TemplateSection.parse(text, node: m["runbook"]!, allowed: allowed, ctx)
             }
+        } else {
+            // The condition was refused, so its measures are not known; a placeholder that no
+            // condition written here could fill is reported now, with the condition's error,
+            // not at the next check once that is mended (until 2026-12-07 it waited).
+            let allowed = Placeholders.common.union(anyMeasure(writtenIn: m["when"]))
+            for key in ["summary", "runbook"] {
+                if let node = m[key], let text = ctx.string(node, what: key) {
+                    _ = TemplateSection.parse(text, node: node, allowed: allowed, ctx, conditionRefused: true)
+                }
+            }
         }
         guard ctx.errors.count == errorsBefore, let id, let kind, let condition else { return nil }
         return MomentRule(
             id: id, kind: kind, stage: stage, severity: severity, condition: condition, filter: filter, alert: alert, summary: summary,
             runbook: runbook, schedule: schedule, inhibits: inhibits)
+    }
+
+    /// Every measure a condition written as `when` might give, valid or not: each condition's
+    /// default measures, the numeric fields, and every name written in it (a `measure:` or
+    /// `field:` value) with the suffixes measures take. Used only to tell which placeholders
+    /// no condition could fill while the condition itself is refused. A bounded walk: an
+    /// alias repeats its anchor's node.
+    static func anyMeasure(writtenIn when: Node?) -> Set<String> {
+        var names: Set<String> = ["wait", "count", "contacts", "phrase", "language", "handle"]
+        names.formUnion(EventData.numericFields)
+        var left = 1_000
+        func walk(_ node: Node) {
+            guard left > 0 else { return }
+            left -= 1
+            switch node {
+            case .scalar(let s): if Placeholders.isName(s.string) { names.insert(s.string) }
+            case .mapping(let m): for (k, v) in m { walk(k); walk(v) }
+            case .sequence(let q): for item in q { walk(item) }
+            case .alias: break
+            }
+        }
+        if let when { walk(when) }
+        return names.reduce(into: names) { all, name in
+            all.insert(name + "_seconds")
+            all.insert(name + "_samples")
+        }
     }
 
     static func defaultSummary(_ id: String, _ c: Condition) -> String {
@@ -129,7 +165,9 @@ enum MomentSection {
 }
 
 enum TemplateSection {
-    static func parse(_ text: String, node: Node, allowed: Set<String>, _ ctx: YAMLContext) -> Template? {
+    /// - Parameter conditionRefused: `allowed` is every name the moment's refused condition
+    ///   might measure, which the error does not list.
+    static func parse(_ text: String, node: Node, allowed: Set<String>, _ ctx: YAMLContext, conditionRefused: Bool = false) -> Template? {
         switch Template.parse(text) {
         case .failure(let e):
             ctx.error(node, "bad template: \(e.message) at character \(e.offset + 1)")
@@ -137,7 +175,9 @@ enum TemplateSection {
         case .success(let t):
             var ok = true
             for p in t.placeholders where !allowed.contains(p) {
-                let message = "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))"
+                let message = conditionRefused
+                    ? "unknown placeholder '{\(p)}' (every moment fills: \(Placeholders.common.sorted().joined(separator: ", ")); its condition, once mended, adds its measures)"
+                    : "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))"
                 // At the placeholder itself when the template is on one line, else at its start.
                 if let at = ctx.location(of: "{\(p)}", in: node) { ctx.report(line: at.line, column: at.column, message) } else { ctx.error(node, message) }
                 ok = false
