@@ -24,6 +24,10 @@ struct CheckCommand: ParsableCommand {
         if try RulesFile.isDaemonConfig(file) {
             let config = try ConfigFile.load(file)
             let rules = config.rules
+            // Not an error here: the check may run elsewhere than the daemon will.
+            if let problem = Daemon.stateDirectoryProblem(config.admin) {
+                Stderr.print("\(file): warning: admin.state_dir: \(problem); the daemon, run as this user on this machine, would refuse to start (POST /silences could not be kept)")
+            }
             Stdout.print("\(file): ok — configuration for group \(config.kafka.groupID) on \(config.kafka.inputTopicsDescription); rules \(config.rulesSource): \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules")
         } else {
             let rules = try RulesFile.load(file)

@@ -89,6 +89,11 @@ import Testing
         try Data().write(to: blocker)
         try "kafka: { bootstrap_servers: 127.0.0.1:1 }\nadmin: { listen: 127.0.0.1:0, state_dir: \(blocker.path)/state }\nrules: \(RulesCommandLineTests.root.path)/config/moments.yaml\n"
             .write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
+        // `check` warns (it may run on another machine than the daemon), and makes nothing.
+        let checked = try Self.moments(["check", dir.appendingPathComponent("daemon.yaml").path])
+        #expect(checked.status == 0, "\(checked.err)")
+        #expect(checked.err.contains("warning: admin.state_dir: \(blocker.path) is a file, not a folder"), "\(checked.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["daemon.yaml", "not-a-folder"])
         let p = Process()
         p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
         p.arguments = ["run", "--config", dir.appendingPathComponent("daemon.yaml").path]

@@ -109,6 +109,27 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// "Not a directory" rather than Foundation's whole NSError.
+    /// What `checkStateDirectory` would find, without creating or writing anything: for
+    /// `moments check`, which may run on another machine than the daemon and must leave no
+    /// trace. Nil when the directory, or the nearest folder above it that exists, is writable
+    /// by this user (or the admin endpoint is off).
+    public static func stateDirectoryProblem(_ admin: AdminSettings) -> String? {
+        guard admin.enabled, let directory = admin.stateDirectory else { return nil }
+        var path = (directory as NSString).standardizingPath
+        var isFolder: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent == path || parent.isEmpty { return nil }
+            path = parent
+        }
+        if !isFolder.boolValue { return "\(path) is a file, not a folder" }
+        // access(2) asks with the real user's rights, which is what the daemon runs with here.
+        guard access(path, W_OK | X_OK) == 0 else {
+            return path == (directory as NSString).standardizingPath ? "\(path) is not writable by this user" : "\(directory) does not exist and \(path), where it would be made, is not writable by this user"
+        }
+        return nil
+    }
+
     private static func systemReason(_ error: any Error) -> String {
         if let e = error as? StateDirectoryError { return e.description }
         let ns = error as NSError
