@@ -147,7 +147,11 @@ extension Pipeline {
         do {
             try checkpoint(synchronous: true, only: partitions)
         } catch {
+            // Only exactly-once throws here, and only what the loop stops on (a fenced or fatal
+            // transactional error): it stops after the handler too. Until 2026-12-07 it was only
+            // logged, and the fenced instance ran on until its next produce or commit failed.
             log(.error, "commit before revocation failed; the next owner reprocesses from the last commit", [("error", "\(error)")])
+            if unrecoverable == nil { unrecoverable = error }
         }
         // Exactly-once: a transaction still open here (its offsets could not be sent) holds the
         // leaving partitions' outputs and state, and the next commit would send offsets only for

@@ -12,6 +12,17 @@ import Testing
 /// one of them (the seek of a partition no longer assigned, here) stopped the daemon.
 @Suite(.serialized) struct AbortWhileLeavingTests {
     func failedTransaction(_ bed: TestBed, group: String, partitions: [TopicPartition], assigned: [TopicPartition]) throws -> Pipeline {
+        let p = try transactional(bed, group: group, partitions: partitions, assigned: assigned)
+        // An output of the open transaction failed: the next commit aborts it and rewinds.
+        let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:1", kind: .alert)
+        let first = try #require(p.tasks[partitions[0]])
+        p.retries.append(PendingOutput(record: record, partition: partitions[0], generation: first.generation, sequence: first.tracker.record(offset: 3, outputs: 1), arrivalWall: 0))
+        return p
+    }
+
+    /// A pipeline with transactions begun on the broker and a task, three records in, for each
+    /// of `partitions`, its consumer assigned `assigned`.
+    func transactional(_ bed: TestBed, group: String, partitions: [TopicPartition], assigned: [TopicPartition]) throws -> Pipeline {
         let id = "moments-\(group)"
         let p = bed.pipeline(group: group, rules: try Stream.defaultRules(), changelog: false, transactionalID: id)
         p.producer = try KafkaProducer(configuration: KafkaConfiguration(p.configuration.producerProperties.merging(["transactional.id": id]) { $1 }), onDelivery: { _ in })
@@ -24,10 +35,6 @@ import Testing
             task.lastOffset = 3
             p.tasks[tp] = task
         }
-        // An output of the open transaction failed: the next commit aborts it and rewinds.
-        let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:1", kind: .alert)
-        let first = try #require(p.tasks[partitions[0]])
-        p.retries.append(PendingOutput(record: record, partition: partitions[0], generation: first.generation, sequence: first.tracker.record(offset: 3, outputs: 1), arrivalWall: 0))
         return p
     }
 
@@ -55,5 +62,18 @@ import Testing
         #expect(p.status.transactionsAborted == 1)
         #expect(p.tasks.isEmpty)
         #expect(p.nextGeneration == generation, "partitions were restored at the stop")
+    }
+
+    /// A fenced producer's commit in a revocation stops the pipeline after the handler, as it
+    /// does in the loop: it was only logged, and the instance ran on until a later call failed.
+    @Test func aFatalCommitInARevocationStopsThePipeline() throws {
+        let bed = try TestBed(partitions: 2)
+        let staying = TopicPartition(topic: bed.input, partition: 0)
+        let leaving = TopicPartition(topic: bed.input, partition: 1)
+        let p = try transactional(bed, group: "eos-fenced-leaving", partitions: [staying, leaving], assigned: [staying, leaving])
+        bed.broker.cluster.pushRequestErrors(apiKey: 26 /* EndTxn */, errors: [90 /* PRODUCER_FENCED */])
+        _ = p.rebalanced(.revoked([leaving]))
+        #expect((p.unrecoverable as? KafkaError)?.isFatal == true, "\(String(describing: p.unrecoverable))")
+        #expect(p.tasks.keys.sorted() == [staying])
     }
 }
