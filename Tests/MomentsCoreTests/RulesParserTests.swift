@@ -250,4 +250,14 @@ import Testing
             """
         #expect(Fixtures.errors(yaml).first?.message.contains("unknown placeholder '{wait}'") == true)
     }
+
+    /// A UTF-8 byte order mark (Windows editors write one) is not content: before a first key
+    /// it made the file's second top-level key a syntax error. The first line's columns are
+    /// counted as an editor shows them, without it.
+    @Test func aByteOrderMarkIsSkipped() throws {
+        let rules = try Fixtures.rules("\u{FEFF}settings:\n  allowed_lateness: 2s\n" + Self.base)
+        #expect(rules.moments.map(\.id) == ["long-wait"])
+        #expect(rules.settings.allowedLateness == .seconds(2))
+        #expect(Fixtures.errors("\u{FEFF}moments: 3\n").map(\.description) == ["test.yaml:1:10: error: moments must be a list"])
+    }
 }

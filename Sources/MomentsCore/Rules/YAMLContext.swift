@@ -36,6 +36,11 @@ public final class YAMLContext {
 
     /// Parses YAML text into a node tree; syntax errors are recorded with their position.
     public func compose(_ text: String) -> Node? {
+        // A byte order mark, which editors on Windows write and no editor shows: the parser read
+        // it before a first key as content, and refused the file at its second top-level key
+        // ("did not find expected <document start>", until 2026-12-07). Columns of the first
+        // line are then counted as the editor shows them.
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         // By scalars: as Characters, "\r\n" is one, and a CRLF file was one long line, so no
         // error could point inside a template.
         lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
