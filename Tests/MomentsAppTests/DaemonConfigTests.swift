@@ -154,6 +154,34 @@ import MomentsRuntime
         #expect(errors("kafka: { topics: { alerts: moments.out, coaching: moments.out } }\nrules: rules.yaml\n").isEmpty)
     }
 
+    /// A topic name Kafka refuses is refused where it is named, by `moments check` too: the
+    /// embedded broker takes any name, and a real one refused it only at run time.
+    @Test func topicNamesKafkaRefusesAreRefusedWhereNamed() {
+        func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
+            guard case .failure(let e) = parse(yaml, env: env) else { return [] }
+            return e.errors.map(\.description)
+        }
+        let named = """
+            kafka:
+              group_id: "support team"
+              input_topics: ["calls in", {name: "chat:events", dialect: genesys-cloud}, interactions]
+              topics: { alerts: moments/alerts }
+            rules: rules.yaml
+            """
+        #expect(errors(named) == [
+            "/etc/moments/daemon.yaml:3:18: error: input topic 'calls in': a topic name may hold only ASCII letters, digits, '.', '_' and '-', found U+20",
+            "/etc/moments/daemon.yaml:3:37: error: input topic 'chat:events': a topic name may hold only ASCII letters, digits, '.', '_' and '-', found ':'",
+            "/etc/moments/daemon.yaml:4:21: error: topics.alerts 'moments/alerts' is not a valid topic name: a topic name may hold only ASCII letters, digits, '.', '_' and '-', found '/'",
+            "/etc/moments/daemon.yaml:2:13: error: group_id: the state changelog's default name 'support team-state-changelog', made from it, is not a valid topic name (a topic name may hold only ASCII letters, digits, '.', '_' and '-', found U+20); set processing.changelog_topic",
+        ])
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_CHANGELOG_TOPIC": "..", "MOMENTS_KAFKA_INPUT_TOPICS": "a,\(String(repeating: "x", count: 250))"]) == [
+            "environment: error: MOMENTS_KAFKA_INPUT_TOPICS: input topic '\(String(repeating: "x", count: 250))': a topic name has at most 249 characters, this one 250",
+            "environment: error: MOMENTS_CHANGELOG_TOPIC: topic '..' is not a valid topic name: '..' is not allowed as a topic name",
+        ])
+        // Legal: letters, digits, '.', '_', '-', up to 249; a group id is not a topic name.
+        #expect(errors("kafka: { group_id: \"team 1\", input_topics: [A.b_c-9] }\nprocessing: { changelog_topic: \(String(repeating: "y", count: 249)) }\nrules: rules.yaml\n").isEmpty)
+    }
+
     /// Values accepted until 2026-12-07 that then failed or misbehaved: a YAML null taken as
     /// the text "null" (the admin token became the guessable "null"), a listen address with a
     /// second colon (an "unknown host" at start), a level only `--log-level` took, an input

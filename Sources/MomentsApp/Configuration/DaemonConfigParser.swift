@@ -69,7 +69,7 @@ public enum DaemonConfigParser {
         config.logging = logging
         switch EnvironmentOverrides.apply(environment, to: &config) {
         case .success:
-            let clashes = TopicClashes.check(config, kafka: top["kafka"], processing: top["processing"], environment: environment, ctx)
+            let clashes = TopicChecks.check(config, kafka: top["kafka"], processing: top["processing"], environment: environment, ctx)
             return clashes.isEmpty ? .success(config) : .failure(ConfigErrors(clashes))
         case .failure(let e): return .failure(e)
         }

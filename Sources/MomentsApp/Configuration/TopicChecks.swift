@@ -1,13 +1,19 @@
+import Kafka
 import MomentsCore
 import Yams
 
+/// The topics a configuration names, checked once the environment has had its say and reported
+/// where each name was set (the file's line and column, or the variable): names Kafka refuses
+/// (`TopicName`; `moments check` accepted `bad topic!` until 2026-12-07, and only the broker
+/// refused it, at run time), and topics the daemon writes that it also reads.
+///
 /// Topics the daemon writes that it also reads. An output topic that is an input topic feeds
 /// the daemon its own alerts, which it dead-letters as malformed events into the dead-letter
 /// topic, which, if it is an input too, it reads again, for ever; a changelog shared with an
 /// output or an input mixes state records into them. `moments check` accepted such a
 /// configuration until 2026-12-07. Checked once the environment has had its say, and reported
 /// where the name was set: the file's line and column, or the variable.
-enum TopicClashes {
+enum TopicChecks {
     /// A topic the daemon writes, where its name comes from.
     private struct Written {
         var role: String
@@ -48,6 +54,32 @@ enum TopicClashes {
                 errors.append(ConfigError(file: ctx.file, line: 1, column: 1, message: "\(w.role) '\(w.topic)' \(what)"))
             }
         }
+        for input in config.kafka.inputTopics {
+            guard let problem = TopicName.problem(input) else { continue }
+            if let v = environment["MOMENTS_KAFKA_INPUT_TOPICS"], !v.isEmpty {
+                errors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_KAFKA_INPUT_TOPICS: input topic '\(input)': \(problem)"))
+            } else if let node = inputNode(input, in: kafka?["input_topics"]) {
+                located(node, "input topic '\(input)': \(problem)")
+            } else {
+                errors.append(ConfigError(file: ctx.file, line: 1, column: 1, message: "input topic '\(input)': \(problem)"))
+            }
+        }
+        for w in written {
+            guard let problem = TopicName.problem(w.topic) else { continue }
+            if w.role == "processing.changelog_topic", config.processing.changelogTopic == nil {
+                // Made from the group id: reported there, with the way out.
+                let what = "the state changelog's default name '\(w.topic)', made from it, is not a valid topic name (\(problem)); set processing.changelog_topic"
+                if let v = environment["MOMENTS_KAFKA_GROUP_ID"], !v.isEmpty {
+                    errors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_KAFKA_GROUP_ID: \(what)"))
+                } else if let node = kafka?["group_id"] {
+                    located(node, "group_id: \(what)")
+                } else {
+                    errors.append(ConfigError(file: ctx.file, line: 1, column: 1, message: what))
+                }
+                continue
+            }
+            report(w, "is not a valid topic name: \(problem)")
+        }
         let inputs = Set(config.kafka.inputTopics)
         for w in written where inputs.contains(w.topic) {
             report(w, "is also an input topic: the daemon would read what it writes there")
@@ -57,5 +89,17 @@ enum TopicClashes {
             report(changelog, "is also an output topic: state records would go to its consumers")
         }
         return errors
+    }
+
+    /// Where `topic` is named in `input_topics`: the item, or its `name`.
+    private static func inputNode(_ topic: String, in list: Node?) -> Node? {
+        guard let list else { return nil }
+        if case .scalar = list { return list.string == topic ? list : nil }
+        guard case .sequence(let items) = list else { return nil }
+        for item in items {
+            if item.string == topic { return item }
+            if let name = item["name"], name.string == topic { return name }
+        }
+        return nil
     }
 }
