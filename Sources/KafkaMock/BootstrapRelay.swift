@@ -21,7 +21,11 @@ public final class BootstrapRelay: @unchecked Sendable {
     /// - Parameters:
     ///   - host: must be a loopback address; this tool never listens elsewhere.
     ///   - target: the mock broker's `host:port` (also loopback).
+    ///   - port: 0 for one the system chooses (`port` then says which).
     public init(host: String = "127.0.0.1", port: UInt16 = 9092, target: String) throws {
+        // `localhost` is loopback too; taken as 127.0.0.1 without asking a resolver, which could
+        // name another address (it was refused as not loopback until 2026-12-07).
+        let host = host == "localhost" ? "127.0.0.1" : host
         guard host.hasPrefix("127.") else { throw RelayError("refusing to listen on \(host): only loopback addresses are allowed") }
         let parts = target.split(separator: ":")
         guard parts.count == 2, let targetPort = UInt16(parts[1]), parts[0].hasPrefix("127.") else {
@@ -41,8 +45,15 @@ public final class BootstrapRelay: @unchecked Sendable {
             close(fd)
             throw RelayError("cannot listen on \(host):\(port): \(reason)")
         }
+        // The port bound, which differs from the one asked for when that was 0: the address
+        // printed for clients named port 0, where nothing can connect (until 2026-12-07).
+        var boundAddress = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &boundAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         self.host = host
-        self.port = port
+        self.port = named == 0 ? UInt16(bigEndian: boundAddress.sin_port) : port
         // The threads hold the state, not the relay, so dropping the relay still stops them.
         let state = RelayState(listener: fd, upstream: upstream)
         self.state = state

@@ -124,7 +124,14 @@ extension ReplayCommand {
         guard let d = Dialect(rawValue: dialect) else { throw CLIError("--dialect must be one of \(Dialect.names), found '\(dialect)'") }
         guard let customerKey else { return DialectDecoder(dialect: d) }
         guard d != .canonical else { throw CLIError("--customer-key applies to vendor dialects only (canonical events carry customer_id)") }
-        do { return DialectDecoder(dialect: d, customerKey: try CustomerKey(parsing: customerKey)) } catch { throw CLIError(error.description) }
+        let key: CustomerKey
+        do { key = try CustomerKey(parsing: customerKey) } catch { throw CLIError(error.description) }
+        // The lines of a file carry no Kafka message key: every line was dead-lettered for a key
+        // "not found at @key", with advice to set what had just been set (until 2026-12-07).
+        guard key != .messageKey else {
+            throw CLIError("--customer-key @key names the Kafka message key, which the lines of a file do not have; name a field of the events that holds the customer (such as attributes.customer_id), or leave the option out for the dialect's usual fields")
+        }
+        return DialectDecoder(dialect: d, customerKey: key)
     }
 }
 

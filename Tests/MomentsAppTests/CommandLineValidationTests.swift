@@ -64,6 +64,24 @@ import Testing
         #expect(empty.status == 64, "\(empty.out)\(empty.err)")
     }
 
+    /// No events or no runs divided by zero, or read the median of nothing, and trapped.
+    @Test(arguments: [("--events", "0", "--events must be at least 1"), ("--runs", "0", "--runs must be at least 1"),
+                      ("--seconds", "0", "--seconds must be more than 0"), ("--rate", "0", "--rate must be more than 0 events a second")])
+    func benchRefusesRunsThatMeasureNothing(option: String, value: String, message: String) throws {
+        let r = try Self.moments(["bench", option, value])
+        #expect(r.status == 64, "\(r.out)\(r.err)")
+        #expect(r.err.contains(message), "\(r.err)")
+        #expect(!r.out.contains("allocator"), "nothing runs: \(r.out)")
+    }
+
+    /// A file's lines carry no Kafka message key: with `@key` every line was dead-lettered.
+    @Test func replayRefusesTheMessageKeyAsCustomerKey() throws {
+        let r = try Self.moments(["replay", "--dialect", "amazon-connect", "--customer-key", "@key", "Tests/Fixtures/reference-stream.jsonl"])
+        #expect(r.status != 0, "\(r.out)\(r.err)")
+        #expect(r.err.contains("--customer-key @key names the Kafka message key, which the lines of a file do not have"), "\(r.err)")
+        #expect(r.out.isEmpty, "nothing replayed: \(r.out)")
+    }
+
     @Test func benchRefusesOutputTopicsWithoutPartitions() throws {
         let r = try Self.moments(["bench", "--suite", "produce", "--output-partitions", "0"])
         #expect(r.status == 64, "\(r.out)\(r.err)")

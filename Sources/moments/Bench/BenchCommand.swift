@@ -79,6 +79,11 @@ struct BenchCommand: ParsableCommand {
         for name in parts.split(separator: ",") where !Self.engineParts.contains(String(name)) {
             throw ValidationError("--parts: no part named '\(name)' (\(Self.engineParts.joined(separator: ", ")))")
         }
+        // Zero of either divided by zero or read the median of no runs, and trapped.
+        if events < 1 { throw ValidationError("--events must be at least 1") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if !(seconds > 0) || !seconds.isFinite { throw ValidationError("--seconds must be more than 0") }
+        if !(rate > 0) || !rate.isFinite { throw ValidationError("--rate must be more than 0 events a second") }
         if let engineThreads, engineThreads < 1 { throw ValidationError("--engine-threads must be at least 1") }
         _ = try partsLeftOut()
         if fetchWaitMs < 0 { throw ValidationError("--fetch-wait-ms must not be negative") }
