@@ -47,6 +47,33 @@ import MomentsRuntime
         #expect(YAMLText.scalar(":id") == "\":id\"" && YAMLText.scalar("a\u{85}b") == "\"a\\u0085b\"")
     }
 
+    /// Inline rules and the admin endpoint's idle timeout are printed too: without them the
+    /// printed configuration read back as one missing its rules, or with the default timeout.
+    @Test func inlineRulesAndTheIdleTimeoutArePrinted() throws {
+        let yaml = """
+            x-pain: &pain { kind: pain, severity: high }
+            admin: { idle_timeout: 10s }
+            rules:
+              moments:
+                - id: esc
+                  <<: *pain
+                  summary: "Customer {customer_id}: \\"escalated\\" — at once"
+                  when: { match: { event: interaction.escalated } }
+              coaching:
+                - { id: c, on: esc, kind: corrective, tip: "Interaction {interaction_id}" }
+            """
+        let config = try parse(yaml).get()
+        let printed = config.printable
+        #expect(printed.contains("idle_timeout: 10000ms"), "\(printed)")
+        let again = try parse(printed).get()
+        #expect(again.printable == printed)
+        #expect(again.admin.idleTimeout == .seconds(10))
+        #expect(again.rulesSource == "inline")
+        #expect(again.rules.moments.map(\.id) == ["esc"] && again.rules.coaching.map(\.id) == ["c"])
+        #expect(again.rules.moments.first?.severity == .high)
+        #expect(again.rules.moments.first?.summary.source == "Customer {customer_id}: \"escalated\" — at once")
+    }
+
     @Test func theStateDirectoryIsBesideTheConfigUnlessSet() throws {
         #expect(try parse("rules: rules.yaml").get().admin.stateDirectory == "/etc/moments/state")
         #expect(try parse("admin: { state_dir: /var/lib/moments }\nrules: rules.yaml").get().admin.stateDirectory == "/var/lib/moments")

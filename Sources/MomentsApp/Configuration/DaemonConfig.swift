@@ -13,6 +13,10 @@ public struct DaemonConfig: Sendable {
     public var rules: RuleSet
     /// Where the rules came from: a file path, or "inline" when embedded in the config.
     public var rulesSource: String
+    /// Inline rules as YAML, emitted again from the configuration's tree (its aliases
+    /// expanded), for `run --print-config` to print: a configuration printed without them
+    /// read back as one missing its rules (until 2026-12-07).
+    public var inlineRulesYAML: String?
 
     public init(rules: RuleSet, rulesSource: String) {
         self.rules = rules

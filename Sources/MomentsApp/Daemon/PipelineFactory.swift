@@ -80,12 +80,21 @@ extension DaemonConfig {
             """ + (admin.token == nil ? "  # token: unset\n" : "  token: \"******\"  # masked: set it again, or MOMENTS_ADMIN_TOKEN\n")
             + optional("state_dir", admin.stateDirectory.map { q(absolute($0)) }, unset: "silences kept in memory only") + """
               metrics_queue_labels: \(admin.metricsQueueLabels)
+              idle_timeout: \(admin.idleTimeout.milliseconds)ms
             logging:
               format: \(logging.format)
               level: \(logging.level)
               personal_data: \(logging.personalData)
-            \(rulesSource == "inline" ? "# rules: inline in the configuration (not printed);" : "rules: \(q(rulesPath))  #") \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
+            \(rulesSource == "inline" ? "# rules: inline in the configuration:" : "rules: \(q(rulesPath))  #") \(rules.moments.count) moments, \(rules.recovery.count) recovery rules, \(rules.coaching.count) coaching rules
 
-            """
+            """ + (rulesSource == "inline" ? inlineRules : "")
+    }
+
+    /// The inline rules under `rules:`, indented, as the configuration holds them.
+    private var inlineRules: String {
+        guard let text = inlineRulesYAML else { return "# (the inline rules were not kept)\n" }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let body = lines.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
+        return "rules:\n" + body + (body.hasSuffix("\n") ? "" : "\n")
     }
 }
