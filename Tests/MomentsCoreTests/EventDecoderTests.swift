@@ -77,6 +77,23 @@ import Testing
         #expect(error.reason.utf8.count < 300, "\(error.reason.utf8.count) bytes")
     }
 
+    /// An error names a stray character as the character it is, and never carries a control
+    /// character: reasons go to terminals, logs and dead-letter headers, and a line's escape
+    /// sequence reached the reader's terminal as it was; `“` was shown as `â`.
+    @Test func errorsShowCharactersReadablyAndNoControlCharacters() throws {
+        func reason(_ bytes: [UInt8]) -> String? {
+            if case .failure(let e) = decoder.decode(bytes) { return e.reason }
+            return nil
+        }
+        #expect(reason(Array(#"{"a":“x”}"#.utf8)) == "invalid JSON at byte 5: unexpected character '“' (U+201C)")
+        #expect(reason(Array("é".utf8)) == "invalid JSON at byte 0: unexpected character 'é' (U+E9)")
+        #expect(reason([0x1B] + Array("[31m".utf8)) == "invalid JSON at byte 0: unexpected byte 0x1B")
+        #expect(reason(Array(#"{"a":"#.utf8) + [0xFF, 0x7D]) == "invalid JSON at byte 5: unexpected byte 0xFF")
+        #expect(reason(Array(#"{"a":@}"#.utf8)) == "invalid JSON at byte 5: unexpected character '@'")
+        let escaped = try #require(error(replacing(#""channel":"chat""#, #""channel":"\u001b[31mfax\u202e""#)))
+        #expect(escaped.reason == #"'\u{1B}[31mfax\u{202E}' is not one of voice, chat, email, sms, social"#)
+    }
+
     @Test func everyBadFieldIsNamed() throws {
         let cases: [(String, String, String)] = [
             (replacing(#""event_id":"e-1""#, #""event_id":7"#), "event_id", "expected a string, found a number"),

@@ -32,10 +32,23 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A hostile value as an error quotes it: its first 64 Unicode scalars. Counted in
     /// Characters, one letter followed by 400,000 combining marks was a single one, and its
     /// dead letter carried an 800 KB reason twice (value and header), over the producer's limit.
+    ///
+    /// Control and format characters (an escape, a bidirectional override) are written as
+    /// `\u{1B}`: the reason is printed to terminals and logs, and a value of
+    /// `"\u001b[31m…"` sent its escape sequence there as it was (until 2026-12-07).
     static func clip(_ s: String) -> String {
         let scalars = s.unicodeScalars
-        guard !scalars.dropFirst(64).isEmpty else { return s }
-        return String(String.UnicodeScalarView(scalars.prefix(64))) + "…"
+        let clipped = !scalars.dropFirst(64).isEmpty
+        var out = String.UnicodeScalarView()
+        for c in scalars.prefix(64) {
+            switch c.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator:
+                out.append(contentsOf: "\\u{\(String(c.value, radix: 16, uppercase: true))}".unicodeScalars)
+            default:
+                out.append(c)
+            }
+        }
+        return String(out) + (clipped ? "…" : "")
     }
 }
 

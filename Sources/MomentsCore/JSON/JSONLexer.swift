@@ -429,7 +429,30 @@ struct JSONLexer {
         case UInt8(ascii: "n"): try literal("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         case UInt8(ascii: "{"), UInt8(ascii: "["): throw fail("expected a scalar")
-        default: throw fail("unexpected character '\(Unicode.Scalar(buf[i]))'")
+        default: throw fail("unexpected \(describeCharacter())")
         }
+    }
+
+    /// The character at `i` for an error message, which goes to a terminal and into dead
+    /// letters: a printable ASCII one as itself, a UTF-8 sequence as its character and code
+    /// point, anything else (a control byte, a byte that starts no character) by its value.
+    /// Until 2026-12-07 one byte was shown as a Latin-1 character (`“` as `â`) and control
+    /// bytes raw, so a hostile line could send escape sequences to the reader's terminal.
+    func describeCharacter() -> String {
+        let b = buf[i]
+        if b >= 0x21 && b < 0x7F { return "character '\(Unicode.Scalar(b))'" }
+        if b >= 0xC2 && b <= 0xF4 {
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            if i + length <= buf.count {
+                let bytes = (0..<length).map { buf[i + $0] }
+                var decoder = UTF8()
+                var it = bytes.makeIterator()
+                if case .scalarValue(let scalar) = decoder.decode(&it), scalar.value >= 0xA0, !scalar.properties.isWhitespace,
+                   scalar.properties.generalCategory != .format, scalar.properties.generalCategory != .control {
+                    return "character '\(scalar)' (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+                }
+            }
+        }
+        return "byte 0x\(String(b, radix: 16, uppercase: true))"
     }
 }
