@@ -32,6 +32,16 @@ public struct SimulationOptions: Sendable {
     /// year of it.
     public static let startRange = Timestamp(milliseconds: 946_684_800_000)...Timestamp(milliseconds: 4_070_908_800_000)   // 2000-01-01 to 2099-01-01
 
+    /// The first event time Moments refuses (2100-01-01): traffic that reaches it (a late start
+    /// and few arrivals) is stopped there, rather than written for `replay` to refuse.
+    public static let endOfEventTime = Timestamp(milliseconds: 4_102_444_800_000)
+
+    /// Why the simulation stops before `event`, if it must.
+    public static func problem(reaching event: SimulatedEvent, after count: Int) -> String? {
+        guard event.occurredAt >= endOfEventTime else { return nil }
+        return "simulated time reached 2100-01-01, past which events are refused, after \(count) events; start earlier or raise --arrivals"
+    }
+
     /// Why `arrivals` cannot be simulated, if it cannot.
     public static func problem(arrivals: Double) -> String? {
         arrivalsRange.contains(arrivals) ? nil : "--arrivals must be between 0.01 and 100000 interactions a simulated minute, found \(arrivals)"

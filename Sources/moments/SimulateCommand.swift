@@ -55,7 +55,14 @@ struct SimulateCommand: ParsableCommand {
         var simulator = TrafficSimulator(options: options)
         if stdout {
             var out = OutputBuffer()
-            for _ in 0..<(count ?? 10_000) { out.write(Array(simulator.next().json.utf8)) }
+            for n in 0..<(count ?? 10_000) {
+                let e = simulator.next()
+                if let problem = SimulationOptions.problem(reaching: e, after: n) {
+                    out.flush()
+                    throw CLIError(problem)
+                }
+                out.write(Array(e.json.utf8))
+            }
             out.flush()
             return
         }
@@ -83,6 +90,10 @@ enum TrafficProducer {
         var sent = 0
         while count.map({ sent < $0 }) ?? true, !shouldStop() {
             let e = simulator.next()
+            if let problem = SimulationOptions.problem(reaching: e, after: sent) {
+                try producer.flush(timeoutMs: 30_000)
+                throw CLIError(problem)
+            }
             if live {
                 let wait = Double(e.occurredAt.milliseconds) / 1000 - Date().timeIntervalSince1970
                 if wait > 0 { Thread.sleep(forTimeInterval: wait) }

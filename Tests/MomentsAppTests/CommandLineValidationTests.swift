@@ -74,6 +74,18 @@ import Testing
         #expect(!r.out.contains("allocator"), "nothing runs: \(r.out)")
     }
 
+    /// Traffic that would reach 2100, past which events are refused, stops there: it was
+    /// written on, for `replay` to refuse.
+    @Test func simulateStopsAtTheEndOfEventTime() throws {
+        // The latest start, and the fewest arrivals: a simulated year in about 58,000 events.
+        let r = try Self.moments(["simulate", "--stdout", "--start", "2099-01-01T00:00:00Z", "--arrivals", "0.01", "--count", "100000"])
+        #expect(r.status != 0, "\(r.err)")
+        #expect(r.err.contains("simulated time reached 2100-01-01, past which events are refused, after"), "\(r.err)")
+        let lines = r.out.split(separator: "\n")
+        #expect(lines.count > 1000 && lines.count < 100_000, "\(lines.count) events")
+        #expect(lines.allSatisfy { $0.contains("\"occurred_at\":\"2099-") }, "\(lines.last ?? "")")
+    }
+
     /// A file's lines carry no Kafka message key: with `@key` every line was dead-lettered.
     @Test func replayRefusesTheMessageKeyAsCustomerKey() throws {
         let r = try Self.moments(["replay", "--dialect", "amazon-connect", "--customer-key", "@key", "Tests/Fixtures/reference-stream.jsonl"])

@@ -181,6 +181,15 @@ import MomentsRuntime
         #expect(errors("kafka: { topics: { alerts: moments.out, coaching: moments.out } }\nrules: rules.yaml\n").isEmpty)
     }
 
+    /// Engine threads are bounded: a million passed `check` and failed at start.
+    @Test func engineThreadsAreBounded() throws {
+        guard case .failure(let e) = parse("processing: { engine_threads: 1000000 }\nrules: rules.yaml\n") else { Issue.record("accepted"); return }
+        #expect(e.errors.map(\.description) == ["/etc/moments/daemon.yaml:1:31: error: engine_threads must be at most 256, found 1000000"])
+        guard case .failure(let env) = parse("rules: rules.yaml\n", env: ["MOMENTS_ENGINE_THREADS": "257"]) else { Issue.record("accepted"); return }
+        #expect(env.errors.map(\.description) == ["environment: error: MOMENTS_ENGINE_THREADS: expected a whole number from 1 to 256, found '257'"])
+        #expect(try parse("processing: { engine_threads: 256 }\nrules: rules.yaml\n").get().processing.engineThreads == 256)
+    }
+
     /// A topic name Kafka refuses is refused where it is named, by `moments check` too: the
     /// embedded broker takes any name, and a real one refused it only at run time.
     @Test func topicNamesKafkaRefusesAreRefusedWhereNamed() {

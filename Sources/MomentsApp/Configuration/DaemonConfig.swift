@@ -104,6 +104,8 @@ public struct ProcessingSettings: Sendable, Equatable {
     /// Threads that run the engines of a batch's partitions at once; nil: the pipeline's
     /// default (two where there are two cores).
     public var engineThreads: Int?
+    /// Each is a thread with its own stack: a million passed `check` and failed at start.
+    public static let maxEngineThreads = 256
     public init() {}
 }
 

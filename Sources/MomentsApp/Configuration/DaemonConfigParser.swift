@@ -133,7 +133,7 @@ enum ProcessingSection {
         if let d = ctx.duration(m["restore_lookback"], what: "restore_lookback", allowZero: true) { p.restoreLookback = d }
         if let d = ctx.duration(m["shutdown_timeout"], what: "shutdown_timeout") { p.shutdownTimeout = d }
         if let d = ctx.duration(m["assignment_timeout"], what: "assignment_timeout") { p.assignmentTimeout = d }
-        if let n = ctx.integer(m["engine_threads"], what: "engine_threads", minimum: 1) { p.engineThreads = n }
+        if let n = ctx.integer(m["engine_threads"], what: "engine_threads", minimum: 1, maximum: ProcessingSettings.maxEngineThreads) { p.engineThreads = n }
         if let node = m["max_event_ahead"] {
             if node.string == "off" { p.maxEventAhead = nil } else if let d = ctx.duration(node, what: "max_event_ahead") { p.maxEventAhead = d }
         }

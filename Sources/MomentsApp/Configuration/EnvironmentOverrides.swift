@@ -67,7 +67,9 @@ public enum EnvironmentOverrides {
             if let n = Int(v), n >= 0 { config.admin.metricsQueueLabels = n } else { fail("MOMENTS_METRICS_QUEUE_LABELS", "expected a whole number of at least 0, found '\(v)'") }
         }
         if let v = env["MOMENTS_ENGINE_THREADS"] {
-            if let n = Int(v), n >= 1 { config.processing.engineThreads = n } else { fail("MOMENTS_ENGINE_THREADS", "expected a whole number of at least 1, found '\(v)'") }
+            if let n = Int(v), (1...ProcessingSettings.maxEngineThreads).contains(n) { config.processing.engineThreads = n } else {
+                fail("MOMENTS_ENGINE_THREADS", "expected a whole number from 1 to \(ProcessingSettings.maxEngineThreads), found '\(v)'")
+            }
         }
         duration("MOMENTS_RESTORE_LOOKBACK", allowZero: true) { config.processing.restoreLookback = $0 }
         if let v = env["MOMENTS_MAX_EVENT_AHEAD"] {

@@ -111,7 +111,7 @@ struct TestEventParser {
         d.reason = oneOf("reason", ["resolved", "abandoned", "unresolved"])
         if type == .messageSent { d.sender = oneOf("sender", ["customer", "agent"]) ?? (raw["sender"] == nil ? "customer" : nil) }
         if let s = raw["score"] {
-            if let v = Double(s.text), (-1...1).contains(v) { d.score = v } else {
+            if YAMLContext.isDecimal(s.text), let v = Double(s.text), (-1...1).contains(v) { d.score = v } else {
                 ctx.error(s.node, "score must be a number from -1 to 1, found '\(s.text)'"); ok = false
             }
         }
