@@ -162,40 +162,20 @@ import Testing
     /// The first override that matches decides: a later one whose customers the earlier one
     /// all matches never applied, silently. Narrower before broader is what the ordering is for.
     @Test func anOverrideAnEarlierOneCoversIsRefused() throws {
-        let errors = Fixtures.errors("""
-            moments:
-              - id: w
-                kind: pain
-                when:
-                  wait:
-                    from: interaction.queued
-                    until: agent.connected
-                    longer_than: 120s
-                    overrides:
-                      - if: { attributes: { tier: [gold, platinum] } }
-                        longer_than: 60s
-                      - if: { attributes: { tier: gold } }
-                        longer_than: 30s
-                      - if: { queue: billing, attributes: { tier: platinum, region: de } }
-                        longer_than: 20s
+        let wait = "moments:\n  - id: w\n    kind: pain\n    when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s, overrides: [\n"
+        let errors = Fixtures.errors(wait + """
+                  { if: { attributes: { tier: [gold, platinum] } }, longer_than: 60s },
+                  { if: { attributes: { tier: gold } }, longer_than: 30s },
+                  { if: { queue: billing, attributes: { tier: platinum, region: de } }, longer_than: 20s } ] } }
             """)
         #expect(errors.map(\.description) == [
-            "test.yaml:12:17: error: this override never applies: override 1 (line 10) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first",
-            "test.yaml:14:17: error: this override never applies: override 1 (line 10) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first",
+            "test.yaml:6:13: error: this override never applies: override 1 (line 5) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first",
+            "test.yaml:7:13: error: this override never applies: override 1 (line 5) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first",
         ])
-        let rules = try Fixtures.rules("""
-            moments:
-              - id: w
-                kind: pain
-                when:
-                  wait:
-                    from: interaction.queued
-                    until: agent.connected
-                    longer_than: 120s
-                    overrides:
-                      - { if: { queue: billing, attributes: { tier: gold } }, longer_than: 30s }
-                      - { if: { attributes: { tier: [gold, platinum] } }, longer_than: 60s }
-                      - { if: { channel: chat }, longer_than: 90s }
+        let rules = try Fixtures.rules(wait + """
+                  { if: { queue: billing, attributes: { tier: gold } }, longer_than: 30s },
+                  { if: { attributes: { tier: [gold, platinum] } }, longer_than: 60s },
+                  { if: { channel: chat }, longer_than: 90s } ] } }
             """)
         guard case .wait(let w)? = rules.moments.first?.condition else { Issue.record("not a wait"); return }
         #expect(w.overrides.map(\.longerThan) == [.seconds(30), .seconds(60), .seconds(90)])
