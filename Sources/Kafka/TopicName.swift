@@ -9,11 +9,13 @@ public enum TopicName {
     public static func problem(_ name: String) -> String? {
         if name.isEmpty { return "a topic name must not be empty" }
         if name == "." || name == ".." { return "'\(name)' is not allowed as a topic name" }
-        if name.utf8.count > maximumLength { return "a topic name has at most \(maximumLength) characters, this one \(name.unicodeScalars.count)" }
         if let bad = name.unicodeScalars.first(where: { !isLegal($0) }) {
-            let shown = bad.properties.generalCategory == .control || bad == " " ? "U+\(String(bad.value, radix: 16, uppercase: true))" : "'\(bad)'"
+            let invisible = bad.properties.isWhitespace || [.control, .format].contains(bad.properties.generalCategory)
+            let shown = invisible ? "U+\(String(bad.value, radix: 16, uppercase: true))" : "'\(bad)'"
             return "a topic name may hold only ASCII letters, digits, '.', '_' and '-', found \(shown)"
         }
+        // All ASCII by now: characters and bytes are one.
+        if name.utf8.count > maximumLength { return "a topic name has at most \(maximumLength) characters, this one \(name.utf8.count)" }
         return nil
     }
 

@@ -58,7 +58,10 @@ import MomentsRuntime
                 - id: esc
                   <<: *pain
                   summary: "Customer {customer_id}: \\"escalated\\" — at once"
+                  runbook: !!str null
                   when: { match: { event: interaction.escalated } }
+              recovery:
+                - { id: r, on: esc, action: callback, params: { code: !!str 42, n: 5 } }
               coaching:
                 - { id: c, on: esc, kind: corrective, tip: "Interaction {interaction_id}" }
             """
@@ -72,6 +75,11 @@ import MomentsRuntime
         #expect(again.rules.moments.map(\.id) == ["esc"] && again.rules.coaching.map(\.id) == ["c"])
         #expect(again.rules.moments.first?.severity == .high)
         #expect(again.rules.moments.first?.summary.source == "Customer {customer_id}: \"escalated\" — at once")
+        // Text tagged as text stays text: `!!str null` printed bare read back as null, refused.
+        #expect(again.rules.moments.first?.runbook?.source == "null")
+        #expect(again.rules.recovery.first?.params.map(\.key) == ["code", "n"])
+        #expect(printed.contains("code: \"42\""), "\(printed)")
+        #expect(!printed.contains("&") && !printed.contains("*pain"), "aliases expanded (a merge key then names the mapping itself): \(printed)")
     }
 
     @Test func theStateDirectoryIsBesideTheConfigUnlessSet() throws {

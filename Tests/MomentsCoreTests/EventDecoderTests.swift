@@ -87,11 +87,16 @@ import Testing
         }
         #expect(reason(Array(#"{"a":“x”}"#.utf8)) == "invalid JSON at byte 5: unexpected character '“' (U+201C)")
         #expect(reason(Array("é".utf8)) == "invalid JSON at byte 0: unexpected character 'é' (U+E9)")
+        #expect(reason(Array("\u{A0}{}".utf8)) == "invalid JSON at byte 0: unexpected character U+A0")
         #expect(reason([0x1B] + Array("[31m".utf8)) == "invalid JSON at byte 0: unexpected byte 0x1B")
         #expect(reason(Array(#"{"a":"#.utf8) + [0xFF, 0x7D]) == "invalid JSON at byte 5: unexpected byte 0xFF")
         #expect(reason(Array(#"{"a":@}"#.utf8)) == "invalid JSON at byte 5: unexpected character '@'")
         let escaped = try #require(error(replacing(#""channel":"chat""#, #""channel":"\u001b[31mfax\u202e""#)))
         #expect(escaped.reason == #"'\u{1B}[31mfax\u{202E}' is not one of voice, chat, email, sms, social"#)
+        // A member's name in the field's path too (an attribute's value too long, here).
+        let long = String(repeating: "v", count: 300)
+        let named = try #require(error(replacing(#"{"tier":"gold"}"#, "{\"\\u001b[31mRED\":\"\(long)\"}")))
+        #expect(named.field == #"attributes.\u{1B}[31mRED"#)
     }
 
     @Test func everyBadFieldIsNamed() throws {

@@ -82,9 +82,9 @@ import Testing
                 <<: [*pain, 3]
                 when: { match: { event: hold.started } }
             """)
-        #expect(errors.map(\.description) == [
-            "test.yaml:3:13: error: severity must be one of info, low, medium, high, critical, found 'loud'",
+        #expect(errors.map(\.description).sorted() == [
             "test.yaml:12:17: error: the merge key '<<' takes a mapping or a list of mappings, usually an alias (<<: *defaults), found a scalar",
+            "test.yaml:3:13: error: severity must be one of info, low, medium, high, critical, found 'loud'",
         ])
     }
 
@@ -120,5 +120,50 @@ import Testing
                 when: { match: { event: interaction.escalated } }
             """)
         #expect(rules.moments.first?.schedule != nil)
+    }
+
+    /// A merged mapping may merge another; the same anchor twice adds nothing more; an id that
+    /// comes from a merge is a declared moment (a recovery rule `on` it was told it was unknown).
+    @Test func nestedAndRepeatedMergesAndMergedIDs() throws {
+        let rules = try Fixtures.rules("""
+            x-base: &base { kind: pain, stage: SMOT }
+            x-high: &high { <<: *base, severity: high }
+            x-lw: &lw { id: long-wait }
+            moments:
+              - <<: [*lw, *high, *high, *base]
+                when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }
+            recovery:
+              - { id: r, on: long-wait, action: callback }
+            """)
+        let m = try #require(rules.moments.first)
+        #expect(m.id == "long-wait" && m.kind == .pain && m.stage == "SMOT" && m.severity == .high)
+        #expect(rules.recovery.first?.on == ["long-wait"])
+    }
+
+    /// Hostile merges are bounded: a chain of merges deeper than 32 (thousands crashed the
+    /// process on its stack) is refused where it goes too deep, and a key of a merged mapping
+    /// that is not text is refused as the mapping's own would be.
+    @Test func deepChainsAndNonTextKeysAreRefused() {
+        var chain = "x-a0: &a0 { kind: pain }\n"
+        for i in 1...40 { chain += "x-a\(i): &a\(i) { <<: *a\(i - 1) }\n" }
+        let deep = Fixtures.errors(chain + "moments:\n  - { id: m, <<: *a40, when: { match: { event: interaction.escalated } } }\n")
+        #expect(deep.contains { $0.message.hasPrefix("merges nest more than 32 deep here") }, "\(deep)")
+        let keyed = Fixtures.errors("""
+            x-a: &a { [severity]: critical, kind: pain }
+            moments:
+              - { id: m, <<: *a, when: { match: { event: interaction.escalated } } }
+            """)
+        #expect(keyed.map(\.description) == ["test.yaml:1:11: error: keys of a merged mapping must be text"])
+    }
+
+    /// `<<: [*a, *a, …]` costs its length: the same anchor is merged once. (Measured, not
+    /// timed: the budget of merged keys, a million, is not reached by ten thousand repeats of
+    /// a thousand keys, which it would be if each repeat were walked.)
+    @Test func repeatingAnAnchorCostsNothingMore() throws {
+        let keys = (0..<1000).map { "k\($0): v" }.joined(separator: ", ")
+        let repeats = Array(repeating: "*a", count: 10_000).joined(separator: ", ")
+        let errors = Fixtures.errors("x-a: &a { \(keys) }\nx-b: { <<: [\(repeats)] }\nsettings: { <<: [\(repeats)] }\nmoments: []\n")
+        #expect(!errors.contains { $0.message.contains("merged keys in all") }, "\(errors.prefix(2))")
+        #expect(errors.contains { $0.message.hasPrefix("unknown key 'k0' in settings") }, "\(errors.prefix(2))")
     }
 }

@@ -175,10 +175,23 @@ import Testing
         let rules = try Fixtures.rules(wait + """
                   { if: { queue: billing, attributes: { tier: gold } }, longer_than: 30s },
                   { if: { attributes: { tier: [gold, platinum] } }, longer_than: 60s },
-                  { if: { channel: chat }, longer_than: 90s } ] } }
+                  { if: { channel: chat }, longer_than: 90s },
+                  { if: { queue: billing }, longer_than: 100s },
+                  { if: { channel: [chat, voice], queue: sales }, longer_than: 110s } ] } }
             """)
         guard case .wait(let w)? = rules.moments.first?.condition else { Issue.record("not a wait"); return }
-        #expect(w.overrides.map(\.longerThan) == [.seconds(30), .seconds(60), .seconds(90)])
+        #expect(w.overrides.map(\.longerThan) == [.seconds(30), .seconds(60), .seconds(90), .seconds(100), .seconds(110)])
+        // Channels: a narrower list after a broader one is covered; an override with an error
+        // of its own (a channel not known) covers nothing, and is counted where it is written.
+        let channels = Fixtures.errors(wait + """
+                  { if: { channel: fax }, longer_than: 10s },
+                  { if: { channel: [voice, chat] }, longer_than: 20s },
+                  { if: { channel: voice, queue: vip }, longer_than: 30s } ] } }
+            """)
+        #expect(channels.map(\.description) == [
+            "test.yaml:5:24: error: unknown channel 'fax' (expected voice, chat, email, sms or social)",
+            "test.yaml:7:13: error: this override never applies: override 2 (line 6) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first",
+        ])
     }
 
     /// A moment whose condition is refused still has its templates checked for placeholders no
@@ -195,5 +208,12 @@ import Testing
             "test.yaml:5:73: error: bad duration '60' for longer_than (use a number with a unit: 500ms, 120s, 5m, 24h, 30d; several units from larger to smaller: 1h30m)",
             "test.yaml:4:52: error: unknown placeholder '{agnt}' (every moment fills: agent_id, channel, customer_id, interaction_id, kind, language, moment, queue, region, severity, stage, tier, time; its condition, once mended, adds its measures)",
         ])
+    }
+
+    /// A value written with YAML escapes (`"\e[31m"`) is quoted in an error escaped: the
+    /// escape reached the terminal as it was.
+    @Test func errorsCarryNoControlCharacters() {
+        let errors = Fixtures.errors(Self.moment.replacingOccurrences(of: "kind: pain", with: "kind: \"\\e[31mpain\\u202e\""))
+        #expect(errors.map(\.description) == [#"test.yaml:3:11: error: kind must be pain or glory, found '\u{1B}[31mpain\u{202E}'"#])
     }
 }

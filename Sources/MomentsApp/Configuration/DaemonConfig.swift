@@ -13,10 +13,11 @@ public struct DaemonConfig: Sendable {
     public var rules: RuleSet
     /// Where the rules came from: a file path, or "inline" when embedded in the config.
     public var rulesSource: String
-    /// Inline rules as YAML, emitted again from the configuration's tree (its aliases
-    /// expanded), for `run --print-config` to print: a configuration printed without them
-    /// read back as one missing its rules (until 2026-12-07).
-    public var inlineRulesYAML: String?
+    /// The configuration file's text when the rules are inline in it, for `run --print-config`
+    /// to print them (`InlineRulesText`): a configuration printed without them read back as
+    /// one missing its rules (until 2026-12-07). Kept as text, and emitted only when printed:
+    /// emitted at every load, a few lines of nested aliases cost seconds and gigabytes.
+    public var inlineRulesConfigurationText: String?
 
     public init(rules: RuleSet, rulesSource: String) {
         self.rules = rules

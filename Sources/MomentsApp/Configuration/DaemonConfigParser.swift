@@ -61,7 +61,7 @@ public enum DaemonConfigParser {
         let errors = ctx.errors + rulesErrors
         guard errors.isEmpty, let rules else { return .failure(ConfigErrors(errors)) }
         var config = DaemonConfig(rules: rules, rulesSource: rulesSource)
-        if rulesSource == "inline", let node = top["rules"] { config.inlineRulesYAML = try? Yams.serialize(node: node, width: -1, allowUnicode: true) }
+        if rulesSource == "inline" { config.inlineRulesConfigurationText = text }
         config.kafka = kafka
         config.processing = processing
         config.admin = admin

@@ -23,16 +23,16 @@ enum TopicChecks {
     }
 
     static func check(_ config: DaemonConfig, kafka: Node?, processing: Node?, environment: [String: String], _ ctx: YAMLContext) -> [ConfigError] {
-        let topics = kafka?["topics"]
+        let topics = ctx.member(kafka, "topics")
         var written = [
-            Written(role: "topics.alerts", topic: config.kafka.topics.alerts, variable: "MOMENTS_TOPIC_ALERTS", node: topics?["alerts"]),
-            Written(role: "topics.coaching", topic: config.kafka.topics.coaching, variable: "MOMENTS_TOPIC_COACHING", node: topics?["coaching"]),
-            Written(role: "topics.recovery", topic: config.kafka.topics.recovery, variable: "MOMENTS_TOPIC_RECOVERY", node: topics?["recovery"]),
-            Written(role: "topics.dead_letter", topic: config.kafka.topics.deadLetter, variable: "MOMENTS_TOPIC_DEAD_LETTER", node: topics?["dead_letter"]),
+            Written(role: "topics.alerts", topic: config.kafka.topics.alerts, variable: "MOMENTS_TOPIC_ALERTS", node: ctx.member(topics, "alerts")),
+            Written(role: "topics.coaching", topic: config.kafka.topics.coaching, variable: "MOMENTS_TOPIC_COACHING", node: ctx.member(topics, "coaching")),
+            Written(role: "topics.recovery", topic: config.kafka.topics.recovery, variable: "MOMENTS_TOPIC_RECOVERY", node: ctx.member(topics, "recovery")),
+            Written(role: "topics.dead_letter", topic: config.kafka.topics.deadLetter, variable: "MOMENTS_TOPIC_DEAD_LETTER", node: ctx.member(topics, "dead_letter")),
         ]
         let outputs = written
         if let changelog = config.changelogTopic {
-            written.append(Written(role: "processing.changelog_topic", topic: changelog, variable: "MOMENTS_CHANGELOG_TOPIC", node: processing?["changelog_topic"]))
+            written.append(Written(role: "processing.changelog_topic", topic: changelog, variable: "MOMENTS_CHANGELOG_TOPIC", node: ctx.member(processing, "changelog_topic")))
         }
         var errors: [ConfigError] = []
         func located(_ node: Node, _ message: String) {
@@ -48,7 +48,7 @@ enum TopicChecks {
             } else if environment["MOMENTS_KAFKA_INPUT_TOPICS"] != nil {
                 // A default name (the changelog's is made from the group id) that an input names.
                 errors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_KAFKA_INPUT_TOPICS: '\(w.topic)', the default name of \(w.role), \(what)"))
-            } else if let node = kafka?["input_topics"] {
+            } else if let node = ctx.member(kafka, "input_topics") {
                 located(node, "'\(w.topic)', the default name of \(w.role), \(what)")
             } else {
                 errors.append(ConfigError(file: ctx.file, line: 1, column: 1, message: "\(w.role) '\(w.topic)' \(what)"))
@@ -58,7 +58,7 @@ enum TopicChecks {
             guard let problem = TopicName.problem(input) else { continue }
             if let v = environment["MOMENTS_KAFKA_INPUT_TOPICS"], !v.isEmpty {
                 errors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_KAFKA_INPUT_TOPICS: input topic '\(input)': \(problem)"))
-            } else if let node = inputNode(input, in: kafka?["input_topics"]) {
+            } else if let node = inputNode(input, in: ctx.member(kafka, "input_topics"), ctx) {
                 located(node, "input topic '\(input)': \(problem)")
             } else {
                 errors.append(ConfigError(file: ctx.file, line: 1, column: 1, message: "input topic '\(input)': \(problem)"))
@@ -71,7 +71,7 @@ enum TopicChecks {
                 let what = "the state changelog's default name '\(w.topic)', made from it, is not a valid topic name (\(problem)); set processing.changelog_topic"
                 if let v = environment["MOMENTS_KAFKA_GROUP_ID"], !v.isEmpty {
                     errors.append(ConfigError(file: "environment", line: 0, column: 0, message: "MOMENTS_KAFKA_GROUP_ID: \(what)"))
-                } else if let node = kafka?["group_id"] {
+                } else if let node = ctx.member(kafka, "group_id") {
                     located(node, "group_id: \(what)")
                 } else {
                     errors.append(ConfigError(file: ctx.file, line: 1, column: 1, message: what))
@@ -92,13 +92,13 @@ enum TopicChecks {
     }
 
     /// Where `topic` is named in `input_topics`: the item, or its `name`.
-    private static func inputNode(_ topic: String, in list: Node?) -> Node? {
+    private static func inputNode(_ topic: String, in list: Node?, _ ctx: YAMLContext) -> Node? {
         guard let list else { return nil }
         if case .scalar = list { return list.string == topic ? list : nil }
         guard case .sequence(let items) = list else { return nil }
         for item in items {
             if item.string == topic { return item }
-            if let name = item["name"], name.string == topic { return name }
+            if let name = ctx.member(item, "name"), name.string == topic { return name }
         }
         return nil
     }

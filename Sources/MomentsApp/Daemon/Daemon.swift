@@ -108,7 +108,6 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// "Not a directory" rather than Foundation's whole NSError.
     /// What `checkStateDirectory` would find, without creating or writing anything: for
     /// `moments check`, which may run on another machine than the daemon and must leave no
     /// trace. Nil when the directory, or the nearest folder above it that exists, is writable
@@ -118,8 +117,10 @@ public final class Daemon: @unchecked Sendable {
         var path = (directory as NSString).standardizingPath
         var isFolder: ObjCBool = false
         while !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            let parent = (path as NSString).deletingLastPathComponent
-            if parent == path || parent.isEmpty { return nil }
+            var parent = (path as NSString).deletingLastPathComponent
+            // A relative path of one part (`state`) is made in the working directory.
+            if parent.isEmpty { parent = "." }
+            if parent == path { return nil }
             path = parent
         }
         if !isFolder.boolValue { return "\(path) is a file, not a folder" }
@@ -130,6 +131,7 @@ public final class Daemon: @unchecked Sendable {
         return nil
     }
 
+    /// "Not a directory" rather than Foundation's whole NSError.
     private static func systemReason(_ error: any Error) -> String {
         if let e = error as? StateDirectoryError { return e.description }
         let ns = error as NSError

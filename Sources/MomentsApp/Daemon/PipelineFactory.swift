@@ -92,7 +92,9 @@ extension DaemonConfig {
 
     /// The inline rules under `rules:`, indented, as the configuration holds them.
     private var inlineRules: String {
-        guard let text = inlineRulesYAML else { return "# (the inline rules were not kept)\n" }
+        guard let text = inlineRulesConfigurationText.flatMap(InlineRulesText.yaml(inConfiguration:)) else {
+            return "# (the inline rules are not printed: their aliases stand for more than \(InlineRulesText.maxNodes) values)\n"
+        }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let body = lines.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
         return "rules:\n" + body + (body.hasSuffix("\n") ? "" : "\n")

@@ -3,7 +3,8 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// JSON path of the offending field (`data.score`), or nil when the document itself is bad.
     public var field: String?
     public var reason: String
-    public init(field: String?, reason: String) { self.field = field; self.reason = reason }
+    /// Both shown as `DisplayText` escapes them: a field's path can hold a member's name.
+    public init(field: String?, reason: String) { self.field = field.map(DisplayText.escaped); self.reason = DisplayText.escaped(reason) }
     public var description: String { field.map { "\($0): \(reason)" } ?? reason }
 
     /// A member given more than once (`EventDecoder.givenTwice`).
@@ -32,23 +33,11 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A hostile value as an error quotes it: its first 64 Unicode scalars. Counted in
     /// Characters, one letter followed by 400,000 combining marks was a single one, and its
     /// dead letter carried an 800 KB reason twice (value and header), over the producer's limit.
-    ///
-    /// Control and format characters (an escape, a bidirectional override) are written as
-    /// `\u{1B}`: the reason is printed to terminals and logs, and a value of
-    /// `"\u001b[31m…"` sent its escape sequence there as it was (until 2026-12-07).
+    /// (Its control characters are escaped by `init`, as every error's are.)
     static func clip(_ s: String) -> String {
         let scalars = s.unicodeScalars
-        let clipped = !scalars.dropFirst(64).isEmpty
-        var out = String.UnicodeScalarView()
-        for c in scalars.prefix(64) {
-            switch c.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator:
-                out.append(contentsOf: "\\u{\(String(c.value, radix: 16, uppercase: true))}".unicodeScalars)
-            default:
-                out.append(c)
-            }
-        }
-        return String(out) + (clipped ? "…" : "")
+        guard !scalars.dropFirst(64).isEmpty else { return s }
+        return String(String.UnicodeScalarView(scalars.prefix(64))) + "…"
     }
 }
 

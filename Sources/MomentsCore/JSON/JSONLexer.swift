@@ -435,7 +435,8 @@ struct JSONLexer {
 
     /// The character at `i` for an error message, which goes to a terminal and into dead
     /// letters: a printable ASCII one as itself, a UTF-8 sequence as its character and code
-    /// point, anything else (a control byte, a byte that starts no character) by its value.
+    /// point (an invisible one by its code point alone), anything else (a control byte, a byte
+    /// that starts no character, a truncated sequence) by its value.
     /// Until 2026-12-07 one byte was shown as a Latin-1 character (`“` as `â`) and control
     /// bytes raw, so a hostile line could send escape sequences to the reader's terminal.
     func describeCharacter() -> String {
@@ -447,9 +448,11 @@ struct JSONLexer {
                 let bytes = (0..<length).map { buf[i + $0] }
                 var decoder = UTF8()
                 var it = bytes.makeIterator()
-                if case .scalarValue(let scalar) = decoder.decode(&it), scalar.value >= 0xA0, !scalar.properties.isWhitespace,
-                   scalar.properties.generalCategory != .format, scalar.properties.generalCategory != .control {
-                    return "character '\(scalar)' (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+                if case .scalarValue(let scalar) = decoder.decode(&it) {
+                    let code = "U+\(String(scalar.value, radix: 16, uppercase: true))"
+                    // An invisible one (a no-break space, a byte order mark) by its code point only.
+                    let invisible = scalar.properties.isWhitespace || [.format, .control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+                    return invisible ? "character \(code)" : "character '\(scalar)' (\(code))"
                 }
             }
         }

@@ -73,9 +73,9 @@ public enum RuleTestParser {
                 item, ctx, id: hasID ? nil : "test-silence-\(i + 1)", defaultStart: start, knownMoments: nil, offsetsFrom: start)
             else { continue }
             silences.append(silence)
-            if case .sequence(let rules)? = item["match"]?["rule"] {
+            if case .sequence(let rules)? = ctx.member(ctx.member(item, "match"), "rule") {
                 for r in rules { if let id = r.string { silenceRules.append((id, location(r, ctx))) } }
-            } else if let r = item["match"]?["rule"], let id = r.string {
+            } else if let r = ctx.member(ctx.member(item, "match"), "rule"), let id = r.string {
                 silenceRules.append((id, location(r, ctx)))
             }
         }

@@ -101,8 +101,9 @@ enum ConditionSection {
         }
         let measure = measureName(m["measure"], default: "wait", ctx)
         var overrides: [(filter: Filter, longerThan: Duration)] = []
-        var overrideNodes: [Node] = []
-        for item in m["overrides"].flatMap({ ctx.sequence($0, what: "overrides") }) ?? [] {
+        // Each accepted override's place in the list as written, for the shadowing error.
+        var written: [(number: Int, node: Node)] = []
+        for (index, item) in (m["overrides"].flatMap({ ctx.sequence($0, what: "overrides") }) ?? []).enumerated() {
             let before = ctx.errors.count
             // Without its `if`, only that is reported: the override itself was read as the
             // filter, and its `longer_than` reported as an unknown key of `if` (until 2026-12-07).
@@ -113,7 +114,10 @@ enum ConditionSection {
             else { continue }
             // `if: {}` matches every customer: the override replaced the wait's own limit for all
             // (until 2026-12-07 it was taken, and a 120 s wait fired at 10 s).
-            guard !f.isEmpty || ctx.errors.count > before else {
+            // One whose `if` has errors of its own is left out: read in part (an unknown channel
+            // dropped), it could match more than written, and be taken to cover later ones.
+            guard ctx.errors.count == before else { continue }
+            guard !f.isEmpty else {
                 ctx.error(ifNode, "an override's if needs at least one of channel, queue or attributes (an empty one would give every customer this limit; set the wait's longer_than instead)")
                 continue
             }
@@ -121,12 +125,12 @@ enum ConditionSection {
             // customer it matches never applies (a repeated `if` was taken silently until
             // 2026-12-07, and the second limit, the one being tuned, did nothing).
             if let earlier = overrides.indices.first(where: { overrides[$0].filter.covers(f) }) {
-                let place = overrideNodes[earlier].mark.map { " (line \($0.line))" } ?? ""
-                ctx.error(ifNode, "this override never applies: override \(earlier + 1)\(place) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first")
+                let place = written[earlier].node.mark.map { " (line \($0.line))" } ?? ""
+                ctx.error(ifNode, "this override never applies: override \(written[earlier].number)\(place) matches every customer its if matches, and the first override that matches decides; merge them or put the narrower one first")
                 continue
             }
             overrides.append((f, d))
-            overrideNodes.append(item)
+            written.append((index + 1, item))
         }
         guard let from, let until, let limit, let measure else { return nil }
         if !from.isDisjoint(with: until) { ctx.error(node, "an event type cannot both start and end a wait") ; return nil }

@@ -38,7 +38,7 @@ enum InhibitionSection {
         var ok = true
         var edges: [String: [(to: String, at: Node?)]] = [:]
         for m in moments {
-            let written = targetNodes(nodes[m.id])
+            let written = targetNodes(nodes[m.id], ctx)
             for target in m.inhibits.flatMap(\.moments) {
                 let at = written[target] ?? nodes[m.id]
                 if !known.contains(target) {
@@ -74,11 +74,11 @@ enum InhibitionSection {
     }
 
     /// Each inhibited id of an `inhibits:` list → the node where it is written.
-    static func targetNodes(_ inhibits: Node?) -> [String: Node] {
+    static func targetNodes(_ inhibits: Node?, _ ctx: YAMLContext) -> [String: Node] {
         guard case .sequence(let items)? = inhibits else { return [:] }
         var out: [String: Node] = [:]
         for item in items {
-            guard let value = item["moment"] else { continue }
+            guard let value = ctx.member(item, "moment") else { continue }
             let nodes: [Node]
             if case .sequence(let s) = value { nodes = Array(s) } else { nodes = [value] }
             for n in nodes { if let id = n.string, out[id] == nil { out[id] = n } }

@@ -30,7 +30,7 @@ public enum RulesParser {
         // Every id written, valid moment or not: a reference to a moment that has errors of
         // its own is not reported a second time as "unknown moment".
         var declared: Set<String> = []
-        if case .sequence(let items)? = top["moments"] { for item in items { if let id = item["id"]?.string { declared.insert(id) } } }
+        if case .sequence(let items)? = top["moments"] { for item in items { if let id = ctx.member(item, "id")?.string { declared.insert(id) } } }
         if let list = ctx.sequence(top["moments"] ?? { ctx.error(root, "missing 'moments' (the list of moments to detect)"); return nil }(), what: "moments") {
             for item in list {
                 guard let m = MomentSection.parse(item, ctx, schedules: schedules, declaredSchedules: declaredSchedules) else { continue }
@@ -39,7 +39,7 @@ public enum RulesParser {
                 moments.append(m)
             }
         }
-        _ = InhibitionSection.validate(moments, nodes: ids.mapValues { $0["inhibits"] ?? $0 }, declared: declared, ctx)
+        _ = InhibitionSection.validate(moments, nodes: ids.mapValues { ctx.member($0, "inhibits") ?? $0 }, declared: declared, ctx)
         let known = Dictionary(uniqueKeysWithValues: moments.map { ($0.id, $0) })
         var recovery: [RecoveryRule] = []
         var recoveryIDs: Set<String> = []

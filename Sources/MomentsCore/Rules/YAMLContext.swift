@@ -8,8 +8,10 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     public var column: Int
     public var message: String
 
+    /// The message as `DisplayText` escapes it: it quotes values of the file (an escape
+    /// character written `"\e"` in YAML reached the terminal, until 2026-12-07).
     public init(file: String, line: Int, column: Int, message: String) {
-        self.file = file; self.line = line; self.column = column; self.message = message
+        self.file = file; self.line = line; self.column = column; self.message = DisplayText.escaped(message)
     }
 
     /// Without a place in a file (line 0: the environment), no `:0:0`.
@@ -118,7 +120,7 @@ public final class YAMLContext {
         }
         switch node {
         case .mapping, .sequence:
-            if let mark = node.mark, !visited.insert(mark.line &* 1_000_003 &+ mark.column).inserted { return }
+            if let mark = node.mark, !visited.insert(Self.place(mark)).inserted { return }
         default:
             return
         }
@@ -309,10 +311,23 @@ public final class YAMLContext {
     /// staff write shared settings once this way, and it was refused as an unknown key `<<`
     /// (until 2026-12-07). A merged pair keeps its place in the text (the anchor's), where an
     /// error in it is to be mended.
-    public func pairs(_ m: Node.Mapping) -> [(key: Node, value: Node)] {
+    public func pairs(_ m: Node.Mapping) -> [(key: Node, value: Node)] { pairs(m, depth: 0) }
+
+    /// How deep merges may nest (a mapping merging one that merges another…): each level is
+    /// a call deeper, and a chain of thousands overflowed the stack.
+    static let maxMergeDepth = 32
+    /// How many merged pairs one file's merges may visit in all: a few kilobytes of aliases
+    /// merged into many mappings stood for millions, and took minutes.
+    static let maxMergeWork = 1_000_000
+    private var mergeWork = 0
+
+    private func pairs(_ m: Node.Mapping, depth: Int) -> [(key: Node, value: Node)] {
         guard m.contains(where: { Self.isMergeKey($0.key) }) else { return Array(m) }
         var taken = Set(m.compactMap { Self.isMergeKey($0.key) ? nil : $0.key.string })
         var out: [(key: Node, value: Node)] = []
+        // The same anchor merged twice into one mapping adds nothing the second time; skipped, so
+        // `<<: [*a, *a, …]` costs its length, not its length times the anchor's size.
+        var mergedHere: Set<Int> = []
         for (k, v) in m {
             guard Self.isMergeKey(k) else { out.append((k, v)); continue }
             let sources: [Node]
@@ -322,9 +337,24 @@ public final class YAMLContext {
                     error(source, "the merge key '<<' takes a mapping or a list of mappings, usually an alias (<<: *defaults), found a \(source.kindName)")
                     continue
                 }
-                for pair in expandedMerge(merged, at: source.mark) {
-                    // Pairs without a text key are the mapping's own error to report.
-                    guard let key = pair.key.string, taken.insert(key).inserted else { continue }
+                if let mark = source.mark, !mergedHere.insert(Self.place(mark)).inserted { continue }
+                guard depth < Self.maxMergeDepth else {
+                    error(source, "merges nest more than \(Self.maxMergeDepth) deep here (a mapping merging one that merges another, and so on)")
+                    continue
+                }
+                let expanded = expandedMerge(merged, at: source.mark, depth: depth + 1)
+                mergeWork += expanded.count
+                guard mergeWork <= Self.maxMergeWork else {
+                    // Once: every later merge is past the budget too.
+                    if mergeWork - expanded.count <= Self.maxMergeWork {
+                        error(source, "merge keys in this file stand for more than \(Self.maxMergeWork) merged keys in all; write the shared settings out, or merge fewer times")
+                    }
+                    return out
+                }
+                for pair in expanded {
+                    // As the mapping's own keys must be (`mapping`), which would not see this one.
+                    guard let key = pair.key.string else { error(pair.key, "keys of a merged mapping must be text"); continue }
+                    guard taken.insert(key).inserted else { continue }
                     out.append(pair)
                 }
             }
@@ -338,16 +368,26 @@ public final class YAMLContext {
     private var expandedMerges: [Int: [(key: Node, value: Node)]] = [:]
     private var expanding: Set<Int> = []
 
-    private func expandedMerge(_ m: Node.Mapping, at mark: Mark?) -> [(key: Node, value: Node)] {
-        guard let mark else { return pairs(m) }
-        let place = mark.line &* 1_000_003 &+ mark.column
+    private func expandedMerge(_ m: Node.Mapping, at mark: Mark?, depth: Int) -> [(key: Node, value: Node)] {
+        guard let mark else { return pairs(m, depth: depth) }
+        let place = Self.place(mark)
         if let done = expandedMerges[place] { return done }
         // YAML forbids an alias inside its own anchor's node; a guard all the same.
         guard expanding.insert(place).inserted else { return [] }
         defer { expanding.remove(place) }
-        let done = pairs(m)
+        let done = pairs(m, depth: depth)
         expandedMerges[place] = done
         return done
+    }
+
+    /// A node's place in the text as one number: aliases of one anchor share it.
+    static func place(_ mark: Mark) -> Int { mark.line &* 1_000_003 &+ mark.column }
+
+    /// The value of `key` in the mapping `node`, its merges applied (Yams' own subscript does
+    /// not see merged keys); nil when `node` is not a mapping or has no such key.
+    public func member(_ node: Node?, _ key: String) -> Node? {
+        guard case .mapping(let m)? = node else { return nil }
+        return pairs(m).first(where: { $0.key.string == key })?.value
     }
 
     /// `<<` written plainly (or tagged `!!merge`): quoted, it is the text `<<`.
