@@ -128,7 +128,9 @@ public final class SilenceRegistry: @unchecked Sendable {
 
     /// Creates a silence from a `POST /silences` body (JSON, or YAML); `starts_at` defaults to now.
     public func create(body: String) -> Result<Silence, ConfigErrors> {
-        lock.lock(); defer { lock.unlock() }
+        // Read outside the lock, which every request and the rules' reload wait on: a body is
+        // parsed with the rules of the moment it came.
+        let knownMoments = lock.withLock { self.knownMoments }
         let ctx = YAMLContext(file: "request")
         // JSON allows U+2028 and U+2029 raw inside strings (JavaScript's encoder leaves them so),
         // where an escape means the same; as YAML they are invisible line breaks, refused.
@@ -142,6 +144,7 @@ public final class SilenceRegistry: @unchecked Sendable {
         guard let silence = SilenceSection.parse(node, ctx, id: id, defaultStart: now(), knownMoments: knownMoments), ctx.errors.isEmpty else {
             return .failure(ConfigErrors(ctx.errors))
         }
+        lock.lock(); defer { lock.unlock() }
         var made = createdAt
         made[silence.id] = now()
         switch persist(adminSilences + [silence], createdAt: made) {

@@ -205,7 +205,8 @@ public final class YAMLContext {
         }
         do {
             guard let root = try Yams.compose(yaml: String(renamed)) else { return nil }
-            return repeatOfKey(key, renamedAs: stand, under: root)
+            var visited: Set<Int> = []
+            return repeatOfKey(key, renamedAs: stand, under: root, visited: &visited)
         } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) where duplicates.first == key {
             return (context.mark.line, context.mark.column)
         } catch {
@@ -213,18 +214,26 @@ public final class YAMLContext {
         }
     }
 
-    private static func repeatOfKey(_ key: String, renamedAs stand: String, under node: Node) -> (line: Int, column: Int)? {
+    /// Each list or mapping once, as `reportTags` walks: through aliases of aliases a few lines
+    /// stand for millions of nodes.
+    private static func repeatOfKey(_ key: String, renamedAs stand: String, under node: Node, visited: inout Set<Int>) -> (line: Int, column: Int)? {
+        switch node {
+        case .mapping, .sequence:
+            if let mark = node.mark, !visited.insert(place(mark)).inserted { return nil }
+        default:
+            break
+        }
         switch node {
         case .mapping(let m):
             if m.keys.contains(where: { $0.string == stand }) {
                 return m.keys.first(where: { $0.string == key })?.mark.map { ($0.line, $0.column) }
             }
             for (k, v) in m {
-                if let found = repeatOfKey(key, renamedAs: stand, under: k) ?? repeatOfKey(key, renamedAs: stand, under: v) { return found }
+                if let found = repeatOfKey(key, renamedAs: stand, under: k, visited: &visited) ?? repeatOfKey(key, renamedAs: stand, under: v, visited: &visited) { return found }
             }
             return nil
         case .sequence(let s):
-            for item in s { if let found = repeatOfKey(key, renamedAs: stand, under: item) { return found } }
+            for item in s { if let found = repeatOfKey(key, renamedAs: stand, under: item, visited: &visited) { return found } }
             return nil
         case .scalar, .alias:
             return nil
