@@ -72,10 +72,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A constructor that ignores SIGHUP for `moments run` before any Swift code runs.
+        .target(name: "CEarlySignals"),
         .executableTarget(
             name: "moments",
             dependencies: [
-                "MomentsCore", "MomentsSimulation", "MomentsRuntime", "MomentsApp", "Kafka", "KafkaMock",
+                "MomentsCore", "MomentsSimulation", "MomentsRuntime", "MomentsApp", "Kafka", "KafkaMock", "CEarlySignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

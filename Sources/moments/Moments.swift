@@ -1,4 +1,5 @@
 import ArgumentParser
+import CEarlySignals
 import Foundation
 
 @main
@@ -20,6 +21,11 @@ struct Moments: AsyncParsableCommand {
     /// what`, as compilers print them) goes to stderr as it is, with status 1: prefixed
     /// `Error: `, its first line was missed by tools matching `^file:line:column`.
     static func main() async {
+        // `moments run` ignores SIGHUP from before `main` (CEarlySignals' constructor), not from
+        // `RunCommand.run`: arguments parsed and the async runtime up, that came 20–25 ms after
+        // exec in a debug build, and a `systemctl reload` in that window ended the daemon for
+        // good. Referenced so the linker keeps it.
+        _ = moments_early_signals_linked()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }

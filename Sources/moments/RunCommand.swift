@@ -29,8 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // Until the handler below is installed, a SIGHUP's default action would end the process:
         // `systemctl reload` right after `start` (the unit counts as started at exec) killed the
-        // daemon while it read its configuration. Ignored until then; the rules watcher's first
-        // check reads the file anyway.
+        // daemon while it read its configuration. Ignored until then (from `Moments.main`, and
+        // again here for a `run` reached otherwise); the rules watcher's first check reads the
+        // file anyway.
         signal(SIGHUP, SIG_IGN)
         let loaded = try ConfigFile.loadWithRulesText(config)
         var daemon = loaded.config
