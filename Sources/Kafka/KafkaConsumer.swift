@@ -452,8 +452,15 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// How many partitions a topic has, from the cluster's metadata; nil if it does not exist.
     public func partitionCount(of topic: String, timeoutMs: Int32 = 5000) -> Int? {
+        (try? partitionCountIfAnswered(of: topic, timeoutMs: timeoutMs)) ?? nil
+    }
+
+    /// As `partitionCount`, telling a topic the brokers do not have (nil) from brokers that did
+    /// not answer within `timeoutMs` (thrown): the two called for different things at a start.
+    public func partitionCountIfAnswered(of topic: String, timeoutMs: Int32) throws(KafkaError) -> Int? {
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        guard rd_kafka_metadata(rk, 1, nil, &metadata, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return nil }
+        let err = rd_kafka_metadata(rk, 1, nil, &metadata, timeoutMs)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError(err, "metadata") }
         defer { rd_kafka_metadata_destroy(metadata) }
         for i in 0..<Int(metadata.pointee.topic_cnt) {
             let t = metadata.pointee.topics[i]

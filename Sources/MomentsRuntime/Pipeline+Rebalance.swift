@@ -221,16 +221,39 @@ extension Pipeline {
 extension Pipeline {
     /// Makes sure the changelog topic exists (creating it, compacted, with as many partitions as
     /// the input); without it, state is rebuilt by replaying the input instead.
+    ///
+    /// Brokers that do not answer are waited for (a stop ends the wait): until 2026-12-07 a
+    /// start while they were out of reach for some 20 s took the topic for missing, failed to
+    /// create it, and ran without the changelog until the next restart, every assignment then
+    /// replaying all retained input. Only a topic the brokers say is missing and refuse to
+    /// create leaves the changelog off.
     func prepareChangelog(consumerProps: [String: String], producerProps: [String: String]) {
         guard let topic = configuration.changelogTopic else { return }
-        if consumer.partitionCount(of: topic) == nil {
+        let lookUp = { () throws(KafkaError) -> Int? in
+            try self.consumer.partitionCountIfAnswered(of: topic, timeoutMs: 1000)
+        }
+        guard let existing = untilAnswered("the state changelog's metadata", lookUp) else { return }
+        if existing == nil {
             let partitions = configuration.inputTopics.compactMap { consumer.partitionCount(of: $0) }.max() ?? 1
-            do {
-                try producer.createTopic(topic, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])
+            let create = { () throws(KafkaError) -> KafkaError? in
+                do throws(KafkaError) {
+                    try self.producer.createTopic(topic, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])
+                    return nil
+                } catch {
+                    // Not answered: asked again. Refused: no use asking again.
+                    if error.code == KafkaError.timedOut || error.code == KafkaError.transport { throw error }
+                    return error
+                }
+            }
+            let created: KafkaError?? = untilAnswered("creating the state changelog topic", create)
+            switch created {
+            case .some(nil):
                 log(.notice, "created the state changelog topic", [("topic", topic), ("partitions", String(partitions))])
-            } catch {
-                log(.warning, "state changelog unavailable; state will be rebuilt by replaying the input", [("topic", topic), ("error", "\(error)")])
+            case .some(let refusal?):
+                log(.warning, "state changelog unavailable; state will be rebuilt by replaying the input", [("topic", topic), ("error", "\(refusal)")])
                 return
+            case nil:
+                return   // stopping
             }
         }
         var readerProps = consumerProps
@@ -243,6 +266,24 @@ extension Pipeline {
         } catch {
             log(.warning, "cannot read the state changelog; state will be rebuilt by replaying the input", [("error", "\(error)")])
         }
+    }
+
+    /// `ask` again until the brokers answer it (it throws only for that: a timeout, brokers out
+    /// of reach), saying once that the start waits; nil once a stop is asked for.
+    private func untilAnswered<T>(_ what: String, _ ask: () throws(KafkaError) -> T) -> T? {
+        // (For `T` itself optional the answer is wrapped once more: nil alone means stopped.)
+        var said = false
+        while !isStopRequested {
+            do {
+                return try ask()
+            } catch {
+                if !said { log(.warning, "the brokers do not answer; the start waits for them", [("for", what), ("error", "\(error)")]) }
+                said = true
+                // A refused connection fails at once: paced. A stop wakes it.
+                wakeup.wait(timeoutMs: 500)
+            }
+        }
+        return nil
     }
 
     /// Restores a task's engine from its changelog partition. Returns nil when there is nothing

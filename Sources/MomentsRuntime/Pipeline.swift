@@ -409,6 +409,9 @@ public final class Pipeline: @unchecked Sendable {
             log(.info, "exactly-once: transactions initialised", [("transactional_id", configuration.transactionalID ?? "")])
         }
         prepareChangelog(consumerProps: consumerProps, producerProps: producerProps)
+        // A stop asked for while the start waited for the brokers: nothing more to prepare (the
+        // outputs' metadata below waits a second a topic), the loop goes straight to the stop.
+        if isStopRequested { return }
         let r = configuration.routing
         let unknown = producer.prepare(topics: [r.alerts, r.coaching, r.recovery, r.deadLetter] + (configuration.changelogTopic.map { [$0] } ?? []))
         if !unknown.isEmpty { log(.warning, "output topics without metadata yet; their first outputs wait for it", [("topics", unknown.joined(separator: ","))]) }
