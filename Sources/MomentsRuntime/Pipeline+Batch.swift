@@ -295,10 +295,12 @@ extension Pipeline {
             return RecordOutcome(kind: .processed([], logFields: []), engineClock: task.engine.clock)
         }
         var decoded: DecodedRecord
-        if let value = record.value {
+        if let value = record.value, !value.isEmpty {
             decoded = decode(value, of: record, in: bytes, cache: task.attributeCache)
         } else {
-            decoded = .failure(DecodeError(field: nil, reason: "empty message (null value)"))
+            // A value of no bytes is as empty as a null one (it was counted as invalid JSON,
+            // under `invalid_json`, until 2026-12-07).
+            decoded = .failure(DecodeError(field: nil, reason: record.value == nil ? "empty message (null value)" : "empty message (no bytes)"))
         }
         if let aheadBound, let ahead = aheadBound.refusal(of: decoded, recordTimestampMs: record.timestampMs) { decoded = .failure(ahead) }
         let kind: RecordOutcome.Kind

@@ -48,7 +48,7 @@ struct BrokerCommand: ParsableCommand {
         Stdout.print("topics (\(partitions) partitions each): \(broker.topics.joined(separator: ", "))")
         Stdout.print("bootstrap.servers=\(relay.address)    Ctrl-C to stop")
         let done = DispatchSemaphore(value: 0)
-        let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { _ in done.signal() }
+        let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { _, _ in done.signal() }
         done.wait()
         signals.cancel()
         relay.stop()

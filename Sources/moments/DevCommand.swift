@@ -45,8 +45,8 @@ struct DevCommand: ParsableCommand {
         let session = try DevSession(
             rules: ruleSet, seed: seed, speed: speed, arrivalsPerMinute: arrivals, partitions: partitions,
             color: !noColor && Terminal.supportsColor)
-        let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { count in
-            if count > 1 { Foundation.exit(130) }
+        let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { count, received in
+            if count > 1 { Foundation.exit(128 + received) }
             session.requestStop()
         }
         defer { signals.cancel() }

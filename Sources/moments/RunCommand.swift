@@ -55,7 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         let app = Daemon(config: daemon, configPath: config, rulesText: loaded.rulesText, registry: registry, metricsFactory: factory, logger: logger)
         let stopLimit = StopWatchdog.limit(shutdownTimeout: daemon.processing.shutdownTimeout, exactlyOnce: daemon.exactlyOnce)
         let watchdog = Mutex<StopWatchdog?>(nil)
-        let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { count in
+        let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { count, received in
             if count == 1 {
                 logger.notice("stopping on signal; a second signal forces exit")
                 watchdog.withLock {
@@ -67,11 +67,14 @@ struct RunCommand: AsyncParsableCommand {
                 Task { await app.shutdown() }
             } else {
                 logger.error("forced exit on second signal")
-                _exit(130)   // at once: `exit` ran the process's exit handlers first, a second or two
+                // As a shell reports a process the signal ended: 143 for SIGTERM, 130 for SIGINT
+                // (130 for both until 2026-12-07). At once: `exit` ran the process's exit
+                // handlers first, a second or two.
+                _exit(128 + received)
             }
         }
         defer { watchdog.withLock { $0?.stopFinished() } }
-        let hangups = SignalHandler(signals: [SIGHUP]) { _ in
+        let hangups = SignalHandler(signals: [SIGHUP]) { _, _ in
             logger.notice("SIGHUP: reloading the rules")
             app.watcher.requestReload()
             app.watcher.check()

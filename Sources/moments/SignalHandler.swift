@@ -1,14 +1,15 @@
 import Dispatch
 import Foundation
 
-/// Turns SIGINT/SIGTERM into a callback (with how many signals came so far) on a dispatch queue,
+/// Turns SIGINT/SIGTERM into a callback (with how many signals came so far, and which this one
+/// is) on a dispatch queue,
 /// so the thread running the pipeline is never interrupted mid-operation.
 final class SignalHandler: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private let lock = NSLock()
     private var count = 0
 
-    init(signals: [Int32], handler: @escaping @Sendable (Int) -> Void) {
+    init(signals: [Int32], handler: @escaping @Sendable (_ count: Int, _ signal: Int32) -> Void) {
         let queue = DispatchQueue(label: "moments.signals")
         for s in signals {
             signal(s, SIG_IGN)
@@ -18,7 +19,7 @@ final class SignalHandler: @unchecked Sendable {
                 count += 1
                 let n = count
                 lock.unlock()
-                handler(n)
+                handler(n, s)
             }
             source.resume()
             sources.append(source)

@@ -154,6 +154,36 @@ import Testing
         #expect(second.terminationStatus == 0)
     }
 
+    /// A second SIGTERM during a stop ends the process at once, with the status a shell gives a
+    /// process SIGTERM ended (143; it was SIGINT's 130 for both).
+    @Test func aSecondSigtermEndsTheStopAtOnceWithItsStatus() throws {
+        let binary = Self.root.appendingPathComponent(".build/debug/moments").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["second-signal-state-changelog"], partitions: 1)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+            kafka: { bootstrap_servers: "\(broker.bootstrapServers)", group_id: second-signal, consumer_properties: { session.timeout.ms: 6000 } }
+            processing: { shutdown_timeout: 20s }
+            admin: { enabled: false }
+            rules: \(Self.root.appendingPathComponent("config/moments.yaml").path)
+            """.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
+        let log = dir.appendingPathComponent("daemon.log")
+        let daemon = try Self.launch(binary, config: dir.appendingPathComponent("daemon.yaml").path, log: log)
+        #expect(waitFor(seconds: 60) { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("partition assigned") })
+        // A broker that answers ten seconds late holds the stop up (its commit, its group leave).
+        try broker.cluster.setRoundTripTime(10_000)
+        kill(daemon.processIdentifier, SIGTERM)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(daemon.isRunning, "the first stop ended by itself")
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(waitFor(seconds: 10) { !daemon.isRunning })
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 128 + SIGTERM)
+        #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("forced exit on second signal"))
+    }
+
     static func launch(_ binary: String, config: String, log: URL) throws -> Process {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()

@@ -17,14 +17,7 @@ import Testing
         let garbage = [UInt8](repeating: UInt8(ascii: "x"), count: 800_000)
         let bed = try TestBed(partitions: 1)
         try bed.produce([("c-1", garbage, 0), ("c-1", Array(good.utf8), 0)])
-        var config = PipelineConfiguration(
-            consumerProperties: ["bootstrap.servers": bed.broker.bootstrapServers, "group.id": "hostile", "fetch.wait.max.ms": "20", "session.timeout.ms": "6000"],
-            producerProperties: ["bootstrap.servers": bed.broker.bootstrapServers], inputTopics: [bed.input], routing: bed.routing)
-        config.commitInterval = .milliseconds(200)
-        config.wallClockAdvance = false
-        config.drainTimeout = .seconds(1)
-        let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: .error) }
-        let running = RunningPipeline(Pipeline(configuration: config, rules: try Stream.defaultRules(), logger: logger))
+        let running = try Self.running(bed, group: "hostile")
         let collector = try OutputCollector(bed: bed)
         let alerted = collector.wait(seconds: 15) { records in records.contains { $0.cloudEventID == "i-2:rude-agent:1" } }
         let deadLettered = collector.wait(seconds: 3) { records in records.contains { $0.topic == bed.topics.deadLetter } }
@@ -40,5 +33,33 @@ import Testing
         #expect(data["original_size"] as? Int == 800_000)
         #expect(data["original_truncated"] as? Bool == true)
         #expect((data["original_base64"] as? String).flatMap { Data(base64Encoded: $0) }?.count == DeadLetter.maxOriginalBytes)
+    }
+
+    /// A message of no bytes is an empty message, as a null one is: it was counted as invalid
+    /// JSON (`moments_decode_failures_total{reason="invalid_json"}`).
+    @Test func aMessageOfNoBytesIsAnEmptyMessage() throws {
+        let bed = try TestBed(partitions: 1)
+        try bed.produce([("c-1", [], 0)])
+        let running = try Self.running(bed, group: "hostile-empty")
+        let collector = try OutputCollector(bed: bed)
+        let deadLettered = collector.wait(seconds: 15) { records in records.contains { $0.topic == bed.topics.deadLetter } }
+        _ = running.stop()
+        collector.stop()
+        #expect(deadLettered)
+        let letter = try #require(collector.all.first { $0.topic == bed.topics.deadLetter })
+        let data = try #require((try JSONSerialization.jsonObject(with: Data(letter.value ?? [])) as? [String: Any])?["data"] as? [String: Any])
+        #expect(data["reason"] as? String == "empty message (no bytes)")
+        #expect(DecodeError(field: nil, reason: "empty message (no bytes)").category == "empty_message")
+    }
+
+    static func running(_ bed: TestBed, group: String) throws -> RunningPipeline {
+        var config = PipelineConfiguration(
+            consumerProperties: ["bootstrap.servers": bed.broker.bootstrapServers, "group.id": group, "fetch.wait.max.ms": "20", "session.timeout.ms": "6000"],
+            producerProperties: ["bootstrap.servers": bed.broker.bootstrapServers], inputTopics: [bed.input], routing: bed.routing)
+        config.commitInterval = .milliseconds(200)
+        config.wallClockAdvance = false
+        config.drainTimeout = .seconds(1)
+        let logger = Logger(label: "test") { MomentsLogHandler(label: $0, format: .logfmt, level: .error) }
+        return RunningPipeline(Pipeline(configuration: config, rules: try Stream.defaultRules(), logger: logger))
     }
 }
