@@ -376,6 +376,9 @@ public final class Pipeline: @unchecked Sendable {
     static let committerIntervalMs: Int64 = 100
 
     func open() throws {
+        // Not ready, said from the start: the start may wait for the brokers a long while, and an
+        // absent gauge is no alert's "0" (it appeared only once the pipeline ran).
+        metrics.gauge("moments_ready", [], 0)
         var consumerProps = Self.consumerProperties(configuration.consumerProperties)
         consumerProps["enable.auto.offset.store"] = "false"
         // At-least-once: a checkpoint stores the offsets it may commit, and librdkafka's own
