@@ -9,11 +9,15 @@
 #include <signal.h>
 #include <string.h>
 
+// Only where the C library passes the arguments to constructors (glibc, Darwin); musl passes
+// none, and there `run` ignores SIGHUP from its own start only.
+#if defined(__GLIBC__) || defined(__APPLE__)
 __attribute__((constructor)) static void moments_ignore_hangup_when_running(int argc, char **argv, char **envp) {
     (void)envp;
     if (argc > 1 && argv != 0 && argv[1] != 0 && strcmp(argv[1], "run") == 0) {
         signal(SIGHUP, SIG_IGN);
     }
 }
+#endif
 
 int moments_early_signals_linked(void) { return 1; }

@@ -452,21 +452,23 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// How many partitions a topic has, from the cluster's metadata; nil if it does not exist.
     public func partitionCount(of topic: String, timeoutMs: Int32 = 5000) -> Int? {
-        (try? partitionCountIfAnswered(of: topic, timeoutMs: timeoutMs)) ?? nil
+        (try? partitionCountsIfAnswered(timeoutMs: timeoutMs))?[topic]
     }
 
-    /// As `partitionCount`, telling a topic the brokers do not have (nil) from brokers that did
-    /// not answer within `timeoutMs` (thrown): the two called for different things at a start.
-    public func partitionCountIfAnswered(of topic: String, timeoutMs: Int32) throws(KafkaError) -> Int? {
+    /// The partition count of every topic the brokers have, from one answer, or thrown when
+    /// they did not answer within `timeoutMs`: a topic they do not have and brokers that did not
+    /// answer called for different things at a start (`partitionCount` tells them apart not).
+    public func partitionCountsIfAnswered(timeoutMs: Int32) throws(KafkaError) -> [String: Int] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(rk, 1, nil, &metadata, timeoutMs)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError(err, "metadata") }
         defer { rd_kafka_metadata_destroy(metadata) }
+        var counts: [String: Int] = [:]
         for i in 0..<Int(metadata.pointee.topic_cnt) {
             let t = metadata.pointee.topics[i]
-            if String(cString: t.topic) == topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR { return Int(t.partition_cnt) }
+            if t.err == RD_KAFKA_RESP_ERR_NO_ERROR { counts[String(cString: t.topic)] = Int(t.partition_cnt) }
         }
-        return nil
+        return counts
     }
 
     /// The partitions currently assigned to this consumer.

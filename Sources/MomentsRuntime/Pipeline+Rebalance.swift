@@ -225,35 +225,28 @@ extension Pipeline {
     /// Brokers that do not answer are waited for (a stop ends the wait): until 2026-12-07 a
     /// start while they were out of reach for some 20 s took the topic for missing, failed to
     /// create it, and ran without the changelog until the next restart, every assignment then
-    /// replaying all retained input. Only a topic the brokers say is missing and refuse to
-    /// create leaves the changelog off.
+    /// replaying all retained input. Once they answer, a topic they do not have is created, and
+    /// if that fails (refused, or not done in time: librdkafka's mock cluster has no controller
+    /// to create it) the changelog is left off, as before.
     func prepareChangelog(consumerProps: [String: String], producerProps: [String: String]) {
         guard let topic = configuration.changelogTopic else { return }
-        let lookUp = { () throws(KafkaError) -> Int? in
-            try self.consumer.partitionCountIfAnswered(of: topic, timeoutMs: 1000)
+        // A second, then twice as long up to 8 s: a large cluster's whole metadata, or a first
+        // connection over TLS, may take more than the first.
+        var timeoutMs: Int32 = 1000
+        let lookUp = { () throws(KafkaError) -> [String: Int] in
+            defer { timeoutMs = min(timeoutMs * 2, 8000) }
+            return try self.consumer.partitionCountsIfAnswered(timeoutMs: timeoutMs)
         }
-        guard let existing = untilAnswered("the state changelog's metadata", lookUp) else { return }
-        if existing == nil {
-            let partitions = configuration.inputTopics.compactMap { consumer.partitionCount(of: $0) }.max() ?? 1
-            let create = { () throws(KafkaError) -> KafkaError? in
-                do throws(KafkaError) {
-                    try self.producer.createTopic(topic, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])
-                    return nil
-                } catch {
-                    // Not answered: asked again. Refused: no use asking again.
-                    if error.code == KafkaError.timedOut || error.code == KafkaError.transport { throw error }
-                    return error
-                }
-            }
-            let created: KafkaError?? = untilAnswered("creating the state changelog topic", create)
-            switch created {
-            case .some(nil):
+        guard let counts = untilAnswered("the state changelog's metadata", lookUp) else { return }
+        if counts[topic] == nil {
+            // From the same answer: a count looked up again could fail, and gave 1 partition.
+            let partitions = configuration.inputTopics.compactMap { counts[$0] }.max() ?? 1
+            do {
+                try producer.createTopic(topic, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])
                 log(.notice, "created the state changelog topic", [("topic", topic), ("partitions", String(partitions))])
-            case .some(let refusal?):
-                log(.warning, "state changelog unavailable; state will be rebuilt by replaying the input", [("topic", topic), ("error", "\(refusal)")])
+            } catch {
+                log(.warning, "state changelog unavailable; state will be rebuilt by replaying the input", [("topic", topic), ("error", "\(error)")])
                 return
-            case nil:
-                return   // stopping
             }
         }
         var readerProps = consumerProps
@@ -269,16 +262,22 @@ extension Pipeline {
     }
 
     /// `ask` again until the brokers answer it (it throws only for that: a timeout, brokers out
-    /// of reach), saying once that the start waits; nil once a stop is asked for.
+    /// of reach), saying that the start waits, again every minute, and when they answer; nil
+    /// once a stop is asked for.
     private func untilAnswered<T>(_ what: String, _ ask: () throws(KafkaError) -> T) -> T? {
-        // (For `T` itself optional the answer is wrapped once more: nil alone means stopped.)
-        var said = false
+        let began = wallClock.milliseconds()
+        var saidAt: Int64?
         while !isStopRequested {
             do {
-                return try ask()
+                let answer = try ask()
+                if saidAt != nil { log(.notice, "the brokers answer; the start goes on", [("for", what), ("waited_ms", String(wallClock.milliseconds() - began))]) }
+                return answer
             } catch {
-                if !said { log(.warning, "the brokers do not answer; the start waits for them", [("for", what), ("error", "\(error)")]) }
-                said = true
+                let now = wallClock.milliseconds()
+                if saidAt.map({ now - $0 >= 60_000 }) ?? true {
+                    log(.warning, "the brokers do not answer; the start waits for them", [("for", what), ("waited_ms", String(now - began)), ("error", "\(error)")])
+                    saidAt = now
+                }
                 // A refused connection fails at once: paced. A stop wakes it.
                 wakeup.wait(timeoutMs: 500)
             }

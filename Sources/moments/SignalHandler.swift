@@ -14,9 +14,11 @@ final class SignalHandler: @unchecked Sendable {
         for s in signals {
             signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
-            source.setEventHandler { [unowned self] in
+            source.setEventHandler { [unowned self, source] in   // the cycle ends at `cancel`
                 lock.lock()
-                count += 1
+                // Signals that came before the handler ran are merged into one call: counted
+                // each (two quick SIGTERMs forced no exit).
+                count += max(1, Int(source.data))
                 let n = count
                 lock.unlock()
                 handler(n, s)

@@ -37,7 +37,8 @@ import Testing
         Thread.sleep(forTimeInterval: 1)
         let asked = Date()
         _ = running.stop()
-        // The waits are a second each and a stop wakes them: far under the 15 s it took.
+        // The metadata waits are a second (then two, four…) each and a stop wakes their pauses:
+        // far under the 15 s it took.
         #expect(Date().timeIntervalSince(asked) < 6)
         try bed.broker.cluster.setBrokerUp()
     }
