@@ -3,9 +3,11 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// JSON path of the offending field (`data.score`), or nil when the document itself is bad.
     public var field: String?
     public var reason: String
-    /// Both shown as `DisplayText` escapes them: a field's path can hold a member's name.
-    public init(field: String?, reason: String) { self.field = field.map(DisplayText.escaped); self.reason = DisplayText.escaped(reason) }
-    public var description: String { field.map { "\($0): \(reason)" } ?? reason }
+    public init(field: String?, reason: String) { self.field = field; self.reason = reason }
+    /// As `DisplayText` escapes it (the field's path can hold a member's name, the reason a
+    /// value): what logs, `replay` and the dead letter's header show. Escaped here, not when
+    /// made: in `init`, the decoder's error paths grew, and with them its instructions an event.
+    public var description: String { DisplayText.escaped(field.map { "\($0): \(reason)" } ?? reason) }
 
     /// A member given more than once (`EventDecoder.givenTwice`).
     var isGivenTwice: Bool { reason == EventDecoder.givenTwice }
@@ -33,7 +35,7 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A hostile value as an error quotes it: its first 64 Unicode scalars. Counted in
     /// Characters, one letter followed by 400,000 combining marks was a single one, and its
     /// dead letter carried an 800 KB reason twice (value and header), over the producer's limit.
-    /// (Its control characters are escaped by `init`, as every error's are.)
+    /// (Its control characters are escaped by `description`, as every error's are.)
     static func clip(_ s: String) -> String {
         let scalars = s.unicodeScalars
         guard !scalars.dropFirst(64).isEmpty else { return s }
