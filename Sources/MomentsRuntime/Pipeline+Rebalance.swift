@@ -226,8 +226,7 @@ extension Pipeline {
     /// start while they were out of reach for some 20 s took the topic for missing, failed to
     /// create it, and ran without the changelog until the next restart, every assignment then
     /// replaying all retained input. Once they answer, a topic they do not have is created, and
-    /// if that fails (refused, or not done in time: librdkafka's mock cluster has no controller
-    /// to create it) the changelog is left off, as before.
+    /// if that fails (refused, or not done within its 10 s) the changelog is left off, as before.
     func prepareChangelog(consumerProps: [String: String], producerProps: [String: String]) {
         guard let topic = configuration.changelogTopic else { return }
         // A second, then twice as long up to 8 s: a large cluster's whole metadata, or a first

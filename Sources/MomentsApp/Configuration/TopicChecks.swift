@@ -3,16 +3,13 @@ import MomentsCore
 import Yams
 
 /// The topics a configuration names, checked once the environment has had its say and reported
-/// where each name was set (the file's line and column, or the variable): names Kafka refuses
-/// (`TopicName`; `moments check` accepted `bad topic!` until 2026-12-07, and only the broker
-/// refused it, at run time), and topics the daemon writes that it also reads.
-///
-/// Topics the daemon writes that it also reads. An output topic that is an input topic feeds
-/// the daemon its own alerts, which it dead-letters as malformed events into the dead-letter
-/// topic, which, if it is an input too, it reads again, for ever; a changelog shared with an
-/// output or an input mixes state records into them. `moments check` accepted such a
-/// configuration until 2026-12-07. Checked once the environment has had its say, and reported
-/// where the name was set: the file's line and column, or the variable.
+/// where each name was set (the file's line and column, or the variable):
+/// - names Kafka refuses (`TopicName`; `moments check` accepted `bad topic!` until 2026-12-07,
+///   and only the broker refused it, at run time);
+/// - topics the daemon writes that it also reads. An output topic that is an input topic feeds
+///   the daemon its own alerts, which it dead-letters as malformed events into the dead-letter
+///   topic, which, if it is an input too, it reads again, for ever; a changelog shared with an
+///   output or an input mixes state records into them (accepted until 2026-12-07).
 enum TopicChecks {
     /// A topic the daemon writes, where its name comes from.
     private struct Written {
