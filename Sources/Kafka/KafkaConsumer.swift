@@ -450,14 +450,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "assign") }
     }
 
-    /// How many partitions a topic has, from the cluster's metadata; nil if it does not exist.
-    public func partitionCount(of topic: String, timeoutMs: Int32 = 5000) -> Int? {
-        (try? partitionCountsIfAnswered(timeoutMs: timeoutMs))?[topic]
-    }
-
     /// The partition count of every topic the brokers have, from one answer, or thrown when
     /// they did not answer within `timeoutMs`: a topic they do not have and brokers that did not
-    /// answer called for different things at a start (`partitionCount` tells them apart not).
+    /// answer call for different things at a start (`Pipeline.prepareChangelog`).
     public func partitionCountsIfAnswered(timeoutMs: Int32) throws(KafkaError) -> [String: Int] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(rk, 1, nil, &metadata, timeoutMs)

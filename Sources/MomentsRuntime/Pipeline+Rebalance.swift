@@ -229,14 +229,7 @@ extension Pipeline {
     /// if that fails (refused, or not done within its 10 s) the changelog is left off, as before.
     func prepareChangelog(consumerProps: [String: String], producerProps: [String: String]) {
         guard let topic = configuration.changelogTopic else { return }
-        // A second, then twice as long up to 8 s: a large cluster's whole metadata, or a first
-        // connection over TLS, may take more than the first.
-        var timeoutMs: Int32 = 1000
-        let lookUp = { () throws(KafkaError) -> [String: Int] in
-            defer { timeoutMs = min(timeoutMs * 2, 8000) }
-            return try self.consumer.partitionCountsIfAnswered(timeoutMs: timeoutMs)
-        }
-        guard let counts = untilAnswered("the state changelog's metadata", lookUp) else { return }
+        guard let counts = partitionCountsOnceAnswered() else { return }
         if counts[topic] == nil {
             // From the same answer: a count looked up again could fail, and gave 1 partition.
             let partitions = configuration.inputTopics.compactMap { counts[$0] }.max() ?? 1
@@ -260,23 +253,26 @@ extension Pipeline {
         }
     }
 
-    /// `ask` again until the brokers answer it (it throws only for that: a timeout, brokers out
-    /// of reach), saying that the start waits, again every minute, and when they answer; nil
-    /// once a stop is asked for.
-    private func untilAnswered<T>(_ what: String, _ ask: () throws(KafkaError) -> T) -> T? {
+    /// Every topic's partition count, asked again until the brokers answer (a second, then twice
+    /// as long up to 8 s: a large cluster's whole metadata, or a first connection over TLS, may
+    /// take more than the first), saying that the start waits, again every minute, and when
+    /// they answer; nil once a stop is asked for.
+    private func partitionCountsOnceAnswered() -> [String: Int]? {
         let began = wallClock.milliseconds()
+        var timeoutMs: Int32 = 1000
         var saidAt: Int64?
         while !isStopRequested {
             do {
-                let answer = try ask()
-                if saidAt != nil { log(.notice, "the brokers answer; the start goes on", [("for", what), ("waited_ms", String(wallClock.milliseconds() - began))]) }
-                return answer
+                let counts = try consumer.partitionCountsIfAnswered(timeoutMs: timeoutMs)
+                if saidAt != nil { log(.notice, "the brokers answer; the start goes on", [("waited_ms", String(wallClock.milliseconds() - began))]) }
+                return counts
             } catch {
                 let now = wallClock.milliseconds()
                 if saidAt.map({ now - $0 >= 60_000 }) ?? true {
-                    log(.warning, "the brokers do not answer; the start waits for them", [("for", what), ("waited_ms", String(now - began)), ("error", "\(error)")])
+                    log(.warning, "the brokers do not answer; the start waits for them", [("waited_ms", String(now - began)), ("error", "\(error)")])
                     saidAt = now
                 }
+                timeoutMs = min(timeoutMs * 2, 8000)
                 // A refused connection fails at once: paced. A stop wakes it.
                 wakeup.wait(timeoutMs: 500)
             }

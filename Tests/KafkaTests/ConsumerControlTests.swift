@@ -52,8 +52,8 @@ import Testing
         #expect(try consumer.position([tp]) == [tp: 10])
         let marks = try consumer.watermarks(tp, timeoutMs: 5000)
         #expect(marks.low == 0 && marks.high == 10)
-        #expect(consumer.partitionCount(of: "t") == 1)
-        #expect(consumer.partitionCount(of: "missing", timeoutMs: 2000) == nil)
+        #expect(try consumer.partitionCountsIfAnswered(timeoutMs: 5000)["t"] == 1)
+        #expect(try consumer.partitionCountsIfAnswered(timeoutMs: 2000)["missing"] == nil)
         consumer.close()
         consumer.close()   // idempotent
         #expect(try consumer.poll(timeoutMs: 10) == nil)

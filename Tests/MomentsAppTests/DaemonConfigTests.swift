@@ -12,6 +12,12 @@ import MomentsRuntime
             when: { match: { event: interaction.escalated } }
         """
 
+    /// The errors `yaml` is refused with, as printed; none when it is taken.
+    func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
+        guard case .failure(let e) = parse(yaml, env: env) else { return [] }
+        return e.errors.map(\.description)
+    }
+
     func parse(_ yaml: String, env: [String: String] = [:]) -> Result<DaemonConfig, ConfigErrors> {
         DaemonConfigParser.parse(yaml: yaml, file: "/etc/moments/daemon.yaml", environment: env) { path in
             path == "/etc/moments/rules.yaml" ? .success(Self.rules) : .failure(.unreadable(.init(reason: "no such file")))
@@ -163,10 +169,6 @@ import MomentsRuntime
     /// `topics.dead_letter` an input, it read its own alerts back as malformed events and
     /// dead-lettered them into its input for ever (accepted until 2026-12-07).
     @Test func aTopicTheDaemonWritesAndReadsIsRefusedWhereItWasNamed() {
-        func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
-            guard case .failure(let e) = parse(yaml, env: env) else { return [] }
-            return e.errors.map(\.description)
-        }
         let looped = """
             kafka:
               input_topics: [interactions]
@@ -201,10 +203,6 @@ import MomentsRuntime
     /// A topic name Kafka refuses is refused where it is named, by `moments check` too: the
     /// embedded broker takes any name, and a real one refused it only at run time.
     @Test func topicNamesKafkaRefusesAreRefusedWhereNamed() {
-        func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
-            guard case .failure(let e) = parse(yaml, env: env) else { return [] }
-            return e.errors.map(\.description)
-        }
         let named = """
             kafka:
               group_id: "support team"
@@ -231,10 +229,6 @@ import MomentsRuntime
     /// second colon (an "unknown host" at start), a level only `--log-level` took, an input
     /// topic listed twice in the environment.
     @Test func nullsListenAddressesLevelsAndRepeatedTopicsAreRefused() {
-        func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
-            guard case .failure(let e) = parse(yaml, env: env) else { return [] }
-            return e.errors.map(\.description)
-        }
         #expect(errors("admin: { token: null }\nrules: rules.yaml\n") == [
             "/etc/moments/daemon.yaml:1:17: error: admin.token is null; remove the key to leave it unset, or quote the text",
         ])

@@ -9,13 +9,18 @@ public enum DisplayText {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         var out = String.UnicodeScalarView()
         for c in text.unicodeScalars {
-            switch c.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator:
-                out.append(contentsOf: "\\u{\(String(c.value, radix: 16, uppercase: true))}".unicodeScalars)
-            default:
-                out.append(c)
-            }
+            if acts(c) { out.append(contentsOf: "\\u{\(String(c.value, radix: 16, uppercase: true))}".unicodeScalars) } else { out.append(c) }
         }
         return String(out)
     }
+
+    /// A character that acts on the display instead of showing: a control or format character,
+    /// an invisible line break.
+    static func acts(_ c: Unicode.Scalar) -> Bool {
+        [.control, .format, .lineSeparator, .paragraphSeparator].contains(c.properties.generalCategory)
+    }
+
+    /// One that shows as nothing: those, and the spaces (a no-break space, a byte order mark
+    /// among the format characters): to be named by code point.
+    public static func isInvisible(_ c: Unicode.Scalar) -> Bool { acts(c) || c.properties.isWhitespace }
 }

@@ -451,8 +451,7 @@ struct JSONLexer {
                 if case .scalarValue(let scalar) = decoder.decode(&it) {
                     let code = "U+\(String(scalar.value, radix: 16, uppercase: true))"
                     // An invisible one (a no-break space, a byte order mark) by its code point only.
-                    let invisible = scalar.properties.isWhitespace || [.format, .control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
-                    return invisible ? "character \(code)" : "character '\(scalar)' (\(code))"
+                    return DisplayText.isInvisible(scalar) ? "character \(code)" : "character '\(scalar)' (\(code))"
                 }
             }
         }
