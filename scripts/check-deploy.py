@@ -386,10 +386,16 @@ with section("systemd"):
         ("Restart", "on-failure"), ("User", "moments"), ("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"),
         ("ReadWritePaths", "/var/lib/moments"), ("StateDirectory", "moments"), ("ProtectHome", "yes"), ("PrivateTmp", "yes"),
         ("PrivateDevices", "yes"), ("CapabilityBoundingSet", ""), ("EnvironmentFile", "-/etc/moments/moments.env"),
-        ("SystemCallFilter", "@system-service"), ("RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"), ("Type", "simple"),
+        ("SystemCallFilter", "@system-service"), ("RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"), ("Type", "notify"),
+        ("NotifyAccess", "main"),
     ]:
         check(has(key, value), f"systemd: {key}={value}")
     check(bool(svc.get("RestartSec")), "systemd: RestartSec set")
+    # The watchdog is fed every few seconds while the pipeline lives (SystemdNotifications):
+    # an interval much shorter than that, and a busy machine would restart a healthy daemon.
+    watchdog = svc.get("WatchdogSec", [""])[-1]
+    check(re.fullmatch(r"\d+(s|min)", watchdog) is not None and int(re.match(r"\d+", watchdog).group()) * (60 if watchdog.endswith("min") else 1) >= 30,
+          f"systemd: WatchdogSec of at least 30 s (found '{watchdog}')")
     check(bool(svc.get("TimeoutStopSec")), "systemd: TimeoutStopSec set")
     check("multi-user.target" in sections.get("Install", {}).get("WantedBy", []), "systemd: WantedBy=multi-user.target")
     unit_env = dict(e.partition("=")[::2] for v in svc.get("Environment", []) for e in v.split())

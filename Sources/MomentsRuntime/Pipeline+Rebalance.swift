@@ -262,6 +262,7 @@ extension Pipeline {
         var timeoutMs: Int32 = 1000
         var saidAt: Int64?
         while !isStopRequested {
+            noteAlive()
             do {
                 let counts = try consumer.partitionCountsIfAnswered(timeoutMs: timeoutMs)
                 if saidAt != nil { log(.notice, "the brokers answer; the start goes on", [("waited_ms", String(wallClock.milliseconds() - began))]) }
@@ -288,7 +289,7 @@ extension Pipeline {
         guard let changelog, let reader = changelogReader else { return nil }
         do {
             let state = try persistently("state changelog", of: [task.partition]) {
-                try changelog.read(task.partition, with: reader, stopping: { isStopRequested }, alive: { consumer.markAlive() })
+                try changelog.read(task.partition, with: reader, stopping: { isStopRequested }, alive: { consumer.markAlive(); noteAlive() })
             }
             guard state.partition != nil || !state.customers.isEmpty else { return nil }
             let reflected = state.partition.flatMap { Engine.inputOffset(ofPartitionState: $0) }

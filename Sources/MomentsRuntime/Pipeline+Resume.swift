@@ -46,6 +46,7 @@ extension Pipeline {
             // Asked inside the rebalance handler: the retries must not outlast the group's
             // patience (`KafkaConsumer.markAlive`).
             consumer.markAlive()
+            noteAlive()
             do {
                 return try ask()
             } catch {

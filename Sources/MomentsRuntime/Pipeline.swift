@@ -194,6 +194,8 @@ public final class Pipeline: @unchecked Sendable {
     /// Runs until `stop()`; blocks the calling thread, which must not be a Swift concurrency
     /// thread (use `Thread` or `runInBackground`).
     public func run() throws {
+        noteAlive()
+        defer { statusBox.update { $0.lastSignOfLifeNs = nil } }
         do {
             try open()
         } catch {
@@ -220,7 +222,7 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     private func loop() throws {
-        while !statusBox.read({ $0.stopRequested }) {
+        while !passBeginsStopping() {
             // Exactly-once: a commit or abort that did not finish is called again, and nothing
             // else is done until it ends: librdkafka refuses every other transactional call and
             // every produce meanwhile, so new input would only fail its transaction.
@@ -618,6 +620,7 @@ public final class Pipeline: @unchecked Sendable {
         if configuration.exactlyOnce { return }   // the transaction commit flushes
         let deadline = min(wallClock.milliseconds() + configuration.drainTimeout.milliseconds, stopDeadlineWall ?? .max)
         while (!pending.isEmpty || !retries.isEmpty) && wallClock.milliseconds() < deadline {
+            noteAlive()
             // flush, unlike poll, sends what is lingering at once, and serves the acknowledgements.
             // With only retries left, waiting for their pause, flush returns at once: poll waits.
             if pending.isEmpty { producer.poll(timeoutMs: 10) } else { try? producer.flush(timeoutMs: 10) }

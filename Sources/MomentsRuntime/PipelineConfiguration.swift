@@ -95,6 +95,9 @@ public struct PipelineHooks: Sendable {
     /// --suite e2e --leave-out`): what a run costs without a part says what the part costs.
     /// Never set by the daemon: left out, events would be acknowledged unread, or outputs lost.
     public var leaveOut: PipelineWork?
+    /// Called on the pipeline thread at the start of every pass of its loop; tests block it
+    /// there to see a stalled pipeline reported (`Pipeline+Liveness`). Never set by the daemon.
+    public var eachPass: (@Sendable () -> Void)?
     public init() {}
 }
 

@@ -53,11 +53,22 @@ public struct PipelineStatus: Sendable {
     public var resumeLookupRetries = 0
     /// Batches whose partitions ran their engines on more than one thread (`processing.engine_threads`).
     public var batchesOnSeveralThreads = 0
+    /// When the pipeline thread last showed it is going (`Pipeline.noteAlive`), on the monotonic
+    /// clock (`DispatchTime`'s nanoseconds); nil while no pipeline thread runs.
+    public var lastSignOfLifeNs: UInt64?
     var pendingRules: RuleSet?
     var pendingSilences: [Silence]?
 
     /// Ready to do its job: running, partitions assigned and restored, broker reachable.
     public var ready: Bool { running && !stopRequested && !assigned.isEmpty && restoringPartitions == 0 && brokerReachable }
+
+    /// How long the pipeline thread has shown no sign of life, when that is longer than `limit`;
+    /// nil while it is going (or not running). See `Pipeline+Liveness`.
+    public func stalled(limit: Duration, nowNs: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Duration? {
+        guard let last = lastSignOfLifeNs, nowNs > last else { return nil }
+        let silent = Duration(milliseconds: Int64((nowNs - last) / 1_000_000))
+        return silent > limit ? silent : nil
+    }
 }
 
 final class StatusBox: @unchecked Sendable {

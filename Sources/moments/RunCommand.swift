@@ -76,8 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         defer { watchdog.withLock { $0?.stopFinished() } }
         let hangups = SignalHandler(signals: [SIGHUP]) { _, _ in
             logger.notice("SIGHUP: reloading the rules")
-            app.watcher.requestReload()
-            app.watcher.check()
+            app.reload()
         }
         defer { signals.cancel(); hangups.cancel() }
         logger.info("moments starting", metadata: [

@@ -19,9 +19,49 @@ import Testing
         var current: PipelineStatus { lock.lock(); defer { lock.unlock() }; return value }
     }
 
-    func app(token: String? = nil, status: StatusSource = StatusSource(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
+    func app(
+        token: String? = nil, status: StatusSource = StatusSource(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        stallTimeout: MomentsCore.Duration? = nil
+    ) -> some ApplicationProtocol {
         let state = RulesState(rules: Self.rules, text: "rules text", source: "r.yaml")
-        return Application(router: AdminRouter.make(registry: registry, status: { status.current }, rules: state, token: token))
+        return Application(router: AdminRouter.make(registry: registry, status: { status.current }, rules: state, token: token, stallTimeout: stallTimeout))
+    }
+
+    /// A pipeline thread silent for longer than `processing.stall_timeout` is reported by both
+    /// probes (until 2026-12-07 `/healthz` said "ok" whatever the pipeline did), and again
+    /// alive once it shows a sign of life.
+    @Test func aStalledPipelineFailsBothProbes() async throws {
+        let status = StatusSource()
+        let now = DispatchTime.now().uptimeNanoseconds
+        status.set {
+            $0.running = true
+            $0.assigned = [.init(topic: "interactions", partition: 0)]
+            $0.brokerReachable = true
+            $0.lastSignOfLifeNs = now - 90_000_000_000   // 90 s ago
+        }
+        try await app(status: status, stallTimeout: .seconds(60)).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).hasPrefix("stalled: the pipeline thread has shown no sign of life for 9"))
+            }
+            try await client.execute(uri: "/healthz", method: .head) { #expect($0.status == .serviceUnavailable) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains(#""ready":false"#))
+                #expect(String(buffer: response.body).contains(#""stalled":true"#))
+            }
+            status.set { $0.lastSignOfLifeNs = DispatchTime.now().uptimeNanoseconds }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#""stalled":false"#))
+            }
+        }
+        // Without a limit (a router made for tests, or before the pipeline runs) nothing is a stall.
+        status.set { $0.lastSignOfLifeNs = now - 90_000_000_000 }
+        try await app(status: status).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+        }
     }
 
     @Test func healthAndReadiness() async throws {

@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
+import MomentsCore
 import MomentsRuntime
 import Prometheus
 
-/// The admin endpoint: `/metrics` (Prometheus text), `/healthz` (alive), `/readyz` (partitions
-/// assigned, state restored, broker reachable), `/rules` (the active rules), `/silences`
+/// The admin endpoint: `/metrics` (Prometheus text), `/healthz` (alive: the pipeline thread
+/// showed a sign of life within `stallTimeout`), `/readyz` (partitions assigned, state
+/// restored, broker reachable, not stalled), `/rules` (the active rules), `/silences`
 /// (create, list, expire; see SilenceRoutes). An optional bearer
 /// token protects everything but the read-only `/healthz`, `/readyz` and `/metrics`.
 public enum AdminRouter {
@@ -16,7 +18,7 @@ public enum AdminRouter {
 
     public static func make(
         registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> PipelineStatus, rules: RulesState, token: String?,
-        silences: SilenceRegistry? = nil
+        silences: SilenceRegistry? = nil, stallTimeout: MomentsCore.Duration? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         if let token { router.add(middleware: BearerToken(token: token)) }
@@ -28,20 +30,33 @@ public enum AdminRouter {
             allowed["/silences/*"] = [.delete]
         }
         router.add(middleware: MethodNotAllowed(allowed: allowed))
-        router.get("/healthz") { _, _ in "ok\n" }
+        // How long the pipeline thread has shown no sign of life, past the limit (until
+        // 2026-12-07 `/healthz` answered "ok" whatever the pipeline did: a thread stuck in one
+        // call was never restarted by a liveness probe).
+        let stalled: @Sendable (PipelineStatus) -> MomentsCore.Duration? = { s in stallTimeout.flatMap { s.stalled(limit: $0) } }
+        router.get("/healthz") { _, _ -> Response in
+            guard let silent = stalled(status()) else { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+            let body = "stalled: the pipeline thread has shown no sign of life for \(silent.milliseconds / 1000) s (processing.stall_timeout \(stallTimeout!))\n"
+            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
         router.get("/readyz") { _, _ -> Response in
             let s = status()
+            let isStalled = stalled(s) != nil
+            let ready = s.ready && !isStalled
             let body = """
-                {"ready":\(s.ready),"running":\(s.running),"partitions":\(s.assigned.count),"restoring":\(s.restoringPartitions),"broker_reachable":\(s.brokerReachable)}
+                {"ready":\(ready),"running":\(s.running),"partitions":\(s.assigned.count),"restoring":\(s.restoringPartitions),"broker_reachable":\(s.brokerReachable),"stalled":\(isStalled)}
 
                 """
             return Response(
-                status: s.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         // HEAD on the probes, which some load balancers and uptime checks send (404 until 2026-12-07).
-        router.head("/healthz") { _, _ in Response(status: .ok) }
-        router.head("/readyz") { _, _ in Response(status: status().ready ? .ok : .serviceUnavailable) }
+        router.head("/healthz") { _, _ in Response(status: stalled(status()) == nil ? .ok : .serviceUnavailable) }
+        router.head("/readyz") { _, _ in
+            let s = status()
+            return Response(status: s.ready && stalled(s) == nil ? .ok : .serviceUnavailable)
+        }
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

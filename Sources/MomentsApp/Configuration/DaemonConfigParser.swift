@@ -126,13 +126,14 @@ enum KafkaSection {
 
 enum ProcessingSection {
     static func parse(_ node: Node, _ ctx: YAMLContext) -> ProcessingSettings? {
-        guard let m = ctx.mapping(node, what: "processing", allowed: ["commit_interval", "wall_clock_advance", "restore_lookback", "shutdown_timeout", "assignment_timeout", "engine_threads", "changelog", "changelog_topic", "guarantee", "transactional_id", "max_event_ahead"]) else { return nil }
+        guard let m = ctx.mapping(node, what: "processing", allowed: ["commit_interval", "wall_clock_advance", "restore_lookback", "shutdown_timeout", "assignment_timeout", "stall_timeout", "engine_threads", "changelog", "changelog_topic", "guarantee", "transactional_id", "max_event_ahead"]) else { return nil }
         var p = ProcessingSettings()
         if let d = ctx.duration(m["commit_interval"], what: "commit_interval") { p.commitInterval = d }
         if let b = ctx.bool(m["wall_clock_advance"], what: "wall_clock_advance") { p.wallClockAdvance = b }
         if let d = ctx.duration(m["restore_lookback"], what: "restore_lookback", allowZero: true) { p.restoreLookback = d }
         if let d = ctx.duration(m["shutdown_timeout"], what: "shutdown_timeout") { p.shutdownTimeout = d }
         if let d = ctx.duration(m["assignment_timeout"], what: "assignment_timeout") { p.assignmentTimeout = d }
+        if let d = ctx.duration(m["stall_timeout"], what: "stall_timeout") { p.stallTimeout = d }
         if let n = ctx.integer(m["engine_threads"], what: "engine_threads", minimum: 1, maximum: ProcessingSettings.maxEngineThreads) { p.engineThreads = n }
         if let node = m["max_event_ahead"] {
             if node.string == "off" { p.maxEventAhead = nil } else if let d = ctx.duration(node, what: "max_event_ahead") { p.maxEventAhead = d }

@@ -17,6 +17,8 @@ public final class Daemon: @unchecked Sendable {
     public let watcher: RulesWatcher
     public let rulesState: RulesState
     public let silences: SilenceRegistry
+    /// systemd's notification socket, when the daemon runs as a `Type=notify` service.
+    public let systemd: SystemdNotifier?
     let group: ServiceGroup
     let logger: Logger
 
@@ -50,8 +52,21 @@ public final class Daemon: @unchecked Sendable {
             load: { Daemon.loadRules(configPath: configPath, environment: environment) },
             apply: { silences.rulesLoaded($0, apply: pipeline.replaceRules) }, state: state, logger: logger, metricsFactory: metricsFactory)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        do {
+            systemd = try SystemdNotifier.fromEnvironment(environment)
+        } catch {
+            logger.warning("\(error)")
+            systemd = nil
+        }
+        if let systemd {
+            services.append(.init(service: SystemdNotifications(
+                notifier: systemd, status: { pipeline.status }, stallTimeout: config.processing.stallTimeout,
+                watchdog: SystemdNotifier.watchdogInterval(environment))))
+        }
         if config.admin.enabled {
-            let router = AdminRouter.make(registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences)
+            let router = AdminRouter.make(
+                registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences,
+                stallTimeout: config.processing.stallTimeout)
             services.append(.init(service: AdminServer.make(router: router, settings: config.admin, logger: logger)))
         }
         services.append(.init(service: watcher))
@@ -140,8 +155,22 @@ public final class Daemon: @unchecked Sendable {
         return String(cString: strerror(Int32(posix.code)))
     }
 
-    /// Starts a graceful shutdown (first SIGTERM or SIGINT).
-    public func shutdown() async { await group.triggerGracefulShutdown() }
+    /// Starts a graceful shutdown (first SIGTERM or SIGINT); systemd hears of it at once.
+    public func shutdown() async {
+        systemd?.stopping(status: "stopping: finishing what is in flight")
+        await group.triggerGracefulShutdown()
+    }
+
+    /// Reloads the rules now (SIGHUP), systemd told before and after: whether the new rules
+    /// were applied.
+    @discardableResult
+    public func reload() -> Bool {
+        systemd?.reloading()
+        watcher.requestReload()
+        let applied = watcher.check()
+        systemd?.ready(status: applied ? "rules reloaded (sha256 \(rulesState.hash.prefix(12)))" : "reload refused: the running rules stay (errors in the log)")
+        return applied
+    }
 
     /// The rules as the configuration file says now, with their text, for reloads.
     static func loadRules(configPath: String, environment: [String: String]) -> Result<(rules: RuleSet, text: String, source: String), ConfigErrors> {

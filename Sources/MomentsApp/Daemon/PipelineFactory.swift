@@ -62,6 +62,7 @@ extension DaemonConfig {
               wall_clock_advance: \(processing.wallClockAdvance)
               shutdown_timeout: \(processing.shutdownTimeout.milliseconds)ms
               assignment_timeout: \(processing.assignmentTimeout.milliseconds)ms
+              stall_timeout: \(processing.stallTimeout.milliseconds)ms
               engine_threads: \(pipelineConfiguration.engineThreads)
 
             """ + optional("restore_lookback", processing.restoreLookback.map { "\($0.milliseconds)ms" }, unset: "a restore replays all retained input") + """

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import MomentsCore
+
+/// systemd's service notifications (sd_notify(3)), spoken without libsystemd: one datagram of
+/// `KEY=value` lines to the socket `$NOTIFY_SOCKET` names, which systemd sets for a service of
+/// `Type=notify`. With it `systemctl start` returns once the daemon runs (signal handlers in
+/// place, so an early `systemctl reload` no longer falls on a process still loading), `systemctl
+/// status` shows what the pipeline is doing, and a `WatchdogSec=` is fed while the pipeline
+/// thread shows signs of life. Without `$NOTIFY_SOCKET` (any other supervisor) nothing is sent.
+public final class SystemdNotifier: Sendable {
+    /// The socket: a path, or (written with a leading `@`) a name in Linux's abstract namespace.
+    public let socketName: String
+    private let descriptor: Int32
+    /// The `sockaddr_un` to send to, as bytes, and its length.
+    private let address: [UInt8]
+    private let addressLength: socklen_t
+
+    public struct SetupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The notifier `environment` asks for; nil when it asks for none (`NOTIFY_SOCKET` unset or
+    /// empty). Throws when it names a socket this cannot reach (too long a path, a `vsock:`
+    /// address of newer systemd versions, no socket to send from).
+    public static func fromEnvironment(_ environment: [String: String]) throws(SetupError) -> SystemdNotifier? {
+        guard let name = environment["NOTIFY_SOCKET"], !name.isEmpty else { return nil }
+        return try SystemdNotifier(socket: name)
+    }
+
+    public init(socket name: String) throws(SetupError) {
+        guard name.hasPrefix("/") || name.hasPrefix("@") else {
+            throw SetupError(description: "NOTIFY_SOCKET '\(name)' is neither a path nor an abstract socket name (@...); systemd notifications are off")
+        }
+        var path = Array(name.utf8)
+        // An abstract name starts with a zero byte where the environment has `@`.
+        if path[0] == UInt8(ascii: "@") { path[0] = 0 }
+        var address = sockaddr_un()
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.count < capacity else {
+            throw SetupError(description: "NOTIFY_SOCKET '\(name)' is longer than a socket address holds (\(capacity - 1) bytes); systemd notifications are off")
+        }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
+        // A path is read up to its zero byte; an abstract name is exactly as long as said.
+        let length = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)! + path.count + (name.hasPrefix("/") ? 1 : 0)
+        #if canImport(Glibc)
+        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #else
+        let descriptor = Darwin.socket(AF_UNIX, SOCK_DGRAM, 0)
+        #endif
+        guard descriptor >= 0 else {
+            throw SetupError(description: "cannot open a socket for systemd notifications: \(String(cString: strerror(errno)))")
+        }
+        self.socketName = name
+        self.descriptor = descriptor
+        self.address = withUnsafeBytes(of: &address) { Array($0) }
+        self.addressLength = socklen_t(length)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends `fields` (`READY=1`, `STATUS=…`) in one datagram; false when it could not be sent
+    /// (systemd gone, a socket without a listener). A status is one line: line breaks in a value
+    /// would start fields of their own, so they become spaces.
+    @discardableResult
+    public func send(_ fields: [String]) -> Bool {
+        let text = fields.map { field in String(field.map { $0 == "\n" || $0 == "\r" ? " " : $0 }) }.joined(separator: "\n")
+        let bytes = Array(text.utf8)
+        let sent = address.withUnsafeBytes { raw in
+            bytes.withUnsafeBytes { message in
+                #if canImport(Glibc)
+                sendto(descriptor, message.baseAddress, message.count, Int32(MSG_NOSIGNAL), raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addressLength)
+                #else
+                sendto(descriptor, message.baseAddress, message.count, 0, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addressLength)
+                #endif
+            }
+        }
+        return sent == bytes.count
+    }
+
+    /// `READY=1`, with a status line.
+    public func ready(status: String) { send(["READY=1", "STATUS=\(status)"]) }
+
+    /// `RELOADING=1` with the monotonic time systemd asks for it (`Type=notify-reload`, systemd 253).
+    public func reloading() { send(["RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())", "STATUS=reloading the rules"]) }
+
+    /// `STOPPING=1`, with a status line.
+    public func stopping(status: String) { send(["STOPPING=1", "STATUS=\(status)"]) }
+
+    /// The watchdog interval `environment` asks for (`WATCHDOG_USEC`, for this process when
+    /// `WATCHDOG_PID` names one); nil for none.
+    public static func watchdogInterval(_ environment: [String: String], pid: Int32 = getpid()) -> Duration? {
+        guard let text = environment["WATCHDOG_USEC"], let usec = Int64(text), usec > 0 else { return nil }
+        if let owner = environment["WATCHDOG_PID"].flatMap({ Int32($0) }), owner != pid { return nil }
+        return Duration(milliseconds: max(1, usec / 1000))
+    }
+
+    /// CLOCK_MONOTONIC, which Dispatch's uptime reads on Linux.
+    static func monotonicMicroseconds() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds / 1000) }
+}
