@@ -121,6 +121,7 @@ import MomentsRuntime
               commit_interval: 2s
               wall_clock_advance: false
               assignment_timeout: 90s
+              stall_timeout: 3m
               engine_threads: 3
               max_event_ahead: 90s
             rules: rules.yaml
@@ -135,6 +136,7 @@ import MomentsRuntime
         #expect(!c.processing.wallClockAdvance)
         #expect(c.processing.assignmentTimeout == .seconds(90))
         #expect(c.pipelineConfiguration.assignmentTimeout == .seconds(90))
+        #expect(c.processing.stallTimeout == .minutes(3))
         #expect(c.pipelineConfiguration.engineThreads == 3)
         #expect(c.pipelineConfiguration.maxEventAhead == .seconds(90))
         #expect(c.rulesSource == "/etc/moments/rules.yaml")
@@ -156,12 +158,14 @@ import MomentsRuntime
             "MOMENTS_TOPIC_ALERTS": "alerts.v2",
             "MOMENTS_ASSIGNMENT_TIMEOUT": "2m",
             "MOMENTS_ENGINE_THREADS": "1",
+            "MOMENTS_STALL_TIMEOUT": "90s",
         ]).get()
         #expect(c.kafka.bootstrapServers == "env:9093")
         #expect(c.kafka.inputTopics == ["x", "y"])
         #expect(c.kafka.properties["sasl.password"] == "from-vault")
         #expect(c.kafka.topics.alerts == "alerts.v2")
         #expect(c.processing.assignmentTimeout == .seconds(120))
+        #expect(c.processing.stallTimeout == .seconds(90))
         #expect(c.pipelineConfiguration.engineThreads == 1)
     }
 

@@ -184,11 +184,50 @@ import Testing
         #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("forced exit on second signal"))
     }
 
-    static func launch(_ binary: String, config: String, log: URL) throws -> Process {
+    /// `moments run` as systemd runs a `Type=notify` service with a watchdog: told it runs,
+    /// then what it does, fed while it lives, told of a reload before and after, and of the stop.
+    @Test func systemdHearsTheStartTheWatchdogAReloadAndTheStop() throws {
+        let binary = Self.root.appendingPathComponent(".build/debug/moments").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["notify-state-changelog"], partitions: 1)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+            kafka: { bootstrap_servers: "\(broker.bootstrapServers)", group_id: notify, consumer_properties: { session.timeout.ms: 6000 } }
+            admin: { enabled: false }
+            rules: \(Self.root.appendingPathComponent("config/moments.yaml").path)
+            """.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
+        let listener = try NotifySocketListener()
+        let log = dir.appendingPathComponent("daemon.log")
+        let daemon = try Self.launch(
+            binary, config: dir.appendingPathComponent("daemon.yaml").path, log: log,
+            environment: ["NOTIFY_SOCKET": listener.name, "WATCHDOG_USEC": "400000"])
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        let started = listener.receive(seconds: 60) { $0.hasPrefix("READY=1") }
+        #expect(started.last?.hasPrefix("READY=1\nSTATUS=") == true, "no READY=1: \(started)")
+        // Fed twice per interval while the pipeline lives, and told once its partition runs.
+        #expect(listener.receive(seconds: 30) { $0.contains("WATCHDOG=1") }.last?.contains("WATCHDOG=1") == true)
+        let ready = listener.receive(seconds: 60) { $0.contains("STATUS=ready: 1 partition;") }
+        #expect(ready.last?.contains("STATUS=ready: 1 partition;") == true, "never said ready: \(ready.suffix(3))")
+        kill(daemon.processIdentifier, SIGHUP)
+        let reload = listener.receive(seconds: 30) { $0.hasPrefix("READY=1") }
+        #expect(reload.contains { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }, "no RELOADING=1: \(reload)")
+        #expect(reload.last?.hasPrefix("READY=1\nSTATUS=rules reloaded") == true)
+        kill(daemon.processIdentifier, SIGTERM)
+        let stop = listener.receive(seconds: 30) { $0.hasPrefix("STOPPING=1") }
+        #expect(stop.last?.hasPrefix("STOPPING=1") == true, "no STOPPING=1: \(stop.suffix(3))")
+        #expect(waitFor(seconds: 60) { !daemon.isRunning })
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+    }
+
+    static func launch(_ binary: String, config: String, log: URL, environment: [String: String] = [:]) throws -> Process {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["run", "--config", config]
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.standardError = try FileHandle(forWritingTo: log)
         p.standardOutput = FileHandle.nullDevice
         try p.run()

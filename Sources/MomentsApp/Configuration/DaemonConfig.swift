@@ -101,7 +101,7 @@ public struct ProcessingSettings: Sendable, Equatable {
     public var assignmentTimeout = Duration.seconds(60)
     /// How long the pipeline thread may show no sign of life before `/healthz` answers 503 and
     /// systemd's watchdog is no longer fed (`Pipeline+Liveness`). Above the longest call that
-    /// may block it by design: librdkafka's synchronous commit (its socket time-out, 60 s), a
+    /// blocks it by design: a request to a broker (librdkafka's `socket.timeout.ms`, 60 s), a
     /// transaction call (30 s).
     public var stallTimeout = Duration.seconds(120)
     /// Events dated further ahead of their record's Kafka timestamp go to the dead-letter topic instead of

@@ -49,12 +49,14 @@ struct SystemdNotifications: Service {
         if s.assigned.isEmpty {
             line = "running: no partitions assigned yet"
         } else if s.restoringPartitions > 0 {
-            line = "restoring \(s.restoringPartitions) of \(s.assigned.count) partitions"
+            line = "restoring \(s.restoringPartitions) of \(Self.partitions(s.assigned.count))"
         } else {
-            line = "ready: \(s.assigned.count) partitions"
+            line = "ready: \(Self.partitions(s.assigned.count))"
         }
         if !s.brokerReachable { line += "; no broker answers" }
         if s.inputPaused { line += "; input paused, \(s.outputsInFlight) outputs wait for the broker" }
         return "\(line); \(counts)"
     }
+
+    static func partitions(_ n: Int) -> String { n == 1 ? "1 partition" : "\(n) partitions" }
 }
