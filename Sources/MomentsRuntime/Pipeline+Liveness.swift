@@ -14,11 +14,16 @@ extension Pipeline {
 
     /// The loop's sign of life at the top of each pass, taken in the same lock as its check of
     /// a stop; true when a stop is asked for. Runs the pass's hook for tests first
-    /// (`PipelineHooks.eachPass`).
+    /// (`PipelineHooks.eachPass`). Not while exactly-once calls a transaction's commit or abort
+    /// again and again (`transactionEnding`): passes that do nothing else are one operation
+    /// that does not finish, and a coordinator that never lets it finish would otherwise keep
+    /// a daemon that commits nothing looking alive for ever.
     func passBeginsStopping() -> Bool {
         hooks.eachPass?()
+        let going = transactionEnding == nil
+        let now = DispatchTime.now().uptimeNanoseconds
         return statusBox.update {
-            $0.lastSignOfLifeNs = DispatchTime.now().uptimeNanoseconds
+            if going { $0.lastSignOfLifeNs = now }
             return $0.stopRequested
         }
     }

@@ -57,6 +57,10 @@ extension Pipeline {
             if let last = task.lastOffset, task.lastCommitted.map({ last + 1 > $0 }) ?? true { offsets[tp] = last + 1 }
         }
         guard inTransaction || !offsets.isEmpty else { return }
+        // Each transactional call may hold the thread its 30 s, and a commit's run of them
+        // (offsets, commit, an abort) is a sign of life at each step (`Pipeline+Liveness`). A
+        // call made again because the last one did not finish (`transactionEnding`) is not.
+        noteAlive()
         let sent = Result { () throws(KafkaError) in
             if !inTransaction {
                 try producer.beginTransaction()
@@ -66,6 +70,7 @@ extension Pipeline {
         }
         switch sent {
         case .success:
+            noteAlive()
             try endCommit(offsets)
         case .failure(let error) where error.isFatal:
             log(.critical, "fenced or fatal transactional error; stopping", [("error", "\(error)")])
@@ -113,6 +118,7 @@ extension Pipeline {
 
     func abortAndRewind(reason: String) throws {
         log(.warning, "aborting the transaction and reprocessing from the last commit", [("reason", reason)])
+        noteAlive()
         try endAbort()
     }
 
@@ -157,6 +163,7 @@ extension Pipeline {
         let starts = partitions.isEmpty ? [:] : assigned(partitions)
         guard unrecoverable == nil else { return }
         for tp in partitions {
+            noteAlive()
             // Never committed: from the oldest retained record, whatever `auto.offset.reset`
             // says (`latest` would name the end), so no record of the aborted transaction is
             // passed over.

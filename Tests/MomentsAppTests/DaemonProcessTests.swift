@@ -184,8 +184,9 @@ import Testing
         #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("forced exit on second signal"))
     }
 
-    /// `moments run` as systemd runs a `Type=notify` service with a watchdog: told it runs,
-    /// then what it does, fed while it lives, told of a reload before and after, and of the stop.
+    /// `moments run` as systemd runs a `Type=notify` service with a watchdog: told it runs (once
+    /// its admin endpoint listens), then what it does, fed while it lives, told of a reload
+    /// before and after, and of the stop.
     @Test func systemdHearsTheStartTheWatchdogAReloadAndTheStop() throws {
         let binary = Self.root.appendingPathComponent(".build/debug/moments").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
@@ -195,7 +196,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try """
             kafka: { bootstrap_servers: "\(broker.bootstrapServers)", group_id: notify, consumer_properties: { session.timeout.ms: 6000 } }
-            admin: { enabled: false }
+            admin: { listen: "127.0.0.1:0", state_dir: "\(dir.path)/state" }
             rules: \(Self.root.appendingPathComponent("config/moments.yaml").path)
             """.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
         let listener = try NotifySocketListener()
@@ -206,6 +207,7 @@ import Testing
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let started = listener.receive(seconds: 60) { $0.hasPrefix("READY=1") }
         #expect(started.last?.hasPrefix("READY=1\nSTATUS=") == true, "no READY=1: \(started)")
+        #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("Server started and listening"), "ready before the admin endpoint listened")
         // Fed twice per interval while the pipeline lives, and told once its partition runs.
         #expect(listener.receive(seconds: 30) { $0.contains("WATCHDOG=1") }.last?.contains("WATCHDOG=1") == true)
         let ready = listener.receive(seconds: 60) { $0.contains("STATUS=ready: 1 partition;") }
@@ -220,6 +222,34 @@ import Testing
         #expect(waitFor(seconds: 60) { !daemon.isRunning })
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 0)
+    }
+
+    /// An admin port another process holds fails the start, and systemd is never told the
+    /// daemon is ready (`READY=1` waits for the endpoint to listen): `systemctl start` fails
+    /// with the reason in the journal instead of succeeding before the failure.
+    @Test func aStartThatCannotListenIsNeverSaidReady() throws {
+        let binary = Self.root.appendingPathComponent(".build/debug/moments").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["clash-state-changelog"], partitions: 1)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The port the broker listens on is taken: the admin endpoint cannot have it.
+        let taken = try #require(broker.bootstrapServers.split(separator: ",").first)
+        try """
+            kafka: { bootstrap_servers: "\(broker.bootstrapServers)", group_id: clash, consumer_properties: { session.timeout.ms: 6000 } }
+            admin: { listen: "\(taken)", state_dir: "\(dir.path)/state" }
+            rules: \(Self.root.appendingPathComponent("config/moments.yaml").path)
+            """.write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
+        let listener = try NotifySocketListener()
+        let daemon = try Self.launch(
+            binary, config: dir.appendingPathComponent("daemon.yaml").path, log: dir.appendingPathComponent("daemon.log"),
+            environment: ["NOTIFY_SOCKET": listener.name])
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        #expect(waitFor(seconds: 60) { !daemon.isRunning }, "the daemon ran on without its admin endpoint")
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus != 0)
+        #expect(listener.receive(seconds: 1).allSatisfy { !$0.contains("READY=1") })
     }
 
     static func launch(_ binary: String, config: String, log: URL, environment: [String: String] = [:]) throws -> Process {

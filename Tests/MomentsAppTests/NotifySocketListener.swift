@@ -46,7 +46,7 @@ final class NotifySocketListener: @unchecked Sendable {
     }
 
     /// Every datagram received until one satisfies `until`, or `seconds` pass; with it last.
-    func receive(seconds: Double, until: (String) -> Bool) -> [String] {
+    func receive(seconds: Double, until: (String) -> Bool = { _ in false }) -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         var received: [String] = []
         while Date() < deadline {
@@ -55,21 +55,6 @@ final class NotifySocketListener: @unchecked Sendable {
                 if until(text) { return received }
             } else {
                 usleep(5_000)
-            }
-        }
-        return received
-    }
-
-    /// `receive`, for async tests: pauses without holding one of the few threads they share.
-    func received(seconds: Double, until: (String) -> Bool = { _ in false }) async -> [String] {
-        let deadline = Date().addingTimeInterval(seconds)
-        var received: [String] = []
-        while Date() < deadline {
-            if let text = next() {
-                received.append(text)
-                if until(text) { return received }
-            } else {
-                try? await Task.sleep(for: .milliseconds(5))
             }
         }
         return received

@@ -43,6 +43,27 @@ import Testing
     @Test func aSocketNobodyListensOnIsNotAFailure() throws {
         let notifier = try SystemdNotifier(socket: "/tmp/moments-nobody-\(UUID().uuidString.prefix(8)).sock")
         #expect(!notifier.send(["READY=1"]))
+        #expect(notifier.lastStatus == nil)
+    }
+
+    /// A service manager slow to read fills the socket's queue (`net.unix.max_dgram_qlen`, 10 on
+    /// Linux): later notifications are dropped rather than waited for, which held the daemon's
+    /// threads. What was sent is remembered for the next look (`SystemdNotifications`).
+    @Test func aFullQueueDropsInsteadOfWaiting() throws {
+        let listener = try NotifySocketListener()
+        let notifier = try SystemdNotifier(socket: listener.name)
+        let began = Date()
+        let sent = (0..<200).map { notifier.send(["STATUS=look \($0)"]) }
+        #expect(Date().timeIntervalSince(began) < 30, "a send waited for the reader")
+        #expect(sent.first == true)
+        #expect(sent.contains(false), "200 datagrams unread and none refused: the queue did not fill?")
+        #expect(notifier.lastStatus?.hasPrefix("look ") == true)
+        #expect(!notifier.saidStopping)
+        notifier.stopping(status: "stopping")
+        _ = listener.receive(seconds: 1)
+        notifier.stopping(status: "stopping")
+        #expect(notifier.saidStopping)
+        #expect(notifier.lastStatus == "stopping")
     }
 
     @Test func theWatchdogIntervalIsThisProcesssOnly() {

@@ -1,4 +1,6 @@
 import Foundation
+import KafkaMock
+import MomentsApp
 import MomentsCore
 @testable import MomentsRuntime
 import Testing
@@ -42,5 +44,27 @@ import Testing
         #expect(running.stop() == nil)
         // No pipeline thread, nothing to be stalled.
         #expect(running.pipeline.status.lastSignOfLifeNs == nil)
+    }
+
+    /// The start's wait for brokers that do not answer is long by design, and each of its tries
+    /// is a sign of life (up to 8 s apart): the daemon is not taken for stalled while it waits.
+    @Test func waitingForTheBrokersAtTheStartIsNoStall() throws {
+        let bed = try TestBed(partitions: 1)
+        try bed.broker.cluster.setBrokerDown()
+        // With a changelog, whose topic the start looks up first (`partitionCountsOnceAnswered`).
+        let running = RunningPipeline(bed.pipeline(group: "liveness-start", rules: try Stream.defaultRules()))
+        let limit = Duration.seconds(10)
+        let began = Date()
+        var stalled: Duration?
+        while Date().timeIntervalSince(began) < 14 {
+            if let s = running.pipeline.status.stalled(limit: limit) { stalled = s; break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(stalled == nil, "reported stalled while waiting for the brokers")
+        #expect(!running.pipeline.status.running, "the start did not wait for the brokers")
+        #expect(running.pipeline.status.lastSignOfLifeNs != nil)
+        try bed.broker.cluster.setBrokerUp()
+        #expect(waitFor(seconds: 60) { running.pipeline.status.ready })
+        #expect(running.stop() == nil)
     }
 }

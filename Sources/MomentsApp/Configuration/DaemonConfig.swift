@@ -104,6 +104,13 @@ public struct ProcessingSettings: Sendable, Equatable {
     /// blocks it by design: a request to a broker (librdkafka's `socket.timeout.ms`, 60 s), a
     /// transaction call (30 s).
     public var stallTimeout = Duration.seconds(120)
+    /// Below this, calls that hold the pipeline thread by design (a request to a broker, 60 s)
+    /// would be taken for a stall, and the daemon restarted while it waits for a broker.
+    public static let minimumStallTimeout = Duration.seconds(60)
+    static func stallTimeoutProblem(_ d: Duration) -> String? {
+        d < minimumStallTimeout
+            ? "stall_timeout must be at least \(minimumStallTimeout) (a request to a broker may hold the pipeline thread 60 s by design), found \(d)" : nil
+    }
     /// Events dated further ahead of their record's Kafka timestamp go to the dead-letter topic instead of
     /// moving their partition's clock (`PipelineConfiguration.maxEventAhead`); nil: off.
     public var maxEventAhead: Duration? = .minutes(5)

@@ -133,7 +133,9 @@ enum ProcessingSection {
         if let d = ctx.duration(m["restore_lookback"], what: "restore_lookback", allowZero: true) { p.restoreLookback = d }
         if let d = ctx.duration(m["shutdown_timeout"], what: "shutdown_timeout") { p.shutdownTimeout = d }
         if let d = ctx.duration(m["assignment_timeout"], what: "assignment_timeout") { p.assignmentTimeout = d }
-        if let d = ctx.duration(m["stall_timeout"], what: "stall_timeout") { p.stallTimeout = d }
+        if let d = ctx.duration(m["stall_timeout"], what: "stall_timeout") {
+            if let problem = ProcessingSettings.stallTimeoutProblem(d) { ctx.error(m["stall_timeout"], problem) } else { p.stallTimeout = d }
+        }
         if let n = ctx.integer(m["engine_threads"], what: "engine_threads", minimum: 1, maximum: ProcessingSettings.maxEngineThreads) { p.engineThreads = n }
         if let node = m["max_event_ahead"] {
             if node.string == "off" { p.maxEventAhead = nil } else if let d = ctx.duration(node, what: "max_event_ahead") { p.maxEventAhead = d }

@@ -63,7 +63,9 @@ public enum EnvironmentOverrides {
         }
         duration("MOMENTS_SHUTDOWN_TIMEOUT") { config.processing.shutdownTimeout = $0 }
         duration("MOMENTS_ASSIGNMENT_TIMEOUT") { config.processing.assignmentTimeout = $0 }
-        duration("MOMENTS_STALL_TIMEOUT") { config.processing.stallTimeout = $0 }
+        duration("MOMENTS_STALL_TIMEOUT") { d in
+            if let problem = ProcessingSettings.stallTimeoutProblem(d) { fail("MOMENTS_STALL_TIMEOUT", problem) } else { config.processing.stallTimeout = d }
+        }
         if let v = env["MOMENTS_METRICS_QUEUE_LABELS"] {
             if let n = Int(v), n >= 0 { config.admin.metricsQueueLabels = n } else { fail("MOMENTS_METRICS_QUEUE_LABELS", "expected a whole number of at least 0, found '\(v)'") }
         }

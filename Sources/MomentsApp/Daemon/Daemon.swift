@@ -53,21 +53,25 @@ public final class Daemon: @unchecked Sendable {
             apply: { silences.rulesLoaded($0, apply: pipeline.replaceRules) }, state: state, logger: logger, metricsFactory: metricsFactory)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         do {
-            systemd = try SystemdNotifier.fromEnvironment(environment)
+            systemd = try SystemdNotifier.fromEnvironment(environment, logger: logger)
         } catch {
             logger.warning("\(error)")
             systemd = nil
         }
+        let stallTimeout = config.processing.stallTimeout
         if let systemd {
             services.append(.init(service: SystemdNotifications(
-                notifier: systemd, status: { pipeline.status }, stallTimeout: config.processing.stallTimeout,
-                watchdog: SystemdNotifier.watchdogInterval(environment))))
+                notifier: systemd, status: { pipeline.status }, stallTimeout: stallTimeout,
+                watchdog: SystemdNotifier.watchdogInterval(environment), saysReady: !config.admin.enabled)))
         }
         if config.admin.enabled {
             let router = AdminRouter.make(
                 registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences,
-                stallTimeout: config.processing.stallTimeout)
-            services.append(.init(service: AdminServer.make(router: router, settings: config.admin, logger: logger)))
+                stallTimeout: stallTimeout)
+            let systemd = systemd
+            services.append(.init(service: AdminServer.make(router: router, settings: config.admin, logger: logger) {
+                systemd?.ready(status: SystemdNotifications.statusLine(pipeline.status, stallTimeout: stallTimeout))
+            }))
         }
         services.append(.init(service: watcher))
         services.append(.init(service: SilenceExpiry(silences: silences)))
@@ -166,8 +170,7 @@ public final class Daemon: @unchecked Sendable {
     @discardableResult
     public func reload() -> Bool {
         systemd?.reloading()
-        watcher.requestReload()
-        let applied = watcher.check()
+        let applied = watcher.reloadNow()
         systemd?.ready(status: applied ? "rules reloaded (sha256 \(rulesState.hash.prefix(12)))" : "reload refused: the running rules stay (errors in the log)")
         return applied
     }

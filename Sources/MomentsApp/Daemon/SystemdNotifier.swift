@@ -4,7 +4,9 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import Logging
 import MomentsCore
+import Foundation
 
 /// systemd's service notifications (sd_notify(3)), spoken without libsystemd: one datagram of
 /// `KEY=value` lines to the socket `$NOTIFY_SOCKET` names, which systemd sets for a service of
@@ -12,13 +14,23 @@ import MomentsCore
 /// place, so an early `systemctl reload` no longer falls on a process still loading), `systemctl
 /// status` shows what the pipeline is doing, and a `WatchdogSec=` is fed while the pipeline
 /// thread shows signs of life. Without `$NOTIFY_SOCKET` (any other supervisor) nothing is sent.
-public final class SystemdNotifier: Sendable {
+public final class SystemdNotifier: @unchecked Sendable {
     /// The socket: a path, or (written with a leading `@`) a name in Linux's abstract namespace.
     public let socketName: String
     private let descriptor: Int32
     /// The `sockaddr_un` to send to, as bytes, and its length.
     private let address: [UInt8]
     private let addressLength: socklen_t
+    private let logger: Logger?
+    /// What was said: the last status line sent, whether `STOPPING=1` was, and how many sends
+    /// failed. Under `lock`: the service, a reload and a stop signal send from their own threads.
+    private var said = Said()
+    private let lock = NSLock()
+    private struct Said {
+        var status: String?
+        var stopping = false
+        var failures = 0
+    }
 
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
@@ -27,12 +39,12 @@ public final class SystemdNotifier: Sendable {
     /// The notifier `environment` asks for; nil when it asks for none (`NOTIFY_SOCKET` unset or
     /// empty). Throws when it names a socket this cannot reach (too long a path, a `vsock:`
     /// address of newer systemd versions, no socket to send from).
-    public static func fromEnvironment(_ environment: [String: String]) throws(SetupError) -> SystemdNotifier? {
+    public static func fromEnvironment(_ environment: [String: String], logger: Logger? = nil) throws(SetupError) -> SystemdNotifier? {
         guard let name = environment["NOTIFY_SOCKET"], !name.isEmpty else { return nil }
-        return try SystemdNotifier(socket: name)
+        return try SystemdNotifier(socket: name, logger: logger)
     }
 
-    public init(socket name: String) throws(SetupError) {
+    public init(socket name: String, logger: Logger? = nil) throws(SetupError) {
         guard name.hasPrefix("/") || name.hasPrefix("@") else {
             throw SetupError(description: "NOTIFY_SOCKET '\(name)' is neither a path nor an abstract socket name (@...); systemd notifications are off")
         }
@@ -57,6 +69,7 @@ public final class SystemdNotifier: Sendable {
             throw SetupError(description: "cannot open a socket for systemd notifications: \(String(cString: strerror(errno)))")
         }
         self.socketName = name
+        self.logger = logger
         self.descriptor = descriptor
         self.address = withUnsafeBytes(of: &address) { Array($0) }
         self.addressLength = socklen_t(length)
@@ -65,23 +78,46 @@ public final class SystemdNotifier: Sendable {
     deinit { close(descriptor) }
 
     /// Sends `fields` (`READY=1`, `STATUS=…`) in one datagram; false when it could not be sent
-    /// (systemd gone, a socket without a listener). A status is one line: line breaks in a value
-    /// would start fields of their own, so they become spaces.
+    /// (systemd gone, a socket without a listener, or one whose queue is full). Never waits: a
+    /// datagram socket's send blocks once the receiver has `net.unix.max_dgram_qlen` (10)
+    /// datagrams unread, and a service manager slow to read would have held the daemon's
+    /// threads. The first failure is a warning, with the system's reason. A status is one line:
+    /// line breaks in a value would start fields of their own, so they become spaces.
     @discardableResult
     public func send(_ fields: [String]) -> Bool {
-        let text = fields.map { field in String(field.map { $0 == "\n" || $0 == "\r" ? " " : $0 }) }.joined(separator: "\n")
-        let bytes = Array(text.utf8)
+        let fields = fields.map { field in String(field.map { $0 == "\n" || $0 == "\r" ? " " : $0 }) }
+        let bytes = Array(fields.joined(separator: "\n").utf8)
         let sent = address.withUnsafeBytes { raw in
             bytes.withUnsafeBytes { message in
                 #if canImport(Glibc)
-                sendto(descriptor, message.baseAddress, message.count, Int32(MSG_NOSIGNAL), raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addressLength)
+                sendto(descriptor, message.baseAddress, message.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addressLength)
                 #else
-                sendto(descriptor, message.baseAddress, message.count, 0, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addressLength)
+                sendto(descriptor, message.baseAddress, message.count, MSG_DONTWAIT, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addressLength)
                 #endif
             }
         }
-        return sent == bytes.count
+        let reason = sent == bytes.count ? nil : String(cString: strerror(errno))
+        let failures = lock.withLock { () -> Int in
+            guard reason == nil else { said.failures += 1; return said.failures }
+            if let status = fields.last(where: { $0.hasPrefix("STATUS=") }) { said.status = String(status.dropFirst(7)) }
+            if fields.contains("STOPPING=1") { said.stopping = true }
+            return 0
+        }
+        if let reason {
+            if failures == 1 {
+                logger?.warning("cannot notify systemd (\(socketName)): \(reason); later failures are logged at debug level")
+            } else {
+                logger?.debug("cannot notify systemd (\(socketName)): \(reason)")
+            }
+        }
+        return reason == nil
     }
+
+    /// The last status line systemd was sent, by anyone (a reload's, the pipeline's).
+    public var lastStatus: String? { lock.withLock { said.status } }
+
+    /// Whether `STOPPING=1` was sent.
+    public var saidStopping: Bool { lock.withLock { said.stopping } }
 
     /// `READY=1`, with a status line.
     public func ready(status: String) { send(["READY=1", "STATUS=\(status)"]) }

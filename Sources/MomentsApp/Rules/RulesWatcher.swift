@@ -72,11 +72,17 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     @discardableResult
     public func check() -> Bool { outcome() == .applied }
 
-    func outcome() -> Outcome {
+    /// Reloads now, as SIGHUP asks, whatever the file looks like; whether the rules were
+    /// applied. Forced in this call rather than through `requestReload`, whose request the
+    /// periodic check could take first (it then applied them, and this call found nothing to do
+    /// and said the reload was refused).
+    public func reloadNow() -> Bool { outcome(forced: true) == .applied }
+
+    func outcome(forced forcedNow: Bool = false) -> Outcome {
         checking.lock()
         defer { checking.unlock() }
         lock.lock()
-        let forced = requested
+        let forced = requested || forcedNow
         requested = false
         lock.unlock()
         let loaded = load()
