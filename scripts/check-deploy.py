@@ -42,7 +42,7 @@ METRICS = {
     "moments_processing_latency_seconds", "moments_open_interactions", "moments_customers_in_state",
     "moments_rules_reloads_total", "moments_rules_reload_failures_total", "moments_discount_budget_used",
     "moments_ready", "moments_partitions_assigned", "moments_partitions_lost_total", "moments_stale_deliveries_total",
-    "moments_silenced_total", "moments_inhibited_total", "moments_input_paused",
+    "moments_silenced_total", "moments_inhibited_total", "moments_input_paused", "moments_state_changelog_off",
 }
 HISTOGRAMS = {"moments_processing_latency_seconds"}
 INPUT_TOPIC = "interactions"

@@ -74,9 +74,10 @@ operators = dashboard("moments-operators", "Moments — operators", [
         ("sum by (reason) (rate(moments_decode_failures_total[5m])) * 60", "malformed: {{reason}}"),
         ("sum(rate(moments_dead_letters_total[5m])) * 60", "written to the dead-letter topic"),
     ], 0, 16),
-    panel(6, "Produce errors per minute, and input paused", [
+    panel(6, "Produce errors per minute, input paused, state changelog off", [
         ("sum by (topic) (rate(moments_produce_errors_total[5m])) * 60", "{{topic}}"),
         ("max by (instance) (moments_input_paused)", "input paused (1): {{instance}}"),
+        ("max by (instance) (moments_state_changelog_off)", "state changelog off (1): {{instance}}"),
     ], 12, 16),
     panel(7, "Ready instances", [("sum(moments_ready)", "ready")], 0, 24, w=6, kind="stat"),
     panel(8, "Rules reloads / failures (1h)", [

@@ -67,9 +67,17 @@ struct RunCommand: AsyncParsableCommand {
                 Task { await app.shutdown() }
             } else {
                 logger.error("forced exit on second signal")
-                // As a shell reports a process the signal ended: 143 for SIGTERM, 130 for SIGINT
-                // (130 for both until 2026-12-07). At once: `exit` ran the process's exit
-                // handlers first, a second or two.
+                // Ended by the signal itself, its default action back: a shell reports 143 for
+                // SIGTERM and 130 for SIGINT, and systemd counts a death by its `KillSignal` as
+                // a clean stop, where an exit status of 143 (or 130, for both until 2026-12-07)
+                // was a failure. Unblocked in this thread first, in case the signal's handling
+                // blocks it. At once: `exit` ran the process's exit handlers first, a second or two.
+                signal(received, SIG_DFL)
+                var only = sigset_t()
+                sigemptyset(&only)
+                sigaddset(&only, received)
+                pthread_sigmask(SIG_UNBLOCK, &only, nil)
+                raise(received)
                 _exit(128 + received)
             }
         }
