@@ -12,7 +12,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Seed; the same seed gives the same traffic.")
     var seed: UInt64 = 7
 
-    @Option(name: .long, help: "Stop after this many events (default: unbounded for Kafka, 10000 for stdout).")
+    /// Taken whatever it looks like, so that `--count -1` meets the check below rather than
+    /// ArgumentParser's "Missing value" (it took `-1` for an option).
+    @Option(name: .long, parsing: .unconditional, help: "Stop after this many events (default: unbounded for Kafka, 10000 for stdout).")
     var count: Int?
 
     @Option(name: .long, help: "Events per second when producing to Kafka (0: as fast as possible).")

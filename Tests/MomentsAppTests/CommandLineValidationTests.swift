@@ -8,9 +8,12 @@ import Testing
     static func moments(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) { try RulesCommandLineTests.moments(arguments) }
 
     @Test func simulateRefusesANegativeCount() throws {
-        let r = try Self.moments(["simulate", "--stdout", "--count=-1"])
-        #expect(r.status == 64, "\(r.out)\(r.err)")
-        #expect(r.err.contains("--count must not be negative"), "\(r.err)")
+        // Written either way: `--count -1` was ArgumentParser's "Missing value" (until 2026-12-07).
+        for arguments in [["--count=-1"], ["--count", "-1"]] {
+            let r = try Self.moments(["simulate", "--stdout"] + arguments)
+            #expect(r.status == 64, "\(r.out)\(r.err)")
+            #expect(r.err.contains("--count must not be negative"), "\(r.err)")
+        }
         let none = try Self.moments(["simulate", "--stdout", "--count=0"])
         #expect(none.status == 0 && none.out.isEmpty, "\(none.out)\(none.err)")
         let two = try Self.moments(["simulate", "--stdout", "--count=2"])

@@ -215,10 +215,10 @@ import MomentsRuntime
             rules: rules.yaml
             """
         #expect(errors(named) == [
+            "/etc/moments/daemon.yaml:2:13: error: group_id: the state changelog's default name 'support team-state-changelog', made from it, is not a valid topic name (a topic name may hold only ASCII letters, digits, '.', '_' and '-', found U+20); set processing.changelog_topic",
             "/etc/moments/daemon.yaml:3:18: error: input topic 'calls in': a topic name may hold only ASCII letters, digits, '.', '_' and '-', found U+20",
             "/etc/moments/daemon.yaml:3:37: error: input topic 'chat:events': a topic name may hold only ASCII letters, digits, '.', '_' and '-', found ':'",
             "/etc/moments/daemon.yaml:4:21: error: topics.alerts 'moments/alerts' is not a valid topic name: a topic name may hold only ASCII letters, digits, '.', '_' and '-', found '/'",
-            "/etc/moments/daemon.yaml:2:13: error: group_id: the state changelog's default name 'support team-state-changelog', made from it, is not a valid topic name (a topic name may hold only ASCII letters, digits, '.', '_' and '-', found U+20); set processing.changelog_topic",
         ])
         #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_CHANGELOG_TOPIC": "..", "MOMENTS_KAFKA_INPUT_TOPICS": "a,\(String(repeating: "x", count: 250))"]) == [
             "environment: error: MOMENTS_KAFKA_INPUT_TOPICS: input topic '\(String(repeating: "x", count: 250))': a topic name has at most 249 characters, this one 250",

@@ -61,8 +61,8 @@ import Testing
     }
 
     /// A diagnostic is `file:line:column: error: what` from its first line, as the README shows
-    /// (the argument parser prefixed the first with `Error: `), and a file that cannot be read
-    /// says why.
+    /// (the argument parser prefixed the first with `Error: `), errors by line (they were in the
+    /// order found), and a file that cannot be read says why.
     @Test func diagnosticsStartWithTheirLocation() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("diag-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -71,7 +71,7 @@ import Testing
         try "moments:\n  - id: a\n    kind: pian\n".write(to: bad, atomically: true, encoding: .utf8)
         let r = try Self.moments(["check", bad.path])
         #expect(r.status == 1)
-        #expect(r.err.hasPrefix("\(bad.path):3:11: error: kind must be pain or glory, found 'pian'"), "\(r.err)")
+        #expect(r.err.hasPrefix("\(bad.path):2:5: error: missing 'when' in moment 'a'\n\(bad.path):3:11: error: kind must be pain or glory, found 'pian'"), "\(r.err)")
         let missing = try Self.moments(["check", dir.appendingPathComponent("none.yaml").path])
         #expect(missing.status == 1)
         #expect(missing.err == "\(dir.appendingPathComponent("none.yaml").path): error: cannot read the file: no such file\n", "\(missing.err)")

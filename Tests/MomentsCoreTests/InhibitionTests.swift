@@ -245,8 +245,8 @@ import Testing
                 when: { match: { event: interaction.escalated } }
             """)
         #expect(errors.map(\.description) == [
-            "test.yaml:8:36: error: scope must be interaction or customer, found 'everywhere'",
             "test.yaml:4:26: error: moment 'a' inhibits unknown moment 'nope' (defined moments: a, c, d)",
+            "test.yaml:8:36: error: scope must be interaction or customer, found 'everywhere'",
             "test.yaml:12:26: error: moments 'c' and 'd' inhibit each other; keep one direction",
         ])
     }

@@ -61,8 +61,8 @@ import Testing
                 params: { x: ~, 1: one, "1": uno, y: , z: !!str null }
             """)
         #expect(errors.map(\.description) == [
-            "test.yaml:9:29: error: duplicate key '1' in params (YAML reads it as another key only by its quotes)",
             "test.yaml:9:18: error: param 'x' is null; remove it, or quote the text",
+            "test.yaml:9:29: error: duplicate key '1' in params (YAML reads it as another key only by its quotes)",
             "test.yaml:9:42: error: param 'y' is null; remove it, or quote the text",
         ])
     }
@@ -205,8 +205,8 @@ import Testing
                 when: { wait: { from: hold.started, until: hold.ended, longer_than: 60, measure: hold } }
             """)
         #expect(errors.map(\.description) == [
-            "test.yaml:5:73: error: bad duration '60' for longer_than (use a number with a unit: 500ms, 120s, 5m, 24h, 30d; several units from larger to smaller: 1h30m)",
             "test.yaml:4:52: error: unknown placeholder '{agnt}' (every moment fills: agent_id, channel, customer_id, interaction_id, kind, language, moment, queue, region, severity, stage, tier, time; its condition, once mended, adds its measures)",
+            "test.yaml:5:73: error: bad duration '60' for longer_than (use a number with a unit: 500ms, 120s, 5m, 24h, 30d; several units from larger to smaller: 1h30m)",
         ])
     }
 

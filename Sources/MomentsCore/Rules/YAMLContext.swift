@@ -21,7 +21,18 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Every problem found in one file; a file is refused if this is not empty.
 public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [ConfigError]
-    public init(_ errors: [ConfigError]) { self.errors = errors }
+    /// The errors of each file by line and column, files in the order they first appear: they
+    /// are found in passes (a merged mapping where it is first read, duplicate ids last), and
+    /// were listed in that order, which jumped about the file (until 2026-12-07).
+    public init(_ errors: [ConfigError]) {
+        var fileOrder: [String: Int] = [:]
+        for e in errors where fileOrder[e.file] == nil { fileOrder[e.file] = fileOrder.count }
+        self.errors = errors.enumerated().sorted { a, b in
+            let ka = (fileOrder[a.element.file]!, a.element.line, a.element.column, a.offset)
+            let kb = (fileOrder[b.element.file]!, b.element.line, b.element.column, b.offset)
+            return ka < kb
+        }.map(\.element)
+    }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
