@@ -15,15 +15,17 @@ extension Pipeline {
     /// The loop's sign of life at the top of each pass, taken in the same lock as its check of
     /// a stop; true when a stop is asked for. Runs the pass's hook for tests first
     /// (`PipelineHooks.eachPass`). Not while exactly-once calls a transaction's commit or abort
-    /// again and again (`transactionEnding`): passes that do nothing else are one operation
-    /// that does not finish, and a coordinator that never lets it finish would otherwise keep
-    /// a daemon that commits nothing looking alive for ever.
+    /// again and again (`transactionEnding`) with a broker answering: passes that do nothing
+    /// else are one operation that does not finish, and a coordinator that never lets it finish
+    /// would otherwise keep a daemon that commits nothing looking alive for ever. With no broker
+    /// answering it is a wait for the brokers, as at-least-once's is, which a restart would not
+    /// end (the new instance's first transactional call would wait for them too).
     func passBeginsStopping() -> Bool {
         hooks.eachPass?()
-        let going = transactionEnding == nil
+        let endingAgain = transactionEnding != nil
         let now = DispatchTime.now().uptimeNanoseconds
         return statusBox.update {
-            if going { $0.lastSignOfLifeNs = now }
+            if !endingAgain || !$0.brokerReachable { $0.lastSignOfLifeNs = now }
             return $0.stopRequested
         }
     }

@@ -573,7 +573,9 @@ public final class Pipeline: @unchecked Sendable {
     /// Graceful stop: no more input; every output acknowledged; offsets committed; group left.
     func shutdown() {
         // Before the consumer closes, which the probe uses; also on an unrecoverable error,
-        // which ends the loop without `stop`.
+        // which ends the loop without `stop`, and which is as much a stop for those who watch
+        // (`/readyz`, systemd's `STOPPING=1`): said only once the drain was over, until 2026-12-07.
+        statusBox.update { $0.stopRequested = true }
         healthCheckPause.interrupt()
         // One deadline for the whole stop: each drain (this one, the checkpoint's two, and the
         // revocation's as the consumer closes) waited `drainTimeout` afresh, so a stop with a

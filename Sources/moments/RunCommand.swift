@@ -68,10 +68,12 @@ struct RunCommand: AsyncParsableCommand {
             } else {
                 logger.error("forced exit on second signal")
                 // Ended by the signal itself, its default action back: a shell reports 143 for
-                // SIGTERM and 130 for SIGINT, and systemd counts a death by its `KillSignal` as
-                // a clean stop, where an exit status of 143 (or 130, for both until 2026-12-07)
-                // was a failure. Unblocked in this thread first, in case the signal's handling
-                // blocks it. At once: `exit` ran the process's exit handlers first, a second or two.
+                // SIGTERM and 130 for SIGINT, and systemd counts a death by SIGTERM or SIGINT as a
+                // clean stop, where an exit status of 143 (or 130, for both until 2026-12-07) was
+                // a failure. Unblocked in this thread first: libdispatch's worker threads block
+                // the signals its sources take. As PID 1 (a container without an init) the
+                // kernel discards a signal the process sends itself, and `_exit` ends it with the
+                // status a shell would show. At once: `exit` ran the exit handlers first, a second or two.
                 signal(received, SIG_DFL)
                 var only = sigset_t()
                 sigemptyset(&only)

@@ -166,6 +166,9 @@ import MomentsRuntime
         #expect(c.kafka.topics.alerts == "alerts.v2")
         #expect(c.processing.assignmentTimeout == .seconds(120))
         #expect(c.processing.stallTimeout == .seconds(90))
+        // Below what a broker's request may take by design, a wait would look like a stall.
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_STALL_TIMEOUT": "60s"]).contains { $0.contains("MOMENTS_STALL_TIMEOUT: stall_timeout must be at least") })
+        #expect(errors("processing: { stall_timeout: 89s }\nrules: rules.yaml\n").contains { $0.hasPrefix("/etc/moments/daemon.yaml:1:30: error: stall_timeout must be at least 1 min 30 s") })
         #expect(c.pipelineConfiguration.engineThreads == 1)
     }
 

@@ -54,6 +54,18 @@ import Testing
         #expect(Self.look(s, at: 102, lastStatus: "stopping: 12 outputs in flight; 0 events, 0 outputs, 0 dead-lettered", saidStopping: true) == ["WATCHDOG=1"])
     }
 
+    /// A `READY=1` whose datagram was dropped (the manager's queue full) is said at the next
+    /// look: otherwise systemd waited for it until its start timed out and killed the daemon.
+    @Test func anOwedReadyIsSaidAgainButNotInAStop() {
+        var s = Self.running()
+        let line = "ready: 2 partitions; 0 events, 0 outputs, 0 dead-lettered"
+        #expect(SystemdNotifications.nextFields(s, stallTimeout: .seconds(120), feedsWatchdog: false, lastStatus: line, saidStopping: false, readyOwed: true, nowNs: 101 * Self.second)
+            == ["READY=1"])
+        s.stopRequested = true
+        #expect(!SystemdNotifications.nextFields(s, stallTimeout: .seconds(120), feedsWatchdog: false, lastStatus: line, saidStopping: true, readyOwed: true, nowNs: 101 * Self.second)
+            .contains("READY=1"))
+    }
+
     @Test func theWatchdogIsFedTwicePerIntervalAtMostEveryFiveSeconds() throws {
         let notifier = try SystemdNotifier(socket: "/tmp/moments-unused-\(UUID().uuidString.prefix(8)).sock")
         func period(_ watchdog: MomentsCore.Duration?) -> MomentsCore.Duration {

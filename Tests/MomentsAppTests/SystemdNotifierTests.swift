@@ -44,6 +44,28 @@ import Testing
         let notifier = try SystemdNotifier(socket: "/tmp/moments-nobody-\(UUID().uuidString.prefix(8)).sock")
         #expect(!notifier.send(["READY=1"]))
         #expect(notifier.lastStatus == nil)
+        // Meant and not said: owed, for the next look to say.
+        notifier.ready(status: "ready")
+        #expect(notifier.readyOwed)
+        #expect(!notifier.saidReady)
+    }
+
+    /// What systemd was told decides what a reload may say: ready once `READY=1` went through,
+    /// not while a reload's `RELOADING=1` waits for its `READY=1`, never after `STOPPING=1`.
+    @Test func readinessFollowsWhatSystemdWasTold() throws {
+        let listener = try NotifySocketListener()
+        let notifier = try SystemdNotifier(socket: listener.name)
+        #expect(!notifier.saidReady && !notifier.readyOwed)
+        notifier.ready(status: "ready")
+        #expect(notifier.saidReady && !notifier.readyOwed)
+        notifier.reloading()
+        #expect(!notifier.saidReady && notifier.readyOwed)
+        notifier.ready(status: "rules reloaded")
+        #expect(notifier.saidReady && !notifier.readyOwed)
+        notifier.stopping(status: "stopping")
+        #expect(!notifier.saidReady && !notifier.readyOwed)
+        #expect(listener.receive(seconds: 5) { $0.hasPrefix("STOPPING=1") }.map { $0.split(separator: "\n").first.map(String.init) ?? "" }
+            == ["READY=1", "RELOADING=1", "READY=1", "STOPPING=1"])
     }
 
     /// A service manager slow to read fills the socket's queue (`net.unix.max_dgram_qlen`, 10 on

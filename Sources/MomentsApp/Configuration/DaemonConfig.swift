@@ -104,12 +104,13 @@ public struct ProcessingSettings: Sendable, Equatable {
     /// blocks it by design: a request to a broker (librdkafka's `socket.timeout.ms`, 60 s), a
     /// transaction call (30 s).
     public var stallTimeout = Duration.seconds(120)
-    /// Below this, calls that hold the pipeline thread by design (a request to a broker, 60 s)
-    /// would be taken for a stall, and the daemon restarted while it waits for a broker.
-    public static let minimumStallTimeout = Duration.seconds(60)
+    /// Below this, calls that hold the pipeline thread by design (a request to a broker, up to
+    /// librdkafka's 60 s `socket.timeout.ms`; a transaction call that times out, 30 s, called
+    /// again) would be taken for a stall, and the daemon restarted while it waits for a broker.
+    public static let minimumStallTimeout = Duration.seconds(90)
     static func stallTimeoutProblem(_ d: Duration) -> String? {
         d < minimumStallTimeout
-            ? "stall_timeout must be at least \(minimumStallTimeout) (a request to a broker may hold the pipeline thread 60 s by design), found \(d)" : nil
+            ? "stall_timeout must be at least \(minimumStallTimeout) (a request to a broker may hold the pipeline thread 60 s by design, a transaction's calls 30 s each), found \(d)" : nil
     }
     /// Events dated further ahead of their record's Kafka timestamp go to the dead-letter topic instead of
     /// moving their partition's clock (`PipelineConfiguration.maxEventAhead`); nil: off.

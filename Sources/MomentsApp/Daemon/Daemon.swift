@@ -165,13 +165,16 @@ public final class Daemon: @unchecked Sendable {
         await group.triggerGracefulShutdown()
     }
 
-    /// Reloads the rules now (SIGHUP), systemd told before and after: whether the new rules
-    /// were applied.
+    /// Reloads the rules now (SIGHUP): whether the new rules were applied. systemd is told
+    /// before and after once it knows the daemon is ready, and not during a stop: a SIGHUP
+    /// before the admin endpoint listened told it the start had succeeded, and one during a
+    /// stop said `READY=1` after `STOPPING=1`.
     @discardableResult
     public func reload() -> Bool {
-        systemd?.reloading()
+        let told = systemd?.saidReady ?? false
+        if told { systemd?.reloading() }
         let applied = watcher.reloadNow()
-        systemd?.ready(status: applied ? "rules reloaded (sha256 \(rulesState.hash.prefix(12)))" : "reload refused: the running rules stay (errors in the log)")
+        if told { systemd?.ready(status: applied ? "rules reloaded (sha256 \(rulesState.hash.prefix(12)))" : "reload refused: the running rules stay (errors in the log)") }
         return applied
     }
 

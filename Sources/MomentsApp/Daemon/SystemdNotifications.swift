@@ -32,22 +32,24 @@ struct SystemdNotifications: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(period.milliseconds)) }
             let fields = Self.nextFields(
-                status(), stallTimeout: stallTimeout, feedsWatchdog: watchdog != nil, lastStatus: notifier.lastStatus, saidStopping: notifier.saidStopping)
+                status(), stallTimeout: stallTimeout, feedsWatchdog: watchdog != nil, lastStatus: notifier.lastStatus, saidStopping: notifier.saidStopping,
+                readyOwed: notifier.readyOwed)
             if !fields.isEmpty { notifier.send(fields) }
         }
         notifier.stopping(status: "stopped")
     }
 
-    /// What one look at the pipeline's status tells systemd: `WATCHDOG=1` while it is not
-    /// stalled (and a watchdog is kept), `STOPPING=1` the first time a stop is asked for (by a
-    /// signal, which said so already, or by the pipeline itself on an error it cannot go on
-    /// from), and the status line when it differs from the last one sent (a reload's too).
-    /// `nowNs`: the monotonic clock's nanoseconds (tests name an instant).
+    /// What one look at the pipeline's status tells systemd: `READY=1` when it is owed (its
+    /// datagram was dropped), `WATCHDOG=1` while the pipeline is not stalled (and a watchdog is
+    /// kept), `STOPPING=1` the first time a stop is asked for (by a signal, which said so
+    /// already, or by the pipeline itself on an error it cannot go on from), and the status line
+    /// when it differs from the last one sent (a reload's too). `nowNs`: the monotonic clock's
+    /// nanoseconds (tests name an instant).
     static func nextFields(
-        _ s: PipelineStatus, stallTimeout: Duration, feedsWatchdog: Bool, lastStatus: String?, saidStopping: Bool,
+        _ s: PipelineStatus, stallTimeout: Duration, feedsWatchdog: Bool, lastStatus: String?, saidStopping: Bool, readyOwed: Bool = false,
         nowNs: UInt64 = DispatchTime.now().uptimeNanoseconds
     ) -> [String] {
-        var fields: [String] = []
+        var fields: [String] = readyOwed && !s.stopRequested ? ["READY=1"] : []
         if s.stopRequested && !saidStopping { fields.append("STOPPING=1") }
         if feedsWatchdog && s.stalled(limit: stallTimeout, nowNs: nowNs) == nil { fields.append("WATCHDOG=1") }
         let line = statusLine(s, stallTimeout: stallTimeout, nowNs: nowNs)

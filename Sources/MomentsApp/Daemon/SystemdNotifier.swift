@@ -29,6 +29,9 @@ public final class SystemdNotifier: @unchecked Sendable {
     private struct Said {
         var status: String?
         var stopping = false
+        /// systemd was told `READY=1` (and no `RELOADING=1` since); the daemon means to be.
+        var ready = false
+        var readyMeant = false
         var failures = 0
     }
 
@@ -79,9 +82,10 @@ public final class SystemdNotifier: @unchecked Sendable {
 
     /// Sends `fields` (`READY=1`, `STATUS=…`) in one datagram; false when it could not be sent
     /// (systemd gone, a socket without a listener, or one whose queue is full). Never waits: a
-    /// datagram socket's send blocks once the receiver has `net.unix.max_dgram_qlen` (10)
-    /// datagrams unread, and a service manager slow to read would have held the daemon's
-    /// threads. The first failure is a warning, with the system's reason. A status is one line:
+    /// datagram socket's send blocks once the receiver has `net.unix.max_dgram_qlen` datagrams
+    /// unread (10 by the kernel's default, 512 as systemd sets it), and a service manager slow
+    /// to read would have held the daemon's threads; what is dropped is said again at the next
+    /// look (`readyOwed`, the status line). The first failure is a warning, with the system's reason. A status is one line:
     /// line breaks in a value would start fields of their own, so they become spaces.
     @discardableResult
     public func send(_ fields: [String]) -> Bool {
@@ -101,6 +105,8 @@ public final class SystemdNotifier: @unchecked Sendable {
             guard reason == nil else { said.failures += 1; return said.failures }
             if let status = fields.last(where: { $0.hasPrefix("STATUS=") }) { said.status = String(status.dropFirst(7)) }
             if fields.contains("STOPPING=1") { said.stopping = true }
+            if fields.contains("RELOADING=1") { said.ready = false }
+            if fields.contains("READY=1") { said.ready = true }
             return 0
         }
         if let reason {
@@ -119,8 +125,18 @@ public final class SystemdNotifier: @unchecked Sendable {
     /// Whether `STOPPING=1` was sent.
     public var saidStopping: Bool { lock.withLock { said.stopping } }
 
-    /// `READY=1`, with a status line.
-    public func ready(status: String) { send(["READY=1", "STATUS=\(status)"]) }
+    /// Whether systemd was told the daemon is ready, and not told of a reload or a stop since.
+    public var saidReady: Bool { lock.withLock { said.ready && !said.stopping } }
+
+    /// The daemon is ready and systemd was not told (a datagram dropped): the next look says it
+    /// again (`SystemdNotifications`), or systemd waits until its start times out.
+    public var readyOwed: Bool { lock.withLock { said.readyMeant && !said.ready && !said.stopping } }
+
+    /// `READY=1`, with a status line; owed until it is sent (`readyOwed`).
+    public func ready(status: String) {
+        lock.withLock { said.readyMeant = true }
+        send(["READY=1", "STATUS=\(status)"])
+    }
 
     /// `RELOADING=1` with the monotonic time systemd asks for it (`Type=notify-reload`, systemd 253).
     public func reloading() { send(["RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())", "STATUS=reloading the rules"]) }
