@@ -36,7 +36,8 @@ extension Pipeline {
         if changelog != nil && !configuration.exactlyOnce { metrics.gauge("moments_state_waiting", [], Double(deferredState.count)) }
         // 1 while the outputs' broker holds input back (Pipeline+Backpressure).
         metrics.gauge("moments_input_paused", [], inputPaused.isEmpty ? 0 : 1)
-        // A changelog configured and off (its topic could not be made or read at the start):
+        // A changelog configured and off (its topic could not be created at the start, or its
+        // reader not set up):
         // every assignment replays all retained input until a restart. Logged once at the
         // start, which no alert saw (until 2026-12-07).
         if configuration.changelogTopic != nil { metrics.gauge("moments_state_changelog_off", [], changelog == nil ? 1 : 0) }

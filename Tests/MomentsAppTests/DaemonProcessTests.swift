@@ -158,11 +158,7 @@ import Testing
     /// 143, and systemd counts it a clean stop (an exit status of 143, or SIGINT's 130 for both
     /// before, was a failure).
     @Test func aSecondSigtermEndsTheStopAtOnceWithItsStatus() throws {
-        let binary = Self.root.appendingPathComponent(".build/debug/moments").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
-        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["second-signal-state-changelog"], partitions: 1)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (binary, broker, dir) = try Self.daemonScratch(group: "second-signal")
         defer { try? FileManager.default.removeItem(at: dir) }
         try """
             kafka: { bootstrap_servers: "\(broker.bootstrapServers)", group_id: second-signal, consumer_properties: { session.timeout.ms: 6000 } }
@@ -190,11 +186,7 @@ import Testing
     /// its admin endpoint listens), then what it does, fed while it lives, told of a reload
     /// before and after, and of the stop.
     @Test func systemdHearsTheStartTheWatchdogAReloadAndTheStop() throws {
-        let binary = Self.root.appendingPathComponent(".build/debug/moments").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
-        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["notify-state-changelog"], partitions: 1)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (binary, broker, dir) = try Self.daemonScratch(group: "notify")
         defer { try? FileManager.default.removeItem(at: dir) }
         try """
             kafka: { bootstrap_servers: "\(broker.bootstrapServers)", group_id: notify, consumer_properties: { session.timeout.ms: 6000 } }
@@ -230,11 +222,7 @@ import Testing
     /// daemon is ready (`READY=1` waits for the endpoint to listen): `systemctl start` fails
     /// with the reason in the journal instead of succeeding before the failure.
     @Test func aStartThatCannotListenIsNeverSaidReady() throws {
-        let binary = Self.root.appendingPathComponent(".build/debug/moments").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
-        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["clash-state-changelog"], partitions: 1)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (binary, broker, dir) = try Self.daemonScratch(group: "clash")
         defer { try? FileManager.default.removeItem(at: dir) }
         // The port the broker listens on is taken: the admin endpoint cannot have it.
         let taken = try #require(broker.bootstrapServers.split(separator: ",").first)
@@ -252,6 +240,18 @@ import Testing
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus != 0)
         #expect(listener.receive(seconds: 1).allSatisfy { !$0.contains("READY=1") })
+    }
+
+    /// What a test of the real `moments run` needs: the built binary, an embedded broker with the
+    /// daemon's topics and `group`'s changelog, one partition each, and a folder of its own
+    /// (the caller removes it).
+    static func daemonScratch(group: String) throws -> (binary: String, broker: EmbeddedBroker, dir: URL) {
+        let binary = root.appendingPathComponent(".build/debug/moments").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the moments executable first (make test does)")
+        let broker = try EmbeddedBroker(topics: ["interactions"] + OutputTopics().all + ["\(group)-state-changelog"], partitions: 1)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return (binary, broker, dir)
     }
 
     static func launch(_ binary: String, config: String, log: URL, environment: [String: String] = [:]) throws -> Process {

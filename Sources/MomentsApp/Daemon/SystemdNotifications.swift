@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// changes (`systemctl status` shows it), `STOPPING=1` once a stop begins, and `WATCHDOG=1`
 /// while the pipeline thread shows signs of life (`Pipeline+Liveness`), so that a unit's
 /// `WatchdogSec=` restarts a daemon whose pipeline is stuck. First in the service group, so
-/// stopped last: it goes on feeding the watchdog, and saying so, while the pipeline drains.
+/// stopped last: it goes on saying what the pipeline does while it drains (systemd stops
+/// watching once told `STOPPING=1`).
 /// `READY=1` comes from here only without the admin endpoint; with it, once the endpoint
 /// listens (`Daemon`), so that a port another process holds fails the start instead of
 /// following a successful one.
