@@ -43,6 +43,7 @@ METRICS = {
     "moments_rules_reloads_total", "moments_rules_reload_failures_total", "moments_discount_budget_used",
     "moments_ready", "moments_partitions_assigned", "moments_partitions_lost_total", "moments_stale_deliveries_total",
     "moments_silenced_total", "moments_inhibited_total", "moments_input_paused", "moments_state_changelog_off",
+    "moments_pipeline_stalled",
 }
 HISTOGRAMS = {"moments_processing_latency_seconds"}
 INPUT_TOPIC = "interactions"

@@ -79,7 +79,7 @@ operators = dashboard("moments-operators", "Moments — operators", [
         ("max by (instance) (moments_input_paused)", "input paused (1): {{instance}}"),
         ("max by (instance) (moments_state_changelog_off)", "state changelog off (1): {{instance}}"),
     ], 12, 16),
-    panel(7, "Ready instances", [("sum(moments_ready)", "ready")], 0, 24, w=6, kind="stat"),
+    panel(7, "Ready instances, stalled instances", [("sum(moments_ready)", "ready"), ("sum(moments_pipeline_stalled)", "stalled")], 0, 24, w=6, kind="stat"),
     panel(8, "Rules reloads / failures (1h)", [
         ("sum(increase(moments_rules_reloads_total[1h]))", "reloads"),
         ("sum(increase(moments_rules_reload_failures_total[1h]))", "failures"),

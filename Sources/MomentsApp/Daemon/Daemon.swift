@@ -64,6 +64,9 @@ public final class Daemon: @unchecked Sendable {
                 notifier: systemd, status: { pipeline.status }, stallTimeout: stallTimeout,
                 watchdog: SystemdNotifier.watchdogInterval(environment), saysReady: !config.admin.enabled)))
         }
+        services.append(.init(service: StallWatch(
+            reporter: StallReporter(status: { pipeline.status }, stallTimeout: stallTimeout, logger: logger, metricsFactory: metricsFactory),
+            period: .seconds(5))))
         if config.admin.enabled {
             let router = AdminRouter.make(
                 registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences,
