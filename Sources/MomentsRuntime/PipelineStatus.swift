@@ -69,6 +69,11 @@ public struct PipelineStatus: Sendable {
         let silent = Duration(milliseconds: Int64((nowNs - last) / 1_000_000))
         return silent > limit ? silent : nil
     }
+
+    /// How a stall of `silent` is said, by `/healthz` and to systemd.
+    public static func stallDescription(_ silent: Duration) -> String {
+        "stalled: the pipeline thread has shown no sign of life for \(silent.milliseconds / 1000) s"
+    }
 }
 
 final class StatusBox: @unchecked Sendable {

@@ -190,8 +190,7 @@ import Testing
         #expect(state.hash == before)
         #expect(registry.emitToString().contains("moments_rules_reload_failures_total 1"))
         #expect(lines.value.contains { $0.contains("level=error") && $0.contains("location=rules.yaml:3:11") && $0.contains("kind must be pain or glory") })
-        w.requestReload()                         // SIGHUP reports it again
-        #expect(!w.check())
+        #expect(!w.reloadNow())                   // SIGHUP reports it again
         #expect(registry.emitToString().contains("moments_rules_reload_failures_total 2"))
         let broken = file.value
         file.value = Self.valid                   // reverted to the running rules: nothing to do
@@ -255,8 +254,7 @@ import Testing
     @Test func sighupReloadsEvenWhenUnchanged() {
         let file = Box(Self.valid), applied = Box<[RuleSet]>([]), lines = Box<[String]>([])
         let (w, _) = watcher(file: file, applied: applied, registry: PrometheusCollectorRegistry(), lines: lines)
-        w.requestReload()
-        #expect(w.check())
+        #expect(w.reloadNow())
         #expect(applied.value.count == 1)
     }
 }

@@ -36,7 +36,7 @@ public enum AdminRouter {
         let stalled: @Sendable (PipelineStatus) -> MomentsCore.Duration? = { s in stallTimeout.flatMap { s.stalled(limit: $0) } }
         router.get("/healthz") { _, _ -> Response in
             guard let silent = stalled(status()) else { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-            let body = "stalled: the pipeline thread has shown no sign of life for \(silent.milliseconds / 1000) s (processing.stall_timeout \(stallTimeout!))\n"
+            let body = "\(PipelineStatus.stallDescription(silent)) (processing.stall_timeout \(stallTimeout!))\n"
             return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("/readyz") { _, _ -> Response in

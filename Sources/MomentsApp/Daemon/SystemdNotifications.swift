@@ -61,7 +61,7 @@ struct SystemdNotifications: Service {
     /// What `systemctl status` shows: the pipeline's state in a line.
     static func statusLine(_ s: PipelineStatus, stallTimeout: Duration, nowNs: UInt64 = DispatchTime.now().uptimeNanoseconds) -> String {
         if let silent = s.stalled(limit: stallTimeout, nowNs: nowNs) {
-            return "stalled: the pipeline thread has shown no sign of life for \(silent.milliseconds / 1000) s"
+            return PipelineStatus.stallDescription(silent)
         }
         let counts = "\(s.eventsProcessed) events, \(s.outputsDelivered) outputs, \(s.deadLettered) dead-lettered"
         if s.stopRequested { return "stopping: \(s.outputsInFlight) outputs in flight; \(counts)" }

@@ -26,9 +26,7 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     private let settle: Duration
     private let reloads: Counter
     private let failures: Counter
-    private let lock = NSLock()
-    private var requested = false
-    /// Held through a whole check: SIGHUP's queue and the watcher's loop both call `check()`,
+    /// Held through a whole check: SIGHUP's queue (`reloadNow`) and the watcher's loop both check,
     /// and two at once would race on `lastRefusedErrors` and could apply the same rules twice.
     private let checking = NSLock()
     private var lastRefusedErrors: String?
@@ -49,11 +47,6 @@ public final class RulesWatcher: Service, @unchecked Sendable {
         self.failures = Counter(label: "moments_rules_reload_failures_total", factory: metricsFactory)
     }
 
-    /// Asks for a reload at the next check, even if the file looks unchanged (SIGHUP).
-    public func requestReload() {
-        lock.lock(); requested = true; lock.unlock()
-    }
-
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let settling = outcome() == .settling
@@ -67,24 +60,19 @@ public final class RulesWatcher: Service, @unchecked Sendable {
     /// What a check did.
     enum Outcome { case applied, unchanged, refused, settling }
 
-    /// Reloads if asked to or if the file changed and has settled; returns whether new rules
-    /// were applied.
+    /// Reloads if the file changed and has settled; returns whether new rules were applied.
     @discardableResult
     public func check() -> Bool { outcome() == .applied }
 
     /// Reloads now, as SIGHUP asks, whatever the file looks like; whether the rules were
-    /// applied. Forced in this call rather than through `requestReload`, whose request the
-    /// periodic check could take first (it then applied them, and this call found nothing to do
-    /// and said the reload was refused).
+    /// applied. Forced in this call: until 2026-12-07 SIGHUP set a flag for the next check,
+    /// which the periodic check could take first (it then applied the rules, and the SIGHUP's
+    /// own check found nothing to do and said the reload was refused).
     public func reloadNow() -> Bool { outcome(forced: true) == .applied }
 
-    func outcome(forced forcedNow: Bool = false) -> Outcome {
+    func outcome(forced: Bool = false) -> Outcome {
         checking.lock()
         defer { checking.unlock() }
-        lock.lock()
-        let forced = requested || forcedNow
-        requested = false
-        lock.unlock()
         let loaded = load()
         // What was found: the text's hash, or the errors.
         let found: String
