@@ -172,6 +172,33 @@ import MomentsRuntime
         #expect(c.pipelineConfiguration.engineThreads == 1)
     }
 
+    /// A `socket.timeout.ms` raised above what `stall_timeout` allows for is refused where it
+    /// was raised: a daemon waiting that long for a slow broker looked stalled and was restarted
+    /// by its own liveness probe (accepted until 2026-12-07).
+    @Test func aBrokerTimeoutTheStallTimeoutDoesNotCoverIsRefusedWhereItWasRaised() throws {
+        let raised = """
+            kafka:
+              consumer_properties:
+                socket.timeout.ms: 100000
+            rules: rules.yaml
+            """
+        let found = errors(raised)
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("/etc/moments/daemon.yaml:3:24: error: kafka.consumer_properties.socket.timeout.ms 100000 lets a request to a broker hold the pipeline thread 1 min 40 s, and processing.stall_timeout (the default), 2 min, must be at least 30 s above it") == true)
+        #expect(found.first?.contains("set processing.stall_timeout to 130s or more") == true)
+        // Raised together, as the README asks: taken. Exactly 30 s above is enough.
+        _ = try parse(raised + "\nprocessing: { stall_timeout: 130s }\n").get()
+        // The common section counts for both clients; the producer's own wins over it.
+        #expect(errors("kafka: { properties: { socket.timeout.ms: 95000 } }\nprocessing: { stall_timeout: 2m }\nrules: rules.yaml\n").first?
+            .hasPrefix("/etc/moments/daemon.yaml:1:43: error: kafka.properties.socket.timeout.ms 95000") == true)
+        #expect(errors("kafka: { properties: { socket.timeout.ms: 95000 }, producer_properties: { socket.timeout.ms: 30000 }, consumer_properties: { socket.timeout.ms: 60000 } }\nrules: rules.yaml\n").isEmpty)
+        // Set by the environment: the variable is named, and the stall timeout's own variable too.
+        let fromEnvironment = errors("rules: rules.yaml\n", env: ["MOMENTS_KAFKA_PRODUCER_PROPERTY_SOCKET_TIMEOUT_MS": "120000", "MOMENTS_STALL_TIMEOUT": "140s"])
+        #expect(fromEnvironment == ["environment: error: MOMENTS_KAFKA_PRODUCER_PROPERTY_SOCKET_TIMEOUT_MS: socket.timeout.ms 120000 lets a request to a broker hold the pipeline thread 2 min, and MOMENTS_STALL_TIMEOUT, 2 min 20 s, must be at least 30 s above it (a transaction's call adds that much), or a daemon waiting for a slow broker is taken for a stalled one and restarted: set processing.stall_timeout to 150s or more, or lower socket.timeout.ms"])
+        // librdkafka's default (60 s) is what the floor of 90 s already covers.
+        #expect(errors("kafka: { properties: { socket.timeout.ms: 60000 } }\nprocessing: { stall_timeout: 90s }\nrules: rules.yaml\n").isEmpty)
+    }
+
     /// A topic the daemon writes that it also reads is refused where its name was set: with
     /// `topics.dead_letter` an input, it read its own alerts back as malformed events and
     /// dead-lettered them into its input for ever (accepted until 2026-12-07).

@@ -71,6 +71,7 @@ public enum DaemonConfigParser {
         switch EnvironmentOverrides.apply(environment, to: &config) {
         case .success:
             let clashes = TopicChecks.check(config, kafka: top["kafka"], processing: top["processing"], environment: environment, ctx)
+                + StallTimeoutCheck.check(config, kafka: top["kafka"], processing: top["processing"], environment: environment, ctx)
             return clashes.isEmpty ? .success(config) : .failure(ConfigErrors(clashes))
         case .failure(let e): return .failure(e)
         }
