@@ -300,6 +300,36 @@ public final class KafkaConsumer: @unchecked Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit") }
     }
 
+    /// Commits `offsets` and waits for the coordinator's answer, `timeoutMs` at most; throws
+    /// `KafkaError.timedOut` past it. librdkafka's synchronous commit waits for as long as the
+    /// group has no coordinator (it holds the commit until one answers), which held the
+    /// pipeline thread without end in a revocation or a stop. Past the bound the commit is
+    /// still under way: it lands when the coordinator is back, or is refused once the
+    /// generation has moved on; either way the next owner starts at or before what it names.
+    /// The answer also reaches the `offset_commit_cb`, as a synchronous commit's does. A
+    /// partition the coordinator refused fails the call, naming the first such partition.
+    public func commit(_ offsets: [TopicPartition: Int64], timeoutMs: Int32) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(Array(offsets.keys), offsets: offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        // A queue of this call's own: an answer that comes after the bound finds it destroyed
+        // and is dropped (librdkafka keeps the queue alive until then).
+        let queue = rd_kafka_queue_new(rk)
+        defer { rd_kafka_queue_destroy(queue) }
+        let err = rd_kafka_commit_queue(rk, list, queue, nil, nil)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit") }
+        guard let event = rd_kafka_queue_poll(queue, timeoutMs) else {
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "commit: the group's coordinator did not answer within \(timeoutMs) ms")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let answer = rd_kafka_event_error(event)
+        if answer != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(answer, "commit") }
+        if let committed = rd_kafka_event_topic_partition_list(event),
+           let (tp, offset, refused) = TopicPartitionList.elements(committed).first(where: { $0.2 != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+            throw KafkaError(refused, "commit offset \(offset) of \(tp)")
+        }
+    }
+
     /// Hands `offsets` (each the next offset to read) to librdkafka's own committer: with
     /// `enable.auto.commit` on and `enable.auto.offset.store` off, it commits what was stored
     /// every `auto.commit.interval.ms`, and starts a commit only while this member is settled in

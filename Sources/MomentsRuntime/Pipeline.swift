@@ -530,13 +530,30 @@ public final class Pipeline: @unchecked Sendable {
         // commit fails, the offsets are stored again, and the partitions' way out commits them.
         consumer.forgetStored(Array(offsets.keys))
         do {
-            try consumer.commit(offsets, synchronous: true)
+            try consumer.commit(offsets, timeoutMs: leavingCommitTimeoutMs())
             for (tp, next) in offsets { tasks[tp]?.lastCommitted = next }
         } catch {
             consumer.store(offsets)
             log(.warning, "commit failed; librdkafka commits these offsets again as the partitions leave", [("error", "\(error)")])
         }
     }
+
+    /// How long a commit of partitions on their way out (revoked, or all of them at the stop)
+    /// waits for the group's coordinator: what is left of the stop's deadline while stopping
+    /// (2 s at least, so that a drain that used it all still tries), 30 s otherwise, within
+    /// `processing.stall_timeout`'s floor. Unbounded until 2026-12-07: a coordinator that never
+    /// answered held a revocation, or a stop, until the daemon was killed.
+    func leavingCommitTimeoutMs() -> Int32 {
+        let bound: Int64
+        if let deadline = stopDeadlineWall {
+            bound = max(Self.leavingCommitFloorMs, deadline - wallClock.milliseconds())
+        } else {
+            bound = Self.leavingCommitTimeoutMs
+        }
+        return Int32(clamping: bound)
+    }
+    static let leavingCommitTimeoutMs: Int64 = 30_000
+    static let leavingCommitFloorMs: Int64 = 2_000
 
     /// Called on the pipeline thread from `consumer.poll` (or `close`) with the coordinator's
     /// answer to a commit, ours or librdkafka's committer's. What it accepted is what the status

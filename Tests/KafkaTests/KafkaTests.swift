@@ -103,6 +103,33 @@ import Testing
         #expect(try consumer.committed([tp], timeoutMs: 5000) == [tp: 3])
     }
 
+    /// A commit that waits for its answer waits no longer than asked: librdkafka holds a
+    /// commit while the group has no coordinator (up to `session.timeout.ms`, 45 s by default,
+    /// then a request's timeout), and a revocation or a stop waited that long (past systemd's
+    /// and Kubernetes' 30 s grace) until 2026-12-07. Once the coordinator is back, the held
+    /// commit lands first and a later one after it.
+    @Test func aBoundedCommitGivesUpWhenTheCoordinatorCannotAnswer() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let consumer = try KafkaConsumer(configuration: consumerConfig(cluster, group: "bounded", ["session.timeout.ms": "45000"]), log: { _, _, _ in })   // the outage is meant
+        try consumer.commit([tp: 2], timeoutMs: 10_000)
+        #expect(try consumer.committed([tp], timeoutMs: 5000) == [tp: 2])
+
+        try cluster.setBrokerDown()
+        let started = Date()
+        var failure: KafkaError?
+        do { try consumer.commit([tp: 3], timeoutMs: 1000) } catch { failure = error }
+        let waited = Date().timeIntervalSince(started)
+        #expect(failure?.code == KafkaError.timedOut, "expected a timeout, found \(failure.map { "\($0)" } ?? "success")")
+        // Far below the 45 s librdkafka holds it (a loose bound: the machine is shared).
+        #expect(waited < 20, "the commit waited \(waited) s")
+
+        try cluster.setBrokerUp()
+        try consumer.commit([tp: 7], timeoutMs: 30_000)
+        #expect(try consumer.committed([tp], timeoutMs: 5000) == [tp: 7])
+    }
+
     @Test func tombstonesAndKeylessRecordsAreData() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("t", partitions: 1)
