@@ -66,7 +66,7 @@ extension Pipeline {
                 try producer.beginTransaction()
                 inTransaction = true
             }
-            try producer.sendOffsetsToTransaction(offsets, consumer: consumer)
+            try producer.sendOffsetsToTransaction(offsets, consumer: consumer, timeoutMs: transactionCallTimeoutMs())
         }
         switch sent {
         case .success:
@@ -84,10 +84,16 @@ extension Pipeline {
         }
     }
 
+    /// A transactional call's bound (`transactionCallTimeout`, 30 s), within the stop's deadline
+    /// while stopping: a stop's offsets and commit could take 30 s each, twice the grace period
+    /// the deployment files give a stop before SIGKILL (until 2026-12-07). A call cut short
+    /// goes on in librdkafka, and the next instance with this transactional id finishes it.
+    func transactionCallTimeoutMs() -> Int32 { boundedWaitMs(usual: configuration.transactionCallTimeout.milliseconds) }
+
     /// Commits the open transaction, which carries `offsets`, or resumes its commit.
     private func endCommit(_ offsets: [TopicPartition: Int64]) throws {
         let result = Result { () throws(KafkaError) in
-            try producer.commitTransaction(timeoutMs: Int32(clamping: configuration.transactionCallTimeout.milliseconds))
+            try producer.commitTransaction(timeoutMs: transactionCallTimeoutMs())
         }
         switch result {
         case .success:
@@ -125,7 +131,7 @@ extension Pipeline {
     /// Aborts the open transaction, or resumes its abort; once it is done, rewinds.
     private func endAbort() throws {
         let result = Result { () throws(KafkaError) in
-            try producer.abortTransaction(timeoutMs: Int32(clamping: configuration.transactionCallTimeout.milliseconds))
+            try producer.abortTransaction(timeoutMs: transactionCallTimeoutMs())
         }
         switch result {
         case .failure(let error) where error.isFatal:

@@ -539,21 +539,21 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// How long a commit of partitions on their way out (revoked, or all of them at the stop)
-    /// waits for the group's coordinator: what is left of the stop's deadline while stopping
-    /// (2 s at least, so that a drain that used it all still tries), 30 s otherwise, within
-    /// `processing.stall_timeout`'s floor. Unbounded until 2026-12-07: a coordinator that never
-    /// answered held a revocation, or a stop, until the daemon was killed.
-    func leavingCommitTimeoutMs() -> Int32 {
-        let bound: Int64
-        if let deadline = stopDeadlineWall {
-            bound = max(Self.leavingCommitFloorMs, deadline - wallClock.milliseconds())
-        } else {
-            bound = Self.leavingCommitTimeoutMs
-        }
-        return Int32(clamping: bound)
-    }
+    /// waits for the group's coordinator (`boundedWaitMs`). Unbounded until 2026-12-07:
+    /// librdkafka holds a commit while the group has no coordinator, for `session.timeout.ms`
+    /// (45 s) and more, which held a revocation, or a stop past its grace period.
+    func leavingCommitTimeoutMs() -> Int32 { boundedWaitMs(usual: Self.leavingCommitTimeoutMs) }
     static let leavingCommitTimeoutMs: Int64 = 30_000
-    static let leavingCommitFloorMs: Int64 = 2_000
+
+    /// How long a call that waits for a broker may hold the pipeline thread: `usual`, or while
+    /// stopping what is left of the stop's deadline when that is less (2 s at least, so that a
+    /// drain that used it all still tries): systemd and Kubernetes kill a stop 30 s after the
+    /// signal, and `shutdown_timeout` is the operator's word for how long it may take.
+    func boundedWaitMs(usual: Int64) -> Int32 {
+        guard let deadline = stopDeadlineWall else { return Int32(clamping: usual) }
+        return Int32(clamping: min(usual, max(Self.stopCallFloorMs, deadline - wallClock.milliseconds())))
+    }
+    static let stopCallFloorMs: Int64 = 2_000
 
     /// Called on the pipeline thread from `consumer.poll` (or `close`) with the coordinator's
     /// answer to a commit, ours or librdkafka's committer's. What it accepted is what the status
