@@ -302,10 +302,11 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Commits `offsets` and waits for the coordinator's answer, `timeoutMs` at most; throws
     /// `KafkaError.timedOut` past it. librdkafka's synchronous commit waits for as long as the
-    /// group has no coordinator (it holds the commit until one answers), which held the
-    /// pipeline thread without end in a revocation or a stop. Past the bound the commit is
-    /// still under way: it lands when the coordinator is back, or is refused once the
-    /// generation has moved on; either way the next owner starts at or before what it names.
+    /// group has no coordinator (it holds the commit until one answers or `session.timeout.ms`
+    /// has passed), which held the pipeline thread that long in a revocation or a stop. Past
+    /// the bound the commit is still under way: it lands when the coordinator is back, or fails
+    /// (held too long, or refused once the generation has moved on); either way the next owner
+    /// starts at or before what it names, and `close` waits for it as for any commit held.
     /// The answer also reaches the `offset_commit_cb`, as a synchronous commit's does. A
     /// partition the coordinator refused fails the call, naming the first such partition.
     public func commit(_ offsets: [TopicPartition: Int64], timeoutMs: Int32) throws(KafkaError) {

@@ -195,6 +195,9 @@ import MomentsRuntime
         // Set by the environment: the variable is named, and the stall timeout's own variable too.
         let fromEnvironment = errors("rules: rules.yaml\n", env: ["MOMENTS_KAFKA_PRODUCER_PROPERTY_SOCKET_TIMEOUT_MS": "120000", "MOMENTS_STALL_TIMEOUT": "140s"])
         #expect(fromEnvironment == ["environment: error: MOMENTS_KAFKA_PRODUCER_PROPERTY_SOCKET_TIMEOUT_MS: socket.timeout.ms 120000 lets a request to a broker hold the pipeline thread 2 min, and MOMENTS_STALL_TIMEOUT, 2 min 20 s, must be at least 30 s above it (a transaction's call adds that much), or a daemon waiting for a slow broker is taken for a stalled one and restarted: set processing.stall_timeout to 150s or more, or lower socket.timeout.ms"])
+        // Read as librdkafka reads it: 0x1D4C0 is 120,000.
+        #expect(errors("kafka: { properties: { socket.timeout.ms: \"0x1D4C0\" } }\nrules: rules.yaml\n").first?.contains("socket.timeout.ms 120000 lets") == true)
+        #expect(StallTimeoutCheck.librdkafkaInteger("0200000") == 65_536 && StallTimeoutCheck.librdkafkaInteger("60000") == 60_000)
         // librdkafka's default (60 s) is what the floor of 90 s already covers.
         #expect(errors("kafka: { properties: { socket.timeout.ms: 60000 } }\nprocessing: { stall_timeout: 90s }\nrules: rules.yaml\n").isEmpty)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import MomentsCore
 import Yams
 
@@ -16,6 +17,23 @@ enum StallTimeoutCheck {
     /// What a transaction's call (30 s, called again while no broker answers) adds above a request.
     static let margin = Duration.seconds(30)
 
+    /// An integer as librdkafka reads one (`strtol` with base 0): `0x` hexadecimal, a leading
+    /// `0` octal, else decimal; so `0x1D4C0` is not let past the check as text.
+    static func librdkafkaInteger(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let negative = t.hasPrefix("-")
+        let digits = negative || t.hasPrefix("+") ? String(t.dropFirst()) : t
+        let value: Int64?
+        if digits.lowercased().hasPrefix("0x") {
+            value = Int64(digits.dropFirst(2), radix: 16)
+        } else if digits.hasPrefix("0") && digits.count > 1 {
+            value = Int64(digits.dropFirst(), radix: 8)
+        } else {
+            value = Int64(digits)
+        }
+        return value.map { negative ? -$0 : $0 }
+    }
+
     private struct Setting {
         var role: String
         var prefix: String
@@ -31,7 +49,7 @@ enum StallTimeoutCheck {
         var longest: (setting: Setting, timeout: Duration)?
         for own in [consumer, producer] {
             let setting = config.kafka[keyPath: own.keyPath][property] != nil ? own : common
-            guard let text = config.kafka[keyPath: setting.keyPath][property], let ms = Int64(text) else { continue }
+            guard let text = config.kafka[keyPath: setting.keyPath][property], let ms = librdkafkaInteger(text) else { continue }
             if longest == nil || ms > longest!.timeout.milliseconds { longest = (setting, Duration(milliseconds: ms)) }
         }
         let stall = config.processing.stallTimeout
