@@ -87,6 +87,36 @@ import Testing
             data: EventData(reason: "abandoned"), attributes: inbound))
     }
 
+    /// The values Genesys sends (its platform API's enums): an abandon is `ABANDON` (until
+    /// 2026-12-07 only `ABANDONED`, which it never sends, was read: no queue abandon was seen);
+    /// a consult, forward or conference transfer is a transfer (only `TRANSFER` was), a routing
+    /// re-offer to another agent is not; a dropped call ends unresolved (it ended resolved).
+    @Test func genesysOwnValuesForAbandonsTransfersAndDroppedCalls() throws {
+        let decoder = DialectDecoder(dialect: .genesysCloud)
+        func event(_ kind: String, _ body: String) throws -> [Event] {
+            try decoder.decode(#"{"topicName":"v2.detail.events.conversation.c1."# + kind + #"","eventBody":{"eventTime":1795510800000,"conversationId":"c1","participantId":"p","sessionId":"s","mediaType":"VOICE","ani":"tel:1","userId":"u1","#
+                + body + "}}").get()
+        }
+        for outcome in ["ABANDON", "ABANDONED", "abandon"] {
+            let ended = try event("acd.end", #""acdOutcome":""# + outcome + #"""#)
+            #expect(ended.map(\.type) == [.interactionEnded] && ended.first?.data.reason == "abandoned", "\(outcome)")
+        }
+        #expect(try event("acd.end", #""acdOutcome":"FLOW_OUT""#).isEmpty)
+        for transfer in ["TRANSFER", "CONSULT_TRANSFER", "FORWARD_TRANSFER", "CONFERENCE_TRANSFER"] {
+            #expect(try event("user.end", #""disconnectType":""# + transfer + #"""#).map(\.type) == [.interactionTransferred], "\(transfer)")
+        }
+        for notATransfer in ["NO_ANSWER_TRANSFER", "NOT_AVAILABLE_TRANSFER", "DND_TRANSFER", "CLIENT", "PEER"] {
+            #expect(try event("user.end", #""disconnectType":""# + notATransfer + #"""#).isEmpty, "\(notATransfer)")
+        }
+        for (disconnect, reason) in [("TRANSPORT_FAILURE", "unresolved"), ("UNCALLABLE", "unresolved"), ("INACTIVITY", "unresolved"), ("SYSTEM", "unresolved"), ("PEER", "resolved"), ("CLIENT", "resolved")] {
+            #expect(try event("customer.end", #""disconnectType":""# + disconnect + #"""#).first?.data.reason == reason, "\(disconnect)")
+        }
+        // A conversation record spells them in camel case, the Conversations API after a dot.
+        #expect(GenesysDisconnect.isTransfer("consultTransfer") && GenesysDisconnect.isTransfer("transfer.consult"))
+        #expect(!GenesysDisconnect.isTransfer("noAnswerTransfer") && !GenesysDisconnect.isTransfer("transfer.noanswer") && !GenesysDisconnect.isTransfer(nil))
+        #expect(GenesysDisconnect.endsUnresolved("transportFailure") && !GenesysDisconnect.endsUnresolved("endpoint"))
+    }
+
     @Test func aConversationSnapshotGivesItsSegmentEdgesInTimeOrder() throws {
         let c = "3d7f0c2e-5b1a-4c8e-9f00-000000000003", customer = "9a8b7c6d-0000-4000-8000-00000000c099"
         func id(_ p: String, _ s: String, _ kind: String, _ start: String, _ side: String) -> String {
@@ -110,6 +140,14 @@ import Testing
         #expect(later.last?.eventID == "genesys-cloud:\(c):conversation:end:\(at("2026-11-24T11:20:00Z").milliseconds)")
         #expect(later.last?.data.reason == "resolved")
         #expect(later[4].occurredAt == at("2026-11-24T11:07:30Z"))
+    }
+
+    /// A snapshot's agent segment that ended by a consult transfer is a transfer, as one that
+    /// ended by a blind one is (until 2026-12-07 only `transfer` counted).
+    @Test func aSnapshotsConsultTransferIsATransfer() throws {
+        let json = #"{"conversationId":"c8","participants":[{"purpose":"customer","participantId":"pc","sessions":[{"sessionId":"sc","mediaType":"voice","ani":"tel:+1555","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T12:00:00Z"}]}]},{"purpose":"agent","participantId":"pa","userId":"u1","sessions":[{"sessionId":"sa","mediaType":"voice","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T12:01:00Z","segmentEnd":"2026-11-24T12:03:00Z","disconnectType":"consultTransfer"}]}]},{"purpose":"agent","participantId":"pb","userId":"u2","sessions":[{"sessionId":"sb","mediaType":"voice","segments":[{"segmentType":"interact","segmentStart":"2026-11-24T12:03:00Z","segmentEnd":"2026-11-24T12:06:00Z","disconnectType":"forwardTransfer"}]}]}]}"#
+        let events = try DialectDecoder(dialect: .genesysCloud).decode(json).get()
+        #expect(events.map(\.type) == [.interactionStarted, .agentConnected, .interactionTransferred, .agentConnected, .interactionTransferred])
     }
 
     @Test func aSnapshotWithoutAnAgentEndsAbandoned() throws {

@@ -6,8 +6,11 @@
 ///   previousContactId, the new contact is a leg of the same interaction -> interaction.transferred.
 /// - QUEUED -> interaction.queued, CONNECTED_TO_AGENT -> agent.connected.
 /// - DISCONNECTED -> interaction.ended: resolved when an agent had been connected (agentInfo has a
-///   connect time), abandoned when the contact had only been queued, unresolved otherwise. A leg that names a nextContactId was
-///   handed over, not ended: nothing.
+///   connect time), abandoned when the contact had only been queued and the customer left
+///   (disconnectReason CUSTOMER_DISCONNECT, or none given), unresolved otherwise. A leg that
+///   names a nextContactId was handed over, not ended: nothing.
+/// - Every event of a contact whose initiationMethod is DISCONNECT, MONITOR or AGENT_REPLY
+///   (a disconnect flow, a supervisor listening in, an agent's email reply) -> nothing.
 /// - CONTACT_DATA_UPDATED, CONNECTED_TO_SYSTEM and the rest -> nothing. TASK contacts are back-office
 ///   work, not a customer conversation -> nothing.
 /// - Contact Lens rule matched -> agent.flagged {flag: rule name as a slug, source: contact-lens}.
@@ -52,6 +55,12 @@ enum AmazonConnectMapper {
         }
 
         let method = try VendorJSON.text(m["initiationMethod"], field: "detail.initiationMethod")?.uppercased()
+        // Contacts that are no customer's: a disconnect flow's run after a chat or task ends
+        // (DISCONNECT), a supervisor listening in (MONITOR), an agent's reply to an email
+        // (AGENT_REPLY). Until 2026-12-07 each was a new interaction of the customer: a chat
+        // and its disconnect flow counted twice towards `repeat-contact`, and the flow's
+        // contact ended `unresolved`.
+        if let method, Self.notCustomerContacts.contains(method) { return [] }
         let previous = try VendorJSON.text(m["previousContactId"], field: "detail.previousContactId")
         let isTransferLeg = previous != nil && (method == "TRANSFER" || method == "QUEUE_TRANSFER")
         let type: EventType
@@ -82,9 +91,15 @@ enum AmazonConnectMapper {
             // there at all counted, and a null one made an abandoned call resolved).
             let connectedAt = try VendorTime.parse(
                 VendorJSON.member(agentInfo, "connectedToAgentTimestamp"), field: "detail.agentInfo.connectedToAgentTimestamp")
+            // An abandon is the customer leaving the queue: a contact the flow or the system
+            // ended while queued (a callback taken instead, a queue closed or full, a chat
+            // expired: CONTACT_FLOW_DISCONNECT, API, EXPIRED, TELECOM_PROBLEM...) is
+            // `unresolved`, and gets no `abandoned` moment and its callback (until 2026-12-07 it
+            // did). Without a reason (older events), queued and not connected is an abandon.
+            let reason = try VendorJSON.text(m["disconnectReason"], field: "detail.disconnectReason")?.uppercased()
             if connectedAt != nil {
                 data.reason = "resolved"
-            } else if queueInfo != nil {
+            } else if queueInfo != nil && (reason == nil || reason == "CUSTOMER_DISCONNECT") {
                 data.reason = "abandoned"
             } else {
                 data.reason = "unresolved"
@@ -106,6 +121,9 @@ enum AmazonConnectMapper {
                 customer: try m.customerID(), channel: channel, queue: try queue(queueInfo), agent: agent, data: data, attributes: attributes)
         ]
     }
+
+    /// `initiationMethod`s of contacts that are not a customer's conversation (see `contactEvent`).
+    static let notCustomerContacts: Set<String> = ["DISCONNECT", "MONITOR", "AGENT_REPLY"]
 
     static func contactLens(_ m: VendorMessage, chat: Bool) throws(DecodeError) -> [Event] {
         let contactArn = try VendorJSON.requiredText(m["contactArn"], field: "detail.contactArn")

@@ -4,11 +4,15 @@
 ///
 /// Each event is one edge of a participant's segment in the conversation model:
 /// - customer.start -> interaction.started; customer.end -> interaction.ended (resolved, or
-///   unresolved when the disconnect type says the system or an error ended it).
-/// - acd.start -> interaction.queued; acd.end with acdOutcome ABANDONED -> interaction.ended
-///   {abandoned}; other ACD outcomes -> nothing (the agent's user.start follows).
-/// - user.start -> agent.connected; user.end with disconnectType TRANSFER -> interaction.transferred;
-///   other user.end -> nothing (the customer's end closes the interaction).
+///   unresolved when the disconnect type says the system, the network or an error ended it:
+///   `GenesysDisconnect.endsUnresolved`).
+/// - acd.start -> interaction.queued; acd.end with acdOutcome ABANDON -> interaction.ended
+///   {abandoned}; other ACD outcomes (ANSWERED, FLOW_OUT) -> nothing (the agent's user.start
+///   follows).
+/// - user.start -> agent.connected; user.end whose disconnectType is a transfer the customer
+///   goes through (`GenesysDisconnect.isTransfer`: TRANSFER, CONSULT_TRANSFER, FORWARD_TRANSFER,
+///   CONFERENCE_TRANSFER) -> interaction.transferred; other user.end -> nothing (the customer's
+///   end closes the interaction).
 /// - acw (wrap-up), attributes, flow, outbound and the rest -> nothing.
 ///
 /// Detail events carry no event id. The id is built from what identifies the segment edge:
@@ -46,15 +50,18 @@ enum GenesysCloudMapper {
         case "customer.start": type = .interactionStarted
         case "customer.end":
             type = .interactionEnded
-            data.reason = ["SYSTEM", "ERROR", "TIMEOUT", "SPAM", "CONFERENCE_TRANSFER"].contains(disconnect ?? "") ? "unresolved" : "resolved"
+            data.reason = GenesysDisconnect.endsUnresolved(disconnect) ? "unresolved" : "resolved"
         case "acd.start": type = .interactionQueued
         case "acd.end":
-            guard try VendorJSON.text(m["acdOutcome"], field: "eventBody.acdOutcome")?.uppercased() == "ABANDONED" else { return [] }
+            // Genesys sends ABANDON (with ANSWERED and FLOW_OUT); until 2026-12-07 only ABANDONED,
+            // which it never sends, was read, and no queue abandon was ever seen. Both are taken.
+            let outcome = try VendorJSON.text(m["acdOutcome"], field: "eventBody.acdOutcome")?.uppercased()
+            guard outcome == "ABANDON" || outcome == "ABANDONED" else { return [] }
             type = .interactionEnded
             data.reason = "abandoned"
         case "user.start": type = .agentConnected
         case "user.end":
-            guard disconnect == "TRANSFER" else { return [] }
+            guard GenesysDisconnect.isTransfer(disconnect) else { return [] }
             type = .interactionTransferred
         default: return []
         }

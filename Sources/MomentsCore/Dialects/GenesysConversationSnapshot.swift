@@ -7,8 +7,9 @@
 ///
 /// - the customer's (or external party's) first segment start -> interaction.started;
 /// - an ACD participant's `interact` segment start -> interaction.queued (queue = queueId);
-/// - an agent's `interact` segment start -> agent.connected (agent = userId); its end with
-///   disconnectType `transfer` -> interaction.transferred;
+/// - an agent's `interact` segment start -> agent.connected (agent = userId); its end with a
+///   transfer's disconnectType (`transfer`, `consultTransfer`, `forwardTransfer`,
+///   `conferenceTransfer`: `GenesysDisconnect.isTransfer`) -> interaction.transferred;
 /// - an agent's `hold` segment -> hold.started at its start, hold.ended at its end;
 /// - `conversationEnd` -> interaction.ended: resolved when an agent interacted, else abandoned
 ///   (id `genesys-cloud:<conversationId>:conversation:end:<ms>`).
@@ -74,7 +75,7 @@ enum GenesysConversationSnapshot {
                     case ("agent", "interact"), ("user", "interact"):
                         agentInteracted = true
                         edge(.agentConnected, start, "start")
-                        if let end, disconnect == "transfer" { edge(.interactionTransferred, end, "end") }
+                        if let end, GenesysDisconnect.isTransfer(disconnect) { edge(.interactionTransferred, end, "end") }
                     case ("agent", "hold"), ("user", "hold"):
                         edge(.holdStarted, start, "start")
                         if let end { edge(.holdEnded, end, "end") }
