@@ -93,6 +93,36 @@ import Testing
         }
     }
 
+    /// An abandon is the customer leaving the queue. A queued contact the flow or the system
+    /// ended (a callback taken instead, a closed queue, an expired chat) is unresolved: until
+    /// 2026-12-07 it was abandoned, with its priority callback for a customer already getting one.
+    @Test func aQueuedContactTheFlowEndedIsNotAnAbandon() throws {
+        let json = { (reason: String) in
+            #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T09:05:00Z","detail":{"eventType":"DISCONNECTED","contactId":"c-9","channel":"VOICE","initiationMethod":"INBOUND","disconnectTimestamp":"2026-11-24T09:05:00Z","disconnectReason":""# + reason + #"","queueInfo":{"queueArn":"arn:x/queue/q1","enqueueTimestamp":"2026-11-24T09:01:00Z"},"customerEndpoint":{"address":"+1"}}}"#
+        }
+        let decoder = DialectDecoder(dialect: .amazonConnect)
+        #expect(try decoder.decode(json("CUSTOMER_DISCONNECT")).get().map(\.data.reason) == ["abandoned"])
+        for reason in ["CONTACT_FLOW_DISCONNECT", "API", "EXPIRED", "TELECOM_PROBLEM", "OTHER"] {
+            #expect(try decoder.decode(json(reason)).get().map(\.data.reason) == ["unresolved"], "\(reason)")
+        }
+    }
+
+    /// The contacts Amazon Connect makes that are no customer's conversation — a chat's
+    /// disconnect flow, a supervisor listening in, an agent's email reply — give nothing: until
+    /// 2026-12-07 each started an interaction of the customer, and a chat with its disconnect
+    /// flow counted twice towards `repeat-contact`.
+    @Test func disconnectFlowMonitorAndAgentReplyContactsAreNoCustomers() throws {
+        let decoder = DialectDecoder(dialect: .amazonConnect)
+        for method in ["DISCONNECT", "MONITOR", "AGENT_REPLY"] {
+            for (type, extra) in [("INITIATED", #""initiationTimestamp":"2026-11-24T09:00:00Z""#), ("DISCONNECTED", #""disconnectTimestamp":"2026-11-24T09:02:00Z""#)] {
+                let json = #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T09:00:00Z","detail":{"eventType":""# + type + #"","contactId":"c-7","previousContactId":"c-6","channel":"CHAT","initiationMethod":""# + method + #"","# + extra + #","customerEndpoint":{"address":"visitor-1"}}}"#
+                #expect(try decoder.decode(json).get().isEmpty, "\(method) \(type)")
+            }
+        }
+        let inbound = #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T09:00:00Z","detail":{"eventType":"INITIATED","contactId":"c-7","channel":"CHAT","initiationMethod":"API","initiationTimestamp":"2026-11-24T09:00:00Z","customerEndpoint":{"address":"visitor-1"}}}"#
+        #expect(try decoder.decode(inbound).get().map(\.type) == [.interactionStarted])
+    }
+
     @Test func aCallbackNamingTheFirstContactIsANewInteraction() throws {
         let json = #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T11:00:00Z","detail":{"eventType":"INITIATED","contactId":"cb-1","initialContactId":"c-0","previousContactId":"c-0","initiationMethod":"CALLBACK","channel":"VOICE","customerEndpoint":{"address":"+1"}}}"#
         let events = try DialectDecoder(dialect: .amazonConnect).decode(json).get()
