@@ -40,6 +40,92 @@ import Glibc
         }
     }
 
+    /// A request's whole time is bounded too: a body sent a byte at a time (each byte restarts
+    /// Hummingbird's idle timeout, and the body of a refused request is read to its end) held
+    /// its connection for good until 2026-12-07, without the token.
+    @Test func aBodySentAByteAtATimeIsCutOff() async throws {
+        var settings = AdminSettings()
+        settings.idleTimeout = Duration(milliseconds: 400)
+        let state = RulesState(rules: AdminEndpointTests.rules, text: "rules text", source: "r.yaml")
+        let router = AdminRouter.make(registry: PrometheusCollectorRegistry(), status: { PipelineStatus() }, rules: state, token: "s3cret")
+        let app = AdminServer.make(router: router, settings: settings, logger: Logger(label: "admin-test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let (refused, accepted) = try await Self.offThePool {
+                // No token (a 401), and a method /healthz does not take (a 405).
+                let heads = ["POST /silences HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"]
+                let fds = try heads.map { head in
+                    let fd = try Self.connect(port: port)
+                    let bytes = Array(head.utf8)
+                    _ = send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+                    return fd
+                }
+                defer { fds.forEach { close($0) } }
+                return (Self.closedWhileTrickling(fds[0], seconds: 20), Self.closedWhileTrickling(fds[1], seconds: 20))
+            }
+            #expect(refused, "a refused request's body sent a byte at a time kept its connection")
+            #expect(accepted, "a 405's body sent a byte at a time kept its connection")
+        }
+    }
+
+    /// At most `AdminServer.maxConnections` connections are open at once: the next is closed as
+    /// it opens, and one is taken again once a place is free.
+    @Test func connectionsPastTheLimitAreClosedAsTheyOpen() async throws {
+        var settings = AdminSettings()
+        settings.idleTimeout = Duration.seconds(60)
+        let state = RulesState(rules: AdminEndpointTests.rules, text: "rules text", source: "r.yaml")
+        let router = AdminRouter.make(registry: PrometheusCollectorRegistry(), status: { PipelineStatus() }, rules: state, token: nil)
+        let app = AdminServer.make(router: router, settings: settings, logger: Logger(label: "admin-test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let (extraClosed, freedAnswered) = try await Self.offThePool {
+                var held = try (0..<AdminServer.maxConnections).map { _ in try Self.connect(port: port) }
+                defer { held.forEach { close($0) } }
+                // Each is counted once the server has it: one request on each says so.
+                for fd in held { _ = Self.answer(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
+                let extra = try Self.connect(port: port)
+                defer { close(extra) }
+                let extraClosed = Self.closedByPeer(extra, withinMs: 10_000)
+                close(held.removeLast())
+                // The server hears of the close a moment later.
+                var freedAnswered = false
+                for _ in 0..<50 where !freedAnswered {
+                    let again = try Self.connect(port: port)
+                    freedAnswered = Self.answer(again, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200")
+                    close(again)
+                    if !freedAnswered { usleep(100_000) }
+                }
+                return (extraClosed, freedAnswered)
+            }
+            #expect(extraClosed, "a connection past the limit was kept")
+            #expect(freedAnswered, "no connection was taken once a place was free")
+        }
+    }
+
+    /// The first bytes of the answer to `request` (empty if the connection closed first).
+    static func answer(_ fd: Int32, _ request: String) -> String {
+        let bytes = Array(request.utf8)
+        _ = send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 10_000) == 1 else { return "" }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = read(fd, &buffer, buffer.count)
+        return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self) : ""
+    }
+
+    /// Sends a byte every 100 ms, reading whatever answer comes, until the server closes the
+    /// connection (true) or `seconds` pass (false).
+    static func closedWhileTrickling(_ fd: Int32, seconds: Int) -> Bool {
+        var byte: UInt8 = 0x61
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<(seconds * 10) {
+            if send(fd, &byte, 1, Int32(MSG_NOSIGNAL)) < 0 { return true }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 100) == 1 && read(fd, &buffer, buffer.count) <= 0 { return true }
+        }
+        return false
+    }
+
     /// Runs blocking work on a thread of its own, not one of Swift concurrency's.
     static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
