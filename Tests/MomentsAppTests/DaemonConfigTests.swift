@@ -202,6 +202,36 @@ import MomentsRuntime
         #expect(errors("kafka: { properties: { socket.timeout.ms: 60000 } }\nprocessing: { stall_timeout: 90s }\nrules: rules.yaml\n").isEmpty)
     }
 
+    /// A token is taken without the whitespace around it, which HTTP strips from the header it
+    /// is sent in: kept, it could never match (a Secret's trailing newline locked everyone out
+    /// of /silences and /rules without a word). A blank one is refused, not taken for none.
+    @Test func theAdminTokenIsTrimmedAndABlankOneRefused() throws {
+        #expect(try parse("admin: { token: \"  s3cret\\n\" }\nrules: rules.yaml\n").get().admin.token == "s3cret")
+        #expect(try parse("rules: rules.yaml\n", env: ["MOMENTS_ADMIN_TOKEN": "s3cret\n"]).get().admin.token == "s3cret")
+        #expect(errors("admin: { token: \"   \" }\nrules: rules.yaml\n") == ["/etc/moments/daemon.yaml:1:17: error: admin.token is blank: no request could send it"])
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_ADMIN_TOKEN": "\n"]).contains { $0.contains("MOMENTS_ADMIN_TOKEN: is blank") })
+    }
+
+    /// Open to the network without a token, the endpoint lets anyone mute every moment: the
+    /// daemon says so at its start (the compose file published it so until 2026-12-07).
+    @Test func anEndpointOpenToTheNetworkWithoutATokenIsWarnedOf() throws {
+        var a = AdminSettings()
+        #expect(a.openToTheNetworkWarning == nil)   // 127.0.0.1 by default
+        a.listen = "0.0.0.0:9464"
+        #expect(a.openToTheNetworkWarning?.contains("without admin.token") == true)
+        a.token = "s3cret"
+        #expect(a.openToTheNetworkWarning == nil)
+        a.token = nil
+        for loopback in ["localhost:9464", "[::1]:9464", "127.0.0.2:9464"] {
+            a.listen = loopback
+            #expect(a.openToTheNetworkWarning == nil, "\(loopback)")
+        }
+        a.listen = "[::]:9464"
+        #expect(a.openToTheNetworkWarning != nil)
+        a.enabled = false
+        #expect(a.openToTheNetworkWarning == nil)
+    }
+
     /// A topic the daemon writes that it also reads is refused where its name was set: with
     /// `topics.dead_letter` an input, it read its own alerts back as malformed events and
     /// dead-lettered them into its input for ever (accepted until 2026-12-07).

@@ -138,6 +138,15 @@ public struct AdminSettings: Sendable, Equatable {
     /// When set, every endpoint but /healthz, /readyz and /metrics (read by probes and
     /// scrapers, which cannot send it) needs `Authorization: Bearer <token>`.
     public var token: String?
+
+    /// The token without the spaces, tabs and line breaks around it (nil if nothing is left):
+    /// HTTP strips them from a header's value, so a token that kept them (a Secret made with
+    /// `echo tok | base64` ends in a newline) could never be sent, and locked everyone out of
+    /// `/silences` and `/rules` without a word (until 2026-12-07).
+    static func trimmedToken(_ raw: String) -> String? {
+        let token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        return token.isEmpty ? nil : token
+    }
     public var enabled = true
     /// Where the daemon keeps what it must remember across restarts: the silences made through
     /// the admin endpoint (`silences.json`). Must be writable.
@@ -157,6 +166,17 @@ public struct AdminSettings: Sendable, Equatable {
     public var host: String {
         let address = listen[..<(listen.lastIndex(of: ":") ?? listen.endIndex)]
         return address.hasPrefix("[") && address.hasSuffix("]") ? String(address.dropFirst().dropLast()) : String(address)
+    }
+    /// Whether only this machine can reach the endpoint (127.0.0.0/8, ::1, localhost).
+    public var listensOnLoopbackOnly: Bool {
+        let h = host.lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+    /// What the daemon says at its start when the endpoint is open to the network without a
+    /// token: anyone who reaches it can `POST /silences` and mute every moment (nil: nothing).
+    public var openToTheNetworkWarning: String? {
+        guard enabled, token == nil, !listensOnLoopbackOnly else { return nil }
+        return "the admin endpoint listens on \(listen) without admin.token: anyone who can reach it can create silences (POST /silences) and mute every moment; set admin.token (MOMENTS_ADMIN_TOKEN) or listen on 127.0.0.1"
     }
     public var port: Int { Int(listen[listen.index(after: listen.lastIndex(of: ":") ?? listen.startIndex)...]) ?? 9464 }
 }

@@ -160,7 +160,9 @@ enum AdminSection {
         if let v = ctx.string(m["listen"], what: "admin.listen") {
             if AdminSection.validListen(v) { a.listen = v } else { ctx.error(m["listen"], "admin.listen must be host:port, found '\(v)'") }
         }
-        a.token = ctx.string(m["token"], what: "admin.token")
+        if let raw = ctx.string(m["token"], what: "admin.token") {
+            if let token = AdminSettings.trimmedToken(raw) { a.token = token } else { ctx.error(m["token"], "admin.token is blank: no request could send it") }
+        }
         if let b = ctx.bool(m["enabled"], what: "admin.enabled") { a.enabled = b }
         a.stateDirectory = ctx.string(m["state_dir"], what: "admin.state_dir")
         if let n = ctx.integer(m["metrics_queue_labels"], what: "admin.metrics_queue_labels", minimum: 0) { a.metricsQueueLabels = n }

@@ -94,7 +94,10 @@ public enum EnvironmentOverrides {
         if let v = env["MOMENTS_ADMIN_LISTEN"] {
             if AdminSection.validListen(v) { config.admin.listen = v } else { fail("MOMENTS_ADMIN_LISTEN", "expected host:port, found '\(v)'") }
         }
-        if let v = env["MOMENTS_ADMIN_TOKEN"], !v.isEmpty { config.admin.token = v }
+        if let v = env["MOMENTS_ADMIN_TOKEN"], !v.isEmpty {
+            // A blank one (a secret file's lone newline) is refused, not taken for "no token".
+            if let token = AdminSettings.trimmedToken(v) { config.admin.token = token } else { fail("MOMENTS_ADMIN_TOKEN", "is blank: no request could send it") }
+        }
         bool("MOMENTS_ADMIN_ENABLED") { config.admin.enabled = $0 }
         duration("MOMENTS_ADMIN_IDLE_TIMEOUT") { config.admin.idleTimeout = $0 }
         if let v = env["MOMENTS_STATE_DIR"], !v.isEmpty { config.admin.stateDirectory = v }

@@ -67,6 +67,7 @@ public final class Daemon: @unchecked Sendable {
         services.append(.init(service: StallWatch(
             reporter: StallReporter(status: { pipeline.status }, stallTimeout: stallTimeout, logger: logger, metricsFactory: metricsFactory),
             period: .seconds(5))))
+        if let open = config.admin.openToTheNetworkWarning { logger.warning("\(open)") }
         if config.admin.enabled {
             let router = AdminRouter.make(
                 registry: registry, status: { pipeline.status }, rules: state, token: config.admin.token, silences: silences,
