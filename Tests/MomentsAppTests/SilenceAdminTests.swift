@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Kafka
 import Logging
-import MomentsApp
+@testable import MomentsApp
 import MomentsCore
 import MomentsRuntime
 import Prometheus
@@ -359,6 +359,26 @@ import Testing
         #expect(loaded.silences.first?.matchers == made.matchers)
         let restarted = registry(dir, clock: Clock())
         #expect(restarted.all.map(\.id) == ["from-rules", made.id, other.id])
+    }
+
+    /// Valid JSON that YAML reads otherwise: a character past U+FFFF escaped as a surrogate pair
+    /// (Python's `json.dumps` writes an emoji so) and raw DEL or C1 controls in a string were
+    /// refused with 400 until 2026-12-07; an escaped backslash before a `u` stays text, and a
+    /// YAML body's plain text keeps its backslashes.
+    @Test func jsonThatYAMLReadsOtherwiseIsTaken() throws {
+        let dir = tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reg = registry(dir, clock: Clock())
+        let python = #"{"match": {"queue": ["billing"]}, "for": "2h", "comment": "migration \ud83d\udea7 done", "created_by": "a\\ud83d"}"#
+        guard case .success(let made) = reg.create(body: python) else { Issue.record("not created: \(reg.create(body: python))"); return }
+        #expect(made.comment == "migration \u{1F6A7} done")
+        #expect(made.createdBy == #"a\ud83d"#)
+        let raw = "{\"match\": {\"queue\": [\"billing\"]}, \"for\": \"1h\", \"comment\": \"x\u{7F}y\u{80}z\u{85}w\"}"
+        guard case .success(let rawMade) = reg.create(body: raw) else { Issue.record("not created: \(reg.create(body: raw))"); return }
+        #expect(rawMade.comment == "x\u{7F}y\u{80}z\u{85}w")
+        #expect(JSONBodyForYAML.adapt(#"comment: a \ud83d\udea7"#) == #"comment: a \ud83d\udea7"#)
+        let restarted = registry(dir, clock: Clock())
+        #expect(restarted.all.map(\.id) == ["from-rules", made.id, rawMade.id])
     }
 
     /// A body whose aliases stand for more values, or more text, than a silence may hold is

@@ -132,10 +132,9 @@ public final class SilenceRegistry: @unchecked Sendable {
         // parsed with the rules of the moment it came.
         let knownMoments = lock.withLock { self.knownMoments }
         let ctx = YAMLContext(file: "request")
-        // JSON allows U+2028 and U+2029 raw inside strings (JavaScript's encoder leaves them so),
-        // where an escape means the same; as YAML they are invisible line breaks, refused.
-        let body = body.contains("\u{2028}") || body.contains("\u{2029}")
-            ? body.replacingOccurrences(of: "\u{2028}", with: "\\u2028").replacingOccurrences(of: "\u{2029}", with: "\\u2029") : body
+        // What JSON allows in strings and YAML refuses, written as YAML means it (surrogate
+        // pairs, raw DEL and C1 controls, U+2028 and U+2029 that JavaScript's encoder leaves).
+        let body = JSONBodyForYAML.adapt(body)
         guard let node = ctx.compose(body) else {
             if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the body is empty") }
             return .failure(ConfigErrors(ctx.errors))
