@@ -127,6 +127,11 @@ import Testing
             try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "bearer s3cret"]) { #expect($0.status == .ok) }
             try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "BEARER s3cret"]) { #expect($0.status == .ok) }
             try await client.execute(uri: "/rules", method: .get, headers: [.authorization: "Bearer S3cret"]) { #expect($0.status == .unauthorized) }
+            // A refusal says why, in JSON as the endpoint's other refusals (empty until 2026-12-07).
+            try await client.execute(uri: "/silences", method: .get) { response in
+                #expect(response.headers[.contentType] == "application/json" && response.headers[.wwwAuthenticate] == "Bearer")
+                #expect(String(buffer: response.body).contains("Authorization: Bearer <admin.token>"))
+            }
         }
     }
 

@@ -83,7 +83,11 @@ struct BearerToken<Context: RequestContext>: RouterMiddleware {
         var diff = given.count ^ expected.count
         for i in 0..<min(given.count, expected.count) { diff |= Int(given[i] ^ expected[i]) }
         guard diff == 0 else {
-            return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+            // A JSON body, as every other refusal of the endpoint has (it was empty until 2026-12-07).
+            let body = "{\"errors\":[\"this path needs the header Authorization: Bearer <admin.token>\"]}\n"
+            return Response(
+                status: .unauthorized, headers: [.wwwAuthenticate: "Bearer", .contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
         return try await next(request, context)
     }

@@ -1,14 +1,24 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import MomentsCore
 
 /// `POST /silences` (create; answers 201 with the id), `GET /silences` (active and pending, and
 /// ended ones made after their window, for a backlog),
 /// `DELETE /silences/{id}` (expire an admin-made silence now).
 enum SilenceRoutes {
+    /// The largest `POST /silences` body: a silence's matchers hold at most 64 KiB of text.
+    static let maxBody = 64 * 1024
+
     static func add(to router: Router<BasicRequestContext>, registry: SilenceRegistry) {
         router.post("/silences") { request, context -> Response in
-            let body = try await request.body.collect(upTo: 64 * 1024)
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: maxBody)
+            } catch is NIOTooManyBytesError {
+                // In the form of every other refusal (it was an empty 413 until 2026-12-07).
+                return json(.contentTooLarge, "{\"errors\":[\"the body is over \(maxBody / 1024) KiB\"]}\n")
+            }
             switch registry.create(body: String(buffer: body)) {
             case .success(let s):
                 return json(.created, "{\"id\":\(quoted(s.id))}\n")
