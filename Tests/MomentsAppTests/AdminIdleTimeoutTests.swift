@@ -68,37 +68,39 @@ import Glibc
         }
     }
 
-    /// At most `AdminServer.maxConnections` connections are open at once: the next is closed as
-    /// it opens, and one is taken again once a place is free.
+    /// At most so many connections are open at once (`AdminServer.maxConnections`, 64; 4 here):
+    /// past the limit a connection is closed as it opens, and once places are free new ones
+    /// are kept again. (Sockets only: counting and closing are NIO's, on its own threads, where
+    /// a request's answer waits for Swift's pool, which a full run keeps busy. The test
+    /// client may hold a place of its own, so the count kept is 3 or 4.)
     @Test func connectionsPastTheLimitAreClosedAsTheyOpen() async throws {
         var settings = AdminSettings()
-        settings.idleTimeout = Duration.seconds(60)
+        settings.idleTimeout = Duration.seconds(600)
         let state = RulesState(rules: AdminEndpointTests.rules, text: "rules text", source: "r.yaml")
         let router = AdminRouter.make(registry: PrometheusCollectorRegistry(), status: { PipelineStatus() }, rules: state, token: nil)
-        let app = AdminServer.make(router: router, settings: settings, logger: Logger(label: "admin-test"))
+        let app = AdminServer.make(router: router, settings: settings, logger: Logger(label: "admin-test"), maxConnections: 4)
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            let (extraClosed, freedAnswered) = try await Self.offThePool {
-                var held = try (0..<AdminServer.maxConnections).map { _ in try Self.connect(port: port) }
-                defer { held.forEach { close($0) } }
-                // Each is counted once the server has it: one request on each says so.
-                for fd in held { _ = Self.answer(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
-                let extra = try Self.connect(port: port)
-                defer { close(extra) }
-                let extraClosed = Self.closedByPeer(extra, withinMs: 10_000)
-                close(held.removeLast())
-                // The server hears of the close a moment later.
-                var freedAnswered = false
-                for _ in 0..<50 where !freedAnswered {
-                    let again = try Self.connect(port: port)
-                    freedAnswered = Self.answer(again, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200")
-                    close(again)
-                    if !freedAnswered { usleep(100_000) }
+            let (kept, freedKept) = try await Self.offThePool {
+                var opened: [Int32] = []
+                for _ in 0..<8 {
+                    opened.append(try Self.connect(port: port))
+                    usleep(50_000)   // in order, as NIO takes them
                 }
-                return (extraClosed, freedAnswered)
+                let closed = opened.map { Self.closedByPeer($0, withinMs: 2_000) }
+                let kept = closed.filter { !$0 }.count
+                opened.forEach { close($0) }
+                // The server hears of the closes a moment later: a new connection is kept once it has.
+                var freedKept = false
+                for _ in 0..<40 where !freedKept {
+                    let again = try Self.connect(port: port)
+                    freedKept = !Self.closedByPeer(again, withinMs: 500)
+                    close(again)
+                }
+                return (kept, freedKept)
             }
-            #expect(extraClosed, "a connection past the limit was kept")
-            #expect(freedAnswered, "no connection was taken once a place was free")
+            #expect((3...4).contains(kept), "\(kept) of 8 connections were kept")
+            #expect(freedKept, "no connection was kept once places were free")
         }
     }
 

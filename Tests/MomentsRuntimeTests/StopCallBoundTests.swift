@@ -34,19 +34,8 @@ import Testing
     @Test func aStopsTransactionCommitEndsAtTheStopsDeadline() throws {
         let bed = try TestBed(partitions: 1)
         let id = "stop-bound-eos"
-        let tp = TopicPartition(topic: bed.input, partition: 0)
-        let p = bed.pipeline(group: id, rules: try Stream.defaultRules(), changelog: false, transactionalID: id, transactionCallTimeout: .seconds(30))
-        p.producer = try KafkaProducer(configuration: KafkaConfiguration(p.configuration.producerProperties.merging(["transactional.id": id]) { $1 }), onDelivery: { [unowned p] in p.delivered($0) })
-        p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(p.configuration.consumerProperties))
-        try p.producer.initTransactions()
-        try p.consumer.assign([tp: 0])
-        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: nil)
-        p.nextGeneration += 1
-        p.tasks[tp] = task
-        task.lastOffset = 4
-        let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:4", kind: .alert)
-        p.produce(PendingOutput(record: record, partition: tp, generation: task.generation, sequence: task.tracker.record(offset: 4, outputs: 1), arrivalWall: 0))
-        try p.producer.flush(timeoutMs: 10_000)
+        let (p, task, _) = try bed.transactionalPipeline(id: id, transactionCallTimeout: .seconds(30))
+        try bed.produceOutput(p, task, offset: 4)
 
         try bed.broker.cluster.pushBrokerRequestError(broker: 1, apiKey: Self.endTxn, error: 0, rttMs: 20_000)
         p.stopDeadlineWall = p.wallClock.milliseconds() + 3_000

@@ -22,29 +22,14 @@ import Testing
     // names, and a pipeline's or task's engine holds timestamps (`Timestamp.min`) the
     // reflection traps on.
 
-    /// A pipeline's bookkeeping driven directly, with a transactional producer of the embedded
-    /// broker and a consumer assigned the input (as `TransactionProduceFailureTests`).
+    /// A pipeline's bookkeeping driven directly (`TestBed.transactionalPipeline`), its calls
+    /// timing out after 300 ms.
     func pipeline(_ bed: TestBed, id: String) throws -> (Pipeline, PartitionTask, TopicPartition) {
-        let tp = TopicPartition(topic: bed.input, partition: 0)
-        let p = bed.pipeline(group: id, rules: try Stream.defaultRules(), changelog: false, transactionalID: id, transactionCallTimeout: .milliseconds(300))
-        p.producer = try KafkaProducer(configuration: KafkaConfiguration(p.configuration.producerProperties.merging(["transactional.id": id]) { $1 }), onDelivery: { [unowned p] in p.delivered($0) })
-        p.consumer = try KafkaConsumer(configuration: KafkaConfiguration(p.configuration.consumerProperties))
-        try p.producer.initTransactions()
-        try p.consumer.assign([tp: 0])
-        let task = PartitionTask(partition: tp, generation: p.nextGeneration, rules: p.rules, committed: nil)
-        p.nextGeneration += 1
-        p.tasks[tp] = task
-        return (p, task, tp)
+        try bed.transactionalPipeline(id: id, transactionCallTimeout: .milliseconds(300))
     }
 
-    /// An output of input `offset`, produced in the open transaction and delivered.
     func produceOutput(_ p: Pipeline, _ task: PartitionTask, _ bed: TestBed, offset: Int64) throws {
-        task.lastOffset = offset
-        let record = OutputRecord(topic: bed.topics.alerts, key: Array("i-1".utf8), value: [1], headers: [], id: "i-1:m:\(offset)", kind: .alert)
-        p.produce(PendingOutput(record: record, partition: task.partition, generation: task.generation, sequence: task.tracker.record(offset: offset, outputs: 1), arrivalWall: 0))
-        try p.producer.flush(timeoutMs: 10_000)
-        let open = p.inTransaction && !p.transactionFailed
-        #expect(open)
+        try bed.produceOutput(p, task, offset: offset)
     }
 
     /// Calls `commitTransaction` as the loop does while an ending is pending; returns whether it ended.

@@ -8,7 +8,8 @@ import MomentsCore
 public enum AdminServer {
     /// `onRunning`: once it listens (the daemon then tells systemd it is ready).
     public static func make(
-        router: Router<BasicRequestContext>, settings: AdminSettings, logger: Logger, onRunning: @escaping @Sendable () -> Void = {}
+        router: Router<BasicRequestContext>, settings: AdminSettings, logger: Logger, maxConnections: Int = AdminServer.maxConnections,
+        onRunning: @escaping @Sendable () -> Void = {}
     ) -> some ApplicationProtocol {
         let budget = AdminConnectionGuard.ConnectionBudget(limit: maxConnections)
         return Application(

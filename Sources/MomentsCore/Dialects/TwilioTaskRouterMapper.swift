@@ -4,9 +4,14 @@
 ///
 /// - task.created -> interaction.started; task-queue.entered -> interaction.queued (queue =
 ///   TaskQueueName, else TaskQueueSid); reservation.accepted -> agent.connected (agent = WorkerSid).
-/// - task.canceled -> interaction.ended {abandoned}: a task is canceled before any worker took
-///   it (hang-up, TTL). task.completed -> interaction.ended {resolved}.
-/// - task.transfer-initiated -> interaction.transferred.
+/// - task.canceled -> interaction.ended: abandoned when the customer went unserved
+///   (TaskCanceledReason `hangup`, a TTL or timeout, or no reason), else unresolved (someone's
+///   cancel: a supervisor, a duplicate, the API). task.completed -> interaction.ended {resolved}.
+/// - task.transfer-initiated -> interaction.transferred (to_queue: TransferTo when it names a
+///   TaskQueue, `WQ…`; a worker's `WK…` sid is no queue).
+/// - The customer: TaskAttributes.customer_id, else the caller, `from`; for an outbound task
+///   (`direction: outbound`, Flex's dialer) the party called, `outbound_to` or `to` (`from` is
+///   the company's own number, which made every outbound call one customer's).
 /// - task.wrapup, reservation.created/rejected/timeout, worker.* and the rest -> nothing.
 ///
 /// The interaction id is the TaskSid. Event id: `twilio-taskrouter:<event Sid>` when the event
@@ -15,7 +20,10 @@ enum TwilioTaskRouterMapper {
     static func events(_ root: JSONValue, key: [UInt8]?, customerKeys: [CustomerKey]) throws(DecodeError) -> [Event] {
         var body = root
         if let payload = try VendorJSON.object(try VendorJSON.find(root, ["data", "payload"]), field: "data.payload") { body = payload }
-        let m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: customerKeys)
+        var m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: customerKeys)
+        if customerKeys == Dialect.twilioTaskRouter.defaultCustomerKeys, try isOutbound(m) {
+            m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: Self.outboundCustomerKeys)
+        }
         let eventType = try VendorJSON.requiredText(m["EventType"], field: "EventType").lowercased()
 
         var data = EventData()
@@ -26,7 +34,10 @@ enum TwilioTaskRouterMapper {
         case "reservation.accepted": type = .agentConnected
         case "task.canceled":
             type = .interactionEnded
-            data.reason = "abandoned"
+            // Until 2026-12-07 every cancel was an abandon, with its priority callback, a
+            // supervisor's cleanup of a duplicate task too.
+            let reason = try VendorJSON.text(m["TaskCanceledReason"], field: "TaskCanceledReason")
+            data.reason = Self.customerWentUnserved(reason) ? "abandoned" : "unresolved"
         case "task.completed":
             type = .interactionEnded
             data.reason = "resolved"
@@ -41,7 +52,11 @@ enum TwilioTaskRouterMapper {
         }
         var queue = try VendorJSON.text(m["TaskQueueName"], field: "TaskQueueName")
         if queue == nil { queue = try VendorJSON.text(m["TaskQueueSid"], field: "TaskQueueSid") }
-        if type == .interactionTransferred { data.toQueue = try VendorJSON.text(m["TransferTo"], field: "TransferTo") }
+        if type == .interactionTransferred, let to = try VendorJSON.text(m["TransferTo"], field: "TransferTo"), to.hasPrefix("WQ") {
+            // A TaskQueue's sid; a worker's (`WK…`) is no queue, and became the interaction's
+            // queue for later outputs until 2026-12-07.
+            data.toQueue = to
+        }
         let agent = type == .agentConnected || type == .interactionTransferred ? try VendorJSON.text(m["WorkerSid"], field: "WorkerSid") : nil
         var attributes: [String: String] = [:]
         VendorJSON.attributes(attributesObject, into: &attributes)
@@ -58,6 +73,26 @@ enum TwilioTaskRouterMapper {
                 id: idParts, type, at: at, interaction: task, customer: try m.customerID(), channel: channel,
                 queue: queue, agent: agent, data: data, attributes: attributes)
         ]
+    }
+
+    /// Where an outbound task's customer is: the party called, not the caller id in `from`.
+    static let outboundCustomerKeys: [CustomerKey] = [
+        .path(["TaskAttributes", "customer_id"]), .path(["TaskAttributes", "outbound_to"]), .path(["TaskAttributes", "to"]),
+    ]
+
+    static func isOutbound(_ m: VendorMessage) throws(DecodeError) -> Bool {
+        let attributes = try VendorJSON.object(m["TaskAttributes"], field: "TaskAttributes")
+        return try VendorJSON.text(VendorJSON.member(attributes, "direction"), field: "TaskAttributes.direction")?.lowercased() == "outbound"
+    }
+
+    /// A cancel that left the customer unserved: the caller hung up in queue (Twilio says
+    /// `hangup`), or the task waited until it expired (`Task TTL Exceeded`, a timeout: nobody
+    /// took it, and the customer is owed the abandon's recovery). Without a reason it is taken
+    /// for one, as before. Any other reason is someone's decision, not the customer's wait
+    /// (a supervisor's cleanup, `duplicate task`, the API): unresolved.
+    static func customerWentUnserved(_ reason: String?) -> Bool {
+        guard let r = reason?.lowercased(), !r.isEmpty else { return true }
+        return ["hangup", "hang up", "hung up", "abandon", "ttl", "timeout", "timed out", "expired"].contains { r.contains($0) }
     }
 
     /// TimestampMs when present; the callback's Timestamp is epoch seconds as a string, Event
