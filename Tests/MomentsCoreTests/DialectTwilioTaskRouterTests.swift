@@ -69,4 +69,46 @@ import Testing
         #expect(events.map(\.channel) == [.sms])
         #expect(events.map(\.eventID) == ["twilio-taskrouter:WT1:task.created:-:1795510800000"])
     }
+    /// A cancel by someone (a supervisor's cleanup, a duplicate, the API) is no abandon, and
+    /// gets no priority callback: until 2026-12-07 every cancel was one. A hang-up, a task
+    /// that expired unserved (TTL, timeout) or no reason stay abandoned.
+    @Test func onlyACustomerLeftUnservedIsAnAbandon() throws {
+        let decoder = DialectDecoder(dialect: .twilioTaskRouter)
+        func canceled(_ reason: String?) throws -> String? {
+            let field = reason.map { #","TaskCanceledReason":""# + $0 + #"""# } ?? ""
+            let json = #"{"EventType":"task.canceled","TaskSid":"WT1","TaskChannelUniqueName":"voice","Timestamp":"1795510800","TaskAttributes":"{\"from\":\"+1555\"}""# + field + "}"
+            return try decoder.decode(json).get().first?.data.reason
+        }
+        for reason in [nil, "hangup", "Task TTL Exceeded", "Workflow timeout"] as [String?] {
+            #expect(try canceled(reason) == "abandoned", "\(reason ?? "none")")
+        }
+        for reason in ["Canceled by supervisor: duplicate task", "api cleanup"] {
+            #expect(try canceled(reason) == "unresolved", "\(reason)")
+        }
+    }
+
+    /// A transfer to a worker (`WK…`) names no queue; one to a TaskQueue (`WQ…`) does. Until
+    /// 2026-12-07 a worker's sid became the interaction's queue in later outputs.
+    @Test func aTransferToAWorkerNamesNoQueue() throws {
+        let decoder = DialectDecoder(dialect: .twilioTaskRouter)
+        let json = { (to: String) in
+            #"{"EventType":"task.transfer-initiated","TaskSid":"WT1","TaskChannelUniqueName":"voice","Timestamp":"1795510800","TransferTo":""# + to + #"","TaskAttributes":"{\"from\":\"+1555\"}"}"#
+        }
+        #expect(try decoder.decode(json("WK0000000000000000000000000000000a")).get().first?.data.toQueue == nil)
+        #expect(try decoder.decode(json("WQ0000000000000000000000000000000b")).get().first?.data.toQueue == "WQ0000000000000000000000000000000b")
+    }
+
+    /// An outbound task's customer is the party called: `from` is the company's own caller id,
+    /// which made every outbound call one customer's (until 2026-12-07).
+    @Test func anOutboundTasksCustomerIsThePartyCalled() throws {
+        let decoder = DialectDecoder(dialect: .twilioTaskRouter)
+        let json = { (attributes: String) in
+            #"{"EventType":"task.created","TaskSid":"WT1","TaskChannelUniqueName":"voice","Timestamp":"1795510800","TaskAttributes":""# + attributes + #""}"#
+        }
+        #expect(try decoder.decode(json(#"{\"direction\":\"outbound\",\"from\":\"+18005550111\",\"outbound_to\":\"+14155550123\"}"#)).get().first?.customerID == "+14155550123")
+        #expect(try decoder.decode(json(#"{\"direction\":\"outbound\",\"from\":\"+18005550111\",\"to\":\"+14155550124\"}"#)).get().first?.customerID == "+14155550124")
+        #expect(try decoder.decode(json(#"{\"direction\":\"outbound\",\"from\":\"+18005550111\",\"to\":\"+1415\",\"customer_id\":\"crm-9\"}"#)).get().first?.customerID == "crm-9")
+        #expect(try decoder.decode(json(#"{\"direction\":\"inbound\",\"from\":\"+14155550125\",\"to\":\"+18005550111\"}"#)).get().first?.customerID == "+14155550125")
+    }
+
 }

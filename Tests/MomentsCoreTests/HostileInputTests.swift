@@ -119,7 +119,7 @@ import Testing
         #expect(EventDecoder().decode(transfer).decodeError == EventDecoder.tooLong("data.to_queue", huge.utf8.count))
         let longest = transfer.replacingOccurrences(of: huge, with: String(huge.dropLast()))
         #expect((try? EventDecoder().decode(longest).get())?.data.toQueue?.utf8.count == EventDecoder.maxIDBytes)
-        let twilio = #"{"EventType":"task.transfer-initiated","TaskSid":"WT1","TaskChannelUniqueName":"voice","Timestamp":"1795510800","TransferTo":"\#(huge)","TaskAttributes":"{\"customers\":{\"external_id\":\"crm-77\"}}"}"#
+        let twilio = #"{"EventType":"task.transfer-initiated","TaskSid":"WT1","TaskChannelUniqueName":"voice","Timestamp":"1795510800","TransferTo":"WQ\#(huge)","TaskAttributes":"{\"customers\":{\"external_id\":\"crm-77\"}}"}"#
         let decoder = DialectDecoder(dialect: .twilioTaskRouter, customerKey: try CustomerKey(parsing: "TaskAttributes.customers.external_id"))
         #expect(decoder.decode(twilio).decodeError?.field == "data.to_queue")
     }

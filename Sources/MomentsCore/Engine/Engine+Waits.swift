@@ -133,11 +133,19 @@ extension Engine {
         customers.checkOut(at: c, into: &customer)
         _ = customer.interactions.moveToEnd(iid)   // there: its wait state was just read
         var ix = customer.interactions.removeLast()
-        markChanged(id)
         var ws = waiting
         // Still waiting: reported at the limit. Closed long, its decision held back by
         // `allowed_lateness` (`closeWait`): reported as long as it lasted.
         let opened = ws.openedAt ?? ws.lastEpisode.lowerBound
+        // An open wait of an interaction that ended before the limit: nobody was waiting any
+        // more (a caller who hung up in queue after 45 s got a long wait, and its apology
+        // discount, at 2 min until 2026-12-07, or not, as its eviction came first or not).
+        if ws.openedAt != nil, let ended = ix.endedAt, ended < opened + ws.limit {
+            customer.interactions.put(consume ix)
+            customers.checkIn(id, &customer, at: c)
+            return
+        }
+        markChanged(id)
         let waited = ws.openedAt == nil ? ws.lastEpisode.upperBound - opened : ws.limit
         fireWait(r, shared, episode: episode, waited: waited, deadline: opened + ws.limit, cause: nil, ws: &ws, ix: &ix, customer: &customer, into: &out)
         ix.waits[r] = ws
