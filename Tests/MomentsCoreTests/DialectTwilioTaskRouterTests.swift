@@ -82,7 +82,7 @@ import Testing
         for reason in [nil, "hangup", "Task TTL Exceeded", "Workflow timeout"] as [String?] {
             #expect(try canceled(reason) == "abandoned", "\(reason ?? "none")")
         }
-        for reason in ["Canceled by supervisor: duplicate task", "api cleanup"] {
+        for reason in ["Canceled by supervisor: duplicate task", "api cleanup", "settled by phone"] {
             #expect(try canceled(reason) == "unresolved", "\(reason)")
         }
     }
@@ -109,6 +109,8 @@ import Testing
         #expect(try decoder.decode(json(#"{\"direction\":\"outbound\",\"from\":\"+18005550111\",\"to\":\"+14155550124\"}"#)).get().first?.customerID == "+14155550124")
         #expect(try decoder.decode(json(#"{\"direction\":\"outbound\",\"from\":\"+18005550111\",\"to\":\"+1415\",\"customer_id\":\"crm-9\"}"#)).get().first?.customerID == "crm-9")
         #expect(try decoder.decode(json(#"{\"direction\":\"inbound\",\"from\":\"+14155550125\",\"to\":\"+18005550111\"}"#)).get().first?.customerID == "+14155550125")
+        // Nobody called named: the caller id, as before, rather than a dead letter.
+        #expect(try decoder.decode(json(#"{\"direction\":\"outbound\",\"from\":\"+18005550111\"}"#)).get().first?.customerID == "+18005550111")
     }
 
 }

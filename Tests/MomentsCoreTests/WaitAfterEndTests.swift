@@ -31,6 +31,22 @@ import Testing
         #expect(!onHold.ids.contains { $0.contains("long-hold") }, "\(onHold.ids)")
     }
 
+    /// A closer that arrives after the end ends the episode at the end: the agent's `hold.ended`
+    /// 45 s after the call ended made a long hold of the whole 65 s.
+    @Test func aCloserAfterTheEndMeasuresToTheEnd() throws {
+        let rules = try Fixtures.rules(Self.rules)
+        let s = Script()
+        var engine = Engine(rules: rules)
+        var out = engine.run([s.at(0, .agentConnected), s.at(10, .holdStarted), s.at(30, .interactionEnded, data: EventData(reason: "resolved")), s.at(75, .holdEnded)])
+        out += engine.advance(to: s.time(1200))
+        #expect(!out.ids.contains { $0.contains("long-hold") }, "\(out.ids)")
+        // Its closer first, then the end, then its opener (out of order): the same.
+        var late = Engine(rules: rules)
+        var outLate = late.run([s.at(0, .agentConnected), s.at(75, .holdEnded), s.at(30, .interactionEnded, data: EventData(reason: "resolved")), s.at(10, .holdStarted)])
+        outLate += late.advance(to: s.time(1200))
+        #expect(!outLate.ids.contains { $0.contains("long-hold") }, "\(outLate.ids)")
+    }
+
     /// A wait that reached its limit before the end is still reported, at its limit.
     @Test func aWaitThatReachedItsLimitBeforeTheEndFires() throws {
         let rules = try Fixtures.rules(Self.rules)

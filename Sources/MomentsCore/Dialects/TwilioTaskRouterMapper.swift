@@ -21,9 +21,6 @@ enum TwilioTaskRouterMapper {
         var body = root
         if let payload = try VendorJSON.object(try VendorJSON.find(root, ["data", "payload"]), field: "data.payload") { body = payload }
         var m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: customerKeys)
-        if customerKeys == Dialect.twilioTaskRouter.defaultCustomerKeys, try isOutbound(m) {
-            m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: Self.outboundCustomerKeys)
-        }
         let eventType = try VendorJSON.requiredText(m["EventType"], field: "EventType").lowercased()
 
         var data = EventData()
@@ -46,6 +43,11 @@ enum TwilioTaskRouterMapper {
         }
         let task = try VendorJSON.requiredText(m["TaskSid"], field: "TaskSid")
         let attributesObject = try VendorJSON.object(m["TaskAttributes"], field: "TaskAttributes")
+        // Read once the event is one that is mapped, and its task named (the checks before
+        // this one say what is wrong with a broken message first).
+        if customerKeys == Dialect.twilioTaskRouter.defaultCustomerKeys, try Self.isOutbound(attributesObject) {
+            m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: Self.outboundCustomerKeys)
+        }
         let at = try time(m)
         guard let channel = try channel(m, attributes: attributesObject) else {
             throw DecodeError(field: "TaskChannelUniqueName", reason: "invalid value: cannot tell the channel (no TaskChannelUniqueName and no channelType attribute)")
@@ -75,14 +77,16 @@ enum TwilioTaskRouterMapper {
         ]
     }
 
-    /// Where an outbound task's customer is: the party called, not the caller id in `from`.
+    /// Where an outbound task's customer is: the party called, not the caller id in `from`
+    /// (still the last resort, as before, rather than a dead letter).
     static let outboundCustomerKeys: [CustomerKey] = [
         .path(["TaskAttributes", "customer_id"]), .path(["TaskAttributes", "outbound_to"]), .path(["TaskAttributes", "to"]),
+        .path(["TaskAttributes", "from"]),
     ]
 
-    static func isOutbound(_ m: VendorMessage) throws(DecodeError) -> Bool {
-        let attributes = try VendorJSON.object(m["TaskAttributes"], field: "TaskAttributes")
-        return try VendorJSON.text(VendorJSON.member(attributes, "direction"), field: "TaskAttributes.direction")?.lowercased() == "outbound"
+    /// `direction: outbound` in the task's attributes; a direction that is not text is none.
+    static func isOutbound(_ attributes: JSONValue?) throws(DecodeError) -> Bool {
+        (try? VendorJSON.text(VendorJSON.member(attributes, "direction"), field: "TaskAttributes.direction"))??.lowercased() == "outbound"
     }
 
     /// A cancel that left the customer unserved: the caller hung up in queue (Twilio says
@@ -92,7 +96,10 @@ enum TwilioTaskRouterMapper {
     /// (a supervisor's cleanup, `duplicate task`, the API): unresolved.
     static func customerWentUnserved(_ reason: String?) -> Bool {
         guard let r = reason?.lowercased(), !r.isEmpty else { return true }
-        return ["hangup", "hang up", "hung up", "abandon", "ttl", "timeout", "timed out", "expired"].contains { r.contains($0) }
+        // By word, so that "settled" is no TTL.
+        let words = Set(r.split { !$0.isLetter && !$0.isNumber }.map(String.init))
+        return !words.isDisjoint(with: ["hangup", "abandon", "abandoned", "ttl", "timeout", "expired"])
+            || r.contains("hang up") || r.contains("hung up") || r.contains("timed out")
     }
 
     /// TimestampMs when present; the callback's Timestamp is epoch seconds as a string, Event

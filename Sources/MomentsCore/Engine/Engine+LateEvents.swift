@@ -46,7 +46,7 @@ extension Engine {
             let id = ix.id
             let startedAt = customer.starts.first(where: { $0.interaction == id })?.at ?? connected
             let other = customer.starts.contains {
-                $0.interaction != id && $0.at <= startedAt && $0.at >= startedAt - window   // one at the same moment too, as `contacts` counts
+                $0.interaction != id && $0.at < startedAt && $0.at >= startedAt - window
             }
             guard !other else { return }
         }

@@ -32,8 +32,10 @@ extension Engine {
         // Only a lateness holds decisions back (the check kept inline: most rules have none).
         if waitTimerLateness > .zero { settleClosedEpisode(r, w, ws: &ws, ix: &ix, customer: &customer, into: &out) }
         let limit = waitLimit(r, w, at: t, opener: event, ix: ix)
-        if let closed = ws.pendingCloses.take(notBefore: t) {
-            // The closing event arrived before this opener (out of order): the episode is over.
+        if var closed = ws.pendingCloses.take(notBefore: t) {
+            // The closing event arrived before this opener (out of order): the episode is over,
+            // at the interaction's end if that came first (as `closeWait` ends it).
+            if let ended = ix.endedAt, ended >= t { closed = min(closed, ended) }
             ws.episode += 1
             ws.limit = limit
             ws.lastEpisode = t..<closed
@@ -67,6 +69,10 @@ extension Engine {
             if waitTimerLateness == .zero || !shortenHeldBackEpisode(at: t, &ws) { ws.pendingCloses.add(t) }
             return
         }
+        // Nobody waits past the interaction's end: a closer that arrives after it ends the
+        // episode at the end (a hold closed 45 s after the call ended was a long hold of the
+        // whole time; see `fireWaitTimer`).
+        let t = ix.endedAt.map { min(t, $0) } ?? t
         guard t >= opened else { return }   // a late closer of an earlier episode
         ws.openedAt = nil
         ws.lastEpisode = opened..<t

@@ -22,11 +22,8 @@ struct CustomerState: Sendable {
     /// Contacts that started within `window` before `time`, other than `interaction`: what
     /// `repeat-contact` counts for a contact starting then (as it arrives, and again when an
     /// earlier one arrives late).
-    /// Those that started at the same moment count too (`<=`): with whole-second timestamps a
-    /// call and a chat of one second were not each other's earlier contact, and the third
-    /// contact was not reported (until 2026-12-07; the far edge was already counted).
     func contacts(before time: Timestamp, within window: Duration, besides interaction: String) -> Int {
-        starts.lazy.filter { $0.interaction != interaction && $0.at <= time && $0.at >= time - window }.count
+        starts.lazy.filter { $0.interaction != interaction && $0.at < time && $0.at >= time - window }.count
     }
 }
 
