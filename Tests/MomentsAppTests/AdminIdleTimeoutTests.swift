@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import MomentsApp
+@testable import MomentsApp
 import MomentsCore
 import MomentsRuntime
 import Prometheus
@@ -101,6 +101,27 @@ import Glibc
             }
             #expect((3...4).contains(kept), "\(kept) of 8 connections were kept")
             #expect(freedKept, "no connection was kept once places were free")
+        }
+    }
+
+    /// A connection that sends no request is closed after 10 s whatever the idle timeout, so
+    /// that silent sockets cannot hold the places a scraper and the probes need.
+    @Test func aConnectionWithoutARequestIsClosedSoonWhateverTheIdleTimeout() async throws {
+        var settings = AdminSettings()
+        settings.idleTimeout = Duration.seconds(600)
+        #expect(AdminServer.firstRequestLimit(settings) == .seconds(10))
+        let state = RulesState(rules: AdminEndpointTests.rules, text: "rules text", source: "r.yaml")
+        let router = AdminRouter.make(registry: PrometheusCollectorRegistry(), status: { PipelineStatus() }, rules: state, token: nil)
+        let app = AdminServer.make(router: router, settings: settings, logger: Logger(label: "admin-test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let (closedEarly, closedLater) = try await Self.offThePool {
+                let quiet = try Self.connect(port: port)
+                defer { close(quiet) }
+                return (Self.closedByPeer(quiet, withinMs: 5_000), Self.closedByPeer(quiet, withinMs: 60_000))
+            }
+            #expect(!closedEarly, "closed before the first request's limit")
+            #expect(closedLater, "a connection without a request stayed open past 10 s")
         }
     }
 

@@ -198,6 +198,7 @@ import MomentsRuntime
         // Read as librdkafka reads it: 0x1D4C0 is 120,000.
         #expect(errors("kafka: { properties: { socket.timeout.ms: \"0x1D4C0\" } }\nrules: rules.yaml\n").first?.contains("socket.timeout.ms 120000 lets") == true)
         #expect(StallTimeoutCheck.librdkafkaInteger("0200000") == 65_536 && StallTimeoutCheck.librdkafkaInteger("60000") == 60_000)
+        #expect(StallTimeoutCheck.librdkafkaInteger("120000ms") == 120_000 && StallTimeoutCheck.librdkafkaInteger("ms") == nil)
         // librdkafka's default (60 s) is what the floor of 90 s already covers.
         #expect(errors("kafka: { properties: { socket.timeout.ms: 60000 } }\nprocessing: { stall_timeout: 90s }\nrules: rules.yaml\n").isEmpty)
     }
@@ -222,7 +223,7 @@ import MomentsRuntime
         a.token = "s3cret"
         #expect(a.openToTheNetworkWarning == nil)
         a.token = nil
-        for loopback in ["localhost:9464", "[::1]:9464", "127.0.0.2:9464"] {
+        for loopback in ["localhost:9464", "[::1]:9464", "127.0.0.2:9464", "[::ffff:127.0.0.1]:9464"] {
             a.listen = loopback
             #expect(a.openToTheNetworkWarning == nil, "\(loopback)")
         }

@@ -383,6 +383,10 @@ import Testing
         guard case .success(let rawMade) = reg.create(body: raw) else { Issue.record("not created: \(reg.create(body: raw))"); return }
         #expect(rawMade.comment == "x\u{7F}y\u{80}z\u{85}w")
         #expect(JSONBodyForYAML.adapt(#"comment: a \ud83d\udea7"#) == #"comment: a \ud83d\udea7"#)
+        // A YAML body keeps only its invisible line breaks escaped, as every body had them;
+        // a JSON one has the noncharacters libyaml refuses escaped too.
+        #expect(JSONBodyForYAML.adapt("comment: a\u{2028}b") == #"comment: a\u2028b"#)
+        #expect(JSONBodyForYAML.adapt("{\"comment\": \"a\u{FFFE}b\"}") == #"{"comment": "a\uFFFEb"}"#)
         let restarted = registry(dir, clock: Clock())
         #expect(restarted.all.map(\.id) == ["from-rules", made.id, rawMade.id])
     }

@@ -8,6 +8,7 @@ import Synchronization
 ///   byte read, so a body sent a byte at a time (even after a 401 or 405, which Hummingbird
 ///   reads to its end) held a connection for good, and so did pipelined requests whose answers
 ///   were never read;
+/// - a connection's first request must begin within `firstRequestLimit`;
 /// - at most `ConnectionBudget.limit` connections are open at once; past it a new one is
 ///   closed as it opens. Until 2026-12-07 nothing capped them: a few hundred held connections
 ///   took the process's file descriptors, `/healthz` stopped answering (so the liveness probe
@@ -40,27 +41,52 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
     private var requestsReading = 0
     private var answersOwed = 0
     private var deadline: Scheduled<Void>?
+    private let firstRequestLimit: TimeAmount
+    private var firstRequest: Scheduled<Void>?
 
-    init(requestLimit: TimeAmount, budget: ConnectionBudget) {
+    init(requestLimit: TimeAmount, firstRequestLimit: TimeAmount, budget: ConnectionBudget) {
         self.requestLimit = requestLimit
+        self.firstRequestLimit = firstRequestLimit
         self.budget = budget
+    }
+
+    /// Removed from the pipeline (nothing does so today): its place and timers go with it.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if counted { budget.give(); counted = false }
+        deadline?.cancel()
+        deadline = nil
+        firstRequest?.cancel()
+        firstRequest = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
-        if budget.take() { counted = true } else { context.close(promise: nil) }
+        guard budget.take() else {
+            context.close(promise: nil)
+            return
+        }
+        counted = true
+        // The first request's head must come within the limit too: with places counted, a
+        // connection that never sends one would otherwise hold a place for the whole idle
+        // timeout, and a few dozen such kept the probes out.
+        let channel = context.channel
+        firstRequest = context.eventLoop.scheduleTask(in: firstRequestLimit) { channel.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         if counted { budget.give(); counted = false }
         deadline?.cancel()
         deadline = nil
+        firstRequest?.cancel()
+        firstRequest = nil
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
+            firstRequest?.cancel()
+            firstRequest = nil
             requestsReading += 1
             answersOwed += 1
             armIfBusy(context)

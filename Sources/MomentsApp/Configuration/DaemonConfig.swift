@@ -170,7 +170,7 @@ public struct AdminSettings: Sendable, Equatable {
     /// Whether only this machine can reach the endpoint (127.0.0.0/8, ::1, localhost).
     public var listensOnLoopbackOnly: Bool {
         let h = host.lowercased()
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.") || h.hasPrefix("::ffff:127.")
     }
     /// What the daemon says at its start when the endpoint is open to the network without a
     /// token: anyone who reaches it can `POST /silences` and mute every moment (nil: nothing).

@@ -18,20 +18,22 @@ enum StallTimeoutCheck {
     static let margin = Duration.seconds(30)
 
     /// An integer as librdkafka reads one (`strtol` with base 0): `0x` hexadecimal, a leading
-    /// `0` octal, else decimal; so `0x1D4C0` is not let past the check as text.
+    /// `0` octal, else decimal, up to the first character that is not a digit of it; so
+    /// `0x1D4C0` or `120000ms` is not let past the check as text.
     static func librdkafkaInteger(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces)
         let negative = t.hasPrefix("-")
-        let digits = negative || t.hasPrefix("+") ? String(t.dropFirst()) : t
-        let value: Int64?
+        var digits = Substring(negative || t.hasPrefix("+") ? String(t.dropFirst()) : t)
+        var radix = 10
         if digits.lowercased().hasPrefix("0x") {
-            value = Int64(digits.dropFirst(2), radix: 16)
+            radix = 16
+            digits = digits.dropFirst(2)
         } else if digits.hasPrefix("0") && digits.count > 1 {
-            value = Int64(digits.dropFirst(), radix: 8)
-        } else {
-            value = Int64(digits)
+            radix = 8
+            digits = digits.dropFirst()
         }
-        return value.map { negative ? -$0 : $0 }
+        let leading = digits.prefix { $0.isASCII && $0.hexDigitValue.map { $0 < radix } == true }
+        return Int64(leading, radix: radix).map { negative ? -$0 : $0 }
     }
 
     private struct Setting {

@@ -3,15 +3,24 @@
 /// - a character beyond the Basic Multilingual Plane escaped as a surrogate pair
 ///   (`\ud83d\udea7`, what Python's `json.dumps` writes for an emoji): written as YAML's
 ///   `\U0001F6A7`, which means the same;
-/// - raw DEL, C1 controls and the line and paragraph separators (U+007F, U+0080–U+009F,
-///   U+2028, U+2029): written as escapes (`\x7F`, `\u2028`), which mean the same.
+/// - raw DEL, C1 controls, the line and paragraph separators and the two noncharacters
+///   libyaml refuses (U+007F, U+0080–U+009F, U+2028, U+2029, U+FFFE, U+FFFF): written as
+///   escapes (`\x7F`, `\u2028`), which mean the same.
 /// Until 2026-12-07 such a body, valid JSON, was refused with 400 ("invalid Unicode character
 /// escape code", "control characters are not allowed"). Only double-quoted strings change,
 /// and only in a body that is a JSON object (its first character `{`): a YAML body's plain
-/// text keeps its backslashes.
+/// text keeps its backslashes, and gets only U+2028 and U+2029 escaped, as before. (A YAML
+/// flow mapping, which also begins with `{`, with a `"` inside a plain value would be read
+/// as JSON here: not a body anyone sends.)
 enum JSONBodyForYAML {
     static func adapt(_ body: String) -> String {
-        guard body.drop(while: { $0.isWhitespace }).first == "{" else { return body }
+        guard body.drop(while: { $0.isWhitespace }).first == "{" else {
+            // Not JSON: only the invisible line breaks, as every body was adapted before.
+            return body.contains("\u{2028}") || body.contains("\u{2029}")
+                ? String(String.UnicodeScalarView(body.unicodeScalars.flatMap { c -> [Unicode.Scalar] in
+                    c == "\u{2028}" || c == "\u{2029}" ? Array(("\\u" + hex(c.value, digits: 4)).unicodeScalars) : [c]
+                })) : body
+        }
         let scalars = Array(body.unicodeScalars)
         var out = String.UnicodeScalarView()
         var inString = false
@@ -42,7 +51,7 @@ enum JSONBodyForYAML {
             case "\u{7F}"..."\u{9F}":
                 out.append(contentsOf: ("\\x" + hex(c.value, digits: 2)).unicodeScalars)
                 i += 1
-            case "\u{2028}", "\u{2029}":
+            case "\u{2028}", "\u{2029}", "\u{FFFE}", "\u{FFFF}":
                 out.append(contentsOf: ("\\u" + hex(c.value, digits: 4)).unicodeScalars)
                 i += 1
             default:
