@@ -16,19 +16,24 @@ import Testing
             when: { wait: { from: hold.started, until: hold.ended, longer_than: 60s } }
         """
 
+    /// The ids of what `events` give, in order, and their timers until 20 minutes in.
+    static func ids(_ rules: RuleSet, _ events: [Event]) -> [String] {
+        var engine = Engine(rules: rules)
+        var out = engine.run(events)
+        out += engine.advance(to: Script().time(1200))
+        return out.ids
+    }
+
+    static let abandoned = EventData(reason: "abandoned"), resolved = EventData(reason: "resolved")
+
     @Test(arguments: ["15m", "1m"])
     func aWaitOpenAtTheEndNeverFires(grace: String) throws {
         let rules = try Fixtures.rules(Self.rules + "\nsettings: { interaction_grace: \(grace) }\n")
         let s = Script()
-        var engine = Engine(rules: rules)
-        var out = engine.run([s.at(0, .interactionQueued), s.at(45, .interactionEnded, data: EventData(reason: "abandoned"))])
-        out += engine.advance(to: s.time(1200))
-        #expect(!out.ids.contains { $0.contains("long-wait") }, "\(out.ids)")
-
-        var held = Engine(rules: rules)
-        var onHold = held.run([s.at(0, .agentConnected), s.at(10, .holdStarted), s.at(30, .interactionEnded, data: EventData(reason: "resolved"))])
-        onHold += held.advance(to: s.time(1200))
-        #expect(!onHold.ids.contains { $0.contains("long-hold") }, "\(onHold.ids)")
+        let inQueue = Self.ids(rules, [s.at(0, .interactionQueued), s.at(45, .interactionEnded, data: Self.abandoned)])
+        #expect(!inQueue.contains { $0.contains("long-wait") }, "\(inQueue)")
+        let onHold = Self.ids(rules, [s.at(0, .agentConnected), s.at(10, .holdStarted), s.at(30, .interactionEnded, data: Self.resolved)])
+        #expect(!onHold.contains { $0.contains("long-hold") }, "\(onHold)")
     }
 
     /// A closer that arrives after the end ends the episode at the end: the agent's `hold.ended`
@@ -36,24 +41,17 @@ import Testing
     @Test func aCloserAfterTheEndMeasuresToTheEnd() throws {
         let rules = try Fixtures.rules(Self.rules)
         let s = Script()
-        var engine = Engine(rules: rules)
-        var out = engine.run([s.at(0, .agentConnected), s.at(10, .holdStarted), s.at(30, .interactionEnded, data: EventData(reason: "resolved")), s.at(75, .holdEnded)])
-        out += engine.advance(to: s.time(1200))
-        #expect(!out.ids.contains { $0.contains("long-hold") }, "\(out.ids)")
+        let closedAfter = Self.ids(rules, [s.at(0, .agentConnected), s.at(10, .holdStarted), s.at(30, .interactionEnded, data: Self.resolved), s.at(75, .holdEnded)])
+        #expect(!closedAfter.contains { $0.contains("long-hold") }, "\(closedAfter)")
         // Its closer first, then the end, then its opener (out of order): the same.
-        var late = Engine(rules: rules)
-        var outLate = late.run([s.at(0, .agentConnected), s.at(75, .holdEnded), s.at(30, .interactionEnded, data: EventData(reason: "resolved")), s.at(10, .holdStarted)])
-        outLate += late.advance(to: s.time(1200))
-        #expect(!outLate.ids.contains { $0.contains("long-hold") }, "\(outLate.ids)")
+        let outOfOrder = Self.ids(rules, [s.at(0, .agentConnected), s.at(75, .holdEnded), s.at(30, .interactionEnded, data: Self.resolved), s.at(10, .holdStarted)])
+        #expect(!outOfOrder.contains { $0.contains("long-hold") }, "\(outOfOrder)")
     }
 
     /// A wait that reached its limit before the end is still reported, at its limit.
     @Test func aWaitThatReachedItsLimitBeforeTheEndFires() throws {
-        let rules = try Fixtures.rules(Self.rules)
         let s = Script()
-        var engine = Engine(rules: rules)
-        var out = engine.run([s.at(0, .interactionQueued), s.at(150, .interactionEnded, data: EventData(reason: "abandoned"))])
-        out += engine.advance(to: s.time(1200))
-        #expect(out.ids.filter { $0.contains("long-wait") }.count == 1, "\(out.ids)")
+        let ids = Self.ids(try Fixtures.rules(Self.rules), [s.at(0, .interactionQueued), s.at(150, .interactionEnded, data: Self.abandoned)])
+        #expect(ids.filter { $0.contains("long-wait") }.count == 1, "\(ids)")
     }
 }

@@ -51,7 +51,10 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     /// Removed from the pipeline (nothing does so today): its place and timers go with it.
-    func handlerRemoved(context: ChannelHandlerContext) {
+    func handlerRemoved(context: ChannelHandlerContext) { release() }
+
+    /// Gives the connection's place back and stops its timers; once, whichever comes first.
+    private func release() {
         if counted { budget.give(); counted = false }
         deadline?.cancel()
         deadline = nil
@@ -74,11 +77,7 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if counted { budget.give(); counted = false }
-        deadline?.cancel()
-        deadline = nil
-        firstRequest?.cancel()
-        firstRequest = nil
+        release()
         context.fireChannelInactive()
     }
 
