@@ -24,7 +24,6 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
         let limit: Int
         private let open = Atomic<Int>(0)
         init(limit: Int) { self.limit = limit }
-        var count: Int { open.load(ordering: .relaxed) }
         /// Takes a place; false (and nothing taken) when all are taken.
         func take() -> Bool {
             if open.wrappingAdd(1, ordering: .relaxed).newValue <= limit { return true }
