@@ -539,8 +539,8 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// How long a commit of partitions on their way out (revoked, or all of them at the stop)
-    /// waits for the group's coordinator (`boundedWaitMs`). Unbounded until 2026-12-07:
-    /// librdkafka holds a commit while the group has no coordinator, for `session.timeout.ms`
+    /// waits for the group's coordinator (`boundedWaitMs`). Until 2026-12-07 it waited as long
+    /// as librdkafka held the commit while the group had no coordinator: `session.timeout.ms`
     /// (45 s by default) and more, which held a revocation, or a stop past its grace period.
     /// (The consumer's close still waits for the commits librdkafka holds, as long as that.)
     func leavingCommitTimeoutMs() -> Int32 { boundedWaitMs(usual: Self.leavingCommitTimeoutMs) }

@@ -52,7 +52,7 @@ enum StallTimeoutCheck {
         for own in [consumer, producer] {
             let setting = config.kafka[keyPath: own.keyPath][property] != nil ? own : common
             guard let text = config.kafka[keyPath: setting.keyPath][property], let ms = librdkafkaInteger(text) else { continue }
-            if longest == nil || ms > longest!.timeout.milliseconds { longest = (setting, Duration(milliseconds: ms)) }
+            if ms > longest?.timeout.milliseconds ?? .min { longest = (setting, Duration(milliseconds: ms)) }
         }
         let stall = config.processing.stallTimeout
         guard let (setting, timeout) = longest, stall.milliseconds < timeout.milliseconds + margin.milliseconds else { return [] }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A `POST /silences` body is read as YAML (for its line and column in errors), and JSON is
 /// YAML but for a few things JSON allows inside strings that YAML refuses:
 /// - a character beyond the Basic Multilingual Plane escaped as a surrogate pair
@@ -16,10 +18,7 @@ enum JSONBodyForYAML {
     static func adapt(_ body: String) -> String {
         guard body.drop(while: { $0.isWhitespace }).first == "{" else {
             // Not JSON: only the invisible line breaks, as every body was adapted before.
-            return body.contains("\u{2028}") || body.contains("\u{2029}")
-                ? String(String.UnicodeScalarView(body.unicodeScalars.flatMap { c -> [Unicode.Scalar] in
-                    c == "\u{2028}" || c == "\u{2029}" ? Array(("\\u" + hex(c.value, digits: 4)).unicodeScalars) : [c]
-                })) : body
+            return body.replacingOccurrences(of: "\u{2028}", with: "\\u2028").replacingOccurrences(of: "\u{2029}", with: "\\u2029")
         }
         let scalars = Array(body.unicodeScalars)
         var out = String.UnicodeScalarView()

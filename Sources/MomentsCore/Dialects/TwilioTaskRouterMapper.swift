@@ -10,8 +10,9 @@
 /// - task.transfer-initiated -> interaction.transferred (to_queue: TransferTo when it names a
 ///   TaskQueue, `WQ…`; a worker's `WK…` sid is no queue).
 /// - The customer: TaskAttributes.customer_id, else the caller, `from`; for an outbound task
-///   (`direction: outbound`, Flex's dialer) the party called, `outbound_to` or `to` (`from` is
-///   the company's own number, which made every outbound call one customer's).
+///   (`direction: outbound`, Flex's dialer) the party called, `outbound_to` or `to`, and `from`
+///   only as the last resort (it is the company's own number, which made every outbound call
+///   one customer's).
 /// - task.wrapup, reservation.created/rejected/timeout, worker.* and the rest -> nothing.
 ///
 /// The interaction id is the TaskSid. Event id: `twilio-taskrouter:<event Sid>` when the event
@@ -45,7 +46,7 @@ enum TwilioTaskRouterMapper {
         let attributesObject = try VendorJSON.object(m["TaskAttributes"], field: "TaskAttributes")
         // Read once the event is one that is mapped, and its task named (the checks before
         // this one say what is wrong with a broken message first).
-        if customerKeys == Dialect.twilioTaskRouter.defaultCustomerKeys, try Self.isOutbound(attributesObject) {
+        if customerKeys == Dialect.twilioTaskRouter.defaultCustomerKeys, Self.isOutbound(attributesObject) {
             m = VendorMessage(dialect: .twilioTaskRouter, root: root, body: body, messageKey: key, customerKeys: Self.outboundCustomerKeys)
         }
         let at = try time(m)
@@ -85,7 +86,7 @@ enum TwilioTaskRouterMapper {
     ]
 
     /// `direction: outbound` in the task's attributes; a direction that is not text is none.
-    static func isOutbound(_ attributes: JSONValue?) throws(DecodeError) -> Bool {
+    static func isOutbound(_ attributes: JSONValue?) -> Bool {
         (try? VendorJSON.text(VendorJSON.member(attributes, "direction"), field: "TaskAttributes.direction"))??.lowercased() == "outbound"
     }
 
