@@ -180,6 +180,61 @@ import Testing
         #expect(Set(out.ids) == Set(expected.ids))
     }
 
+    /// Contacts that start in the same moment (whole-second timestamps) are ordered by
+    /// interaction id: the later one counts the earlier, never both ways, whatever arrives first.
+    /// Until 2026-12-08 neither counted the other, so the third contact went unreported.
+    @Test(arguments: [[0, 1, 2], [2, 1, 0], [2, 0, 1], [1, 2, 0], [0, 2, 1], [1, 0, 2]])
+    func contactsInTheSameMomentCountEachOtherOnce(order: [Int]) {
+        let contacts = [contact(0, at: 0), contact(1, at: 5), contact(2, at: 5)]
+        var engine = Engine(rules: rules)
+        let repeats = engine.run(order.map { contacts[$0] }).alerts.filter { $0.moment.rule == "repeat-contact" }
+        #expect(repeats.map(\.id) == ["i-2:repeat-contact:1"], "order \(order)")
+        #expect(repeats.first?.moment.measures.first?.value == 3)
+    }
+
+    @Test(arguments: [[0, 1, 2], [2, 1, 0], [1, 2, 0]])
+    func threeContactsInOneMomentMakeOneRepeat(order: [Int]) {
+        let contacts = [contact(0, at: 1), contact(1, at: 1), contact(2, at: 1)]
+        var engine = Engine(rules: rules)
+        let repeats = engine.run(order.map { contacts[$0] }).alerts.filter { $0.moment.rule == "repeat-contact" }
+        #expect(repeats.map(\.id) == ["i-2:repeat-contact:1"], "order \(order)")
+    }
+
+    /// Of two calls that start in the same second, only the first by id is a first contact.
+    @Test func onlyOneOfTwoSameMomentContactsIsAFirstContact() {
+        let calls = ["i-b", "i-a"].map { id -> Script in
+            var s = Script()
+            s.interaction = id
+            s.agent = "a-1"
+            return s
+        }
+        // In time order, the two calls' events interleaved: both starts are known at the ends.
+        let events = calls.map { $0.at(0, .interactionStarted) } + calls.map { $0.at(5, .agentConnected) }
+            + calls.map { $0.at(65, .interactionEnded, data: EventData(reason: "resolved")) }
+        var engine = Engine(rules: rules)
+        let fast = engine.run(events).alerts.filter { $0.moment.rule == "fast-resolution" }
+        #expect(fast.map(\.moment.interactionID) == ["i-a"])
+    }
+
+    /// With `allowed_lateness`, a start is remembered that much beyond the window behind the
+    /// newest one: a start arriving late still counts the contact at its window's far edge,
+    /// as in order. Without it that contact was forgotten when the newest start arrived.
+    @Test func aLateStartCountsAContactTheNewestStartHadLeftBehind() throws {
+        let rules = try Fixtures.rules("""
+            settings: { allowed_lateness: 3h }
+            moments:
+              - id: repeat
+                kind: pain
+                when: { repeat_contact: { within: 24h, at_least: 2 } }
+            """)
+        let events = [contact(0, at: 0), contact(1, at: 23), contact(2, at: 25)]
+        var inOrder = Engine(rules: rules)
+        let expected = inOrder.run(events).ids
+        #expect(Set(expected) == ["i-1:repeat:1", "i-2:repeat:1"])
+        var late = Engine(rules: rules)
+        #expect(Set(late.run([events[0], events[2], events[1]]).ids) == Set(expected))
+    }
+
     /// Outside the window nothing changes: a late contact 30 h before the others adds nothing.
     @Test func aLateContactOutsideTheWindowAddsNothing() {
         var engine = Engine(rules: rules)

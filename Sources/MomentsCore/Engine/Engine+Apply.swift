@@ -34,7 +34,8 @@ extension Engine {
         // A contact that started before others already seen (`starts` is in event time): after
         // its interaction is back in the table, where a customer-wide inhibitor that fired on
         // it is seen (`firedInhibitor`).
-        if event.type == .interactionStarted, let last = customer.starts.last, last.at > event.occurredAt {
+        if event.type == .interactionStarted, let last = customer.starts.last,
+           CustomerState.precedes((event.interactionID, event.occurredAt), last) {
             countLaterContactsAgain(after: event, customer: &customer, into: &out)
         }
         customers.checkIn(event.customerID, &customer, at: slot)
@@ -75,7 +76,7 @@ extension Engine {
                       c.value.phases.isEmpty || c.value.phases.contains(phaseBefore) else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt, into: &out)
             case .repeatContact(let c):
-                let earlier = customer.contacts(before: event.occurredAt, within: c.within, besides: event.interactionID)
+                let earlier = customer.contacts(before: event.interactionID, at: event.occurredAt, within: c.within)
                 guard earlier + 1 >= c.atLeast else { continue }
                 fire(r, ix: &ix, customer: &customer, event: event, time: event.occurredAt,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], into: &out)
@@ -154,8 +155,9 @@ extension Engine {
         let horizon = event.occurredAt - index.historyWindow
         customer.starts.removeAll { $0.at < horizon }
         guard !customer.starts.contains(where: { $0.interaction == event.interactionID }) else { return }
-        let at = customer.starts.firstIndex { $0.at > event.occurredAt } ?? customer.starts.count
-        customer.starts.insert((event.interactionID, event.occurredAt), at: at)
+        let start = (interaction: event.interactionID, at: event.occurredAt)
+        let at = customer.starts.firstIndex { CustomerState.precedes(start, $0) } ?? customer.starts.count
+        customer.starts.insert(start, at: at)
         if customer.starts.count > CustomerState.maxStarts { customer.starts.removeFirst() }
     }
 

@@ -46,7 +46,7 @@ extension Engine {
             let id = ix.id
             let startedAt = customer.starts.first(where: { $0.interaction == id })?.at ?? connected
             let other = customer.starts.contains {
-                $0.interaction != id && $0.at < startedAt && $0.at >= startedAt - window
+                $0.at >= startedAt - window && CustomerState.precedes($0, (id, startedAt))
             }
             guard !other else { return }
         }
@@ -66,10 +66,11 @@ extension Engine {
         for k in index.momentsByEvent[ordinal].indices {
             let r = index.momentsByEvent[ordinal][k].rule
             guard case .repeatContact(let c) = index.conditions[r] else { continue }
-            let later = customer.starts.filter { $0.interaction != event.interactionID && $0.at > t && $0.at - c.within <= t }
+            let late = (interaction: event.interactionID, at: t)
+            let later = customer.starts.filter { $0.at - c.within <= t && CustomerState.precedes(late, $0) }
             // Read in place: a lookup by subscript copied the whole interaction for one flag.
             for contact in later where !(customer.interactions.read(contact.interaction, { $0.fired.contains(r) }) ?? true) {
-                let earlier = customer.contacts(before: contact.at, within: c.within, besides: contact.interaction)
+                let earlier = customer.contacts(before: contact.interaction, at: contact.at, within: c.within)
                 guard earlier + 1 >= c.atLeast, var other = customer.interactions.removeValue(forKey: contact.interaction) else { continue }
                 fire(r, ix: &other, customer: &customer, event: event, time: contact.at,
                      measures: [.init(name: "contacts", value: Double(earlier + 1))], ofTheEvent: false, into: &out)

@@ -218,6 +218,8 @@ extension Engine {
                 }
                 c.starts.append((iid, Timestamp(milliseconds: try whole(at, "a contact start"))))
             }
+            // Records written before 2026-12-08 kept same-moment starts in arrival order.
+            c.starts.sort(by: CustomerState.precedes)
         }
         if case .object(let members)? = json["last_recovery"] {
             for (rule, at) in members { c.lastRecovery[rule] = Timestamp(milliseconds: try optionalWhole(at, "last recovery of \(rule)") ?? 0) }

@@ -158,10 +158,15 @@ struct RuleIndex: Sendable {
     /// Per moment rule (by index): its id, as state records name it.
     var momentIDs: [String]
     var cooldowns: [String: Duration] = [:]
+    /// How long a contact's start is remembered behind the newest start and behind the clock:
+    /// the longest repeat-contact or first-contact window, plus `allowed_lateness`, so that a
+    /// start arriving that late still counts the contacts within its own window (a start only
+    /// the window behind the newest one was forgotten as that one arrived).
     var historyWindow: Duration
 
     init(_ rules: RuleSet) {
-        historyWindow = rules.contactHistoryWindow
+        let window = rules.contactHistoryWindow
+        historyWindow = window > .zero ? Duration(milliseconds: window.milliseconds + rules.settings.allowedLateness.milliseconds) : window
         recoveryByMoment = Array(repeating: [], count: rules.moments.count)
         coachingByMoment = Array(repeating: [], count: rules.moments.count)
         inhibitors = Array(repeating: [], count: rules.moments.count)

@@ -2,7 +2,8 @@
 /// recent contacts, and recovery cooldowns. State is keyed by customer because inputs are.
 struct CustomerState: Sendable {
     var interactions = InteractionTable()
-    /// Interactions started, oldest first, within the history window.
+    /// Interactions started, oldest first (`precedes`), within the history window and
+    /// `allowed_lateness` (`RuleIndex.historyWindow`).
     var starts: [(interaction: String, at: Timestamp)] = []
     /// Recovery rule id → when the last action of that rule was issued to this customer.
     var lastRecovery = [String: Timestamp]()
@@ -19,11 +20,18 @@ struct CustomerState: Sendable {
     /// a late start recounts the later ones against all of them (quadratic in this number).
     static let maxStarts = 256
 
-    /// Contacts that started within `window` before `time`, other than `interaction`: what
+    /// Contacts that started within `window` before `interaction`'s start at `time`: what
     /// `repeat-contact` counts for a contact starting then (as it arrives, and again when an
     /// earlier one arrives late).
-    func contacts(before time: Timestamp, within window: Duration, besides interaction: String) -> Int {
-        starts.lazy.filter { $0.interaction != interaction && $0.at < time && $0.at >= time - window }.count
+    func contacts(before interaction: String, at time: Timestamp, within window: Duration) -> Int {
+        starts.lazy.filter { $0.at >= time - window && Self.precedes($0, (interaction, time)) }.count
+    }
+
+    /// The order of contacts: by start time, and contacts that start in the same moment (whole
+    /// seconds make that common) by interaction id, so that of two such contacts exactly one
+    /// counts the other, whichever arrives first. `starts` is kept in this order.
+    static func precedes(_ a: (interaction: String, at: Timestamp), _ b: (interaction: String, at: Timestamp)) -> Bool {
+        a.at != b.at ? a.at < b.at : a.interaction < b.interaction
     }
 }
 
