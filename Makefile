@@ -8,7 +8,7 @@ BUILD_FLAGS ?=
 BIN = .build/debug/moments
 # The release build links the Swift runtime statically, as the Dockerfile builds the image: the
 # benchmarks then measure the binary that is deployed (and it runs the engine ~7 % faster than
-# one calling the runtime in libswiftCore.so: docs/performance-history.md, thirtieth round).
+# one calling the runtime in libswiftCore.so: README, History of the rounds, thirtieth round).
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
 .PHONY: demo test build release deps python-deps check-schemas check-deploy clean fuzz instructions

@@ -4,7 +4,7 @@
 # to the last pipeline run's processing window, from its engine threads' first run after the
 # group join to their last run. Prints how long both cores, one core or none sat idle, each
 # thread's share of a core, which threads ran while the other core was idle, and how often the
-# pipeline thread was preempted, and by whom. The figures of the twenty-ninth round (docs/performance-history.md).
+# pipeline thread was preempted, and by whom. The figures of the README's twenty-ninth round.
 #
 # Usage: scripts/sched-timeline.sh [EVENTS]   (default 100000; needs perf and the kernel's
 # tracepoints, which take root or kernel.perf_event_paranoid -1)
