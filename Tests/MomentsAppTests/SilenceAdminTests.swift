@@ -127,8 +127,9 @@ import Testing
         let auth: HTTPFields = [.authorization: "Bearer t0ken"]
         try await app(registry(dir, clock: Clock()), token: "t0ken").test(.router) { client in
             let cases: [(String, HTTPRequest.Method, String)] = [
-                ("/healthz", .post, "GET, HEAD"), ("/readyz", .delete, "GET, HEAD"), ("/metrics", .post, "GET"),
+                ("/healthz", .post, "GET, HEAD"), ("/readyz", .delete, "GET, HEAD"), ("/metrics", .post, "GET, HEAD"),
                 ("/rules", .put, "GET"), ("/silences", .delete, "GET, POST"), ("/silences/s-1", .get, "DELETE"),
+                ("/healthz/", .post, "GET, HEAD"), ("/silences/", .delete, "GET, POST"), ("/silences/s-1/", .get, "DELETE"),
             ]
             for (path, method, allow) in cases {
                 try await client.execute(uri: path, method: method, headers: auth) { response in

@@ -16,14 +16,22 @@ public enum AdminRouter {
     /// anyone who reaches the port could mute every moment.
     static let openPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
 
+    /// Whether `path` is an open one, with or without a trailing slash: the router serves
+    /// `/healthz/` as `/healthz`, and until 2026-12-08 the token check alone did not, so a probe
+    /// written with the slash was refused once a token was set.
+    static func isOpen(_ path: String) -> Bool {
+        openPaths.contains(path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path)
+    }
+
     public static func make(
         registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> PipelineStatus, rules: RulesState, token: String?,
         silences: SilenceRegistry? = nil, stallTimeout: MomentsCore.Duration? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        let metricsType = "text/plain; version=0.0.4; charset=utf-8"
         if let token { router.add(middleware: BearerToken(token: token)) }
         var allowed: [String: [HTTPRequest.Method]] = [
-            "/healthz": [.get, .head], "/readyz": [.get, .head], "/metrics": [.get], "/rules": [.get],
+            "/healthz": [.get, .head], "/readyz": [.get, .head], "/metrics": [.get, .head], "/rules": [.get],
         ]
         if silences != nil {
             allowed["/silences"] = [.get, .post]
@@ -57,9 +65,11 @@ public enum AdminRouter {
             let s = status()
             return Response(status: s.ready && stalled(s) == nil ? .ok : .serviceUnavailable)
         }
+        // HEAD as uptime checks send it: the headers a GET would have, without the scrape's work.
+        router.head("/metrics") { _, _ in Response(status: .ok, headers: [.contentType: metricsType]) }
         router.get("/metrics") { _, _ -> Response in
             Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                status: .ok, headers: [.contentType: metricsType],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("/rules") { _, _ -> Response in
@@ -75,7 +85,7 @@ struct BearerToken<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if AdminRouter.openPaths.contains(request.uri.path) { return try await next(request, context) }
+        if AdminRouter.isOpen(request.uri.path) { return try await next(request, context) }
         // The scheme's name is case-insensitive (RFC 9110, 11.1): `bearer` is `Bearer`.
         var given = Array((request.headers[.authorization] ?? "").utf8)
         if given.count >= 7, String(decoding: given[..<7], as: UTF8.self).lowercased() == "bearer " { given.replaceSubrange(..<7, with: Array("Bearer ".utf8)) }

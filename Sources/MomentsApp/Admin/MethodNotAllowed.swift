@@ -23,6 +23,8 @@ struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
     /// The methods of `path`: an exact entry, else the `/*` entry of its parent when the last
     /// segment is not empty.
     static func methods(for path: String, in allowed: [String: [HTTPRequest.Method]]) -> [HTTPRequest.Method]? {
+        // A trailing slash is the same path, as the router takes it.
+        if path.count > 1, path.hasSuffix("/") { return methods(for: String(path.dropLast()), in: allowed) }
         if let exact = allowed[path] { return exact }
         guard let slash = path.lastIndex(of: "/"), path.index(after: slash) < path.endIndex else { return nil }
         return allowed[path[..<slash] + "/*"]
