@@ -23,7 +23,7 @@ extension Engine {
                 guard case .array(let pair) = item, pair.count == 2, let at = pair[0].numberValue, let v = pair[1].numberValue else {
                     throw SnapshotError("a value in the window of \(rule) is malformed")
                 }
-                samples.values.append((Timestamp(milliseconds: try whole(at, "a time in the window of \(rule)")), v))
+                samples.values.append((try time(at, "a time in the window of \(rule)"), v))
             }
             ix.windows[r] = samples
         }

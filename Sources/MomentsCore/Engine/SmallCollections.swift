@@ -8,7 +8,19 @@ struct SmallIntSet: Sendable, Equatable, Sequence {
     private var others: [Int]? = nil
 
     init() {}
-    init<S: Sequence>(_ members: S) where S.Element == Int { for m in members { insert(m) } }
+    /// Sorted once: inserted one by one, a long list out of order was quadratic.
+    init<S: Sequence>(_ members: S) where S.Element == Int {
+        var list: [Int] = []
+        for m in members {
+            if (0..<64).contains(m) { bits |= 1 << UInt64(m) } else { list.append(m) }
+        }
+        guard !list.isEmpty else { return }
+        list.sort()
+        var unique: [Int] = []
+        unique.reserveCapacity(list.count)
+        for m in list where unique.last != m { unique.append(m) }
+        others = unique
+    }
 
     var isEmpty: Bool { bits == 0 && (others ?? []).isEmpty }
     var count: Int { bits.nonzeroBitCount + (others?.count ?? 0) }
@@ -19,9 +31,14 @@ struct SmallIntSet: Sendable, Equatable, Sequence {
 
     mutating func insert(_ m: Int) {
         if (0..<64).contains(m) { bits |= 1 << UInt64(m); return }
-        var list = others ?? []
-        guard !list.contains(m) else { return }
-        list.insert(m, at: list.firstIndex { $0 > m } ?? list.count)
+        // Taken out, so the insert does not copy a list `others` still shares.
+        var list = others.take() ?? []
+        var low = 0, high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if list[mid] < m { low = mid + 1 } else { high = mid }
+        }
+        if low == list.count || list[low] != m { list.insert(m, at: low) }
         others = list
     }
 
