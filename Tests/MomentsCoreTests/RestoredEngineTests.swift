@@ -135,4 +135,44 @@ import Testing
         var again = same.reloaded(with: after)
         #expect(again.takeChangedCustomers().isEmpty)
     }
+
+    /// The same change made while the daemon was stopped (a restart, or a rebalance onto an
+    /// instance with the edited file): the records were written under the old rules, and the
+    /// restore drops that rule's state as the reload does (until 2026-12-08 it kept it, and the
+    /// rule, now a count, never fired in the interaction).
+    @Test func aRuleChangedInKindAcrossARestartStartsFresh() throws {
+        let before = try Fixtures.rules("""
+            moments:
+              - id: escalated
+                kind: pain
+                when: { match: { event: interaction.escalated } }
+              - id: flagged
+                kind: pain
+                when: { count: { event: agent.flagged, reaches: 2 } }
+            """)
+        let after = try Fixtures.rules("""
+            moments:
+              - id: escalated
+                kind: pain
+                when: { count: { event: interaction.escalated, reaches: 1 } }
+              - id: flagged
+                kind: pain
+                when: { count: { event: agent.flagged, reaches: 2 } }
+            """)
+        let s = Script()
+        var first = Engine(rules: before)
+        first.tracksChanges = true
+        _ = first.run([s.at(0, .interactionStarted), s.at(10, .interactionEscalated), s.at(15, .agentFlagged, data: EventData(flag: "rude"))])
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        let partition = first.partitionState(inputOffset: 2)
+
+        var reloaded = first.reloaded(with: after)
+        var restarted = try Engine.restored(rules: after, partition: partition, customers: records)
+        let next = [s.at(20, .interactionEscalated), s.at(25, .agentFlagged, data: EventData(flag: "rude"))]
+        let expected = reloaded.run(next).map(\.id)
+        // The rule of the same kind keeps its count (the second flag fires it).
+        #expect(expected == ["i-1:escalated:1", "i-1:flagged:1"])
+        #expect(restarted.run(next).map(\.id) == expected)
+    }
 }

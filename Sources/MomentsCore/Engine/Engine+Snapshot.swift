@@ -51,6 +51,10 @@ extension Engine {
             w.key(rule); w.arrayValue(); w.value(b.day); w.value(b.used); w.endArray()
         }
         w.endObject()
+        // Each moment rule's kind (since 2026-12-08): customers' records name rules by id only.
+        w.key(json: "\"kinds\":"); w.objectValue()
+        for m in rules.moments { w.key(m.id); w.value(m.condition.keyword) }
+        w.endObject()
         w.endObject()
         return w.bytes
     }
@@ -74,10 +78,12 @@ extension Engine {
         rules: RuleSet, partition: [UInt8]?, customers records: [String: [UInt8]], laterBatchStates: [String: [UInt8]] = [:]
     ) throws(SnapshotError) -> Engine {
         var engine = Engine(rules: rules)
+        var kinds: [String: String] = [:]
         if let partition {
             let state = try decodePartition(partition)
             engine.clock = state.clock
             engine.budgets = state.budgets
+            kinds = state.kinds
         }
         var customerClocks: [String: Timestamp] = [:]
         for (id, bytes) in laterBatchStates {
@@ -88,8 +94,11 @@ extension Engine {
                 engine.budgets[rule] = b
             }
         }
+        // A rule whose kind changed since the state was written starts fresh, as a reload
+        // (`sameKind`) has it: until 2026-12-08 a restart kept its state, so a rule turned from
+        // `match` into `count` found the interaction already fired and never fired in it.
         var ruleIndex: [String: Int] = [:]
-        for (i, m) in rules.moments.enumerated() { ruleIndex[m.id] = i }
+        for (i, m) in rules.moments.enumerated() where kinds[m.id].map({ $0 == m.condition.keyword }) ?? true { ruleIndex[m.id] = i }
         for (id, bytes) in records {
             engine.customers[id] = try decodeCustomer(id, parse(bytes), ruleIndex: ruleIndex)
         }
@@ -98,7 +107,7 @@ extension Engine {
     }
 
     /// A partition record's clock and daily budgets.
-    static func decodePartition(_ bytes: [UInt8]) throws(SnapshotError) -> (clock: Timestamp, budgets: [String: (day: Int64, used: Int)]) {
+    static func decodePartition(_ bytes: [UInt8]) throws(SnapshotError) -> (clock: Timestamp, budgets: [String: (day: Int64, used: Int)], kinds: [String: String]) {
         let json = try parse(bytes)
         try checkFormat(json)
         // Read by `inputOffset(ofPartitionState:)`; refused here, so the restore replays instead
@@ -114,8 +123,15 @@ extension Engine {
                 budgets[rule] = (try whole(d, "budget day of \(rule)"), used)
             }
         }
+        var kinds: [String: String] = [:]
+        if case .object(let members)? = json["kinds"] {
+            for (rule, kind) in members {
+                guard let k = kind.stringValue else { throw SnapshotError("kind of \(rule) is malformed") }
+                kinds[rule] = k
+            }
+        }
         guard let clock = json["clock"]?.numberValue else { throw SnapshotError("clock missing") }
-        return (try time(clock, "clock"), budgets)
+        return (try time(clock, "clock"), budgets, kinds)
     }
 
     /// Schedules what the state implies: open waits, and the evictions that keep state bounded.

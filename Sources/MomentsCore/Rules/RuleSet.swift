@@ -114,6 +114,22 @@ public enum Condition: Sendable {
     /// Resolved soon after the agent connected, on the customer's first contact in a window.
     case resolution(ResolutionCondition)
 
+    /// The condition's key in a rules file (`wait`, `repeat_contact`, …): what state records
+    /// name a rule's kind by, so that state restored under a rule whose kind changed is dropped,
+    /// as a reload drops it.
+    public var keyword: String {
+        switch self {
+        case .wait: return "wait"
+        case .count: return "count"
+        case .match: return "match"
+        case .threshold: return "threshold"
+        case .ended: return "ended"
+        case .repeatContact: return "repeat_contact"
+        case .phrases: return "phrases"
+        case .resolution: return "resolution"
+        }
+    }
+
     /// Numeric measures this condition attaches to its moments (placeholders `{name}`, and
     /// `{name_seconds}` for durations).
     public var measures: [String] {
