@@ -176,3 +176,56 @@ import Testing
         #expect(restarted.run(next).map(\.id) == expected)
     }
 }
+
+/// Timers due at the same instant fire in the order of what they are about, so a day's last
+/// discount goes to the same customer whichever event arrived first, and after a restore
+/// (which schedules the timers again in its own order) as before it. Until 2026-12-08 they
+/// fired in the order they were scheduled, and a restart could give it to the other customer.
+@Suite struct SameInstantTimerTests {
+    static let rules = """
+        moments:
+          - id: long-wait
+            kind: pain
+            when:
+              wait: { from: interaction.queued, until: [agent.connected, interaction.ended], longer_than: 120s }
+        recovery:
+          - id: apology-discount
+            on: long-wait
+            action: discount
+            params: { percent: 15 }
+            daily_budget: 1
+        """
+
+    static func queued() -> [Event] {
+        var z = Script(); z.customer = "c-z"; z.interaction = "i-z"
+        var a = Script(); a.customer = "c-a"; a.interaction = "i-a"
+        return [z.at(0, .interactionQueued, id: "e-z"), a.at(0, .interactionQueued, id: "e-a")]
+    }
+
+    @Test func theLastDiscountGoesToTheSameCustomerWhateverArrivesFirst() throws {
+        let rules = try Fixtures.rules(Self.rules)
+        for events in [Self.queued(), Self.queued().reversed()] {
+            var engine = Engine(rules: rules)
+            let out = engine.run(events) + engine.advance(to: Script().time(200))
+            #expect(out.recoveries.map(\.id) == ["i-a:long-wait:1:apology-discount"])
+            #expect(out.alerts.map(\.id) == ["i-a:long-wait:1", "i-z:long-wait:1"])
+        }
+    }
+
+    @Test func aRestoredEngineFiresThemInTheSameOrder() throws {
+        let rules = try Fixtures.rules(Self.rules)
+        for events in [Self.queued(), Self.queued().reversed()] {
+            var running = Engine(rules: rules)
+            running.tracksChanges = true
+            _ = running.run(events)
+            var records: [String: [UInt8]] = [:]
+            for (id, state) in running.takeChangedCustomers() { records[id] = state }
+            var restored = try Engine.restored(rules: rules, partition: running.partitionState(inputOffset: 1), customers: records)
+            let encoder = CloudEventEncoder()
+            let text = { (outputs: [Output]) in outputs.map { String(decoding: encoder.encode($0), as: UTF8.self) } }
+            let expected = text(running.advance(to: Script().time(200)))
+            #expect(expected.count == 3)
+            #expect(text(restored.advance(to: Script().time(200))) == expected)
+        }
+    }
+}

@@ -1,5 +1,6 @@
-/// The engine's timers, earliest deadline first; timers with the same deadline fire in the order
-/// they were scheduled, so the same input always fires them in the same order (determinism).
+/// The engine's timers, earliest deadline first; timers with the same deadline come out in the
+/// order they were scheduled, and the engine orders each such group by what its timers are
+/// about (`Timer.firesBefore`), so the same state fires them in the same order (determinism).
 ///
 /// The heap holds only plain values (deadline, sequence, slot); what a timer is about lives in a
 /// slot table beside it. Sifting then moves 24-byte values without reference counting: with the
@@ -22,6 +23,21 @@ struct TimerQueue: Sendable {
         case evictInteraction(customer: String, interaction: String)
         /// Has this customer's history expired?
         case evictCustomer(customer: String)
+
+        /// The order of timers due at the same instant (`Engine.fireDueTimers`): waits before
+        /// evictions, an interaction's before its customer's, then by customer, interaction,
+        /// rule and episode — what the timer is about, which a restored engine knows too.
+        static func firesBefore(_ a: Timer, _ b: Timer) -> Bool {
+            a.order < b.order
+        }
+
+        private var order: (Int, String, String, Int, Int) {
+            switch self {
+            case let .wait(customer, interaction, rule, episode): return (0, customer, interaction, rule, episode)
+            case let .evictInteraction(customer, interaction): return (1, customer, interaction, 0, 0)
+            case let .evictCustomer(customer): return (2, customer, "", 0, 0)
+            }
+        }
     }
 
     /// A heap node: ordered by deadline, then sequence; `slot` finds the timer.
