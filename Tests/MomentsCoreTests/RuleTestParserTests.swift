@@ -74,6 +74,22 @@ import Testing
         #expect(t.absent == [OutputPattern(kind: .recovery, rule: nil, at: nil, fields: [], location: SourceLocation(file: "t.yaml", line: 14, column: 14))])
     }
 
+    /// An event without `id` never takes an id another event of the test gives: `id: e1` on the
+    /// second event made the first (automatically `e1`) a duplicate that the engine dropped, and
+    /// a test could pass for that. Explicit ids may still repeat, to test duplicates on purpose.
+    @Test func automaticEventIDsAvoidExplicitOnes() throws {
+        let e = try Self.parse(Self.oneTest(events: """
+                  - +0s queued
+                  - +1s connected a-7: { id: e1 }
+                  - +2s hold.started: { id: e1-2 }
+                  - +3s hold.ended
+                  - +4s ended resolved: { id: dup }
+                  - +5s ended resolved: { id: dup }
+
+            """)).cases[0].events
+        #expect(e.map(\.eventID) == ["e1-3", "e1", "e1-2", "e4", "dup", "dup"])
+    }
+
     @Test func expectationsWithTimesAndFields() throws {
         let file = try Self.parse(Self.oneTest(events: "      - +0s queued\n", extra: """
                 expect:

@@ -54,7 +54,7 @@ public enum RuleTestParser {
         if let list = ctx.sequence(ctx.required(m, "events", in: node, what: "test '\(name ?? "?")'"), what: "events") {
             if list.isEmpty { ctx.error(m["events"], "events must not be empty") }
             var parser = TestEventParser(ctx: ctx, start: start, defaults: defaults)
-            events = list.compactMap { parser.parse($0) }
+            events = parser.parse(list)
         }
         let runUntil = m["run_until"].flatMap { offset($0, ctx, what: "run_until") }
         let expected = (m["expect"].flatMap { ctx.sequence($0, what: "expect") } ?? [])

@@ -12,14 +12,34 @@ struct TestEventParser {
     /// interaction names the customer, and `connected a-7` puts a-7 on the events after it.
     private var interactions: [String: Carried] = [:]
     private struct Carried { var customer: String; var channel: Channel; var queue: String?; var agent: String? }
-    private var count = 0
 
     init(ctx: YAMLContext, start: Timestamp, defaults: EventDefaults) {
         self.ctx = ctx; self.start = start; self.defaults = defaults
     }
 
-    mutating func parse(_ item: Node) -> Event? {
-        count += 1
+    /// Parses a test's events. An event without `id` is `e<position>` (`e1`, `e2`, ...), or, when
+    /// another event of the test gives that id explicitly, the first of `e<position>-2`, `-3`, ...
+    /// that none does: two events with one id are a duplicate the engine drops, so a test got one
+    /// without asking and could pass for the wrong reason. Explicit ids may repeat on purpose.
+    mutating func parse(_ items: [Node]) -> [Event] {
+        var events: [Event] = []
+        var automatic: [(index: Int, position: Int)] = []
+        var explicitIDs: Set<String> = []
+        for (i, item) in items.enumerated() {
+            guard let (event, explicit) = parse(item) else { continue }
+            if explicit { explicitIDs.insert(event.eventID) } else { automatic.append((events.count, i + 1)) }
+            events.append(event)
+        }
+        for (index, position) in automatic {
+            var id = "e\(position)", n = 1
+            while explicitIDs.contains(id) { n += 1; id = "e\(position)-\(n)" }
+            events[index].eventID = id
+        }
+        return events
+    }
+
+    /// One event, and whether it gives its `id` (without one, its id is left empty for `parse(_:)`).
+    private mutating func parse(_ item: Node) -> (Event, explicitID: Bool)? {
         guard let (lineNode, mapped) = TestItems.split(item, ctx, what: "an event") else { return nil }
         var fieldsNode = mapped
         var line = lineNode.string ?? ""
@@ -85,10 +105,11 @@ struct TestEventParser {
         interactions[interaction] = carried
 
         guard let data = data(type, raw) else { return nil }
-        return Event(
-            eventID: raw["id"]?.text ?? "e\(count)", type: type, occurredAt: start + offset,
+        let event = Event(
+            eventID: raw["id"]?.text ?? "", type: type, occurredAt: start + offset,
             interactionID: interaction, customerID: carried.customer, channel: carried.channel,
             queue: queue, agentID: carried.agent, data: data, attributes: Attributes(attributes))
+        return (event, raw["id"] != nil)
     }
 
     /// The typed data, checked as the event decoder checks it, so a test cannot feed the engine an
