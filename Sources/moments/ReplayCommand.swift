@@ -105,17 +105,40 @@ struct ReplayCommand: ParsableCommand {
         let events = inputs.count > 2 ? inputs[2] : "-"
         let old = try RulesFile.load(oldPath), new = try RulesFile.load(newPath)
         let bytes = try Self.read(events)
-        let result = ReplayDiff.replaying(bytes, file: events == "-" ? "<stdin>" : events, old: old, new: new, dialect: try dialectDecoder(), partitions: partitions)
+        let name = events == "-" ? "<stdin>" : events
+        let result = ReplayDiff.replaying(bytes, file: name, old: old, new: new, dialect: try dialectDecoder(), partitions: partitions)
+        // No event read compares nothing: an empty file, or a wrong --dialect that made every
+        // line malformed, said "no change" and exited 0, and a CI check passed on nothing.
+        if failOnChange && result.eventsRead == 0 {
+            let why = result.malformedLines == 0 ? ""
+                : ", read as --dialect \(dialect); moments replay --dead-letters --dialect \(dialect) --rules \(newPath) \(events) says why each was refused"
+            throw CLIError("\(name): error: nothing to compare: no event could be read from \(name) (\(result.malformedLines) malformed lines\(why))")
+        }
         Stdout.print(ReplayDiffReport.render(result, oldName: oldPath, newName: newPath, listOutputs: !summary))
         if result.malformedLines > 0 { Stderr.print("\(events): \(result.malformedLines) malformed lines skipped (moments replay --dead-letters --rules \(newPath) \(events) lists them)") }
         if failOnChange && !result.isEmpty { throw ExitCode(1) }
     }
 
     static func read(_ events: String) throws -> [UInt8] {
+        let bytes: [UInt8]
         switch TextFiles.bytes(atPath: events == "-" ? "/dev/stdin" : events) {
-        case .success(let bytes): return bytes
+        case .success(let b): bytes = b
         case .failure(let why): throw CLIError("\(events): error: cannot read the file: \(why)")
         }
+        // gzip's magic bytes: a compressed recording was replayed as text, every line of it
+        // reported malformed, and the one thing wrong with it left unsaid.
+        if bytes.starts(with: [0x1F, 0x8B]) {
+            let name = events == "-" ? "<stdin>" : events
+            throw CLIError("\(name): error: the events are gzip-compressed, not JSON lines; decompress them on the way in: \(zcatHint(events))")
+        }
+        return bytes
+    }
+
+    /// `zcat FILE | moments replay ... -`: this command line, its events read from standard input.
+    static func zcatHint(_ events: String) -> String {
+        var args = Array(CommandLine.arguments.dropFirst())
+        if events != "-", let i = args.lastIndex(of: events) { args[i] = "-" } else if !args.contains("-") { args.append("-") }
+        return "zcat \(events == "-" ? "FILE" : events) | moments \(args.joined(separator: " "))"
     }
 }
 

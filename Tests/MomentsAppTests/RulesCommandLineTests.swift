@@ -271,6 +271,45 @@ import Testing
         #expect(same.out.hasSuffix("no change: 28 outputs identical\n"))
     }
 
+    /// `--fail-on-change` fails when no event was read: an empty file, or a wrong `--dialect`
+    /// that made every line malformed, said "no change" and exited 0 (until 2026-12-08).
+    @Test func replayDiffFailsOnChangeWhenNoEventWasRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("diff-none-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let empty = dir.appendingPathComponent("empty.jsonl").path
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        let none = try Self.moments(["replay", "--diff", "--fail-on-change", "config/moments.yaml", "config/moments.yaml", empty])
+        #expect(none.status == 1, "\(none.out)")
+        #expect(none.err == "\(empty): error: nothing to compare: no event could be read from \(empty) (0 malformed lines)\n", "\(none.err)")
+        let events = "Tests/Fixtures/reference-stream.jsonl"
+        let dialect = try Self.moments(["replay", "--diff", "--fail-on-change", "--dialect", "twilio-taskrouter", "config/moments.yaml", "config/moments.yaml", events])
+        #expect(dialect.status == 1, "\(dialect.out)")
+        #expect(dialect.err.contains("nothing to compare: no event could be read from \(events) ("), "\(dialect.err)")
+        #expect(dialect.err.contains(" malformed lines, read as --dialect twilio-taskrouter; "), "\(dialect.err)")
+        // Without --fail-on-change the report stands as it was.
+        #expect(try Self.moments(["replay", "--diff", "config/moments.yaml", "config/moments.yaml", empty]).status == 0)
+    }
+
+    /// A gzip-compressed recording is refused as such, with the command that reads it: every
+    /// line of it was reported malformed (until 2026-12-08).
+    @Test func replayRefusesGzipCompressedEvents() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // `{}` and a newline, gzip-compressed.
+        let gz = Data([0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xAB, 0xAE, 0xE5, 0x02, 0x00, 0x06, 0xB0, 0xA1, 0xDD, 0x03, 0x00, 0x00, 0x00])
+        let file = dir.appendingPathComponent("events.jsonl.gz").path
+        try gz.write(to: URL(fileURLWithPath: file))
+        let r = try Self.moments(["replay", "--rules", "config/moments.yaml", file])
+        #expect(r.status == 1 && r.out.isEmpty, "\(r.out)")
+        #expect(r.err == "\(file): error: the events are gzip-compressed, not JSON lines; decompress them on the way in: zcat \(file) | moments replay --rules config/moments.yaml -\n", "\(r.err)")
+        let piped = try Self.moments(["replay", "--diff", "config/moments.yaml", "config/moments.yaml", "-"], stdin: gz)
+        #expect(piped.status == 1 && piped.out.isEmpty, "\(piped.out)")
+        #expect(piped.err.hasPrefix("<stdin>: error: the events are gzip-compressed"), "\(piped.err)")
+        #expect(piped.err.hasSuffix("zcat FILE | moments replay --diff config/moments.yaml config/moments.yaml -\n"), "\(piped.err)")
+    }
+
     /// `--summary` is as wide as the longest rule id: a longer one than 32 was cut, its count
     /// glued to what was left of it.
     @Test func replaySummaryShowsLongRuleIdsWhole() throws {

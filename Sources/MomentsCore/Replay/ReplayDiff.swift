@@ -12,6 +12,9 @@ public struct ReplayDiff: Sendable {
     public var rows: [Row]
     /// Event lines that could not be decoded (skipped by both runs alike).
     public var malformedLines = 0
+    /// Events decoded from the lines (each run read them alike), duplicates included: with none,
+    /// "no change" compared nothing (`--fail-on-change` refuses it).
+    public var eventsRead = 0
     /// Moments detected but held back (silenced or inhibited), per rule and reason, in each run:
     /// why an output is only in old when the change added a silence or an inhibition.
     public var heldBack: [HeldBack] = []
@@ -49,12 +52,13 @@ public struct ReplayDiff: Sendable {
         _ events: [UInt8], file: String, old: RuleSet, new: RuleSet, dialect: DialectDecoder = DialectDecoder(dialect: .canonical),
         partitions: Int = 1
     ) -> ReplayDiff {
-        var malformed = 0
+        var malformed = 0, read = 0
         var held: [String: HeldBack] = [:]
         func outputs(_ rules: RuleSet, isOld: Bool) -> [Output] {
             var replayer = PartitionedReplayer(rules: rules, partitions: partitions, dialect: dialect)
             let items = replayer.feed(lines: events, file: file)
             malformed = replayer.malformed
+            read = replayer.stats.eventsProcessed + replayer.stats.duplicatesDropped
             for (key, n) in replayer.takeSuppressionCounts() {
                 let why: String
                 switch key.reason {
@@ -69,6 +73,7 @@ public struct ReplayDiff: Sendable {
         }
         var diff = compare(old: outputs(old, isOld: true), new: outputs(new, isOld: false))
         diff.malformedLines = malformed
+        diff.eventsRead = read
         diff.heldBack = held.values.sorted { ($0.rule, $0.why) < ($1.rule, $1.why) }
         return diff
     }
