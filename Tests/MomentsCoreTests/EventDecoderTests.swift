@@ -134,6 +134,18 @@ import Testing
         #expect(error(flagged)?.reason.contains("empty") == true)
     }
 
+    /// A whole number is quoted as the event wrote it: `"csat":7` was "7.0 is not an integer 1..5".
+    @Test func numbersInErrorsAreWrittenAsInTheEvent() throws {
+        func reason(_ data: String, _ type: String) -> String? {
+            error(replacing("sentiment.scored", type).replacingOccurrences(of: #"{"score":-0.75}"#, with: data))?.reason
+        }
+        #expect(reason(#"{"csat":7}"#, "survey.submitted") == "7 is not an integer 1..5")
+        #expect(reason(#"{"csat":2.5}"#, "survey.submitted") == "2.5 is not an integer 1..5")
+        #expect(reason(#"{"csat":1e300}"#, "survey.submitted") == "1e+300 is not an integer 1..5")
+        #expect(reason(#"{"score":2}"#, "sentiment.scored") == "2 is outside -1..1")
+        #expect(reason(#"{"score":-1.5}"#, "sentiment.scored") == "-1.5 is outside -1..1")
+    }
+
     @Test func hostileDocumentsAreErrorsNotCrashes() throws {
         #expect(error(String(valid.dropLast(20)))?.reason.contains("invalid JSON") == true)
         #expect(error(String(repeating: "[", count: 10_000))?.reason.contains("nesting deeper") == true)

@@ -32,6 +32,13 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         return "invalid_value"
     }
 
+    /// A number as an error quotes it: `7`, not `7.0`, when it is whole (as the event wrote it),
+    /// else as Swift prints it (`4.5`). Out of line: the decoder's error paths stay small.
+    @inline(never)
+    static func number(_ n: Double) -> String {
+        n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+    }
+
     /// A hostile value as an error quotes it: its first 64 Unicode scalars. Counted in
     /// Characters, one letter followed by 400,000 combining marks was a single one, and its
     /// dead letter carried an 800 KB reason twice (value and header), over the producer's limit.
@@ -207,7 +214,7 @@ public struct EventDecoder: Sendable {
             return EventData(sender: sender, text: try text(fields.text, "text", required: true))
         case .sentimentScored:
             let s = try number(fields.score, "score")
-            guard (-1...1).contains(s) else { throw DecodeError(field: "data.score", reason: "\(s) is outside -1..1") }
+            guard (-1...1).contains(s) else { throw DecodeError(field: "data.score", reason: "\(DecodeError.number(s)) is outside -1..1") }
             return EventData(score: s)
         case .agentFlagged:
             // Rules match on the flag's value: an empty one would be an event no rule can see.
@@ -222,7 +229,7 @@ public struct EventDecoder: Sendable {
             return EventData(reason: r)
         case .surveySubmitted:
             let c = try number(fields.csat, "csat")
-            guard c == c.rounded(), (1...5).contains(c) else { throw DecodeError(field: "data.csat", reason: "\(c) is not an integer 1..5") }
+            guard c == c.rounded(), (1...5).contains(c) else { throw DecodeError(field: "data.csat", reason: "\(DecodeError.number(c)) is not an integer 1..5") }
             return EventData(csat: Int(c))
         default: return EventData()
         }
