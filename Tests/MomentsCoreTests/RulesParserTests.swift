@@ -201,6 +201,12 @@ import Testing
                   wait: { from: interaction.queued, until: agent.connected, longer_than: 120s, overrides: [ { longer_than: 60s } ] }
             """)
         #expect(noIf.map(\.message) == ["missing 'if' in an override"], "\(noIf.map(\.description))")
+        // A bound that is not a number is not also missing (until 2026-12-08 it was said to be,
+        // "threshold needs one of ..."); no bound at all still says which are wanted.
+        let notANumber = Fixtures.errors("moments:\n  - id: s\n    kind: pain\n    when: { threshold: { event: sentiment.scored, field: score, below: high } }\n")
+        #expect(notANumber.map(\.message) == ["below must be a number, found 'high'"], "\(notANumber.map(\.description))")
+        let noBound = Fixtures.errors("moments:\n  - id: s\n    kind: pain\n    when: { threshold: { event: sentiment.scored, field: score } }\n")
+        #expect(noBound.map(\.message) == ["threshold needs one of below, above, at_least, at_most"], "\(noBound.map(\.description))")
     }
 
     @Test func decimalNumbersOnly() {

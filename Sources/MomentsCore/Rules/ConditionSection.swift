@@ -187,7 +187,11 @@ enum ConditionSection {
         let below = ctx.number(m["below"], what: "below"), above = ctx.number(m["above"], what: "above")
         let atLeast = ctx.number(m["at_least"], what: "at_least"), atMost = ctx.number(m["at_most"], what: "at_most")
         if below == nil && above == nil && atLeast == nil && atMost == nil {
-            ctx.error(node, "threshold needs one of below, above, at_least, at_most")
+            // A bound given but not a number was reported as such: "needs one of" would be a
+            // second, wrong, message about it.
+            if m["below"] == nil && m["above"] == nil && m["at_least"] == nil && m["at_most"] == nil {
+                ctx.error(node, "threshold needs one of below, above, at_least, at_most")
+            }
             return nil
         }
         guard boundsFitTheField(field, below: below, above: above, atLeast: atLeast, atMost: atMost, averaged: m["average_over"] != nil, in: m, ctx) else { return nil }
