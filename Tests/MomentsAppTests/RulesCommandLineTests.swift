@@ -258,6 +258,17 @@ import Testing
         #expect(r.out.hasSuffix("0 passed, 0 failed, 1 file refused\n"))
     }
 
+    /// A rules file given to `moments test` is said to be one, in one line: six "unknown key"
+    /// lines said nothing of it (until 2026-12-08).
+    @Test func aRulesFileGivenToTestIsSaidToBeOne() throws {
+        let r = try Self.moments(["test", "config/moments.yaml"])
+        #expect(r.status == 1)
+        // At its `moments:` key, wherever the default rules have it.
+        #expect(r.err.hasPrefix("config/moments.yaml:"), "\(r.err)")
+        #expect(r.err.contains(":1: error: this is a rules file (it has 'moments:' and no 'tests:'): moments test takes a rule-test file"), "\(r.err)")
+        #expect(r.err.split(separator: "\n").count == 1, "\(r.err)")
+    }
+
     @Test func replayDiffFailsOnChangeOnlyWhenAsked() throws {
         let dir = try Self.rulesCopy(threshold: "60s")
         defer { try? FileManager.default.removeItem(at: dir) }

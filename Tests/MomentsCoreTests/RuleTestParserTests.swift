@@ -90,6 +90,18 @@ import Testing
         #expect(e.map(\.eventID) == ["e1-3", "e1", "e1-2", "e4", "dup", "dup"])
     }
 
+    /// A rules file is said to be one, once: it was refused with an "unknown key" for each of its
+    /// sections and a missing `rules` and `tests` (until 2026-12-08).
+    @Test func aRulesFileIsSaidToBeOne() {
+        let errors = Self.errors("settings: { duplicate_window: 100 }\nmoments:\n  - id: x\nrecovery: []\n")
+        #expect(errors.map(\.description) == [
+            "t.yaml:2:1: error: this is a rules file (it has 'moments:' and no 'tests:'): moments test takes a rule-test file, which names its rules file in 'rules:' and lists 'tests:' (see \"Testing rules\" in the README); moments check t.yaml checks a rules file",
+        ])
+        // A test file with a stray `moments:` is still a test file, its key unknown.
+        let stray = Self.errors(Self.oneTest(events: "      - +0s queued\n") + "moments: []\n")
+        #expect(stray.map(\.message).contains { $0.hasPrefix("unknown key 'moments' in the test file") }, "\(stray)")
+    }
+
     @Test func expectationsWithTimesAndFields() throws {
         let file = try Self.parse(Self.oneTest(events: "      - +0s queued\n", extra: """
                 expect:

@@ -25,6 +25,15 @@ public enum RuleTestParser {
             if ctx.errors.isEmpty { ctx.report(line: 1, column: 1, "the test file is empty") }
             return .failure(ConfigErrors(ctx.errors))
         }
+        // A rules file given here (`moments test config/moments.yaml`) was refused key by key,
+        // an "unknown key" for each of its sections, without a word of what the file is.
+        if case .mapping(let m) = root {
+            let keys = ctx.pairs(m).map(\.key)
+            if let moments = keys.first(where: { $0.string == "moments" }), !keys.contains(where: { $0.string == "tests" }) {
+                ctx.error(moments, "this is a rules file (it has 'moments:' and no 'tests:'): moments test takes a rule-test file, which names its rules file in 'rules:' and lists 'tests:' (see \"Testing rules\" in the README); moments check \(file) checks a rules file")
+                return .failure(ConfigErrors(ctx.errors))
+            }
+        }
         guard let top = ctx.mapping(root, what: "the test file", allowed: topKeys, extensions: true) else { return .failure(ConfigErrors(ctx.errors)) }
         let rulesNode = ctx.required(top, "rules", in: root, what: "the test file (the rules file to test, relative to this file)")
         let rulesPath = ctx.string(rulesNode, what: "rules")
