@@ -421,6 +421,24 @@ import Testing
         #expect(e3.errors.count == 5, "\(e3.errors.prefix(3))")
     }
 
+    /// At most `maxAdminSilences` endpoint silences are in force or pending at once: the next is
+    /// refused with what to do, and one expired makes room again (until 2026-12-08 there was no
+    /// bound).
+    @Test func endpointSilencesAreBounded() throws {
+        let reg = SilenceRegistry(store: nil, rules: Self.rules, now: { Clock().now }, logger: Logger(label: "test"))
+        var ids: [String] = []
+        for _ in 0..<SilenceRegistry.maxAdminSilences {
+            guard case .success(let s) = reg.create(body: #"{"match": {"queue": ["billing"]}, "for": "2h"}"#) else { Issue.record("refused"); return }
+            ids.append(s.id)
+        }
+        guard case .failure(let e) = reg.create(body: #"{"match": {"queue": ["billing"]}, "for": "2h"}"#) else { Issue.record("accepted"); return }
+        #expect(e.errors.map(\.message) == ["there are already 1000 silences made through the endpoint in force or pending, the most at once; expire those no longer needed (DELETE /silences/{id}), or put long-lived ones in the rules file"])
+        // One expired (kept a day for late events, but no longer in force) makes room.
+        #expect(reg.expire(id: ids[0]) == .expired)
+        guard case .success = reg.create(body: #"{"match": {"queue": ["billing"]}, "for": "2h"}"#) else { Issue.record("refused"); return }
+        guard case .failure = reg.create(body: #"{"match": {"queue": ["billing"]}, "for": "2h"}"#) else { Issue.record("accepted"); return }
+    }
+
     /// A file that is not a silences file at all is still moved aside whole.
     @Test func anUnreadableSilencesFileIsMovedAside() throws {
         let dir = tempDirectory()

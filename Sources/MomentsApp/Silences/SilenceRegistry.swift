@@ -27,6 +27,12 @@ public final class SilenceRegistry: @unchecked Sendable {
     /// measured from its end, it would be dropped at once, after a 201.
     public static let retention = Duration.hours(24)
 
+    /// Silences made through the endpoint that are in force or pending at once, at most; with
+    /// those ended but kept for late events (a day), ten times that. Every moment is checked
+    /// against every silence, so without a bound a script creating them in a loop (the token is
+    /// all it takes) slowed every partition's engine, and their file grew without end.
+    public static let maxAdminSilences = 1_000
+
     /// Where a silence's window stands against the wall clock. `ended` is listed only for one
     /// made after its window, while it is kept: it still mutes the backlog it was made for.
     public enum State: String, Sendable { case active, pending, ended }
@@ -144,6 +150,13 @@ public final class SilenceRegistry: @unchecked Sendable {
             return .failure(ConfigErrors(ctx.errors))
         }
         lock.lock(); defer { lock.unlock() }
+        let t = now(), live = adminSilences.lazy.filter { $0.endsAt > t }.count
+        guard live < Self.maxAdminSilences, adminSilences.count < 10 * Self.maxAdminSilences else {
+            let what = live < Self.maxAdminSilences
+                ? "\(adminSilences.count) silences made through the endpoint are kept (those ended stay a day, for late events), the most at once"
+                : "there are already \(live) silences made through the endpoint in force or pending, the most at once; expire those no longer needed (DELETE /silences/{id}), or put long-lived ones in the rules file"
+            return .failure(ConfigErrors([ConfigError(file: "request", line: 0, column: 0, message: what)]))
+        }
         var made = createdAt
         made[silence.id] = now()
         switch persist(adminSilences + [silence], createdAt: made) {
