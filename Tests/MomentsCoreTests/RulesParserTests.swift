@@ -257,6 +257,28 @@ import Testing
         #expect(Fixtures.errors(yaml).first?.message.contains("unknown placeholder '{wait}'") == true)
     }
 
+    /// A coaching tip naming a moment that has errors of its own is checked with them, against
+    /// what is known of the moment's measures: until 2026-12-08 its errors came only at the
+    /// next check, once the moment was mended.
+    @Test func aTipIsCheckedWhenTheMomentItNamesIsRefused() {
+        func tipErrors(_ moment: String) -> [String] {
+            Fixtures.errors("moments:\n  - id: a\n" + moment + "coaching:\n  - { id: c, on: [a], kind: corrective, tip: \"You {bogus} after {wait}\" }\n").map(\.message)
+        }
+        let wait = "    when: { wait: { from: interaction.queued, until: agent.connected, longer_than: 120s } }\n"
+        let badSummary = tipErrors("    kind: pain\n    summary: \"{queu}\"\n" + wait)
+        #expect(badSummary.count == 2 && badSummary.contains { $0.hasPrefix("unknown placeholder '{queu}'") }, "\(badSummary)")
+        #expect(badSummary.contains { $0.hasPrefix("unknown placeholder '{bogus}' (available here: ") }, "\(badSummary)")
+        let badKind = tipErrors("    kind: pian\n" + wait)
+        #expect(badKind.count == 2 && badKind.contains { $0.hasPrefix("unknown placeholder '{bogus}'") }, "\(badKind)")
+        // The condition refused: only a name no condition could fill is reported.
+        let badCondition = tipErrors("    kind: pain\n    when: { wait: { from: interaction.queued, longer_than: 120s } }\n")
+        #expect(badCondition.count == 2, "\(badCondition)")
+        #expect(badCondition.contains { $0.hasPrefix("unknown placeholder '{bogus}'") && $0.contains("the condition of moment 'a', once mended") }, "\(badCondition)")
+        // A moment that is not in the file at all: its measures are unknown, so only the name is reported.
+        let unknown = Fixtures.errors(Self.base + "\ncoaching:\n  - { id: c, on: [b], kind: corrective, tip: \"{bogus}\" }\n").map(\.message)
+        #expect(unknown.count == 1 && unknown.first?.hasPrefix("unknown moment 'b'") == true, "\(unknown)")
+    }
+
     /// A UTF-8 byte order mark (Windows editors write one) is not content: before a first key
     /// it made the file's second top-level key a syntax error. The first line's columns are
     /// counted as an editor shows them, without it.

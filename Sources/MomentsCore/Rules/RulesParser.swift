@@ -30,10 +30,13 @@ public enum RulesParser {
         // Every id written, valid moment or not: a reference to a moment that has errors of
         // its own is not reported a second time as "unknown moment".
         var declared: Set<String> = []
+        // What is known of each refused moment's measures, so a coaching tip naming it is
+        // still checked now, not only once the moment is mended (until 2026-12-08 it waited).
+        var refused: [String: RefusedMoment] = [:]
         if case .sequence(let items)? = top["moments"] { for item in items { if let id = ctx.member(item, "id")?.string { declared.insert(id) } } }
         if let list = ctx.sequence(top["moments"] ?? { ctx.error(root, "missing 'moments' (the list of moments to detect)"); return nil }(), what: "moments") {
             for item in list {
-                guard let m = MomentSection.parse(item, ctx, schedules: schedules, declaredSchedules: declaredSchedules) else { continue }
+                guard let m = MomentSection.parse(item, ctx, schedules: schedules, declaredSchedules: declaredSchedules, refused: { refused[$0] = $1 }) else { continue }
                 if ids[m.id] != nil { ctx.error(item, "duplicate moment id '\(m.id)'"); continue }
                 ids[m.id] = item
                 moments.append(m)
@@ -51,7 +54,7 @@ public enum RulesParser {
         var coaching: [CoachingRule] = []
         var coachingIDs: Set<String> = []
         for item in top["coaching"].flatMap({ ctx.sequence($0, what: "coaching") }) ?? [] {
-            guard let c = CoachingSection.parse(item, ctx, known: known, declared: declared) else { continue }
+            guard let c = CoachingSection.parse(item, ctx, known: known, declared: declared, refused: refused) else { continue }
             if !coachingIDs.insert(c.id).inserted { ctx.error(item, "duplicate coaching id '\(c.id)'"); continue }
             coaching.append(c)
         }
@@ -77,7 +80,11 @@ enum SettingsSection {
 enum MomentSection {
     static let keys = ["id", "kind", "stage", "severity", "when", "only", "alert", "summary", "runbook", "schedule", "outside", "inhibits"]
 
-    static func parse(_ node: Node, _ ctx: YAMLContext, schedules: [String: Schedule] = [:], declaredSchedules: Set<String> = []) -> MomentRule? {
+    /// - Parameter refused: told the id of a moment refused for errors, and what is known of its measures.
+    static func parse(
+        _ node: Node, _ ctx: YAMLContext, schedules: [String: Schedule] = [:], declaredSchedules: Set<String> = [],
+        refused: (String, RefusedMoment) -> Void = { _, _ in }
+    ) -> MomentRule? {
         guard let m = ctx.mapping(node, what: "a moment", allowed: keys) else { return nil }
         let errorsBefore = ctx.errors.count
         let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a moment"))
@@ -115,11 +122,17 @@ enum MomentSection {
             let allowed = Placeholders.common.union(anyMeasure(writtenIn: m["when"]))
             for key in ["summary", "runbook"] {
                 if let node = m[key], let text = ctx.string(node, what: key) {
-                    _ = TemplateSection.parse(text, node: node, allowed: allowed, ctx, conditionRefused: true)
+                    _ = TemplateSection.parse(text, node: node, allowed: allowed, ctx, refusedCondition: "its condition")
                 }
             }
         }
-        guard ctx.errors.count == errorsBefore, let id, let kind, let condition else { return nil }
+        guard ctx.errors.count == errorsBefore, let id, let kind, let condition else {
+            if let id {
+                refused(id, condition.map { RefusedMoment(measures: Set($0.measures), conditionRefused: false) }
+                    ?? RefusedMoment(measures: anyMeasure(writtenIn: m["when"]), conditionRefused: true))
+            }
+            return nil
+        }
         return MomentRule(
             id: id, kind: kind, stage: stage, severity: severity, condition: condition, filter: filter, alert: alert, summary: summary,
             runbook: runbook, schedule: schedule, inhibits: inhibits)
@@ -164,10 +177,17 @@ enum MomentSection {
     }
 }
 
+/// A moment refused for errors of its own: its condition's measures when the condition was read,
+/// else every name its refused condition might measure (`MomentSection.anyMeasure`).
+struct RefusedMoment {
+    var measures: Set<String>
+    var conditionRefused: Bool
+}
+
 enum TemplateSection {
-    /// - Parameter conditionRefused: `allowed` is every name the moment's refused condition
-    ///   might measure, which the error does not list.
-    static func parse(_ text: String, node: Node, allowed: Set<String>, _ ctx: YAMLContext, conditionRefused: Bool = false) -> Template? {
+    /// - Parameter refusedCondition: set when `allowed` is every name a refused condition might
+    ///   measure, which the error does not list; names that condition ("its condition").
+    static func parse(_ text: String, node: Node, allowed: Set<String>, _ ctx: YAMLContext, refusedCondition: String? = nil) -> Template? {
         switch Template.parse(text) {
         case .failure(let e):
             ctx.error(node, "bad template: \(e.message) at character \(e.offset + 1)")
@@ -175,9 +195,10 @@ enum TemplateSection {
         case .success(let t):
             var ok = true
             for p in t.placeholders where !allowed.contains(p) {
-                let message = conditionRefused
-                    ? "unknown placeholder '{\(p)}' (every moment fills: \(Placeholders.common.sorted().joined(separator: ", ")); its condition, once mended, adds its measures)"
-                    : "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))"
+                let message = refusedCondition.map {
+                    "unknown placeholder '{\(p)}' (every moment fills: \(Placeholders.common.sorted().joined(separator: ", ")); \($0), once mended, adds its measures)"
+                }
+                    ?? "unknown placeholder '{\(p)}' (available here: \(allowed.sorted().joined(separator: ", ")))"
                 // At the placeholder itself when the template is on one line, else at its start.
                 if let at = ctx.location(of: "{\(p)}", in: node) { ctx.report(line: at.line, column: at.column, message) } else { ctx.error(node, message) }
                 ok = false
@@ -240,24 +261,30 @@ enum RecoverySection {
 }
 
 enum CoachingSection {
-    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> CoachingRule? {
+    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = [], refused: [String: RefusedMoment] = [:]) -> CoachingRule? {
         guard let m = ctx.mapping(node, what: "a coaching rule", allowed: ["id", "on", "kind", "tip"]) else { return nil }
         let before = ctx.errors.count
         let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a coaching rule"))
         let what = "coaching rule '\(id ?? "?")'"
-        let on = MomentReferences.parse(ctx.required(m, "on", in: node, what: what), ctx, known: known, declared: declared)
+        let names = MomentReferences.names(ctx.required(m, "on", in: node, what: what), ctx, known: known, declared: declared)
+        let on = names.flatMap { $0.ok ? $0.ids : nil }
         var kind: CoachingKind?
         if let k = ctx.string(ctx.required(m, "kind", in: node, what: what), what: "kind") {
             kind = CoachingKind(rawValue: k)
             if kind == nil { ctx.error(m["kind"], "kind must be corrective or positive, found '\(k)'") }
         }
         var tip: Template?
-        if let text = ctx.string(ctx.required(m, "tip", in: node, what: what), what: "tip"), let on {
+        // Checked when every moment named is in the file, valid or refused for errors of its own
+        // (what is known of a refused one's measures stands for them); not for a name that is
+        // unknown, whose measures nothing tells.
+        if let text = ctx.string(ctx.required(m, "tip", in: node, what: what), what: "tip"), let ids = names?.ids,
+            ids.allSatisfy({ known[$0] != nil || refused[$0] != nil }) {
             // A tip may only use what every moment it reacts to can fill in.
             var allowed = Placeholders.common
-            let measures = on.compactMap { known[$0]?.condition.measures }.map(Set.init)
+            let measures = ids.compactMap { known[$0].map { Set($0.condition.measures) } ?? refused[$0]?.measures }
             if let first = measures.first { allowed.formUnion(measures.dropFirst().reduce(first) { $0.intersection($1) }) }
-            tip = TemplateSection.parse(text, node: m["tip"]!, allowed: allowed, ctx)
+            let unread = ids.first { refused[$0]?.conditionRefused == true }
+            tip = TemplateSection.parse(text, node: m["tip"]!, allowed: allowed, ctx, refusedCondition: unread.map { "the condition of moment '\($0)'" })
         }
         guard ctx.errors.count == before, let id, let on, let kind, let tip else { return nil }
         return CoachingRule(id: id, on: on, kind: kind, tip: tip)
@@ -268,6 +295,12 @@ enum MomentReferences {
     /// `declared`: ids of moments that are in the file but invalid (their errors are reported
     /// already); naming one fails quietly.
     static func parse(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> [String]? {
+        names(node, ctx, known: known, declared: declared).flatMap { $0.ok ? $0.ids : nil }
+    }
+
+    /// The ids named, and whether each is a valid moment named once (errors reported); nil when
+    /// `on` is not a name or a list of names.
+    static func names(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> (ids: [String], ok: Bool)? {
         guard let items = ctx.stringItems(node, what: "on") else { return nil }
         var ok = true
         for (id, at) in items where known[id] == nil {
@@ -282,6 +315,6 @@ enum MomentReferences {
             ctx.error(at, "moment '\(id)' is named twice in on")
             ok = false
         }
-        return ok ? items.map(\.value) : nil
+        return (items.map(\.value), ok)
     }
 }
