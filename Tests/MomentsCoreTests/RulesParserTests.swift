@@ -85,6 +85,14 @@ import Testing
         #expect(params["small"] == .number(0.000123) && params["zero"] == .number(0) && params["tiny"] == .string("1e-400"))
     }
 
+    /// A negative number goes out as written, as any other: it was refused (until 2026-12-08)
+    /// by a check no action needed, which the schema and the README did not have.
+    @Test func recoveryParamsMayBeNegative() throws {
+        let rules = try Fixtures.rules("moments:\n  - { id: m, kind: pain, when: { match: { event: agent.flagged } } }\nrecovery:\n  - { id: r, on: m, action: shift, params: { offset: -5, delta: -0.25, text: -x } }\n")
+        let params = Dictionary(uniqueKeysWithValues: try #require(rules.recovery.first).params.map { ($0.key, $0.value) })
+        #expect(params["offset"] == .number(-5) && params["delta"] == .number(-0.25) && params["text"] == .string("-x"))
+    }
+
     /// Both lists of an `ended` condition are checked, every bad item at its place: a bad
     /// reason used to hide a bad phase (`check` reports every problem at once).
     @Test func everyBadItemOfAnEndedConditionIsReported() {
