@@ -32,7 +32,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Interactions started per simulated minute.")
     var arrivals: Double = 60
 
-    @Option(name: .long, help: "Event time of the first event (RFC 3339), or 'now': live traffic, each event sent at its own time (at most --rate a second).")
+    @Option(name: .long, help: "Event time of the first event (RFC 3339), or 'now': live traffic, each event sent (or printed) at its own time (to Kafka at most --rate a second).")
     var start: String = "2026-11-24T04:00:00Z"
 
     func validate() throws {
@@ -55,6 +55,7 @@ struct SimulateCommand: ParsableCommand {
         // Anything but `now` was parsed already, by `validate`.
         options.start = start == "now" ? Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) : RFC3339.parse(start)!
         var simulator = TrafficSimulator(options: options)
+        let live = start == "now"
         if stdout {
             var out = OutputBuffer()
             for n in 0..<(count ?? 10_000) {
@@ -63,6 +64,15 @@ struct SimulateCommand: ParsableCommand {
                     out.flush()
                     throw CLIError(problem)
                 }
+                // Live traffic is written at its own time, as it is sent to Kafka: until
+                // 2026-12-08 stdout got it at once, events up to minutes ahead of the clock.
+                if live {
+                    let wait = Double(e.occurredAt.milliseconds) / 1000 - Date().timeIntervalSince1970
+                    if wait > 0 {
+                        out.flush()
+                        Thread.sleep(forTimeInterval: wait)
+                    }
+                }
                 out.write(Array(e.json.utf8))
             }
             out.flush()
@@ -70,7 +80,7 @@ struct SimulateCommand: ParsableCommand {
         }
         let sent = try TrafficProducer.run(
             simulator: &simulator, bootstrapServers: bootstrapServers, topic: topic, rate: rate, count: count,
-            live: start == "now", shouldStop: { false })
+            live: live, shouldStop: { false })
         Stderr.print("produced \(sent) events to \(topic) at \(bootstrapServers)")
     }
 }
