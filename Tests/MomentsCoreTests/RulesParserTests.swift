@@ -85,6 +85,20 @@ import Testing
         #expect(params["small"] == .number(0.000123) && params["zero"] == .number(0) && params["tiny"] == .string("1e-400"))
     }
 
+    /// With no list of moments read (`moment:` misspelled), the rules naming moments are not
+    /// also each told their moment is unknown, with an empty list (until 2026-12-08).
+    @Test func aMissingMomentsSectionIsNotRepeatedByEveryRuleNamingOne() {
+        let rules = "recovery:\n  - { id: r, on: long-wait, action: discount }\ncoaching:\n  - { id: c, on: [long-wait], kind: corrective, tip: hi }\n"
+        let misspelled = Fixtures.errors("moment:\n  - { id: long-wait, kind: pain, when: { match: { event: agent.flagged } } }\n" + rules).map(\.message)
+        #expect(misspelled.count == 2 && misspelled.contains("missing 'moments' (the list of moments to detect)"), "\(misspelled)")
+        #expect(misspelled.contains { $0.hasPrefix("unknown key 'moment'") }, "\(misspelled)")
+        let notAList = Fixtures.errors("moments: 3\n" + rules).map(\.message)
+        #expect(notAList == ["moments must be a list"], "\(notAList)")
+        // An empty list was read: its names are unknown, and said to be.
+        let none = Fixtures.errors("moments: []\n" + rules).map(\.message)
+        #expect(none == ["unknown moment 'long-wait' (no moments are defined)", "unknown moment 'long-wait' (no moments are defined)"], "\(none)")
+    }
+
     /// A negative number goes out as written, as any other: it was refused (until 2026-12-08)
     /// by a check no action needed, which the schema and the README did not have.
     @Test func recoveryParamsMayBeNegative() throws {

@@ -43,22 +43,27 @@ public enum RulesParser {
             }
         }
         _ = InhibitionSection.validate(moments, nodes: ids.mapValues { ctx.member($0, "inhibits") ?? $0 }, declared: declared, ctx)
+        // No list of moments was read (the section missing, misspelled `moment:`, or not a list;
+        // said already): no name can be told unknown, so a reference fails quietly. Until
+        // 2026-12-08 each was "unknown moment 'x' (defined moments: )", one line per rule.
+        var quiet: Set<String>? = declared
+        if case .sequence? = top["moments"] {} else { quiet = nil }
         let known = Dictionary(uniqueKeysWithValues: moments.map { ($0.id, $0) })
         var recovery: [RecoveryRule] = []
         var recoveryIDs: Set<String> = []
         for item in top["recovery"].flatMap({ ctx.sequence($0, what: "recovery") }) ?? [] {
-            guard let r = RecoverySection.parse(item, ctx, known: known, declared: declared) else { continue }
+            guard let r = RecoverySection.parse(item, ctx, known: known, declared: quiet) else { continue }
             if !recoveryIDs.insert(r.id).inserted { ctx.error(item, "duplicate recovery id '\(r.id)'"); continue }
             recovery.append(r)
         }
         var coaching: [CoachingRule] = []
         var coachingIDs: Set<String> = []
         for item in top["coaching"].flatMap({ ctx.sequence($0, what: "coaching") }) ?? [] {
-            guard let c = CoachingSection.parse(item, ctx, known: known, declared: declared, refused: refused) else { continue }
+            guard let c = CoachingSection.parse(item, ctx, known: known, declared: quiet, refused: refused) else { continue }
             if !coachingIDs.insert(c.id).inserted { ctx.error(item, "duplicate coaching id '\(c.id)'"); continue }
             coaching.append(c)
         }
-        let silences = top["silences"].map { SilenceSection.parseList($0, ctx, knownMoments: Set(known.keys), declared: declared) } ?? []
+        let silences = top["silences"].map { SilenceSection.parseList($0, ctx, knownMoments: Set(known.keys), declared: quiet) } ?? []
         return RuleSet(moments: moments, recovery: recovery, coaching: coaching, settings: settings, silences: silences)
     }
 }
@@ -228,7 +233,7 @@ enum FilterSection {
 }
 
 enum RecoverySection {
-    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> RecoveryRule? {
+    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String>? = []) -> RecoveryRule? {
         guard let m = ctx.mapping(node, what: "a recovery rule", allowed: ["id", "on", "action", "params", "cooldown", "daily_budget", "priority"]) else { return nil }
         let before = ctx.errors.count
         let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a recovery rule"))
@@ -262,7 +267,7 @@ enum RecoverySection {
 }
 
 enum CoachingSection {
-    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = [], refused: [String: RefusedMoment] = [:]) -> CoachingRule? {
+    static func parse(_ node: Node, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String>? = [], refused: [String: RefusedMoment] = [:]) -> CoachingRule? {
         guard let m = ctx.mapping(node, what: "a coaching rule", allowed: ["id", "on", "kind", "tip"]) else { return nil }
         let before = ctx.errors.count
         let id = ctx.ruleID(ctx.required(m, "id", in: node, what: "a coaching rule"))
@@ -294,20 +299,18 @@ enum CoachingSection {
 
 enum MomentReferences {
     /// `declared`: ids of moments that are in the file but invalid (their errors are reported
-    /// already); naming one fails quietly.
-    static func parse(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> [String]? {
+    /// already); naming one fails quietly. Nil when no moments were read: any name fails quietly.
+    static func parse(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String>? = []) -> [String]? {
         names(node, ctx, known: known, declared: declared).flatMap { $0.ok ? $0.ids : nil }
     }
 
     /// The ids named, and whether each is a valid moment named once (errors reported); nil when
     /// `on` is not a name or a list of names.
-    static func names(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String> = []) -> (ids: [String], ok: Bool)? {
+    static func names(_ node: Node?, _ ctx: YAMLContext, known: [String: MomentRule], declared: Set<String>? = []) -> (ids: [String], ok: Bool)? {
         guard let items = ctx.stringItems(node, what: "on") else { return nil }
         var ok = true
         for (id, at) in items where known[id] == nil {
-            if !declared.contains(id) {
-                ctx.error(at, "unknown moment '\(id)' (defined moments: \(known.keys.sorted().joined(separator: ", ")))")
-            }
+            if let declared, !declared.contains(id) { ctx.error(at, unknown(id, known: Set(known.keys))) }
             ok = false
         }
         // A moment listed twice would make the rule give two identical outputs each time it fires.
@@ -317,5 +320,12 @@ enum MomentReferences {
             ok = false
         }
         return (items.map(\.value), ok)
+    }
+}
+
+extension MomentReferences {
+    /// `moments: []` defines none; "(defined moments: )" said so with an empty list.
+    static func unknown(_ id: String, known: Set<String>) -> String {
+        "unknown moment '\(id)' " + (known.isEmpty ? "(no moments are defined)" : "(defined moments: \(known.sorted().joined(separator: ", ")))")
     }
 }

@@ -22,12 +22,12 @@ public enum SilenceSection {
     ///   - knownMoments: ids a `rule` matcher may name; nil accepts any (a persisted silence may
     ///     name a rule that a later rules file no longer has: it then matches nothing).
     ///   - declared: moment ids of the file that are invalid (reported already): naming one
-    ///     fails quietly.
+    ///     fails quietly; nil when no moments were read (their section missing), as for any name.
     ///   - offsetsFrom: when set, `starts_at` and `ends_at` may also be offsets from it
     ///     (`+10m`), as in a rule test.
     public static func parse(
         _ node: Node, _ ctx: YAMLContext, id generated: String?, defaultStart: Timestamp?, knownMoments: Set<String>?,
-        declared: Set<String> = [], offsetsFrom: Timestamp? = nil
+        declared: Set<String>? = [], offsetsFrom: Timestamp? = nil
     ) -> Silence? {
         guard let m = ctx.mapping(node, what: "a silence", allowed: generated == nil ? keys : keys.filter { $0 != "id" }) else { return nil }
         let before = ctx.errors.count
@@ -68,7 +68,7 @@ public enum SilenceSection {
     /// as a value could still stand for tens of megabytes under thousands of keys.
     public static let maxBytes = 64 * 1024
 
-    static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?, declared: Set<String> = []) -> SilenceMatchers? {
+    static func matchersOf(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>?, declared: Set<String>? = []) -> SilenceMatchers? {
         guard let m = ctx.mapping(node, what: "match", allowed: matchKeys) else { return nil }
         // Counted before any is read, one level deep (the counts of lists an alias names cost
         // nothing; a deeper walk of aliased mappings could be exponential): a list counts its
@@ -105,8 +105,8 @@ public enum SilenceSection {
         var out = SilenceMatchers()
         var quietlyBad = false
         for (r, at) in ctx.stringItems(m["rule"], what: "rule") ?? [] {
-            if knownMoments?.contains(r) ?? true { out.rules.insert(r) } else if declared.contains(r) { quietlyBad = true } else {
-                ctx.error(at, "unknown moment '\(r)' (defined moments: \(knownMoments!.sorted().joined(separator: ", ")))")
+            if knownMoments?.contains(r) ?? true { out.rules.insert(r) } else if declared?.contains(r) ?? true { quietlyBad = true } else {
+                ctx.error(at, MomentReferences.unknown(r, known: knownMoments!))
             }
         }
         if quietlyBad { return nil }
@@ -170,7 +170,7 @@ public enum SilenceSection {
     }
 
     /// The `silences:` list of a rules file; ids must be unique.
-    static func parseList(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>, declared: Set<String> = []) -> [Silence] {
+    static func parseList(_ node: Node, _ ctx: YAMLContext, knownMoments: Set<String>, declared: Set<String>? = []) -> [Silence] {
         var out: [Silence] = []
         var ids: Set<String> = []
         for item in ctx.sequence(node, what: "silences") ?? [] {
