@@ -247,6 +247,12 @@ import Testing
         #expect(DurationParser.parse("36524d24h") == .days(36_525))
         #expect(DurationParser.parse("36525d1ms") == nil)
         #expect(DurationParser.parse("9223372036854775807ms") == nil)
+        // Past what Int64 milliseconds hold, still too long, not malformed (until 2026-12-08 "bad duration").
+        for huge in ["99999999999999999999999s", "9223372036854775807d", "15250000000w2000000d"] {
+            let errors = Fixtures.errors(Self.base.replacingOccurrences(of: "120s", with: huge)).map(\.message)
+            #expect(errors == ["longer_than must be at most 100 years (36525d), found '\(huge)'"], "\(errors)")
+        }
+        #expect(Fixtures.errors(Self.base.replacingOccurrences(of: "120s", with: "99999999999999999999999x")).first?.message.hasPrefix("bad duration") == true)
     }
 
     @Test func everyErrorIsReportedAtOnce() {

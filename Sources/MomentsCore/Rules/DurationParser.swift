@@ -15,7 +15,8 @@ public enum DurationParser {
         return d
     }
 
-    /// Any duration that fits in Int64 milliseconds, for an error to say "too long" rather than "bad".
+    /// Any well-formed duration, for an error to say "too long" rather than "bad"; one past
+    /// Int64 milliseconds is `Int64.max` ms (a number of 20 digits was "bad" until 2026-12-08).
     static func parseAnyLength(_ text: String) -> Duration? {
         let s = Array(text.trimmingWhitespace.utf8)
         guard !s.isEmpty else { return nil }
@@ -30,8 +31,7 @@ public enum DurationParser {
             while i < s.count, s[i] >= 48, s[i] <= 57 {
                 let (m, o1) = n.multipliedReportingOverflow(by: 10)
                 let (a, o2) = m.addingReportingOverflow(Int64(s[i] - 48))
-                guard !o1, !o2 else { return nil }
-                n = a; i += 1
+                n = o1 || o2 ? Int64.max : a; i += 1
             }
             guard i > start, i < s.count else { return nil }
             var unit = ""
@@ -50,9 +50,8 @@ public enum DurationParser {
             previous = factor
             let (v, o) = n.multipliedReportingOverflow(by: factor)
             // "100000000000d100000000000d": each part fits, their sum does not (found by the fuzzer's corpus).
-            let (sum, o3) = total.addingReportingOverflow(v)
-            guard !o, !o3 else { return nil }
-            total = sum
+            let (sum, o3) = total.addingReportingOverflow(o ? Int64.max : v)
+            total = o || o3 ? Int64.max : sum
         }
         return Duration(milliseconds: total)
     }
