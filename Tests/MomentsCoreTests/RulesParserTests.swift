@@ -162,7 +162,9 @@ import Testing
         // Three times: at the second, the first repeat.
         ("moments:\n  - id: s\n    kind: pain\n    kind: gain\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 4, 5, "duplicate key 'kind' in one mapping"),
         // Rule ids are part of output ids, which ':' joins.
-        ("moments:\n  - id: vip:rude\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 2, 9, "id 'vip:rude' may hold only letters, digits, '-', '_' and '.'"),
+        ("moments:\n  - id: vip:rude\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 2, 9, "id 'vip:rude' may hold only ASCII letters (a-z, A-Z), digits, '-', '_' and '.'"),
+        // A letter outside ASCII is refused as such (until 2026-12-08 "only letters", which é is).
+        ("moments:\n  - id: \"é\"\n    kind: pain\n    when: { match: { event: agent.flagged } }\n", 2, 9, "id 'é' may hold only ASCII letters (a-z, A-Z)"),
         (base + "\ncoaching:\n  - { id: \"tip one\", on: long-wait, kind: corrective, tip: hi }\n", 7, 11, "id 'tip one' may hold only"),
         ("moments:\n  - id: s\n    kind: pain\n    when: { repeat_contact: { within: 30d, at_least: 300 } }\n", 4, 54, "at_least must be at most 256, found 300"),
         ("recovery: []\n", 1, 1, "missing 'moments'"),

@@ -457,7 +457,8 @@ public final class YAMLContext {
         guard id.utf8.allSatisfy({ b in
             (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
         }) else {
-            error(node, "id '\(id)' may hold only letters, digits, '-', '_' and '.' (it becomes part of output ids, which ':' joins)")
+            // "ASCII": "only letters" (until 2026-12-08) refused é, a letter, with no reason given.
+            error(node, "id '\(id)' may hold only ASCII letters (a-z, A-Z), digits, '-', '_' and '.' (it becomes part of output ids, which ':' joins)")
             return nil
         }
         return id
