@@ -68,6 +68,9 @@ struct ReplayCommand: ParsableCommand {
         if inputs.count == (diff ? 2 : 0) && isatty(STDIN_FILENO) != 0 {
             throw ValidationError("no events file given: name one (JSON lines), or pipe the events in (- reads standard input)")
         }
+        // Checked with the other options: found in `run`, a bad --dialect or --customer-key
+        // printed "error:" and exited 1, without the usage (until 2026-12-08).
+        _ = try dialectDecoder()
     }
 
     func run() throws {
@@ -143,16 +146,17 @@ struct ReplayCommand: ParsableCommand {
 }
 
 extension ReplayCommand {
+    /// Throws a `ValidationError` (exit 64, with the usage) for a bad --dialect or --customer-key.
     func dialectDecoder() throws -> DialectDecoder {
-        guard let d = Dialect(rawValue: dialect) else { throw CLIError("--dialect must be one of \(Dialect.names), found '\(dialect)'") }
+        guard let d = Dialect(rawValue: dialect) else { throw ValidationError("--dialect must be one of \(Dialect.names), found '\(dialect)'") }
         guard let customerKey else { return DialectDecoder(dialect: d) }
-        guard d != .canonical else { throw CLIError("--customer-key applies to vendor dialects only (canonical events carry customer_id)") }
+        guard d != .canonical else { throw ValidationError("--customer-key applies to vendor dialects only (canonical events carry customer_id)") }
         let key: CustomerKey
-        do { key = try CustomerKey(parsing: customerKey) } catch { throw CLIError(error.description) }
+        do { key = try CustomerKey(parsing: customerKey) } catch { throw ValidationError(error.description) }
         // The lines of a file carry no Kafka message key: every line was dead-lettered for a key
         // "not found at @key", with advice to set what had just been set (until 2026-12-07).
         guard key != .messageKey else {
-            throw CLIError("--customer-key @key names the Kafka message key, which the lines of a file do not have; name a field of the events that holds the customer (such as attributes.customer_id), or leave the option out for the dialect's usual fields")
+            throw ValidationError("--customer-key @key names the Kafka message key, which the lines of a file do not have; name a field of the events that holds the customer (such as attributes.customer_id), or leave the option out for the dialect's usual fields")
         }
         return DialectDecoder(dialect: d, customerKey: key)
     }

@@ -97,6 +97,23 @@ import Testing
         #expect(r.out.isEmpty, "nothing replayed: \(r.out)")
     }
 
+    /// A bad --dialect or --customer-key is a usage error as other bad options are: until
+    /// 2026-12-08 `run` found it, printed "error:" and exited 1.
+    @Test func replayRefusesABadDialectOrCustomerKeyAsAUsageError() throws {
+        let cases: [([String], String)] = [
+            (["--dialect", "foo"], "--dialect must be one of"),
+            (["--dialect", "amazon-connect", "--customer-key", "tags["], "customer_key 'tags[' has an empty or malformed segment"),
+            (["--dialect", "amazon-connect", "--customer-key", ""], "customer_key must be a dotted path"),
+            (["--customer-key", "tags.customer_id"], "--customer-key applies to vendor dialects only"),
+        ]
+        for (arguments, message) in cases {
+            let r = try Self.moments(["replay"] + arguments + ["Tests/Fixtures/reference-stream.jsonl"])
+            #expect(r.status == 64, "\(arguments): \(r.status) \(r.err)")
+            #expect(r.err.contains("Error: \(message)"), "\(arguments): \(r.err)")
+            #expect(r.out.isEmpty, "nothing replayed: \(r.out)")
+        }
+    }
+
     @Test func benchRefusesOutputTopicsWithoutPartitions() throws {
         let r = try Self.moments(["bench", "--suite", "produce", "--output-partitions", "0"])
         #expect(r.status == 64, "\(r.out)\(r.err)")
