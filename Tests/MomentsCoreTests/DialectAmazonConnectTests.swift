@@ -138,6 +138,17 @@ import Testing
         #expect(error?.reason.contains("tags.customer_id") == true)
     }
 
+    /// The advice to set the topic's customer_key is given when none is set; with one set it
+    /// was given too (until 2026-12-08), repeating advice already taken.
+    @Test func aMissingCustomerAdvisesACustomerKeyOnlyWhenNoneIsSet() throws {
+        let json = #"{"detail-type":"Amazon Connect Contact Event","time":"2026-11-24T11:00:00Z","detail":{"eventType":"INITIATED","contactId":"c-1","initiationMethod":"INBOUND","channel":"VOICE"}}"#
+        let unset = DialectDecoder(dialect: .amazonConnect).decode(json).decodeError
+        #expect(unset?.reason.hasSuffix("; set the topic's customer_key (moments replay: --customer-key)") == true, "\(unset?.reason ?? "")")
+        let set = DialectDecoder(dialect: .amazonConnect, customerKey: .path(["tags", "customer_id"])).decode(json).decodeError
+        #expect(set?.field == "customer_id")
+        #expect(set?.reason == "missing: amazon-connect events carry no customer id and none was found at tags.customer_id (the customer_key given)", "\(set?.reason ?? "")")
+    }
+
     @Test func theSameMessageTwiceGivesTheSameEventID() throws {
         #expect(try one("02-queued.json").eventID == one("02-queued.json").eventID)
     }

@@ -40,6 +40,12 @@ public struct DialectDecoder: Sendable {
             case .twilioTaskRouter: return .success(try TwilioTaskRouterMapper.events(json, key: key, customerKeys: keys))
             }
         } catch {
+            // With a customer_key set, the place tried is that key: advising to set it repeated
+            // advice already taken (until 2026-12-08). Error path only.
+            if customerKey != nil, error.reason.hasSuffix(VendorMessage.customerKeyAdvice) {
+                let reason = error.reason.dropLast(VendorMessage.customerKeyAdvice.count)
+                return .failure(DecodeError(field: error.field, reason: reason + " (the customer_key given)"))
+            }
             return .failure(error)
         }
     }

@@ -29,8 +29,11 @@ struct VendorMessage {
         let tried = customerKeys.map(\.description).joined(separator: ", ")
         throw DecodeError(
             field: "customer_id",
-            reason: "missing: \(dialect) events carry no customer id and none was found at \(tried.isEmpty ? "(nowhere configured)" : tried); set the topic's customer_key (moments replay: --customer-key)")
+            reason: "missing: \(dialect) events carry no customer id and none was found at \(tried.isEmpty ? "(nowhere configured)" : tried)\(Self.customerKeyAdvice)")
     }
+
+    /// Advice for the dialect's usual places; `DialectDecoder` drops it when a customer_key is set.
+    static let customerKeyAdvice = "; set the topic's customer_key (moments replay: --customer-key)"
 
     /// Ids become state keys and output keys: bounded, never empty.
     func checkedID(_ s: String, field: String) throws(DecodeError) -> String {
