@@ -26,7 +26,7 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         if isGivenTwice { return "duplicate_member" }
         if reason.hasPrefix("empty message") { return "empty_message" }
         if field == nil && reason.hasPrefix("expected a JSON object") { return "not_an_object" }
-        if reason.hasPrefix("missing") || reason == "empty" { return "missing_field" }
+        if reason.hasPrefix("missing") || reason.hasPrefix("null") || reason == "empty" { return "missing_field" }
         if reason.hasPrefix("expected") { return "wrong_type" }
         if reason.contains("outside") || reason.contains("out of range") { return "out_of_range" }
         return "invalid_value"
@@ -243,7 +243,9 @@ public struct EventDecoder: Sendable {
 
     func requiredString(_ field: EventScanner.Field?, _ key: String, _ lx: JSONLexer) throws(DecodeError) -> String {
         switch field {
-        case nil, .scalar(.null)?: throw DecodeError(field: key, reason: "missing")
+        case nil: throw DecodeError(field: key, reason: "missing")
+        // Written, as null: "missing" sent the reader looking for a member that is there (until 2026-12-08).
+        case .scalar(.null)?: throw DecodeError(field: key, reason: "null, where a string is required")
         case .scalar(.string(let t))?:
             guard t.range.count <= Self.maxIDBytes else { throw Self.tooLong(key, t.range.count) }
             let s = lx.text(t)
