@@ -99,6 +99,15 @@ import Testing
         #expect(none == ["unknown moment 'long-wait' (no moments are defined)", "unknown moment 'long-wait' (no moments are defined)"], "\(none)")
     }
 
+    /// Nesting past libyaml's limit is said in plain words: libyaml's own named a C function
+    /// to call (until 2026-12-08).
+    @Test func nestingTooDeepIsSaidPlainly() {
+        for yaml in [String(repeating: "[", count: 100_000), "moments: " + String(repeating: "{a: ", count: 2_000)] {
+            let errors = Fixtures.errors(yaml)
+            #expect(errors.map(\.message) == ["invalid YAML: nested deeper than 1000 levels (lists and mappings within one another)"], "\(errors.map(\.description))")
+        }
+    }
+
     /// A negative number goes out as written, as any other: it was refused (until 2026-12-08)
     /// by a check no action needed, which the schema and the README did not have.
     @Test func recoveryParamsMayBeNegative() throws {

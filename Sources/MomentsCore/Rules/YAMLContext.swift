@@ -47,6 +47,9 @@ public final class YAMLContext {
 
     public init(file: String) { self.file = file }
 
+    /// libyaml's limit of lists and mappings within one another (its MAX_NESTING_LEVEL).
+    static let maxNesting = 1000
+
     /// Parses YAML text into a node tree; syntax errors are recorded with their position.
     public func compose(_ text: String) -> Node? {
         // A byte order mark, which editors on Windows write and no editor shows: the parser read
@@ -69,6 +72,12 @@ public final class YAMLContext {
             switch e {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
                 .composer(let context, let problem, let mark, _):
+                // libyaml's own words named a C function to call ("set with
+                // yaml_set_max_nest_level())", until 2026-12-08.
+                if problem.hasPrefix("Maximum nesting level reached") {
+                    report(line: mark.line, column: mark.column, "invalid YAML: nested deeper than \(Self.maxNesting) levels (lists and mappings within one another)")
+                    return nil
+                }
                 let ctx = context.map { "\($0.text): " } ?? ""
                 report(line: mark.line, column: mark.column, "invalid YAML: \(ctx)\(problem)\(tabHint(near: mark.line))\(templateHint(near: mark.line))")
             case .duplicatedKeysInMapping(let duplicates, let context):
