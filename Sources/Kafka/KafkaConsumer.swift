@@ -309,10 +309,32 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// starts at or before what it names, and `close` waits for it as for any commit held.
     /// The answer also reaches the `offset_commit_cb`, as a synchronous commit's does. A
     /// partition the coordinator refused fails the call, naming the first such partition.
+    ///
+    /// librdkafka holds a commit for the coordinator only once: served again when a coordinator
+    /// is found but before the group is up with it, the commit fails with `_WAIT_COORD`. Within
+    /// the bound it is sent again then (a new consumer's first commit on a loaded machine met
+    /// that, and so can a revocation's just after an outage).
     public func commit(_ offsets: [TopicPartition: Int64], timeoutMs: Int32) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let list = TopicPartitionList.make(Array(offsets.keys), offsets: offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(max(timeoutMs, 0)))
+        while true {
+            let (seconds, attoseconds) = (deadline - clock.now).components
+            let left = Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+            let answer = try commitOnce(list, timeoutMs: left, bound: timeoutMs)
+            guard answer == RD_KAFKA_RESP_ERR__WAIT_COORD, left > 100 else {
+                if answer != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(answer, "commit") }
+                return
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// One commit and its answer: the error of the whole commit (none, or `_WAIT_COORD` to send
+    /// it again); a partition refused, or no answer within `timeoutMs`, throws.
+    private func commitOnce(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, timeoutMs: Int32, bound: Int32) throws(KafkaError) -> rd_kafka_resp_err_t {
         // A queue of this call's own: an answer that comes after the bound finds it destroyed
         // and is dropped (librdkafka keeps the queue alive until then).
         let queue = rd_kafka_queue_new(rk)
@@ -320,15 +342,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         let err = rd_kafka_commit_queue(rk, list, queue, nil, nil)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit") }
         guard let event = rd_kafka_queue_poll(queue, timeoutMs) else {
-            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "commit: the group's coordinator did not answer within \(timeoutMs) ms")
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "commit: the group's coordinator did not answer within \(bound) ms")
         }
         defer { rd_kafka_event_destroy(event) }
         let answer = rd_kafka_event_error(event)
-        if answer != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(answer, "commit") }
+        if answer != RD_KAFKA_RESP_ERR_NO_ERROR { return answer }
         if let committed = rd_kafka_event_topic_partition_list(event),
            let (tp, offset, refused) = TopicPartitionList.elements(committed).first(where: { $0.2 != RD_KAFKA_RESP_ERR_NO_ERROR }) {
             throw KafkaError(refused, "commit offset \(offset) of \(tp)")
         }
+        return RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
     /// Hands `offsets` (each the next offset to read) to librdkafka's own committer: with
