@@ -173,14 +173,64 @@ import Testing
         let expected = reloaded.run(next).map(\.id)
         // The rule of the same kind keeps its count (the second flag fires it).
         #expect(expected == ["i-1:escalated:1", "i-1:flagged:1"])
+        var again = restarted
         #expect(restarted.run(next).map(\.id) == expected)
+
+        // The next checkpoint writes the customer again, so a second restart (whose partition
+        // record now names the new kind) does not find the old state in the old record.
+        again.tracksChanges = true
+        var rewritten = records
+        for (id, state) in again.takeChangedCustomers() { rewritten[id] = state }
+        #expect(rewritten["c-1"] != records["c-1"], "the customer's record was not written again")
+        var second = try Engine.restored(rules: after, partition: again.partitionState(inputOffset: 2), customers: rewritten)
+        #expect(second.run(next).map(\.id) == expected)
+    }
+
+    /// A rule removed across one restart and back, of another kind, across the next: the
+    /// records of the first restart's rules do not bring back the state of the rule's first life.
+    @Test func aRuleRemovedAndBackOfAnotherKindStartsFresh() throws {
+        let v1 = try Fixtures.rules("""
+            moments:
+              - id: escalated
+                kind: pain
+                when: { match: { event: interaction.escalated } }
+              - id: flagged
+                kind: pain
+                when: { match: { event: agent.flagged } }
+            """)
+        let v2 = try Fixtures.rules("""
+            moments:
+              - id: flagged
+                kind: pain
+                when: { match: { event: agent.flagged } }
+            """)
+        let v3 = try Fixtures.rules("""
+            moments:
+              - id: escalated
+                kind: pain
+                when: { count: { event: interaction.escalated, reaches: 1 } }
+              - id: flagged
+                kind: pain
+                when: { match: { event: agent.flagged } }
+            """)
+        let s = Script()
+        var first = Engine(rules: v1)
+        first.tracksChanges = true
+        #expect(first.run([s.at(0, .interactionStarted), s.at(10, .interactionEscalated)]).map(\.id) == ["i-1:escalated:1"])
+        var records: [String: [UInt8]] = [:]
+        for (id, state) in first.takeChangedCustomers() { records[id] = state }
+        var second = try Engine.restored(rules: v2, partition: first.partitionState(inputOffset: 1), customers: records)
+        second.tracksChanges = true
+        for (id, state) in second.takeChangedCustomers() { records[id] = state }
+        var third = try Engine.restored(rules: v3, partition: second.partitionState(inputOffset: 1), customers: records)
+        #expect(third.process(s.at(20, .interactionEscalated)).map(\.id) == ["i-1:escalated:1"])
     }
 }
 
-/// Timers due at the same instant fire in the order of what they are about, so a day's last
-/// discount goes to the same customer whichever event arrived first, and after a restore
-/// (which schedules the timers again in its own order) as before it. Until 2026-12-08 they
-/// fired in the order they were scheduled, and a restart could give it to the other customer.
+/// Timers due at the same instant fire in an order of what they are about (`Timer.order`), so a
+/// day's last discount goes to the same customer whichever event arrived first, and after a
+/// restore (which schedules the timers again in its own order) as before it. Until 2026-12-08
+/// they fired in the order they were scheduled, and a restart could give it to the other one.
 @Suite struct SameInstantTimerTests {
     static let rules = """
         moments:
@@ -204,12 +254,15 @@ import Testing
 
     @Test func theLastDiscountGoesToTheSameCustomerWhateverArrivesFirst() throws {
         let rules = try Fixtures.rules(Self.rules)
+        var results: [[String]] = []
         for events in [Self.queued(), Self.queued().reversed()] {
             var engine = Engine(rules: rules)
             let out = engine.run(events) + engine.advance(to: Script().time(200))
-            #expect(out.recoveries.map(\.id) == ["i-a:long-wait:1:apology-discount"])
-            #expect(out.alerts.map(\.id) == ["i-a:long-wait:1", "i-z:long-wait:1"])
+            #expect(out.recoveries.count == 1)
+            #expect(Set(out.alerts.map(\.id)) == ["i-a:long-wait:1", "i-z:long-wait:1"])
+            results.append(out.map(\.id))
         }
+        #expect(results[0] == results[1])
     }
 
     @Test func aRestoredEngineFiresThemInTheSameOrder() throws {

@@ -2,8 +2,9 @@ import Testing
 @testable import MomentsCore
 
 /// The engine's timer queue must fire timers by deadline, and timers of one deadline in the
-/// order they were scheduled, whatever the heap's shape (it became four-ary on 2026-12-06):
-/// that order is part of what makes a replay give the same outputs.
+/// order of what they are about (`Timer.order`; until 2026-12-08 the order they were scheduled
+/// in), whatever the heap's shape (it became four-ary on 2026-12-06): that order is part of
+/// what makes a replay, and a restored engine, give the same outputs.
 @Suite struct TimerQueueTests {
     /// A small deterministic generator, so a failure can be replayed.
     struct Generator {
@@ -18,9 +19,9 @@ import Testing
     }
 
     /// Timers scheduled and fired in interleaved rounds, with many equal deadlines, against a
-    /// list kept in order by (deadline, order of scheduling): every pop must be the list's first.
+    /// list kept in order by (deadline, the timer's order): every pop must be the list's first.
     @Test(arguments: [1, 2, 5, 17, 300, 5000])
-    func firesByDeadlineThenByScheduleOrder(size: Int) throws {
+    func firesByDeadlineThenByTheirOrder(size: Int) throws {
         var queue = TimerQueue()
         var expected: [(deadline: Int64, customer: String)] = []
         var random = Generator(state: UInt64(size))
@@ -28,12 +29,14 @@ import Testing
         var clock: Int64 = 0
         for _ in 0..<4 {
             for _ in 0..<size {
-                // Few distinct deadlines: ties are the case the sequence numbers decide.
+                // Few distinct deadlines: ties are the case the timers' order decides.
                 let deadline = clock + Int64(random.next(max(2, size / 8)))
                 let customer = "c-\(scheduled)"
                 queue.schedule(.evictCustomer(customer: customer), at: Timestamp(milliseconds: deadline))
-                // After the last entry of an equal or earlier deadline: stable by schedule order.
-                let at = expected.firstIndex { $0.deadline > deadline } ?? expected.count
+                let order = TimerQueue.Timer.evictCustomer(customer: customer).order
+                let at = expected.firstIndex {
+                    $0.deadline > deadline || $0.deadline == deadline && TimerQueue.Timer.evictCustomer(customer: $0.customer).order > order
+                } ?? expected.count
                 expected.insert((deadline, customer), at: at)
                 scheduled += 1
             }
@@ -60,18 +63,28 @@ import Testing
         #expect(expected.isEmpty && queue.count == 0)
     }
 
-    /// Carried-over entries keep their sequence numbers (a snapshot restored): order among them
-    /// and new ones follows those numbers.
-    @Test func preservedSequencesKeepTheirOrder() {
-        var queue = TimerQueue()
+    /// Timers of one instant come out in the same order whatever order they were scheduled in
+    /// (a restored engine schedules them again in its own), waits before evictions.
+    @Test func oneInstantsTimersComeOutInOneOrder() {
         let at = Timestamp(milliseconds: 10)
-        queue.insertPreservingSequence(.init(deadline: at, sequence: 7, timer: .evictCustomer(customer: "b")))
-        queue.insertPreservingSequence(.init(deadline: at, sequence: 3, timer: .evictCustomer(customer: "a")))
-        queue.insertPreservingSequence(.init(deadline: at, sequence: 9, timer: .evictCustomer(customer: "c")))
-        queue.setNextSequence(10)
-        queue.schedule(.evictCustomer(customer: "d"), at: at)
-        var fired: [TimerQueue.Timer] = []
-        while let e = queue.popDue(at: at) { fired.append(e.timer) }
-        #expect(fired == ["a", "b", "c", "d"].map { .evictCustomer(customer: $0) })
+        let timers: [TimerQueue.Timer] = [
+            .evictCustomer(customer: "a"), .evictInteraction(customer: "b", interaction: "i-1"),
+            .wait(customer: "c", interaction: "i-2", rule: 0, episode: 1), .wait(customer: "a", interaction: "i-3", rule: 1, episode: 1),
+            .evictCustomer(customer: "d"), .wait(customer: "c", interaction: "i-2", rule: 0, episode: 2),
+        ]
+        func fired(_ list: [TimerQueue.Timer]) -> [TimerQueue.Timer] {
+            var queue = TimerQueue()
+            for t in list { queue.schedule(t, at: at) }
+            var out: [TimerQueue.Timer] = []
+            while let e = queue.popDue(at: at) { out.append(e.timer) }
+            return out
+        }
+        let first = fired(timers)
+        #expect(fired(timers.reversed()) == first)
+        #expect(fired([timers[3], timers[0], timers[5], timers[1], timers[4], timers[2]]) == first)
+        let kinds = first.map { t -> Int in
+            switch t { case .wait: return 0; case .evictInteraction: return 1; case .evictCustomer: return 2 }
+        }
+        #expect(kinds == kinds.sorted())
     }
 }

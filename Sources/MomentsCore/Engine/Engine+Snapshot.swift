@@ -78,17 +78,19 @@ extension Engine {
         rules: RuleSet, partition: [UInt8]?, customers records: [String: [UInt8]], laterBatchStates: [String: [UInt8]] = [:]
     ) throws(SnapshotError) -> Engine {
         var engine = Engine(rules: rules)
-        var kinds: [String: String] = [:]
+        var kinds: [String: String]?
         if let partition {
             let state = try decodePartition(partition)
             engine.clock = state.clock
             engine.budgets = state.budgets
             kinds = state.kinds
         }
+        var laterKinds: [String: [String: String]?] = [:]
         var customerClocks: [String: Timestamp] = [:]
         for (id, bytes) in laterBatchStates {
             let later = try decodePartition(bytes)
             customerClocks[id] = max(engine.clock, later.clock)
+            laterKinds[id] = later.kinds
             // The use of a later day, or more of the same day: budgets only grow within a day.
             for (rule, b) in later.budgets where engine.budgets[rule].map({ ($0.day, $0.used) < (b.day, b.used) }) ?? true {
                 engine.budgets[rule] = b
@@ -96,18 +98,35 @@ extension Engine {
         }
         // A rule whose kind changed since the state was written starts fresh, as a reload
         // (`sameKind`) has it: until 2026-12-08 a restart kept its state, so a rule turned from
-        // `match` into `count` found the interaction already fired and never fired in it.
-        var ruleIndex: [String: Int] = [:]
-        for (i, m) in rules.moments.enumerated() where kinds[m.id].map({ $0 == m.condition.keyword }) ?? true { ruleIndex[m.id] = i }
+        // `match` into `count` found the interaction already fired and never fired in it. A
+        // customer whose record is of a later batch was written under that batch's rules.
+        let ruleIndex = Self.ruleIndex(rules, writtenUnder: kinds)
         for (id, bytes) in records {
-            engine.customers[id] = try decodeCustomer(id, parse(bytes), ruleIndex: ruleIndex)
+            let index = laterKinds[id].map { Self.ruleIndex(rules, writtenUnder: $0) } ?? ruleIndex
+            engine.customers[id] = try decodeCustomer(id, parse(bytes), ruleIndex: index)
+        }
+        // Rules other than those the records were written under: every customer is written
+        // again at the next checkpoint, as a reload has it, so that the next restore does not
+        // find the state dropped here (it would, with this partition's record written anew).
+        if let kinds, kinds != Dictionary(rules.moments.map { ($0.id, $0.condition.keyword) }, uniquingKeysWith: { a, _ in a }) {
+            engine.markAllChanged()
         }
         engine.rebuildTimers(customerClocks: customerClocks)
         return engine
     }
 
+    /// The current rules by the ids a record names them by, less those whose state it cannot
+    /// hold: one of another kind when it was written, or one its writer did not have (removed
+    /// and added back, perhaps of another kind). `kinds` nil: a record from before 2026-12-08,
+    /// read by id alone.
+    static func ruleIndex(_ rules: RuleSet, writtenUnder kinds: [String: String]?) -> [String: Int] {
+        var index: [String: Int] = [:]
+        for (i, m) in rules.moments.enumerated() where kinds.map({ $0[m.id] == m.condition.keyword }) ?? true { index[m.id] = i }
+        return index
+    }
+
     /// A partition record's clock and daily budgets.
-    static func decodePartition(_ bytes: [UInt8]) throws(SnapshotError) -> (clock: Timestamp, budgets: [String: (day: Int64, used: Int)], kinds: [String: String]) {
+    static func decodePartition(_ bytes: [UInt8]) throws(SnapshotError) -> (clock: Timestamp, budgets: [String: (day: Int64, used: Int)], kinds: [String: String]?) {
         let json = try parse(bytes)
         try checkFormat(json)
         // Read by `inputOffset(ofPartitionState:)`; refused here, so the restore replays instead
@@ -123,12 +142,14 @@ extension Engine {
                 budgets[rule] = (try whole(d, "budget day of \(rule)"), used)
             }
         }
-        var kinds: [String: String] = [:]
+        var kinds: [String: String]?
         if case .object(let members)? = json["kinds"] {
+            var read: [String: String] = [:]
             for (rule, kind) in members {
                 guard let k = kind.stringValue else { throw SnapshotError("kind of \(rule) is malformed") }
-                kinds[rule] = k
+                read[rule] = k
             }
+            kinds = read
         }
         guard let clock = json["clock"]?.numberValue else { throw SnapshotError("clock missing") }
         return (try time(clock, "clock"), budgets, kinds)

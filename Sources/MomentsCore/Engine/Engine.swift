@@ -103,18 +103,8 @@ public struct Engine: Sendable {
             // hung on other customers' traffic and on the partition count).
             if let instant, instant != entry.deadline { flushMoments(into: &out) }
             instant = entry.deadline
-            guard timers.earliest == entry.deadline else {
-                fire(entry.timer, at: entry.deadline, into: &out)
-                continue
-            }
-            // Timers due at one instant fire in the order of what they are about, not of when
-            // they were scheduled: a restored engine schedules them again in another order, and
-            // until 2026-12-08 the last discount of a day's budget could go to another customer
-            // after a restart than the running engine gave it to.
-            var group = [entry.timer]
-            while let next = timers.popDue(at: entry.deadline) { group.append(next.timer) }
-            group.sort(by: TimerQueue.Timer.firesBefore)
-            for timer in group { fire(timer, at: entry.deadline, into: &out) }
+            // Those of one instant in the order of what they are about (`TimerQueue.Timer.order`).
+            fire(entry.timer, at: entry.deadline, into: &out)
         }
         flushMoments(into: &out)
     }
