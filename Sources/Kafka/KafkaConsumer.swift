@@ -320,11 +320,14 @@ public final class KafkaConsumer: @unchecked Sendable {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .milliseconds(max(timeoutMs, 0)))
-        while true {
+        func left() -> Int32 {
             let (seconds, attoseconds) = (deadline - clock.now).components
-            let left = Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
-            let answer = try commitOnce(list, timeoutMs: left, bound: timeoutMs)
-            guard answer == RD_KAFKA_RESP_ERR__WAIT_COORD, left > 100 else {
+            return Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        }
+        while true {
+            let answer = try commitOnce(list, timeoutMs: left(), bound: timeoutMs)
+            // Sent again only with time left for an answer (a tenth of a second at least).
+            guard answer == RD_KAFKA_RESP_ERR__WAIT_COORD, left() > 150 else {
                 if answer != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(answer, "commit") }
                 return
             }

@@ -150,10 +150,13 @@ public final class SilenceRegistry: @unchecked Sendable {
             return .failure(ConfigErrors(ctx.errors))
         }
         lock.lock(); defer { lock.unlock() }
-        let t = now(), live = adminSilences.lazy.filter { $0.endsAt > t }.count
-        guard live < Self.maxAdminSilences, adminSilences.count < 10 * Self.maxAdminSilences else {
+        // Those past their retention, which the next pruning drops, are not counted.
+        let t = now()
+        let kept = adminSilences.filter { Self.isKept($0, createdAt: createdAt, horizon: t - Self.retention) }
+        let live = kept.lazy.filter { $0.endsAt > t }.count
+        guard live < Self.maxAdminSilences, kept.count < 10 * Self.maxAdminSilences else {
             let what = live < Self.maxAdminSilences
-                ? "\(adminSilences.count) silences made through the endpoint are kept (those ended stay a day, for late events), the most at once"
+                ? "\(kept.count) silences made through the endpoint are kept (an ended one stays a day after its end, for late events), the most at once; the oldest ended ones leave within a day, and long-lived ones belong in the rules file"
                 : "there are already \(live) silences made through the endpoint in force or pending, the most at once; expire those no longer needed (DELETE /silences/{id}), or put long-lived ones in the rules file"
             return .failure(ConfigErrors([ConfigError(file: "request", line: 0, column: 0, message: what)]))
         }

@@ -349,8 +349,8 @@ extension Engine {
     /// that does not wrap (a schedule's local time: a wait `limit` near `Int64.min` put its
     /// deadline there, and the next closer stopped the process, at every restart).
     static let timeRange: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
-    /// The longest duration a record may hold (a wait's limit): a century.
-    static let maxDuration = Duration.days(36_525)
+    /// The longest duration a record may hold (a wait's limit): the longest a rules file may give.
+    static let maxDuration = DurationParser.maximum
     /// Counts and episode numbers: far beyond any interaction's, far below overflow.
     static let maxCount: Int64 = 1 << 48
 
