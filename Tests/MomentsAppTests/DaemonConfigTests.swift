@@ -213,6 +213,20 @@ import MomentsRuntime
         #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_ADMIN_TOKEN": "\n"]).contains { $0.contains("MOMENTS_ADMIN_TOKEN: is blank") })
     }
 
+    /// An empty token (a Secret with an empty value, `MOMENTS_ADMIN_TOKEN=$TOKEN` with TOKEN
+    /// unset) is refused as a blank one is: until 2026-12-08 it was skipped, `check` said ok and
+    /// the endpoint served /silences and /rules without a token.
+    @Test func anEmptyAdminTokenIsRefused() throws {
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_ADMIN_TOKEN": ""]) == [
+            "environment: error: MOMENTS_ADMIN_TOKEN: is set but empty: no request could send it (unset the variable for no token)",
+        ])
+        // Over a token from the file too: the variable set is what the operator meant.
+        #expect(errors("admin: { token: s3cret }\nrules: rules.yaml\n", env: ["MOMENTS_ADMIN_TOKEN": ""]).count == 1)
+        #expect(errors("admin: { token: \"\" }\nrules: rules.yaml\n") == [
+            "/etc/moments/daemon.yaml:1:17: error: admin.token is empty: no request could send it (remove the key for no token)",
+        ])
+    }
+
     /// Open to the network without a token, the endpoint lets anyone mute every moment: the
     /// daemon says so at its start (the compose file published it so until 2026-12-07).
     @Test func anEndpointOpenToTheNetworkWithoutATokenIsWarnedOf() throws {

@@ -160,7 +160,10 @@ enum AdminSection {
         if let v = ctx.string(m["listen"], what: "admin.listen") {
             if AdminSection.validListen(v) { a.listen = v } else { ctx.error(m["listen"], "admin.listen must be host:port, found '\(v)'") }
         }
-        if let raw = ctx.string(m["token"], what: "admin.token") {
+        if let node = m["token"], case .scalar(let s) = node, s.string.isEmpty {
+            // Said as the environment's empty token is (`token: ""` from a template's unset variable).
+            ctx.error(node, "admin.token is empty: no request could send it (remove the key for no token)")
+        } else if let raw = ctx.string(m["token"], what: "admin.token") {
             if let token = AdminSettings.trimmedToken(raw) { a.token = token } else { ctx.error(m["token"], "admin.token is blank: no request could send it") }
         }
         if let b = ctx.bool(m["enabled"], what: "admin.enabled") { a.enabled = b }

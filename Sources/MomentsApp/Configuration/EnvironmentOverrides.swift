@@ -94,9 +94,13 @@ public enum EnvironmentOverrides {
         if let v = env["MOMENTS_ADMIN_LISTEN"] {
             if AdminSection.validListen(v) { config.admin.listen = v } else { fail("MOMENTS_ADMIN_LISTEN", "expected host:port, found '\(v)'") }
         }
-        if let v = env["MOMENTS_ADMIN_TOKEN"], !v.isEmpty {
-            // A blank one (a secret file's lone newline) is refused, not taken for "no token".
-            if let token = AdminSettings.trimmedToken(v) { config.admin.token = token } else { fail("MOMENTS_ADMIN_TOKEN", "is blank: no request could send it") }
+        if let v = env["MOMENTS_ADMIN_TOKEN"] {
+            // A blank one (a secret file's lone newline) is refused, not taken for "no token";
+            // an empty one too (a Secret with an empty value, `MOMENTS_ADMIN_TOKEN=$TOKEN` with
+            // TOKEN unset): until 2026-12-08 it was skipped, and the endpoint served /silences
+            // and /rules to anyone while `check` said ok.
+            if v.isEmpty { fail("MOMENTS_ADMIN_TOKEN", "is set but empty: no request could send it (unset the variable for no token)") }
+            else if let token = AdminSettings.trimmedToken(v) { config.admin.token = token } else { fail("MOMENTS_ADMIN_TOKEN", "is blank: no request could send it") }
         }
         bool("MOMENTS_ADMIN_ENABLED") { config.admin.enabled = $0 }
         duration("MOMENTS_ADMIN_IDLE_TIMEOUT") { config.admin.idleTimeout = $0 }
