@@ -54,9 +54,12 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
             || k.contains("sasl.oauthbearer.config") || k.hasSuffix(".key") || k == "ssl.key.pem"
     }
 
+    /// What a secret's value is replaced by in logs and `moments run --print-config`.
+    public static let secretMask = "******"
+
     /// The properties as they may be logged: secret values replaced by asterisks.
     public var masked: [String: String] {
-        properties.reduce(into: [:]) { out, p in out[p.key] = Self.isSecret(p.key) ? "******" : p.value }
+        properties.reduce(into: [:]) { out, p in out[p.key] = Self.isSecret(p.key) ? Self.secretMask : p.value }
     }
 
     /// One line for logs, keys sorted, secrets masked: `bootstrap.servers=... group.id=...`.

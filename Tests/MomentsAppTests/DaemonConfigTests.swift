@@ -42,15 +42,42 @@ import MomentsRuntime
         let printed = config.printable
         #expect(printed.contains("# restore_lookback: unset"), "\(printed)")
         #expect(printed.contains("rules: /etc/moments/rules.yaml"), "\(printed)")
-        let again = try parse(printed).get()
+        // The token is the mask in the printout: read back with it set again (MaskedSecretCheck).
+        let again = try parse(printed, env: ["MOMENTS_ADMIN_TOKEN": "s3cret"]).get()
         #expect(again.printable == printed)
         #expect(again.kafka.groupID == "group: one")
         #expect(again.kafka.inputTopicsDescription == config.kafka.inputTopicsDescription)
         #expect(again.processing.restoreLookback == nil && again.changelogTopic == nil)
         #expect(again.processing.transactionalID == "tx:1")
-        #expect(again.admin.token == "******", "read back, the endpoint stays closed")
+        #expect(again.admin.token == "s3cret")
         #expect(!printed.contains("s3cret"))
         #expect(YAMLText.scalar(":id") == "\":id\"" && YAMLText.scalar("a\u{85}b") == "\"a\\u0085b\"")
+    }
+
+    /// A secret whose value is the mask --print-config writes (`******`) is refused at its place:
+    /// a printout fed back with `--config` made the mask the admin token, or a SASL password,
+    /// until 2026-12-08. The variable that overrides it may be set instead, as the printout says.
+    @Test func aSecretThatIsTheMaskIsRefused() throws {
+        let yaml = """
+            kafka:
+              properties: { sasl.password: "******", sasl.username: "******" }
+              consumer_properties: { ssl.key.password: "******" }
+            admin: { token: "******" }
+            rules: rules.yaml
+            """
+        let said = "the mask `moments run --print-config` writes in place of a secret, not the secret: set the real one"
+        #expect(errors(yaml) == [
+            "/etc/moments/daemon.yaml:2:32: error: kafka.properties.sasl.password is ******, \(said) here or in MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD",
+            "/etc/moments/daemon.yaml:3:44: error: kafka.consumer_properties.ssl.key.password is ******, \(said) here or in MOMENTS_KAFKA_CONSUMER_PROPERTY_SSL_KEY_PASSWORD",
+            "/etc/moments/daemon.yaml:4:17: error: admin.token is ******, \(said) here or in MOMENTS_ADMIN_TOKEN",
+        ])
+        // Set again in the variables, the printout's masks are overridden and harmless.
+        let env = ["MOMENTS_ADMIN_TOKEN": "t", "MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD": "p", "MOMENTS_KAFKA_CONSUMER_PROPERTY_SSL_KEY_PASSWORD": "k"]
+        let config = try parse(yaml, env: env).get()
+        #expect(config.admin.token == "t" && config.kafka.properties["sasl.password"] == "p" && config.kafka.consumerProperties["ssl.key.password"] == "k")
+        // A variable holding the mask, copied from a printout, is refused too.
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_ADMIN_TOKEN": "******"]) == ["environment: error: MOMENTS_ADMIN_TOKEN: is ******, \(said)"])
+        #expect(errors("rules: rules.yaml\n", env: ["MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD": "******"]) == ["environment: error: MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD: is ******, \(said)"])
     }
 
     /// Inline rules and the admin endpoint's idle timeout are printed too: without them the

@@ -29,6 +29,8 @@ public enum DaemonConfigParser {
         let admin = top["admin"].flatMap { AdminSection.parse($0, ctx) } ?? AdminSettings()
         let logging = top["logging"].flatMap { LoggingSection.parse($0, ctx) } ?? LoggingSettings()
 
+        MaskedSecretCheck.check(kafka: top["kafka"], admin: top["admin"], environment: environment, ctx)
+
         var rulesErrors: [ConfigError] = []
         var rules: RuleSet?
         var rulesSource = "inline"

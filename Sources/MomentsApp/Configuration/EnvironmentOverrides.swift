@@ -100,6 +100,7 @@ public enum EnvironmentOverrides {
             // TOKEN unset): until 2026-12-08 it was skipped, and the endpoint served /silences
             // and /rules to anyone while `check` said ok.
             if v.isEmpty { fail("MOMENTS_ADMIN_TOKEN", "is set but empty: no request could send it (unset the variable for no token)") }
+            else if AdminSettings.trimmedToken(v) == MaskedSecretCheck.mask { fail("MOMENTS_ADMIN_TOKEN", MaskedSecretCheck.variableMessage) }
             else if let token = AdminSettings.trimmedToken(v) { config.admin.token = token } else { fail("MOMENTS_ADMIN_TOKEN", "is blank: no request could send it") }
         }
         bool("MOMENTS_ADMIN_ENABLED") { config.admin.enabled = $0 }
@@ -127,6 +128,7 @@ public enum EnvironmentOverrides {
                 continue
             }
             if let setting = KafkaSettings.ownSetting(forProperty: key) { fail(name, "\(key) is set by \(setting); set it there"); continue }
+            if KafkaConfiguration.isSecret(key), value == MaskedSecretCheck.mask { fail(name, MaskedSecretCheck.variableMessage); continue }
             // Offered to librdkafka now, as the file's properties are (`KafkaSection.properties`).
             if let refusal = KafkaConfiguration.refusal(ofProperty: key, value: value) { fail(name, "\(key): \(refusal)"); continue }
             config.kafka[keyPath: target][key] = value
