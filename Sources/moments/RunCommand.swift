@@ -93,7 +93,12 @@ struct RunCommand: AsyncParsableCommand {
             "bootstrap": "\(daemon.kafka.bootstrapServers)", "group": "\(daemon.kafka.groupID)", "rules": "\(daemon.rulesSource)",
             "admin": "\(daemon.admin.enabled ? daemon.admin.listen : "off")", "allocator": "\(Allocator.name)",
         ])
-        try await app.run()
+        do {
+            try await app.run()
+        } catch is Daemon.AdminListenError {
+            // Logged by the daemon already, in the log's format: not printed again.
+            throw ExitCode.failure
+        }
     }
 }
 

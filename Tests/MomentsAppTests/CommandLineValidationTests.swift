@@ -163,6 +163,48 @@ import Testing
         #expect(r.err.contains("admin.state_dir") && r.err.contains("MOMENTS_STATE_DIR"), "\(r.err)")
     }
 
+    /// A second `run` on an admin port that is taken stops before its pipeline starts, with an
+    /// error in the log's format naming the address and `admin.listen`: until 2026-12-08 it
+    /// logged "stopping" and "stopped" as for a clean stop, then NIO's bare `Error: bind(...):
+    /// Address already in use) (errno: 98)`.
+    @Test func runOnATakenAdminPortSaysSoInItsLog() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moments-listen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Another process's listening socket, as a first `run` holds it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let taken = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        try "kafka: { bootstrap_servers: 127.0.0.1:1 }\nadmin: { listen: \"\(taken)\", state_dir: \(dir.path)/state }\nrules: \(RulesCommandLineTests.root.path)/config/moments.yaml\n"
+            .write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
+        p.arguments = ["run", "--config", dir.appendingPathComponent("daemon.yaml").path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stopped = waitFor(seconds: 20) { !p.isRunning }
+        if !stopped { p.terminate() }
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(stopped, "it ran on: \(text)")
+        #expect(p.terminationStatus == 1, "\(text)")
+        let said = text.split(separator: "\n").filter { $0.contains("level=error") }
+        #expect(said.count == 1 && said.allSatisfy { $0.contains("cannot listen on \(taken) (admin.listen") && $0.contains("Address already in use") }, "\(text)")
+        // Refused before the pipeline ran, and said once, in the log only.
+        #expect(!text.contains("stopped") && !text.contains("bind(descriptor") && !text.contains("Error:"), "\(text)")
+    }
+
     /// Output that cannot be written is an error, not a success with nothing written.
     @Test(arguments: [["simulate", "--stdout", "--seed", "7", "--count", "20"], ["replay", "--rules", "config/moments.yaml", "Tests/Fixtures/reference-stream.jsonl"]])
     func aCommandWhoseOutputCannotBeWrittenFails(arguments: [String]) throws {

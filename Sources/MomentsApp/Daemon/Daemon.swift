@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import MomentsCore
+import NIOCore
 import MomentsRuntime
 import Prometheus
 import ServiceLifecycle
@@ -88,10 +89,59 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Runs until stopped; first refuses to start when the admin endpoint could not keep a
-    /// silence (see `checkStateDirectory`).
+    /// silence (see `checkStateDirectory`) or cannot listen (see `checkAdminListen`).
     public func run() async throws {
         try Self.checkStateDirectory(config.admin)
-        try await group.run()
+        do {
+            try Self.checkAdminListen(config.admin)
+            try await group.run()
+        } catch let error as AdminListenError {
+            logger.error("\(error.description)")
+            throw error
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EADDRNOTAVAIL || error.errnoCode == EACCES {
+            // Taken between the check and the server's own bind: the server is the only part
+            // of the group that binds a socket. Said the same way, not as NIO's bare error.
+            let said = AdminListenError(listen: config.admin.listen, reason: String(cString: strerror(error.errnoCode)))
+            logger.error("\(said.description)")
+            throw said
+        }
+    }
+
+    /// The admin endpoint cannot listen on `admin.listen`. Logged by `run` before it is thrown.
+    public struct AdminListenError: Error, CustomStringConvertible, LocalizedError {
+        public var listen: String
+        public var reason: String
+        public var description: String {
+            "the admin endpoint cannot listen on \(listen) (admin.listen, or MOMENTS_ADMIN_LISTEN): \(reason); is another moments running there? Stop it, or set admin.listen to a free address"
+        }
+        public var errorDescription: String? { description }
+    }
+
+    /// With the admin endpoint on, whether `admin.listen` can be bound, before anything starts:
+    /// until 2026-12-08 a second `run` on a taken port started its pipeline, logged "stopping"
+    /// and "stopped" as for a clean stop, then ended with NIO's bare `bind(descriptor:ptr:bytes:):
+    /// Address already in use) (errno: 98)`, outside the log and naming neither the address nor
+    /// the setting. The socket is bound as the server binds it (SO_REUSEADDR, the first address
+    /// the host resolves to) and closed at once.
+    public static func checkAdminListen(_ admin: AdminSettings) throws(AdminListenError) {
+        guard admin.enabled else { return }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        let resolved = getaddrinfo(admin.host, String(admin.port), &hints, &found)
+        guard resolved == 0, let address = found?.pointee else {
+            throw AdminListenError(listen: admin.listen, reason: "cannot resolve \(admin.host): \(String(cString: gai_strerror(resolved)))")
+        }
+        defer { freeaddrinfo(found) }
+        let fd = socket(address.ai_family, address.ai_socktype, address.ai_protocol)
+        // No socket to probe with (out of descriptors?): left to the server, which says why.
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var on: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(fd, address.ai_addr, address.ai_addrlen) == 0 else {
+            throw AdminListenError(listen: admin.listen, reason: String(cString: strerror(errno)))
+        }
     }
 
     /// The state directory cannot be created or written.
