@@ -372,6 +372,19 @@ import MomentsRuntime
         #expect(e.errors.map(\.description).contains("environment: error: MOMENTS_COMMIT_INTERVAL: bad duration '500' (use a number with a unit: 500ms, 120s, 5m, 24h, 30d; several units from larger to smaller: 1h30m)"), "\(e)")
     }
 
+    /// A duration from a variable that is zero, negative or too long is refused in the file's
+    /// words (`shutdown_timeout must be longer than zero`), not as a bad duration with a hint
+    /// on how to write one, which `0s` follows (until 2026-12-08).
+    @Test func anEnvironmentDurationIsRefusedInTheFilesWords() throws {
+        for name in ["MOMENTS_SHUTDOWN_TIMEOUT", "MOMENTS_COMMIT_INTERVAL", "MOMENTS_ASSIGNMENT_TIMEOUT", "MOMENTS_ADMIN_IDLE_TIMEOUT"] {
+            #expect(errors("rules: rules.yaml\n", env: [name: "0s"]) == ["environment: error: \(name): must be longer than zero"])
+            #expect(errors("rules: rules.yaml\n", env: [name: "-5s"]) == ["environment: error: \(name): must not be negative, found '-5s'"])
+            #expect(errors("rules: rules.yaml\n", env: [name: "36526d"]) == ["environment: error: \(name): must be at most 100 years (36525d), found '36526d'"])
+        }
+        #expect(errors("processing: { shutdown_timeout: 0s }\nrules: rules.yaml\n") == ["/etc/moments/daemon.yaml:1:33: error: shutdown_timeout must be longer than zero"])
+        #expect(try parse("rules: rules.yaml\n", env: ["MOMENTS_RESTORE_LOOKBACK": "0s"]).get().processing.restoreLookback?.milliseconds == 0)
+    }
+
     /// An IPv6 listen address in brackets, as URLs write it, is bound without them.
     @Test func anIPv6ListenAddressMayBeBracketed() throws {
         let c = try parse("admin: { listen: \"[::1]:19466\" }\nrules: rules.yaml\n").get()

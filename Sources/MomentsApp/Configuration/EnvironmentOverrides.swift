@@ -44,15 +44,14 @@ public enum EnvironmentOverrides {
         if let v = env["MOMENTS_TOPIC_COACHING"], !v.isEmpty { config.kafka.topics.coaching = v }
         if let v = env["MOMENTS_TOPIC_RECOVERY"], !v.isEmpty { config.kafka.topics.recovery = v }
         if let v = env["MOMENTS_TOPIC_DEAD_LETTER"], !v.isEmpty { config.kafka.topics.deadLetter = v }
-        if let v = env["MOMENTS_COMMIT_INTERVAL"] {
-            if let d = DurationParser.parse(v), d.milliseconds > 0 { config.processing.commitInterval = d } else {
-                fail("MOMENTS_COMMIT_INTERVAL", "bad duration '\(v)' (\(DurationParser.hint))")
-            }
-        }
         func duration(_ name: String, allowZero: Bool = false, _ apply: (Duration) -> Void) {
             guard let v = env[name] else { return }
-            if let d = DurationParser.parse(v), allowZero || d.milliseconds > 0 { apply(d) } else { fail(name, "bad duration '\(v)' (\(DurationParser.hint))") }
+            switch Self.duration(v, allowZero: allowZero) {
+            case .success(let d): apply(d)
+            case .failure(let problem): fail(name, problem.message)
+            }
         }
+        duration("MOMENTS_COMMIT_INTERVAL") { config.processing.commitInterval = $0 }
         func bool(_ name: String, _ apply: (Bool) -> Void) {
             guard let v = env[name] else { return }
             switch v.lowercased() {
@@ -134,6 +133,23 @@ public enum EnvironmentOverrides {
             config.kafka[keyPath: target][key] = value
         }
         return errors.isEmpty ? .success(()) : .failure(ConfigErrors(errors))
+    }
+
+    struct DurationProblem: Error { var message: String }
+
+    /// A duration from a variable, or why not in the words the file's errors use
+    /// (`YAMLContext.duration`): `0s` for a timeout was "bad duration '0s' (use a number with a
+    /// unit…)" until 2026-12-08, where the file said it must be longer than zero.
+    static func duration(_ v: String, allowZero: Bool) -> Result<Duration, DurationProblem> {
+        if v.hasPrefix("-") { return .failure(.init(message: "must not be negative, found '\(v)'")) }
+        guard let d = DurationParser.parse(v) else {
+            if DurationParser.parseAnyLength(v) != nil {
+                return .failure(.init(message: "must be at most 100 years (\(DurationParser.maximum.milliseconds / 86_400_000)d), found '\(v)'"))
+            }
+            return .failure(.init(message: "bad duration '\(v)' (\(DurationParser.hint))"))
+        }
+        if d.milliseconds == 0 && !allowZero { return .failure(.init(message: "must be longer than zero")) }
+        return .success(d)
     }
 
     /// `MOMENTS_KAFKA_PROPERTY_SASL_PASSWORD` → `sasl.password`.

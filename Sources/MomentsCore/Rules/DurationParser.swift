@@ -17,7 +17,7 @@ public enum DurationParser {
 
     /// Any well-formed duration, for an error to say "too long" rather than "bad"; one past
     /// Int64 milliseconds is `Int64.max` ms (a number of 20 digits was "bad" until 2026-12-08).
-    static func parseAnyLength(_ text: String) -> Duration? {
+    public static func parseAnyLength(_ text: String) -> Duration? {
         let s = Array(text.trimmingWhitespace.utf8)
         guard !s.isEmpty else { return nil }
         var i = 0
