@@ -25,7 +25,16 @@ enum NativeConfiguration {
         let conf = rd_kafka_conf_new()!
         defer { rd_kafka_conf_destroy(conf) }
         var errstr = [CChar](repeating: 0, count: 512)
-        return rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) == RD_KAFKA_CONF_OK ? nil : errorText(errstr)
+        return rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) == RD_KAFKA_CONF_OK ? nil : naming(key, in: errorText(errstr))
+    }
+
+    /// librdkafka names an alias's property by its own name (`linger.ms` is
+    /// "queue.buffering.max.ms"), which appears nowhere in the file: the key as written is
+    /// named, with librdkafka's beside it (until 2026-12-08 only librdkafka's).
+    static func naming(_ key: String, in message: String) -> String {
+        let parts = message.split(separator: "\"", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[1] != key, !parts[1].isEmpty else { return message }
+        return "\(parts[0])\"\(key)\" (librdkafka's \(parts[1]))\(parts[2])"
     }
 
     /// Creates the client; on failure the conf is destroyed too.
@@ -75,5 +84,9 @@ public let defaultKafkaLog: @Sendable (Int32, String, String) -> Void = { level,
 
 /// The text librdkafka wrote into an error buffer (NUL-terminated).
 public func errorText(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // Some of librdkafka's messages end in a line break ("… outside allowed range 0..900000\n"),
+    // which was printed escaped (`\u{A}`) in the middle of an error line until 2026-12-08.
+    var text = Substring(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    while text.last?.isNewline == true || text.last == " " { text.removeLast() }
+    return String(text)
 }

@@ -22,6 +22,20 @@ struct ConfigurationTests {
         #expect("\(config)" == line)
     }
 
+    /// A refused property is named as written, with librdkafka's name for an alias beside it
+    /// (`linger.ms` was named only "queue.buffering.max.ms"), and without the line break some
+    /// of librdkafka's messages end in (printed `\u{A}` in the middle of an error line).
+    @Test func aRefusedPropertyIsNamedAsWrittenWithoutATrailingLineBreak() {
+        #expect(KafkaConfiguration.refusal(ofProperty: "linger.ms", value: "abc")
+            == #"Invalid value for configuration property "linger.ms" (librdkafka's queue.buffering.max.ms)"#)
+        let range = KafkaConfiguration.refusal(ofProperty: "linger.ms", value: "99999999999")
+        #expect(range?.hasPrefix(#"Configuration property "linger.ms" (librdkafka's queue.buffering.max.ms) value "#) == true, "\(range ?? "")")
+        #expect(range?.hasSuffix("is outside allowed range 0..900000") == true, "\(range ?? "")")
+        // Named by its own name, nothing is added.
+        #expect(KafkaConfiguration.refusal(ofProperty: "batch.num.messages", value: "x") == #"Invalid value for configuration property "batch.num.messages""#)
+        #expect(KafkaConfiguration.refusal(ofProperty: "linger.ms", value: "5") == nil)
+    }
+
     @Test func errorsCarryTheLibrdkafkaName() {
         let e = KafkaError(code: KafkaError.queueFull, message: "full")
         #expect(e.name == "_QUEUE_FULL")
