@@ -135,10 +135,24 @@ import Testing
                 try await client.execute(uri: path, method: method, headers: auth) { response in
                     #expect(response.status == .methodNotAllowed, "\(method) \(path)")
                     #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                    // In the form of every other refusal (`{"error":…}` until 2026-12-08).
+                    #expect(String(buffer: response.body) == "{\"errors\":[\"\(method.rawValue) is not allowed on this path; allowed: \(allow)\"]}\n")
+                    #expect(response.headers[.contentType] == "application/json")
                 }
             }
-            try await client.execute(uri: "/silences/s-1", method: .delete, headers: auth) { #expect($0.status == .notFound) }
-            try await client.execute(uri: "/nowhere", method: .post, headers: auth) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/silences/s-1", method: .delete, headers: auth) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body) == "{\"errors\":[\"no active or pending admin silence 's-1'\"]}\n")
+            }
+            // An unknown path too (Hummingbird's 404 had no body until 2026-12-08).
+            for (path, method) in [("/nowhere", HTTPRequest.Method.post), ("/nowhere/\"x", .get), ("/silences/s-1/more", .delete)] {
+                try await client.execute(uri: path, method: method, headers: auth) { response in
+                    #expect(response.status == .notFound, "\(method) \(path)")
+                    let json = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: [String]]
+                    #expect(json?["errors"]?.first?.hasPrefix("no such path: /") == true, "\(String(buffer: response.body))")
+                    #expect(response.headers[.contentType] == "application/json")
+                }
+            }
             try await client.execute(uri: "/silences/s-1", method: .get) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: "/healthz", method: .post) { #expect($0.status == .methodNotAllowed) }
             // A body past the limit is refused in the form of the others (an empty 413 until 2026-12-07).

@@ -4,6 +4,9 @@ import Hummingbird
 /// not take (`POST /healthz`, `GET /silences/{id}`), as HTTP asks (RFC 9110, 15.5.6); until
 /// 2026-12-07 those were 404, which reads as "wrong address" to someone scripting the API.
 /// Placed after the bearer-token check: without the token, a protected path still says 401.
+/// A path that is not known answers 404 here too, in the endpoint's one form of refusal,
+/// `{"errors":[…]}` (Hummingbird's own 404 had no body, and both said `{"error":…}` or nothing
+/// where 400, 401 and 413 said `{"errors":[…]}`, until 2026-12-08).
 struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
     /// The methods each path takes; a path ending in `/*` stands for one more segment.
     let allowed: [String: [HTTPRequest.Method]]
@@ -12,11 +15,14 @@ struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
-            guard let methods = Self.methods(for: request.uri.path, in: allowed), !methods.contains(request.method) else { throw error }
+            guard let methods = Self.methods(for: request.uri.path, in: allowed) else {
+                return SilenceRoutes.errors(.notFound, "no such path: \(request.uri.path)")
+            }
+            guard !methods.contains(request.method) else { throw error }
             let list = methods.map(\.rawValue).joined(separator: ", ")
-            return Response(
-                status: .methodNotAllowed, headers: [.allow: list, .contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"\(request.method.rawValue) is not allowed on this path; allowed: \(list)\"}\n")))
+            var response = SilenceRoutes.errors(.methodNotAllowed, "\(request.method.rawValue) is not allowed on this path; allowed: \(list)")
+            response.headers[.allow] = list
+            return response
         }
     }
 

@@ -49,15 +49,21 @@ enum SilenceRoutes {
             let id = context.parameters.get("id") ?? ""
             switch registry.expire(id: id) {
             case .expired: return json(.ok, "{\"id\":\(quoted(id)),\"expired\":true}\n")
-            case .notFound: return json(.notFound, "{\"error\":\(quoted("no active or pending admin silence '\(id)'"))}\n")
-            case .declaredInRules: return json(.conflict, "{\"error\":\(quoted("silence '\(id)' is declared in the rules file; remove it there"))}\n")
-            case .failed(let why): return json(.internalServerError, "{\"error\":\(quoted(why))}\n")
+            // `{"errors":[…]}` as every refusal of the endpoint (`{"error":…}` until 2026-12-08).
+            case .notFound: return errors(.notFound, "no active or pending admin silence '\(id)'")
+            case .declaredInRules: return errors(.conflict, "silence '\(id)' is declared in the rules file; remove it there")
+            case .failed(let why): return errors(.internalServerError, why)
             }
         }
     }
 
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A refusal in the endpoint's one form: `{"errors":["…"]}`.
+    static func errors(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(status, "{\"errors\":[\(quoted(message))]}\n")
     }
 
     static func quoted(_ s: String) -> String {
