@@ -75,12 +75,23 @@ extension Pipeline {
         if let next = nextRules {
             rules = next
             for task in tasks.values { task.engine = task.engine.reloaded(with: next) }
-            log(.notice, "rules reloaded", [("moments", String(next.moments.count)), ("partitions", String(tasks.count))])
+            // At debug: the reload itself is logged once, by whoever loaded the rules (the
+            // daemon's watcher says `rules reloaded` with their source and hash); this said it a
+            // second time, at notice, until 2026-12-08.
+            log(.debug, "rules applied to the engines", [("moments", String(next.moments.count)), ("partitions", String(tasks.count))])
         }
         if let next = nextSilences {
             rules.silences = next
             for task in tasks.values { task.engine.setSilences(next) }
-            log(.info, "silences updated", [("silences", String(next.count)), ("partitions", String(tasks.count))])
+            // By where each stands on the wall clock: the engines keep an ended silence a day
+            // for late events, and the one count (`silences=`) said 2 after one of 2 was expired
+            // (until 2026-12-08).
+            let now = Timestamp(milliseconds: wallClock.milliseconds())
+            let inForce = next.count { $0.isActive(at: now) }, pending = next.count { $0.startsAt > now }
+            log(.info, "silences updated", [
+                ("in_force", String(inForce)), ("pending", String(pending)), ("ended", String(next.count - inForce - pending)),
+                ("partitions", String(tasks.count)),
+            ])
         }
     }
 
