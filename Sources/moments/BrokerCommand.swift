@@ -28,6 +28,7 @@ struct BrokerCommand: ParsableCommand {
     /// floating-point exception, a negative count an assertion in librdkafka.
     static let maxBrokers = 16
     static let maxPartitions = 1024
+    static let restartNote = "in memory only: restarted, it is a new cluster (topics, offsets and the changelog gone); restart moments run with it"
 
     func validate() throws {
         guard (1...Self.maxBrokers).contains(brokers) else { throw ValidationError("--brokers must be between 1 and \(Self.maxBrokers), found \(brokers)") }
@@ -47,6 +48,9 @@ struct BrokerCommand: ParsableCommand {
         Stdout.print("moments broker: Kafka protocol on \(relay.address) (brokers at \(broker.cluster.bootstrapServers))")
         Stdout.print("topics (\(partitions) partitions each): \(broker.topics.joined(separator: ", "))")
         Stdout.print("bootstrap.servers=\(relay.address)    Ctrl-C to stop")
+        // A restart is a new cluster, and a daemon left connected to this one never becomes
+        // ready on it (librdkafka refuses a new cluster id) while /healthz stays 200.
+        Stdout.print(Self.restartNote)
         let done = DispatchSemaphore(value: 0)
         let signals = SignalHandler(signals: [SIGINT, SIGTERM]) { _, _ in done.signal() }
         done.wait()

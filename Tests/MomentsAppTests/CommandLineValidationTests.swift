@@ -205,6 +205,35 @@ import Testing
         #expect(!text.contains("stopped") && !text.contains("bind(descriptor") && !text.contains("Error:"), "\(text)")
     }
 
+    /// `moments broker` says at its start that a restart of it is a new cluster, which a daemon
+    /// connected to the old one never becomes ready on: restart the daemon too.
+    @Test func theBrokerSaysARestartIsANewCluster() throws {
+        let p = Process()
+        p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
+        p.currentDirectoryURL = RulesCommandLineTests.root
+        p.arguments = ["broker", "--listen", "127.0.0.1:0", "--partitions", "1"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        let text = Lines()
+        out.fileHandleForReading.readabilityHandler = { text.add(String(decoding: $0.availableData, as: UTF8.self)) }
+        let said = waitFor(seconds: 30) { text.value.contains("Ctrl-C to stop\n") && text.value.filter { $0 == "\n" }.count >= 4 }
+        p.terminate()
+        p.waitUntilExit()
+        out.fileHandleForReading.readabilityHandler = nil
+        #expect(said, "\(text.value)")
+        #expect(text.value.contains("in memory only: restarted, it is a new cluster (topics, offsets and the changelog gone); restart moments run with it\n"), "\(text.value)")
+    }
+
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func add(_ s: String) { lock.withLock { text += s } }
+        var value: String { lock.withLock { text } }
+    }
+
     /// Output that cannot be written is an error, not a success with nothing written.
     @Test(arguments: [["simulate", "--stdout", "--seed", "7", "--count", "20"], ["replay", "--rules", "config/moments.yaml", "Tests/Fixtures/reference-stream.jsonl"]])
     func aCommandWhoseOutputCannotBeWrittenFails(arguments: [String]) throws {
