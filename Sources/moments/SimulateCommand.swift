@@ -87,6 +87,9 @@ struct SimulateCommand: ParsableCommand {
 
 /// Produces simulated events to Kafka, paced to a rate, keyed by customer.
 enum TrafficProducer {
+    /// How long a broker has to answer at the start, in seconds.
+    static let reachTimeout = 10.0
+
     /// - Parameter live: send no event before its own time: traffic of the present, which a
     ///   daemon takes as it comes (sent at `rate`, simulated time ran several times faster than
     ///   the clock, and within a minute past the daemon's `processing.max_event_ahead`).
@@ -98,6 +101,11 @@ enum TrafficProducer {
         let producer = try KafkaProducer(
             configuration: KafkaConfiguration(["bootstrap.servers": bootstrapServers, "linger.ms": "5", "partitioner": "murmur2_random"]),
             onDelivery: { report in if report.error != nil { failures.add() } })
+        // Nothing listening there ran for ever (or, with --count, until the final flush timed
+        // out) printing only librdkafka's connection lines, until 2026-12-08.
+        guard producer.brokerReachable(timeoutMs: Int32(reachTimeout * 1000)) else {
+            throw CLIError("no Kafka broker answered at \(bootstrapServers) within \(Int(reachTimeout)) s: is it running? (--bootstrap-servers, or MOMENTS_KAFKA_BOOTSTRAP_SERVERS)")
+        }
         let begin = Date()
         var sent = 0
         while count.map({ sent < $0 }) ?? true, !shouldStop() {

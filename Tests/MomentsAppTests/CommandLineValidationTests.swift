@@ -205,6 +205,42 @@ import Testing
         #expect(!text.contains("stopped") && !text.contains("bind(descriptor") && !text.contains("Error:"), "\(text)")
     }
 
+    /// `simulate` to an address where no broker listens gives up within its bound (10 s), with
+    /// an error naming the address: it ran for ever printing only librdkafka's connection
+    /// lines (with --count, until a flush timed out) until 2026-12-08.
+    @Test func simulateGivesUpOnABrokerThatDoesNotAnswer() throws {
+        // A port bound and not listening: connections to it are refused.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let nowhere = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let p = Process()
+        p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
+        p.arguments = ["simulate", "--bootstrap-servers", nowhere]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        let started = Date()
+        try p.run()
+        let stopped = waitFor(seconds: 25) { !p.isRunning }
+        // SIGKILL: a simulate producing to nowhere did not end on SIGTERM either.
+        if !stopped { kill(p.processIdentifier, SIGKILL) }
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(stopped, "it ran on: \(text.suffix(500))")
+        #expect(Date().timeIntervalSince(started) >= 9, "gave up before its bound")
+        #expect(p.terminationStatus == 1, "\(text.suffix(500))")
+        #expect(text.contains("error: no Kafka broker answered at \(nowhere) within 10 s"), "\(text.suffix(500))")
+    }
+
     /// `moments broker` says at its start that a restart of it is a new cluster, which a daemon
     /// connected to the old one never becomes ready on: restart the daemon too.
     @Test func theBrokerSaysARestartIsANewCluster() throws {
