@@ -485,13 +485,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Asks the cluster for its metadata: true when a broker answered within `timeoutMs`.
     /// Unlike the other methods, safe to call from any thread (librdkafka serialises it), so a
     /// health check can run beside the polling thread.
-    public func brokerReachable(timeoutMs: Int32) -> Bool {
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(rk, 0, nil, &metadata, timeoutMs)
-        let brokers = metadata?.pointee.broker_cnt ?? 0
-        if let metadata { rd_kafka_metadata_destroy(metadata) }
-        return err == RD_KAFKA_RESP_ERR_NO_ERROR && brokers > 0
-    }
+    public func brokerReachable(timeoutMs: Int32) -> Bool { brokerAnswers(rk, timeoutMs: timeoutMs) }
 
     /// Reads these partitions from these offsets, outside any group (no subscription); for
     /// reading a changelog. An empty dictionary stops all fetching.

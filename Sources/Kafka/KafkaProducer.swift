@@ -168,13 +168,7 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Asks the cluster for its metadata: true when a broker answered within `timeoutMs` (as
     /// `KafkaConsumer.brokerReachable`). A producer alone never says a broker is out of reach:
     /// it queues messages and librdkafka tries to connect again and again.
-    public func brokerReachable(timeoutMs: Int32) -> Bool {
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(rk, 0, nil, &metadata, timeoutMs)
-        let brokers = metadata?.pointee.broker_cnt ?? 0
-        if let metadata { rd_kafka_metadata_destroy(metadata) }
-        return err == RD_KAFKA_RESP_ERR_NO_ERROR && brokers > 0
-    }
+    public func brokerReachable(timeoutMs: Int32) -> Bool { brokerAnswers(rk, timeoutMs: timeoutMs) }
 
     /// Wakes `wakeup` whenever a delivery report (or another callback) waits for `poll` after it last ran.
     public func notify(_ wakeup: KafkaWakeup) {

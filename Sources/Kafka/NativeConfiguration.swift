@@ -82,6 +82,16 @@ public let defaultKafkaLog: @Sendable (Int32, String, String) -> Void = { level,
     line.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
 }
 
+/// Whether a broker of `rk`'s cluster answered a metadata request within `timeoutMs` (the
+/// consumer's and the producer's `brokerReachable`).
+func brokerAnswers(_ rk: OpaquePointer, timeoutMs: Int32) -> Bool {
+    var metadata: UnsafePointer<rd_kafka_metadata>?
+    let err = rd_kafka_metadata(rk, 0, nil, &metadata, timeoutMs)
+    let brokers = metadata?.pointee.broker_cnt ?? 0
+    if let metadata { rd_kafka_metadata_destroy(metadata) }
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR && brokers > 0
+}
+
 /// The text librdkafka wrote into an error buffer (NUL-terminated).
 public func errorText(_ buffer: [CChar]) -> String {
     // Some of librdkafka's messages end in a line break ("… outside allowed range 0..900000\n"),

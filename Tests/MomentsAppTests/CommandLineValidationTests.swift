@@ -144,23 +144,29 @@ import Testing
         #expect(checked.status == 0, "\(checked.err)")
         #expect(checked.err.contains("warning: admin.state_dir: \(blocker.path) is a file, not a folder"), "\(checked.err)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["daemon.yaml", "not-a-folder"])
+        // A daemon that starts anyway runs until stopped: given a while, then stopped.
+        let r = try Self.runRefused(config: dir.appendingPathComponent("daemon.yaml"))
+        #expect(r.stopped, "it started: \(r.err)")
+        #expect(r.status != 0, "\(r.err)")
+        #expect(r.err.contains("\(blocker.path)/state"), "\(r.err)")
+        #expect(r.err.contains("admin.state_dir") && r.err.contains("MOMENTS_STATE_DIR"), "\(r.err)")
+    }
+
+    /// `moments run --config FILE` that should refuse to start: whether it stopped within 20 s
+    /// (else it is stopped), its exit status and its standard error.
+    static func runRefused(config: URL) throws -> (stopped: Bool, status: Int32, err: String) {
         let p = Process()
         p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
-        p.arguments = ["run", "--config", dir.appendingPathComponent("daemon.yaml").path]
+        p.arguments = ["run", "--config", config.path]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        // A daemon that starts anyway runs until stopped: give it a while, then stop it.
         let stopped = waitFor(seconds: 20) { !p.isRunning }
         if !stopped { p.terminate() }
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        let r = (status: p.terminationStatus, err: text)
-        #expect(stopped, "it started: \(r.err)")
-        #expect(r.status != 0, "\(r.err)")
-        #expect(r.err.contains("\(blocker.path)/state"), "\(r.err)")
-        #expect(r.err.contains("admin.state_dir") && r.err.contains("MOMENTS_STATE_DIR"), "\(r.err)")
+        return (stopped, p.terminationStatus, text)
     }
 
     /// A second `run` on an admin port that is taken stops before its pipeline starts, with an
@@ -186,19 +192,10 @@ import Testing
         let taken = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
         try "kafka: { bootstrap_servers: 127.0.0.1:1 }\nadmin: { listen: \"\(taken)\", state_dir: \(dir.path)/state }\nrules: \(RulesCommandLineTests.root.path)/config/moments.yaml\n"
             .write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
-        p.arguments = ["run", "--config", dir.appendingPathComponent("daemon.yaml").path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let stopped = waitFor(seconds: 20) { !p.isRunning }
-        if !stopped { p.terminate() }
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(stopped, "it ran on: \(text)")
-        #expect(p.terminationStatus == 1, "\(text)")
+        let r = try Self.runRefused(config: dir.appendingPathComponent("daemon.yaml"))
+        let text = r.err
+        #expect(r.stopped, "it ran on: \(text)")
+        #expect(r.status == 1, "\(text)")
         let said = text.split(separator: "\n").filter { $0.contains("level=error") }
         #expect(said.count == 1 && said.allSatisfy { $0.contains("cannot listen on \(taken) (admin.listen") && $0.contains("Address already in use") }, "\(text)")
         // Refused before the pipeline ran, and said once, in the log only.
