@@ -76,7 +76,8 @@ import Testing
         #expect(Engine.inputOffset(ofPartitionState: Array(#"{"v":1,"input_offset":41,"clock":5}"#.utf8)) == 41)
     }
 
-    /// Whole numbers an `Int64` holds but no real state does — a wait's limit near `Int64.min`,
+    /// Whole numbers an `Int64` holds but no real state does — `Int64.min` (a sentinel of other
+    /// fields) as a wait's opening, a wait's limit near `Int64.min`,
     /// a count near `Int64.max`, a negative episode, a time in the year 300,000,000 — put in
     /// every place of records of rules with a schedule, a count and a wait: each record is
     /// refused, or restores and then runs (events, timers, eviction) without a trap. Until
@@ -117,7 +118,7 @@ import Testing
                 a.at(160, .interactionTransferred, data: EventData(toQueue: "sales")), a.at(170, .agentConnected),
                 a.at(180, .interactionEnded, data: EventData(reason: "resolved")),
             ]
-            for replacement in ["-9223372036854774784", "9223372036854774784", "-1", "9467280000000000", "4611686018427387904"] {
+            for replacement in ["-9223372036854775808", "-9223372036854774784", "9223372036854774784", "-1", "9467280000000000", "4611686018427387904"] {
                 for (name, record) in [("", partition)] + customers.map({ ($0.key, $0.value) }) {
                     let text = String(decoding: record, as: UTF8.self)
                     for range in CorruptStateRecordTests.numbers(in: text) {

@@ -272,12 +272,12 @@ extension Engine {
             var ix = InteractionState(id: iid, customerID: customerID, channel: channel, at: try time(last, "last"))
             ix.queue = v["queue"]?.stringValue
             ix.agentID = v["agent"]?.stringValue
-            if let t = try optionalTime(v["queue_at"], "queue_at") { ix.queueSetAt = t }
-            if let t = try optionalTime(v["agent_at"], "agent_at") { ix.agentSetAt = t }
+            if let t = try optionalTime(v["queue_at"], "queue_at", sentinel: notYet) { ix.queueSetAt = t }
+            if let t = try optionalTime(v["agent_at"], "agent_at", sentinel: notYet) { ix.agentSetAt = t }
             if case .object(let attrs)? = v["attributes"] { for (k, a) in attrs { ix.attributes[k] = a.stringValue } }
             ix.phase = v["phase"]?.stringValue.flatMap(Phase.init(rawValue:)) ?? .started
             guard let phaseAt = v["phase_at"]?.numberValue else { throw SnapshotError("phase_at missing") }
-            ix.phaseSetAt = try time(phaseAt, "phase_at")
+            ix.phaseSetAt = try time(phaseAt, "phase_at", sentinel: notYet)
             ix.firstConnectedAt = try optionalTime(v["first_connected"], "first_connected")
             ix.endedAt = try optionalTime(v["ended"], "ended")
             ix.endReason = v["end_reason"]?.stringValue.flatMap(EndReason.init(rawValue:))
@@ -301,7 +301,7 @@ extension Engine {
                     } else if let t = try optionalTime(ws["pending_close"], "pending_close") {
                         state.pendingCloses.add(t)   // written before 2026-12-05: one value
                     }
-                    if let t = try optionalTime(ws["later_opener"], "later_opener") { state.laterOpener = t }
+                    if let t = try optionalTime(ws["later_opener"], "later_opener", sentinel: .never) { state.laterOpener = t }
                     if case .array(let last)? = ws["last_episode"], last.count == 2,
                        let opened = try optionalTime(last[0], "last_episode"), let closed = try optionalTime(last[1], "last_episode"), opened <= closed {
                         state.lastEpisode = opened..<closed
@@ -343,8 +343,8 @@ extension Engine {
         return value
     }
 
-    /// The times a record may hold: those RFC 3339 writes (years 1 to 9999), and the two
-    /// sentinels the engine itself stores (`Int64.min`, "not yet"; `Timestamp.never`). A time
+    /// The times a record may hold: those RFC 3339 writes (years 1 to 9999), and, in the fields
+    /// the engine stores them in, its two sentinels (`notYet`, `Timestamp.never`). A time
     /// far outside came only from a corrupt or forged record, and trapped later in arithmetic
     /// that does not wrap (a schedule's local time: a wait `limit` near `Int64.min` put its
     /// deadline there, and the next closer stopped the process, at every restart).
@@ -354,18 +354,22 @@ extension Engine {
     /// Counts and episode numbers: far beyond any interaction's, far below overflow.
     static let maxCount: Int64 = 1 << 48
 
-    static func time(_ n: Double, _ name: String) throws(SnapshotError) -> Timestamp {
+    /// `sentinel`: the one value outside the range the engine stores in this field, if any.
+    static func time(_ n: Double, _ name: String, sentinel: Timestamp? = nil) throws(SnapshotError) -> Timestamp {
         let ms = try whole(n, name)
-        guard timeRange.contains(ms) || ms == .min || ms == Timestamp.never.milliseconds else {
+        guard timeRange.contains(ms) || ms == sentinel?.milliseconds else {
             throw SnapshotError("\(name) is out of range: \(ms) ms")
         }
         return Timestamp(milliseconds: ms)
     }
 
-    static func optionalTime(_ v: JSONValue?, _ name: String) throws(SnapshotError) -> Timestamp? {
+    static func optionalTime(_ v: JSONValue?, _ name: String, sentinel: Timestamp? = nil) throws(SnapshotError) -> Timestamp? {
         guard let n = v?.numberValue else { return nil }
-        return try time(n, name)
+        return try time(n, name, sentinel: sentinel)
     }
+
+    /// "Not yet": where a phase, queue or agent time starts.
+    static let notYet = Timestamp(milliseconds: .min)
 
     static func optionalCount(_ v: JSONValue?, _ name: String) throws(SnapshotError) -> Int? {
         guard let n = try optionalWhole(v, name) else { return nil }
