@@ -152,6 +152,25 @@ import Testing
         #expect(r.err.contains("admin.state_dir") && r.err.contains("MOMENTS_STATE_DIR"), "\(r.err)")
     }
 
+    /// A TCP socket bound to a free loopback port, listening or not, and its `host:port`; the
+    /// caller closes it.
+    static func loopbackSocket(listening: Bool) throws -> (fd: Int32, address: String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && (!listening || listen(fd, 1) == 0) && getsockname(fd, $0, &length) == 0
+            }
+        }
+        if !bound { close(fd) }
+        try #require(bound)
+        return (fd, "127.0.0.1:\(UInt16(bigEndian: address.sin_port))")
+    }
+
     /// `moments run --config FILE` that should refuse to start: whether it stopped within 20 s
     /// (else it is stopped), its exit status and its standard error.
     static func runRefused(config: URL) throws -> (stopped: Bool, status: Int32, err: String) {
@@ -178,18 +197,8 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         // Another process's listening socket, as a first `run` holds it.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
+        let (fd, taken) = try Self.loopbackSocket(listening: true)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        try #require(bound)
-        let taken = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
         try "kafka: { bootstrap_servers: 127.0.0.1:1 }\nadmin: { listen: \"\(taken)\", state_dir: \(dir.path)/state }\nrules: \(RulesCommandLineTests.root.path)/config/moments.yaml\n"
             .write(to: dir.appendingPathComponent("daemon.yaml"), atomically: true, encoding: .utf8)
         let r = try Self.runRefused(config: dir.appendingPathComponent("daemon.yaml"))
@@ -207,18 +216,8 @@ import Testing
     /// lines (with --count, until a flush timed out) until 2026-12-08.
     @Test func simulateGivesUpOnABrokerThatDoesNotAnswer() throws {
         // A port bound and not listening: connections to it are refused.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
+        let (fd, nowhere) = try Self.loopbackSocket(listening: false)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        try #require(bound)
-        let nowhere = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
         let p = Process()
         p.executableURL = RulesCommandLineTests.root.appendingPathComponent(".build/debug/moments")
         p.arguments = ["simulate", "--bootstrap-servers", nowhere]
